@@ -1,0 +1,90 @@
+"""Checks for whole kernels: a plain function, or a forward/backward pair, against both references.
+
+* :func:`check_function` — ``fn(*inputs)`` against PyTorch's output in float64.
+* :func:`check_kernel` — ``out, cache = forward(*inputs)`` and ``grads = backward(dout, cache)`` against PyTorch's
+  output and autograd gradients in float64, *and* the gradients against centred finite differences of the
+  forward pass itself, with a random upstream gradient (an all-ones ``dout`` hides some bugs, e.g. in softmax).
+
+The tests of dlcourse's own kernels, the learners' exercises and the grader all use these same functions.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import tolerances as tol
+from .gradcheck import numerical_gradient
+from .reference import torch_reference
+from .runner import Check
+
+
+def _describe(inputs: dict) -> str:
+    return ", ".join(f"{k} {np.shape(v)}" for k, v in inputs.items() if v is not None)
+
+
+def check_function(fn, op: str, inputs: dict, *, options: dict | None = None, name: str | None = None,
+                   check: Check | None = None, report: bool = True) -> Check:
+    """Compare ``fn(*inputs.values(), **options)`` with the PyTorch reference ``op`` in float64."""
+    options = options or {}
+    check = check or Check(name or op)
+    got = check.call(fn, *inputs.values(), label=f"{check.name}({_describe(inputs)})", **options)
+    expected, _ = torch_reference(op, inputs, **options)
+    check.compare(got, expected, what=f"{check.name} output for {_describe(inputs)}")
+    if report:
+        check.passed(f"output matches PyTorch for {_describe(inputs)}")
+    return check
+
+
+def check_kernel(forward, backward, op: str, inputs: dict, *, wrt: tuple[str, ...], options: dict | None = None,
+                 name: str | None = None, rng=None, finite_differences: bool = True, check: Check | None = None,
+                 report: bool = True) -> Check:
+    """Check a forward/backward pair against PyTorch (float64) and centred finite differences.
+
+    Parameters
+    ----------
+    forward : ``forward(*inputs.values(), **options) -> (out, cache)``
+    backward : ``backward(dout, cache)`` -> the gradients of the inputs named in ``wrt``, in that order
+        (one array when ``wrt`` has one name; extra returned values, e.g. a None bias gradient, are ignored)
+    op : name of the PyTorch reference (see :func:`dlcourse.checks.reference.torch_ops`)
+    inputs : name -> array, in the forward's argument order
+    wrt : the inputs to differentiate
+    rng : generator for the random upstream gradient (default: seeded, so failures reproduce)
+    """
+    options = options or {}
+    check = check or Check(name or op)
+    rng = np.random.default_rng(0) if rng is None else rng
+    shapes = _describe(inputs)
+
+    result = check.call(forward, *inputs.values(), label=f"{check.name}_forward({shapes})", **options)
+    check.expect(isinstance(result, tuple) and len(result) == 2,
+                 f"forward should return a pair (out, cache), got {type(result).__name__}"
+                 + (f" of length {len(result)}" if isinstance(result, tuple) else "") + ".",
+                 "end the forward pass with `return out, cache`.")
+    out, cache = result
+    dout = rng.standard_normal(np.shape(out))
+    expected_out, expected_grads = torch_reference(op, inputs, wrt=wrt, dout=dout, **options)
+    check.compare(out, expected_out, what=f"forward output for {shapes}")
+
+    grads = check.call(backward, dout, cache, label=f"{check.name}_backward(dout, cache)")
+    if len(wrt) == 1 and not isinstance(grads, tuple):
+        grads = (grads,)
+    check.expect(isinstance(grads, tuple) and len(grads) >= len(wrt),
+                 f"backward should return {len(wrt)} gradient(s) ({', '.join('d' + w for w in wrt)}), got "
+                 f"{type(grads).__name__}" + (f" of length {len(grads)}" if isinstance(grads, tuple) else "") + ".")
+    for name_, grad in zip(wrt, grads):
+        check.compare(grad, expected_grads[name_], what=f"gradient d{name_} (random upstream gradient dout)",
+                      hint=f"d{name_} must have the shape of {name_}; sum over the batch where {name_} was broadcast.")
+
+    if finite_differences:
+        names = list(inputs)
+
+        def f(*arrays):
+            return forward(*arrays, **options)[0]
+
+        for name_, grad in zip(wrt, grads):
+            numeric = numerical_gradient(f, list(inputs.values()), dout, wrt=names.index(name_))
+            check.compare(grad, numeric, what=f"gradient d{name_} against finite differences of your forward",
+                          rtol=max(check.rtol, tol.FD_RTOL), record=False)
+    if report:
+        check.passed("forward and backward match PyTorch" + (" and finite differences" if finite_differences else "")
+                     + f" for {shapes}")
+    return check

@@ -1,0 +1,22 @@
+"""Every tolerance the course uses, in one place.
+
+Relative error is cs231n's measure, elementwise ``|a - b| / max(|a| + |b|, FLOOR)``, reported at its worst index.
+Expected sizes, in float64:
+
+* the same math written two ways (ours against PyTorch): ~1e-15 .. 1e-12, so ``REFERENCE_RTOL = 1e-7`` leaves room
+  for reordered sums while still catching any real bug (a wrong formula is off by 1e-2 or more);
+* centred finite differences with step ``FD_STEP = 1e-6``: truncation error ~h^2 = 1e-12, round-off
+  ~eps/h = 1e-10, so ``FD_RTOL = 1e-5`` is comfortable;
+* float32 arithmetic has eps ~1e-7, so comparisons in float32 use ``FLOAT32_RTOL = 1e-4``.
+"""
+
+#: relative-error tolerance when comparing float64 results with PyTorch in float64
+REFERENCE_RTOL = 1e-7
+#: relative-error tolerance for analytic gradients against centred finite differences (float64)
+FD_RTOL = 1e-5
+#: step of the centred finite differences
+FD_STEP = 1e-6
+#: relative-error tolerance for float32 computations
+FLOAT32_RTOL = 1e-4
+#: the denominator floor in the relative error, so that values near zero compare absolutely
+FLOOR = 1e-8

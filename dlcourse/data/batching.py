@@ -1,0 +1,32 @@
+"""Mini-batches: shuffle once per epoch with an explicit generator, then slice."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from .._validate import check_positive_int, check_rng
+
+
+def iterate_minibatches(X, y, batch_size: int, *, shuffle: bool = True, rng=None) -> Iterator[tuple]:
+    """Yield ``(X[idx], y[idx])`` batches covering every example once; the last batch may be smaller.
+
+    Parameters
+    ----------
+    X : (N, *) inputs;  y : (N, *) targets
+    batch_size : examples per batch
+    shuffle : draw a new order from ``rng`` (required when shuffling) for this pass
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(f"y: expected {len(X)} targets to match X of shape {X.shape}, got shape {y.shape}")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    if shuffle:
+        if rng is None:
+            raise ValueError("rng: shuffling needs an explicit np.random.Generator (or int seed)")
+        order = check_rng(rng).permutation(len(X))
+    else:
+        order = np.arange(len(X))
+    for start in range(0, len(X), batch_size):
+        idx = order[start:start + batch_size]
+        yield X[idx], y[idx]

@@ -1,0 +1,22 @@
+"""Pure NumPy kernels with no state, mirroring ``torch.nn.functional``.
+
+Every differentiable kernel comes as a pair ``out, cache = op_forward(...)`` / ``grads = op_backward(dout, cache)``,
+plus a plain ``op(...)`` that returns only the output.
+"""
+from .activations import (
+    leaky_relu, leaky_relu_backward, leaky_relu_forward,
+    log_softmax, log_softmax_backward, log_softmax_forward,
+    relu, relu_backward, relu_forward,
+    sigmoid, sigmoid_backward, sigmoid_forward,
+    softmax, softmax_backward, softmax_forward,
+    tanh, tanh_backward, tanh_forward,
+)
+from .linear import linear, linear_backward, linear_forward
+from .losses import (
+    binary_cross_entropy_with_logits, binary_cross_entropy_with_logits_backward,
+    binary_cross_entropy_with_logits_forward,
+    cross_entropy, cross_entropy_backward, cross_entropy_forward,
+    mse_loss, mse_loss_backward, mse_loss_forward,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,148 @@
+r"""Loss functions as forward/backward pairs, mirroring ``torch.nn.functional``.
+
+``loss, cache = mse_loss_forward(input, target)`` and ``dinput = mse_loss_backward(dloss, cache)``, where
+``dloss`` is dL_total/dloss: 1.0 when the loss is the final scalar, or an array shaped like the unreduced loss
+when ``reduction='none'``. Classification losses take raw scores (logits) and fuse the softmax or sigmoid into the
+loss, which is both cheaper and numerically stable for logits as large as 1e4.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .._validate import as_float_array, check_labels
+from .activations import log_softmax, sigmoid
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction: expected one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(values: np.ndarray, reduction: str):
+    if reduction == "mean":
+        return values.mean()
+    if reduction == "sum":
+        return values.sum()
+    return values
+
+
+def _unreduce(dloss, shape, reduction: str, count: int) -> np.ndarray:
+    """Spread dL/dloss back over the unreduced per-element losses."""
+    dloss = np.asarray(dloss, dtype=np.float64)
+    if reduction == "none":
+        if dloss.shape != tuple(shape):
+            raise ValueError(f"dloss: with reduction='none' expected shape {tuple(shape)}, got {dloss.shape}")
+        return dloss
+    if dloss.size != 1:
+        raise ValueError(f"dloss: expected a scalar for reduction={reduction!r}, got shape {dloss.shape}")
+    scale = float(dloss) / count if reduction == "mean" else float(dloss)
+    return np.full(shape, scale)
+
+
+class LossCache(NamedTuple):
+    input: np.ndarray
+    target: np.ndarray
+    reduction: str
+
+
+# -------------------------------------------------------------------------------------------------- MSE
+def mse_loss_forward(input, target, reduction: str = "mean"):
+    r"""Mean squared error :math:`L = \frac{1}{M}\sum_i (\hat y_i - y_i)^2` over all M elements.
+
+    Parameters
+    ----------
+    input : predictions, any shape (*)
+    target : same shape as ``input``
+    """
+    _check_reduction(reduction)
+    input = as_float_array(input, "input")
+    target = as_float_array(target, "target")
+    if input.shape != target.shape:
+        raise ValueError(f"target: expected the same shape as input {input.shape}, got {target.shape}")
+    loss = _reduce((input - target) ** 2, reduction)
+    return loss, LossCache(input, target, reduction)
+
+
+def mse_loss_backward(dloss, cache: LossCache) -> np.ndarray:
+    r""":math:`\partial L / \partial \hat y_i = 2(\hat y_i - y_i)/M` for the mean."""
+    d = _unreduce(dloss, cache.input.shape, cache.reduction, cache.input.size)
+    return 2.0 * (cache.input - cache.target) * d
+
+
+def mse_loss(input, target, reduction: str = "mean"):
+    return mse_loss_forward(input, target, reduction)[0]
+
+
+# ----------------------------------------------------------------------------------------- cross-entropy
+class CrossEntropyCache(NamedTuple):
+    log_probs: np.ndarray   # (N, C)
+    target: np.ndarray      # (N,) int64
+    reduction: str
+
+
+def cross_entropy_forward(input, target, reduction: str = "mean"):
+    r"""Softmax cross-entropy :math:`L_n = -\log \mathrm{softmax}(z_n)_{y_n}` from logits.
+
+    Parameters
+    ----------
+    input : logits z, shape (N, C)
+    target : class indices y, shape (N,), integers in [0, C)
+
+    Returns
+    -------
+    loss : scalar (or (N,) with ``reduction='none'``)
+    """
+    _check_reduction(reduction)
+    input = as_float_array(input, "input", ndim=2)
+    n, c = input.shape
+    target = check_labels(target, "target", n, c)
+    log_probs = log_softmax(input, dim=1)                     # (N, C), stable
+    losses = -log_probs[np.arange(n), target]                 # (N,)
+    return _reduce(losses, reduction), CrossEntropyCache(log_probs, target, reduction)
+
+
+def cross_entropy_backward(dloss, cache: CrossEntropyCache) -> np.ndarray:
+    r""":math:`\partial L_n / \partial z_n = \mathrm{softmax}(z_n) - \mathrm{onehot}(y_n)`."""
+    n = cache.log_probs.shape[0]
+    d = _unreduce(dloss, (n,), cache.reduction, n)            # (N,)
+    grad = np.exp(cache.log_probs)                            # softmax, (N, C)
+    grad[np.arange(n), cache.target] -= 1.0
+    return grad * d[:, None]
+
+
+def cross_entropy(input, target, reduction: str = "mean"):
+    return cross_entropy_forward(input, target, reduction)[0]
+
+
+# ----------------------------------------------------------------------------- binary cross-entropy
+def binary_cross_entropy_with_logits_forward(input, target, reduction: str = "mean"):
+    r"""Sigmoid + binary cross-entropy in one stable formula.
+
+    :math:`L_i = -[y_i \log\sigma(z_i) + (1-y_i)\log(1-\sigma(z_i))] = \max(z_i,0) - z_i y_i + \log(1+e^{-|z_i|})`
+
+    Parameters
+    ----------
+    input : logits z, any shape (*)
+    target : probabilities y in [0, 1], same shape
+    """
+    _check_reduction(reduction)
+    input = as_float_array(input, "input")
+    target = as_float_array(target, "target")
+    if input.shape != target.shape:
+        raise ValueError(f"target: expected the same shape as input {input.shape}, got {target.shape}")
+    losses = np.maximum(input, 0) - input * target + np.log1p(np.exp(-np.abs(input)))
+    return _reduce(losses, reduction), LossCache(input, target, reduction)
+
+
+def binary_cross_entropy_with_logits_backward(dloss, cache: LossCache) -> np.ndarray:
+    r""":math:`\partial L_i / \partial z_i = \sigma(z_i) - y_i`."""
+    d = _unreduce(dloss, cache.input.shape, cache.reduction, cache.input.size)
+    return (sigmoid(cache.input) - cache.target) * d
+
+
+def binary_cross_entropy_with_logits(input, target, reduction: str = "mean"):
+    return binary_cross_entropy_with_logits_forward(input, target, reduction)[0]
