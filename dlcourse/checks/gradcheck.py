@@ -28,8 +28,8 @@ def numerical_gradient(f: Callable[..., np.ndarray], inputs: Sequence[np.ndarray
     -------
     grad : array with the shape of ``inputs[wrt]``
     """
-    args = [np.array(a, dtype=np.float64, copy=True) for a in inputs]
-    x = args[wrt]
+    args = [a if a is None else np.array(a, copy=True) for a in inputs]   # None (no bias) and labels stay as they are
+    x = args[wrt] = np.array(inputs[wrt], dtype=np.float64, copy=True)
     dout = np.asarray(dout, dtype=np.float64)
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"])
@@ -37,9 +37,11 @@ def numerical_gradient(f: Callable[..., np.ndarray], inputs: Sequence[np.ndarray
         i = it.multi_index
         old = x[i]
         x[i] = old + h
-        plus = np.sum(dout * np.asarray(f(*args), dtype=np.float64))
+        plus = np.asarray(f(*args), dtype=np.float64)
         x[i] = old - h
-        minus = np.sum(dout * np.asarray(f(*args), dtype=np.float64))
+        minus = np.asarray(f(*args), dtype=np.float64)
         x[i] = old
-        grad[i] = (plus - minus) / (2 * h)
+        # difference the outputs before weighting and summing them (cs231n's eval_numerical_gradient_array):
+        # outputs that x[i] does not touch cancel exactly instead of adding round-off of size eps * |L| / h
+        grad[i] = np.sum(dout * (plus - minus)) / (2 * h)
     return grad
