@@ -4,7 +4,7 @@ Conventions (nbgrader's markers, so an instructor may also use nbgrader):
 
 * an answer sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` in a code cell tagged
   ``exercise-NN-name``; the learner's copy gets ``# YOUR CODE HERE`` and ``raise NotImplementedError()`` at the
-  marker's indentation (in a markdown cell: ``YOUR ANSWER HERE``);
+  marker's indentation (a written answer in a markdown cell, untagged, becomes ``YOUR ANSWER HERE``);
 * each exercise has exactly one later check cell tagged ``test-NN-name``, where NN is the chapter number;
 * every ``solutions/NN_topic.ipynb`` is paired with ``solutions/NN_topic.py`` (jupytext, percent format).
 """
@@ -76,7 +76,7 @@ def exercises(nb, chapter: str, where: str = "notebook") -> dict[str, dict]:
                 found[name] = {"cell": i}
             else:
                 checks.setdefault(name, []).append(i)
-        if BEGIN in cell.source and not any(t.startswith(f"exercise-{chapter}-") for t in _tags(cell)):
+        if cell.cell_type == "code" and BEGIN in cell.source and not any(t.startswith(f"exercise-{chapter}-") for t in _tags(cell)):
             raise NotebookError(f"{where}, cell {i}: a solution region needs the tag 'exercise-{chapter}-<name>'")
     for name, info in found.items():
         where_checks = checks.get(name, [])

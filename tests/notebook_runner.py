@@ -1,0 +1,69 @@
+"""Execute a notebook the way the budget and learner tests need: offline, timed, with the kernel's peak memory.
+
+Two cells are injected into a copy of the notebook: a first one that refuses every network connection that is not
+to this machine (the course must run offline), and a last one that reports the kernel's peak resident memory
+(``ru_maxrss``, in KiB on Linux).
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+OFFLINE_GUARD = '''\
+import socket as _socket
+def _loopback_only(_connect):
+    def connect(self, address, *args):
+        host = address[0] if isinstance(address, tuple) else address
+        if self.family in (_socket.AF_INET, _socket.AF_INET6) and not (
+                str(host).startswith("127.") or host in ("localhost", "::1")):
+            raise OSError(f"network access is not allowed in course notebooks (tried {address})")
+        return _connect(self, address, *args)
+    return connect
+_socket.socket.connect = _loopback_only(_socket.socket.connect)
+del _loopback_only
+'''
+
+PEAK_MEMORY = '''\
+import json as _json, resource as _resource
+print("__PEAK_KIB__" + _json.dumps(_resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss))
+'''
+
+
+@dataclass
+class Run:
+    path: Path
+    seconds: float
+    peak_mib: float
+    nb: nbformat.NotebookNode                      # executed, without the injected cells
+    errors: dict[int, str] = field(default_factory=dict)   # cell index -> "ename: evalue"
+
+
+def execute(path: Path, *, allow_errors: bool = False, timeout: int = 300) -> Run:
+    """Run ``path`` top to bottom in a fresh kernel, offline, in the notebook's own folder."""
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(OFFLINE_GUARD))
+    nb.cells.append(nbformat.v4.new_code_cell(PEAK_MEMORY))
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    peak_line = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
+    peak_kib = json.loads(peak_line.split("__PEAK_KIB__", 1)[1])
+    nb.cells = nb.cells[1:-1]
+    errors = {i: f"{o.ename}: {o.evalue}" for i, c in enumerate(nb.cells) if c.cell_type == "code"
+              for o in c.outputs if o.output_type == "error"}
+    return Run(path, seconds, peak_kib / 1024, nb, errors)
+
+
+try:  # where the notebook tests leave their measurements for the summary printed at the end of the run
+    import pytest
+
+    RUNS_KEY = pytest.StashKey[dict]()
+except (ImportError, AttributeError):  # pragma: no cover
+    RUNS_KEY = None
