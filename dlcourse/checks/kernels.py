@@ -60,9 +60,10 @@ def check_kernel(forward, backward, op: str, inputs: dict, *, wrt: tuple[str, ..
                  + (f" of length {len(result)}" if isinstance(result, tuple) else "") + ".",
                  "end the forward pass with `return out, cache`.")
     out, cache = result
-    dout = rng.standard_normal(np.shape(out))
-    expected_out, expected_grads = torch_reference(op, inputs, wrt=wrt, dout=dout, **options)
+    expected_out, _ = torch_reference(op, inputs, **options)
     check.compare(out, expected_out, what=f"forward output for {shapes}")
+    dout = rng.standard_normal(expected_out.shape)        # only after the output's shape is known to be right
+    _, expected_grads = torch_reference(op, inputs, wrt=wrt, dout=dout, **options)
 
     grads = check.call(backward, dout, cache, label=f"{check.name}_backward(dout, cache)")
     if len(wrt) == 1 and not isinstance(grads, tuple):
