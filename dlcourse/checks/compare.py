@@ -56,17 +56,18 @@ def describe_mismatch(got, expected, *, what: str = "output", rtol: float = tol.
                 else "")
         return f"{what} has dtype {got_arr.dtype}, expected {expect_dtype}.{hint}", np.inf
     if got_arr.dtype.kind == "f":
-        bad = ~np.isfinite(got_arr)
-        if bad.any() and np.isfinite(expected[bad]).all():
+        bad = ~np.isfinite(got_arr) & np.isfinite(expected)
+        if bad.any():
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             return (f"{what} contains {got_arr[idx]} at index {_fmt_index(idx)} (expected {expected[idx]:.6g}). "
                     "Hint: exp() of a large number overflows; rewrite the formula so the exponent is never "
                     "large and positive."), np.inf
     if expected.size == 0:
         return None, 0.0
-    err = rel_error(got_arr, expected)
-    both_inf = np.isinf(got_arr) & (got_arr == expected)
-    err = np.where(both_inf, 0.0, err)
+    with np.errstate(invalid="ignore"):
+        err = rel_error(got_arr, expected)
+    same = (got_arr == expected) | (np.isnan(got_arr) & np.isnan(expected))   # incl. equal infinities
+    err = np.where(same, 0.0, np.where(np.isnan(err), np.inf, err))           # nan (e.g. inf vs -inf) is a mismatch
     worst = float(np.max(err))
     if worst > rtol:
         idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(err)), err.shape))
