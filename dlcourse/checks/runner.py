@@ -15,6 +15,7 @@ the cause; a pass prints one line.
 """
 from __future__ import annotations
 
+import sysconfig
 import traceback
 import warnings
 from pathlib import Path
@@ -30,12 +31,16 @@ FAIL_MARK = "\u2718"   # ✘
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
+# frames in dlcourse, NumPy and other installed packages or the standard library are not the learner's code
+_LIBRARY_DIRS = (_PACKAGE_DIR,) + tuple(sorted({str(Path(sysconfig.get_paths()[key]).resolve())
+                                                for key in ("stdlib", "platstdlib", "purelib", "platlib")}))
 
 
 def _learner_frame(exc: BaseException) -> str:
-    """' (line N of your cell: code)' for the innermost frame outside dlcourse, i.e. the learner's own code."""
+    """' (line N of your cell: code)' for the innermost frame outside dlcourse and the libraries it calls,
+    i.e. the learner's own code."""
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if not str(Path(frame.filename).resolve()).startswith(_PACKAGE_DIR):
+        if not str(Path(frame.filename).resolve()).startswith(_LIBRARY_DIRS):
             path = frame.filename.replace("\\", "/")
             where = "your cell" if path.startswith("<") or "ipykernel" in path else path.rsplit("/", 1)[-1]
             code = f": {frame.line}" if frame.line else ""
