@@ -34,7 +34,8 @@ class Optimizer:
 
     def __init__(self, params):
         self.params = _as_param_list(params)
-        self.state: dict[str, dict] = {p.name: {} for p in self.params}
+        # per-parameter state, parallel to self.params (names alone can repeat, e.g. two Linears' 'weight')
+        self.state: list[dict] = [{} for _ in self.params]
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -69,12 +70,11 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
 
     def step(self) -> None:
-        for p in self.params:
+        for p, state in zip(self.params, self.state):
             g = p.grad
             if self.weight_decay:
                 g = g + self.weight_decay * p.data
             if self.momentum:
-                state = self.state[p.name]
                 if "momentum_buffer" not in state:
                     state["momentum_buffer"] = g.copy()
                 else:
