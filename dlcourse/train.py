@@ -4,16 +4,18 @@ from __future__ import annotations
 import numpy as np
 
 from . import nn
+from ._validate import check_rng
 from .data.batching import iterate_minibatches
 from .metrics import accuracy_score
 from .optim import SGD, Optimizer
 
 
 def predict(model: nn.Module, X) -> np.ndarray:
-    """Class predictions (N,) from a model that outputs logits (N, C); the model is put in eval mode."""
+    """Class predictions (N,) from a model that outputs logits (N, C), computed in eval mode."""
+    was_training = model.training
     model.eval()
     logits = model(X)
-    model.train()
+    model.train(was_training)                   # leave the model in the mode it was in
     return logits.argmax(axis=1)
 
 
@@ -42,6 +44,8 @@ def fit(model: nn.Module, X, y, *, epochs: int, lr: float = 0.1, batch_size: int
     optimizer = optimizer if optimizer is not None else SGD(model, lr=lr)
     loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
     full_batch = batch_size is None or batch_size >= len(X)
+    if rng is not None:
+        rng = check_rng(rng)                    # an int seed becomes one generator: a new order every epoch
     history: dict[str, list[float]] = {"loss": [], "accuracy": []}
     epoch_iter = range(epochs)
     if progress:
