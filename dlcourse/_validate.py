@@ -53,7 +53,10 @@ def check_labels(y, name: str, n: int, num_classes: int | None = None) -> np.nda
     """Validate integer class labels of shape (n,), returning them as int64."""
     if y is None:
         raise ValueError(f"{name}: expected integer class labels, got None")
-    arr = np.asarray(y)
+    try:
+        arr = np.asarray(y)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{name}: expected shape ({n},) of class indices, got {type(y).__name__} ({exc})") from None
     if arr.ndim != 1 or arr.shape[0] != n:
         raise ValueError(f"{name}: expected shape ({n},) of class indices, got shape {arr.shape}")
     if np.issubdtype(arr.dtype, np.floating):
