@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from jupyter_client import KernelManager
 from nbclient import NotebookClient
+from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
 
 OFFLINE_GUARD = '''\
 import socket as _socket
@@ -44,11 +46,13 @@ class Run:
 
 
 def execute(path: Path, *, allow_errors: bool = False, timeout: int = 300) -> Run:
-    """Run ``path`` top to bottom in a fresh kernel, offline, in the notebook's own folder."""
+    """Run ``path`` top to bottom in a fresh kernel of this Python, offline, in the notebook's own folder."""
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(OFFLINE_GUARD))
     nb.cells.append(nbformat.v4.new_code_cell(PEAK_MEMORY))
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+    # the kernel runs in this Python environment, whatever kernelspecs the machine has (as nbval-current-env)
+    km = KernelManager(kernel_name=CURRENT_ENV_KERNEL_NAME, kernel_spec_manager=NbvalKernelspecManager())
+    client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=allow_errors,
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     client.execute()
