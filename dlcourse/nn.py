@@ -257,7 +257,8 @@ class Sequential(Module):
         return dout
 
 
-def MLP(in_features: int, hidden_sizes, out_features: int, activation: str = "relu", *, rng=None) -> Sequential:
+def MLP(in_features: int, hidden_sizes, out_features: int, activation: str = "relu", *, rng=None,
+        dtype=np.float64) -> Sequential:
     """A multilayer perceptron: Linear, activation, ..., Linear (no activation after the last layer).
 
     ``MLP(2, [8, 8], 2, 'tanh', rng=rng)`` is ``Sequential(Linear(2, 8), Tanh(), Linear(8, 8), Tanh(), Linear(8, 2))``.
@@ -268,7 +269,7 @@ def MLP(in_features: int, hidden_sizes, out_features: int, activation: str = "re
     sizes = [in_features, *list(hidden_sizes), out_features]
     layers: list[Module] = []
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(Linear(fan_in, fan_out, rng=rng))
+        layers.append(Linear(fan_in, fan_out, rng=rng, dtype=dtype))
         if i < len(sizes) - 2:
             layers.append(ACTIVATIONS[activation]())
     return Sequential(*layers)

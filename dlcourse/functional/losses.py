@@ -30,9 +30,9 @@ def _reduce(values: np.ndarray, reduction: str):
     return values
 
 
-def _unreduce(dloss, shape, reduction: str, count: int) -> np.ndarray:
-    """Spread dL/dloss back over the unreduced per-element losses."""
-    dloss = np.asarray(dloss, dtype=np.float64)
+def _unreduce(dloss, shape, reduction: str, count: int, dtype=np.float64) -> np.ndarray:
+    """Spread dL/dloss back over the unreduced per-element losses (in the loss input's dtype)."""
+    dloss = np.asarray(dloss, dtype=dtype)
     if reduction == "none":
         if dloss.shape != tuple(shape):
             raise ValueError(f"dloss: with reduction='none' expected shape {tuple(shape)}, got {dloss.shape}")
@@ -40,7 +40,7 @@ def _unreduce(dloss, shape, reduction: str, count: int) -> np.ndarray:
     if dloss.size != 1:
         raise ValueError(f"dloss: expected a scalar for reduction={reduction!r}, got shape {dloss.shape}")
     scale = float(dloss) / count if reduction == "mean" else float(dloss)
-    return np.full(shape, scale)
+    return np.full(shape, scale, dtype=dtype)
 
 
 class LossCache(NamedTuple):
@@ -69,7 +69,7 @@ def mse_loss_forward(input, target, reduction: str = "mean"):
 
 def mse_loss_backward(dloss, cache: LossCache) -> np.ndarray:
     r""":math:`\partial L / \partial \hat y_i = 2(\hat y_i - y_i)/M` for the mean."""
-    d = _unreduce(dloss, cache.input.shape, cache.reduction, cache.input.size)
+    d = _unreduce(dloss, cache.input.shape, cache.reduction, cache.input.size, cache.input.dtype)
     return 2.0 * (cache.input - cache.target) * d
 
 
@@ -108,7 +108,7 @@ def cross_entropy_forward(input, target, reduction: str = "mean"):
 def cross_entropy_backward(dloss, cache: CrossEntropyCache) -> np.ndarray:
     r""":math:`\partial L_n / \partial z_n = \mathrm{softmax}(z_n) - \mathrm{onehot}(y_n)`."""
     n = cache.log_probs.shape[0]
-    d = _unreduce(dloss, (n,), cache.reduction, n)            # (N,)
+    d = _unreduce(dloss, (n,), cache.reduction, n, cache.log_probs.dtype)   # (N,)
     grad = np.exp(cache.log_probs)                            # softmax, (N, C)
     grad[np.arange(n), cache.target] -= 1.0
     return grad * d[:, None]
@@ -140,7 +140,7 @@ def binary_cross_entropy_with_logits_forward(input, target, reduction: str = "me
 
 def binary_cross_entropy_with_logits_backward(dloss, cache: LossCache) -> np.ndarray:
     r""":math:`\partial L_i / \partial z_i = \sigma(z_i) - y_i`."""
-    d = _unreduce(dloss, cache.input.shape, cache.reduction, cache.input.size)
+    d = _unreduce(dloss, cache.input.shape, cache.reduction, cache.input.size, cache.input.dtype)
     return (sigmoid(cache.input) - cache.target) * d
 
 
