@@ -6,10 +6,10 @@ import numpy as np
 from . import tolerances as tol
 
 
-def rel_error(got, expected) -> np.ndarray:
-    """Elementwise relative error ``|got - expected| / max(|got| + |expected|, FLOOR)`` (cs231n's rel_error)."""
+def rel_error(got, expected, floor: float = tol.FLOOR) -> np.ndarray:
+    """Elementwise relative error ``|got - expected| / max(|got| + |expected|, floor)`` (cs231n's rel_error)."""
     got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
-    return np.abs(got - expected) / np.maximum(np.abs(got) + np.abs(expected), tol.FLOOR)
+    return np.abs(got - expected) / np.maximum(np.abs(got) + np.abs(expected), floor)
 
 
 def _fmt_index(idx: tuple) -> str:
@@ -17,11 +17,11 @@ def _fmt_index(idx: tuple) -> str:
 
 
 def describe_mismatch(got, expected, *, what: str = "output", rtol: float = tol.REFERENCE_RTOL,
-                      expect_dtype: str = "float") -> tuple[str | None, float]:
+                      expect_dtype: str = "float", floor: float = tol.FLOOR) -> tuple[str | None, float]:
     """Compare ``got`` with ``expected``; return (problem or None, worst relative error).
 
     Checks, in order: None, not array-like, shape, dtype kind, NaN/inf, values. ``expect_dtype`` is 'float'
-    (any floating dtype), 'float64', 'float32' or 'int'.
+    (any floating dtype), 'float64', 'float32' or 'int'. ``floor`` is the relative error's denominator floor.
     """
     expected = np.asarray(expected)
     if got is None:
@@ -65,7 +65,7 @@ def describe_mismatch(got, expected, *, what: str = "output", rtol: float = tol.
     if expected.size == 0:
         return None, 0.0
     with np.errstate(invalid="ignore"):
-        err = rel_error(got_arr, expected)
+        err = rel_error(got_arr, expected, floor)
     same = (got_arr == expected) | (np.isnan(got_arr) & np.isnan(expected))   # incl. equal infinities
     err = np.where(same, 0.0, np.where(np.isnan(err), np.inf, err))           # nan (e.g. inf vs -inf) is a mismatch
     worst = float(np.max(err))

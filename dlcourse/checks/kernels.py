@@ -81,10 +81,13 @@ def check_kernel(forward, backward, op: str, inputs: dict, *, wrt: tuple[str, ..
         def f(*arrays):
             return forward(*arrays, **options)[0]
 
+        fd_rtol = max(check.rtol, tol.FD_RTOL)
+        # the differences' round-off is ~FD_ROUNDOFF * sum|dout * out| in absolute terms (see tolerances)
+        fd_floor = max(tol.FLOOR, tol.FD_ROUNDOFF * float(np.sum(np.abs(dout * expected_out))) / fd_rtol)
         for name_, grad in zip(wrt, grads):
             numeric = numerical_gradient(f, list(inputs.values()), dout, wrt=names.index(name_))
             check.compare(grad, numeric, what=f"gradient d{name_} against finite differences of your forward",
-                          rtol=max(check.rtol, tol.FD_RTOL), record=False)
+                          rtol=fd_rtol, floor=fd_floor, record=False)
     if report:
         check.passed("forward and backward match PyTorch" + (" and finite differences" if finite_differences else "")
                      + f" for {shapes}")

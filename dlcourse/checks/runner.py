@@ -112,14 +112,16 @@ class Check:
 
     # -- comparing --------------------------------------------------------------------------------
     def compare(self, got, expected, *, what: str = "output", rtol: float | None = None,
-                expect_dtype: str = "float", hint: str | None = None, record: bool = True) -> None:
+                expect_dtype: str = "float", hint: str | None = None, record: bool = True,
+                floor: float = tol.FLOOR) -> None:
         """Fail unless ``got`` matches ``expected`` in shape, dtype kind, finiteness and value.
 
         ``record=False`` keeps this comparison out of the error reported by :meth:`passed` (used for finite
         differences, whose tolerance differs from the check's own).
         """
         rtol = self.rtol if rtol is None else rtol
-        problem, worst = describe_mismatch(got, expected, what=what, rtol=rtol, expect_dtype=expect_dtype)
+        problem, worst = describe_mismatch(got, expected, what=what, rtol=rtol, expect_dtype=expect_dtype,
+                                           floor=floor)
         if problem:
             self.fail(problem, hint)
         if record:

@@ -8,6 +8,12 @@ Expected sizes, in float64:
 * centred finite differences with step ``FD_STEP = 1e-6``: truncation error ~h^2 = 1e-12, round-off
   ~eps/h = 1e-10, so ``FD_RTOL = 1e-5`` is comfortable;
 * float32 arithmetic has eps ~1e-7, so comparisons in float32 use ``FLOAT32_RTOL = 1e-4``.
+
+The round-off of a centred difference is absolute, not relative: each output f_j carries ~eps * |f_j|, so the
+numerical gradient of L = sum(dout * f) carries ~eps * sum|dout * f| / FD_STEP, whatever the size of the gradient
+entry. A gradient entry much smaller than that (a tiny weight, a nearly saturated softmax, input ~ target) cannot be
+checked relatively against finite differences, so those comparisons floor the denominator of the relative error at
+``FD_ROUNDOFF * sum|dout * f| / FD_RTOL`` instead of ``FLOOR``: below it they compare absolutely, to the round-off.
 """
 
 #: relative-error tolerance when comparing float64 results with PyTorch in float64
@@ -20,3 +26,5 @@ FD_STEP = 1e-6
 FLOAT32_RTOL = 1e-4
 #: the denominator floor in the relative error, so that values near zero compare absolutely
 FLOOR = 1e-8
+#: round-off of a centred difference per unit of sum|dout * f|: a few eps / FD_STEP (eps = 2.2e-16)
+FD_ROUNDOFF = 1e-9
