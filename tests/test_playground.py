@@ -140,8 +140,11 @@ def test_chapter_figures_render():
     from dlcourse.viz import activations_plot as ap
     from dlcourse.viz import figure_to_png
 
-    curves = ap.activation_curves(np.array([-2.0, 0.5, 3.0]))
-    np.testing.assert_allclose(curves["sigmoid"][1], [0.104993585, 0.235003712, 0.045176659], rtol=1e-8)
+    x = np.array([-2.0, 0.5, 3.0])
+    curves = ap.activation_curves(x)
+    s = 1 / (1 + np.exp(-x))
+    np.testing.assert_allclose(curves["sigmoid"][1], s * (1 - s), rtol=1e-12)
+    np.testing.assert_allclose(curves["tanh"][1], 1 - np.tanh(x) ** 2, rtol=1e-12)
     np.testing.assert_allclose(curves["ReLU"][1], [0.0, 1.0, 1.0])
     for fig in (ap.plot_activations(), ap.plot_softmax([2.0, 1.0, 0.1], [1.0, 0.5]), ap.neuron_diagram(),
                 ap.network_diagram([2, 12, 2])):
