@@ -1,0 +1,125 @@
+"""Every hypothesis strategy the unit tests use, in one place (minitorch-style).
+
+Values are float64 and moderate (|x| <= 5 unless a test asks otherwise), so that centred finite differences stay
+accurate; arrays fed to ReLU-like kernels keep |x| > 1e-3, away from the kink where neither PyTorch's nor the
+finite-difference gradient is meaningful.
+"""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, arrays
+
+KINK = 1e-3          # keep |x| above this for ReLU and leaky ReLU
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def scaled_settings(max_examples: int, **kwargs) -> settings:
+    """``max_examples`` for the default (fast) run, scaled up with the loaded profile (e.g. 'thorough')."""
+    scale = max(1.0, settings.default.max_examples / 30)
+    return settings(max_examples=int(max_examples * scale), deadline=None, **kwargs)
+
+
+# ----------------------------------------------------------------------------------------------- scalars
+def floats(lo: float = -5.0, hi: float = 5.0) -> st.SearchStrategy[float]:
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False, width=64)
+
+
+def away_from_kink(lo: float = -5.0, hi: float = 5.0) -> st.SearchStrategy[float]:
+    """Floats in [lo, hi] with |x| > KINK."""
+    return st.one_of(st.floats(lo, -2 * KINK), st.floats(2 * KINK, hi))
+
+
+negative_slopes = st.sampled_from([0.01, 0.1, 0.2, 0.5, 2.0]) | st.floats(0.0, 1.0)
+reductions = st.sampled_from(REDUCTIONS)
+
+
+# ----------------------------------------------------------------------------------------------- arrays
+def shapes(min_dims: int = 1, max_dims: int = 3, min_side: int = 1, max_side: int = 5):
+    return array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+
+
+def float_arrays(shape=None, elements=None, **shape_kwargs):
+    """float64 arrays of the given shape (or a drawn one) with moderate elements."""
+    return arrays(np.float64, shape if shape is not None else shapes(**shape_kwargs),
+                  elements=elements if elements is not None else floats())
+
+
+def kink_free_arrays(**shape_kwargs):
+    return float_arrays(elements=away_from_kink(), **shape_kwargs)
+
+
+@st.composite
+def array_and_dim(draw, min_dims: int = 1, max_dims: int = 3):
+    """(x, dim) for softmax-like kernels: every dim of 1-D to 3-D inputs, negative and non-negative."""
+    x = draw(float_arrays(min_dims=min_dims, max_dims=max_dims))
+    dim = draw(st.integers(-x.ndim, x.ndim - 1))
+    return x, dim
+
+
+@st.composite
+def linear_inputs(draw, bias: bool = True, lead_dims: int | None = None):
+    """{'x': (*, in), 'weight': (out, in), 'bias': (out,) or None}; x has ``lead_dims`` (default 0 to 2)
+    leading dimensions, so x is 1-D to 3-D."""
+    in_features = draw(st.integers(1, 5))
+    out_features = draw(st.integers(1, 5))
+    n_lead = draw(st.integers(0, 2)) if lead_dims is None else lead_dims
+    lead = draw(st.lists(st.integers(1, 4), min_size=n_lead, max_size=n_lead))
+    return {
+        "x": draw(float_arrays((*lead, in_features))),
+        "weight": draw(float_arrays((out_features, in_features), elements=floats(-2, 2))),
+        "bias": draw(float_arrays((out_features,))) if bias else None,
+    }
+
+
+@st.composite
+def regression_pair(draw):
+    """(input, target) of one drawn shape, for MSE."""
+    shape = draw(shapes())
+    return draw(float_arrays(shape)), draw(float_arrays(shape))
+
+
+@st.composite
+def classification_batch(draw, max_n: int = 6, max_c: int = 5, lo: float = -5.0, hi: float = 5.0):
+    """(logits (N, C), integer labels (N,)) with labels in [0, C)."""
+    n = draw(st.integers(1, max_n))
+    c = draw(st.integers(1, max_c))
+    logits = draw(float_arrays((n, c), elements=floats(lo, hi)))
+    labels = draw(arrays(np.int64, (n,), elements=st.integers(0, c - 1)))
+    return logits, labels
+
+
+@st.composite
+def binary_batch(draw):
+    """(logits of any shape, targets in [0, 1] of the same shape) for BCE with logits."""
+    shape = draw(shapes())
+    return draw(float_arrays(shape)), draw(float_arrays(shape, elements=floats(0.0, 1.0)))
+
+
+# ------------------------------------------------------------------------------------------------ optim
+@st.composite
+def sgd_hyperparameters(draw):
+    """Keyword arguments valid for both torch.optim.SGD and dlcourse.optim.SGD."""
+    momentum = draw(st.sampled_from([0.0, 0.5, 0.9]) | st.floats(0.0, 0.95))
+    nesterov = momentum > 0 and draw(st.booleans())
+    dampening = 0.0 if nesterov else draw(st.sampled_from([0.0, 0.5]) | st.floats(0.0, 0.9))
+    return {
+        "lr": draw(st.sampled_from([0.01, 0.05]) | st.floats(1e-3, 0.1)),
+        "momentum": momentum,
+        "dampening": dampening,
+        "weight_decay": draw(st.sampled_from([0.0, 0.01]) | st.floats(0.0, 0.1)),
+        "nesterov": nesterov,
+    }
+
+
+# ------------------------------------------------------------------------------------------------- data
+seeds = st.integers(0, 2**32 - 1)
+dataset_names = st.sampled_from(["xor", "circles", "moons", "spirals", "blobs"])
+
+
+@st.composite
+def minibatch_setup(draw):
+    """(n_examples, batch_size, shuffle) for iterate_minibatches; batch_size may exceed n."""
+    n = draw(st.integers(1, 60))
+    return n, draw(st.integers(1, 70)), draw(st.booleans())
