@@ -169,7 +169,7 @@ print("max |difference| =", np.abs(ours - theirs).max())
 # | library | group (source 000 §2.2, 004 §1.2) | what it is for | in this course |
 # |---|---|---|---|
 # | **PyTorch** | deep-learning framework | tensors, automatic differentiation, layers, optimizers, GPUs; define-by-run | **used**: the reference every implementation is checked against, and the "real framework" side of each chapter |
-# | **TensorFlow** | deep-learning framework | Google's framework: tensors, autodiff, deployment tools (TF Lite, TF Serving) | not installed; chapter 14 compares frameworks |
+# | **TensorFlow** | deep-learning framework | Google's framework: tensors, autodiff, deployment tools (TensorFlow Serving, TensorFlow Lite, now LiteRT) | not installed; chapter 14 compares frameworks |
 # | **Keras** | deep-learning framework | a high-level model-building API; Keras 3 runs on top of TensorFlow, JAX or PyTorch | not installed; the source articles' Keras models are rebuilt in NumPy and PyTorch |
 # | **JAX** | (not in the sources) | NumPy-like arrays with composable transformations: `grad`, `jit`, `vmap` | mentioned only |
 # | **NumPy** | data processing, scientific computing | n-dimensional arrays and fast vectorised arithmetic: the base of everything else | **used** everywhere: every from-scratch implementation is NumPy |

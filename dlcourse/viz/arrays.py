@@ -175,6 +175,13 @@ def finite_difference_figure(h: np.ndarray, errors: dict):
     return fig
 
 
+def _short(value) -> str:
+    """The shortest decimal that rounds back to ``value`` in its dtype, without exponent for moderate sizes."""
+    if 1e-4 <= abs(float(value)) < 1e9:
+        return np.format_float_positional(value, trim="-")
+    return str(value)
+
+
 def draw_number_line(ax, result: dict) -> None:
     """The representable numbers around ``result['stored']`` as ticks, and where the typed value falls."""
     ax.set_yticks([])
@@ -200,7 +207,7 @@ def draw_number_line(ax, result: dict) -> None:
     exact = result["exact"] if len(result["exact"]) <= 22 else result["exact"][:21] + "…"
     ax.plot([0], [-0.02], "^", color="black", markersize=9, label=f"stored: {exact}")
     ax.set_xticks(pos)
-    ax.set_xticklabels([str(v) for v in values], rotation=35, ha="right", fontsize=8)
+    ax.set_xticklabels([_short(v) for v in values], rotation=35, ha="right", fontsize=8)
     ax.set_ylim(-0.1, 0.12)
     ax.set_xlabel(f"neighbouring {result['dtype']} numbers, {result['spacing']:.3g} apart")
     ax.legend(fontsize=8, loc="upper center", ncol=2)
