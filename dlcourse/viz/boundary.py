@@ -118,7 +118,8 @@ def draw_decision_boundary(ax, grid: Grid, probs: np.ndarray, X=None, y=None, X_
         cmap = ListedColormap(CLASS_COLOURS[:C])
         ax.contourf(grid.xx, grid.yy, probs.argmax(-1), levels=np.arange(C + 1) - 0.5, cmap=cmap, alpha=0.35)
     if X is not None:
-        draw_points(ax, X, y)
+        few = len(X) <= 20                                  # a handful of points (XOR's four): draw them large
+        draw_points(ax, X, y, size=130 if few else 22, edge="0.1" if few else "white")
     if X_test is not None:
         draw_points(ax, X_test, y_test, marker="^", size=26, edge="0.15")
     ax.set_xlim(grid.xx.min(), grid.xx.max())
