@@ -75,7 +75,7 @@ def _standardize_reference(X: np.ndarray) -> np.ndarray:
     torch = _torch()
     x = torch.as_tensor(X, dtype=torch.float64)
     mean = x.mean(dim=0, keepdim=True)
-    std = x.std(dim=0, unbiased=False, keepdim=True)
+    std = x.std(dim=0, correction=0, keepdim=True)
     return ((x - mean) / torch.where(std == 0, torch.ones_like(std), std)).numpy()
 
 
