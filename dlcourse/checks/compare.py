@@ -59,9 +59,11 @@ def describe_mismatch(got, expected, *, what: str = "output", rtol: float = tol.
         bad = ~np.isfinite(got_arr) & np.isfinite(expected)
         if bad.any():
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
+            hint = ("exp() of a large number overflows; rewrite the formula so the exponent is never large and "
+                    "positive." if np.isinf(got_arr[idx]) else
+                    "NaN comes from 0/0, inf - inf or inf * 0 (often after an overflow), or log of a negative number.")
             return (f"{what} contains {got_arr[idx]} at index {_fmt_index(idx)} (expected {expected[idx]:.6g}). "
-                    "Hint: exp() of a large number overflows; rewrite the formula so the exponent is never "
-                    "large and positive."), np.inf
+                    f"Hint: {hint}"), np.inf
     if expected.size == 0:
         return None, 0.0
     with np.errstate(invalid="ignore"):

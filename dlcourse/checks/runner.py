@@ -48,11 +48,12 @@ def _learner_frame(exc: BaseException) -> str:
     return ""
 
 
-_WARNING_HINTS = {
+_WARNING_HINTS = {   # checked in this order: NumPy's 0/0 warning reads "invalid value encountered in divide"
     "overflow": "large inputs overflow exp(); rewrite so that every exponent is <= 0 "
                 "(e.g. subtract the maximum, or use exp(-|x|)).",
-    "divide": "a division by zero or log(0); work with logits and log-sum-exp instead of probabilities.",
-    "invalid": "an invalid operation (inf - inf, 0/0, log of a negative number) produced NaN.",
+    "invalid": "an invalid operation (0/0, inf - inf, log of a negative number) produced NaN.",
+    "divide by zero": "a division by zero or log(0); guard the denominator, or work with logits and log-sum-exp "
+                      "instead of probabilities.",
 }
 
 
@@ -127,6 +128,12 @@ class Check:
         if record:
             self.worst = max(self.worst, worst)
             self.cases += 1
+
+    def __repr__(self) -> str:
+        return f"Check({self.name!r}, cases={self.cases}, worst={self.worst:.1e})"
+
+    def _ipython_display_(self) -> None:
+        """Show nothing when a check is the last line of a cell: its one printed line says it all."""
 
     # -- passing ----------------------------------------------------------------------------------
     def passed(self, detail: str) -> None:
