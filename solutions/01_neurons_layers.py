@@ -67,7 +67,7 @@ rng = np.random.default_rng(0)
 # %% [markdown]
 # ## 1 · What a neural network is
 #
-# Source 002 starts from biology: the brain consists of an enormous number of **neurons** (神经元, also called nerve
+# Source 002 §1 starts from biology: the brain consists of an enormous number of **neurons** (神经元, also called nerve
 # cells, 神经细胞) that receive signals from other neurons through connections and pass signals on. An *artificial*
 # neuron keeps one idea from that picture and drops the rest: it receives several numbers, weighs each one by how much
 # it matters, adds them up, and passes the total through a simple function that decides how strongly it responds.
@@ -296,8 +296,9 @@ show(activations_plot.plot_activations())
 # Look at the grey bands on the right. For $|x| \gtrsim 4$, sigmoid and tanh are almost flat: they **saturate**.
 # A saturated unit barely changes its output when its input changes, so its derivative is nearly 0, and chapter 02
 # will show that learning signals are multiplied by these derivatives on their way back through the network. The
-# sigmoid's derivative is at most $\sigma'(0) = 1/4$, so every sigmoid layer shrinks the signal by at least a factor of
-# four; stack ten and almost nothing is left (the vanishing-gradient problem, chapter 03). ReLU's derivative is exactly
+# sigmoid's derivative is at most $\sigma'(0) = 1/4$, so on its way back through each sigmoid layer the signal is
+# multiplied by a factor of at most 1/4 (besides the weights); through ten such layers that is at most
+# $4^{-10} \approx 10^{-6}$ (the vanishing-gradient problem, chapter 03). ReLU's derivative is exactly
 # 1 wherever the unit is active, which is a large part of why it made deep networks trainable.
 #
 # The numbers behind the saturation:
@@ -801,8 +802,8 @@ show(boundary.plot_decision_boundary(lambda p: boundary.model_probabilities(xor_
 
 # %% [markdown]
 # The same training in PyTorch, started from the same initial weights: a `Sequential` with the same names, the same
-# loss and `torch.optim.SGD` with the same learning rate. Since both do exactly the same arithmetic in float64, the
-# weights should agree after 1000 steps to about 15 digits:
+# loss and `torch.optim.SGD` with the same learning rate. Since both carry out the same computation in float64, the
+# weights should still agree after 1000 steps to about 15 digits:
 
 
 # %%

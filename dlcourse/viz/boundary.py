@@ -111,7 +111,7 @@ def draw_decision_boundary(ax, grid: Grid, probs: np.ndarray, X=None, y=None, X_
 
     if probs.ndim == 2:
         cmap = LinearSegmentedColormap.from_list("rb", [CLASS_COLOURS[0], "#f7f7f7", CLASS_COLOURS[1]])
-        ax.contourf(grid.xx, grid.yy, probs, levels=np.linspace(0, 1, 11), cmap=cmap, alpha=0.75)
+        ax.contourf(grid.xx, grid.yy, probs, levels=np.linspace(0, 1, 11), cmap=cmap, alpha=0.65)
         ax.contour(grid.xx, grid.yy, probs, levels=[0.5], colors="0.2", linewidths=1.2)
     else:
         C = probs.shape[-1]
