@@ -74,6 +74,13 @@ def linear_inputs(draw, bias: bool = True, lead_dims: int | None = None):
 
 
 @st.composite
+def module_inputs(draw, features: int = 3):
+    """x of shape (*, features), 1-D to 3-D, values in [-3, 3], for modules and whole networks."""
+    lead = draw(st.lists(st.integers(1, 4), max_size=2))
+    return draw(float_arrays((*lead, features), elements=floats(-3.0, 3.0)))
+
+
+@st.composite
 def regression_pair(draw):
     """(input, target) of one drawn shape, for MSE."""
     shape = draw(shapes())
@@ -97,6 +104,28 @@ def binary_batch(draw):
     return draw(float_arrays(shape)), draw(float_arrays(shape, elements=floats(0.0, 1.0)))
 
 
+# ---------------------------------------------------------------------------------------------- checker
+@st.composite
+def mismatch_with_known_worst(draw):
+    """(got, expected, flat index of the worst entry): expected in [0.5, 4]; got is expected with one entry
+    scaled by 1.5 (relative error 0.2) and some others by 1.01 (relative error ~0.005)."""
+    expected = draw(float_arrays(shapes(max_side=4), elements=floats(0.5, 4.0)))
+    got = expected.copy()
+    flat = got.reshape(-1)
+    worst = draw(st.integers(0, flat.size - 1))
+    nudged = draw(st.lists(st.booleans(), min_size=flat.size, max_size=flat.size))
+    flat[np.array(nudged)] *= 1.01
+    flat[worst] = expected.reshape(-1)[worst] * 1.5
+    return got, expected, worst
+
+
+@st.composite
+def array_pairs(draw, lo: float = -1e6, hi: float = 1e6):
+    """Two float64 arrays of one drawn shape, values in [lo, hi] (zeros, tiny and huge values included)."""
+    shape = draw(shapes())
+    return draw(float_arrays(shape, elements=floats(lo, hi))), draw(float_arrays(shape, elements=floats(lo, hi)))
+
+
 # ------------------------------------------------------------------------------------------------ optim
 @st.composite
 def sgd_hyperparameters(draw):
@@ -115,6 +144,8 @@ def sgd_hyperparameters(draw):
 
 # ------------------------------------------------------------------------------------------------- data
 seeds = st.integers(0, 2**32 - 1)
+sample_counts = st.integers(1, 300)
+noise_levels = floats(0.0, 1.0)
 dataset_names = st.sampled_from(["xor", "circles", "moons", "spirals", "blobs"])
 
 

@@ -11,13 +11,12 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given
-from hypothesis import strategies as st
 
 import dlcourse.functional as F
 from dlcourse.checks import (Check, CheckFailure, check_function, check_kernel, describe_mismatch, numerical_gradient,
                              rel_error, tolerances)
 from dlcourse.checks.runner import FAIL_MARK, PASS_MARK
-from strategies import float_arrays, scaled_settings, shapes
+from strategies import array_pairs, mismatch_with_known_worst, module_inputs, scaled_settings, seeds
 
 X = np.array([[0.5, -1.0, 2.0, 0.0],
               [1.5, 0.25, -0.75, 3.0],
@@ -268,16 +267,9 @@ def test_check_failure_renders_only_the_message():
 
 # ------------------------------------------------------------------------------------------ worst index
 @scaled_settings(30)
-@given(data=st.data())
-def test_worst_index_is_the_largest_relative_error(data):
-    expected = data.draw(float_arrays(shapes(max_side=4), elements=st.floats(0.5, 4.0)))
-    got = expected.copy()
-    flat = got.reshape(-1)
-    worst = data.draw(st.integers(0, flat.size - 1))
-    flat[worst] *= 1.5                                   # relative error 0.2
-    for i in range(flat.size):                           # smaller errors elsewhere
-        if i != worst and data.draw(st.booleans()):
-            flat[i] *= 1.01
+@given(case=mismatch_with_known_worst())
+def test_worst_index_is_the_largest_relative_error(case):
+    got, expected, worst = case                          # relative error 0.2 at `worst`, <= 0.005 elsewhere
     problem, err = describe_mismatch(got, expected)
     idx = np.unravel_index(worst, expected.shape)
     assert problem is not None and f"wrong at index [{', '.join(map(str, idx))}]" in problem
@@ -464,7 +456,7 @@ def test_finite_differences_catch_what_a_wrong_reference_would_miss():
 
 # -------------------------------------------------------------------------------------- numerical_gradient
 @scaled_settings(25)
-@given(x=float_arrays(elements=st.floats(-3, 3)), seed=st.integers(0, 100))
+@given(x=module_inputs(features=2), seed=seeds)
 def test_numerical_gradient_of_sum_of_squares(x, seed):
     dout = np.random.default_rng(seed).standard_normal(x.shape)
     numeric = numerical_gradient(lambda a: a ** 2, [x], dout)
@@ -526,13 +518,11 @@ def cs231n_rel_error(x, y):
 
 
 @scaled_settings(30)
-@given(data=st.data())
-def test_rel_error_is_cs231ns(data):
-    shape = data.draw(shapes())
-    values = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
-    x, y = data.draw(float_arrays(shape, elements=values)), data.draw(float_arrays(shape, elements=values))
+@given(pair=array_pairs())
+def test_rel_error_is_cs231ns(pair):
+    x, y = pair
     assert float(np.max(rel_error(x, y))) == cs231n_rel_error(x, y)
-    assert rel_error(x, y).shape == shape
+    assert rel_error(x, y).shape == x.shape
 
 
 def test_rel_error_known_values():

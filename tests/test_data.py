@@ -4,10 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from dlcourse import data
-from strategies import dataset_names, minibatch_setup, scaled_settings, seeds
+from strategies import dataset_names, minibatch_setup, noise_levels, sample_counts, scaled_settings, seeds
 
 MAKERS = {"xor": data.make_xor, "circles": data.make_circles, "moons": data.make_moons,
           "spirals": data.make_spirals, "blobs": data.make_blobs}
@@ -21,7 +20,7 @@ def _balanced(counts, n):
 # ------------------------------------------------------------------------------------- shapes and labels
 @pytest.mark.parametrize("name", sorted(MAKERS))
 @scaled_settings(15)
-@given(n=st.integers(1, 300), noise=st.floats(0, 1), seed=seeds)
+@given(n=sample_counts, noise=noise_levels, seed=seeds)
 def test_shapes_dtypes_and_labels(name, n, noise, seed):
     X, y = MAKERS[name](n_samples=n, noise=noise, rng=seed)
     assert X.shape == (n, 2) and X.dtype == np.float64

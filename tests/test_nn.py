@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given
-from hypothesis import strategies as st
 
 from dlcourse import nn
 from dlcourse.checks import rel_error, tolerances
-from strategies import classification_batch, float_arrays, negative_slopes, reductions, scaled_settings, seeds
+from strategies import (binary_batch, classification_batch, module_inputs, negative_slopes, reductions,
+                        scaled_settings, seeds)
 
 RTOL = tolerances.REFERENCE_RTOL
 
@@ -144,11 +144,9 @@ def test_load_state_dict_takes_torch_tensors_with_grad():
 
 # -------------------------------------------------------------------------------------- forward/backward
 @scaled_settings(25)
-@given(data=st.data(), slope=negative_slopes, seed=seeds)
-def test_every_module_kind_matches_torch(data, slope, seed):
+@given(x=module_inputs(features=3), slope=negative_slopes, seed=seeds)
+def test_every_module_kind_matches_torch(x, slope, seed):
     """Forward and backward of a Sequential holding every module kind, on 1-D to 3-D inputs of 3 features."""
-    lead = data.draw(st.lists(st.integers(1, 4), max_size=2))
-    x = data.draw(float_arrays((*lead, 3), elements=st.floats(-3, 3)))
     torch.manual_seed(seed % 2**31)
     ours, theirs = twin(every_layer_kind(slope=slope))
     dout = np.random.default_rng(seed).standard_normal((*x.shape[:-1], 3))
@@ -242,12 +240,10 @@ LOSSES = {
 
 @pytest.mark.parametrize("name", sorted(LOSSES))
 @scaled_settings(20)
-@given(data=st.data(), reduction=reductions)
-def test_elementwise_loss_modules_match_torch(name, data, reduction):
+@given(batch=binary_batch(), reduction=reductions)
+def test_elementwise_loss_modules_match_torch(name, batch, reduction):
     ours_cls, torch_cls = LOSSES[name]
-    shape = data.draw(st.tuples(st.integers(1, 5), st.integers(1, 4)))
-    inp = data.draw(float_arrays(shape))
-    target = data.draw(float_arrays(shape, elements=st.floats(0, 1)))
+    inp, target = batch                                # targets in [0, 1] suit both losses
     loss_fn = ours_cls(reduction=reduction)
     t_inp = torch.tensor(inp, requires_grad=True)
     t_loss = torch_cls(reduction=reduction)(t_inp, torch.tensor(target))
