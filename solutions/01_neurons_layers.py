@@ -567,8 +567,8 @@ model = nn.MLP(2, [8, 8], 3, "tanh", rng=np.random.default_rng(1))
 print(model)
 X_batch = rng.standard_normal((5, 2))                                   # N = 5 examples, D = 2
 print("\ninput", X_batch.shape)
-for name, out in zip(["0 Linear", "1 Tanh", "2 Linear", "3 Tanh", "4 Linear"], model.forward_all(X_batch)):
-    print(f"after {name:9s} -> {out.shape}")
+for i, (layer, out) in enumerate(zip(model, model.forward_all(X_batch))):
+    print(f"after ({i}) {type(layer).__name__:6s} -> {out.shape}")
 print("\nparameters:", model.num_parameters(), "= 8*(2+1) + 8*(8+1) + 3*(8+1)")
 
 
