@@ -6,14 +6,14 @@ import io
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dlcourse import functional as F
 from dlcourse.checks import CheckFailure, ch01
+from strategies import floats, scaled_settings, seeds
 
-seeds = st.integers(0, 2**32 - 1)
-few = settings(max_examples=10, deadline=None)
+few = scaled_settings(10)
 
 
 def printed(check, *args, **kwargs) -> str:
@@ -228,7 +228,7 @@ def test_xor_hand_made_network_passes(params, capsys):
 
 
 @few
-@given(scale=st.floats(0.1, 100.0), h_extra=st.integers(0, 4))
+@given(scale=floats(0.1, 100.0), h_extra=st.integers(0, 4))
 def test_xor_scaled_and_padded_solutions_pass(scale, h_extra):
     """Scaling the weights keeps the decisions; extra hidden units with zero output weights change nothing."""
     p = {"0.weight": np.vstack([XOR_SOLUTION["0.weight"], np.ones((h_extra, 2))]),
