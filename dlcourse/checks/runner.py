@@ -57,6 +57,32 @@ _WARNING_HINTS = {   # checked in this order: NumPy's 0/0 warning reads "invalid
 }
 
 
+def _copy(value):
+    """A copy of an argument deep enough to see in-place changes: arrays, and dicts/lists/tuples of them."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):          # a NamedTuple cache
+        return type(value)(*(_copy(v) for v in value))
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy(v) for v in value)
+    return value
+
+
+def _unchanged(before, after) -> bool:
+    if isinstance(before, np.ndarray):
+        return (isinstance(after, np.ndarray) and after.shape == before.shape
+                and np.array_equal(after, before, equal_nan=True))
+    if isinstance(before, dict):
+        return isinstance(after, dict) and before.keys() == after.keys() and \
+            all(_unchanged(before[k], after[k]) for k in before)
+    if isinstance(before, (list, tuple)):
+        return isinstance(after, (list, tuple)) and len(before) == len(after) and \
+            all(_unchanged(b, a) for b, a in zip(before, after))
+    return True
+
+
 class Check:
     """One exercise's check: collects the worst error seen and fails with a single clear message."""
 
@@ -88,8 +114,9 @@ class Check:
             self.fail(f"got None instead of a function. Pass the function itself, e.g. check({self.name}).")
         if not callable(fn):
             self.fail(f"expected a function, got {type(fn).__name__}.")
-        copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
-        with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+        copies = [_copy(a) for a in args]
+        with warnings.catch_warnings(record=True) as caught, \
+                np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
             warnings.simplefilter("always")
             try:
                 result = fn(*copies, **kwargs)
@@ -105,8 +132,7 @@ class Check:
             self.fail(f"{label} triggered a numerical warning: '{message}'.", _WARNING_HINTS.get(
                 next((k for k in _WARNING_HINTS if k in message), ""), "look for the operation named above."))
         for i, (before, after) in enumerate(zip(args, copies)):
-            if isinstance(before, np.ndarray) and (after.shape != before.shape
-                                                   or not np.array_equal(after, before, equal_nan=True)):
+            if not _unchanged(before, after):
                 self.fail(f"{label} modified its input argument #{i + 1} in place.",
                           "compute into a new array (x = x - m, not x -= m) so the caller's data stays intact.")
         return result
