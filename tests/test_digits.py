@@ -32,11 +32,12 @@ def test_values_dtypes_and_shapes():
     np.testing.assert_array_equal(img.X_test.reshape(len(img.y_test), 64), s.X_test)
 
 
-def test_stratified_every_class_in_every_set():
-    s = load_digits(rng=3)
-    for y in (s.y_train, s.y_val, s.y_test):
+def test_stratified_each_class_split_in_the_same_proportions():
+    s = load_digits(val_size=0.15, test_size=0.2, rng=3)
+    total = np.bincount(sklearn_digits().target, minlength=10)
+    for y, fraction in ((s.y_test, 0.2), (s.y_val, 0.15)):
         counts = np.bincount(y, minlength=10)
-        assert counts.min() >= counts.max() - 2
+        assert np.all(np.abs(counts - fraction * total) <= 0.5 + 1e-9), (counts, fraction * total)
 
 
 def test_same_seed_same_split_other_seed_other_split():
