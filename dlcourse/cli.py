@@ -1,4 +1,9 @@
-"""The ``dlcourse`` command: ``dlcourse build [--check]`` (more subcommands as the course grows)."""
+"""The ``dlcourse`` command.
+
+    dlcourse build [--check]                     write course/ from solutions/, or report what is stale
+    dlcourse grade SUBMISSION... --out DIR       grade learners' notebooks per exercise with nbval
+    dlcourse export html --out DIR [--learner]   printable HTML of every chapter, plus an index
+"""
 from __future__ import annotations
 
 import argparse
@@ -38,6 +43,35 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_grade(args) -> int:
+    from .grading import grade
+
+    root = Path(args.root).resolve() if args.root else _find_root(Path.cwd())
+    try:
+        results = grade(args.submissions, args.out, root, jobs=args.jobs, cell_timeout=args.cell_timeout,
+                        total_timeout=args.timeout, force=args.force)
+    except ValueError as exc:
+        print(f"dlcourse grade: {exc}", file=sys.stderr)
+        return 2
+    errors = sum(r["status"] != "ok" for r in results)
+    print(f"graded {len(results)} submission(s), {errors} with errors; see {Path(args.out) / 'grades.csv'} "
+          f"and {Path(args.out) / 'report.html'}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .export import export_html
+
+    root = Path(args.root).resolve() if args.root else _find_root(Path.cwd())
+    try:
+        written = export_html(root, Path(args.out), learner=args.learner, chapters=args.chapters)
+    except ValueError as exc:
+        print(f"dlcourse export: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(written)} file(s) to {args.out}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="dlcourse", description="Build, check, grade and export the course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -45,6 +79,24 @@ def main(argv=None) -> int:
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 and name the files that are stale")
     p.add_argument("--root", help="project folder (default: the nearest folder with solutions/)")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("grade", help="grade learners' notebooks per exercise (nbval, canonical checks restored)")
+    p.add_argument("submissions", nargs="+", help="notebooks, or folders searched for .ipynb files")
+    p.add_argument("--out", required=True, help="grade-book folder: grades.csv, grades.json, report.html, results/")
+    p.add_argument("--root", help="course folder with solutions/ (default: the nearest folder with solutions/)")
+    p.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: all CPU cores)")
+    p.add_argument("--cell-timeout", type=float, default=60, help="seconds per cell before it counts as failed")
+    p.add_argument("--timeout", type=float, default=900, help="seconds per submission before it is stopped")
+    p.add_argument("--force", action="store_true", help="regrade submissions that are already graded")
+    p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("export", help="export the chapters for readers")
+    p.add_argument("format", choices=["html"], help="output format")
+    p.add_argument("--out", required=True, help="folder for the chapter pages and index.html")
+    p.add_argument("--learner", action="store_true", help="export the learner notebooks of course/ instead")
+    p.add_argument("--chapters", nargs="+", metavar="NN", help="only these chapters (default: all)")
+    p.add_argument("--root", help="course folder (default: the nearest folder with solutions/)")
+    p.set_defaults(func=cmd_export)
     args = parser.parse_args(argv)
     return args.func(args)
 

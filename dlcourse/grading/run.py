@@ -1,0 +1,91 @@
+"""Run one prepared submission under nbval (lax) in its own pytest process and turn cell outcomes into a grade."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from .prepare import SubmissionError, canonical_checks, prepare
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _run_nbval(nb_path: Path, log: Path, cell_timeout: float, total_timeout: float) -> str | None:
+    """Run pytest --nbval-lax on ``nb_path``; return None, or why the run itself ended badly."""
+    folder = nb_path.parent
+    (folder / "pytest.ini").write_text("[pytest]\n")                  # keep the project's own config out
+    cmd = [sys.executable, "-m", "pytest", str(nb_path), "-q", "-p", "no:cacheprovider", "-p",
+           "dlcourse.grading.recorder", "--nbval-lax", "--nbval-current-env",
+           f"--nbval-cell-timeout={cell_timeout:g}", f"--rootdir={folder}", "-c", str(folder / "pytest.ini")]
+    env = {**os.environ, "DLCOURSE_GRADE_LOG": str(log), "MPLBACKEND": "Agg", "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=total_timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)                            # pytest and its kernel
+        proc.communicate()
+        return f"stopped after {total_timeout:g} s (the whole submission's time limit)"
+    if proc.returncode not in (0, 1):                                  # 1 = some cells failed: a normal outcome
+        tail = out.decode(errors="replace").strip().splitlines()[-3:]
+        return f"nbval could not run the notebook (exit {proc.returncode}): {' | '.join(tail)}"
+    return None
+
+
+def grade_one(path: Path, root: Path, *, cell_timeout: float = 60, total_timeout: float = 900) -> dict:
+    """Grade one submission; every way it can fail is recorded in the result, never raised."""
+    path = Path(path)
+    start = time.perf_counter()
+    result = {"submission": str(path), "sha256": sha256(path), "chapter": None, "status": "ok", "reason": "",
+              "exercises": {}, "score": 0, "max_score": 0}
+    try:
+        prepared = prepare(path, root)
+    except SubmissionError as exc:
+        result.update(status="error", reason=str(exc), chapter=exc.chapter)
+        if exc.chapter:                                   # the chapter's exercises still get their columns, at 0
+            _, canon = canonical_checks(root, exc.chapter)
+            result["exercises"] = {f"{exc.chapter}-{n}": {"passed": False, "message": str(exc)} for n in canon}
+            result["max_score"] = len(canon)
+        result["seconds"] = round(time.perf_counter() - start, 2)
+        return result
+
+    chapter = result["chapter"] = prepared.chapter
+    with tempfile.TemporaryDirectory(prefix="dlcourse-grade-") as tmp:
+        nb_path = Path(tmp) / path.name
+        nbformat.write(prepared.nb, nb_path)
+        log = Path(tmp) / "cells.jsonl"
+        log.touch()
+        problem = _run_nbval(nb_path, log, cell_timeout, total_timeout)
+        cells = {}
+        for line in log.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            cells[record["cell"]] = record
+    for number, name in sorted(prepared.checks.items()):
+        record = cells.get(number)
+        key = f"{chapter}-{name}"
+        if record is None:
+            result["exercises"][key] = {"passed": False, "message": problem or "the check cell did not run"}
+        else:
+            passed = record["outcome"] == "passed"
+            result["exercises"][key] = {"passed": passed, "message": "" if passed else record.get("message", "")}
+    messages = " ".join(r.get("message", "") for r in cells.values())
+    if problem:
+        result.update(status="error", reason=problem)
+    elif "Kernel dead" in messages or "kernel died" in messages.lower():
+        result.update(status="error", reason="the kernel died while running the notebook")
+    elif "Timeout of" in messages:
+        result["reason"] = "a cell hit the per-cell time limit"
+    result["score"] = sum(e["passed"] for e in result["exercises"].values())
+    result["max_score"] = len(result["exercises"])
+    result["seconds"] = round(time.perf_counter() - start, 2)
+    return result
