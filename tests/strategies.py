@@ -154,3 +154,122 @@ def minibatch_setup(draw):
     """(n_examples, batch_size, shuffle) for iterate_minibatches; batch_size may exceed n."""
     n = draw(st.integers(1, 60))
     return n, draw(st.integers(1, 70)), draw(st.booleans())
+
+
+# ---------------------------------------------------------------------------------------- chapter 02
+@st.composite
+def probability_batch(draw, lo: float = 0.1, hi: float = 0.9):
+    """(probabilities p in [lo, hi], targets in [0, 1]) of one drawn shape, for BCE on probabilities. Kept away
+    from 0 and 1, where PyTorch's clamps make the gradient differ from the derivative and where the third derivative
+    (~2/p^3) makes the finite differences' truncation error exceed their round-off floor when p is close to y."""
+    shape = draw(shapes())
+    return draw(float_arrays(shape, elements=floats(lo, hi))), draw(float_arrays(shape, elements=floats(0.0, 1.0)))
+
+
+def nonzero_floats(lo: float = 0.5, hi: float = 3.0) -> st.SearchStrategy[float]:
+    """Floats with lo <= |x| <= hi, either sign: safe divisors."""
+    return st.one_of(st.floats(-hi, -lo), st.floats(lo, hi))
+
+
+@st.composite
+def broadcastable_arrays(draw, num: int = 2, elements=None, min_dims: int = 0, max_dims: int = 3):
+    """``num`` float64 arrays whose shapes broadcast together (prepended axes and stretched 1s included)."""
+    from hypothesis.extra.numpy import mutually_broadcastable_shapes
+
+    shapes_ = draw(mutually_broadcastable_shapes(num_shapes=num, min_dims=min_dims, max_dims=max_dims, max_side=4))
+    return tuple(draw(float_arrays(s, elements=elements if elements is not None else floats()))
+                 for s in shapes_.input_shapes)
+
+
+@st.composite
+def matmul_arrays(draw):
+    """(a, b) for ``a @ b`` under NumPy's rules: 1-D or 2-D operands, or 3-D with broadcast batch axes."""
+    n, k, m = (draw(st.integers(1, 4)) for _ in range(3))
+    kind = draw(st.sampled_from(["2d", "vec-mat", "mat-vec", "vec-vec", "batched"]))
+    if kind == "batched":
+        batch = draw(st.integers(2, 3))
+        sa, sb = draw(st.sampled_from([((batch, n, k), (k, m)), ((batch, n, k), (batch, k, m)),
+                                       ((1, n, k), (batch, k, m)), ((n, k), (batch, k, m))]))
+    else:
+        sa = {"2d": (n, k), "vec-mat": (k,), "mat-vec": (n, k), "vec-vec": (k,)}[kind]
+        sb = {"2d": (k, m), "vec-mat": (k, m), "mat-vec": (k,), "vec-vec": (k,)}[kind]
+    return draw(float_arrays(sa, elements=floats(-2, 2))), draw(float_arrays(sb, elements=floats(-2, 2)))
+
+
+@st.composite
+def axis_and_keepdims(draw, ndim: int):
+    """(axis, keepdims) for a reduction over an array of ``ndim`` dimensions: None, one axis or a tuple."""
+    keepdims = draw(st.booleans())
+    if ndim == 0:
+        return None, keepdims
+    kind = draw(st.sampled_from(["none", "one", "tuple"]))
+    if kind == "none":
+        return None, keepdims
+    if kind == "one":
+        return draw(st.integers(-ndim, ndim - 1)), keepdims
+    axes = draw(st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True))
+    return tuple(axes), keepdims
+
+
+# ------------------------------------------------------------------------------------ optim (chapter 04)
+def _maybe(draw, values, strategy):
+    """A typical value (torch's default or a common choice) or any value from ``strategy``."""
+    return draw(st.sampled_from(values) | strategy)
+
+
+@st.composite
+def adagrad_hyperparameters(draw):
+    """Keyword arguments valid for both torch.optim.Adagrad and dlcourse.optim.Adagrad."""
+    return {
+        "lr": _maybe(draw, [0.01, 0.1], st.floats(1e-3, 0.2)),
+        "lr_decay": _maybe(draw, [0.0, 0.01], st.floats(0.0, 0.1)),
+        "weight_decay": _maybe(draw, [0.0, 0.01], st.floats(0.0, 0.1)),
+        "initial_accumulator_value": _maybe(draw, [0.0, 0.1], st.floats(0.0, 1.0)),
+        "eps": _maybe(draw, [1e-10, 1e-6], st.floats(1e-10, 1e-2)),
+        "maximize": draw(st.booleans()),
+    }
+
+
+@st.composite
+def rmsprop_hyperparameters(draw):
+    """Keyword arguments valid for both torch.optim.RMSprop and dlcourse.optim.RMSprop."""
+    return {
+        "lr": _maybe(draw, [0.001, 0.01], st.floats(1e-4, 0.02)),
+        "alpha": _maybe(draw, [0.99, 0.9], st.floats(0.5, 0.999)),
+        "eps": _maybe(draw, [1e-8, 1e-6], st.floats(1e-8, 1e-2)),
+        "weight_decay": _maybe(draw, [0.0, 0.01], st.floats(0.0, 0.1)),
+        "momentum": _maybe(draw, [0.0, 0.9], st.floats(0.0, 0.95)),
+        "centered": draw(st.booleans()),
+        "maximize": draw(st.booleans()),
+    }
+
+
+@st.composite
+def adam_hyperparameters(draw, default_weight_decay: float = 0.0):
+    """Keyword arguments valid for torch.optim.Adam and AdamW and their dlcourse twins."""
+    return {
+        "lr": _maybe(draw, [0.001, 0.01], st.floats(1e-4, 0.03)),
+        "betas": (_maybe(draw, [0.9, 0.0], st.floats(0.0, 0.99)), _maybe(draw, [0.999, 0.99], st.floats(0.5, 0.9999))),
+        "eps": _maybe(draw, [1e-8, 1e-6], st.floats(1e-8, 1e-2)),
+        "weight_decay": _maybe(draw, [default_weight_decay, 0.1], st.floats(0.0, 0.2)),
+        "amsgrad": draw(st.booleans()),
+        "maximize": draw(st.booleans()),
+    }
+
+
+@st.composite
+def scheduler_settings(draw):
+    """(name, keyword arguments, epochs) for one of dlcourse.lr_scheduler's schedules that also exists in torch."""
+    name = draw(st.sampled_from(["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR"]))
+    gamma = _maybe(draw, [0.1, 0.5], st.floats(0.05, 1.0))
+    kwargs = {
+        "StepLR": lambda: {"step_size": draw(st.integers(1, 10)), "gamma": gamma},
+        "MultiStepLR": lambda: {"milestones": draw(st.lists(st.integers(0, 40), max_size=5)), "gamma": gamma},
+        "ExponentialLR": lambda: {"gamma": gamma},
+        "CosineAnnealingLR": lambda: {"T_max": draw(st.integers(1, 30)), "eta_min": _maybe(draw, [0.0, 1e-3],
+                                                                                          st.floats(0.0, 0.05))},
+        "LinearLR": lambda: {"start_factor": _maybe(draw, [1 / 3, 0.1], st.floats(0.01, 1.0)),
+                             "end_factor": _maybe(draw, [1.0], st.floats(0.0, 1.0)),
+                             "total_iters": draw(st.integers(1, 20))},
+    }[name]()
+    return name, kwargs, draw(st.integers(1, 80))
