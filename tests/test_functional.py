@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import dlcourse.functional as F
 from dlcourse.checks import Check, check_function, check_kernel, rel_error, tolerances
-from strategies import (REDUCTIONS, array_and_dim, binary_batch, classification_batch, float_arrays,
+from strategies import (REDUCTIONS, array_and_dim, binary_batch, classification_batch, float_arrays, probability_batch,
                         kink_free_arrays, linear_inputs, negative_slopes, regression_pair, scaled_settings, shapes)
 
 
@@ -276,3 +276,40 @@ def test_huge_logit_values_are_the_limits():
     assert float(F.cross_entropy(np.array([[1e4, -1e4]]), np.array([1]))) == pytest.approx(2e4, rel=1e-12)
     assert float(F.binary_cross_entropy_with_logits(np.array([-1e4]), np.array([1.0]))) == pytest.approx(1e4,
                                                                                                         rel=1e-12)
+
+
+# ------------------------------------------------------------------- binary cross-entropy on probabilities
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@scaled_settings(20)
+@given(batch=probability_batch())
+def test_binary_cross_entropy(reduction, batch):
+    p, target = batch
+    _check_pair("binary_cross_entropy", F.binary_cross_entropy, F.binary_cross_entropy_forward,
+                F.binary_cross_entropy_backward, {"input": p, "target": target}, ("input",), {"reduction": reduction})
+
+
+def test_binary_cross_entropy_clamps_like_torch_at_0_and_1():
+    """p = 0 or 1 (a saturated sigmoid): the log is clamped at -100 and the gradient's denominator at 1e-12, as in
+    PyTorch, so loss and gradient are finite (and wrong: the true loss of such a logit can be far above 100)."""
+    p = np.array([[1.0, 0.0, 1.0, 0.0], [0.5, 1.0, 0.0, 0.25]])
+    target = np.array([[0.0, 1.0, 1.0, 0.0], [1.0, 0.3, 0.7, 0.0]])
+    _strict_forward_backward(F.binary_cross_entropy_forward, F.binary_cross_entropy_backward, p, target)
+    loss = F.binary_cross_entropy(p, target, reduction="none")
+    assert loss[0, 0] == 100.0 and loss[0, 1] == 100.0 and loss[0, 2] == 0.0    # -log(0) clamped at 100
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_kernel(F.binary_cross_entropy_forward, F.binary_cross_entropy_backward, "binary_cross_entropy",
+                     {"input": p, "target": target}, wrt=("input",), finite_differences=False)
+
+
+@pytest.mark.parametrize("bad", [np.array([0.5, 1.5]), np.array([-0.1, 0.5]), np.array([np.nan, 0.5])])
+def test_binary_cross_entropy_rejects_non_probabilities(bad):
+    with pytest.raises(ValueError, match="input: expected probabilities in \\[0, 1\\]"):
+        F.binary_cross_entropy(bad, np.array([1.0, 0.0]))
+
+
+def test_binary_cross_entropy_of_sigmoid_equals_the_fused_loss_for_moderate_logits():
+    z = np.linspace(-8, 8, 17)
+    y = np.random.default_rng(3).uniform(0, 1, 17)
+    assert rel_error(F.binary_cross_entropy(F.sigmoid(z), y), F.binary_cross_entropy_with_logits(z, y)).max() \
+        <= tolerances.REFERENCE_RTOL

@@ -33,6 +33,9 @@ def torch_ops() -> dict[str, Callable]:
         "cross_entropy": lambda input, target, reduction="mean": F.cross_entropy(input, target, reduction=reduction),
         "binary_cross_entropy_with_logits": lambda input, target, reduction="mean":
             F.binary_cross_entropy_with_logits(input, target, reduction=reduction),
+        "binary_cross_entropy": lambda input, target, reduction="mean":
+            F.binary_cross_entropy(input, target, reduction=reduction),
+        "mul": lambda a, b: a * b,
     }
 
 

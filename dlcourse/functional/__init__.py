@@ -13,6 +13,7 @@ from .activations import (
 )
 from .linear import linear, linear_backward, linear_forward
 from .losses import (
+    binary_cross_entropy, binary_cross_entropy_backward, binary_cross_entropy_forward,
     binary_cross_entropy_with_logits, binary_cross_entropy_with_logits_backward,
     binary_cross_entropy_with_logits_forward,
     cross_entropy, cross_entropy_backward, cross_entropy_forward,

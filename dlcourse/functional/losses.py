@@ -146,3 +146,49 @@ def binary_cross_entropy_with_logits_backward(dloss, cache: LossCache) -> np.nda
 
 def binary_cross_entropy_with_logits(input, target, reduction: str = "mean"):
     return binary_cross_entropy_with_logits_forward(input, target, reduction)[0]
+
+
+# ------------------------------------------------------------------- binary cross-entropy on probabilities
+#: PyTorch clamps each log term of binary_cross_entropy at -100 and the backward's denominator p(1 - p) at 1e-12
+BCE_LOG_CLAMP = -100.0
+BCE_EPSILON = 1e-12
+
+
+def binary_cross_entropy_forward(input, target, reduction: str = "mean"):
+    r"""Binary cross-entropy of probabilities, :math:`L_i = -[y_i \log p_i + (1-y_i)\log(1-p_i)]`.
+
+    Mirrors ``torch.nn.functional.binary_cross_entropy``, including its safety net: each log term is clamped at
+    -100, so p = 0 or 1 gives a finite loss instead of infinity. The clamp hides the problem rather than solving
+    it (the loss of a logit of -1e4 with target 1 should be 1e4, not 100); train on logits with
+    :func:`binary_cross_entropy_with_logits` instead.
+
+    Parameters
+    ----------
+    input : probabilities p in [0, 1], any shape (*), e.g. the output of a sigmoid
+    target : probabilities y in [0, 1], same shape
+    """
+    _check_reduction(reduction)
+    input = as_float_array(input, "input")
+    target = as_float_array(target, "target")
+    if input.shape != target.shape:
+        raise ValueError(f"target: expected the same shape as input {input.shape}, got {target.shape}")
+    if input.size and (np.any(input < 0) or np.any(input > 1) or not np.all(np.isfinite(input))):
+        raise ValueError(f"input: expected probabilities in [0, 1], got values from {np.nanmin(input):.4g} "
+                         f"to {np.nanmax(input):.4g} (pass logits to binary_cross_entropy_with_logits)")
+    with np.errstate(divide="ignore"):                                  # log(0) = -inf, clamped just below
+        log_p = np.maximum(np.log(input), BCE_LOG_CLAMP)
+        log_1mp = np.maximum(np.log1p(-input), BCE_LOG_CLAMP)
+    losses = -(target * log_p + (1.0 - target) * log_1mp)
+    return _reduce(losses, reduction), LossCache(input, target, reduction)
+
+
+def binary_cross_entropy_backward(dloss, cache: LossCache) -> np.ndarray:
+    r""":math:`\partial L_i / \partial p_i = (p_i - y_i) / (p_i (1 - p_i))`, the denominator clamped at 1e-12
+    as in PyTorch (so p = 0 or 1 gives a huge but finite gradient)."""
+    p, y = cache.input, cache.target
+    d = _unreduce(dloss, p.shape, cache.reduction, p.size, p.dtype)
+    return (p - y) / np.maximum(p * (1.0 - p), BCE_EPSILON) * d
+
+
+def binary_cross_entropy(input, target, reduction: str = "mean"):
+    return binary_cross_entropy_forward(input, target, reduction)[0]
