@@ -1,4 +1,10 @@
-"""dlcourse.optim.SGD against torch.optim.SGD, step for step in float64."""
+"""dlcourse.optim against torch.optim, step for step in float64: SGD, Adagrad, RMSprop, Adam, AdamW.
+
+Each optimizer trains the same small tanh MLP as its torch twin for 200 steps, on a fresh random mini-batch each
+step (the same for both), and after every step all parameters must agree to REFERENCE_RTOL; the optimizer state
+(momentum buffers, running averages) must agree with torch's too. Hyperparameters are drawn by hypothesis over
+their whole valid range, with torch's defaults and common settings as explicit examples.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -8,9 +14,11 @@ from hypothesis import example, given
 
 from dlcourse import nn, optim
 from dlcourse.checks import rel_error, tolerances
-from strategies import scaled_settings, sgd_hyperparameters
+from strategies import (adagrad_hyperparameters, adam_hyperparameters, rmsprop_hyperparameters, scaled_settings,
+                        sgd_hyperparameters)
 
 STEPS = 200
+OPTIMIZERS = ("SGD", "Adagrad", "RMSprop", "Adam", "AdamW")
 
 
 def _twin_mlp(seed: int):
@@ -23,35 +31,54 @@ def _twin_mlp(seed: int):
     return ours, theirs
 
 
-def _assert_same_parameters(ours, theirs, step):
-    theirs_by_name = dict(theirs.named_parameters())
-    for p in ours.parameters():
-        err = float(rel_error(p.data, theirs_by_name[p.name].detach().numpy()).max())
-        assert err <= tolerances.REFERENCE_RTOL, f"step {step}: {p.name} differs from torch (rel. error {err:.1e})"
+def _assert_close(ours, theirs, what):
+    err = float(rel_error(ours, theirs).max()) if np.size(ours) else 0.0
+    assert err <= tolerances.REFERENCE_RTOL, f"{what} differs from torch (rel. error {err:.1e})"
 
 
-def _run_both(hyper, steps=STEPS, seed=0):
+def _assert_same_state(opt, t_opt, step):
+    """Every state entry torch keeps (buffers, running averages, step counts) equals ours."""
+    for i, (ours, theirs) in enumerate(zip(opt.state, t_opt.param_groups[0]["params"])):
+        t_state = t_opt.state[theirs]
+        for key, value in t_state.items():
+            if value is None:
+                continue
+            assert key in ours, f"step {step}: state[{i}] lacks torch's {key!r}"
+            _assert_close(np.asarray(ours[key], dtype=np.float64), value.detach().numpy(),
+                          f"step {step}: state[{i}][{key!r}]")
+
+
+def _run_both(hyper, name="SGD", steps=STEPS, seed=0, check_state=True):
+    """Train the twins with ``name`` from dlcourse.optim and torch.optim; compare after every step.
+
+    With ``maximize=True`` both climb the negated loss, so the run stays bounded. Returns the losses.
+    """
     rng = np.random.default_rng(seed)
-    X, Y = rng.standard_normal((16, 3)), rng.standard_normal((16, 2))
     ours, theirs = _twin_mlp(seed)
-    opt = optim.SGD(ours.parameters(), **hyper)
-    t_opt = torch.optim.SGD(theirs.parameters(), **hyper)
+    opt = getattr(optim, name)(ours.parameters(), **hyper)
+    t_opt = getattr(torch.optim, name)(theirs.parameters(), **hyper)
+    sign = -1.0 if hyper.get("maximize") else 1.0
     loss_fn = nn.MSELoss()
-    tX, tY = torch.tensor(X), torch.tensor(Y)
+    theirs_by_name = dict(theirs.named_parameters())
     losses = []
     for step in range(steps):
+        X, Y = rng.standard_normal((8, 3)), rng.standard_normal((8, 2))     # a fresh mini-batch every step
         opt.zero_grad()
         loss = loss_fn(ours(X), Y)
-        ours.backward(loss_fn.backward(1.0))
+        ours.backward(loss_fn.backward(sign))
         opt.step()
         t_opt.zero_grad()
-        torch.nn.functional.mse_loss(theirs(tX), tY).backward()
+        (sign * torch.nn.functional.mse_loss(theirs(torch.tensor(X)), torch.tensor(Y))).backward()
         t_opt.step()
-        _assert_same_parameters(ours, theirs, step)
+        for p in ours.parameters():
+            _assert_close(p.data, theirs_by_name[p.name].detach().numpy(), f"step {step}: {p.name}")
+        if check_state and step in (0, 1, steps - 1):
+            _assert_same_state(opt, t_opt, step)
         losses.append(float(loss))
     return losses
 
 
+# ------------------------------------------------------------------------------- step for step with torch
 @scaled_settings(12)
 @given(hyper=sgd_hyperparameters())
 @example(hyper={"lr": 0.05, "momentum": 0.0, "dampening": 0.0, "weight_decay": 0.0, "nesterov": False})
@@ -61,24 +88,88 @@ def _run_both(hyper, steps=STEPS, seed=0):
 @example(hyper={"lr": 0.05, "momentum": 0.0, "dampening": 0.0, "weight_decay": 0.05, "nesterov": False})
 @example(hyper={"lr": 0.02, "momentum": 0.8, "dampening": 0.3, "weight_decay": 0.01, "nesterov": False})
 @example(hyper={"lr": 0.02, "momentum": 0.95, "dampening": 0.0, "weight_decay": 0.01, "nesterov": True})
+@example(hyper={"lr": 0.02, "momentum": 0.9, "dampening": 0.0, "weight_decay": 0.01, "nesterov": True,
+                "maximize": True})
 def test_sgd_equals_torch_step_for_step(hyper):
-    losses = _run_both(hyper)
+    losses = _run_both(hyper, "SGD")
     assert np.all(np.isfinite(losses))
 
 
-def test_sgd_decreases_the_loss():
-    losses = _run_both({"lr": 0.05, "momentum": 0.9})
-    assert losses[-1] < 0.5 * losses[0]
+@scaled_settings(12)
+@given(hyper=adagrad_hyperparameters())
+@example(hyper={})                                                        # torch's defaults
+@example(hyper={"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.05, "initial_accumulator_value": 0.1,
+                "eps": 1e-6, "maximize": False})
+@example(hyper={"lr": 0.1, "maximize": True})
+def test_adagrad_equals_torch_step_for_step(hyper):
+    assert np.all(np.isfinite(_run_both(hyper, "Adagrad")))
 
 
-def test_sgd_defaults_are_torchs():
+@scaled_settings(12)
+@given(hyper=rmsprop_hyperparameters())
+@example(hyper={})
+@example(hyper={"lr": 0.01, "momentum": 0.9})
+@example(hyper={"lr": 0.01, "centered": True})
+@example(hyper={"lr": 0.005, "alpha": 0.9, "eps": 1e-6, "weight_decay": 0.01, "momentum": 0.9, "centered": True})
+@example(hyper={"lr": 0.005, "maximize": True, "momentum": 0.5})
+def test_rmsprop_equals_torch_step_for_step(hyper):
+    assert np.all(np.isfinite(_run_both(hyper, "RMSprop")))
+
+
+@scaled_settings(12)
+@given(hyper=adam_hyperparameters())
+@example(hyper={})
+@example(hyper={"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.1})
+@example(hyper={"lr": 0.01, "amsgrad": True})
+@example(hyper={"lr": 0.01, "betas": (0.0, 0.99), "eps": 1e-3, "maximize": True})
+def test_adam_equals_torch_step_for_step(hyper):
+    assert np.all(np.isfinite(_run_both(hyper, "Adam")))
+
+
+@scaled_settings(12)
+@given(hyper=adam_hyperparameters(default_weight_decay=0.01))
+@example(hyper={})
+@example(hyper={"lr": 0.01, "weight_decay": 0.5})
+@example(hyper={"lr": 0.01, "weight_decay": 0.1, "amsgrad": True})
+def test_adamw_equals_torch_step_for_step(hyper):
+    assert np.all(np.isfinite(_run_both(hyper, "AdamW")))
+
+
+def test_adam_with_decoupled_weight_decay_is_adamw():
+    """torch.optim.Adam(decoupled_weight_decay=True) is AdamW; ours too, step for step with torch's Adam."""
+    _run_both({"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}, "Adam")
+
+
+@pytest.mark.parametrize("name, hyper", [("SGD", {"lr": 0.05, "momentum": 0.9}), ("Adagrad", {"lr": 0.1}),
+                                         ("RMSprop", {"lr": 0.01}), ("Adam", {"lr": 0.01}),
+                                         ("AdamW", {"lr": 0.01})])
+def test_every_optimizer_decreases_the_loss(name, hyper):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((32, 3))
+    Y = np.tanh(X @ rng.standard_normal((3, 2)))
+    model = nn.MLP(3, [8], 2, "tanh", rng=1)
+    opt = getattr(optim, name)(model, **hyper)
+    loss_fn, losses = nn.MSELoss(), []
+    for _ in range(300):
+        opt.zero_grad()
+        losses.append(loss_fn(model(X), Y))
+        model.backward(loss_fn.backward(1.0))
+        opt.step()
+    assert losses[-1] < 0.3 * losses[0], f"{name}: loss {losses[0]:.3f} -> {losses[-1]:.3f}"
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_defaults_are_torchs(name):
     model = nn.Linear(2, 2, rng=0)
-    opt = optim.SGD(model.parameters())
-    t_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)])
-    for name in ("lr", "momentum", "dampening", "weight_decay", "nesterov"):
-        assert getattr(opt, name) == t_opt.defaults[name], name
+    opt = getattr(optim, name)(model.parameters())
+    t_opt = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)])
+    assert opt.defaults, name
+    for key, value in opt.defaults.items():
+        assert value == t_opt.defaults[key], f"{name}.{key}: ours {value!r}, torch {t_opt.defaults[key]!r}"
+    assert repr(opt).startswith(f"{name}(lr=")
 
 
+# ------------------------------------------------------------------------------ the formulas, without torch
 def test_sgd_on_a_quadratic_matches_the_formula():
     """theta <- theta - lr * (g + wd * theta) with g = 2 * theta for L = |theta|^2 (no momentum)."""
     layer = nn.Linear(2, 1, bias=False, rng=0)
@@ -90,6 +181,85 @@ def test_sgd_on_a_quadratic_matches_the_formula():
         opt.step()
         theta = theta - 0.1 * (2 * theta + 0.5 * theta)
     assert rel_error(layer.params["weight"], theta).max() <= tolerances.REFERENCE_RTOL
+
+
+def _quadratic_run(opt_factory, steps, seed=0):
+    """Run an optimizer on L = 0.5 * sum(a * theta^2) (gradient a * theta); return the path (steps + 1, 4)."""
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(0.5, 3.0, size=4)
+    layer = nn.Linear(4, 1, bias=False, rng=seed)
+    opt = opt_factory(layer)
+    path = [layer.params["weight"][0].copy()]
+    for _ in range(steps):
+        opt.zero_grad()
+        layer.grads["weight"] += a * layer.params["weight"]
+        opt.step()
+        path.append(layer.params["weight"][0].copy())
+    return np.array(path), a
+
+
+@pytest.mark.parametrize("beta", [0.5, 0.9, 0.99])
+def test_momentum_as_an_exponential_average_is_torchs_momentum_with_lr_scaled(beta):
+    """Source 001 §3.2.3: v = beta v + (1 - beta) g, theta -= alpha v  equals  SGD(lr=alpha (1 - beta), momentum=beta),
+    the first step included (v_1 = (1 - beta) g_1 = (1 - beta) b_1)."""
+    alpha = 0.1
+    path, a = _quadratic_run(lambda m: optim.SGD(m, lr=alpha * (1 - beta), momentum=beta), 100)
+    theta, v = path[0].copy(), np.zeros(4)
+    for t in range(1, 101):
+        v = beta * v + (1 - beta) * a * theta
+        theta = theta - alpha * v
+        assert rel_error(theta, path[t]).max() <= tolerances.REFERENCE_RTOL, f"step {t}"
+
+
+def test_dampening_equal_to_momentum_differs_from_the_average_only_by_the_first_step():
+    """SGD(momentum=beta, dampening=beta) copies the first gradient undamped, so it is NOT the exponential average:
+    its first step is 1 / (1 - beta) times larger."""
+    beta, lr = 0.9, 0.01
+    path, a = _quadratic_run(lambda m: optim.SGD(m, lr=lr, momentum=beta, dampening=beta), 1)
+    first_step = path[0] - path[1]
+    np.testing.assert_allclose(first_step, lr * a * path[0], rtol=1e-12)             # b_1 = g_1, not (1 - beta) g_1
+
+
+@pytest.mark.parametrize("name", ["Adagrad", "RMSprop", "Adam"])
+def test_first_adaptive_step_is_about_lr_per_coordinate(name):
+    """Adagrad (G_1 = g_1^2) and Adam (bias-corrected) move every coordinate by lr * sign(g) on their first step;
+    RMSprop's first step is lr / sqrt(1 - alpha) = 10 lr with alpha = 0.99."""
+    lr = 0.01
+    path, a = _quadratic_run(lambda m: getattr(optim, name)(m, lr=lr, eps=0.0), 1)
+    g = a * path[0]
+    expected = lr * np.sign(g) * (10.0 if name == "RMSprop" else 1.0)
+    np.testing.assert_allclose(path[0] - path[1], expected, rtol=1e-12)
+
+
+def test_adagrad_steps_shrink_like_one_over_sqrt_t_with_a_constant_gradient():
+    """With a constant gradient g, G_t = t g^2, so step t is lr / sqrt(t) per coordinate."""
+    layer = nn.Linear(3, 1, bias=False, rng=0)
+    opt = optim.Adagrad(layer, lr=0.5, eps=0.0)
+    before = layer.params["weight"].copy()
+    for t in range(1, 20):
+        opt.zero_grad()
+        layer.grads["weight"] += np.array([[2.0, -0.5, 7.0]])
+        opt.step()
+        np.testing.assert_allclose(before - layer.params["weight"], 0.5 / np.sqrt(t) * np.sign([[2.0, -0.5, 7.0]]),
+                                   rtol=1e-12)
+        before = layer.params["weight"].copy()
+
+
+def test_adamw_decays_weights_without_gradient():
+    """With zero gradients Adam's update is 0/(0 + eps) = 0, so AdamW only shrinks: theta_t = (1 - lr wd)^t theta_0,
+    while Adam's L2 term (wd theta inside the gradient) is normalised to a step of at most lr (10 steps: <= 0.1)."""
+    for cls, wd in ((optim.AdamW, 0.1), (optim.Adam, 0.1)):
+        layer = nn.Linear(3, 2, rng=0)
+        theta0 = layer.params["weight"].copy()
+        opt = cls(layer, lr=0.01, weight_decay=wd)
+        for _ in range(10):
+            opt.zero_grad()
+            opt.step()
+        if cls is optim.AdamW:
+            np.testing.assert_allclose(layer.params["weight"], theta0 * (1 - 0.01 * 0.1) ** 10, rtol=1e-12)
+        else:
+            moved = np.abs(theta0 - layer.params["weight"])                  # ~ lr per step, whatever |theta|
+            assert np.all((moved > 0.09) & (moved <= 0.1 + 1e-12)), moved
 
 
 def test_sgd_over_parameters_of_separate_modules():
@@ -115,38 +285,60 @@ def test_sgd_over_parameters_of_separate_modules():
             assert rel_error(ours.params[name], value.numpy()).max() <= tolerances.REFERENCE_RTOL
 
 
-def test_zero_grad_clears_every_gradient():
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_zero_grad_clears_every_gradient(name):
     model = nn.MLP(2, [3], 2, rng=0)
-    opt = optim.SGD(model.parameters(), lr=0.1)
+    opt = getattr(optim, name)(model.parameters())
     for p in model.parameters():
         p.grad += 1.0
     opt.zero_grad()
     assert all(np.all(p.grad == 0) for p in model.parameters())
 
 
-def test_step_updates_the_model_in_place():
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_step_updates_the_model_in_place(name):
     model = nn.Linear(2, 2, rng=0)
-    before = model.params["weight"].copy()
-    opt = optim.SGD(model.parameters(), lr=0.5)
+    weight = model.params["weight"]
+    before = weight.copy()
+    opt = getattr(optim, name)(model.parameters(), lr=0.5)
     model.grads["weight"][...] = 1.0
     opt.step()
-    assert np.array_equal(model.params["weight"], before - 0.5)
+    assert model.params["weight"] is weight and np.all(weight < before)
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    ({"lr": -0.1}, "lr"), ({"lr": float("nan")}, "lr"), ({"lr": "0.1"}, "lr"),
-    ({"momentum": -0.5}, "momentum"), ({"momentum": float("inf")}, "momentum"),
-    ({"dampening": -1.0}, "dampening"), ({"weight_decay": -1e-4}, "weight_decay"),
-    ({"nesterov": True}, "nesterov"), ({"nesterov": True, "momentum": 0.9, "dampening": 0.1}, "nesterov"),
-])
-def test_invalid_hyperparameters_raise_naming_them(kwargs, name):
+# ------------------------------------------------------------------------------------------- bad arguments
+BAD = {
+    "SGD": [({"lr": -0.1}, "lr"), ({"lr": float("nan")}, "lr"), ({"lr": "0.1"}, "lr"),
+            ({"momentum": -0.5}, "momentum"), ({"momentum": float("inf")}, "momentum"),
+            ({"dampening": -1.0}, "dampening"), ({"weight_decay": -1e-4}, "weight_decay"),
+            ({"nesterov": True}, "nesterov"), ({"nesterov": True, "momentum": 0.9, "dampening": 0.1}, "nesterov"),
+            ({"nesterov": "yes", "momentum": 0.9}, "nesterov"), ({"maximize": 1}, "maximize")],
+    "Adagrad": [({"lr": -1.0}, "lr"), ({"lr_decay": -0.1}, "lr_decay"), ({"weight_decay": -1.0}, "weight_decay"),
+                ({"initial_accumulator_value": -0.1}, "initial_accumulator_value"), ({"eps": -1e-10}, "eps"),
+                ({"maximize": None}, "maximize")],
+    "RMSprop": [({"lr": -1.0}, "lr"), ({"alpha": -0.1}, "alpha"), ({"alpha": 1.5}, "alpha"), ({"eps": -1.0}, "eps"),
+                ({"weight_decay": -1.0}, "weight_decay"), ({"momentum": -0.9}, "momentum"),
+                ({"centered": "no"}, "centered")],
+    "Adam": [({"lr": -1e-3}, "lr"), ({"betas": (1.0, 0.999)}, r"betas\[0\]"), ({"betas": (0.9, -0.1)}, r"betas\[1\]"),
+             ({"betas": 0.9}, "betas"), ({"betas": (0.9, 0.99, 0.9)}, "betas"), ({"eps": -1e-8}, "eps"),
+             ({"weight_decay": -0.1}, "weight_decay"), ({"amsgrad": 0}, "amsgrad"),
+             ({"decoupled_weight_decay": "yes"}, "decoupled_weight_decay")],
+    "AdamW": [({"lr": float("inf")}, "lr"), ({"betas": (0.9, 1.0)}, r"betas\[1\]"), ({"weight_decay": -0.01},
+                                                                                   "weight_decay")],
+}
+
+
+@pytest.mark.parametrize("name, kwargs, pattern", [(n, k, p) for n, cases in BAD.items() for k, p in cases])
+def test_invalid_hyperparameters_raise_naming_them(name, kwargs, pattern):
     model = nn.Linear(2, 2, rng=0)
-    with pytest.raises(ValueError, match=name):
-        optim.SGD(model.parameters(), **kwargs)
+    with pytest.raises(ValueError, match=rf"^{pattern}: expected") as info:
+        getattr(optim, name)(model.parameters(), **kwargs)
+    assert "got" in str(info.value)
 
 
-def test_invalid_params_raise():
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_invalid_params_raise(name):
     with pytest.raises(ValueError, match="params"):
-        optim.SGD([], lr=0.1)
+        getattr(optim, name)([], lr=0.1)
     with pytest.raises(ValueError, match=r"params\[0\]"):
-        optim.SGD([np.zeros(3)], lr=0.1)
+        getattr(optim, name)([np.zeros(3)], lr=0.1)
