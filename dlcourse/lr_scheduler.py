@@ -259,7 +259,7 @@ class SequentialLR(LRScheduler):
             if not isinstance(s, LRScheduler):
                 raise ValueError(f"schedulers[{i}]: expected a scheduler, got {type(s).__name__}")
             if s.optimizer is not optimizer:
-                raise ValueError(f"schedulers[{i}]: belongs to another optimizer; all must share `optimizer`")
+                raise ValueError(f"schedulers[{i}]: expected a scheduler of `optimizer`, got one of another optimizer")
         milestones = list(milestones)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(f"milestones: expected {len(schedulers) - 1} epoch numbers (one fewer than the "
