@@ -110,7 +110,7 @@ class Beale(Surface):
     around the origin and a narrow curved valley leading to the minimum."""
 
     name = "Beale"
-    extent = (-4.5, 4.5, -4.5, 4.5)
+    extent = (-2.0, 4.5, -2.5, 2.5)
 
     def __init__(self):
         self.start = np.array([0.7, 1.4])
@@ -167,7 +167,7 @@ class IllConditionedQuadratic(Surface):
 
     extent = (-5.0, 5.0, -3.0, 3.0)
 
-    def __init__(self, condition_number: float = 25.0, angle_degrees: float = 0.0):
+    def __init__(self, condition_number: float = 50.0, angle_degrees: float = 0.0):
         if not np.isfinite(condition_number) or condition_number < 1:
             raise ValueError(f"condition_number: expected a finite number >= 1, got {condition_number!r}")
         self.condition_number, self.angle_degrees = float(condition_number), float(angle_degrees)
@@ -176,7 +176,7 @@ class IllConditionedQuadratic(Surface):
         self.hessian = rotation @ np.diag([1.0, self.condition_number]) @ rotation.T     # (2, 2), symmetric
         self.name = "quadratic" if angle_degrees == 0 else "rotated quadratic"
         self.start = np.array([-4.5, 2.0])
-        self.suggested_lr = {"SGD": 1.5 / self.condition_number, "adaptive": 0.1}
+        self.suggested_lr = {"SGD": 1.8 / self.condition_number, "adaptive": 0.1}     # just below 2 / kappa
         self.minima = np.zeros((1, 2))
 
     def _value(self, x, y):
