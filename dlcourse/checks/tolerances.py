@@ -28,3 +28,8 @@ FLOAT32_RTOL = 1e-4
 FLOOR = 1e-8
 #: round-off of a centred difference per unit of sum|dout * f|: a few eps / FD_STEP (eps = 2.2e-16)
 FD_ROUNDOFF = 1e-9
+#: random results (initialisers, shufflers) are checked statistically: a sample statistic (mean, standard deviation,
+#: a fraction) may differ from its expected value by at most this many of its standard errors. A correct answer then
+#: fails with probability about 6e-7 per statistic (the normal tail beyond 5 sigma); a wrong formula (a missing
+#: factor of 2 or sqrt(3), the wrong fan) is off by dozens of standard errors at the sample sizes the checks use.
+STAT_SIGMAS = 5.0
