@@ -273,3 +273,21 @@ def scheduler_settings(draw):
                              "total_iters": draw(st.integers(1, 20))},
     }[name]()
     return name, kwargs, draw(st.integers(1, 80))
+
+
+# ------------------------------------------------------------------------------------------------- init
+weight_shapes = array_shapes(min_dims=2, max_dims=4, min_side=1, max_side=7)   # (out, in, *kernel)
+fan_modes = st.sampled_from(["fan_in", "fan_out"])
+gains = st.sampled_from([1.0, 5.0 / 3, 2.0 ** 0.5]) | floats(0.1, 3.0)
+#: (nonlinearity, param) pairs accepted by calculate_gain
+nonlinearities = (st.sampled_from(["linear", "conv1d", "conv2d", "conv3d", "conv_transpose2d", "sigmoid", "tanh",
+                                   "relu", "selu"]).map(lambda n: (n, None))
+                  | st.tuples(st.just("leaky_relu"), st.none() | floats(0.0, 3.0)))
+
+
+@st.composite
+def classification_training(draw):
+    """(n_examples, n_features, n_classes, hidden sizes, batch_size or None) for small training runs."""
+    n = draw(st.integers(5, 40))
+    return (n, draw(st.integers(1, 4)), draw(st.integers(2, 4)), draw(st.lists(st.integers(1, 6), max_size=2)),
+            draw(st.none() | st.integers(1, n + 3)))
