@@ -1,0 +1,52 @@
+"""Bridges to PyTorch: the same network, with the same weights, as a ``torch.nn`` module.
+
+    torch_model = to_torch(model)                 # dlcourse Sequential -> torch.nn.Sequential, float64
+    model.load_state_dict(torch_model.state_dict())   # and back: the names and layouts are the same
+
+torch is imported only when a function here is called, so ``import dlcourse`` stays light.
+"""
+from __future__ import annotations
+
+from . import nn
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError as exc:  # pragma: no cover - the course always installs torch
+        raise ImportError("to_torch needs PyTorch: pip install torch (see README, CPU-only build)") from exc
+    return torch
+
+
+def to_torch(model: nn.Module, dtype=None):
+    """A ``torch.nn`` module computing the same function as ``model``, with a copy of its parameters.
+
+    Supports ``Sequential``, ``Linear``, ``ReLU``, ``Tanh``, ``Sigmoid``, ``LeakyReLU``, ``Softmax`` and
+    ``Identity`` (nested Sequentials too). Child names ('0', '1', ...) and parameter names ('0.weight', ...)
+    are kept, so ``state_dict()`` keys match. The training/eval mode is copied as well.
+
+    Parameters
+    ----------
+    model : a dlcourse module
+    dtype : the torch dtype of the parameters (default ``torch.float64``, the course's reference precision)
+    """
+    torch = _torch()
+    dtype = torch.float64 if dtype is None else dtype
+    tnn = torch.nn
+    if isinstance(model, nn.Sequential):
+        out = tnn.Sequential(*(to_torch(child, dtype) for child in model))
+    elif isinstance(model, nn.Linear):
+        out = tnn.Linear(model.in_features, model.out_features, bias="bias" in model.params, dtype=dtype)
+        with torch.no_grad():
+            for name, value in model.params.items():
+                getattr(out, name).copy_(torch.from_numpy(value.copy()))
+    elif isinstance(model, nn.LeakyReLU):
+        out = tnn.LeakyReLU(model.negative_slope)
+    elif isinstance(model, nn.Softmax):
+        out = tnn.Softmax(dim=model.dim)
+    elif type(model) in (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.Identity):
+        out = getattr(tnn, type(model).__name__)()
+    else:
+        raise ValueError(f"model: to_torch supports Sequential, Linear and the activation modules, got "
+                         f"{type(model).__name__}")
+    return out.train(model.training)
