@@ -19,7 +19,7 @@
 # A network learns by nudging each of its weights in the direction that lowers a **loss**, a single number that says
 # how wrong its outputs are. To know that direction for every weight at once we need the **gradient** of the loss,
 # and **backpropagation** computes it: one pass backwards through the network, applying the chain rule at every
-# operation, at about the cost of a forward pass. In this chapter you will write the losses that classifiers and
+# operation, at a small multiple of the cost of a forward pass. In this chapter you will write the losses that classifiers and
 # regressors use, make them immune to overflow, derive the backward pass of every layer from chapter 01 with every
 # shape stated, backpropagate through a whole network by hand, check gradients with finite differences (and learn why
 # that only works in float64), and finally build a small automatic-differentiation engine that agrees with
@@ -253,8 +253,9 @@ print(f"fused mean loss {F.binary_cross_entropy_with_logits(z_bin, y_bin):.6g} v
 # The naive version returns `inf` and `nan`: one such example poisons the mean and, through the gradient, every
 # weight. The clamped version is finite but **wrong**: the loss of the logit $-10^4$ with target 1 is $10^4$, not 100,
 # and the gradient of a confidently wrong example is 0, so the network is never told to fix it. Even at $z = \pm 30$
-# its gradient is ten times too small, because the clamp of $p(1-p)$ at $10^{-12}$ already acts for $|z| > 27.6$
-# (the losses there are still right). The fused version
+# its gradient is ten times too small, because the clamp of $p(1-p)$ at $10^{-12}$ already acts for $|z| > 27.6$,
+# and the loss at $z = 30$ is wrong in the fourth digit (30.001 instead of 30.000), because $1 - p$ cancels
+# catastrophically when $p$ is within $10^{-13}$ of 1. The fused version
 # gives the exact loss and the exact gradient $\sigma(z) - y$, which is $\pm 1/N$ for the two confidently wrong
 # examples, and matches PyTorch. That is why a classifier's last layer outputs logits and the loss applies the
 # sigmoid or softmax itself.
@@ -475,7 +476,7 @@ print("softmax_backward(dout)   :", F.softmax_backward(dout_row, F.softmax_forwa
 # %% [markdown]
 # Every activation's backward kernel in `dlcourse`, checked by `check_kernel` against PyTorch's autograd (float64)
 # and against finite differences, with a random upstream gradient (an all-ones `dout` hides bugs: with it, the
-# softmax backward above is 0 whatever you write):
+# correct softmax backward is exactly 0, which many wrong formulas return too):
 
 
 # %%
@@ -712,7 +713,7 @@ for name in by_hand:
 
 
 # %% [markdown]
-# Fifteen to seventeen digits agree: the hand-derived backward pass *is* what PyTorch computes. Notice what we had to
+# About fifteen digits agree: the hand-derived backward pass *is* what PyTorch computes. Notice what we had to
 # keep from the forward pass: $X$, $A_1$ and the log-probabilities. For a deep network those caches are most of the
 # memory that training uses, which is why inference (forward only) needs so much less.
 #
@@ -757,13 +758,14 @@ show(gradcheck_plot.error_vs_step_figure("sigmoid", x=1.0))
 # %% [markdown]
 # Right of the minimum the error falls along the truncation line, with slope 2 (100 times smaller for a 10 times
 # smaller step); left of it, the round-off error grows like $1/h$, jagged because rounding is. In float32 at
-# $h = 10^{-6}$, the step used by this course's checks, the estimate is off by about 10%, and below $h \approx 10^{-8}$
-# the perturbation $x \pm h$ rounds back to $x$ and the estimate is 0 (relative error 1). Hence the rule: **gradient
+# $h = 10^{-6}$, the step used by this course's checks, the estimate is off by about 10%, and below
+# $h \approx 6 \times 10^{-8}$ (half the spacing of float32 numbers near 1) the perturbation $x \pm h$ rounds back to
+# $x$ and the estimate is 0 (relative error 1). Hence the rule: **gradient
 # checks run in float64**; the networks themselves may train in float32 or less.
 #
 # To compare an analytic gradient $a$ with a numerical one $n$, use the **relative error** $|a - n| / \max(|a| +
 # |n|, \text{floor})$, entry by entry, and look at the worst entry. An absolute error means nothing without the
-# scale of the gradient. In float64 with $h = 10^{-6}$, a correct gradient gives $10^{-8}$ or less, while a wrong
+# scale of the gradient. In float64 with $h = 10^{-6}$, a correct gradient gives about $10^{-7}$ or less, while a wrong
 # formula typically gives $10^{-2}$ or more; `dlcourse.checks` passes below $10^{-5}$. Two caveats. Where the
 # function has a **kink** (ReLU at 0, max-pooling ties), a step of size $h$ can cross it and the difference quotient
 # is meaningless: keep test inputs away from kinks, as this course's tests do. And near a gradient entry of 0 the
@@ -852,8 +854,8 @@ GradCheckExplorer()
 #
 # Writing backward passes by hand is instructive once. Frameworks do it automatically: every operation on a tensor
 # records itself in a graph, and `backward()` walks the graph in reverse, applying the chain rule of section 3 at
-# each node. `dlcourse.autograd` is such an engine in about 300 lines, after Karpathy's micrograd (which does the
-# same for scalars). A `Tensor` holds:
+# each node. `dlcourse.autograd` is such an engine in under 400 lines, half of them documentation, after Karpathy's
+# micrograd (which does the same for scalars). A `Tensor` holds:
 #
 # - `data`, a NumPy array; `grad`, an array of the same shape holding $\partial L/\partial(\text{this tensor})$ after
 #   `backward()`;
