@@ -1,11 +1,24 @@
-"""dlcourse.train: fit learns the synthetic sets, predict returns labels."""
+"""dlcourse.train: fit learns the synthetic sets and equals a PyTorch loop epoch by epoch; evaluate, train_epoch,
+predict."""
 from __future__ import annotations
+
+import contextlib
+import io
 
 import numpy as np
 import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dlcourse import data, metrics, nn, optim
-from dlcourse.train import fit, predict
+from dlcourse.checks import rel_error
+from dlcourse.checks import tolerances as tol
+from dlcourse.interop import to_torch
+from dlcourse.train import evaluate, fit, predict, train_epoch
+from strategies import classification_training, scaled_settings, seeds, sgd_hyperparameters
+
+few = scaled_settings(15)
 
 
 def test_fit_learns_moons_full_batch():
@@ -108,3 +121,166 @@ def test_accuracy_score():
         metrics.accuracy_score([0, 1], [0, 1, 1])
     with pytest.raises(ValueError, match="y_true"):
         metrics.accuracy_score([], [])
+
+
+# ------------------------------------------------------------------------------ fit against a PyTorch loop
+
+
+def close(a, b) -> bool:
+    return float(np.max(rel_error(a, b), initial=0.0)) < tol.REFERENCE_RTOL
+
+
+def torch_history(tmodel, X, y, X_val, y_val, *, epochs, batch_size, hyper, seed):
+    """The same training written directly in PyTorch: orders from rng.permutation, one per epoch."""
+    opt = torch.optim.SGD(tmodel.parameters(), **hyper)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    rng = np.random.default_rng(seed)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    out = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [], "states": []}
+    for _ in range(epochs):
+        order = np.arange(len(X)) if batch_size is None else rng.permutation(len(X))
+        step = len(X) if batch_size is None else batch_size
+        total = 0.0
+        for start in range(0, len(X), step):
+            idx = torch.from_numpy(order[start:start + step])
+            opt.zero_grad()
+            loss = loss_fn(tmodel(Xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+        out["loss"].append(total / len(X))
+        with torch.no_grad():
+            out["accuracy"].append(float((tmodel(Xt).argmax(1) == yt).double().mean()))
+            logits = tmodel(torch.from_numpy(X_val))
+            out["val_loss"].append(loss_fn(logits, torch.from_numpy(y_val)).item())
+            out["val_accuracy"].append(float((logits.argmax(1).numpy() == y_val).mean()))
+        out["states"].append({k: v.detach().numpy().copy() for k, v in tmodel.state_dict().items()})
+    return out
+
+
+@few
+@given(setup=classification_training(), hyper=sgd_hyperparameters(), seed=seeds)
+def test_fit_equals_pytorch_epoch_by_epoch(setup, hyper, seed):
+    n, d, c, hidden, batch_size = setup
+    data_rng = np.random.default_rng(seed)
+    X, X_val = data_rng.standard_normal((n, d)), data_rng.standard_normal((7, d))
+    y, y_val = data_rng.integers(0, c, n), data_rng.integers(0, c, 7)
+    model = nn.MLP(d, hidden, c, "tanh", rng=seed)
+    tmodel = to_torch(model)
+    states = []
+    history = fit(model, X, y, epochs=3, batch_size=batch_size, optimizer=optim.SGD(model, **hyper), rng=seed,
+                  validation_data=(X_val, y_val), callback=lambda epoch, h: states.append(model.state_dict()))
+    expected = torch_history(tmodel, X, y, X_val, y_val, epochs=3, batch_size=batch_size, hyper=hyper, seed=seed)
+    assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    for key in ("loss", "val_loss"):
+        assert close(history[key], expected[key]), key
+    for key in ("accuracy", "val_accuracy"):
+        assert history[key] == expected[key], key
+    for ours, theirs in zip(states, expected["states"]):
+        for name in ours:
+            assert close(ours[name], theirs[name]), name
+
+
+def test_callback_sees_each_epoch_and_the_history_so_far():
+    X, y = data.make_blobs(30, n_classes=3, rng=0)
+    calls = []
+    fit(nn.MLP(2, [4], 3, rng=0), X, y, epochs=4, lr=0.1, batch_size=8, rng=0, validation_data=(X[:5], y[:5]),
+        callback=lambda epoch, h: calls.append((epoch, {k: len(v) for k, v in h.items()})))
+    assert calls == [(e, {"loss": e, "accuracy": e, "val_loss": e, "val_accuracy": e}) for e in range(1, 5)]
+
+
+def test_without_validation_data_the_history_has_two_keys():
+    X, y = data.make_blobs(20, n_classes=2, rng=0)
+    assert set(fit(nn.MLP(2, [3], 2, rng=0), X, y, epochs=2)) == {"loss", "accuracy"}
+
+
+def test_shuffle_false_visits_the_stored_order_and_needs_no_rng():
+    X, y = data.make_blobs(20, n_classes=2, rng=0)
+    a, b = nn.MLP(2, [3], 2, rng=0), nn.MLP(2, [3], 2, rng=0)
+    fit(a, X, y, epochs=2, lr=0.1, batch_size=6, shuffle=False)
+    opt = optim.SGD(b, lr=0.1)
+    for _ in range(2):
+        for start in range(0, 20, 6):
+            opt.zero_grad()
+            loss_fn = nn.CrossEntropyLoss()
+            loss_fn(b(X[start:start + 6]), y[start:start + 6])
+            b.backward(loss_fn.backward(1.0))
+            opt.step()
+    for name, value in a.state_dict().items():
+        np.testing.assert_array_equal(value, b.state_dict()[name])
+
+
+def test_progress_bar_prints_and_changes_nothing():
+    X, y = data.make_moons(40, rng=0)
+    runs = []
+    for progress in (False, True):
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            model = nn.MLP(2, [4], 2, rng=0)
+            runs.append(fit(model, X, y, epochs=5, batch_size=8, rng=1, progress=progress,
+                            validation_data=(X, y)))
+        text = buf.getvalue()
+        assert ("training" in text and "5/5" in text and "val_accuracy" in text) == progress
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(epochs=0), ("epochs", "positive integer", "0")),
+    (dict(epochs=2, validation_data=np.zeros((3, 2))), ("validation_data", "pair", "ndarray")),
+    (dict(epochs=2, validation_data=(np.zeros((3, 2)),)), ("validation_data", "length 1")),
+    (dict(epochs=2, validation_data=(np.zeros((3, 2)), np.zeros(4))), ("validation_data", "(3, 2)", "(4,)")),
+    (dict(epochs=2, callback="plot"), ("callback", "str")),
+])
+def test_fit_bad_arguments_are_named(kwargs, words):
+    X, y = data.make_blobs(10, n_classes=2, rng=0)
+    with pytest.raises(ValueError) as info:
+        fit(nn.MLP(2, [3], 2, rng=0), X, y, **kwargs)
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_fit_x_and_y_must_match():
+    with pytest.raises(ValueError, match=r"X, y.*\(5, 2\).*\(4,\)"):
+        fit(nn.MLP(2, [3], 2, rng=0), np.zeros((5, 2)), np.zeros(4, dtype=int), epochs=1)
+
+
+# ------------------------------------------------------------------------------------ evaluate, train_epoch
+@few
+@given(seed=seeds, n=st.integers(1, 30))
+def test_evaluate_equals_pytorch_and_changes_nothing(seed, n):
+    rng = np.random.default_rng(seed)
+    X, y = rng.standard_normal((n, 4)), rng.integers(0, 5, n)
+    model = nn.MLP(4, [6], 5, "relu", rng=seed)
+    before = model.state_dict()
+    loss, acc = evaluate(model, X, y)
+    logits = to_torch(model)(torch.from_numpy(X))
+    assert close(loss, torch.nn.functional.cross_entropy(logits, torch.from_numpy(y)).item())
+    assert acc == float((logits.argmax(1).numpy() == y).mean())
+    assert isinstance(loss, float) and isinstance(acc, float) and model.training
+    for name, value in before.items():
+        np.testing.assert_array_equal(model.state_dict()[name], value)
+
+
+def test_evaluate_runs_in_eval_mode_and_restores_it():
+    class Spy(nn.Identity):
+        def forward(self, x):
+            self.seen = self.training
+            return x
+
+    spy = Spy()
+    model = nn.Sequential(nn.Linear(2, 3, rng=0), spy)
+    for mode in (True, False):
+        model.train(mode)
+        evaluate(model, np.zeros((2, 2)), np.array([0, 1]))
+        assert spy.seen is False and model.training is mode
+
+
+def test_train_epoch_loss_is_weighted_by_batch_size():
+    """With lr = 0 every batch loss is measured with the same weights: the epoch loss is the full-set loss."""
+    X, y = data.make_blobs(23, n_classes=3, rng=0)
+    model = nn.MLP(2, [5], 3, rng=0)
+    full, _ = evaluate(model, X, y)
+    loss = train_epoch(model, X, y, optimizer=optim.SGD(model, lr=0.0), batch_size=5, rng=0)
+    assert close(loss, full)
+    assert close(train_epoch(model, X, y, optimizer=optim.SGD(model, lr=0.0)), full)
+
