@@ -238,9 +238,11 @@ loss_clamped, cache_clamped = F.binary_cross_entropy_forward(p_stable, y_bin, re
 grad_clamped = F.binary_cross_entropy_backward(np.ones(5) / 5, cache_clamped) * p_stable * (1 - p_stable)
 print("clamped per-example loss:", loss_clamped, "  gradient:", grad_clamped)
 
-loss_fused, cache_fused = F.binary_cross_entropy_with_logits_forward(z_bin, y_bin, reduction="none")
-grad_fused = F.binary_cross_entropy_with_logits_backward(np.ones(5) / 5, cache_fused)
-print("fused   per-example loss:", loss_fused, "  gradient:", grad_fused)
+with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
+    warnings.simplefilter("error")                       # any warning in the fused loss would stop the cell here
+    loss_fused, cache_fused = F.binary_cross_entropy_with_logits_forward(z_bin, y_bin, reduction="none")
+    grad_fused = F.binary_cross_entropy_with_logits_backward(np.ones(5) / 5, cache_fused)
+print("fused   per-example loss:", loss_fused, "  gradient:", grad_fused, "  (no warning)")
 
 zt = torch.tensor(z_bin, requires_grad=True)
 torch_bce = torch.nn.functional.binary_cross_entropy_with_logits(zt, torch.tensor(y_bin))
@@ -300,8 +302,10 @@ with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", di
 print("textbook softmax + log:", loss_textbook, "| stable softmax + log:", loss_unfused)
 print("NumPy warned:", sorted({str(w.message) for w in caught}))
 
-loss_ce, cache_ce = F.cross_entropy_forward(Z_big, y_big)
-dZ = F.cross_entropy_backward(1.0, cache_ce)                               # (N, C) = (S - onehot) / N
+with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
+    warnings.simplefilter("error")                                         # the fused loss raises no warning
+    loss_ce, cache_ce = F.cross_entropy_forward(Z_big, y_big)
+    dZ = F.cross_entropy_backward(1.0, cache_ce)                           # (N, C) = (S - onehot) / N
 Zt = torch.tensor(Z_big, requires_grad=True)
 torch_ce = torch.nn.functional.cross_entropy(Zt, torch.tensor(y_big))
 torch_ce.backward()
@@ -322,7 +326,8 @@ print(f"max |dlcourse - torch| over dL/dZ = {np.abs(dZ - Zt.grad.numpy()).max():
 # **computational graph** (计算图): a node per operation, an arrow for each value that flows from one operation into
 # another. Here is the squared error of one neuron without activation, $L = (wx + b - y)^2$, split into four
 # operations: $u = wx$, $\hat y = u + b$, $e = \hat y - y$, $L = e^2$. The **forward pass** computes the values from
-# left to right (black). Each arrow carries its **local derivative**, the derivative of the node it enters with
+# left to right (black). This is source 002 §3's neuron $f(x) = a(\sum wx + b)$ with one input and the identity as
+# activation $a$, followed by the squared error. Each arrow carries its **local derivative**, the derivative of the node it enters with
 # respect to the value it carries (blue: $\partial L/\partial e = 2e = -7$, $\partial e/\partial \hat y = 1$,
 # $\partial u/\partial w = x = 2$, ...).
 #
@@ -406,7 +411,7 @@ show(graph.plot_graphs([(add, "add: the gradient is copied"), (mul, "multiply: t
 # >    \cdot \frac{\partial y}{\partial W}$. For matrices this product is not defined as written: $\partial y/\partial
 # >    W$ is a four-index array (every output against every weight), and the activation's derivative is hidden in it.
 # >    What the formula means, with a batch $x \in \mathbb{R}^{N \times D}$ and $W \in \mathbb{R}^{D \times H}$ (the
-# >    source's Keras layout), is $\frac{\partial L}{\partial W} = x^\top \Delta$ and $\frac{\partial L}{\partial b} =
+# >    Keras layout of source 001 §3.1.3 and of source 003 §3, which writes the same $y = f(xW + b)$), is $\frac{\partial L}{\partial W} = x^\top \Delta$ and $\frac{\partial L}{\partial b} =
 # >    \sum_n \Delta_n$ with $\Delta = \frac{\partial L}{\partial y} \odot f'(xW + b) \in \mathbb{R}^{N \times H}$;
 # >    section 4 derives it in PyTorch's layout, where it reads $\Delta^\top x$.
 # > 3. Source 004 §3.1.2's chain $\frac{\partial L}{\partial W^{(l)}} = \frac{\partial L}{\partial a^{(l)}}
