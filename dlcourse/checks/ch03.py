@@ -1,0 +1,352 @@
+"""Checks for chapter 03's exercises (training on real data).
+
+=========================  ===================================================  ============================
+exercise                   learner writes                                       check
+=========================  ===================================================  ============================
+``exercise-03-batches``    ``minibatches(X, y, batch_size, rng)``               :func:`check_minibatches`
+``exercise-03-epoch``      ``train_epoch(model, X, y, *, optimizer, loss_fn,    :func:`check_train_epoch`
+                           batch_size, rng)`` -> mean loss
+``exercise-03-evaluate``   ``evaluate(model, X, y)`` -> (loss, accuracy)        :func:`check_evaluate`
+``exercise-03-xavier``     ``xavier_uniform_(tensor, gain=1.0, *, rng)``        :func:`check_xavier_uniform`
+``exercise-03-kaiming``    ``kaiming_normal_(tensor, a=0, mode='fan_in',        :func:`check_kaiming_normal`
+                           nonlinearity='leaky_relu', *, rng)``
+=========================  ===================================================  ============================
+
+Training is compared with PyTorch in float64 step for step (same weights, same mini-batch order); the batch sizes
+with ``torch.utils.data.DataLoader``'s. Random results cannot equal PyTorch's numbers, so initialisers are checked
+against ``torch.nn.init``'s formulas (its fans and gains) by exact properties (in place, inside the bound, same seed
+same numbers) and statistically (mean, standard deviation and shape of the distribution within
+``tolerances.STAT_SIGMAS`` standard errors). ``seed`` varies the random cases (the tests draw it with hypothesis).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import tolerances as tol
+from .compare import rel_error
+from .runner import Check
+
+_USE_ITERATE = "draw the batches with data.iterate_minibatches(X, y, batch_size, rng=rng), so the order can be replayed"
+
+
+def _close(a, b) -> bool:
+    try:
+        a = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == np.shape(b) and bool(np.all(rel_error(a, b) < tol.REFERENCE_RTOL))
+
+
+def _scalar(check: Check, value, what: str) -> float:
+    check.expect(value is not None, f"{what} is None; it should be one number.", "did the function end without "
+                 "`return`?")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = None
+    check.expect(arr is not None and arr.size == 1, f"{what} should be one number, got {type(value).__name__}"
+                 + (f" of shape {arr.shape}" if arr is not None else "") + ".")
+    check.expect(bool(np.isfinite(arr)), f"{what} is {float(arr)}.")
+    return float(arr.reshape(()))
+
+
+# ------------------------------------------------------------------------------------------- minibatches
+def _collect(check: Check, fn, X, y, batch_size, rng, label):
+    X0, y0 = X.copy(), y.copy()
+    result = check.call(lambda: list(fn(X, y, batch_size, rng)), label=label)
+    check.expect(np.array_equal(X, X0) and np.array_equal(y, y0), f"{label} changed X or y in place.",
+                 "do not shuffle the arrays themselves (rng.shuffle(X)); draw an order of indices and index with it.")
+    for i, batch in enumerate(result):
+        check.expect(isinstance(batch, tuple) and len(batch) == 2, f"{label}: batch {i} is a "
+                     f"{type(batch).__name__}, expected a pair (X_batch, y_batch).", "yield X[idx], y[idx]")
+        check.expect(isinstance(batch[0], np.ndarray) and isinstance(batch[1], np.ndarray)
+                     and batch[0].shape[1:] == X.shape[1:] and len(batch[0]) == len(batch[1]),
+                     f"{label}: batch {i} should be (X[idx] of shape (B, {X.shape[1]}), y[idx] of shape (B,)).")
+    return result
+
+
+def check_minibatches(fn, *, seed: int = 0) -> None:
+    """``fn(X, y, batch_size, rng)`` yields shuffled (X_batch, y_batch) pairs covering each example once per call."""
+    import torch
+
+    check = Check("minibatches")
+    for n, batch_size in [(23, 5), (20, 5), (7, 10), (6, 1)]:
+        X = np.c_[np.arange(n, dtype=np.float64), -np.arange(n, dtype=np.float64)]     # row i is example i
+        y = 3 * np.arange(n) + 1
+        label = f"minibatches(X of shape {X.shape}, y, batch_size={batch_size}, rng)"
+        rng = np.random.default_rng(seed + n)
+        batches = _collect(check, fn, X, y, batch_size, rng, label)
+        loader = torch.utils.data.DataLoader(torch.arange(n), batch_size=batch_size)
+        expected_sizes = [len(b) for b in loader]
+        sizes = [len(b[0]) for b in batches]
+        hint = None
+        if sum(sizes) == n - n % batch_size and n % batch_size:
+            hint = f"the last, smaller batch of {n % batch_size} examples is missing: slice up to the end."
+        check.expect(sizes == expected_sizes, f"{label} gave batches of sizes {sizes}, expected {expected_sizes} "
+                     f"(as torch.utils.data.DataLoader(batch_size={batch_size}) gives).", hint)
+        ids = np.concatenate([b[0][:, 0] for b in batches]).astype(int)
+        check.expect(all(np.array_equal(3 * b[0][:, 0] + 1, b[1]) for b in batches),
+                     f"{label}: some X rows are paired with the wrong labels.",
+                     "shuffle X and y with the same order of indices: idx = order[start:stop]; X[idx], y[idx].")
+        check.expect(np.array_equal(np.sort(ids), np.arange(n)), f"{label} repeated some examples and skipped "
+                     f"others (each of the {n} examples must appear exactly once).",
+                     "draw a permutation (rng.permutation(n)), not indices with replacement (rng.integers, rng.choice).")
+        if n > 10:
+            check.expect(not np.array_equal(ids, np.arange(n)), f"{label} returned the examples in their stored "
+                         "order.", "shuffle: visit the examples in the order rng.permutation(n).")
+            again = [b[0][:, 0] for b in _collect(check, fn, X, y, batch_size, rng, label)]
+            check.expect(not np.array_equal(np.concatenate(again).astype(int), ids),
+                         f"two calls with the same generator gave the same order; every epoch needs a new one.",
+                         "draw the permutation from the rng you are given; do not create a new generator inside.")
+            replay = _collect(check, fn, X, y, batch_size, np.random.default_rng(seed + n), label)
+            check.expect(np.array_equal(np.concatenate([b[0][:, 0] for b in replay]).astype(int), ids),
+                         f"{label}: two generators with the same seed gave different orders.",
+                         "use only the rng argument for randomness (rng.permutation), not np.random's global state.")
+    check.passed("each example exactly once per call, reshuffled by rng, batch sizes as torch's DataLoader")
+
+
+# ------------------------------------------------------------------------------------------- train_epoch
+def _torch_epoch(model, X, y, batch_size, seed, lr, momentum, *, zero_grad=True, shuffle=True):
+    """The epoch in float64 PyTorch: final state dict and the list of (batch loss, batch size)."""
+    import torch
+
+    from ..data import iterate_minibatches
+    from ..interop import to_torch
+
+    tmodel = to_torch(model)
+    opt = torch.optim.SGD(tmodel.parameters(), lr=lr, momentum=momentum)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    losses = []
+    for _, idx in iterate_minibatches(X, np.arange(len(X)), batch_size, shuffle=shuffle, rng=seed):
+        if zero_grad:
+            opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(tmodel(Xt[idx]), yt[idx])
+        loss.backward()
+        opt.step()
+        losses.append((loss.item(), len(idx)))
+    return {k: v.detach().numpy() for k, v in tmodel.state_dict().items()}, losses
+
+
+def check_train_epoch(fn, *, seed: int = 0) -> None:
+    """``fn(model, X, y, optimizer=, loss_fn=, batch_size=, rng=)`` equals one epoch of PyTorch SGD, step for step."""
+    from .. import nn, optim
+
+    check = Check("train_epoch")
+    for n, d, c, batch_size in [(50, 4, 3, 16), (32, 3, 4, 8), (10, 2, 2, 64)]:
+        rng = np.random.default_rng(seed + n)
+        X, y = rng.standard_normal((n, d)), rng.integers(0, c, n)
+        model = nn.MLP(d, [6], c, "tanh", rng=rng)
+        start = model.state_dict()
+        lr, momentum = 0.1, 0.9
+        label = f"train_epoch(model, X of shape {X.shape}, y, batch_size={batch_size})"
+        got = check.call(fn, model, X, y, optimizer=optim.SGD(model, lr=lr, momentum=momentum),
+                         loss_fn=nn.CrossEntropyLoss(), batch_size=batch_size, rng=np.random.default_rng(seed),
+                         label=label)
+        expected, losses = _torch_epoch(_restored(model, start), X, y, batch_size, seed, lr, momentum)
+        state = model.state_dict()
+        if not all(_close(state[k], expected[k]) for k in expected):
+            if all(np.array_equal(state[k], start[k]) for k in start):
+                hint = "the weights did not change: call optimizer.step() after model.backward(...) for each batch."
+            elif all(_close(state[k], v) for k, v in _torch_epoch(_restored(model, start), X, y, batch_size, seed,
+                                                                    lr, momentum, zero_grad=False)[0].items()):
+                hint = "call optimizer.zero_grad() before each backward pass: gradients add up across steps."
+            else:
+                hint = ("one step per mini-batch: zero_grad, loss = loss_fn(model(xb), yb), "
+                        f"model.backward(loss_fn.backward(1.0)), step; {_USE_ITERATE}.")
+            worst = max(expected, key=lambda k: float(np.max(rel_error(state[k], expected[k]))))
+            check.fail(f"{label}: after the epoch, parameter {worst!r} differs from PyTorch's "
+                       f"(relative error {float(np.max(rel_error(state[worst], expected[worst]))):.1e}).", hint)
+        for k in expected:
+            check.compare(state[k], expected[k], what=f"{label}: parameter {k!r} after the epoch")
+        got = _scalar(check, got, f"{label}'s return value")
+        weighted = sum(loss * size for loss, size in losses) / n
+        if not _close(got, weighted):
+            hint = "return the mean loss over all examples: sum of (batch loss x batch size), divided by N."
+            if _close(got, np.mean([loss for loss, _ in losses])):
+                hint = ("you averaged the batch losses; the last batch is smaller, so weight each batch loss by its "
+                        "size (sum of loss x len(xb), divided by N).")
+            elif _close(got, losses[-1][0]):
+                hint = "you returned the last batch's loss; return the mean over the whole epoch."
+            check.fail(f"{label} returned {got:.6g}, expected the epoch's mean loss {weighted:.6g}.", hint)
+        check.compare(np.array(got), np.array(weighted), what=f"{label}'s mean loss")
+    check.passed("weights and mean loss equal one epoch of torch.optim.SGD with momentum, step for step")
+
+
+def _restored(model, state):
+    """A copy of ``model`` holding ``state`` (its weights before the learner's epoch)."""
+    import copy
+
+    clone = copy.deepcopy(model)
+    clone.load_state_dict(state)
+    return clone
+
+
+# ---------------------------------------------------------------------------------------------- evaluate
+def _mode_probe():
+    """A layer that remembers whether it ran in training mode (added at the end of the checked models)."""
+    from .. import nn
+
+    class ModeProbe(nn.Identity):
+        def forward(self, x):
+            self.seen = self.training
+            return x
+
+    return ModeProbe()
+
+
+def check_evaluate(fn, *, seed: int = 0) -> None:
+    """``fn(model, X, y)`` returns (mean cross-entropy, accuracy) as PyTorch computes them, in eval mode."""
+    import torch
+
+    from .. import nn
+    from ..interop import to_torch
+
+    check = Check("evaluate")
+    for n, d, c, mode in [(37, 6, 4, True), (5, 3, 10, False), (60, 8, 3, True)]:
+        rng = np.random.default_rng(seed + n)
+        X, y = rng.standard_normal((n, d)), rng.integers(0, c, n)
+        probe = _mode_probe()
+        model = nn.Sequential(*nn.MLP(d, [7], c, "relu", rng=rng), probe).train(mode)
+        start = model.state_dict()
+        label = f"evaluate(model, X of shape {X.shape}, y)"
+        got = check.call(fn, model, X, y, label=label)
+        check.expect(all(np.array_equal(v, model.state_dict()[k]) for k, v in start.items()),
+                     f"{label} changed the model's parameters.", "evaluating must not train: no backward, no step.")
+        check.expect(getattr(probe, "seen", None) is False, f"{label} ran the model in training mode.",
+                     "call model.eval() before the forward pass (dropout and batch norm behave differently).")
+        check.expect(model.training is mode, f"{label} left the model in {'training' if model.training else 'eval'} "
+                     f"mode; it was in {'training' if mode else 'eval'} mode before.",
+                     "remember was_training = model.training and restore it with model.train(was_training).")
+        check.expect(isinstance(got, (tuple, list)) and len(got) == 2, f"{label} should return a pair (loss, "
+                     f"accuracy), got {type(got).__name__}.")
+        loss, acc = _scalar(check, got[0], f"{label}'s loss"), _scalar(check, got[1], f"{label}'s accuracy")
+        logits = to_torch(nn.Sequential(*list(model)[:-1]))(torch.from_numpy(X))      # without the probe
+        expected_loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(y)).item()
+        correct = int((logits.argmax(1).numpy() == y).sum())
+        expected_acc = correct / n
+        if not _close(acc, expected_acc):
+            hints = {100 * expected_acc: "return the accuracy as a fraction in [0, 1], not a percentage.",
+                     float(correct): "divide the number of correct predictions by N.",
+                     expected_loss: "return (loss, accuracy) in this order."}
+            hint = next((h for v, h in hints.items() if _close(acc, v)), "accuracy = mean(argmax(logits) == y).")
+            check.fail(f"{label}: accuracy {acc:.6g}, expected {expected_acc:.6g} ({correct} of {n} correct).", hint)
+        if not _close(loss, expected_loss):
+            probs = torch.softmax(logits, 1)
+            hints = {n * expected_loss: "return the mean loss over the examples, not the sum.",
+                     torch.nn.functional.cross_entropy(probs, torch.from_numpy(y)).item():
+                         "the model returns logits; the cross-entropy applies the softmax itself (no softmax first).",
+                     expected_acc: "return (loss, accuracy) in this order."}
+            hint = next((h for v, h in hints.items() if _close(loss, v)), "loss = nn.CrossEntropyLoss()(logits, y).")
+            check.fail(f"{label}: loss {loss:.6g}, expected {expected_loss:.6g}.", hint)
+        check.compare(np.array([loss, acc]), np.array([expected_loss, expected_acc]), what=f"{label}'s result")
+    check.passed("loss and accuracy equal PyTorch's, computed in eval mode, parameters and mode untouched")
+
+
+# --------------------------------------------------------------------------------------- initialisers
+def _stat_ok(value: float, expected: float, se: float) -> bool:
+    return abs(value - expected) <= tol.STAT_SIGMAS * se
+
+
+def _check_init(check: Check, fn, shape, kwargs: dict, seed: int, *, kind: str, std: float, wrong: list) -> None:
+    """Fill ``shape`` with ``fn(w, **kwargs, rng)``; compare with ``std`` and the distribution ``kind``.
+
+    ``wrong``: (std of a typical mistake, hint) pairs, used to explain a wrong standard deviation.
+    """
+    args = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v!r}" for k, v in kwargs.items())
+    label = f"{fn.__name__ if hasattr(fn, '__name__') else 'init'}(tensor of shape {shape}{', ' + args if args else ''})"
+    w = np.full(shape, np.nan)
+    out = check.call(lambda: fn(w, **kwargs, rng=np.random.default_rng(seed)), label=label)
+    if np.isnan(w).any():
+        filled = isinstance(out, np.ndarray) and out.shape == shape and not np.isnan(out).any()
+        check.fail(f"{label} did not fill the array it was given.", "fill it in place, tensor[...] = values, and "
+                   "return it (a new array leaves the layer's own weight unchanged)." if filled else None)
+    check.expect(out is w, f"{label} returned {type(out).__name__}, expected the array it filled.",
+                 "end with `return tensor`, as torch.nn.init does.")
+    n, sample = w.size, w.ravel()
+    check.expect(_stat_ok(sample.mean(), 0.0, std / math.sqrt(n)), f"{label}: the mean is {sample.mean():.3g}, "
+                 "expected 0 (the distribution is centred at 0).")
+    se = std * math.sqrt(((1.8 if kind == "uniform" else 3.0) - 1) / (4 * n))      # s.e. of the sample std
+    if not _stat_ok(sample.std(), std, se):
+        hint = next((h for s, h in wrong if _stat_ok(sample.std(), s, se)), None)
+        check.fail(f"{label}: the standard deviation is {sample.std():.4g}, expected {std:.4g} (the formula of "
+                   f"torch.nn.init, computed with its fans and gain; {n} samples).", hint)
+    # the shape: P(|w| <= std) is 0.577 for a uniform, 0.683 for a normal distribution
+    p = 1 / math.sqrt(3) if kind == "uniform" else math.erf(1 / math.sqrt(2))
+    frac = float(np.mean(np.abs(sample) <= std))
+    other = "normal (rng.normal)" if kind == "uniform" else "uniform (rng.uniform)"
+    check.expect(_stat_ok(frac, p, math.sqrt(p * (1 - p) / n)), f"{label}: {frac:.1%} of the values lie within one "
+                 f"standard deviation of 0; a {kind} distribution has {p:.1%}.",
+                 f"draw from a {kind} distribution, not a {other} one.")
+    if kind == "uniform":
+        bound = math.sqrt(3) * std
+        d = -math.log(math.erfc(tol.STAT_SIGMAS / math.sqrt(2))) / n
+        check.expect(np.abs(sample).max() <= bound * (1 + tol.REFERENCE_RTOL), f"{label}: a value "
+                     f"{np.abs(sample).max():.4g} lies outside the bound ±{bound:.4g}.")
+        check.expect(np.abs(sample).max() >= bound * (1 - d), f"{label}: the largest |value| is "
+                     f"{np.abs(sample).max():.4g}; the values should spread up to the bound {bound:.4g}.")
+    again = np.full(shape, np.nan)
+    fn(again, **kwargs, rng=np.random.default_rng(seed))
+    check.expect(np.array_equal(again, w), f"{label}: the same seed gave different numbers.",
+                 "draw only from the rng argument (rng.uniform, rng.normal), not from np.random's global state.")
+
+
+def _fans(shape) -> tuple[int, int]:
+    import torch
+
+    return tuple(torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape)))
+
+
+def _receptive_hint(shape):
+    return "for a weight of shape (out, in, k1, k2, ...), both fans are multiplied by k1·k2·..." if len(shape) > 2 \
+        else None
+
+
+def check_xavier_uniform(fn, *, seed: int = 0) -> None:
+    """``fn(tensor, gain=..., rng=...)`` fills tensor in place from U(-a, a), a = gain·√(6 / (fan_in + fan_out))."""
+    check = Check("xavier_uniform_")
+    for shape, gain in [((300, 100), None), ((50, 400), 5 / 3), ((64, 16, 3, 3), math.sqrt(2)), ((20, 1000), 0.5)]:
+        fan_in, fan_out = _fans(shape)
+        g = 1.0 if gain is None else gain
+        std = g * math.sqrt(2 / (fan_in + fan_out))
+        wrong = [(g / math.sqrt(fan_in), "Xavier uses both fans: std = gain·√(2 / (fan_in + fan_out))."),
+                 (g / math.sqrt(fan_out), "Xavier uses both fans: std = gain·√(2 / (fan_in + fan_out))."),
+                 (std / math.sqrt(3), "U(-a, a) has standard deviation a/√3, so a = √3·std = "
+                                      "gain·√(6 / (fan_in + fan_out))."),
+                 (std / math.sqrt(2), "the bound is a = gain·√(6 / (fan_in + fan_out)): 6, not 3."),
+                 (g * std, "multiply by the gain once, not twice."),
+                 (g * math.sqrt(2 / (shape[0] + shape[1])), _receptive_hint(shape))]
+        if gain is not None:
+            wrong.insert(0, (std / g, "multiply the bound by the gain argument."))
+        _check_init(check, fn, shape, {} if gain is None else {"gain": gain}, seed, kind="uniform", std=std,
+                    wrong=[(s, h) for s, h in wrong if h and not math.isclose(s, std, rel_tol=0.02)])
+    check.passed("in place, within torch.nn.init's bound, same seed same numbers, mean/std/shape as U(-a, a) for "
+                 "4 shapes and gains")
+
+
+def check_kaiming_normal(fn, *, seed: int = 0) -> None:
+    """``fn(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu', rng=...)`` fills from N(0, (gain/√fan)²)."""
+    import torch
+
+    check = Check("kaiming_normal_")
+    cases = [((300, 100), {}), ((100, 400), {"mode": "fan_out", "nonlinearity": "relu"}), ((200, 50), {"a": 0.5}),
+             ((32, 16, 3, 3), {"nonlinearity": "tanh"}), ((256, 64), {"nonlinearity": "linear"})]
+    for shape, kwargs in cases:
+        fan_in, fan_out = _fans(shape)
+        mode, nonlinearity, a = kwargs.get("mode", "fan_in"), kwargs.get("nonlinearity", "leaky_relu"), kwargs.get("a", 0)
+        gain = torch.nn.init.calculate_gain(nonlinearity, a)
+        fan, other_fan = (fan_in, fan_out) if mode == "fan_in" else (fan_out, fan_in)
+        std = gain / math.sqrt(fan)
+        wrong = [(gain / math.sqrt(other_fan), f"mode={mode!r} divides by {mode} = "
+                                               f"{'in' if mode == 'fan_in' else 'out'}_features·(receptive field)."),
+                 (1 / math.sqrt(fan), f"multiply by gain = calculate_gain(nonlinearity, a) (here {gain:.4g})."),
+                 (gain ** 2 / fan, "std = gain/√fan; gain²/fan is the variance."),
+                 (torch.nn.init.calculate_gain(nonlinearity) / math.sqrt(fan),
+                  f"the gain depends on the nonlinearity and on its negative slope a: calculate_gain(nonlinearity, a) "
+                  f"(here {gain:.4g}, not √2)."),
+                 (gain / math.sqrt(shape[1] if mode == "fan_in" else shape[0]), _receptive_hint(shape))]
+        _check_init(check, fn, shape, kwargs, seed, kind="normal", std=std,
+                    wrong=[(s, h) for s, h in wrong if h and not math.isclose(s, std, rel_tol=0.02)])
+    check.passed("in place, same seed same numbers, mean/std/shape as N(0, (gain/√fan)²) with torch.nn.init's fans "
+                 "and gains for 5 cases")
