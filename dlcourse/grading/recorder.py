@@ -37,7 +37,16 @@ def pytest_runtest_logreport(report):
         return
     record = {"cell": int(match.group(1)), "outcome": report.outcome, "seconds": round(report.duration, 3)}
     if report.failed:
+        text = str(report.longrepr)
         record["message"] = _message(report)
+        record["timeout"] = "Timeout of" in text and "exceeded executing cell" in text
+        record["kernel_dead"] = any(s in text for s in ("Kernel dead", "Kernel died", "Failed to interrupt kernel"))
+        if record["kernel_dead"]:
+            record["message"] = "the kernel died or stopped responding in this cell"
+        elif record["timeout"]:
+            record["message"] = "the cell ran past the per-cell time limit and was interrupted"
+    elif report.skipped:                     # nbval gives up on the cells after a kernel that stopped answering
+        record["message"] = "not run: the kernel had died or stopped responding in an earlier cell"
     with open(path, "a", encoding="utf-8") as log:
         log.write(json.dumps(record) + "\n")
         log.flush()

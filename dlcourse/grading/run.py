@@ -78,12 +78,11 @@ def grade_one(path: Path, root: Path, *, cell_timeout: float = 60, total_timeout
         else:
             passed = record["outcome"] == "passed"
             result["exercises"][key] = {"passed": passed, "message": "" if passed else record.get("message", "")}
-    messages = " ".join(r.get("message", "") for r in cells.values())
     if problem:
         result.update(status="error", reason=problem)
-    elif "Kernel dead" in messages or "kernel died" in messages.lower():
+    elif any(r.get("kernel_dead") for r in cells.values()):
         result.update(status="error", reason="the kernel died while running the notebook")
-    elif "Timeout of" in messages:
+    elif any(r.get("timeout") for r in cells.values()):
         result["reason"] = "a cell hit the per-cell time limit"
     result["score"] = sum(e["passed"] for e in result["exercises"].values())
     result["max_score"] = len(result["exercises"])

@@ -1,0 +1,195 @@
+"""dlcourse grade: per-exercise grades that tampering cannot change, and a batch that survives bad submissions.
+
+Submissions are built from chapter 00 (solved, unsolved, tampered, looping, crashing, malformed), trimmed to the
+import, exercise and check cells so that each runs in a couple of seconds.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from dlcourse.cli import main
+from dlcourse.grading import find_submissions, grade
+from dlcourse.grading.gradebook import result_path
+from dlcourse.grading.run import grade_one
+from dlcourse.notebooks import exercises
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTER = "00"
+pytestmark = pytest.mark.notebooks
+
+
+def _source_notebook(kind: str):
+    folder = "solutions" if kind == "solved" else "course"
+    path = next((ROOT / folder).glob(f"{CHAPTER}_*.ipynb"))
+    return nbformat.read(path, as_version=4)
+
+
+def trimmed(kind: str = "unsolved"):
+    """The chapter's setup cell (first code cell), its exercise and check cells, in order."""
+    nb = _source_notebook(kind)
+    found = exercises(nb, CHAPTER)
+    keep = {i for info in found.values() for i in (info["cell"], info["check"])}
+    first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    nb.cells = [c for i, c in enumerate(nb.cells) if i == first_code or i in keep]
+    return nb
+
+
+def cell_with_tag(nb, tag):
+    return next(c for c in nb.cells if tag in c.metadata.get("tags", []))
+
+
+NAMES = list(exercises(_source_notebook("solved"), CHAPTER))      # in the notebook's order
+FIRST = NAMES[0]
+
+
+def write(folder: Path, name: str, nb) -> Path:
+    path = folder / name
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """Grade one batch of varied submissions once; tests read the grade book."""
+    subs = tmp_path_factory.mktemp("submissions")
+    solved = trimmed("solved")
+    write(subs, f"{CHAPTER}_solved.ipynb", solved)
+    write(subs, f"{CHAPTER}_unsolved.ipynb", trimmed("unsolved"))
+
+    # a learner who solved nothing but rewrote every check to pass, and deleted one check altogether
+    cheat = trimmed("unsolved")
+    for name in NAMES:
+        cell_with_tag(cheat, f"test-{CHAPTER}-{name}").source = "print('all good')"
+    cheat.cells.remove(cell_with_tag(cheat, f"test-{CHAPTER}-{NAMES[-1]}"))
+    write(subs, f"{CHAPTER}_cheat.ipynb", cheat)
+
+    # solved, but also reassigns the check function to one that always passes
+    patched = trimmed("solved")
+    patched.cells.insert(1, nbformat.v4.new_code_cell(
+        f"from dlcourse.checks import ch{CHAPTER}\nch{CHAPTER}.check_{FIRST} = lambda f: print('ok')"))
+    cell_with_tag(patched, f"exercise-{CHAPTER}-{FIRST}").source = "def " + FIRST + "(*a, **k):\n    return None"
+    write(subs, f"{CHAPTER}_patched.ipynb", patched)
+
+    # solved, except that the first exercise loops forever and a stray cell raises
+    looping = trimmed("solved")
+    cell_with_tag(looping, f"exercise-{CHAPTER}-{FIRST}").source = "while True:\n    pass"
+    looping.cells.insert(1, nbformat.v4.new_code_cell("raise RuntimeError('a broken cell of my own')"))
+    write(subs, f"{CHAPTER}_looping.ipynb", looping)
+
+    # the kernel dies half way
+    dying = trimmed("solved")
+    idx = dying.cells.index(cell_with_tag(dying, f"test-{CHAPTER}-{NAMES[1]}"))
+    dying.cells.insert(idx + 1, nbformat.v4.new_code_cell("import os\nos._exit(1)"))
+    write(subs, f"{CHAPTER}_dying.ipynb", dying)
+
+    (subs / f"{CHAPTER}_broken.ipynb").write_text('{"cells": [', encoding="utf-8")
+    (subs / "mystery.ipynb").write_text(nbformat.writes(nbformat.v4.new_notebook()), encoding="utf-8")
+
+    out = tmp_path_factory.mktemp("grades")
+    results = grade([subs], out, ROOT, jobs=2, cell_timeout=4, total_timeout=120, progress=False)
+    return subs, out, {Path(r["submission"]).stem.split("_", 1)[-1]: r for r in results}
+
+
+def passed(result) -> dict[str, bool]:
+    return {k.split("-", 1)[1]: v["passed"] for k, v in result["exercises"].items()}
+
+
+def test_solved_submission_gets_full_marks(batch):
+    r = batch[2]["solved"]
+    assert r["status"] == "ok" and r["score"] == r["max_score"] == len(NAMES) >= 3
+
+
+def test_unsolved_submission_fails_every_exercise_with_the_learners_message(batch):
+    r = batch[2]["unsolved"]
+    assert r["score"] == 0 and r["max_score"] == len(NAMES)
+    for e in r["exercises"].values():
+        assert "not implemented yet" in e["message"]
+
+
+def test_edited_and_deleted_checks_are_restored(batch):
+    r = batch[2]["cheat"]
+    assert r["score"] == 0 and r["max_score"] == len(NAMES), "restored checks must run, and fail"
+
+
+def test_reassigning_a_check_function_gains_nothing(batch):
+    assert passed(batch[2]["patched"]) == {name: name != FIRST for name in NAMES}
+
+
+def test_infinite_loop_and_stray_error_cost_only_their_exercise(batch):
+    r = batch[2]["looping"]
+    assert passed(r) == {name: name != FIRST for name in NAMES}
+    assert r["status"] == "ok" and "time limit" in r["reason"]
+
+
+def test_dead_kernel_is_recorded_and_earlier_checks_count(batch):
+    r = batch[2]["dying"]
+    assert r["status"] == "error" and "kernel died" in r["reason"]
+    assert passed(r) == {name: name in NAMES[:2] for name in NAMES}
+
+
+def test_malformed_and_unknown_notebooks_are_recorded_and_grading_goes_on(batch):
+    broken, mystery = batch[2]["broken"], batch[2]["mystery"]
+    assert broken["status"] == "error" and broken["reason"].startswith("malformed notebook")
+    assert broken["chapter"] == CHAPTER and broken["max_score"] == len(NAMES) and broken["score"] == 0
+    assert mystery["status"] == "error" and "cannot tell which chapter" in mystery["reason"]
+
+
+def test_grade_book_files(batch):
+    subs, out, results = batch
+    with open(out / "grades.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len(results) == 8
+    assert sorted(f"{CHAPTER}-{n}" for n in NAMES) == [c for c in rows[0] if c.startswith(f"{CHAPTER}-")]
+    solved = next(r for r in rows if r["submission"].endswith("_solved.ipynb"))
+    assert solved["total"] == solved["max"] == str(len(NAMES))
+    assert len(json.loads((out / "grades.json").read_text())) == 8
+    report = (out / "report.html").read_text()
+    assert report.count("<tr>") == 8 + 2 and "not implemented yet" in report
+    assert len(list((out / "results").glob("*.json"))) == 8
+
+
+def test_rerun_skips_graded_and_regrades_changed_or_forced(batch, tmp_path):
+    subs, out, _ = batch
+    book = tmp_path / "book"
+    shutil.copytree(out, book)
+    solved = subs / f"{CHAPTER}_solved.ipynb"
+    before = json.loads(result_path(book, solved).read_text())
+    grade([solved], book, ROOT, progress=False)                       # unchanged: skipped
+    assert json.loads(result_path(book, solved).read_text()) == before
+    grade([solved], book, ROOT, force=True, progress=False)           # --force: graded again
+    assert json.loads(result_path(book, solved).read_text())["seconds"] != before["seconds"]
+
+
+def test_one_submission_result_directly(tmp_path):
+    path = write(tmp_path, f"{CHAPTER}_x.ipynb", trimmed("solved"))
+    r = grade_one(path, ROOT, cell_timeout=30)
+    assert r["score"] == len(NAMES) and r["sha256"] and r["seconds"] > 0
+
+
+def test_find_submissions_and_bad_arguments(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / ".ipynb_checkpoints").mkdir()
+    write(tmp_path / "a", "00_x.ipynb", nbformat.v4.new_notebook())
+    write(tmp_path / "a" / ".ipynb_checkpoints", "00_x-checkpoint.ipynb", nbformat.v4.new_notebook())
+    assert [p.name for p in find_submissions([tmp_path / "a"])] == ["00_x.ipynb"]
+    with pytest.raises(ValueError, match="does not exist"):
+        find_submissions([tmp_path / "nope.ipynb"])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="no .ipynb files"):
+        find_submissions([tmp_path / "empty"])
+    with pytest.raises(ValueError, match="root: expected the course folder"):
+        grade([tmp_path / "a"], tmp_path / "out", tmp_path, progress=False)
+
+
+def test_cli_grade(tmp_path, capsys):
+    path = write(tmp_path, f"{CHAPTER}_cli.ipynb", trimmed("unsolved"))
+    assert main(["grade", str(path), "--out", str(tmp_path / "g"), "--root", str(ROOT)]) == 0
+    assert "graded 1 submission(s), 0 with errors" in capsys.readouterr().out
+    assert (tmp_path / "g" / "grades.csv").exists()
+    assert main(["grade", str(tmp_path / "missing.ipynb"), "--out", str(tmp_path / "g")]) == 2
