@@ -1,0 +1,16 @@
+"""Layers as objects, thin over :mod:`dlcourse.functional`, named and laid out like ``torch.nn``.
+
+A :class:`Module` keeps two dicts with the same keys: ``params`` (the arrays it learns) and ``grads`` (their
+gradients, same shapes). ``forward(x)`` computes the output and remembers what the backward pass needs;
+``backward(dout)`` returns dL/dx and *adds* dL/dparam into ``grads`` (like PyTorch, gradients accumulate until
+``zero_grad()``). Parameter names follow PyTorch (``weight``, ``bias``; ``0.weight`` inside a Sequential), so
+``model.load_state_dict(torch_model.state_dict())`` copies a PyTorch model's weights one-to-one.
+"""
+from .activation import ACTIVATIONS, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .container import MLP, Sequential
+from .linear import Linear
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from .module import Module, Parameter
+
+__all__ = ["ACTIVATIONS", "BCEWithLogitsLoss", "CrossEntropyLoss", "Identity", "LeakyReLU", "Linear", "MLP",
+           "MSELoss", "Module", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh"]

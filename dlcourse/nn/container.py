@@ -1,0 +1,65 @@
+"""Containers: :class:`Sequential`, and :func:`MLP` built from it."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validate import check_rng
+from .activation import ACTIVATIONS
+from .linear import Linear
+from .module import Module
+
+
+class Sequential(Module):
+    """Modules applied in order; backward runs them in reverse. Children are named '0', '1', ... as in PyTorch."""
+
+    def __init__(self, *modules: Module):
+        super().__init__()
+        for i, module in enumerate(modules):
+            if not isinstance(module, Module):
+                raise ValueError(f"modules[{i}]: expected a dlcourse.nn.Module, got {type(module).__name__}")
+            self._modules[str(i)] = module
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __getitem__(self, i: int) -> Module:
+        return list(self._modules.values())[i]
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def forward(self, x):
+        for module in self._modules.values():
+            x = module(x)
+        return x
+
+    def forward_all(self, x) -> list[np.ndarray]:
+        """The output of every layer in turn (what visualisations of hidden units need)."""
+        outs = []
+        for module in self._modules.values():
+            x = module(x)
+            outs.append(x)
+        return outs
+
+    def backward(self, dout):
+        for module in reversed(list(self._modules.values())):
+            dout = module.backward(dout)
+        return dout
+
+
+def MLP(in_features: int, hidden_sizes, out_features: int, activation: str = "relu", *, rng=None,
+        dtype=np.float64) -> Sequential:
+    """A multilayer perceptron: Linear, activation, ..., Linear (no activation after the last layer).
+
+    ``MLP(2, [8, 8], 2, 'tanh', rng=rng)`` is ``Sequential(Linear(2, 8), Tanh(), Linear(8, 8), Tanh(), Linear(8, 2))``.
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    rng = np.random.default_rng() if rng is None else check_rng(rng)
+    sizes = [in_features, *list(hidden_sizes), out_features]
+    layers: list[Module] = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(Linear(fan_in, fan_out, rng=rng, dtype=dtype))
+        if i < len(sizes) - 2:
+            layers.append(ACTIVATIONS[activation]())
+    return Sequential(*layers)

@@ -1,0 +1,96 @@
+"""The base of every layer: :class:`Module` (params, grads, children, modes, state dicts) and :class:`Parameter`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+
+@dataclass(eq=False)
+class Parameter:
+    """A learnable array and its gradient, as an optimizer sees them (like a ``torch.nn.Parameter``'s ``.data``
+    and ``.grad``). Both arrays are the module's own, so ``p.data -= lr * p.grad`` updates the module in place."""
+    name: str
+    data: np.ndarray
+    grad: np.ndarray
+
+
+class Module:
+    """Base class: subclasses set ``self.params`` / ``self.grads`` and implement forward and backward."""
+
+    def __init__(self):
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self._modules: dict[str, Module] = {}
+        self.training = True
+
+    # -- computation ------------------------------------------------------------------------------
+    def forward(self, *args):
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    def backward(self, dout):
+        raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
+
+    def __call__(self, *args):
+        return self.forward(*args)
+
+    # -- parameters -------------------------------------------------------------------------------
+    def _add_param(self, name: str, value: np.ndarray) -> None:
+        self.params[name] = value
+        self.grads[name] = np.zeros_like(value)
+
+    def named_parameters(self, prefix: str = "") -> Iterator[Parameter]:
+        """Every parameter of this module and its children, depth first, with PyTorch's dotted names."""
+        for name, value in self.params.items():
+            yield Parameter(prefix + name, value, self.grads[name])
+        for child_name, child in self._modules.items():
+            yield from child.named_parameters(prefix + child_name + ".")
+
+    def parameters(self) -> list[Parameter]:
+        return list(self.named_parameters())
+
+    def num_parameters(self) -> int:
+        return sum(p.data.size for p in self.named_parameters())
+
+    def zero_grad(self) -> None:
+        for p in self.named_parameters():
+            p.grad.fill(0.0)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of all parameters by name, e.g. ``{'0.weight': ..., '0.bias': ...}``."""
+        return {p.name: p.data.copy() for p in self.named_parameters()}
+
+    def load_state_dict(self, state_dict) -> None:
+        """Copy arrays (or PyTorch tensors) into the parameters in place; names and shapes must match."""
+        own = {p.name: p for p in self.named_parameters()}
+        missing = sorted(set(own) - set(state_dict))
+        unexpected = sorted(set(state_dict) - set(own))
+        if missing or unexpected:
+            raise ValueError(f"state_dict: missing keys {missing}, unexpected keys {unexpected}")
+        for name, value in state_dict.items():
+            if hasattr(value, "detach"):                       # a torch.Tensor, without importing torch
+                value = value.detach().cpu().numpy()
+            value = np.asarray(value)
+            if value.shape != own[name].data.shape:
+                raise ValueError(f"state_dict[{name!r}]: expected shape {own[name].data.shape}, got {value.shape}")
+            own[name].data[...] = value
+
+    # -- modes ------------------------------------------------------------------------------------
+    def train(self, mode: bool = True) -> "Module":
+        self.training = mode
+        for child in self._modules.values():
+            child.train(mode)
+        return self
+
+    def eval(self) -> "Module":
+        return self.train(False)
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        if not self._modules:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"  ({name}): {child!r}".replace("\n", "\n  ") for name, child in self._modules.items()]
+        return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
