@@ -3,6 +3,7 @@
     dlcourse build [--check]                     write course/ from solutions/, or report what is stale
     dlcourse grade SUBMISSION... --out DIR       grade learners' notebooks per exercise with nbval
     dlcourse export html --out DIR [--learner]   printable HTML of every chapter, plus an index
+    dlcourse bench [--json FILE]                 our kernels' speed against PyTorch's, as ratios
 """
 from __future__ import annotations
 
@@ -72,6 +73,23 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    import json
+
+    from .bench import format_table, run
+
+    try:
+        results = run(cases=args.cases, repeat=args.repeat, threads=args.threads)
+    except ValueError as exc:
+        print(f"dlcourse bench: {exc}", file=sys.stderr)
+        return 2
+    print(format_table(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="dlcourse", description="Build, check, grade and export the course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -97,6 +115,13 @@ def main(argv=None) -> int:
     p.add_argument("--chapters", nargs="+", metavar="NN", help="only these chapters (default: all)")
     p.add_argument("--root", help="course folder (default: the nearest folder with solutions/)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("bench", help="time dlcourse's kernels against PyTorch on this machine (ours/torch ratios)")
+    p.add_argument("--json", metavar="FILE", help="also write {case: {ours_s, torch_s, ratio}} to FILE")
+    p.add_argument("--cases", nargs="+", metavar="NAME", help="only these cases (default: all)")
+    p.add_argument("--repeat", type=int, default=5, help="timing repeats per case; the best is kept")
+    p.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: all cores)")
+    p.set_defaults(func=cmd_bench)
     args = parser.parse_args(argv)
     return args.func(args)
 
