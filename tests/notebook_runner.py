@@ -41,7 +41,7 @@ class Run:
     path: Path
     seconds: float
     peak_mib: float
-    nb: nbformat.NotebookNode                      # executed, without the injected cells
+    nb: nbformat.NotebookNode | None               # executed, without the injected cells (None: measured by nbval)
     errors: dict[int, str] = field(default_factory=dict)   # cell index -> "ename: evalue"
 
 
@@ -65,9 +65,9 @@ def execute(path: Path, *, allow_errors: bool = False, timeout: int = 300) -> Ru
     return Run(path, seconds, peak_kib / 1024, nb, errors)
 
 
-try:  # where the notebook tests leave their measurements for the summary printed at the end of the run
-    import pytest
+import pytest
 
-    RUNS_KEY = pytest.StashKey[dict]()
-except (ImportError, AttributeError):  # pragma: no cover
-    RUNS_KEY = None
+#: notebook name -> Run, for the summary printed at the end of the test session
+RUNS_KEY = pytest.StashKey[dict]()
+#: notebook name -> {"seconds", "peak_mib", "failed"}, measured by conftest.py's hooks during nbval's run
+NBVAL_KEY = pytest.StashKey[dict]()
