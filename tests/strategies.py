@@ -291,3 +291,43 @@ def classification_training(draw):
     n = draw(st.integers(5, 40))
     return (n, draw(st.integers(1, 4)), draw(st.integers(2, 4)), draw(st.lists(st.integers(1, 6), max_size=2)),
             draw(st.none() | st.integers(1, n + 3)))
+
+
+# ----------------------------------------------------------------------------------------------- images
+image_dtypes = st.sampled_from([np.float64, np.float32])
+
+
+@st.composite
+def image_batches(draw, min_n: int = 1, max_n: int = 4, max_c: int = 3, min_side: int = 1, max_side: int = 10,
+                  dtype=None, lo: float = 0.0, hi: float = 1.0):
+    """A batch of images (N, C, H, W) (NCHW, float64 or float32) with pixel values in [lo, hi]."""
+    n = draw(st.integers(min_n, max_n))
+    c = draw(st.integers(1, max_c))
+    h = draw(st.integers(min_side, max_side))
+    w = draw(st.integers(min_side, max_side))
+    dt = draw(image_dtypes) if dtype is None else dtype
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    return (lo + (hi - lo) * rng.random((n, c, h, w))).astype(dt)
+
+
+@st.composite
+def square_image_batches(draw, max_side: int = 10, **kwargs):
+    """Like :func:`image_batches`, with H == W (for rotations by multiples of 90 degrees)."""
+    side = draw(st.integers(1, max_side))
+    return draw(image_batches(min_side=side, max_side=side, **kwargs))
+
+
+@st.composite
+def design_matrices(draw, min_n: int = 2, max_n: int = 30, min_d: int = 1, max_d: int = 8,
+                    constant_columns: bool = True):
+    """A data matrix X (N, D) float64 with columns of very different scales and offsets (what scalers and PCA
+    see); with ``constant_columns`` some columns may be constant."""
+    n = draw(st.integers(min_n, max_n))
+    d = draw(st.integers(min_d, max_d))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    scales = 10.0 ** rng.uniform(-2, 2, d)                                      # (D,)
+    offsets = rng.uniform(-50, 50, d)                                            # (D,)
+    X = rng.standard_normal((n, d)) @ rng.standard_normal((d, d)) * scales + offsets
+    if constant_columns and d > 1 and draw(st.booleans()):
+        X[:, draw(st.integers(0, d - 1))] = offsets[0]
+    return X
