@@ -36,6 +36,11 @@ def torch_ops() -> dict[str, Callable]:
         "binary_cross_entropy": lambda input, target, reduction="mean":
             F.binary_cross_entropy(input, target, reduction=reduction),
         "mul": lambda a, b: a * b,
+        "conv2d": lambda x, weight, bias=None, stride=1, padding=0: F.conv2d(x, weight, bias, stride, padding),
+        "unfold": lambda x, kernel_size, stride=1, padding=0: F.unfold(x, kernel_size, stride=stride,
+                                                                       padding=padding),
+        "max_pool2d": lambda x, kernel_size, stride=None, padding=0: F.max_pool2d(x, kernel_size, stride, padding),
+        "avg_pool2d": lambda x, kernel_size, stride=None, padding=0: F.avg_pool2d(x, kernel_size, stride, padding),
     }
 
 
