@@ -11,6 +11,7 @@ from .activations import (
     softmax, softmax_backward, softmax_forward,
     tanh, tanh_backward, tanh_forward,
 )
+from .conv import conv2d, conv2d_backward, conv2d_forward, conv2d_naive, conv_output_size, pad2d, unfold
 from .linear import linear, linear_backward, linear_forward
 from .losses import (
     binary_cross_entropy, binary_cross_entropy_backward, binary_cross_entropy_forward,
@@ -18,6 +19,10 @@ from .losses import (
     binary_cross_entropy_with_logits_forward,
     cross_entropy, cross_entropy_backward, cross_entropy_forward,
     mse_loss, mse_loss_backward, mse_loss_forward,
+)
+from .pooling import (
+    avg_pool2d, avg_pool2d_backward, avg_pool2d_forward,
+    max_pool2d, max_pool2d_backward, max_pool2d_forward,
 )
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,148 @@
+r"""2-D max and average pooling in NCHW layout, as ``torch.nn.functional.max_pool2d`` / ``avg_pool2d``.
+
+A window of kh x kw pixels moves over each channel separately with stride (sh, sw) (default: the window size, so
+windows do not overlap); padding p adds p pixels on each side (-inf for max pooling, zeros for average pooling,
+which still divides by kh*kw: PyTorch's ``count_include_pad=True``). For output position (i, j):
+
+.. math::
+    y^{\max}_{n,c,i,j} = \max_{0 \le u < k_h,\ 0 \le v < k_w} \tilde x_{n,c,\,i s_h + u,\, j s_w + v}, \qquad
+    y^{\text{avg}}_{n,c,i,j} = \frac{1}{k_h k_w} \sum_{u,v} \tilde x_{n,c,\,i s_h + u,\, j s_w + v}.
+
+The window size k and the stride s are two different numbers (source 004 §3.2.2 writes s for both).
+
+Backward: max pooling routes each upstream gradient to the one input that was the maximum of its window (the
+first one on ties, as PyTorch does); average pooling spreads it evenly, 1/(kh kw) to each input of the window.
+Both loop over the kh*kw window offsets with whole-array slices, so overlapping windows add up correctly.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .._validate import as_float_array
+from .conv import _pair, pad2d
+
+
+class PoolCache(NamedTuple):
+    x_shape: tuple                # (N, C, H, W)
+    kernel_size: tuple            # (kh, kw)
+    stride: tuple                 # (sh, sw)
+    padding: tuple                # (ph, pw)
+    argmax: np.ndarray | None     # (N, C, H', W') window offset u*kw + v of each maximum (max pooling only)
+    dtype: np.dtype
+
+
+def _check_pool_args(x, kernel_size, stride, padding):
+    x = as_float_array(x, "x", ndim=4)
+    kh, kw = _pair(kernel_size, "kernel_size", minimum=1)
+    sh, sw = (kh, kw) if stride is None else _pair(stride, "stride", minimum=1)
+    ph, pw = _pair(padding, "padding", minimum=0)
+    if ph > kh // 2 or pw > kw // 2:
+        raise ValueError(f"padding: expected at most half the kernel size {(kh, kw)} (as in PyTorch), got "
+                         f"{padding!r}")
+    H, W = x.shape[2:]
+    if H + 2 * ph < kh or W + 2 * pw < kw:
+        raise ValueError(f"kernel_size: a {kh}x{kw} window does not fit into x of shape {x.shape} padded by "
+                         f"{(ph, pw)}")
+    H_out, W_out = (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
+    return x, (kh, kw), (sh, sw), (ph, pw), (H_out, W_out)
+
+
+def _window(xp, u, v, sh, sw, H_out, W_out):
+    """The pixel at offset (u, v) of every window: (N, C, H', W'), a strided view."""
+    return xp[:, :, u:u + sh * H_out:sh, v:v + sw * W_out:sw]
+
+
+# ------------------------------------------------------------------------------------------------ max
+def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
+    """Max pooling; returns ``(out, cache)`` for :func:`max_pool2d_backward`.
+
+    Parameters
+    ----------
+    x : (N, C, H, W)
+    kernel_size : int or (kh, kw);  stride : int, (sh, sw) or None (= kernel_size);  padding : int or (ph, pw)
+
+    Returns
+    -------
+    out : (N, C, H', W') with H' = floor((H + 2ph - kh) / sh) + 1
+    cache : :class:`PoolCache` holding the offset of each window's maximum
+    """
+    x, (kh, kw), (sh, sw), (ph, pw), (H_out, W_out) = _check_pool_args(x, kernel_size, stride, padding)
+    xp = x if ph == pw == 0 else np.pad(x, [(0, 0), (0, 0), (ph, ph), (pw, pw)], constant_values=-np.inf)
+    out = _window(xp, 0, 0, sh, sw, H_out, W_out).copy()                    # (N, C, H', W'): offset (0, 0) first
+    argmax = np.zeros(out.shape, dtype=np.intp)
+    for u in range(kh):
+        for v in range(kw):
+            if u == v == 0:
+                continue
+            candidate = _window(xp, u, v, sh, sw, H_out, W_out)
+            better = candidate > out                                         # strict: the first maximum wins ties
+            out = np.where(better, candidate, out)
+            argmax[better] = u * kw + v
+    return out, PoolCache(x.shape, (kh, kw), (sh, sw), (ph, pw), argmax, x.dtype)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
+    """Max pooling, output only. x : (N, C, H, W) -> (N, C, H', W')."""
+    return max_pool2d_forward(x, kernel_size, stride, padding)[0]
+
+
+def _check_dout(dout, cache: PoolCache, n_out):
+    dout = np.asarray(dout)
+    expected = cache.x_shape[:2] + n_out
+    if dout.shape != expected:
+        raise ValueError(f"dout: expected shape {expected} (the output's), got {dout.shape}")
+    return dout
+
+
+def _scatter_back(cache: PoolCache, contribution) -> np.ndarray:
+    """dx from ``contribution(u, v)`` -> the gradient each window sends to its pixel at offset (u, v)."""
+    (N, C, H, W), (kh, kw), (sh, sw), (ph, pw) = cache.x_shape, cache.kernel_size, cache.stride, cache.padding
+    H_out, W_out = (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
+    dxp = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=cache.dtype)
+    for u in range(kh):
+        for v in range(kw):
+            dxp[:, :, u:u + sh * H_out:sh, v:v + sw * W_out:sw] += contribution(u, v)   # overlaps add up
+    return dxp[:, :, ph:ph + H, pw:pw + W]
+
+
+def max_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
+    """Gradient of max pooling: each dout[n, c, i, j] goes to the input that was its window's maximum.
+
+    dout : (N, C, H', W')  ->  dx : (N, C, H, W)
+    """
+    dout = _check_dout(dout, cache, cache.argmax.shape[2:])
+    kw = cache.kernel_size[1]
+    return _scatter_back(cache, lambda u, v: np.where(cache.argmax == u * kw + v, dout, 0.0))
+
+
+# ---------------------------------------------------------------------------------------------- average
+def avg_pool2d_forward(x, kernel_size, stride=None, padding=0):
+    """Average pooling (zero padding counted, PyTorch's default); returns ``(out, cache)``.
+
+    x : (N, C, H, W)  ->  out : (N, C, H', W');  arguments as in :func:`max_pool2d_forward`
+    """
+    x, (kh, kw), (sh, sw), (ph, pw), (H_out, W_out) = _check_pool_args(x, kernel_size, stride, padding)
+    xp = pad2d(x, (ph, pw))
+    total = np.zeros((x.shape[0], x.shape[1], H_out, W_out), dtype=x.dtype)
+    for u in range(kh):
+        for v in range(kw):
+            total += _window(xp, u, v, sh, sw, H_out, W_out)
+    return total / (kh * kw), PoolCache(x.shape, (kh, kw), (sh, sw), (ph, pw), None, x.dtype)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
+    """Average pooling, output only. x : (N, C, H, W) -> (N, C, H', W')."""
+    return avg_pool2d_forward(x, kernel_size, stride, padding)[0]
+
+
+def avg_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
+    """Gradient of average pooling: each input receives dout / (kh*kw) from every window that contains it.
+
+    dout : (N, C, H', W')  ->  dx : (N, C, H, W)
+    """
+    (H, W), (kh, kw), (sh, sw), (ph, pw) = cache.x_shape[2:], cache.kernel_size, cache.stride, cache.padding
+    n_out = ((H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1)
+    share = _check_dout(dout, cache, n_out) / (kh * kw)
+    return _scatter_back(cache, lambda u, v: share)
