@@ -1,8 +1,14 @@
-"""Data the course ships or makes: synthetic 2-D sets, scikit-learn's digits, and mini-batching."""
+"""Data the course ships or makes: synthetic 2-D sets, scikit-learn's digits, and mini-batching; and the seeds'
+real data sets (MNIST, Fashion-MNIST, CIFAR-10, IMDB), downloaded with pooch when online."""
 from .batching import iterate_minibatches
+from .datasets import (ImageSplit, TextSplit, load_cifar10, load_fashion_mnist, load_imdb, load_mnist,
+                       load_or_digits)
 from .digits import Split, load_digits
+from .downloads import DatasetUnavailable
 from .synthetic import (DATASETS, XOR_INPUTS, XOR_TARGETS, make_blobs, make_circles, make_dataset, make_moons,
                         make_spirals, make_xor)
 
 __all__ = ["Split", "load_digits", "iterate_minibatches", "DATASETS", "XOR_INPUTS", "XOR_TARGETS", "make_blobs", "make_circles",
-           "make_dataset", "make_moons", "make_spirals", "make_xor"]
+           "make_dataset", "make_moons", "make_spirals", "make_xor",
+           "ImageSplit", "TextSplit", "DatasetUnavailable", "load_mnist", "load_fashion_mnist", "load_cifar10",
+           "load_imdb", "load_or_digits"]
