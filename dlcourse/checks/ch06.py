@@ -1,0 +1,315 @@
+"""Checks for chapter 06's exercises (preprocessing and augmentation).
+
+=============================  ===========================================  ================================
+exercise                       learner writes                               check
+=============================  ===========================================  ================================
+``exercise-06-standardize``    ``standardize_train_test(X_train, X_test)``   :func:`check_standardize_train_test`
+``exercise-06-pca``            ``pca_svd(X, n_components)``                  :func:`check_pca_svd`
+``exercise-06-hflip``          ``random_hflip(x, p, rng)``                   :func:`check_random_hflip`
+``exercise-06-salt-pepper``    ``salt_and_pepper(x, amount, rng)``           :func:`check_salt_and_pepper`
+``exercise-06-shift``          ``shift(x, dx, dy, fill)``                    :func:`check_shift`
+=============================  ===========================================  ================================
+
+References are independent of dlcourse: scikit-learn (``StandardScaler``, ``PCA(svd_solver='full')``), PyTorch
+(``torch.flip``) and SciPy (``scipy.ndimage.shift``). Random answers are checked by exact properties (every output
+image is its input or its mirror image; a hit pixel is 0 or 1 in all channels; same seed, same output) and
+statistically (fractions within ``tolerances.STAT_SIGMAS`` standard errors). Typical mistakes are recognised from
+the wrong output and named in the hint. ``seed`` varies the random cases.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import tolerances as tol
+from .compare import rel_error
+from .runner import Check
+
+
+def _close(a, b) -> bool:
+    """True when ``a`` has b's shape and matches it to 1e-6 (used to recognise mistakes)."""
+    try:
+        a = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == np.shape(b) and bool(np.all(np.isfinite(a))) and float(np.max(rel_error(a, b), initial=0)) < 1e-6
+
+
+def _pair(check: Check, got, label: str, names: str) -> tuple:
+    check.expect(isinstance(got, (tuple, list)) and len(got) == 2,
+                 f"{label} should return a pair ({names}), got {type(got).__name__}"
+                 + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else "") + ".",
+                 f"end with `return {names}`.")
+    return tuple(got)
+
+
+def _fraction_ok(count: int, n: int, p: float) -> bool:
+    se = math.sqrt(max(p * (1 - p), 1e-12) / n)
+    return abs(count / n - p) <= tol.STAT_SIGMAS * se
+
+
+# ------------------------------------------------------------------------------------------ standardize
+def standardize_cases(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(X_train, X_test) pairs: mixed scales; a column constant in the training set but not in the test set; the
+    digits (whose border pixels are constant)."""
+    from ..data import load_digits
+
+    rng = np.random.default_rng(seed)
+    scales, offsets = np.array([1.0, 10.0, 100.0, 0.1, 3.0]), np.array([0.0, 5.0, -50.0, 2.0, 1.0])
+    X = rng.standard_normal((40, 5)) * scales + offsets
+    Y = rng.standard_normal((60, 4)) * 2.0 + 1.0
+    Y[:45, 1] = 3.0                                          # constant in the training part only
+    digits = load_digits(rng=seed)
+    return [(X[:30], X[30:]), (Y[:45], Y[45:]), (digits.X_train, digits.X_test)]
+
+
+def check_standardize_train_test(fn, *, seed: int = 0) -> None:
+    """``fn(X_train, X_test)`` -> (Z_train, Z_test), both standardised with the *training* set's mean and
+    population standard deviation, constant columns divided by 1: ``sklearn.preprocessing.StandardScaler``."""
+    from sklearn.preprocessing import StandardScaler
+
+    check = Check("standardize_train_test")
+    for X_train, X_test in standardize_cases(seed):
+        label = f"standardize_train_test(X_train {X_train.shape}, X_test {X_test.shape})"
+        got = check.call(fn, X_train, X_test, label=label)
+        Z_train, Z_test = _pair(check, got, label, "Z_train, Z_test")
+        scaler = StandardScaler().fit(X_train)
+        expected_train, expected_test = scaler.transform(X_train), scaler.transform(X_test)
+        mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+        constant = scaler.scale_ == 1.0
+        variants = [
+            (X_train.std(axis=0, ddof=1), "np.std uses ddof=0 by default, and so does StandardScaler; you divided "
+                                          "by the sample standard deviation (ddof=1)."),
+            (std + 1e-8, "a column that is constant in the training set has std 0. Adding a tiny eps turns any "
+                         "test value that differs into a huge number (1e8 times the difference); divide by 1 in "
+                         "such columns instead, as StandardScaler does: np.where(std == 0, 1, std)."),
+            (std + 1e-6, "a column that is constant in the training set has std 0; divide by 1 there instead of "
+                         "adding an eps: np.where(std == 0, 1, std)."),
+        ]
+        for which, got_z, expected, X in (("Z_train", Z_train, expected_train, X_train),
+                                          ("Z_test", Z_test, expected_test, X_test)):
+            hint = None
+            if not _close(got_z, expected):
+                if which == "Z_test" and _close(got_z, StandardScaler().fit_transform(X_test)):
+                    hint = ("you standardised the test set with its own mean and std. Use the training set's "
+                            "statistics for both sets: the test set stands for new data, and a model must see it "
+                            "transformed exactly as its training data were.")
+                elif _close(got_z, StandardScaler().fit(np.vstack([X_train, X_test])).transform(X)):
+                    hint = ("you computed the mean and std of train and test together: the test set then leaks "
+                            "into the preprocessing. Fit the statistics on X_train only.")
+                else:
+                    hint = next((h for s, h in variants if _close(got_z, (X - mean) / s)), None)
+            if hint is None and constant.any() and isinstance(got_z, np.ndarray) and got_z.shape == expected.shape \
+                    and not np.all(np.isfinite(got_z)):
+                hint = ("columns that are constant in the training set (std 0) gave NaN or inf: divide by 1 there, "
+                        "np.where(std == 0, 1, std), as StandardScaler does.")
+            check.compare(got_z, expected, what=f"{label}: {which}", hint=hint)
+    check.passed("both sets equal StandardScaler().fit(X_train).transform(...) on 3 data sets (incl. the digits)")
+
+
+# ------------------------------------------------------------------------------------------ PCA
+def pca_cases(seed: int = 0) -> list[tuple[np.ndarray, int]]:
+    """(X, n_components): tall, wide and full-rank data with distinct variances, and the digits."""
+    from ..data import load_digits
+
+    rng = np.random.default_rng(seed)
+    tall = rng.standard_normal((50, 6)) @ np.diag([5.0, 3.0, 2.0, 1.0, 0.5, 0.2]) @ \
+        np.linalg.qr(rng.standard_normal((6, 6)))[0] + rng.uniform(-3, 3, 6)
+    wide = rng.standard_normal((8, 12)) * np.linspace(3.0, 0.5, 12) + 2.0
+    square = rng.standard_normal((30, 4)) * np.array([4.0, 2.0, 1.0, 0.5]) - 1.0
+    return [(tall, 3), (wide, 4), (square, 4), (load_digits(rng=seed).X_train, 10)]
+
+
+def check_pca_svd(fn, *, seed: int = 0) -> None:
+    """``fn(X, n_components)`` -> (components (K, D), explained_variance (K,)) equal to
+    ``sklearn.decomposition.PCA(K, svd_solver='full')``'s, each component up to its sign."""
+    from sklearn.decomposition import PCA
+
+    check = Check("pca_svd")
+    for X, k in pca_cases(seed):
+        n, d = X.shape
+        label = f"pca_svd(X of shape {X.shape}, n_components={k})"
+        got = check.call(fn, X, k, label=label)
+        components, variance = _pair(check, got, label, "components, explained_variance")
+        ref = PCA(k, svd_solver="full").fit(X)
+        full = PCA(svd_solver="full").fit(X)
+        shape = np.shape(components) if isinstance(components, np.ndarray) else None
+        hint = None
+        if shape == (n, k):
+            hint = "you returned U's columns (the samples' coordinates); the components are the first K rows of Vt."
+        elif shape == (d, k):
+            hint = "the components are rows: return Vt[:K] of shape (K, D), not its transpose."
+        if shape == (k, d) and np.all(np.isfinite(components)):
+            comps = np.asarray(components, dtype=np.float64)
+            signs = np.sign(np.sum(comps * ref.components_, axis=1))
+            comps = comps * np.where(signs == 0, 1.0, signs)[:, None]          # each component up to its sign
+            if not _close(comps, ref.components_):
+                Vt_raw = np.linalg.svd(X, full_matrices=False)[2][:k]
+                overlap = np.abs(comps @ full.components_.T)                   # (K, min(N, D))
+                if np.allclose(np.abs(np.sum(comps * Vt_raw, axis=1)), 1.0, atol=1e-6):
+                    hint = "centre the data first: the SVD of X - X.mean(axis=0), not of X."
+                elif np.allclose(overlap.max(axis=1), 1.0, atol=1e-6):
+                    hint = ("these are principal directions, but not the K of largest variance in decreasing order "
+                            "(np.linalg.eigh sorts eigenvalues in increasing order); the first component must have "
+                            "the largest variance.")
+            components = comps
+        check.compare(components, ref.components_, what=f"{label}: components (each up to its sign)", hint=hint)
+        S = ref.singular_values_
+        wrong = [(S, "explained_variance is the square of a singular value divided by N - 1: S**2 / (N - 1)."),
+                 (S ** 2, "divide the squared singular values by N - 1."),
+                 (S ** 2 / n, "divide by N - 1 (the sample variance, what PCA reports), not by N.")]
+        hint = None if _close(variance, ref.explained_variance_) else \
+            next((h for v, h in wrong if _close(variance, v)), None)
+        if hint is None and isinstance(variance, np.ndarray) and variance.shape == (k,) and \
+                np.all(np.isin(np.round(variance / full.explained_variance_.max(), 9),
+                               np.round(full.explained_variance_ / full.explained_variance_.max(), 9))):
+            hint = "these are variances of principal directions, but not the K largest in decreasing order."
+        check.compare(variance, ref.explained_variance_, what=f"{label}: explained_variance", hint=hint)
+    check.passed("components (up to sign) and variances equal sklearn's PCA(svd_solver='full') on 4 data sets")
+
+
+# ------------------------------------------------------------------------------------------ random hflip
+def _reproducible(check: Check, fn, args: tuple, label: str, seed: int, vary: bool = True) -> np.ndarray:
+    """The output has x's shape; same seed, same output; different seeds (if ``vary``), different outputs.
+    Returns the output for ``seed``."""
+    first = check.call(fn, *args, np.random.default_rng(seed), label=label)
+    check.compare(first, args[0], what=f"{label} (its shape and dtype)", rtol=np.inf, record=False)
+    again = check.call(fn, *args, np.random.default_rng(seed), label=label)
+    other = check.call(fn, *args, np.random.default_rng(seed + 1), label=label)
+    check.expect(np.array_equal(np.asarray(first), np.asarray(again)),
+                 f"{label}: two calls with generators seeded alike gave different results.",
+                 "draw every random number from the rng argument (rng.random, rng.integers), not from np.random.")
+    check.expect(not vary or not np.array_equal(np.asarray(first), np.asarray(other)),
+                 f"{label}: generators with different seeds gave the same result.",
+                 "use the rng argument you are given; a generator seeded inside the function repeats itself.")
+    return first
+
+
+def check_random_hflip(fn, *, seed: int = 0) -> None:
+    """``fn(x, p, rng)``: every image (N, C, H, W) is mirrored left-right with probability p, independently, using
+    ``rng``; the others are returned unchanged (references: ``torch.flip(x, dims=[-1])`` and the exact counts)."""
+    import torch
+
+    check = Check("random_hflip")
+    rng = np.random.default_rng(seed)
+    for n, shape, p, dtype in [(400, (3, 5, 6), 0.5, np.float64), (400, (1, 4, 7), 0.2, np.float64),
+                               (300, (2, 6, 6), 0.5, np.float32), (20, (3, 3, 4), 0.0, np.float64),
+                               (20, (3, 3, 4), 1.0, np.float64)]:
+        x = rng.random((n, *shape)).astype(dtype)
+        label = f"random_hflip(x of shape {x.shape}, p={p}, rng)"
+        got = _reproducible(check, fn, (x, p), label, seed, vary=0 < p < 1)
+        expected_flip = torch.flip(torch.from_numpy(x.astype(np.float64)), dims=[-1]).numpy()
+        got = np.asarray(got, dtype=np.float64)
+        same = np.all(got == x, axis=(1, 2, 3))                                 # (N,)
+        flipped = np.all(got == expected_flip, axis=(1, 2, 3)) & ~same
+        bad = ~(same | flipped)
+        if bad.any():
+            i = int(np.argmax(bad))
+            hint = "mirror the width axis, x[i, :, :, ::-1] (the last axis), of the chosen images only."
+            if np.array_equal(got[i], x[i, :, ::-1, :]):
+                hint = "you mirrored top-bottom (the H axis); horizontal flipping reverses the last axis, W."
+            elif np.array_equal(got[i], x[n - 1 - i]) or np.array_equal(got[i], x[n - 1 - i, :, :, ::-1]):
+                hint = "you reversed the order of the images (axis 0); reverse the last axis, W."
+            elif shape[0] > 1 and np.array_equal(got[i], x[i, ::-1]):
+                hint = "you reversed the channels (axis 1); reverse the last axis, W."
+            check.fail(f"{label}: image {i} is neither unchanged nor its left-right mirror image "
+                       f"({int(bad.sum())} of {n} images).", hint)
+        count = int(flipped.sum())
+        if 0 < p < 1:
+            check.expect(0 < count < n, f"{label}: {'all' if count else 'none'} of the {n} images were flipped.",
+                         "draw one coin per image, rng.random(N) < p, not one for the whole batch.")
+            check.expect(_fraction_ok(count, n, p), f"{label}: {count} of {n} images were flipped ({count / n:.1%}), "
+                         f"expected about {p:.0%}.",
+                         "flip an image when rng.random() < p (so that p is the probability of flipping)."
+                         if _fraction_ok(count, n, 1 - p) else None)
+        else:
+            check.expect(count == n * p, f"{label}: {count} of {n} images were flipped, expected {int(n * p)}.",
+                         "with p = 0 nothing is flipped and with p = 1 everything: flip where rng.random(N) < p.")
+    check.passed("every image is itself or its mirror image, flipped with probability p, reproducible from rng")
+
+
+# ------------------------------------------------------------------------------------------ salt and pepper
+def check_salt_and_pepper(fn, *, seed: int = 0) -> None:
+    """``fn(x, amount, rng)``: each pixel (all channels together) becomes 0 or 1 with probability ``amount``, 0 and
+    1 equally likely; the rest is unchanged; reproducible from ``rng``."""
+    check = Check("salt_and_pepper")
+    rng = np.random.default_rng(seed)
+    for shape, amount, dtype in [((100, 3, 16, 16), 0.1, np.float64), ((50, 1, 20, 20), 0.3, np.float64),
+                                 ((64, 3, 8, 8), 0.05, np.float32), ((10, 3, 8, 8), 0.0, np.float64)]:
+        x = rng.uniform(0.1, 0.9, shape).astype(dtype)           # so that 0 and 1 can only be noise
+        label = f"salt_and_pepper(x of shape {shape}, amount={amount}, rng)"
+        got = _reproducible(check, fn, (x, amount), label, seed, vary=amount > 0)
+        got = np.asarray(got, dtype=np.float64)
+        changed = got != x                                                      # (N, C, H, W)
+        bad = changed & (got != 0.0) & (got != 1.0)
+        if bad.any():
+            idx = tuple(int(i) for i in np.argwhere(bad)[0])
+            check.fail(f"{label}: the value at {list(idx)} changed from {x[idx]:.4g} to {got[idx]:.4g}; noisy pixels "
+                       "must become exactly 0 (pepper) or 1 (salt), the others stay as they were.",
+                       "set the chosen pixels with np.where(...); do not add noise to the image.")
+        hit = changed.any(axis=1)                                               # (N, H, W) pixels touched
+        whole = np.all(changed == hit[:, None], axis=1) & np.all(got == got[:, :1], axis=1)
+        if not np.all(whole | ~hit):
+            idx = tuple(int(i) for i in np.argwhere(hit & ~whole)[0])
+            check.fail(f"{label}: pixel (image {idx[0]}, row {idx[1]}, column {idx[2]}) is noisy in some channels "
+                       "but not all, or has a mix of 0 and 1.",
+                       "draw the noise per pixel, shape (N, 1, H, W), so that it broadcasts over the channels.")
+        n_pix, hits = hit.size, int(hit.sum())
+        if amount == 0:
+            check.expect(hits == 0, f"{label}: {hits} pixels changed with amount=0.")
+            continue
+        if not _fraction_ok(hits, n_pix, amount):
+            hint = None
+            if _fraction_ok(hits, n_pix, amount / 2):
+                hint = "amount is the fraction of all noisy pixels, salt and pepper together, not of each kind."
+            elif _fraction_ok(hits, n_pix, 1 - amount):
+                hint = "a pixel becomes noisy when rng.random() < amount (you replaced the others)."
+            check.fail(f"{label}: {hits} of {n_pix} pixels are noisy ({hits / n_pix:.2%}), expected about "
+                       f"{amount:.0%}.", hint)
+        salt = int((hit & (got[:, 0] == 1.0)).sum())
+        check.expect(_fraction_ok(salt, hits, 0.5), f"{label}: {salt} of the {hits} noisy pixels are salt (1), "
+                     f"expected about half.", "choose salt or pepper with a second draw, rng.random(...) < 0.5, for "
+                     "the noisy pixels." if salt in (0, hits) else None)
+    check.passed("a fraction amount of whole pixels becomes 0 or 1, half each, the rest untouched, reproducible")
+
+
+# ------------------------------------------------------------------------------------------ shift
+def shift_cases(seed: int = 0) -> list[tuple[np.ndarray, int, int, float]]:
+    """(x, dx, dy, fill): each direction, both at once, no shift, and shifts beyond the image."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((3, 2, 5, 7))
+    extra = int(rng.integers(-4, 5)), int(rng.integers(-3, 4))
+    return [(x, 1, 0, 0.0), (x, 0, 2, 0.0), (x, -2, 1, 0.5), (x, 3, -2, 0.0), (x, 0, 0, 0.0), (x, *extra, 0.25),
+            (x, 8, 0, 0.5), (x[:, :1], -1, -6, 0.0), (rng.random((2, 3, 6, 6)).astype(np.float32), 2, 3, 1.0)]
+
+
+def _scipy_shift(x, dx, dy, fill):
+    from scipy import ndimage
+
+    return ndimage.shift(x.astype(np.float64), (0, 0, dy, dx), order=0, mode="grid-constant", cval=fill)
+
+
+def check_shift(fn, *, seed: int = 0) -> None:
+    """``fn(x, dx, dy, fill)`` moves the content of every image dx pixels right and dy down (integers, either sign),
+    filling uncovered pixels with ``fill``: ``scipy.ndimage.shift(x, (0, 0, dy, dx), order=0, cval=fill)``."""
+    check = Check("shift")
+    for x, dx, dy, fill in shift_cases(seed):
+        label = f"shift(x of shape {x.shape}, dx={dx}, dy={dy}, fill={fill})"
+        got = check.call(fn, x, dx, dy, fill, label=label)
+        expected = _scipy_shift(x, dx, dy, fill)
+        hint = None
+        if not _close(got, expected):
+            variants = [
+                (np.roll(x, (dy, dx), axis=(2, 3)), "np.roll wraps around: what leaves one side comes back on the "
+                                                    "other. Start from a canvas full of fill and copy the part "
+                                                    "that stays inside."),
+                (_scipy_shift(x, dy, dx, fill), "dx and dy are swapped: dx moves along the width (last axis), dy "
+                                                "along the height."),
+                (_scipy_shift(x, -dx, -dy, fill), "wrong direction: positive dx moves the content right, so "
+                                                  "out[..., j] = x[..., j - dx]."),
+                (_scipy_shift(x, dx, dy, 0.0), "the uncovered pixels must get the fill value, not 0."),
+            ]
+            hint = next((h for v, h in variants if _close(got, v)), None)
+        check.compare(got, expected, what=label, hint=hint)
+    check.passed("matches scipy.ndimage.shift (order=0) for 9 shifts, incl. negative ones and shifts beyond the image")
