@@ -1,10 +1,18 @@
-"""A loopback HTTP server for the download tests: serves bytes from memory on 127.0.0.1, counts requests,
-and can misbehave on purpose (cut a response short, or send a short file with a matching length)."""
+"""For the download tests: a loopback HTTP server that serves bytes from memory on 127.0.0.1, counts requests
+and can misbehave on purpose (cut a response short, or send a short file with a matching length); and small
+files in the real formats for it to serve (IDX gzip, the CIFAR-10 python tarball, the aclImdb tarball)."""
 from __future__ import annotations
 
+import gzip
+import hashlib
+import io
+import pickle
 import socket
+import tarfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
 
 
 class FileServer:
@@ -78,3 +86,75 @@ def refused_url() -> str:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}/"
+
+
+# ------------------------------------------------------------------------------ small files, real formats
+MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+               "t10k-labels-idx1-ubyte.gz")
+
+
+def idx_bytes(arr: np.ndarray) -> bytes:
+    """An IDX file, gzip-compressed, as MNIST ships them."""
+    code = {np.dtype("u1"): 0x08, np.dtype(">i4"): 0x0C}[arr.dtype]
+    header = bytes([0, 0, code, arr.ndim]) + np.array(arr.shape, dtype=">u4").tobytes()
+    return gzip.compress(header + arr.tobytes(), mtime=0)
+
+
+def tar_gz(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, payload in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(payload)
+            tar.addfile(info, io.BytesIO(payload))
+    return buf.getvalue()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def make_mnist(n_train=7, n_test=3, seed=0):
+    rng = np.random.default_rng(seed)
+    arrays = {"train-images-idx3-ubyte.gz": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+              "train-labels-idx1-ubyte.gz": rng.integers(0, 10, n_train, dtype=np.uint8),
+              "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+              "t10k-labels-idx1-ubyte.gz": rng.integers(0, 10, n_test, dtype=np.uint8)}
+    return arrays, {name: idx_bytes(a) for name, a in arrays.items()}
+
+
+CIFAR_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+
+
+def make_cifar10(per_batch=2, n_test=3, seed=0):
+    """cifar-10-batches-py/ with data_batch_1..5, test_batch (dicts, data as (n, 3072) rows) and batches.meta."""
+    rng = np.random.default_rng(seed)
+    images = {b: rng.integers(0, 256, (n, 3, 32, 32), dtype=np.uint8)
+              for b, n in [(f"data_batch_{i}", per_batch) for i in range(1, 6)] + [("test_batch", n_test)]}
+    labels = {b: [int(v) for v in rng.integers(0, 10, len(x))] for b, x in images.items()}
+    members = {f"cifar-10-batches-py/{b}": pickle.dumps(
+        {"batch_label": b, "labels": labels[b], "data": x.reshape(len(x), 3072),
+         "filenames": [f"img_{i}.png" for i in range(len(x))]}, protocol=2) for b, x in images.items()}
+    members["cifar-10-batches-py/batches.meta"] = pickle.dumps(
+        {"label_names": CIFAR_CLASSES, "num_cases_per_batch": per_batch, "num_vis": 3072}, protocol=2)
+    members["cifar-10-batches-py/readme.html"] = b"<html></html>"
+    return images, labels, tar_gz(members)
+
+
+IMDB_REVIEWS = {
+    ("train", "pos", 0, 9): "A great film.<br /><br />Great acting, great story!",
+    ("train", "pos", 1, 8): "The film was GREAT; I'd watch it again.",
+    ("train", "neg", 0, 2): "Boring film. The plot was dull<br/>and the acting bad.",
+    ("train", "neg", 1, 1): "Bad, bad, bad. Café scenes were dull too.",
+    ("test", "pos", 0, 10): "Wonderful: a great great film.",
+    ("test", "neg", 0, 3): "Dull and bad, a boring film.",
+    ("test", "neg", 1, 4): "Not great.",
+}
+
+
+def make_imdb():
+    members = {f"aclImdb/{split}/{label}/{i}_{r}.txt": t.encode() for (split, label, i, r), t in IMDB_REVIEWS.items()}
+    members["aclImdb/train/unsup/0_0.txt"] = b"an unlabelled review that must be skipped"
+    members["aclImdb/train/labeledBow.feat"] = b"0:1 1:2\n"
+    members["aclImdb/imdb.vocab"] = b"the\nfilm\n"
+    return tar_gz(dict(sorted(members.items(), reverse=True)))     # archive order is not the loader's order

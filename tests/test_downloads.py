@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
-import io
 import os
 import pickle
 import re
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
 import numpy as np
@@ -19,78 +16,8 @@ import pytest
 from dlcourse import data
 from dlcourse.data import datasets, downloads, formats, text
 from dlcourse.data.downloads import DATA_ENV, DatasetUnavailable, RemoteFile, Source
-from http_server import FileServer, refused_url
-
-MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-               "t10k-labels-idx1-ubyte.gz")
-
-
-# ------------------------------------------------------------------------------ small files, real formats
-def idx_bytes(arr: np.ndarray) -> bytes:
-    """An IDX file, gzip-compressed, as MNIST ships them."""
-    code = {np.dtype("u1"): 0x08, np.dtype(">i4"): 0x0C}[arr.dtype]
-    header = bytes([0, 0, code, arr.ndim]) + np.array(arr.shape, dtype=">u4").tobytes()
-    return gzip.compress(header + arr.tobytes(), mtime=0)
-
-
-def tar_gz(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, payload in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(payload)
-            tar.addfile(info, io.BytesIO(payload))
-    return buf.getvalue()
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def make_mnist(n_train=7, n_test=3, seed=0):
-    rng = np.random.default_rng(seed)
-    arrays = {"train-images-idx3-ubyte.gz": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
-              "train-labels-idx1-ubyte.gz": rng.integers(0, 10, n_train, dtype=np.uint8),
-              "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
-              "t10k-labels-idx1-ubyte.gz": rng.integers(0, 10, n_test, dtype=np.uint8)}
-    return arrays, {name: idx_bytes(a) for name, a in arrays.items()}
-
-
-CIFAR_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-
-
-def make_cifar10(per_batch=2, n_test=3, seed=0):
-    """cifar-10-batches-py/ with data_batch_1..5, test_batch (dicts, data as (n, 3072) rows) and batches.meta."""
-    rng = np.random.default_rng(seed)
-    images = {b: rng.integers(0, 256, (n, 3, 32, 32), dtype=np.uint8)
-              for b, n in [(f"data_batch_{i}", per_batch) for i in range(1, 6)] + [("test_batch", n_test)]}
-    labels = {b: [int(v) for v in rng.integers(0, 10, len(x))] for b, x in images.items()}
-    members = {f"cifar-10-batches-py/{b}": pickle.dumps(
-        {"batch_label": b, "labels": labels[b], "data": x.reshape(len(x), 3072),
-         "filenames": [f"img_{i}.png" for i in range(len(x))]}, protocol=2) for b, x in images.items()}
-    members["cifar-10-batches-py/batches.meta"] = pickle.dumps(
-        {"label_names": CIFAR_CLASSES, "num_cases_per_batch": per_batch, "num_vis": 3072}, protocol=2)
-    members["cifar-10-batches-py/readme.html"] = b"<html></html>"
-    return images, labels, tar_gz(members)
-
-
-IMDB_REVIEWS = {
-    ("train", "pos", 0, 9): "A great film.<br /><br />Great acting, great story!",
-    ("train", "pos", 1, 8): "The film was GREAT; I'd watch it again.",
-    ("train", "neg", 0, 2): "Boring film. The plot was dull<br/>and the acting bad.",
-    ("train", "neg", 1, 1): "Bad, bad, bad. Café scenes were dull too.",
-    ("test", "pos", 0, 10): "Wonderful: a great great film.",
-    ("test", "neg", 0, 3): "Dull and bad, a boring film.",
-    ("test", "neg", 1, 4): "Not great.",
-}
-
-
-def make_imdb():
-    members = {f"aclImdb/{split}/{label}/{i}_{r}.txt": t.encode() for (split, label, i, r), t in IMDB_REVIEWS.items()}
-    members["aclImdb/train/unsup/0_0.txt"] = b"an unlabelled review that must be skipped"
-    members["aclImdb/train/labeledBow.feat"] = b"0:1 1:2\n"
-    members["aclImdb/imdb.vocab"] = b"the\nfilm\n"
-    return tar_gz(dict(sorted(members.items(), reverse=True)))     # archive order is not the loader's order
+from http_server import (CIFAR_CLASSES, IMDB_REVIEWS, MNIST_FILES, FileServer, idx_bytes, make_cifar10, make_imdb,
+                         make_mnist, refused_url, sha256, tar_gz)
 
 
 def source_for(name: str, files: dict[str, bytes], mirrors) -> Source:
@@ -199,13 +126,17 @@ def test_imdb_vocabulary_comes_from_the_training_part_only(server, monkeypatch):
 
 
 # ------------------------------------------------------------------------------- cache and environment
-def test_second_call_uses_the_cache_without_requests(server, monkeypatch):
+def test_second_call_uses_the_cache_without_requests(server, monkeypatch, capsys):
     _, files = make_mnist()
     monkeypatch.setitem(downloads.SOURCES, "mnist", serve(server, "mnist", files))
     first = data.load_mnist(val_size=2)
     assert len(server.requests) == 4
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 4 and all(line.startswith("Downloaded MNIST ") for line in out)
+    assert "sha256 checked" in out[0] and server.url("/good/train-images-idx3-ubyte.gz") in out[0]
     second = data.load_mnist(val_size=2)
     assert len(server.requests) == 4                                     # nothing asked the second time
+    assert capsys.readouterr().out == ""
     assert np.array_equal(first.X_train, second.X_train) and np.array_equal(first.y_test, second.y_test)
 
 
@@ -235,6 +166,15 @@ def test_a_corrupted_cached_file_is_fetched_again(server, monkeypatch, cache):
     assert sha256(cached.read_bytes()) == sha256(files["train-images-idx3-ubyte.gz"])
     order = np.random.default_rng(0).permutation(7)
     assert np.array_equal(split.X_train[:, 0], arrays["train-images-idx3-ubyte.gz"][order])
+
+
+def test_a_corrupted_cached_file_is_never_used_even_offline(monkeypatch, cache):
+    _, files = make_mnist()
+    monkeypatch.setitem(downloads.SOURCES, "mnist", source_for("mnist", files, [refused_url()]))
+    (cache / "mnist").mkdir(parents=True)
+    (cache / "mnist" / MNIST_FILES[0]).write_bytes(files[MNIST_FILES[0]][:50])
+    with pytest.raises(DatasetUnavailable, match=r"from its only URL(.|\n)*The copy in the cache .* does not match"):
+        data.load_mnist()
 
 
 # ---------------------------------------------------------------------------------- mirrors and failures
@@ -281,6 +221,7 @@ def test_server_down_raises_dataset_unavailable_naming_urls_path_and_variable(mo
     msg = str(info.value)
     assert isinstance(info.value, OSError) and info.value.__cause__ is None
     assert msg.startswith("Could not download CIFAR-10 file 'cifar-10-python.tar.gz' from any of 2 URLs.")
+    assert "does not match the registry" not in msg                      # nothing was in the cache
     for base in mirrors:
         assert f"{base}cifar-10-python.tar.gz  ->  could not connect" in msg
     assert str(cache / "cifar10" / "cifar-10-python.tar.gz") in msg and DATA_ENV in msg
@@ -313,7 +254,8 @@ def test_load_or_digits_returns_the_real_set_when_available(server, monkeypatch,
     _, files = make_mnist()
     monkeypatch.setitem(downloads.SOURCES, "fashion_mnist", serve(server, "fashion_mnist", files))
     split, loaded = data.load_or_digits("fashion_mnist", val_size=1)
-    assert loaded == "fashion_mnist" and split.X_train.shape == (6, 1, 28, 28) and capsys.readouterr().out == ""
+    assert loaded == "fashion_mnist" and split.X_train.shape == (6, 1, 28, 28)
+    assert "scikit-learn's digits" not in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------------------------- argument validation

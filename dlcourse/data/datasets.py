@@ -19,7 +19,7 @@ from .._validate import check_rng
 from .digits import Split, load_digits
 from .downloads import DatasetUnavailable, cache_dir, fetch, get_source
 from .formats import read_cifar10_tar, read_idx, read_imdb_tar
-from .text import PAD, SPECIALS, build_vocab, encode, pad_sequences
+from .text import PAD, build_vocab, encode, pad_sequences
 
 MNIST_CLASSES = tuple(str(d) for d in range(10))
 # torchvision.datasets.FashionMNIST.classes
@@ -28,7 +28,7 @@ FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", 
 IMDB_CLASSES = ("neg", "pos")
 
 
-@dataclass
+@dataclass(repr=False)
 class ImageSplit(Split):
     """A ``Split`` of images: X arrays (N, C, H, W) uint8 in 0..255, y arrays (N,) int64; ``classes[k]`` names k."""
     classes: tuple = ()
@@ -88,7 +88,9 @@ def _image_split(X_train, y_train, X_test, y_test, classes, val_size, rng) -> Im
 def _load_idx_set(name: str, classes, val_size, rng, data_home) -> ImageSplit:
     rng = _check_common(val_size, rng, data_home)
     source = get_source(name)
-    paths = {f: fetch(source, f, data_home) for f in source.files}    # every file, before any parsing
+    paths = {}
+    for f in source.files:                                          # every file, before any parsing
+        paths[f] = fetch(source, f, data_home)
     arrays = {}
     for part, prefix in (("train", "train"), ("test", "t10k")):
         images = read_idx(paths[f"{prefix}-images-idx3-ubyte.gz"])  # (N, 28, 28) uint8

@@ -142,17 +142,39 @@ def fetch(source: Source | str, filename: str, data_home=None, progressbar: bool
     remote = source.files[filename]
     folder = cache_dir(data_home) / source.name
     target = folder / filename
-    was_cached = target.exists()
+    before = _identity(target)
     downloader = pooch.HTTPDownloader(progressbar=progressbar, timeout=TIMEOUT)
+    logger, level = pooch.get_logger(), pooch.get_logger().level
+    logger.setLevel("WARNING")                    # our own messages below replace pooch's line per attempt
     failures = []
-    for base in source.mirrors:
-        url = base.rstrip("/") + "/" + filename
-        try:
-            return Path(pooch.retrieve(url, known_hash=f"sha256:{remote.sha256}", fname=filename, path=folder,
-                                       downloader=downloader))
-        except (requests.RequestException, ValueError, OSError) as exc:
-            failures.append((url, describe_error(exc)))
-    raise DatasetUnavailable(_unavailable_message(source, filename, target, failures, was_cached)) from None
+    try:
+        for base in source.mirrors:
+            url = base.rstrip("/") + "/" + filename
+            try:
+                path = Path(pooch.retrieve(url, known_hash=f"sha256:{remote.sha256}", fname=filename,
+                                           path=folder, downloader=downloader))
+            except (requests.RequestException, ValueError, OSError) as exc:
+                failures.append((url, describe_error(exc)))
+                continue
+            if _identity(path) != before:            # a new file arrived (not the cached one)
+                print(f"Downloaded {source.title} {filename} ({_size(remote.size)}, sha256 checked) "
+                      f"from {url} to {folder}")
+            return path
+    finally:
+        logger.setLevel(level)
+    raise DatasetUnavailable(_unavailable_message(source, filename, target, failures, before is not None)) from None
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+
+
+def _identity(path: Path):
+    """(inode, modification time) of a file, None if missing: changes when a download replaces the file."""
+    if not path.exists():
+        return None
+    stat = path.stat()
+    return stat.st_ino, stat.st_mtime_ns
 
 
 def describe_error(exc: BaseException) -> str:
@@ -176,14 +198,17 @@ def describe_error(exc: BaseException) -> str:
 
 def _unavailable_message(source: Source, filename: str, target: Path, failures, was_cached: bool) -> str:
     remote = source.files[filename]
-    lines = [f"Could not download {source.title} file {filename!r} from any of {len(failures)} URLs.", "Tried:"]
+    where = "its only URL" if len(failures) == 1 else f"any of {len(failures)} URLs"
+    lines = [f"Could not download {source.title} file {filename!r} from {where}.", "Tried:"]
     lines += [f"  {url}  ->  {why}" for url, why in failures]
     if was_cached:
         lines.append(f"The copy in the cache ({target}) does not match the registry's sha256 (truncated or "
-                     f"corrupted) and was kept until a good copy arrives.")
+                     f"corrupted); it stays there until a good copy replaces it.")
+    others = [f for f in source.files if f != filename]
     lines += [
         f"To use a copy downloaded by hand, save it as\n  {target}",
-        f"(expected: {remote.size:,} bytes, sha256 {remote.sha256}).",
+        f"(expected: {remote.size:,} bytes, sha256 {remote.sha256})"
+        + (f", next to {', '.join(others)}." if others else "."),
         f"To keep data sets in another folder, set the environment variable {DATA_ENV} to that folder "
         f"(the file then goes in <folder>/{source.name}/{filename}), or pass data_home=... to the loader.",
     ]
