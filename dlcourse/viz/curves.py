@@ -164,10 +164,10 @@ class LiveLossPlot:
         live = LiveLossPlot(epochs=40)
         history = train.fit(model, X, y, epochs=40, ..., validation_data=(X_val, y_val), callback=live)
 
-    In a notebook the picture appears under the cell and is replaced in place (an IPython display handle), every
-    ``every`` epochs and at the last one; what stays in the saved notebook is an ordinary PNG of the final curves,
+    In a notebook the (empty) picture appears as soon as the plot is made and is replaced in place (an IPython
+    display handle) every ``every`` epochs and at the last one; what stays in the saved notebook is an ordinary PNG of the final curves,
     so HTML exports and printouts have them. Outside IPython nothing is displayed; ``live.figure`` holds the latest
-    figure and ``live.updates`` counts the redraws.
+    figure and ``live.updates`` counts the redraws after epochs.
 
     Parameters
     ----------
@@ -185,24 +185,31 @@ class LiveLossPlot:
         self.updates = 0
         self.seconds = 0.0
         self._handle = None
+        self._draw({"loss": [], "accuracy": []}, 0)     # the empty axes show at once, above a progress bar
 
     def __call__(self, epoch: int, history) -> None:
         if epoch % self.every and epoch != self.epochs:
             return
         start = time.perf_counter()
-        _check_history(history)
+        self._draw(_check_history(history), epoch)
+        self.updates += 1
+        self.seconds += time.perf_counter() - start
+
+    def _draw(self, history, epoch: int) -> None:
         fig = new_figure(10, 3.4)
         ax_loss, ax_acc = fig.subplots(1, 2)
         draw_history(ax_loss, ax_acc if "accuracy" in history else None, history, mark_best=False)
+        if not history["loss"]:
+            ax_loss.set_ylabel("loss")
+            ax_acc.set_ylabel("accuracy")
         if self.epochs:
             for ax in (ax_loss, ax_acc):
                 ax.set_xlim(0.5, self.epochs + 0.5)
-        fig.suptitle((self.title + " · " if self.title else "") + f"epoch {epoch}" +
-                     (f" of {self.epochs}" if self.epochs else ""), fontsize=10)
+        fig.suptitle((self.title + " · " if self.title else "") +
+                     (f"epoch {epoch}" + (f" of {self.epochs}" if self.epochs else "") if epoch else
+                      "waiting for the first epoch"), fontsize=10)
         self.figure = fig
         self._display(StaticFigure(fig))
-        self.updates += 1
-        self.seconds += time.perf_counter() - start
 
     def _display(self, picture: StaticFigure) -> None:
         try:

@@ -71,7 +71,8 @@ class ExplorerResult:
     """What one setting produced (what :meth:`ActivationsExplorer.draw` and the tests read)."""
     params: dict
     edges: np.ndarray              # (BINS + 1,) histogram bin edges shared by all layers
-    hist_start: np.ndarray         # (depth, BINS) fraction of activations per bin, at initialisation
+    hist_start: np.ndarray         # (depth, BINS) fraction of activations per bin at initialisation (ReLU: of the
+                                   # non-zero ones), values beyond the edges counted in the end bins
     hist_end: np.ndarray           # (depth, BINS) the same after training
     std_start: np.ndarray          # (depth,) standard deviation of each hidden layer's activations at the start
     std_end: np.ndarray            # (depth,) ... after training
@@ -90,10 +91,13 @@ class ExplorerResult:
         return float(self.grad_norms[0, 0] / self.grad_norms[0, -1])
 
 
-def _histograms(acts: list[np.ndarray], edges: np.ndarray) -> np.ndarray:
+def _histograms(acts: list[np.ndarray], edges: np.ndarray, activation: str) -> np.ndarray:
+    """Fraction of each layer's activations per bin (values beyond the edges in the end bins). ReLU's exact zeros
+    (half of them, or all for a dead layer) are left out: they would dwarf the rest; the fraction is reported apart."""
     rows = []
     for a in acts:
-        counts, _ = np.histogram(np.clip(a, edges[0], edges[-1]), bins=edges)
+        values = a[a != 0] if activation == "relu" else a
+        counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), bins=edges)
         rows.append(counts / max(a.size, 1))
     return np.array(rows)                                                    # (depth, BINS)
 
@@ -145,7 +149,7 @@ def explore(activation: str = "tanh", depth: int = 6, init_scheme: str = "xavier
     else:
         edges = np.linspace(0.0 if activation == "sigmoid" else -1.0, 1.0, BINS + 1)
     return ExplorerResult(
-        params=params, edges=edges, hist_start=_histograms(start, edges), hist_end=_histograms(end, edges),
+        params=params, edges=edges, hist_start=_histograms(start, edges, activation), hist_end=_histograms(end, edges, activation),
         std_start=std_start, std_end=std_end,
         extreme_start=_extreme_fraction(start, activation), grad_norms=grad_norms, loss=losses,
         diverged_at=diverged_at)
@@ -167,7 +171,7 @@ def draw_histogram_stack(ax, result: ExplorerResult, show_end: bool = True) -> N
     ax.set_yticks(np.arange(depth) + 0.3, [f"layer {depth - k}" for k in range(depth)], fontsize=8)
     ax.set_xlim(edges[0], edges[-1])
     ax.set_ylim(0, depth)
-    ax.set_xlabel(f"{result.params['activation']} output" + (" (clipped at the right edge)"
+    ax.set_xlabel(f"{result.params['activation']} output" + (" (zeros left out)"
                                                               if result.params["activation"] == "relu" else ""))
 
 
