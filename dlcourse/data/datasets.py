@@ -169,6 +169,8 @@ def load_imdb(num_words: int | None = 10000, maxlen: int = 200, val_size=5000, r
     -------
     TextSplit with X arrays (N, maxlen) int64 (or lists of N str), y (N,) int64 with 0 = neg, 1 = pos,
     ``vocab`` (list of str, ``vocab[i]`` is the word with id i) and ``classes`` ("neg", "pos").
+
+    Reading the archive's 100,000 small files and tokenising 50,000 reviews takes some 15-20 s.
     """
     rng = _check_common(val_size, rng, data_home)
     if not isinstance(raw, bool):
