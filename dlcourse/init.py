@@ -9,14 +9,14 @@ from an explicit ``rng`` keyword (a ``np.random.Generator``, or an int seed) whe
 The fans of a weight of shape (out_features, in_features) are ``fan_in = in_features``, ``fan_out = out_features``;
 a convolution weight (out_channels, in_channels, k1, k2, ...) multiplies both by the receptive field k1·k2·...
 
-=====================  ==========================================================  ===========================
-function               distribution                                                std
-=====================  ==========================================================  ===========================
-``xavier_uniform_``    :math:`U(-a, a)`, :math:`a = \sqrt{3}\,\mathrm{std}`           gain·√(2/(fan_in+fan_out))
-``xavier_normal_``     :math:`N(0, \mathrm{std}^2)`                                 gain·√(2/(fan_in+fan_out))
-``kaiming_uniform_``   :math:`U(-b, b)`, :math:`b = \sqrt{3}\,\mathrm{std}`           gain/√fan  (fan = fan_in or fan_out)
-``kaiming_normal_``    :math:`N(0, \mathrm{std}^2)`                                 gain/√fan
-=====================  ==========================================================  ===========================
+=====================  ======================================  ============================================
+function               distribution                            std
+=====================  ======================================  ============================================
+``xavier_uniform_``    U(-a, a), a = √3·std                    gain·√(2 / (fan_in + fan_out))
+``xavier_normal_``     N(0, std²)                              gain·√(2 / (fan_in + fan_out))
+``kaiming_uniform_``   U(-b, b), b = √3·std                    gain / √fan  (fan = fan_in or fan_out)
+``kaiming_normal_``    N(0, std²)                              gain / √fan
+=====================  ======================================  ============================================
 
 :func:`init_linear_` re-initialises every ``Linear`` of a model with one scheme (PyTorch's ``model.apply(fn)``
 idiom).
@@ -63,8 +63,8 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
         return math.sqrt(2.0 / (1 + slope ** 2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"nonlinearity: expected one of {sorted(_LINEAR_LIKE + ('sigmoid', 'tanh', 'relu', 'leaky_relu', 'selu'))}, "
-                     f"got {nonlinearity!r}")
+    known = sorted(_LINEAR_LIKE + ("sigmoid", "tanh", "relu", "leaky_relu", "selu"))
+    raise ValueError(f"nonlinearity: expected one of {known}, got {nonlinearity!r}")
 
 
 def _check_tensor(tensor, name: str = "tensor") -> np.ndarray:
@@ -141,7 +141,7 @@ def xavier_uniform_(tensor, gain: float = 1.0, *, rng=None) -> np.ndarray:
 
 
 def xavier_normal_(tensor, gain: float = 1.0, *, rng=None) -> np.ndarray:
-    r"""Glorot & Bengio (2010): N(0, std²) with :math:`\text{std} = \text{gain}\sqrt{2/(\text{fan\_in}+\text{fan\_out})}`."""
+    r"""Glorot & Bengio (2010): N(0, std²) with std = gain·√(2 / (fan_in + fan_out))."""
     tensor = _check_tensor(tensor)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), rng=rng)
@@ -149,7 +149,7 @@ def xavier_normal_(tensor, gain: float = 1.0, *, rng=None) -> np.ndarray:
 
 def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
                      rng=None) -> np.ndarray:
-    r"""He et al. (2015): U(-b, b) with :math:`b = \text{gain}\sqrt{3/\text{fan}}`, gain = calculate_gain(nonlinearity, a).
+    r"""He et al. (2015): U(-b, b) with b = gain·√(3 / fan), gain = calculate_gain(nonlinearity, a).
 
     ``a`` is the negative slope of the leaky ReLU that follows (0 for ReLU); ``mode`` 'fan_in' keeps the variance
     of the forward activations, 'fan_out' that of the backward gradients.
@@ -162,7 +162,7 @@ def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity:
 
 def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
                     rng=None) -> np.ndarray:
-    r"""He et al. (2015): N(0, std²) with :math:`\text{std} = \text{gain}/\sqrt{\text{fan}}`, gain = calculate_gain(nonlinearity, a)."""
+    r"""He et al. (2015): N(0, std²) with std = gain / √fan, gain = calculate_gain(nonlinearity, a)."""
     tensor = _check_tensor(tensor)
     std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
     return normal_(tensor, 0.0, std, rng=rng)

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given
-from hypothesis import strategies as st
 
 from dlcourse import init, nn
 from dlcourse.checks import tolerances as tol

@@ -92,13 +92,14 @@ def check_minibatches(fn, *, seed: int = 0) -> None:
                      "shuffle X and y with the same order of indices: idx = order[start:stop]; X[idx], y[idx].")
         check.expect(np.array_equal(np.sort(ids), np.arange(n)), f"{label} repeated some examples and skipped "
                      f"others (each of the {n} examples must appear exactly once).",
-                     "draw a permutation (rng.permutation(n)), not indices with replacement (rng.integers, rng.choice).")
+                     "draw a permutation (rng.permutation(n)), not indices with replacement (rng.integers, "
+                     "rng.choice).")
         if n > 10:
             check.expect(not np.array_equal(ids, np.arange(n)), f"{label} returned the examples in their stored "
                          "order.", "shuffle: visit the examples in the order rng.permutation(n).")
             again = [b[0][:, 0] for b in _collect(check, fn, X, y, batch_size, rng, label)]
             check.expect(not np.array_equal(np.concatenate(again).astype(int), ids),
-                         f"two calls with the same generator gave the same order; every epoch needs a new one.",
+                         "two calls with the same generator gave the same order; every epoch needs a new one.",
                          "draw the permutation from the rng you are given; do not create a new generator inside.")
             replay = _collect(check, fn, X, y, batch_size, np.random.default_rng(seed + n), label)
             check.expect(np.array_equal(np.concatenate([b[0][:, 0] for b in replay]).astype(int), ids),
@@ -255,7 +256,8 @@ def _check_init(check: Check, fn, shape, kwargs: dict, seed: int, *, kind: str, 
     ``wrong``: (std of a typical mistake, hint) pairs, used to explain a wrong standard deviation.
     """
     args = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v!r}" for k, v in kwargs.items())
-    label = f"{fn.__name__ if hasattr(fn, '__name__') else 'init'}(tensor of shape {shape}{', ' + args if args else ''})"
+    name = getattr(fn, "__name__", "init")
+    label = f"{name}(tensor of shape {shape}{', ' + args if args else ''})"
     w = np.full(shape, np.nan)
     out = check.call(lambda: fn(w, **kwargs, rng=np.random.default_rng(seed)), label=label)
     if np.isnan(w).any():
@@ -334,7 +336,8 @@ def check_kaiming_normal(fn, *, seed: int = 0) -> None:
              ((32, 16, 3, 3), {"nonlinearity": "tanh"}), ((256, 64), {"nonlinearity": "linear"})]
     for shape, kwargs in cases:
         fan_in, fan_out = _fans(shape)
-        mode, nonlinearity, a = kwargs.get("mode", "fan_in"), kwargs.get("nonlinearity", "leaky_relu"), kwargs.get("a", 0)
+        mode, a = kwargs.get("mode", "fan_in"), kwargs.get("a", 0)
+        nonlinearity = kwargs.get("nonlinearity", "leaky_relu")
         gain = torch.nn.init.calculate_gain(nonlinearity, a)
         fan, other_fan = (fan_in, fan_out) if mode == "fan_in" else (fan_out, fan_in)
         std = gain / math.sqrt(fan)

@@ -165,9 +165,9 @@ class LiveLossPlot:
         history = train.fit(model, X, y, epochs=40, ..., validation_data=(X_val, y_val), callback=live)
 
     In a notebook the (empty) picture appears as soon as the plot is made and is replaced in place (an IPython
-    display handle) every ``every`` epochs and at the last one; what stays in the saved notebook is an ordinary PNG of the final curves,
-    so HTML exports and printouts have them. Outside IPython nothing is displayed; ``live.figure`` holds the latest
-    figure and ``live.updates`` counts the redraws after epochs.
+    display handle) every ``every`` epochs and at the last one; what stays in the saved notebook is an ordinary PNG
+    of the final curves, so HTML exports and printouts have them. Outside IPython nothing is displayed;
+    ``live.figure`` holds the latest figure and ``live.updates`` counts the redraws after epochs.
 
     Parameters
     ----------

@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import init, nn, optim
 from ..data import iterate_minibatches, load_digits
+from ..preprocess import StandardScaler
 from .core import InteractiveFigure, new_figure
 
 ACTIVATION_NAMES = ("sigmoid", "tanh", "relu")
@@ -39,8 +40,7 @@ WIDTH, BATCH_SIZE, N_PROBE, BINS = 64, 64, 256, 40
 def _digits() -> tuple[np.ndarray, np.ndarray]:
     """The digits' training split, each pixel standardised to mean 0 and variance 1 (what the theory assumes)."""
     split = load_digits(rng=0)
-    mean, std = split.X_train.mean(axis=0), split.X_train.std(axis=0)
-    X = (split.X_train - mean) / np.where(std > 0, std, 1.0)                 # (N, 64)
+    X = StandardScaler().fit_transform(split.X_train)                       # (N, 64)
     X.setflags(write=False)
     return X, split.y_train
 
@@ -149,7 +149,8 @@ def explore(activation: str = "tanh", depth: int = 6, init_scheme: str = "xavier
     else:
         edges = np.linspace(0.0 if activation == "sigmoid" else -1.0, 1.0, BINS + 1)
     return ExplorerResult(
-        params=params, edges=edges, hist_start=_histograms(start, edges, activation), hist_end=_histograms(end, edges, activation),
+        params=params, edges=edges, hist_start=_histograms(start, edges, activation),
+        hist_end=_histograms(end, edges, activation),
         std_start=std_start, std_end=std_end,
         extreme_start=_extreme_fraction(start, activation), grad_norms=grad_norms, loss=losses,
         diverged_at=diverged_at)
