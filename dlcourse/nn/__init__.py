@@ -8,9 +8,13 @@ gradients, same shapes). ``forward(x)`` computes the output and remembers what t
 """
 from .activation import ACTIVATIONS, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .container import MLP, Sequential
+from .conv import Conv2d
+from .flatten import Flatten
 from .linear import Linear
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from .module import Module, Parameter
+from .pooling import AvgPool2d, MaxPool2d
 
 __all__ = ["ACTIVATIONS", "BCEWithLogitsLoss", "CrossEntropyLoss", "Identity", "LeakyReLU", "Linear", "MLP",
            "MSELoss", "Module", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh"]
+__all__ += ["AvgPool2d", "Conv2d", "Flatten", "MaxPool2d"]

@@ -1,0 +1,54 @@
+"""The 2-D convolution layer, ``torch.nn.Conv2d`` (NCHW, weight (out_channels, in_channels, kh, kw))."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import functional as F
+from .._validate import check_positive_int, check_rng
+from ..functional.conv import _pair
+from .module import Module
+
+
+class Conv2d(Module):
+    r"""2-D convolution (cross-correlation) over a batch of images, as ``torch.nn.Conv2d``.
+
+    Parameters ``weight`` (out_channels, in_channels, kh, kw) and ``bias`` (out_channels,) start as in PyTorch:
+    uniform in :math:`[-1/\sqrt{\text{fan\_in}}, 1/\sqrt{\text{fan\_in}}]` with fan_in = in_channels·kh·kw
+    (PyTorch's ``kaiming_uniform_(a=√5)`` for the weight works out to exactly this bound).
+
+    Shapes: input (N, in_channels, H, W) -> output (N, out_channels, H', W'),
+    H' = floor((H + 2·padding - kh) / stride) + 1. No dilation or groups.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, bias: bool = True,
+                 *, rng=None, dtype=np.float64):
+        super().__init__()
+        self.in_channels = check_positive_int(in_channels, "in_channels")
+        self.out_channels = check_positive_int(out_channels, "out_channels")
+        self.kernel_size = _pair(kernel_size, "kernel_size", minimum=1)
+        self.stride = _pair(stride, "stride", minimum=1)
+        self.padding = _pair(padding, "padding", minimum=0)
+        rng = np.random.default_rng() if rng is None else check_rng(rng)
+        fan_in = in_channels * self.kernel_size[0] * self.kernel_size[1]
+        bound = 1.0 / np.sqrt(fan_in)
+        shape = (out_channels, in_channels, *self.kernel_size)
+        self._add_param("weight", rng.uniform(-bound, bound, shape).astype(dtype))
+        if bias:
+            self._add_param("bias", rng.uniform(-bound, bound, out_channels).astype(dtype))
+        self._cache = None
+
+    def forward(self, x):
+        out, self._cache = F.conv2d_forward(x, self.params["weight"], self.params.get("bias"), self.stride,
+                                            self.padding)
+        return out
+
+    def backward(self, dout):
+        dx, dweight, dbias = F.conv2d_backward(dout, self._cache)
+        self.grads["weight"] += dweight
+        if "bias" in self.params:
+            self.grads["bias"] += dbias
+        return dx
+
+    def extra_repr(self) -> str:
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding}, bias={'bias' in self.params}")
