@@ -331,3 +331,54 @@ def design_matrices(draw, min_n: int = 2, max_n: int = 30, min_d: int = 1, max_d
     if constant_columns and d > 1 and draw(st.booleans()):
         X[:, draw(st.integers(0, d - 1))] = offsets[0]
     return X
+
+
+# ------------------------------------------------------------------------------ convolution and pooling
+def _int_or_pair(draw, lo: int, hi: int):
+    """An int, or a pair of ints, in [lo, hi] (PyTorch accepts both for kernel_size, stride, padding)."""
+    if draw(st.booleans()):
+        return draw(st.integers(lo, hi))
+    return (draw(st.integers(lo, hi)), draw(st.integers(lo, hi)))
+
+
+def _as_pair(value) -> tuple[int, int]:
+    return tuple(value) if isinstance(value, tuple) else (value, value)
+
+
+@st.composite
+def conv2d_setups(draw, bias: bool | None = None, max_n: int = 2, max_c: int = 3, max_f: int = 3,
+                  max_side: int = 7, max_kernel: int = 3, dtype=np.float64):
+    """(inputs, options) for conv2d: inputs {'x': (N, C, H, W), 'weight': (F, C, kh, kw), 'bias': (F,) or None},
+    options {'stride', 'padding'} (ints or pairs), drawn so that the kernel fits the padded input."""
+    n, c, f = draw(st.integers(1, max_n)), draw(st.integers(1, max_c)), draw(st.integers(1, max_f))
+    kernel = _int_or_pair(draw, 1, max_kernel)
+    stride = _int_or_pair(draw, 1, 3)
+    padding = _int_or_pair(draw, 0, 2)
+    (kh, kw), (ph, pw) = _as_pair(kernel), _as_pair(padding)
+    h = draw(st.integers(max(1, kh - 2 * ph), max_side))
+    w = draw(st.integers(max(1, kw - 2 * pw), max_side))
+    with_bias = draw(st.booleans()) if bias is None else bias
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    inputs = {"x": rng.standard_normal((n, c, h, w)).astype(dtype),
+              "weight": rng.standard_normal((f, c, kh, kw)).astype(dtype),
+              "bias": rng.standard_normal(f).astype(dtype) if with_bias else None}
+    return inputs, {"stride": stride, "padding": padding}
+
+
+@st.composite
+def pool2d_setups(draw, max_n: int = 2, max_c: int = 3, max_side: int = 8, max_kernel: int = 3):
+    """(x, options) for max/avg pooling: options {'kernel_size', 'stride' (may be None), 'padding' <= k // 2}.
+    x (N, C, H, W) float64 holds distinct values at least 0.05 apart (a shuffled grid plus small noise), so max
+    pooling has no ties and finite differences never cross a kink."""
+    n, c = draw(st.integers(1, max_n)), draw(st.integers(1, max_c))
+    kernel = _int_or_pair(draw, 1, max_kernel)
+    (kh, kw) = _as_pair(kernel)
+    stride = draw(st.none() | st.just(_int_or_pair(draw, 1, 3)))
+    ph, pw = draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2))
+    padding = ph if ph == pw and draw(st.booleans()) else (ph, pw)
+    h = draw(st.integers(max(1, kh - 2 * ph), max_side))
+    w = draw(st.integers(max(1, kw - 2 * pw), max_side))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    size = n * c * h * w
+    values = 0.1 * (rng.permutation(size) - size / 2) + rng.uniform(-0.02, 0.02, size)   # gaps >= 0.06
+    return values.reshape(n, c, h, w), {"kernel_size": kernel, "stride": stride, "padding": padding}
