@@ -168,9 +168,14 @@ def prepare_for_export(nb):
 def make_exporter():
     """nbconvert's HTMLExporter with the dlcourse_print template (lab look, local MathJax, print stylesheet)."""
     from nbconvert import HTMLExporter
+    from traitlets.config import Config
 
-    return HTMLExporter(extra_template_basedirs=[str(ASSETS)], template_name=TEMPLATE, embed_images=True,
-                        mathjax_url=MATHJAX_URL)
+    config = Config()
+    # one stream output per flush (a tqdm bar makes dozens, each starting with '\r'): merged into one, as a live
+    # notebook shows it, with the text overwritten by carriage returns removed
+    config.CoalesceStreamsPreprocessor.enabled = True
+    return HTMLExporter(config=config, extra_template_basedirs=[str(ASSETS)], template_name=TEMPLATE,
+                        embed_images=True, mathjax_url=MATHJAX_URL)
 
 
 def mathjax_source() -> Path:
