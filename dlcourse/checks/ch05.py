@@ -1,0 +1,266 @@
+"""Checks for chapter 05's exercises (convolutional networks).
+
+=========================  ================================================  ===============================
+exercise                   learner writes                                    check
+=========================  ================================================  ===============================
+``exercise-05-output-size``  ``conv_output_size(size, kernel_size, stride, padding)``  :func:`check_output_size`
+``exercise-05-conv2d``       ``conv2d_naive(x, weight, bias, stride, padding)``      :func:`check_conv2d`
+``exercise-05-im2col``       ``im2col(x, kernel_size, stride, padding)``             :func:`check_im2col`
+``exercise-05-maxpool``      ``max_pool2d_forward`` / ``max_pool2d_backward``        :func:`check_max_pool2d`
+=========================  ================================================  ===============================
+
+Every check compares with PyTorch in float64 (``F.conv2d``, ``F.unfold``, ``F.max_pool2d`` and its autograd
+gradient; max pooling also against finite differences), recognises the usual mistakes (a flipped kernel, a
+missing bias, stride or padding ignored, the wrong layout, the gradient spread over the whole window) and names
+them. ``seed`` changes the random cases; the fixed edge cases are always included.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .ch01 import _call, _close
+from .kernels import check_kernel
+from .reference import torch_reference
+from .runner import Check
+
+
+# ---------------------------------------------------------------------------------------- output size
+def output_size_cases(seed: int = 0) -> list[tuple[int, int, int, int]]:
+    """(size, kernel_size, stride, padding): the common layers, cases where the floor matters, and random ones."""
+    rng = np.random.default_rng(seed)
+    fixed = [(28, 3, 1, 0), (28, 3, 1, 1), (32, 5, 1, 2), (26, 2, 2, 0), (7, 3, 2, 1), (8, 3, 2, 0),
+             (224, 7, 2, 3), (10, 4, 3, 0), (5, 5, 1, 0), (1, 3, 1, 1)]
+    random_cases = []
+    while len(random_cases) < 6:
+        size, k, s, p = int(rng.integers(1, 64)), int(rng.integers(1, 8)), int(rng.integers(1, 5)), int(rng.integers(0, 4))
+        if size + 2 * p >= k:
+            random_cases.append((size, k, s, p))
+    return fixed + random_cases
+
+
+def _torch_output_size(size: int, k: int, s: int, p: int) -> int:
+    import torch
+
+    out = torch.nn.functional.conv2d(torch.zeros(1, 1, size, 1), torch.zeros(1, 1, k, 1), stride=(s, 1),
+                                     padding=(p, 0))
+    return int(out.shape[2])
+
+
+#: known mistakes in the output-size formula, as functions of (size, k, s, p), with what to say about each
+_OUTPUT_SIZE_MISTAKES = [
+    (lambda n, k, s, p: (n + 2 * p - k) // s,
+     "the + 1 is missing: with size = kernel_size the kernel still fits once, so the output has one position."),
+    (lambda n, k, s, p: (n + p - k) // s + 1, "padding goes on both sides: add 2 * padding, not padding."),
+    (lambda n, k, s, p: (n - k) // s + 1, "the padding is missing: the padded input has size + 2 * padding pixels."),
+    (lambda n, k, s, p: (n + 2 * p - k + 1) // s,
+     "the stride divides (size + 2p - k) only, and then 1 is added: floor((size + 2p - k) / s) + 1."),
+    (lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1,
+     "round down, not up: a window that would stick out past the padded border is not computed."),
+    (lambda n, k, s, p: n + 2 * p - k + 1, "the stride is ignored: divide (size + 2p - k) by the stride."),
+]
+
+
+def _output_size_hint(answers: dict) -> str:
+    """The known mistake that explains every answer the learner gave, if one does."""
+    for formula, hint in _OUTPUT_SIZE_MISTAKES:
+        if all(got == formula(*case) for case, got in answers.items()):
+            return hint
+    return "H' = floor((H + 2P - K) / S) + 1."
+
+
+def check_output_size(fn, *, seed: int = 0) -> None:
+    """``fn(size, kernel_size, stride, padding)`` must return the output length PyTorch's conv2d produces, as an
+    int."""
+    check = Check("conv_output_size")
+    cases = output_size_cases(seed)
+    answers = {}
+    for case in cases:
+        size, k, s, p = case
+        label = f"conv_output_size(size={size}, kernel_size={k}, stride={s}, padding={p})"
+        got = check.call(fn, size, k, s, p, label=label)
+        expected = _torch_output_size(size, k, s, p)
+        check.expect(got is not None, f"{label} returned None; expected the int {expected}.",
+                     "did the function end without `return`?")
+        if isinstance(got, (float, np.floating)) and abs(float(got) - expected) < 1 and float(got) != expected:
+            check.fail(f"{label} returned {got!r}; expected the int {expected}.",
+                       "use integer division // (it rounds down): a layer cannot have a fractional number of "
+                       "positions.")
+        check.expect(isinstance(got, (int, np.integer, float, np.floating)) and not isinstance(got, bool),
+                     f"{label} returned {got!r} ({type(got).__name__}); expected the int {expected}.")
+        answers[case] = got
+    wrong = [(case, got) for case, got in answers.items() if got != _torch_output_size(*case)]
+    if wrong:
+        (size, k, s, p), got = wrong[0]
+        check.fail(f"conv_output_size(size={size}, kernel_size={k}, stride={s}, padding={p}) returned {got}; "
+                   f"PyTorch's conv2d gives {_torch_output_size(size, k, s, p)} ({len(wrong)} of {len(cases)} "
+                   "cases wrong).", _output_size_hint(answers))
+    floats = [case for case, got in answers.items() if not isinstance(got, (int, np.integer))]
+    check.expect(not floats, f"conv_output_size{floats[0] if floats else ''} returned a float; expected an int.",
+                 "use integer division //, so the result is an int.")
+    check.passed(f"matches PyTorch's output sizes in {len(cases)} cases (padding, stride, floor)")
+
+
+# ---------------------------------------------------------------------------------------------- conv2d
+def conv2d_cases(seed: int = 0) -> list[tuple[dict, dict]]:
+    """(inputs {'x', 'weight', 'bias'}, options {'stride', 'padding'}) for :func:`check_conv2d`. The first case has
+    a non-symmetric kernel (a flipped kernel shows), the later ones stride, padding, several channels and filters."""
+    rng = np.random.default_rng(seed)
+    shapes = [  # (N, C, H, W), (F, kh, kw), stride, padding
+        ((1, 1, 5, 5), (1, 3, 3), 1, 0),
+        ((2, 3, 6, 7), (4, 3, 3), 1, 0),
+        ((2, 2, 7, 7), (3, 3, 3), 1, 1),
+        ((2, 2, 8, 9), (2, 3, 2), 2, 0),
+        ((1, 3, 9, 8), (2, 3, 3), 2, 1),
+        ((int(rng.integers(1, 3)), int(rng.integers(1, 4)), int(rng.integers(5, 9)), int(rng.integers(5, 9))),
+         (int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4))), int(rng.integers(1, 3)),
+         int(rng.integers(0, 2))),
+    ]
+    cases = []
+    for (n, c, h, w), (f, kh, kw), s, p in shapes:
+        inputs = {"x": rng.standard_normal((n, c, h, w)), "weight": rng.standard_normal((f, c, kh, kw)),
+                  "bias": rng.standard_normal(f)}
+        cases.append((inputs, {"stride": s, "padding": p}))
+    return cases
+
+
+def _torch_conv(inputs: dict, stride, padding, *, flip=False, bias=True) -> np.ndarray:
+    weight = inputs["weight"][:, :, ::-1, ::-1].copy() if flip else inputs["weight"]
+    out, _ = torch_reference("conv2d", {"x": inputs["x"], "weight": weight,
+                                        "bias": inputs["bias"] if bias else None}, stride=stride, padding=padding)
+    return out
+
+
+def _conv_hint(got, inputs: dict, stride, padding) -> str:
+    x, weight = inputs["x"], inputs["weight"]
+    F, N = weight.shape[0], x.shape[0]
+    if _close(got, _torch_conv(inputs, stride, padding, flip=True)):
+        return ("your kernel is flipped: that is the mathematical convolution. Deep-learning libraries compute "
+                "cross-correlation: out[n, f, i, j] = sum of x_pad[n, :, i*s:i*s+kh, j*s:j*s+kw] * weight[f].")
+    if _close(got, _torch_conv(inputs, stride, padding, bias=False)):
+        return "the bias is missing: add bias[f] to every position of output channel f."
+    if np.ndim(got) == 4 and np.shape(got)[:2] == (N, F):
+        h, w = np.shape(got)[2:]
+        if stride > 1 and (h, w) == _torch_conv(inputs, 1, padding).shape[2:]:
+            return (f"stride {stride} is ignored: the window moves {stride} pixels at a time, so start row i at "
+                    f"i * stride.")
+        if padding > 0 and (h, w) == _torch_conv(inputs, stride, 0).shape[2:]:
+            return f"padding {padding} is ignored: pad x with np.pad(x, ((0,0), (0,0), (p,p), (p,p))) first."
+    return ("out[n, f, i, j] = bias[f] + sum over c, u, v of weight[f, c, u, v] * x_pad[n, c, i*s + u, j*s + v], "
+            "with H' = (H + 2p - kh) // s + 1.")
+
+
+def check_conv2d(fn, *, seed: int = 0) -> None:
+    """``fn(x, weight, bias, stride, padding)`` must equal ``torch.nn.functional.conv2d`` (float64)."""
+    check = Check("conv2d")
+    hints = {"broadcast": "shapes: x (N, C, H, W), weight (F, C, kh, kw); a window x_pad[:, :, rows, cols] is "
+                          "(N, C, kh, kw).",
+             "index": "an index ran past the input: H' = (H + 2p - kh) // s + 1 positions, and pad x first."}
+    cases = conv2d_cases(seed)
+    for inputs, options in cases:
+        s, p = options["stride"], options["padding"]
+        label = (f"conv2d(x {inputs['x'].shape}, weight {inputs['weight'].shape}, bias {inputs['bias'].shape}, "
+                 f"stride={s}, padding={p})")
+        got = _call(check, fn, inputs["x"], inputs["weight"], inputs["bias"], s, p, label=label, hints=hints)
+        expected = _torch_conv(inputs, s, p)
+        hint = None if _close(got, expected) else _conv_hint(got, inputs, s, p)
+        check.compare(got, expected, what=label, hint=hint)
+    check.passed(f"matches torch.nn.functional.conv2d in {len(cases)} cases (channels, filters, stride, padding)")
+
+
+# ---------------------------------------------------------------------------------------------- im2col
+def im2col_cases(seed: int = 0) -> list[tuple[np.ndarray, tuple, int, int]]:
+    """(x, kernel_size, stride, padding) for :func:`check_im2col`; kernels are non-square so layouts differ."""
+    rng = np.random.default_rng(seed)
+    return [
+        (rng.standard_normal((1, 1, 4, 4)), (2, 2), 1, 0),
+        (rng.standard_normal((2, 3, 5, 6)), (2, 3), 1, 0),
+        (rng.standard_normal((2, 2, 6, 6)), (3, 3), 2, 1),
+        (rng.standard_normal((1, 3, 7, 5)), (3, 2), (2, 1), (1, 0)),
+        (rng.standard_normal((int(rng.integers(1, 3)), int(rng.integers(1, 4)), 6, 7)),
+         (int(rng.integers(1, 4)), int(rng.integers(1, 4))), int(rng.integers(1, 3)), int(rng.integers(0, 2))),
+    ]
+
+
+def _im2col_hint(got, x, kernel_size, stride, padding, expected) -> str:
+    N, K, L = expected.shape
+    C = x.shape[1]
+    kh, kw = kernel_size
+    if np.shape(got) == (N, L, K) and _close(np.swapaxes(np.asarray(got, dtype=float), 1, 2), expected):
+        return "your result is transposed: return (N, C*kh*kw, L), one column per window (np.swapaxes(cols, 1, 2))."
+    if np.shape(got) == expected.shape:
+        alt = expected.reshape(N, C, kh, kw, L).transpose(0, 2, 3, 1, 4).reshape(N, K, L)
+        if _close(got, alt):
+            return ("the rows are in the order (kh, kw, C); PyTorch orders them (C, kh, kw): row c*kh*kw + u*kw + v.")
+    return ("row c*kh*kw + u*kw + v, column i*W' + j holds x_pad[n, c, i*sh + u, j*sw + v]: the same layout as "
+            "torch.nn.functional.unfold.")
+
+
+def check_im2col(fn, *, seed: int = 0) -> None:
+    """``fn(x, kernel_size, stride, padding)`` must equal ``torch.nn.functional.unfold``: shape (N, C*kh*kw, L)."""
+    check = Check("im2col")
+    cases = im2col_cases(seed)
+    for x, kernel_size, stride, padding in cases:
+        label = f"im2col(x {x.shape}, kernel_size={kernel_size}, stride={stride}, padding={padding})"
+        got = _call(check, fn, x, kernel_size, stride, padding, label=label,
+                    hints={"could not broadcast": "the slice of x_pad for offset (u, v) has shape (N, C, H', W'): "
+                                                  "rows u : u + sh*H' : sh and columns v : v + sw*W' : sw."})
+        expected, _ = torch_reference("unfold", {"x": x}, kernel_size=kernel_size, stride=stride, padding=padding)
+        hint = None if _close(got, expected) else _im2col_hint(got, x, kernel_size, stride, padding, expected)
+        check.compare(got, expected, what=label, hint=hint)
+    check.passed(f"matches torch.nn.functional.unfold in {len(cases)} cases (non-square kernels, stride, padding)")
+
+
+# -------------------------------------------------------------------------------------------- max pool
+def max_pool_cases(seed: int = 0) -> list[tuple[np.ndarray, int, int | None]]:
+    """(x, kernel_size, stride) with distinct values at least 0.05 apart (no ties, no kinks for finite
+    differences): non-overlapping 2x2, the default stride, overlapping 3x3 windows with stride 1 and 2, and
+    a size that does not divide evenly."""
+    rng = np.random.default_rng(seed)
+
+    def distinct(shape):
+        size = int(np.prod(shape))
+        return (0.1 * (rng.permutation(size) - size / 2) + rng.uniform(-0.02, 0.02, size)).reshape(shape)
+
+    return [(distinct((1, 1, 4, 4)), 2, 2), (distinct((2, 3, 6, 6)), 2, None), (distinct((2, 2, 5, 5)), 3, 1),
+            (distinct((1, 2, 7, 7)), 3, 2), (distinct((2, 2, 7, 5)), 2, 2)]
+
+
+def _max_pool_hint(dx, x, kernel_size, stride, dout) -> str | None:
+    """Recognise a backward pass that averages instead of routing."""
+    _, grads = torch_reference("avg_pool2d", {"x": x}, wrt=("x",), dout=dout, kernel_size=kernel_size,
+                               stride=stride)
+    if _close(dx, grads["x"]):
+        return ("you spread the gradient evenly over the window, which is average pooling's backward. Max pooling "
+                "sends all of dout to the one input that was the maximum (remember its position in the forward "
+                "pass), and zero to the others.")
+    if _close(dx, grads["x"] * kernel_size * kernel_size):
+        return "every input of the window got the full dout. Only the maximum gets it; the others get zero."
+    return None
+
+
+def check_max_pool2d(forward, backward, *, seed: int = 0) -> None:
+    """``forward(x, kernel_size, stride)`` -> (out, cache) and ``backward(dout, cache)`` -> dx must match PyTorch's
+    ``max_pool2d`` and its gradient (float64), and finite differences of the learner's own forward pass."""
+    check = Check("max_pool2d")
+    cases = max_pool_cases(seed)
+    for i, (x, kernel_size, stride) in enumerate(cases):
+        dout_seed = 1000 * seed + i          # check_kernel draws dout from this generator; the hint redraws it
+        try:
+            check_kernel(forward, backward, "max_pool2d", {"x": x}, wrt=("x",),
+                         options={"kernel_size": kernel_size, "stride": stride},
+                         rng=np.random.default_rng(dout_seed), check=check, report=False)
+        except AssertionError as exc:
+            text = str(exc)
+            if "gradient dx" in text and "not implemented" not in text:
+                out_shape = torch_reference("max_pool2d", {"x": x}, kernel_size=kernel_size, stride=stride)[0].shape
+                dout = np.random.default_rng(dout_seed).standard_normal(out_shape)
+                try:
+                    dx = backward(dout, forward(x.copy(), kernel_size=kernel_size, stride=stride)[1])
+                    hint = _max_pool_hint(dx, x, kernel_size, stride, dout)
+                except Exception:  # the message check_kernel already wrote is the best we have
+                    hint = None
+                if hint:
+                    raise type(exc)(text.split("\n  Hint:")[0] + f"\n  Hint: {hint}") from None
+            raise
+    check.passed(f"forward and backward match PyTorch and finite differences in {len(cases)} cases "
+                 "(2x2, default stride, overlapping 3x3 windows)")
