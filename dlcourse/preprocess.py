@@ -67,7 +67,7 @@ class StandardScaler(_Transformer):
 
     Attributes (after ``fit``)
     --------------------------
-    mean_ : (D,) or None;  var_ : (D,) or None;  scale_ : (D,) or None;  n_features_in_, n_samples_seen_ : int
+    mean_ : (D,), None only if both options are off;  var_ : (D,) or None;  scale_ : (D,) or None;  n_features_in_, n_samples_seen_ : int
     """
 
     def __init__(self, *, with_mean: bool = True, with_std: bool = True):
@@ -81,7 +81,7 @@ class StandardScaler(_Transformer):
         var = X.var(axis=0)                                            # (D,), ddof=0
         eps = np.finfo(np.float64).eps
         constant = var <= n * eps * var + (n * mean * eps) ** 2        # var below its own rounding error
-        self.mean_ = mean if self.with_mean else None
+        self.mean_ = mean if (self.with_mean or self.with_std) else None      # sklearn's rule
         self.var_ = var if self.with_std else None
         self.scale_ = np.where(constant, 1.0, np.sqrt(var)) if self.with_std else None
         self.n_samples_seen_ = n
@@ -90,7 +90,7 @@ class StandardScaler(_Transformer):
     def transform(self, X) -> np.ndarray:
         """(N, D) -> (N, D) with the training statistics."""
         X = self._check_X(X)
-        out = X - self.mean_ if self.with_mean else X.copy()
+        out = X - self.mean_ if self.with_mean else X.copy()         # mean_ is also known when not subtracted
         if self.with_std:
             out = out / self.scale_
         return out.astype(X.dtype, copy=False)
