@@ -68,7 +68,9 @@ def export_html(root: Path, out: Path, *, learner: bool = False, chapters: list[
         nb = execute_notebook(path, allow_errors=learner, timeout=timeout)
         number, title = path.name[:2], chapter_title(nb, default=path.stem)
         nb.metadata["title"] = f"{number} · {title}"
-        body, _ = exporter.from_notebook_node(prepare_for_export(nb), resources={"metadata": {"name": path.stem}})
+        # the notebook's folder: images a markdown cell links to (![](figure.png)) are embedded from there
+        resources = {"metadata": {"name": path.stem, "path": str(path.parent)}}
+        body, _ = exporter.from_notebook_node(prepare_for_export(nb), resources=resources)
         page = out / f"{path.stem}.html"
         page.write_text(body, encoding="utf-8")
         written.append(page)

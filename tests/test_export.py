@@ -20,6 +20,7 @@ from nbconvert import HTMLExporter
 from dlcourse.export import (WIDGET_VIEW, chapter_notebooks, chapter_title, export_html, make_exporter,
                              prepare_for_export, select_chapters)
 from dlcourse.notebooks import exercises
+from dlcourse.viz.core import figure_to_png, new_figure
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ["00", "01"]                 # exported in the tests; export_html exports every chapter by default
@@ -238,6 +239,22 @@ def test_bad_arguments_raise_value_error_naming_them(kwargs, name, tmp_path):
     with pytest.raises(ValueError, match=rf"^{name}\b"):
         export_html(root, out, **args)
     assert not (tmp_path / "out").exists(), "nothing is written when an argument is wrong"
+
+
+def test_a_markdown_image_next_to_the_notebook_is_embedded(tmp_path):
+    """export_html on a one-chapter course of its own: every chapter by default, linked images inlined."""
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / "diagram.png").write_bytes(figure_to_png(new_figure(2, 1)))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 07 · Tiny\n\n![a diagram](diagram.png)"),
+                                         nbformat.v4.new_code_cell("print(6 * 7)")])
+    nbformat.write(nb, tmp_path / "solutions" / "07_tiny.ipynb")
+    paths = export_html(tmp_path, tmp_path / "out", timeout=60)
+    assert [p.name for p in paths] == ["07_tiny.html", "index.html"]
+    page = soup(paths[0])
+    [img] = page.select(".jp-RenderedMarkdown img")
+    assert img["src"].startswith("data:image/png;base64,") and img["alt"] == "a diagram"
+    assert "42" in page.select_one(".jp-OutputArea-output").get_text()
+    assert "Tiny" in (tmp_path / "out" / "index.html").read_text()
 
 
 def test_a_folder_without_chapters_is_refused(tmp_path):
