@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -275,10 +276,14 @@ KERNEL_IDLE = """() => {
     return !!name && name.textContent.includes('Python 3') && !!state && state.dataset.status === 'idle';
 }"""
 
-ALL_CELLS_RUN = """() => {
-    const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
-    return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-}"""
+CODE_PROMPTS = "[...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')].map(p => p.textContent)"
+
+# Run All is over: the kernel is idle, no cell is queued or running ([*]) and some cells ran (an error stops the run,
+# and the cells after it go back to [ ])
+RUN_FINISHED = f"""() => {{
+    const prompts = {CODE_PROMPTS};
+    return ({KERNEL_IDLE})() && !prompts.some(p => p.includes('*')) && prompts.some(p => /\\[\\d+\\]/.test(p));
+}}"""
 
 
 def picture_stats(png: bytes) -> dict:
@@ -303,13 +308,14 @@ def test_jupyterlab_runs_chapter_01_and_shows_the_live_playground(jupyterlab, br
 
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        page.wait_for_function(ALL_CELLS_RUN, timeout=RUN_ALL_SECONDS * 1000)
-        page.wait_for_function(KERNEL_IDLE, timeout=RUN_ALL_SECONDS * 1000)
+        page.wait_for_function(RUN_FINISHED, timeout=RUN_ALL_SECONDS * 1000)
         run_seconds = time.monotonic() - start
         page.screenshot(path=tmp_path / "lab-after-run-all.png")
         tracebacks = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
                                   has_text="Traceback")
         assert tracebacks.count() == 0, tracebacks.first.inner_text()[:2000]
+        prompts = page.evaluate(f"() => {CODE_PROMPTS}")
+        assert all(re.search(r"\[\d+\]", p) for p in prompts), f"cells left unrun: {prompts}"
 
         cell = page.locator(".jp-Notebook .jp-CodeCell").filter(
             has=page.locator(".jp-InputArea-editor", has_text=PLAYGROUND_CELL)).last
@@ -337,6 +343,10 @@ def test_jupyterlab_runs_chapter_01_and_shows_the_live_playground(jupyterlab, br
                                arg=[image.element_handle(), old_src], timeout=60_000)
         changed = widget.screenshot(path=tmp_path / "playground-circles.png")
         assert picture_stats(changed)["colours"] > 1000 and changed != shot
+    except BaseException:
+        page.screenshot(path=tmp_path / "lab-failure.png")
+        print(f"\nJupyterLab test failed: screenshot {tmp_path / 'lab-failure.png'}, log {jupyterlab.log}")
+        raise
     finally:
         page.close()
     print(f"\nJupyterLab: chapter 01 opened and run in {run_seconds:.0f} s; screenshots in {tmp_path}")
