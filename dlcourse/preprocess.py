@@ -67,7 +67,8 @@ class StandardScaler(_Transformer):
 
     Attributes (after ``fit``)
     --------------------------
-    mean_ : (D,), None only if both options are off;  var_ : (D,) or None;  scale_ : (D,) or None;  n_features_in_, n_samples_seen_ : int
+    mean_ : (D,), None only if both options are off;  var_ : (D,) or None;  scale_ : (D,) or None;
+    n_features_in_, n_samples_seen_ : int
     """
 
     def __init__(self, *, with_mean: bool = True, with_std: bool = True):

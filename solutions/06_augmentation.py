@@ -226,7 +226,7 @@ print("max |dlcourse - sklearn| =", np.abs(ours - theirs).max(),
 # ### Why scale matters
 #
 # The wine data set that ships with scikit-learn makes the point: 178 wines from three cultivars, described by 13
-# chemical measurements on very different scales. Proline runs from 278 to 1680 (mg/l), hue from 0.48 to 1.71:
+# chemical measurements on very different scales. Proline runs from 278 to 1680, hue from 0.48 to 1.71:
 
 # %%
 wine = load_wine()
@@ -239,9 +239,9 @@ Xw_train, Xw_test, yw_train, yw_test = (X_wine[wine_train], X_wine[wine_test], y
 minmax = preprocess.MinMaxScaler().fit(Xw_train)                     # statistics from the training rows only
 standard = preprocess.StandardScaler().fit(Xw_train)
 scaled = {"min-max scaled": minmax.transform(Xw_train), "standardised": standard.transform(Xw_train)}
-for name, ours, ref in [("MinMaxScaler", scaled["min-max scaled"], skp.MinMaxScaler().fit(Xw_train).transform(Xw_train)),
-                        ("StandardScaler", scaled["standardised"], skp.StandardScaler().fit(Xw_train).transform(Xw_train))]:
-    print(f"{name:15s} max |dlcourse - sklearn| = {np.abs(ours - ref).max():.1e}")
+for name, ours, ref in [("MinMaxScaler", scaled["min-max scaled"], skp.MinMaxScaler().fit(Xw_train)),
+                        ("StandardScaler", scaled["standardised"], skp.StandardScaler().fit(Xw_train))]:
+    print(f"{name:15s} max |dlcourse - sklearn| = {np.abs(ours - ref.transform(Xw_train)).max():.1e}")
 Xt = torch.from_numpy(Xw_train)
 torch_z = (Xt - Xt.mean(0)) / Xt.std(0, unbiased=False)             # the same formula in PyTorch
 print(f"{'PyTorch':15s} max |dlcourse - torch|   = {np.abs(scaled['standardised'] - torch_z.numpy()).max():.1e}")
@@ -255,8 +255,9 @@ show(augment_plots.feature_scales_figure(Xw_train, scaled, wine.feature_names))
 # both: one small enough for the proline weights leaves the hue weights almost frozen, one large enough for hue makes
 # the proline weights overshoot. Chapter 04 gave this a number: the **condition number** $\kappa$ of the loss surface,
 # the ratio of its largest to smallest curvature, bounds how fast gradient descent can converge. For a linear model
-# with squared error the curvature matrix is the input covariance $X^\top X / N$, so the condition number of the
-# inputs' covariance is a good first diagnostic:
+# with squared error the curvature matrix is $X^\top X / N$, which for centred inputs is their covariance matrix; so
+# the condition number of the inputs' covariance is a good first diagnostic (inputs that are not centred, such as
+# min-max-scaled ones, add their mean to $X^\top X / N$ and make it worse, one more reason to centre):
 
 # %%
 for name, Z in [("raw", Xw_train), ("min-max scaled", scaled["min-max scaled"]),
@@ -266,8 +267,8 @@ for name, Z in [("raw", Xw_train), ("min-max scaled", scaled["min-max scaled"]),
 
 # %% [markdown]
 # Either scaling divides the condition number by more than a hundred thousand. To see what that does to training,
-# train the same network (13 → 16 ReLU → 3, same initial weights, plain SGD, mini-batches of 32, 100 epochs) on the three
-# versions of the data at several learning rates:
+# train the same network (13 → 16 ReLU → 3, same initial weights, plain SGD, mini-batches of 32, 100 epochs) on the
+# three versions of the data at several learning rates:
 
 # %%
 lrs = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3]
@@ -277,8 +278,7 @@ for name, scaler in [("raw", None), ("min-max scaled", minmax), ("standardised",
     final_loss[name], test_acc[name] = [], []
     for lr in lrs:
         model = nn.MLP(13, [16], 3, "relu", rng=np.random.default_rng(0))
-        with np.errstate(over="ignore"):                  # raw inputs: the logits can grow very large at first
-            history = train.fit(model, tr, yw_train, epochs=100, lr=lr, batch_size=32, rng=1)
+        history = train.fit(model, tr, yw_train, epochs=100, lr=lr, batch_size=32, rng=1)
         final_loss[name].append(history["loss"][-1])
         test_acc[name].append(train.evaluate(model, te, yw_test)[1])
     best = int(np.argmax(test_acc[name]))
@@ -288,12 +288,14 @@ show(augment_plots.learning_rate_sweep_figure(final_loss, lrs))
 
 
 # %% [markdown]
-# On the raw features only the smallest learning rate gets anywhere (69% test accuracy); from 0.003 upward the huge
-# first steps kill the ReLU units, the loss sticks at $\ln 3 \approx 1.10$ and the network predicts a single class.
-# Min-max scaling makes training work, but needs a large learning rate: its features are all positive, not centred.
-# Standardisation trains fastest, over the widest range of learning rates, to the best test accuracy (98%). This is the practical content of
-# LeCun et al.'s advice in *Efficient BackProp* (1998): inputs should have zero mean and comparable variances. It is
-# also why pixel values are divided by 255 and why chapter 03 scaled the digits to [0, 1].
+# On the raw features only the smallest learning rate gets anywhere (69% test accuracy, with 10 of the 16 hidden
+# units dead). From 0.003 upward the first epoch's loss is in the hundreds or more, the huge steps push every ReLU
+# unit into the region where it outputs 0 for all inputs, the loss sticks near $\ln 3 \approx 1.10$ and the network
+# predicts a single class. Min-max scaling makes training work, but needs a large learning rate: its features are all
+# positive, not centred. Standardisation trains fastest, over the widest range of learning rates, to the best test
+# accuracy (98%). This is the practical content of LeCun et al.'s advice in *Efficient BackProp* (1998): inputs should
+# have zero mean and comparable variances. It is also why pixel values are divided by 255 and why chapter 03 scaled
+# the digits to [0, 1].
 #
 # ### Statistics from the training set only
 #
@@ -415,7 +417,7 @@ print(f"max |dlcourse - torch| = {np.abs(normalised - torch_normalised.numpy()).
 # \hat{X} = Z V_K^\top + \mathbf{1}\bar{\mathbf{x}}^\top \quad\text{(reconstruction)},
 # $$
 #
-# and $\hat{X}$ is the best rank-$K$ approximation of $X$ in squared error (Eckart and Young, 1936). The fraction of
+# and $Z V_K^\top$ is the best rank-$K$ approximation of $X_c$ in squared error (Eckart and Young, 1936). The fraction of
 # the variance kept is $\sum_{k \le K} \lambda_k / \sum_k \lambda_k$, the **explained variance ratio**.
 #
 # **Whitening** goes one step further and rescales every direction to unit variance, so that the whitened data have
@@ -431,12 +433,16 @@ print(f"max |dlcourse - torch| = {np.abs(normalised - torch_normalised.numpy()).
 # analysis", Bell and Sejnowski, 1997) rotates back to the original axes afterwards. Of all whitening transforms,
 # ZCA changes the data least (Kessy, Lewin and Strimmer, 2018), so whitened images still look like images.
 #
-# Here are the four views on correlated 2-D data: the raw cloud with its principal axes (arrows two standard
+# Here are the four views on correlated 2-D data: the raw cloud with its principal axes (black lines two standard
 # deviations long), the projection onto the axes (decorrelated, variances $\lambda_1$ and $\lambda_2$), PCA-whitened
-# (a round cloud in the principal coordinates), and ZCA-whitened (a round cloud in the original orientation):
+# (a round cloud in the principal coordinates), and ZCA-whitened (a round cloud in the original orientation). Each
+# point keeps the colour of its direction in the raw data: PCA turns the colours round, ZCA leaves them where they
+# were:
 
 # %%
-cloud = rng.standard_normal((400, 2)) @ np.array([[2.0, 0.0], [1.2, 0.6]]) + np.array([1.0, -0.5])  # (400, 2)
+angle_35 = np.deg2rad(35)
+rotation_35 = np.array([[np.cos(angle_35), np.sin(angle_35)], [-np.sin(angle_35), np.cos(angle_35)]])
+cloud = rng.standard_normal((400, 2)) * np.array([2.0, 0.6]) @ rotation_35 + np.array([1.0, -0.5])   # (400, 2)
 show(augment_plots.pca_whitening_figure(cloud))
 
 
@@ -456,7 +462,8 @@ print(f"components: max |dlcourse - sklearn| = {np.abs(pca.components_ - ref.com
 Xd = torch.from_numpy(digits.X_train)
 C = torch.cov(Xd.T)                                                  # (64, 64), divides by N - 1
 eigenvalues = torch.linalg.eigvalsh(C).flip(0).numpy()              # eigh sorts ascending: flip
-print(f"variances: max |dlcourse - torch.linalg.eigvalsh(cov)| = {np.abs(pca.explained_variance_ - eigenvalues).max():.1e}")
+print("variances: max |dlcourse - torch.linalg.eigvalsh(cov)| =",
+      f"{np.abs(pca.explained_variance_ - eigenvalues).max():.1e}")
 print("first explained variance ratios:", pca.explained_variance_ratio_[:6])
 print(f"components needed for 90% of the variance: {preprocess.PCA(0.9).fit(digits.X_train).n_components_} of 64")
 
@@ -471,8 +478,9 @@ show(augment_plots.eigen_digits_figure(pca, n=10))
 
 
 # %% [markdown]
-# The first components are smooth, large-scale patterns (a ring of ink versus a vertical stroke, a 0 against a 1);
-# later ones add finer detail. Reconstructing digits from their first $K$ coordinates shows how quickly the
+# The first components are large-scale patterns of ink that separate groups of digits: along the first one, 4s and
+# 6s lie at one end and 3s and 9s at the other; along the second, 0s against 7s and 1s. Later components add finer
+# detail. Reconstructing digits from their first $K$ coordinates shows how quickly the
 # important information is captured: 10 numbers already give recognisable digits, 20 nearly perfect ones.
 
 # %%
@@ -480,12 +488,13 @@ show(augment_plots.reconstruction_figure(digits.X_test, pca, ks=(1, 2, 5, 10, 20
 
 
 # %% [markdown]
-# ZCA whitening of the digits equalises all 64 directions. The result is an edge map: smooth, high-variance patterns
-# are divided down, fine low-variance detail is amplified. With $\epsilon = 0$ the almost constant border pixels would
+# ZCA whitening of the digits equalises all 64 directions: smooth, high-variance patterns are divided down, fine
+# low-variance detail is amplified (on natural images the result looks like an edge map, which is Bell and
+# Sejnowski's observation). With $\epsilon = 0$ the almost constant border pixels would
 # be amplified without bound; $\epsilon = 0.01$ (the largest principal variance is 0.70, the smallest are below
-# $10^{-4}$) keeps them quiet: a direction of variance $\lambda$ ends up with variance $\lambda / (\lambda + \epsilon)$.
-# Whitening of this kind was a standard preprocessing step for image models before batch normalisation; Coates, Ng and
-# Lee (2011) found it essential for single-layer feature learning on CIFAR-10.
+# $10^{-5}$) keeps them quiet: a direction of variance $\lambda$ ends up with variance $\lambda / (\lambda + \epsilon)$.
+# Whitening of this kind was a common preprocessing step for image models around 2010; Coates, Ng and Lee (2011)
+# found that it markedly improved single-layer feature learning on CIFAR-10.
 
 # %%
 zca = preprocess.ZCA(epsilon=0.01).fit(digits.X_train)
@@ -495,8 +504,9 @@ print(f"after whitening, {np.sum(lam > 0.9)} of 64 directions have variance > 0.
       f" the largest is {lam.max():.3f}, the smallest {lam.min():.1e} (constant pixels stay 0)")
 # with epsilon = 0 on full-rank data, ZCA is PCA whitening rotated back: check on the 2-D cloud
 pca_white = skd.PCA(whiten=True, svd_solver="full").fit(cloud)
-print(f"ZCA(0) == sklearn PCA(whiten=True) @ components_: max difference "
-      f"{np.abs(preprocess.ZCA(0.0).fit_transform(cloud) - pca_white.transform(cloud) @ pca_white.components_).max():.1e}")
+zca_cloud = preprocess.ZCA(0.0).fit_transform(cloud)
+print("ZCA(0) == sklearn PCA(whiten=True) @ components_: max difference",
+      f"{np.abs(zca_cloud - pca_white.transform(cloud) @ pca_white.components_).max():.1e}")
 show(augment_plots.whitened_digits_figure(digits.X_test, white))
 
 
@@ -546,7 +556,7 @@ ch06.check_pca_svd(pca_svd)
 # learns its features (the hidden layers) jointly with the classifier, from the labels; that is the main reason deep
 # learning displaced hand-crafted pipelines in vision and speech. Feature selection keeps a subset of the inputs, for
 # example dropping those that never vary: in the digits' training split,
-# `np.sum(digits.X_train.std(axis=0) == 0)` finds 3 pixels (corners) that are 0 in every image, and standardisation
+# `np.sum(digits.X_train.std(axis=0) == 0)` finds 3 border pixels (the top-left corner and the two ends of row 4) that are 0 in every image, and standardisation
 # already turns them into constant zeros that a network ignores. PCA as automatic feature extraction is worth
 # measuring. The same MLP (64 hidden ReLU units, Adam with learning rate 0.003, 15 epochs, mini-batches of 64) on the
 # 64 standardised pixels and on the first 10 or 20 PCA-whitened components:
@@ -596,7 +606,7 @@ for name, transformer in features.items():
 # | random crop 随机裁剪 | `RandomCrop(size, padding)` | `RandomCrop` | `RandomCrop` |
 # | salt-and-pepper 随机椒盐 | `SaltAndPepperNoise(amount)` | (none) | (none) |
 # | Gaussian noise | `GaussianNoise(sigma)` | `GaussianNoise` | `GaussianNoise` |
-# | cutout, random erasing | `Cutout(size)`, `RandomErasing(p, scale, ratio)` | `RandomErasing` | (none) |
+# | cutout, random erasing | `Cutout(size)`, `RandomErasing(p, scale, ratio)` | `RandomErasing` | `RandomErasing` |
 # | chaining | `Compose([...])`, `RandomApply([...], p)` | `Compose`, `RandomApply` | `Sequential` |
 #
 # Data generation, the last item of the list, creates new examples with a generative model instead of transforming
@@ -614,7 +624,8 @@ for name, transformer in features.items():
 # $$
 # p = \frac{1}{s} R_\theta^{-1} (q - t), \qquad
 # R_\theta^{-1}\begin{pmatrix}\Delta r\\ \Delta c\end{pmatrix} =
-# \begin{pmatrix}\cos\theta\,\Delta r + \sin\theta\,\Delta c\\ -\sin\theta\,\Delta r + \cos\theta\,\Delta c\end{pmatrix}.
+# \begin{pmatrix}\cos\theta\,\Delta r + \sin\theta\,\Delta c\\
+#   -\sin\theta\,\Delta r + \cos\theta\,\Delta c\end{pmatrix}.
 # $$
 #
 # These source positions fall between pixel centres (red dots below), and some fall outside the image (hollow dots),
@@ -630,7 +641,8 @@ show(augment_plots.inverse_mapping_figure((8, 8), angle=30))
 # $c_0 = \lfloor c \rfloor$, $a = r - r_0$ and $b = c - c_0$ (both in $[0, 1)$),
 #
 # $$
-# \tilde{x}(r, c) = (1-a)(1-b)\,x_{r_0, c_0} + (1-a)\,b\,x_{r_0, c_0+1} + a\,(1-b)\,x_{r_0+1, c_0} + a\,b\,x_{r_0+1, c_0+1},
+# \tilde{x}(r, c) = (1-a)(1-b)\,x_{r_0, c_0} + (1-a)\,b\,x_{r_0, c_0+1}
+#   + a\,(1-b)\,x_{r_0+1, c_0} + a\,b\,x_{r_0+1, c_0+1},
 # $$
 #
 # with the fill value wherever one of the four pixels lies outside the image. Nearest keeps the original pixel

@@ -175,6 +175,10 @@ class RandomRotation(RandomAffine):
     def __init__(self, degrees, *, interpolation: str = "bilinear", fill=0.0):
         super().__init__(degrees, interpolation=interpolation, fill=fill)
 
+    def __repr__(self) -> str:
+        return (f"RandomRotation(degrees={self.degrees!r}, interpolation={self.interpolation!r}, "
+                f"fill={self.fill!r})")
+
 
 class RandomCrop(Transform):
     """Pad, then cut a random window of ``size``, like ``torchvision.transforms.v2.RandomCrop``.

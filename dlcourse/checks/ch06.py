@@ -24,6 +24,7 @@ import numpy as np
 
 from . import tolerances as tol
 from .compare import rel_error
+from .errors import CheckFailure
 from .runner import Check
 
 
@@ -37,11 +38,25 @@ def _close(a, b) -> bool:
 
 
 def _pair(check: Check, got, label: str, names: str) -> tuple:
+    check.expect(got is not None, f"{label} returned None; expected a pair ({names}).",
+                 "did the function end without `return`?")
     check.expect(isinstance(got, (tuple, list)) and len(got) == 2,
                  f"{label} should return a pair ({names}), got {type(got).__name__}"
                  + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else "") + ".",
                  f"end with `return {names}`.")
     return tuple(got)
+
+
+def _call(check: Check, fn, *args, label: str, hints: dict[str, str]):
+    """``check.call`` whose failure hint is replaced when its message contains a key of ``hints``."""
+    try:
+        return check.call(fn, *args, label=label)
+    except CheckFailure as exc:
+        text = str(exc)
+        hint = next((h for key, h in hints.items() if key in text), None)
+        if hint is None or "not implemented yet" in text:
+            raise
+        raise CheckFailure(text.split("\n  Hint:")[0] + f"\n  Hint: {hint}") from None
 
 
 def _fraction_ok(count: int, n: int, p: float) -> bool:
@@ -72,15 +87,18 @@ def check_standardize_train_test(fn, *, seed: int = 0) -> None:
     check = Check("standardize_train_test")
     for X_train, X_test in standardize_cases(seed):
         label = f"standardize_train_test(X_train {X_train.shape}, X_test {X_test.shape})"
-        got = check.call(fn, X_train, X_test, label=label)
+        got = _call(check, fn, X_train, X_test, label=label, hints={
+            "divide": "some columns are constant in the training set (the digits' corner pixels are always 0), so "
+                      "their std is 0 and x / std gives NaN or inf. Divide by 1 there: np.where(std == 0, 1, std)."})
         Z_train, Z_test = _pair(check, got, label, "Z_train, Z_test")
         scaler = StandardScaler().fit(X_train)
         expected_train, expected_test = scaler.transform(X_train), scaler.transform(X_test)
         mean, std = X_train.mean(axis=0), X_train.std(axis=0)
         constant = scaler.scale_ == 1.0
         variants = [
-            (X_train.std(axis=0, ddof=1), "np.std uses ddof=0 by default, and so does StandardScaler; you divided "
-                                          "by the sample standard deviation (ddof=1)."),
+            (np.where(std == 0, 1.0, X_train.std(axis=0, ddof=1)),
+             "np.std uses ddof=0 by default, and so does StandardScaler; you divided by the sample standard "
+             "deviation (ddof=1)."),
             (std + 1e-8, "a column that is constant in the training set has std 0. Adding a tiny eps turns any "
                          "test value that differs into a huge number (1e8 times the difference); divide by 1 in "
                          "such columns instead, as StandardScaler does: np.where(std == 0, 1, std)."),
@@ -99,7 +117,8 @@ def check_standardize_train_test(fn, *, seed: int = 0) -> None:
                     hint = ("you computed the mean and std of train and test together: the test set then leaks "
                             "into the preprocessing. Fit the statistics on X_train only.")
                 else:
-                    hint = next((h for s, h in variants if _close(got_z, (X - mean) / s)), None)
+                    with np.errstate(all="ignore"):
+                        hint = next((h for s, h in variants if _close(got_z, (X - mean) / s)), None)
             if hint is None and constant.any() and isinstance(got_z, np.ndarray) and got_z.shape == expected.shape \
                     and not np.all(np.isfinite(got_z)):
                 hint = ("columns that are constant in the training set (std 0) gave NaN or inf: divide by 1 there, "
@@ -170,20 +189,23 @@ def check_pca_svd(fn, *, seed: int = 0) -> None:
 
 
 # ------------------------------------------------------------------------------------------ random hflip
-def _reproducible(check: Check, fn, args: tuple, label: str, seed: int, vary: bool = True) -> np.ndarray:
-    """The output has x's shape; same seed, same output; different seeds (if ``vary``), different outputs.
-    Returns the output for ``seed``."""
+def _reproducible(check: Check, fn, args: tuple, label: str, seed: int) -> np.ndarray:
+    """The output has x's shape, and the same seed gives the same output. Returns the output for ``seed``."""
     first = check.call(fn, *args, np.random.default_rng(seed), label=label)
     check.compare(first, args[0], what=f"{label} (its shape and dtype)", rtol=np.inf, record=False)
     again = check.call(fn, *args, np.random.default_rng(seed), label=label)
-    other = check.call(fn, *args, np.random.default_rng(seed + 1), label=label)
     check.expect(np.array_equal(np.asarray(first), np.asarray(again)),
                  f"{label}: two calls with generators seeded alike gave different results.",
                  "draw every random number from the rng argument (rng.random, rng.integers), not from np.random.")
-    check.expect(not vary or not np.array_equal(np.asarray(first), np.asarray(other)),
+    return first
+
+
+def _varies(check: Check, fn, args: tuple, label: str, seed: int, first: np.ndarray) -> None:
+    """Generators with different seeds give different outputs (checked last: the other checks explain more)."""
+    other = check.call(fn, *args, np.random.default_rng(seed + 1), label=label)
+    check.expect(not np.array_equal(np.asarray(first), np.asarray(other)),
                  f"{label}: generators with different seeds gave the same result.",
                  "use the rng argument you are given; a generator seeded inside the function repeats itself.")
-    return first
 
 
 def check_random_hflip(fn, *, seed: int = 0) -> None:
@@ -198,7 +220,7 @@ def check_random_hflip(fn, *, seed: int = 0) -> None:
                                (20, (3, 3, 4), 1.0, np.float64)]:
         x = rng.random((n, *shape)).astype(dtype)
         label = f"random_hflip(x of shape {x.shape}, p={p}, rng)"
-        got = _reproducible(check, fn, (x, p), label, seed, vary=0 < p < 1)
+        got = _reproducible(check, fn, (x, p), label, seed)
         expected_flip = torch.flip(torch.from_numpy(x.astype(np.float64)), dims=[-1]).numpy()
         got = np.asarray(got, dtype=np.float64)
         same = np.all(got == x, axis=(1, 2, 3))                                 # (N,)
@@ -223,6 +245,7 @@ def check_random_hflip(fn, *, seed: int = 0) -> None:
                          f"expected about {p:.0%}.",
                          "flip an image when rng.random() < p (so that p is the probability of flipping)."
                          if _fraction_ok(count, n, 1 - p) else None)
+            _varies(check, fn, (x, p), label, seed, got)
         else:
             check.expect(count == n * p, f"{label}: {count} of {n} images were flipped, expected {int(n * p)}.",
                          "with p = 0 nothing is flipped and with p = 1 everything: flip where rng.random(N) < p.")
@@ -239,7 +262,7 @@ def check_salt_and_pepper(fn, *, seed: int = 0) -> None:
                                  ((64, 3, 8, 8), 0.05, np.float32), ((10, 3, 8, 8), 0.0, np.float64)]:
         x = rng.uniform(0.1, 0.9, shape).astype(dtype)           # so that 0 and 1 can only be noise
         label = f"salt_and_pepper(x of shape {shape}, amount={amount}, rng)"
-        got = _reproducible(check, fn, (x, amount), label, seed, vary=amount > 0)
+        got = _reproducible(check, fn, (x, amount), label, seed)
         got = np.asarray(got, dtype=np.float64)
         changed = got != x                                                      # (N, C, H, W)
         bad = changed & (got != 0.0) & (got != 1.0)
@@ -271,6 +294,7 @@ def check_salt_and_pepper(fn, *, seed: int = 0) -> None:
         check.expect(_fraction_ok(salt, hits, 0.5), f"{label}: {salt} of the {hits} noisy pixels are salt (1), "
                      f"expected about half.", "choose salt or pepper with a second draw, rng.random(...) < 0.5, for "
                      "the noisy pixels." if salt in (0, hits) else None)
+        _varies(check, fn, (x, amount), label, seed, got)
     check.passed("a fraction amount of whole pixels becomes 0 or 1, half each, the rest untouched, reproducible")
 
 

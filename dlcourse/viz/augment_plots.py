@@ -42,7 +42,10 @@ def feature_scales_figure(X, transformed: Mapping[str, np.ndarray], feature_name
     axes = fig.subplots(1, len(panels))
     names = list(feature_names) if feature_names is not None else [str(i) for i in range(X.shape[1])]
     for ax, (title, data) in zip(np.atleast_1d(axes), panels.items()):
-        ax.boxplot(data, vert=False, widths=0.6, flierprops={"markersize": 2})
+        try:                                                            # matplotlib >= 3.10
+            ax.boxplot(data, orientation="horizontal", widths=0.6, flierprops={"markersize": 2})
+        except TypeError:                                               # older: the same, spelled vert=False
+            ax.boxplot(data, vert=False, widths=0.6, flierprops={"markersize": 2})
         ax.set_yticks(np.arange(1, len(names) + 1), names if ax is np.atleast_1d(axes)[0] else [], fontsize=7)
         ax.set_title(title, fontsize=10)
         ax.tick_params(axis="x", labelsize=8)
@@ -69,13 +72,13 @@ def learning_rate_sweep_figure(losses: Mapping[str, Sequence[float]], lrs: Seque
 
 
 # ------------------------------------------------------------------------------------------ PCA
-def _draw_cloud(ax, Z: np.ndarray, title: str, lim: float, axes_from: PCA | None = None) -> None:
-    ax.scatter(Z[:, 0], Z[:, 1], s=6, alpha=0.5, color="tab:blue")
+def _draw_cloud(ax, Z: np.ndarray, colours: np.ndarray, title: str, lim: float, axes_from: PCA | None = None) -> None:
+    ax.scatter(Z[:, 0], Z[:, 1], s=7, c=colours, cmap="hsv", vmin=-np.pi, vmax=np.pi, alpha=0.8, linewidths=0)
     if axes_from is not None:
         for k, (v, lam) in enumerate(zip(axes_from.components_, axes_from.explained_variance_)):
             end = axes_from.mean_ + 2 * np.sqrt(lam) * v
-            ax.annotate("", xy=end, xytext=axes_from.mean_,
-                        arrowprops={"arrowstyle": "->", "lw": 2, "color": ("tab:red", "tab:orange")[k]})
+            ax.plot(*np.stack([axes_from.mean_, end]).T, color="black", lw=2.5, zorder=5)
+            ax.plot(*end, marker="o", ms=5, color="black", zorder=5)
     cov = np.cov(Z.T)
     ax.set_title(f"{title}\ncov = [[{cov[0, 0]:.2f}, {cov[0, 1]:.2f}], [{cov[1, 0]:.2f}, {cov[1, 1]:.2f}]]",
                  fontsize=9)
@@ -88,17 +91,19 @@ def _draw_cloud(ax, Z: np.ndarray, title: str, lim: float, axes_from: PCA | None
 
 
 def pca_whitening_figure(X, epsilon: float = 0.0):
-    """Correlated 2-D data (N, 2) four ways: raw with its principal axes (arrows of length 2 standard deviations),
-    projected onto the principal axes (PCA), PCA-whitened, and ZCA-whitened."""
+    """Correlated 2-D data (N, 2) four ways: raw with its principal axes (lines 2 standard deviations long),
+    projected onto the principal axes (PCA), PCA-whitened, and ZCA-whitened. Each point keeps the colour of its
+    direction from the mean in the raw data, so rotations show as turning colours."""
     X = np.asarray(X, dtype=np.float64)
     pca = PCA().fit(X)
+    colours = np.arctan2(X[:, 1] - pca.mean_[1], X[:, 0] - pca.mean_[0])     # (N,) angle in the raw data
     panels = [(X, "data and principal axes", pca), (pca.transform(X), "PCA: rotated onto the axes", None),
               (PCA(whiten=True).fit_transform(X), "PCA whitening", None),
               (ZCA(epsilon).fit_transform(X), "ZCA whitening", None)]
     lim = 1.1 * max(np.abs(Z).max() for Z, _, _ in panels)
     fig = new_figure(12.0, 3.6)
     for ax, (Z, title, axes_from) in zip(fig.subplots(1, 4), panels):
-        _draw_cloud(ax, Z, title, lim, axes_from)
+        _draw_cloud(ax, Z, colours, title, lim, axes_from)
     return fig
 
 
@@ -163,7 +168,7 @@ def inverse_mapping_figure(shape: tuple = (8, 8), angle: float = 30.0, scale: fl
 
     h, w = shape
     rows, cols = AF.affine_source_coords((1, 1, h, w), angle=angle, scale=scale)
-    fig = new_figure(4.6, 4.4)
+    fig = new_figure(4.6, 4.9)
     ax = fig.subplots()
     rr, cc = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
     ax.scatter(cc, rr, s=30, color="0.6", label="input pixel centres")
@@ -178,7 +183,7 @@ def inverse_mapping_figure(shape: tuple = (8, 8), angle: float = 30.0, scale: fl
     ax.set_xlabel("column")
     ax.set_ylabel("row")
     ax.set_title(f"rotate by {angle:g}°: output pixel (r, c) reads the input here", fontsize=9)
-    ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, -0.42), ncol=2)
+    fig.legend(fontsize=7, loc="outside lower center", ncol=2)
     return fig
 
 
@@ -223,5 +228,5 @@ def experiment_figure(results: Mapping[str, Mapping[str, Sequence[float]]], *, c
         ax.grid(alpha=0.3, axis="y")
         if chance is not None:
             ax.axhline(chance, color="0.5", ls=":", lw=1)
-    axes[0].legend(fontsize=8, loc="lower left")
+    axes[0].legend(fontsize=8, loc="best")
     return fig
