@@ -224,8 +224,9 @@ def _post(url: str, token: str) -> None:
 
 @pytest.fixture
 def jupyterlab(tmp_path):
-    """JupyterLab on 127.0.0.1 at the repository, with temporary config, data, runtime and settings folders."""
-    for name in ("config", "data", "runtime", "workspaces"):
+    """JupyterLab on 127.0.0.1 at the repository, with temporary config, data, runtime, settings and checkpoint
+    folders."""
+    for name in ("config", "data", "runtime", "workspaces", "checkpoints"):
         (tmp_path / name).mkdir()
     for plugin, values in LAB_SETTINGS.items():
         path = tmp_path / "settings" / f"{plugin}.jupyterlab-settings"
@@ -238,7 +239,9 @@ def jupyterlab(tmp_path):
            f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
            f"--ServerApp.root_dir={ROOT}", "--ServerApp.allow_root=True",
            f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
-           f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}", "--LabApp.news_url=None"]
+           f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}", "--LabApp.news_url=None",
+           # the checkpoint JupyterLab makes when it opens a notebook goes here, not into solutions/
+           f"--FileCheckpoints.checkpoint_dir={tmp_path / 'checkpoints'}"]
     log = tmp_path / "jupyterlab.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -286,6 +289,11 @@ RUN_FINISHED = f"""() => {{
 }}"""
 
 
+def stamp(path: Path) -> int | None:
+    """When ``path`` was last written (None: it does not exist)."""
+    return path.stat().st_mtime_ns if path.exists() else None
+
+
 def picture_stats(png: bytes) -> dict:
     """Distinct colours and brightness spread of a screenshot (a blank or one-colour box has few of both)."""
     pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
@@ -295,7 +303,8 @@ def picture_stats(png: bytes) -> dict:
 
 def test_jupyterlab_runs_chapter_01_and_shows_the_live_playground(jupyterlab, browser, tmp_path):
     notebook = ROOT / "solutions" / "01_neurons_layers.ipynb"
-    before = notebook.read_bytes()
+    checkpoint = notebook.parent / ".ipynb_checkpoints" / f"{notebook.stem}-checkpoint.ipynb"
+    before = notebook.read_bytes(), stamp(checkpoint)
     start = time.monotonic()
     page = browser.new_page()
     try:
@@ -351,4 +360,4 @@ def test_jupyterlab_runs_chapter_01_and_shows_the_live_playground(jupyterlab, br
         page.close()
     print(f"\nJupyterLab: chapter 01 opened and run in {run_seconds:.0f} s; screenshots in {tmp_path}")
     assert traffic.refused == [], "JupyterLab tried to reach the network"
-    assert notebook.read_bytes() == before, "the notebook on disk changed (autosave is off in the test)"
+    assert (notebook.read_bytes(), stamp(checkpoint)) == before, "the test wrote into solutions/"
