@@ -98,7 +98,7 @@ def test_writes_a_page_per_chapter_then_the_index(solutions_export):
 
 def test_index_lists_number_title_and_link_of_each_chapter(solutions_export):
     index = soup(solutions_export.out / "index.html")
-    rows = [[td for td in tr.find_all("td")] for tr in index.select("table.chapters tbody tr")]
+    rows = [tr.find_all("td") for tr in index.select("table.chapters tbody tr")]
     got = [(r[0].get_text(strip=True), r[1].get_text(strip=True), r[1].a["href"]) for r in rows]
     expected = [(p.name[:2], first_heading(ROOT / "solutions" / f"{p.stem}.ipynb"), p.name)
                 for p in solutions_export.paths[:-1]]
@@ -241,7 +241,7 @@ def test_bad_arguments_raise_value_error_naming_them(kwargs, name, tmp_path):
     assert not (tmp_path / "out").exists(), "nothing is written when an argument is wrong"
 
 
-def test_a_markdown_image_next_to_the_notebook_is_embedded(tmp_path):
+def test_a_markdown_image_next_to_the_notebook_is_embedded(tmp_path, capsys):
     """export_html on a one-chapter course of its own: every chapter by default, linked images inlined."""
     (tmp_path / "solutions").mkdir()
     (tmp_path / "solutions" / "diagram.png").write_bytes(figure_to_png(new_figure(2, 1)))
@@ -250,6 +250,7 @@ def test_a_markdown_image_next_to_the_notebook_is_embedded(tmp_path):
     nbformat.write(nb, tmp_path / "solutions" / "07_tiny.ipynb")
     paths = export_html(tmp_path, tmp_path / "out", timeout=60)
     assert [p.name for p in paths] == ["07_tiny.html", "index.html"]
+    assert re.search(r"^\[1/1\] 07_tiny\.ipynb: [\d.]+ s -> .*07_tiny\.html", capsys.readouterr().out, re.M)
     page = soup(paths[0])
     [img] = page.select(".jp-RenderedMarkdown img")
     assert img["src"].startswith("data:image/png;base64,") and img["alt"] == "a diagram"
