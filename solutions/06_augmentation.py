@@ -488,20 +488,21 @@ show(augment_plots.reconstruction_figure(digits.X_test, pca, ks=(1, 2, 5, 10, 20
 
 
 # %% [markdown]
-# ZCA whitening of the digits equalises all 64 directions: smooth, high-variance patterns are divided down, fine
-# low-variance detail is amplified (on natural images the result looks like an edge map, which is Bell and
-# Sejnowski's observation). With $\epsilon = 0$ the almost constant border pixels would
-# be amplified without bound; $\epsilon = 0.01$ (the largest principal variance is 0.70, the smallest are below
-# $10^{-5}$) keeps them quiet: a direction of variance $\lambda$ ends up with variance $\lambda / (\lambda + \epsilon)$.
-# Whitening of this kind was a common preprocessing step for image models around 2010; Coates, Ng and Lee (2011)
-# found that it markedly improved single-layer feature learning on CIFAR-10.
+# ZCA whitening of the digits gives unit variance to every direction whose variance is well above $\epsilon$:
+# smooth, high-variance patterns are divided down, fine low-variance detail is amplified (on natural images the result
+# looks like an edge map, Bell and Sejnowski's observation). A direction of variance $\lambda$ ends up with variance
+# $\lambda / (\lambda + \epsilon)$. The largest principal variance of the digits is 0.70, the smallest are below
+# $10^{-5}$ and three are exactly 0 (the constant pixels): with $\epsilon = 0$ those would be amplified without bound
+# (`ZCA(0.0)` refuses such data), and $\epsilon = 0.01$ keeps them quiet. Whitening of this kind was a common
+# preprocessing step for image models around 2010; Coates, Ng and Lee (2011) found that it markedly improved
+# single-layer feature learning on CIFAR-10.
 
 # %%
 zca = preprocess.ZCA(epsilon=0.01).fit(digits.X_train)
 white = zca.transform(digits.X_test)                                 # (359, 64)
 lam = np.linalg.eigvalsh(np.cov(zca.transform(digits.X_train).T))   # variances along the principal directions
-print(f"after whitening, {np.sum(lam > 0.9)} of 64 directions have variance > 0.9 (lambda / (lambda + epsilon));"
-      f" the largest is {lam.max():.3f}, the smallest {lam.min():.1e} (constant pixels stay 0)")
+print(f"variances along the 64 principal directions after whitening: {np.sum(lam > 0.9)} above 0.9, the largest "
+      f"{lam.max():.3f}; {np.sum(lam < 1e-10)} exactly 0 (the constant pixels), the rest shrunk by lambda/(lambda+eps)")
 # with epsilon = 0 on full-rank data, ZCA is PCA whitening rotated back: check on the 2-D cloud
 pca_white = skd.PCA(whiten=True, svd_solver="full").fit(cloud)
 zca_cloud = preprocess.ZCA(0.0).fit_transform(cloud)
@@ -949,8 +950,8 @@ AugmentationExplorer()
 #   001 §4.2 subtracts a per-pixel mean image instead, which is `StandardScaler(with_std=False)` on flattened images.
 # - **PCA**: the SVD of the centred data $X_c = USV^\top$ gives the principal directions (rows of $V^\top$) and their
 #   variances $s_k^2/(N-1)$; projecting onto the first $K$ keeps the most variance possible. On the digits, 21 of 64
-#   components keep 90% of it. **Whitening** rescales all directions to unit variance; ZCA rotates back, giving edge
-#   maps of the digits.
+#   components keep 90% of it. **Whitening** rescales all directions to unit variance; ZCA rotates back, so whitened
+#   images keep their layout, and $\epsilon$ keeps directions of almost no variance from exploding.
 # - Feature engineering (source 000 §7.9) moved from hand-crafted features to features learned by the network; PCA
 #   is the simplest learned feature extractor and feature selection the simplest cleaning step.
 # - Geometric augmentations use **inverse mapping** and **bilinear** (or nearest) **interpolation**; `dlcourse`'s

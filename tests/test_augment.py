@@ -1,6 +1,5 @@
-"""dlcourse.augment: invariants of every transform over hypothesis-drawn batches and parameters, and the geometric
-ones against SciPy (ndimage, order=1, mode='grid-constant') and PyTorch (affine_grid + grid_sample, float64), the way
-torchvision computes them."""
+"""dlcourse.augment: invariants of every transform over hypothesis-drawn batches and parameters; geometry against SciPy
+(ndimage, order=1, mode='grid-constant') and PyTorch (affine_grid + grid_sample in float64, as torchvision does)."""
 from __future__ import annotations
 
 import math
@@ -45,15 +44,13 @@ def every_transform(shape) -> list:
             A.Compose([A.RandomRotation(5), A.SaltAndPepperNoise(0.1)])]
 
 
-# ----------------------------------------------------------------------------------------------- every transform
 @given(image_batches(), seeds)
 @scaled_settings(30)
 def test_every_transform_keeps_shape_dtype_range_and_input(x, seed):
     before = x.copy()
     for t in every_transform(x.shape):
         out = t(x, np.random.default_rng(seed))
-        assert out.shape == x.shape and out.dtype == x.dtype, t
-        assert np.all(np.isfinite(out)), t
+        assert out.shape == x.shape and out.dtype == x.dtype and np.all(np.isfinite(out)), t
         assert out.min() >= -tol.FLOAT32_RTOL and out.max() <= 1 + tol.FLOAT32_RTOL, t   # images in [0, 1], fills too
         assert np.array_equal(x, before), f"{t} modified its input"
 
@@ -85,7 +82,6 @@ def test_each_image_gets_its_own_parameters(n, side, seed):
         assert any(not np.array_equal(out[0], out[i]) for i in range(1, n)), t
 
 
-# ----------------------------------------------------------------------------------------------- flips
 @given(image_batches())
 @scaled_settings(30)
 def test_flips_twice_are_the_identity_and_match_torch_flip(x):
@@ -105,14 +101,6 @@ def test_random_flip_frequency_is_p(p, seed):
     flipped = np.all(out == x[..., ::-1], axis=(1, 2, 3))
     assert np.all(flipped | np.all(out == x, axis=(1, 2, 3)))
     assert abs(flipped.mean() - p) <= tol.STAT_SIGMAS * math.sqrt(p * (1 - p) / len(x))
-
-
-# ----------------------------------------------------------------------------------------------- rotation
-@given(image_batches(), interpolations)
-@scaled_settings(30)
-def test_rotation_by_zero_is_the_identity(x, interpolation):
-    assert np.array_equal(AF.rotate(x, 0.0, interpolation=interpolation), x)
-    assert np.array_equal(A.RandomRotation(0)(x, 0), x)
 
 
 @given(square_image_batches(), interpolations, st.sampled_from([(90, 1), (180, 2), (270, 3), (-90, -1), (360, 0)]))
@@ -207,10 +195,11 @@ def test_nearest_interpolation_only_copies_pixels_or_fill(x, angle, scale):
     assert np.all(np.isin(out, allowed))
 
 
-# ----------------------------------------------------------------------------------------------- shifts and zoom
 @given(image_batches(), interpolations)
 @scaled_settings(30)
-def test_shift_by_zero_and_zoom_by_one_are_the_identity(x, interpolation):
+def test_rotation_by_zero_shift_by_zero_and_zoom_by_one_are_the_identity(x, interpolation):
+    assert np.array_equal(AF.rotate(x, 0.0, interpolation=interpolation), x)
+    assert np.array_equal(A.RandomRotation(0)(x, 0), x)
     assert np.array_equal(AF.translate(x, 0, 0, interpolation=interpolation), x)
     assert np.array_equal(AF.zoom(x, 1.0, interpolation=interpolation), x)
     assert np.array_equal(A.RandomAffine(0, translate=(0.0, 0.0), scale=(1.0, 1.0))(x, 0), x)
@@ -242,13 +231,12 @@ def test_random_affine_translates_by_whole_pixels_within_the_range(x, a, b, seed
     t = A.RandomAffine(0, translate=(a, b))
     params = t.draw(x.shape, np.random.default_rng(seed))
     tx, ty = params["translate"]
-    h, w = x.shape[-2:]
+    h, w = x.shape[-2:]                                                  # whole pixels, within the range:
     assert np.all(tx == np.round(tx)) and np.all(ty == np.round(ty))
     assert np.all(np.abs(tx) <= round(a * w) + 1e-12) and np.all(np.abs(ty) <= round(b * h) + 1e-12)
     assert np.array_equal(t(x, np.random.default_rng(seed)), AF.affine(x, **params))
 
 
-# ----------------------------------------------------------------------------------------------- crops and padding
 @given(image_batches(max_side=8), st.integers(0, 3), st.sampled_from(AF.PADDING_MODES), seeds)
 @scaled_settings(30)
 def test_random_crop_with_padding_keeps_the_size_and_cuts_a_window_of_the_padded_image(x, p, mode, seed):
@@ -257,9 +245,8 @@ def test_random_crop_with_padding_keeps_the_size_and_cuts_a_window_of_the_padded
     out = A.RandomCrop((h, w), padding=p, padding_mode=mode, fill=0.5)(x, np.random.default_rng(seed))
     assert out.shape == x.shape and out.dtype == x.dtype
     padded = AF.pad(x, p, fill=0.5, padding_mode=mode)
-    np_mode = {"constant": "constant", "edge": "edge", "reflect": "reflect", "symmetric": "symmetric"}[mode]
-    kwargs = {"constant_values": 0.5} if mode == "constant" else {}
-    assert np.array_equal(padded, np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), mode=np_mode, **kwargs).astype(x.dtype))
+    kwargs = {"constant_values": 0.5} if mode == "constant" else {}                # torchvision's modes are NumPy's
+    assert np.array_equal(padded, np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), mode=mode, **kwargs).astype(x.dtype))
     for i in range(len(x)):
         assert any(np.array_equal(out[i], padded[i, :, r:r + h, c:c + w])
                    for r in range(2 * p + 1) for c in range(2 * p + 1))
@@ -290,7 +277,6 @@ def test_crop_equals_slicing(x, seed):
         assert np.array_equal(out[i], x[i, :, top[i]:top[i] + ch, left[i]:left[i] + cw])
 
 
-# ----------------------------------------------------------------------------------------------- erasing
 @given(image_batches(min_side=2, lo=0.1), st.data(), seeds)
 @scaled_settings(40)
 def test_cutout_zeroes_exactly_one_patch_of_the_requested_size(x, data, seed):
@@ -329,7 +315,6 @@ def test_random_erasing_erases_one_rectangle_within_the_area_and_ratio_ranges(x,
     assert np.array_equal(A.RandomErasing(p=0.0)(x, seed), x)
 
 
-# ----------------------------------------------------------------------------------------------- noise
 @given(st.sampled_from([0.01, 0.1, 0.4]), st.sampled_from([0.2, 0.5, 0.9]), seeds)
 @scaled_settings(20)
 def test_salt_and_pepper_fraction_is_the_requested_amount(amount, salt_vs_pepper, seed):
@@ -358,7 +343,6 @@ def test_gaussian_noise_has_the_requested_mean_and_sigma(mean, sigma, seed):
     assert clipped.min() >= 0.0 and clipped.max() <= 1.0
 
 
-# ----------------------------------------------------------------------------------------------- composition
 @given(image_batches(), seeds)
 @scaled_settings(30)
 def test_compose_applies_in_order_with_one_generator(x, seed):
@@ -379,7 +363,6 @@ def test_sample_photo():
     assert A.load_sample_photo("flower.jpg", factor=16).shape == (1, 3, 26, 40)
 
 
-# ----------------------------------------------------------------------------------------------- errors
 X4 = np.zeros((2, 1, 4, 4))
 
 

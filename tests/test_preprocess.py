@@ -89,6 +89,11 @@ def test_min_max_scaler_matches_sklearn(X, feature_range, clip):
         assert_close(getattr(ours, attr), getattr(ref, attr))
     for Z in (X_train, X_test):
         assert_close(ours.transform(Z), ref.transform(Z))
+    t = torch.from_numpy(X_train)
+    lo, hi = t.amin(0), t.amax(0)
+    span = torch.where(hi - lo > 0, hi - lo, torch.ones_like(lo))
+    expected = feature_range[0] + (feature_range[1] - feature_range[0]) * (t - lo) / span      # the formula, in torch
+    assert_close_to_scale(ours.transform(X_train), expected.numpy())
     out = ours.transform(X_train)
     width = feature_range[1] - feature_range[0]
     assert out.min() >= feature_range[0] - tol.REFERENCE_RTOL * width
