@@ -38,7 +38,7 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on 
 # playwright adds --headless itself (headless=True)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-quic"]
-A4_CONTENT_PX = round((210 - 2 * 12) / 25.4 * 96)     # print.css: A4, 12 mm side margins -> 703 CSS px
+A4_CONTENT_PX = round((210 - 2 * 12) / 25.4 * 96)     # A4 less print.css's 12 mm side margins: 703 CSS px
 MATHJAX_SECONDS, LAB_START_SECONDS, RUN_ALL_SECONDS = 60, 90, 240
 PLAYGROUND_CELL = "NetworkPlayground()"
 WIDGETS_EXTENSION = "@jupyter-widgets/jupyterlab-manager"
@@ -153,7 +153,7 @@ def test_chapter_prints_with_whole_figures_and_rendered_math(chapter, solutions_
         page.emulate_media(media="print")
         page.set_viewport_size({"width": A4_CONTENT_PX, "height": 1000})    # the width of the printed page
         layout = page.evaluate(PRINT_FACTS)
-        pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+        pdf = page.pdf(format="A4", print_background=True)
         (tmp_path / f"{chapter}.pdf").write_bytes(pdf)
     finally:
         page.close()
