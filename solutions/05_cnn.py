@@ -852,16 +852,19 @@ print(f"max |weight difference| after {EPOCHS * len(batches[0])} steps in float3
 #
 # ### What did it learn?
 #
-# The 16 kernels of the first layer, each 3 × 3 (red positive, blue negative): several are clearly oriented edge
-# detectors, cousins of the Sobel kernels in section 2, others respond to dark or bright spots:
+# The 16 kernels of the first layer, each 3 × 3 (red positive, blue negative). Look for oriented edge detectors,
+# cousins of the Sobel kernels of section 2: a positive column beside a negative one, or a positive row above a
+# negative one. Others respond to spots or diagonal strokes. With only 8 × 8 inputs and 16 kernels they are noisier
+# than the kernels of networks trained on large photographs:
 
 # %%
 show(filters.plot_filters(model[0].params["weight"], title="first-layer kernels of the digits CNN (3x3, learned)"))
 
 
 # %% [markdown]
-# And the **feature maps** (特征图) they produce on one test digit, after the ReLU: each map lights up where its
-# kernel finds its pattern, such as the left edges of strokes, the right edges, the tops of curves:
+# And the **feature maps** (特征图) they produce on one test digit, after the ReLU (each map on its own scale,
+# black = 0): each map lights up where its kernel finds its pattern, such as the left edges of strokes, the right
+# edges, the background around them:
 
 # %%
 digit = X_test[:1]                                                   # (1, 1, 8, 8)

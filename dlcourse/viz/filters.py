@@ -88,16 +88,17 @@ def _is_signed(kernel: np.ndarray) -> bool:
     return abs(float(np.sum(kernel))) < 1e-9
 
 
-def _show_map(ax, values: np.ndarray, title: str, signed: bool | None = None) -> None:
-    """Unsigned maps: black 0 .. white (the 99.5th percentile, at most 1); signed maps: mid-grey = 0, symmetric
-    limits."""
+def _show_map(ax, values: np.ndarray, title: str, signed: bool | None = None, unit_range: bool = False) -> None:
+    """Signed maps: mid-grey = 0 with symmetric limits; unsigned maps: black 0 .. white at the 99.5th percentile
+    (the brightest 0.5% clipped so that structure stands out), capped at 1 for images (``unit_range``)."""
     signed = bool(values.min() < -1e-12) if signed is None else signed
-    if signed:                                     # clip the brightest 0.5% so that edges stand out
+    if signed:
         lim = float(np.percentile(np.abs(values), 99.5)) or float(np.abs(values).max()) or 1.0
         ax.imshow(values, cmap="gray", vmin=-lim, vmax=lim, interpolation="nearest")
     else:
         top = float(np.percentile(values, 99.5)) if values.size > 64 else float(values.max())
-        ax.imshow(values, cmap="gray", vmin=0.0, vmax=min(top, 1.0) if top > 0 else 1.0, interpolation="nearest")
+        top = min(top, 1.0) if unit_range else top
+        ax.imshow(values, cmap="gray", vmin=0.0, vmax=top if top > 0 else 1.0, interpolation="nearest")
     ax.set_title(title, fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -108,7 +109,8 @@ def _draw_kernel(ax, kernel: np.ndarray, title: str = "kernel") -> None:
     ax.imshow(kernel, cmap="RdBu_r", vmin=-lim, vmax=lim)
     if kernel.size <= 49:
         for (i, j), v in np.ndenumerate(kernel):
-            ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=9 if kernel.size <= 25 else 7)
+            ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=9 if kernel.size <= 25 else 7,
+                    color="white" if abs(v) > 0.6 * lim else "black")       # readable on dark cells
     ax.set_title(title, fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -123,7 +125,8 @@ def plot_kernel_gallery(image: np.ndarray, names=("identity", "blur", "sharpen",
     for col, name in enumerate(names):
         kernel = KERNELS[name]
         _draw_kernel(axes[0, col], kernel, name)
-        _show_map(axes[1, col], apply_kernel(image, kernel, padding=1), "", signed=_is_signed(kernel))
+        signed = _is_signed(kernel)
+        _show_map(axes[1, col], apply_kernel(image, kernel, padding=1), "", signed=signed, unit_range=not signed)
     return fig
 
 
@@ -276,11 +279,12 @@ class FilterExplorer(InteractiveFigure):
     def draw(self, fig, r: FilterResult) -> None:
         ax_in, ax_k, ax_out = fig.subplots(1, 3, gridspec_kw={"width_ratios": [3, 1.2, 3]})
         h, w = r.image.shape
-        _show_map(ax_in, r.image, f"input {r.image_name}: {h}x{w}")
+        _show_map(ax_in, r.image, f"input {r.image_name}: {h}x{w}", unit_range=True)
         _draw_kernel(ax_k, r.kernel, f"kernel '{r.kernel_name}' {r.kernel.shape[0]}x{r.kernel.shape[1]}")
         ho, wo = r.output.shape
         kh = r.kernel.shape[0]
-        _show_map(ax_out, r.output, signed=_is_signed(r.kernel), title=f"output {ho}x{wo}\n({h} + 2·{r.padding} − {kh}) // {r.stride} + 1 = {ho}")
+        signed = _is_signed(r.kernel)
+        _show_map(ax_out, r.output, signed=signed, unit_range=not signed, title=f"output {ho}x{wo}\n({h} + 2·{r.padding} − {kh}) // {r.stride} + 1 = {ho}")
 
     def summary(self, r: FilterResult) -> str:
         text = (f"output {r.output.shape[0]}×{r.output.shape[1]}, values {r.output.min():.2f} … "
