@@ -238,7 +238,7 @@ class FilterExplorer(InteractiveFigure):
     'a b c; d e f; g h i'), ``image`` ('china', 'flower', 'digit'), ``stride`` (1-4), ``padding`` (0-3).
     """
 
-    figsize = (10.0, 4.0)
+    figsize = (10.0, 3.5)
 
     def __init__(self, kernel: str = "edge", image: str = "china", stride: int = 1, padding: int = 1,
                  custom: str = DEFAULT_CUSTOM, shrink: int = 4):
