@@ -54,22 +54,19 @@ import copy
 import inspect
 
 import numpy as np
-import threadpoolctl
 import torch
 
 from dlcourse import data, init, interop, nn, optim, preprocess, train
 from dlcourse import functional as F
 from dlcourse.checks import ch03
+from dlcourse.threads import limit_threads
 from dlcourse.viz import curves, explorer, show
 from dlcourse.viz.explorer import ActivationsExplorer
 
 np.set_printoptions(precision=4, suppress=True)
 rng = np.random.default_rng(0)
 torch.manual_seed(0)
-# The networks of this chapter are tiny: a second thread per matrix product only adds overhead, and on a shared or
-# quota-limited CPU (Binder) threads that wait for each other can make training ten times slower. One thread each.
-torch.set_num_threads(1)
-threadpoolctl.threadpool_limits(1)                  # NumPy's BLAS (threadpoolctl comes with scikit-learn)
+limit_threads(1)      # tiny networks: one thread each for NumPy and PyTorch is faster (see dlcourse.threads)
 
 
 # %% [markdown]

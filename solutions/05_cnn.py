@@ -57,7 +57,6 @@ import time
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_limits
 from tqdm.std import tqdm
 
 from dlcourse import bench, data, nn, train
@@ -65,6 +64,7 @@ from dlcourse import functional as F
 from dlcourse.checks import ch05, check_kernel
 from dlcourse.lr_scheduler import CosineAnnealingLR
 from dlcourse.optim import Adam
+from dlcourse.threads import limit_threads
 from dlcourse.viz import show
 from dlcourse.viz import filters
 from dlcourse.viz.filters import FilterExplorer
@@ -73,10 +73,7 @@ from dlcourse.viz.filters import FilterExplorer
 np.set_printoptions(precision=4, suppress=True)
 rng = np.random.default_rng(0)
 torch.manual_seed(0)
-# one thread each for NumPy's BLAS and PyTorch: this chapter's matrices are small, and on a busy 2-core machine two
-# threads per library spend more time waiting for each other than computing (and timings become erratic)
-threadpool_limits(limits=1, user_api="blas")
-torch.set_num_threads(1)
+limit_threads(1)      # small matrices: one thread each for NumPy and PyTorch is faster (see dlcourse.threads)
 
 
 # %% [markdown]
