@@ -358,8 +358,9 @@ ch04.check_sgd_momentum_step(sgd_momentum_step)
 # say) keeps large ones. PyTorch adds `lr_decay` ($\eta_t = \eta / (1 + (t-1)\,\delta)$), `weight_decay` and
 # `initial_accumulator_value` ($G_0$).
 #
-# > **Correction (source 001 §3.2.4).** The source writes $W_{\text{new}} = W_{\text{old}} - \dfrac{\alpha}{\sqrt{G_{\text{old}}
-# > + \epsilon}}\,\dfrac{\partial L}{\partial W}$ with $G_{\text{old}}$ the *old* sum of squared gradients. The sum must
+# > **Correction (source 001 §3.2.4).** The source writes
+# > $W_{\text{new}} = W_{\text{old}} - \dfrac{\alpha}{\sqrt{G_{\text{old}} + \epsilon}}\,\dfrac{\partial L}{\partial W}$
+# > with $G_{\text{old}}$ the *old* sum of squared gradients. The sum must
 # > include the current gradient: at the first step $G_{\text{old}} = 0$, so the printed step is $\alpha g/\sqrt{\epsilon}$,
 # > $10^4$ times the gradient for $\epsilon = 10^{-8}$, and the run is thrown far away before it starts. Corrected:
 # > $G_t = G_{t-1} + g_t^2$ first, then divide by $\sqrt{G_t} + \epsilon$ (PyTorch adds $\epsilon$ after the root).
