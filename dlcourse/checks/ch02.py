@@ -170,7 +170,7 @@ def check_softmax_cross_entropy(fn, *, seed: int = 0) -> None:
         expected_loss, grads = torch_reference("cross_entropy", {"input": logits, "target": target},
                                                wrt=("input",), dout=np.array(1.0))
         expected_grad = grads["input"]
-        softmax, onehot = F.softmax(logits, dim=1), np.eye(c)[target]
+        softmax = F.softmax(logits, dim=1)
         if i == 0:
             _diagnose(check, loss, [(n * expected_loss, "the loss is the sum over the batch.",
                                      "cross_entropy averages: divide the sum of -log p[y] by N.")])

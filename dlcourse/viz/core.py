@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import io
 
-import numpy as np
 
 
 def new_figure(width: float = 6.4, height: float = 4.0, dpi: int = 100):

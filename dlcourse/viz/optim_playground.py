@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from ..surfaces import SURFACES, OptimizerPath, Surface, make_surface, run_optimizer
 from .core import InteractiveFigure
