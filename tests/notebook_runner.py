@@ -2,11 +2,12 @@
 
 Two cells are injected into a copy of the notebook: a first one that refuses every network connection that is not
 to this machine (the course must run offline), and a last one that reports the kernel's peak resident memory
-(``ru_maxrss``, in KiB on Linux).
+(VmHWM from /proc; not ``ru_maxrss``, which Linux carries over from the process that forked the kernel).
 """
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,9 +32,25 @@ del _loopback_only
 '''
 
 PEAK_MEMORY = '''\
-import json as _json, resource as _resource
-print("__PEAK_KIB__" + _json.dumps(_resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss))
+import json as _json, os as _os, re as _re
+try:        # Linux: the peak resident set of this process since it started (VmHWM), in KiB
+    with open(f"/proc/{_os.getpid()}/status") as _f:
+        _peak = int(_re.search(r"VmHWM:\\s+(\\d+) kB", _f.read()).group(1))
+except OSError:   # elsewhere: ru_maxrss, which on Linux would also count the forking parent's peak
+    import resource as _resource
+    _peak = _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss
+print("__PEAK_KIB__" + _json.dumps(_peak))
 '''
+
+
+def peak_mib_of(pid: int) -> float | None:
+    """Peak resident memory (VmHWM) of a running process, in MiB, from Linux's /proc (None elsewhere)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+    return int(match.group(1)) / 1024 if match else None
 
 
 @dataclass
@@ -43,6 +60,7 @@ class Run:
     peak_mib: float
     nb: nbformat.NotebookNode | None               # executed, without the injected cells (None: measured by nbval)
     errors: dict[int, str] = field(default_factory=dict)   # cell index -> "ename: evalue"
+    source: str = "own run"                        # who measured: nbval's run, or this module's own run
 
 
 def execute(path: Path, *, allow_errors: bool = False, timeout: int = 300) -> Run:

@@ -29,7 +29,7 @@ def measured(path: Path, config) -> Run:
     if path.name not in runs:
         stats = config.stash.get(NBVAL_KEY, {}).get(path.name)
         if stats and stats["peak_mib"] is not None and not stats["failed"]:
-            runs[path.name] = Run(path, stats["seconds"], stats["peak_mib"], None)
+            runs[path.name] = Run(path, stats["seconds"], stats["peak_mib"], None, source="nbval")
         else:
             runs[path.name] = execute(path)
     return runs[path.name]
