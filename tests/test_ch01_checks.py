@@ -1,46 +1,17 @@
 """Chapter 01's exercise checks: dlcourse's own answers pass, typical wrong answers fail with the right message."""
 from __future__ import annotations
 
-import contextlib
-import io
-
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dlcourse import functional as F
-from dlcourse.checks import CheckFailure, ch01
+from dlcourse.checks import ch01
 from strategies import floats, scaled_settings, seeds
+from check_helpers import fails, not_implemented, printed, returns_none
 
 few = scaled_settings(10)
-
-
-def printed(check, *args, **kwargs) -> str:
-    """What a passing check prints."""
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        check(*args, **kwargs)
-    return buf.getvalue()
-
-
-def not_implemented(*args, **kwargs):
-    raise NotImplementedError()
-
-
-def returns_none(*args, **kwargs):
-    return None
-
-
-def fails(check, fn, *patterns):
-    """Run the check, expect a CheckFailure whose message contains every pattern; return the message."""
-    with pytest.raises(CheckFailure) as info:
-        check(fn)
-    message = str(info.value)
-    for pattern in patterns:
-        assert pattern in message, f"{pattern!r} not in message:\n{message}"
-    assert "Traceback" not in message
-    return message
 
 
 # ------------------------------------------------------------------------------------------------ sigmoid

@@ -2,40 +2,21 @@
 computational-graph figures and the gradient-check explorer, driven headlessly."""
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 from hypothesis import given
 
 from dlcourse import functional as F
 from dlcourse.autograd import Tensor, mul_backward
-from dlcourse.checks import CheckFailure, ch02
+from dlcourse.checks import ch02
+from dlcourse.viz import figure_to_png
 from dlcourse.checks import numerical_gradient as checker_numerical_gradient
 from dlcourse.viz import graph, gradcheck_plot
 from dlcourse.viz.gradcheck_plot import GradCheckExplorer, GradCheckResult, gradcheck_study
 from strategies import scaled_settings, seeds
+from check_helpers import fails, not_implemented, returns_none
 
 few = scaled_settings(8)
-
-
-def not_implemented(*args, **kwargs):
-    raise NotImplementedError()
-
-
-def returns_none(*args, **kwargs):
-    return None
-
-
-def fails(check, fn, *patterns):
-    """Run the check, expect a CheckFailure whose message contains every pattern; return the message."""
-    with pytest.raises(CheckFailure) as info:
-        check(fn)
-    message = str(info.value)
-    for pattern in patterns:
-        assert pattern in message, f"{pattern!r} not in message:\n{message}"
-    assert "Traceback" not in message
-    return message
 
 
 def passes(check, fn, capsys, **kwargs):
@@ -321,15 +302,9 @@ def test_node_text_shows_values_shapes_and_gradients():
 def test_graph_figures_are_drawn():
     loss, _ = scalar_graph()
     fig = graph.plot_graph(loss, edge_labels=True, title="t")
-    png = _png(fig)
+    png = figure_to_png(fig)
     assert len(png) > 5000
     assert len(graph.plot_graphs([(loss, "a"), (loss, "b")]).axes) == 2
-
-
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
 
 
 # -------------------------------------------------------------------------------------------- the explorer
@@ -371,7 +346,7 @@ def test_study_rejects_bad_settings(kwargs, match):
 
 def test_error_figure_is_drawn():
     fig = gradcheck_plot.error_vs_step_figure("tanh", 0.5)
-    assert len(_png(fig)) > 10000
+    assert len(figure_to_png(fig)) > 10000
 
 
 @pytest.fixture(scope="module")

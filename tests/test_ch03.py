@@ -1,8 +1,6 @@
 """Chapter 03's exercise checks: dlcourse's own answers pass, typical wrong answers fail with the right message."""
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 
 import numpy as np
@@ -10,35 +8,11 @@ import pytest
 from hypothesis import given
 
 from dlcourse import data, init, nn, train
-from dlcourse.checks import CheckFailure, ch03
+from dlcourse.checks import ch03
 from strategies import scaled_settings, seeds
+from check_helpers import fails, not_implemented, printed, returns_none
 
 few = scaled_settings(8)
-
-
-def printed(check, *args, **kwargs) -> str:
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        check(*args, **kwargs)
-    return buf.getvalue()
-
-
-def fails(check, fn, *patterns):
-    with pytest.raises(CheckFailure) as info:
-        check(fn)
-    message = str(info.value)
-    for pattern in patterns:
-        assert pattern in message, f"{pattern!r} not in message:\n{message}"
-    assert "Traceback" not in message
-    return message
-
-
-def not_implemented(*args, **kwargs):
-    raise NotImplementedError()
-
-
-def returns_none(*args, **kwargs):
-    return None
 
 
 # ------------------------------------------------------------------------------------------- minibatches

@@ -3,35 +3,12 @@ naming the first step that differs and a hint naming the mistake. The wrong answ
 learner would write them, independently of the variants inside dlcourse.checks.ch04."""
 from __future__ import annotations
 
-import contextlib
-import io
-
 import numpy as np
 import pytest
 
 from dlcourse import nn, optim
-from dlcourse.checks import CheckFailure, ch04
-
-
-def printed(check, fn) -> str:
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        check(fn)
-    return buf.getvalue()
-
-
-def fails(check, fn, *patterns) -> str:
-    with pytest.raises(CheckFailure) as info:
-        check(fn)
-    message = str(info.value)
-    for pattern in patterns:
-        assert pattern in message, f"{pattern!r} not in message:\n{message}"
-    assert "Traceback" not in message
-    return message
-
-
-def not_implemented(*args, **kwargs):
-    raise NotImplementedError()
+from dlcourse.checks import ch04
+from check_helpers import fails, not_implemented, printed
 
 
 # -------------------------------------------------------------------------------------------------- answers

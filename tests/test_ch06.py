@@ -2,38 +2,15 @@
 message naming the cause. The wrong answers are written the way a learner would write them."""
 from __future__ import annotations
 
-import contextlib
-import io
-
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dlcourse import augment as A, preprocess
-from dlcourse.checks import CheckFailure, ch06
+from dlcourse.checks import ch06
 from strategies import scaled_settings
-
-
-def printed(check, fn, **kwargs) -> str:
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        check(fn, **kwargs)
-    return buf.getvalue()
-
-
-def fails(check, fn, *patterns) -> str:
-    with pytest.raises(CheckFailure) as info:
-        check(fn)
-    message = str(info.value)
-    for pattern in patterns:
-        assert pattern in message, f"{pattern!r} not in message:\n{message}"
-    assert "Traceback" not in message
-    return message
-
-
-def not_implemented(*args, **kwargs):
-    raise NotImplementedError()
+from check_helpers import fails, not_implemented, printed
 
 
 # -------------------------------------------------------------------------------------------------- answers

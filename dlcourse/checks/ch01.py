@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .compare import rel_error
+from .compare import matches
 from .reference import torch_reference
 from .errors import CheckFailure
 from .runner import Check
@@ -32,14 +32,6 @@ XOR_TARGETS = np.array([0, 1, 1, 0])
 def _random_shape(rng: np.random.Generator, max_ndim: int = 3, max_size: int = 5) -> tuple[int, ...]:
     return tuple(int(s) for s in rng.integers(1, max_size + 1, size=rng.integers(1, max_ndim + 1)))
 
-
-def _close(a, b) -> bool:
-    """True when ``a`` is an array of b's shape whose values match b to 1e-6 (used to recognise mistakes)."""
-    try:
-        a = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return a.shape == np.shape(b) and bool(np.all(np.isfinite(a))) and float(np.max(rel_error(a, b), initial=0)) < 1e-6
 
 
 def _call(check: Check, fn, *args, label: str, hints: dict[str, str], **kwargs):
@@ -133,7 +125,7 @@ def check_softmax(fn, *, seed: int = 0) -> None:
         label = f"softmax(x of shape {x.shape}, dim={dim})"
         got = _call(check, fn, x, dim=dim, label=label, hints=hints)
         expected, _ = torch_reference("softmax", {"x": x}, dim=dim)
-        hint = None if _close(got, expected) else _softmax_hint(got, x, dim)
+        hint = None if matches(got, expected) else _softmax_hint(got, x, dim)
         check.compare(got, expected, what=label, hint=hint)
     check.passed("matches torch.softmax on 8 arrays and axes, logits up to 1000, without overflow")
 
@@ -149,10 +141,10 @@ def linear_cases(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray, np.ndarray
 
 
 def _linear_hint(got, x, weight, bias) -> str:
-    if weight.shape[0] == weight.shape[1] and _close(got, x @ weight + bias):
+    if weight.shape[0] == weight.shape[1] and matches(got, x @ weight + bias):
         return ("you computed x @ weight + bias. The weight is stored (out_features, in_features), as in "
                 "torch.nn.Linear, so the layer is x @ weight.T + bias.")
-    if _close(got, x @ weight.T):
+    if matches(got, x @ weight.T):
         return "the bias is missing: add bias (shape (out_features,)); it broadcasts over the N rows."
     return "y = x @ weight.T + bias: x is (N, in_features), weight (out_features, in_features), bias (out_features,)."
 
@@ -166,7 +158,7 @@ def check_linear(fn, *, seed: int = 0) -> None:
         label = f"linear(x {x.shape}, weight {weight.shape}, bias {bias.shape})"
         got = _call(check, fn, x, weight, bias, label=label, hints={"mismatch": shape_hint, "not aligned": shape_hint})
         expected, _ = torch_reference("linear", {"x": x, "weight": weight, "bias": bias})
-        hint = None if _close(got, expected) else _linear_hint(got, x, weight, bias)
+        hint = None if matches(got, expected) else _linear_hint(got, x, weight, bias)
         check.compare(got, expected, what=label, hint=hint)
     check.passed("matches torch.nn.functional.linear for 5 shapes (N, in) x (out, in)")
 
@@ -204,7 +196,7 @@ def _mlp_hint(got, x, params) -> str:
         (dict(hidden="sigmoid"), "the hidden activation is ReLU, max(0, z), not sigmoid."),
     ]
     for kwargs, hint in mistakes:
-        if _close(got, _torch_mlp(x, params, **{"hidden": "relu", **kwargs})):
+        if matches(got, _torch_mlp(x, params, **{"hidden": "relu", **kwargs})):
             return hint
     return ("logits = relu(x @ W1.T + b1) @ W2.T + b2 with W1 = params['0.weight'], b1 = params['0.bias'], "
             "W2 = params['2.weight'], b2 = params['2.bias'].")
@@ -222,7 +214,7 @@ def check_mlp_forward(fn, *, seed: int = 0) -> None:
             check.expect(np.array_equal(learner_params[k], params[k]), f"{label} modified params[{k!r}] in place.",
                          "compute into new arrays; never change the parameters during a forward pass.")
         expected = _torch_mlp(x, params)
-        hint = None if _close(got, expected) else _mlp_hint(got, x, params)
+        hint = None if matches(got, expected) else _mlp_hint(got, x, params)
         check.compare(got, expected, what=label, hint=hint)
     check.passed("matches torch.nn.Sequential(Linear, ReLU, Linear) for 4 sizes")
 

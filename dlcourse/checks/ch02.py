@@ -23,7 +23,7 @@ import numpy as np
 from .. import functional as F
 from ..autograd import mul_forward
 from . import tolerances as tol
-from .compare import rel_error
+from .compare import matches
 from .errors import CheckFailure
 from .gradcheck import numerical_gradient
 from .kernels import check_kernel
@@ -31,21 +31,11 @@ from .reference import torch_reference
 from .runner import Check
 
 
-def _matches(got, expected) -> bool:
-    """True when ``got`` is a finite array of expected's shape equal to it within 1e-6 (recognises a mistake)."""
-    try:
-        got = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    expected = np.asarray(expected, dtype=np.float64)
-    return (got.shape == expected.shape and bool(np.all(np.isfinite(got)))
-            and float(np.max(rel_error(got, expected), initial=0.0)) < 1e-6)
-
 
 def _diagnose(check: Check, got, mistakes) -> None:
     """Fail with the mistake's message when ``got`` equals what that mistake computes."""
     for expected, message, hint in mistakes:
-        if _matches(got, expected):
+        if matches(got, expected):
             check.fail(message, hint)
 
 

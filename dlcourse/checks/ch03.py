@@ -25,18 +25,11 @@ import math
 import numpy as np
 
 from . import tolerances as tol
-from .compare import rel_error
+from .compare import matches, rel_error
 from .runner import Check
 
 _USE_ITERATE = "draw the batches with data.iterate_minibatches(X, y, batch_size, rng=rng), so the order can be replayed"
 
-
-def _close(a, b) -> bool:
-    try:
-        a = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return a.shape == np.shape(b) and bool(np.all(rel_error(a, b) < tol.REFERENCE_RTOL))
 
 
 def _scalar(check: Check, value, what: str) -> float:
@@ -147,10 +140,10 @@ def check_train_epoch(fn, *, seed: int = 0) -> None:
                          label=label)
         expected, losses = _torch_epoch(_restored(model, start), X, y, batch_size, seed, lr, momentum)
         state = model.state_dict()
-        if not all(_close(state[k], expected[k]) for k in expected):
+        if not all(matches(state[k], expected[k], tol.REFERENCE_RTOL) for k in expected):
             if all(np.array_equal(state[k], start[k]) for k in start):
                 hint = "the weights did not change: call optimizer.step() after model.backward(...) for each batch."
-            elif all(_close(state[k], v) for k, v in _torch_epoch(_restored(model, start), X, y, batch_size, seed,
+            elif all(matches(state[k], v, tol.REFERENCE_RTOL) for k, v in _torch_epoch(_restored(model, start), X, y, batch_size, seed,
                                                                     lr, momentum, zero_grad=False)[0].items()):
                 hint = "call optimizer.zero_grad() before each backward pass: gradients add up across steps."
             else:
@@ -163,12 +156,12 @@ def check_train_epoch(fn, *, seed: int = 0) -> None:
             check.compare(state[k], expected[k], what=f"{label}: parameter {k!r} after the epoch")
         got = _scalar(check, got, f"{label}'s return value")
         weighted = sum(loss * size for loss, size in losses) / n
-        if not _close(got, weighted):
+        if not matches(got, weighted, tol.REFERENCE_RTOL):
             hint = "return the mean loss over all examples: sum of (batch loss x batch size), divided by N."
-            if _close(got, np.mean([loss for loss, _ in losses])):
+            if matches(got, np.mean([loss for loss, _ in losses]), tol.REFERENCE_RTOL):
                 hint = ("you averaged the batch losses; the last batch is smaller, so weight each batch loss by its "
                         "size (sum of loss x len(xb), divided by N).")
-            elif _close(got, losses[-1][0]):
+            elif matches(got, losses[-1][0], tol.REFERENCE_RTOL):
                 hint = "you returned the last batch's loss; return the mean over the whole epoch."
             check.fail(f"{label} returned {got:.6g}, expected the epoch's mean loss {weighted:.6g}.", hint)
         check.compare(np.array(got), np.array(weighted), what=f"{label}'s mean loss")
@@ -227,19 +220,19 @@ def check_evaluate(fn, *, seed: int = 0) -> None:
         expected_loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(y)).item()
         correct = int((logits.argmax(1).numpy() == y).sum())
         expected_acc = correct / n
-        if not _close(acc, expected_acc):
+        if not matches(acc, expected_acc, tol.REFERENCE_RTOL):
             hints = {100 * expected_acc: "return the accuracy as a fraction in [0, 1], not a percentage.",
                      float(correct): "divide the number of correct predictions by N.",
                      expected_loss: "return (loss, accuracy) in this order."}
-            hint = next((h for v, h in hints.items() if _close(acc, v)), "accuracy = mean(argmax(logits) == y).")
+            hint = next((h for v, h in hints.items() if matches(acc, v, tol.REFERENCE_RTOL)), "accuracy = mean(argmax(logits) == y).")
             check.fail(f"{label}: accuracy {acc:.6g}, expected {expected_acc:.6g} ({correct} of {n} correct).", hint)
-        if not _close(loss, expected_loss):
+        if not matches(loss, expected_loss, tol.REFERENCE_RTOL):
             probs = torch.softmax(logits, 1)
             hints = {n * expected_loss: "return the mean loss over the examples, not the sum.",
                      torch.nn.functional.cross_entropy(probs, torch.from_numpy(y)).item():
                          "the model returns logits; the cross-entropy applies the softmax itself (no softmax first).",
                      expected_acc: "return (loss, accuracy) in this order."}
-            hint = next((h for v, h in hints.items() if _close(loss, v)), "loss = nn.CrossEntropyLoss()(logits, y).")
+            hint = next((h for v, h in hints.items() if matches(loss, v, tol.REFERENCE_RTOL)), "loss = nn.CrossEntropyLoss()(logits, y).")
             check.fail(f"{label}: loss {loss:.6g}, expected {expected_loss:.6g}.", hint)
         check.compare(np.array([loss, acc]), np.array([expected_loss, expected_acc]), what=f"{label}'s result")
     check.passed("loss and accuracy equal PyTorch's, computed in eval mode, parameters and mode untouched")

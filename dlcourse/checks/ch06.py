@@ -23,18 +23,10 @@ import math
 import numpy as np
 
 from . import tolerances as tol
-from .compare import rel_error
+from .compare import matches
 from .errors import CheckFailure
 from .runner import Check
 
-
-def _close(a, b) -> bool:
-    """True when ``a`` has b's shape and matches it to 1e-6 (used to recognise mistakes)."""
-    try:
-        a = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return a.shape == np.shape(b) and bool(np.all(np.isfinite(a))) and float(np.max(rel_error(a, b), initial=0)) < 1e-6
 
 
 def _pair(check: Check, got, label: str, names: str) -> tuple:
@@ -108,17 +100,17 @@ def check_standardize_train_test(fn, *, seed: int = 0) -> None:
         for which, got_z, expected, X in (("Z_train", Z_train, expected_train, X_train),
                                           ("Z_test", Z_test, expected_test, X_test)):
             hint = None
-            if not _close(got_z, expected):
-                if which == "Z_test" and _close(got_z, StandardScaler().fit_transform(X_test)):
+            if not matches(got_z, expected):
+                if which == "Z_test" and matches(got_z, StandardScaler().fit_transform(X_test)):
                     hint = ("you standardised the test set with its own mean and std. Use the training set's "
                             "statistics for both sets: the test set stands for new data, and a model must see it "
                             "transformed exactly as its training data were.")
-                elif _close(got_z, StandardScaler().fit(np.vstack([X_train, X_test])).transform(X)):
+                elif matches(got_z, StandardScaler().fit(np.vstack([X_train, X_test])).transform(X)):
                     hint = ("you computed the mean and std of train and test together: the test set then leaks "
                             "into the preprocessing. Fit the statistics on X_train only.")
                 else:
                     with np.errstate(all="ignore"):
-                        hint = next((h for s, h in variants if _close(got_z, (X - mean) / s)), None)
+                        hint = next((h for s, h in variants if matches(got_z, (X - mean) / s)), None)
             if hint is None and constant.any() and isinstance(got_z, np.ndarray) and got_z.shape == expected.shape \
                     and not np.all(np.isfinite(got_z)):
                 hint = ("columns that are constant in the training set (std 0) gave NaN or inf: divide by 1 there, "
@@ -163,7 +155,7 @@ def check_pca_svd(fn, *, seed: int = 0) -> None:
             comps = np.asarray(components, dtype=np.float64)
             signs = np.sign(np.sum(comps * ref.components_, axis=1))
             comps = comps * np.where(signs == 0, 1.0, signs)[:, None]          # each component up to its sign
-            if not _close(comps, ref.components_):
+            if not matches(comps, ref.components_):
                 Vt_raw = np.linalg.svd(X, full_matrices=False)[2][:k]
                 overlap = np.abs(comps @ full.components_.T)                   # (K, min(N, D))
                 if np.allclose(np.abs(np.sum(comps * Vt_raw, axis=1)), 1.0, atol=1e-6):
@@ -178,8 +170,8 @@ def check_pca_svd(fn, *, seed: int = 0) -> None:
         wrong = [(S, "explained_variance is the square of a singular value divided by N - 1: S**2 / (N - 1)."),
                  (S ** 2, "divide the squared singular values by N - 1."),
                  (S ** 2 / n, "divide by N - 1 (the sample variance, what PCA reports), not by N.")]
-        hint = None if _close(variance, ref.explained_variance_) else \
-            next((h for v, h in wrong if _close(variance, v)), None)
+        hint = None if matches(variance, ref.explained_variance_) else \
+            next((h for v, h in wrong if matches(variance, v)), None)
         if hint is None and isinstance(variance, np.ndarray) and variance.shape == (k,) and \
                 np.all(np.isin(np.round(variance / full.explained_variance_.max(), 9),
                                np.round(full.explained_variance_ / full.explained_variance_.max(), 9))):
@@ -323,7 +315,7 @@ def check_shift(fn, *, seed: int = 0) -> None:
         got = check.call(fn, x, dx, dy, fill, label=label)
         expected = _scipy_shift(x, dx, dy, fill)
         hint = None
-        if not _close(got, expected):
+        if not matches(got, expected):
             variants = [
                 (np.roll(x, (dy, dx), axis=(2, 3)), "np.roll wraps around: what leaves one side comes back on the "
                                                     "other. Start from a canvas full of fill and copy the part "
@@ -334,6 +326,6 @@ def check_shift(fn, *, seed: int = 0) -> None:
                                                   "out[..., j] = x[..., j - dx]."),
                 (_scipy_shift(x, dx, dy, 0.0), "the uncovered pixels must get the fill value, not 0."),
             ]
-            hint = next((h for v, h in variants if _close(got, v)), None)
+            hint = next((h for v, h in variants if matches(got, v)), None)
         check.compare(got, expected, what=label, hint=hint)
     check.passed("matches scipy.ndimage.shift (order=0) for 9 shifts, incl. negative ones and shifts beyond the image")

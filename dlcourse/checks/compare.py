@@ -12,6 +12,20 @@ def rel_error(got, expected, floor: float = tol.FLOOR) -> np.ndarray:
     return np.abs(got - expected) / np.maximum(np.abs(got) + np.abs(expected), floor)
 
 
+def matches(got, expected, rtol: float = tol.MISTAKE_RTOL) -> bool:
+    """True when ``got`` is a finite array of ``expected``'s shape, within ``rtol`` (relative error) of it.
+
+    Checks use it to recognise a known mistake: a wrong answer that equals what the mistake would produce.
+    """
+    try:
+        got = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    expected = np.asarray(expected, dtype=np.float64)
+    return (got.shape == expected.shape and bool(np.all(np.isfinite(got)))
+            and float(np.max(rel_error(got, expected), initial=0.0)) < rtol)
+
+
 def _fmt_index(idx: tuple) -> str:
     return "[" + ", ".join(str(i) for i in idx) + "]" if idx else "(scalar)"
 

@@ -33,3 +33,5 @@ FD_ROUNDOFF = 1e-9
 #: fails with probability about 6e-7 per statistic (the normal tail beyond 5 sigma); a wrong formula (a missing
 #: factor of 2 or sqrt(3), the wrong fan) is off by dozens of standard errors at the sample sizes the checks use.
 STAT_SIGMAS = 5.0
+#: how close a wrong answer must come to a known mistake's output for a check to name that mistake
+MISTAKE_RTOL = 1e-6

@@ -16,7 +16,7 @@ import numpy as np
 from .. import augment as A
 from ..data import load_digits
 from .augment_plots import draw_image
-from .core import InteractiveFigure
+from .core import InteractiveFigure, merge_settings
 
 TRANSFORM_NAMES = ("rotation", "horizontal flip", "vertical flip", "shift", "zoom", "random crop",
                    "salt and pepper", "gaussian noise", "cutout", "random erasing", "all combined")
@@ -116,10 +116,7 @@ class AugmentationExplorer(InteractiveFigure):
     def __init__(self, **initial):
         import ipywidgets as w
 
-        unknown = sorted(set(initial) - set(DEFAULTS))
-        if unknown:
-            raise ValueError(f"initial: unknown settings {unknown}; expected some of {sorted(DEFAULTS)}")
-        v = {**DEFAULTS, **initial}
+        v = merge_settings(DEFAULTS, initial)
         style = {"description_width": "initial"}
         controls = {
             "transform": w.Dropdown(options=TRANSFORM_NAMES, value=v["transform"], description="transform",

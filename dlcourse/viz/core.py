@@ -30,6 +30,14 @@ def figure_to_png(fig) -> bytes:
     return buf.getvalue()
 
 
+def merge_settings(defaults: dict, initial: dict) -> dict:
+    """A widget's starting settings: ``defaults`` updated by ``initial``, whose names must all be known."""
+    unknown = sorted(set(initial) - set(defaults))
+    if unknown:
+        raise ValueError(f"initial: unknown settings {unknown}; expected some of {sorted(defaults)}")
+    return {**defaults, **initial}
+
+
 class StaticFigure:
     """Wraps a Figure so a notebook cell shows it as a PNG (the figure is not kept open in pyplot)."""
 

@@ -22,7 +22,7 @@ import numpy as np
 from .. import init, nn, optim
 from ..data import iterate_minibatches, load_digits
 from ..preprocess import StandardScaler
-from .core import InteractiveFigure, new_figure
+from .core import InteractiveFigure, merge_settings, new_figure
 
 ACTIVATION_NAMES = ("sigmoid", "tanh", "relu")
 #: widget label -> (weight_init of init.init_linear_, uses the activation's gain)
@@ -229,10 +229,7 @@ class ActivationsExplorer(InteractiveFigure):
     def __init__(self, **initial):
         import ipywidgets as w
 
-        unknown = sorted(set(initial) - set(DEFAULTS))
-        if unknown:
-            raise ValueError(f"initial: unknown settings {unknown}; expected some of {sorted(DEFAULTS)}")
-        v = {**DEFAULTS, **initial}
+        v = merge_settings(DEFAULTS, initial)
         style = {"description_width": "initial"}
         controls = {
             "activation": w.Dropdown(options=ACTIVATION_NAMES, value=v["activation"], description="activation",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 
 from ..surfaces import SURFACES, OptimizerPath, Surface, make_surface, run_optimizer
-from .core import InteractiveFigure
+from .core import InteractiveFigure, merge_settings
 from .optim_plots import draw_paths, draw_surface, draw_value_curves
 
 #: the optimizers the playground offers: label -> (dlcourse.optim class name, settings -> hyperparameters)
@@ -81,10 +81,7 @@ class OptimizerPlayground(InteractiveFigure):
     def __init__(self, **initial):
         import ipywidgets as w
 
-        unknown = sorted(set(initial) - set(DEFAULTS))
-        if unknown:
-            raise ValueError(f"initial: unknown settings {unknown}; expected some of {sorted(DEFAULTS)}")
-        v = {**DEFAULTS, **initial}
+        v = merge_settings(DEFAULTS, initial)
         if "surface" in initial and not {"lr_sgd", "lr_adaptive"} & set(initial):
             v.update(self._suggested(v["surface"]))
         style = {"description_width": "initial"}

@@ -21,7 +21,7 @@ from ..data import make_dataset
 from ..metrics import accuracy_score
 from .boundary import (Grid, draw_activation_maps, draw_decision_boundary, hidden_activation_maps, make_grid,
                        model_probabilities)
-from .core import InteractiveFigure
+from .core import InteractiveFigure, merge_settings
 
 DATASET_NAMES = ("xor", "circles", "moons", "spirals", "blobs")
 ACTIVATION_NAMES = ("tanh", "relu", "sigmoid", "leaky_relu")
@@ -108,10 +108,7 @@ class NetworkPlayground(InteractiveFigure):
     def __init__(self, **initial):
         import ipywidgets as w
 
-        unknown = sorted(set(initial) - set(DEFAULTS))
-        if unknown:
-            raise ValueError(f"initial: unknown settings {unknown}; expected some of {sorted(DEFAULTS)}")
-        v = {**DEFAULTS, **initial}
+        v = merge_settings(DEFAULTS, initial)
         style = {"description_width": "initial"}
         controls = {
             "dataset": w.Dropdown(options=DATASET_NAMES, value=v["dataset"], description="data", style=style),
