@@ -115,9 +115,11 @@ check_function(F.sigmoid, "sigmoid", {"x": x});
 # shows a static figure for its default settings, so the notebook makes sense on paper and in an HTML export;
 # in JupyterLab, move the controls and the picture redraws. This chapter has two, in section 6.
 #
-# **Grading.** Instructors grade submitted notebooks with the *nbval* plugin of pytest: every check cell is a
-# test, so each failing cell points at one exercise, with the same message you saw. The README's instructor guide
-# gives the command.
+# **Grading.** Instructors grade submitted notebooks with `dlcourse grade`, which runs each notebook top to bottom
+# under nbval (a pytest plugin that turns every cell into a test) and records, exercise by exercise, whether its
+# check cell passed, with the same message you saw. The check cells are restored from the official copy before
+# your notebook runs, so editing a check changes nothing: only your answers count. The README's instructor guide
+# walks through it.
 #
 # **The `dlcourse` package.** Behind the notebooks is a small Python package, written from scratch in NumPy and
 # meant to be read:
@@ -730,7 +732,7 @@ figs.FloatExplorer(value="0.1", dtype="float32")
 #
 # - The course is a set of notebooks in `course/`, each with exercises (`# YOUR CODE HERE`) followed by check cells
 #   that compare your answer with PyTorch in float64 and explain any difference in one message. Widgets show a
-#   figure by default; instructors grade with nbval. Behind it all is `dlcourse`, NumPy code you can read.
+#   figure by default; instructors grade with `dlcourse grade` (nbval underneath). Behind it all is `dlcourse`, NumPy code you can read.
 # - Python leads deep learning because its libraries do the arithmetic in compiled code: frameworks (PyTorch,
 #   TensorFlow, Keras, JAX), data-processing and scientific-computing libraries (NumPy, SciPy, Pandas),
 #   machine-learning libraries (scikit-learn, XGBoost, LightGBM) and visualisation libraries (Matplotlib, Seaborn,
