@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ch01 import _call, _close
+from .ch01 import _call
+from .compare import matches
 from .kernels import check_kernel
 from .reference import torch_reference
 from .runner import Check
@@ -133,10 +134,10 @@ def _torch_conv(inputs: dict, stride, padding, *, flip=False, bias=True) -> np.n
 def _conv_hint(got, inputs: dict, stride, padding) -> str:
     x, weight = inputs["x"], inputs["weight"]
     F, N = weight.shape[0], x.shape[0]
-    if _close(got, _torch_conv(inputs, stride, padding, flip=True)):
+    if matches(got, _torch_conv(inputs, stride, padding, flip=True)):
         return ("your kernel is flipped: that is the mathematical convolution. Deep-learning libraries compute "
                 "cross-correlation: out[n, f, i, j] = sum of x_pad[n, :, i*s:i*s+kh, j*s:j*s+kw] * weight[f].")
-    if _close(got, _torch_conv(inputs, stride, padding, bias=False)):
+    if matches(got, _torch_conv(inputs, stride, padding, bias=False)):
         return "the bias is missing: add bias[f] to every position of output channel f."
     if np.ndim(got) == 4 and np.shape(got)[:2] == (N, F):
         h, w = np.shape(got)[2:]
@@ -162,7 +163,7 @@ def check_conv2d(fn, *, seed: int = 0) -> None:
                  f"stride={s}, padding={p})")
         got = _call(check, fn, inputs["x"], inputs["weight"], inputs["bias"], s, p, label=label, hints=hints)
         expected = _torch_conv(inputs, s, p)
-        hint = None if _close(got, expected) else _conv_hint(got, inputs, s, p)
+        hint = None if matches(got, expected) else _conv_hint(got, inputs, s, p)
         check.compare(got, expected, what=label, hint=hint)
     check.passed(f"matches torch.nn.functional.conv2d in {len(cases)} cases (channels, filters, stride, padding)")
 
@@ -185,11 +186,11 @@ def _im2col_hint(got, x, kernel_size, stride, padding, expected) -> str:
     N, K, L = expected.shape
     C = x.shape[1]
     kh, kw = kernel_size
-    if np.shape(got) == (N, L, K) and _close(np.swapaxes(np.asarray(got, dtype=float), 1, 2), expected):
+    if np.shape(got) == (N, L, K) and matches(np.swapaxes(np.asarray(got, dtype=float), 1, 2), expected):
         return "your result is transposed: return (N, C*kh*kw, L), one column per window (np.swapaxes(cols, 1, 2))."
     if np.shape(got) == expected.shape:
         alt = expected.reshape(N, C, kh, kw, L).transpose(0, 2, 3, 1, 4).reshape(N, K, L)
-        if _close(got, alt):
+        if matches(got, alt):
             return ("the rows are in the order (kh, kw, C); PyTorch orders them (C, kh, kw): row c*kh*kw + u*kw + v.")
     return ("row c*kh*kw + u*kw + v, column i*W' + j holds x_pad[n, c, i*sh + u, j*sw + v]: the same layout as "
             "torch.nn.functional.unfold.")
@@ -205,7 +206,7 @@ def check_im2col(fn, *, seed: int = 0) -> None:
                     hints={"could not broadcast": "the slice of x_pad for offset (u, v) has shape (N, C, H', W'): "
                                                   "rows u : u + sh*H' : sh and columns v : v + sw*W' : sw."})
         expected, _ = torch_reference("unfold", {"x": x}, kernel_size=kernel_size, stride=stride, padding=padding)
-        hint = None if _close(got, expected) else _im2col_hint(got, x, kernel_size, stride, padding, expected)
+        hint = None if matches(got, expected) else _im2col_hint(got, x, kernel_size, stride, padding, expected)
         check.compare(got, expected, what=label, hint=hint)
     check.passed(f"matches torch.nn.functional.unfold in {len(cases)} cases (non-square kernels, stride, padding)")
 
@@ -229,11 +230,11 @@ def _max_pool_hint(dx, x, kernel_size, stride, dout) -> str | None:
     """Recognise a backward pass that averages instead of routing."""
     _, grads = torch_reference("avg_pool2d", {"x": x}, wrt=("x",), dout=dout, kernel_size=kernel_size,
                                stride=stride)
-    if _close(dx, grads["x"]):
+    if matches(dx, grads["x"]):
         return ("you spread the gradient evenly over the window, which is average pooling's backward. Max pooling "
                 "sends all of dout to the one input that was the maximum (remember its position in the forward "
                 "pass), and zero to the others.")
-    if _close(dx, grads["x"] * kernel_size * kernel_size):
+    if matches(dx, grads["x"] * kernel_size * kernel_size):
         return "every input of the window got the full dout. Only the maximum gets it; the others get zero."
     return None
 
