@@ -29,8 +29,9 @@ class PoolCache(NamedTuple):
     kernel_size: tuple            # (kh, kw)
     stride: tuple                 # (sh, sw)
     padding: tuple                # (ph, pw)
-    argmax: np.ndarray | None     # (N, C, H', W') window offset u*kw + v of each maximum (max pooling only)
     dtype: np.dtype
+    xp: np.ndarray | None = None  # max pooling only: the padded input (N, C, H+2ph, W+2pw), a view when unpadded
+    out: np.ndarray | None = None  # max pooling only: the output (N, C, H', W'), each window's maximum
 
 
 def _check_pool_args(x, kernel_size, stride, padding):
@@ -66,21 +67,16 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
     Returns
     -------
     out : (N, C, H', W') with H' = floor((H + 2ph - kh) / sh) + 1
-    cache : :class:`PoolCache` holding the offset of each window's maximum
+    cache : :class:`PoolCache` holding the padded input and the output
     """
     x, (kh, kw), (sh, sw), (ph, pw), (H_out, W_out) = _check_pool_args(x, kernel_size, stride, padding)
     xp = x if ph == pw == 0 else np.pad(x, [(0, 0), (0, 0), (ph, ph), (pw, pw)], constant_values=-np.inf)
     out = _window(xp, 0, 0, sh, sw, H_out, W_out).copy()                    # (N, C, H', W'): offset (0, 0) first
-    argmax = np.zeros(out.shape, dtype=np.intp)
     for u in range(kh):
         for v in range(kw):
-            if u == v == 0:
-                continue
-            candidate = _window(xp, u, v, sh, sw, H_out, W_out)
-            better = candidate > out                                         # strict: the first maximum wins ties
-            out = np.where(better, candidate, out)
-            argmax[better] = u * kw + v
-    return out, PoolCache(x.shape, (kh, kw), (sh, sw), (ph, pw), argmax, x.dtype)
+            np.maximum(out, _window(xp, u, v, sh, sw, H_out, W_out), out=out)
+    # which pixel was the maximum is worked out in the backward pass, from xp and out: cheaper than tracking it here
+    return out, PoolCache(x.shape, (kh, kw), (sh, sw), (ph, pw), x.dtype, xp, out)
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
@@ -110,11 +106,24 @@ def _scatter_back(cache: PoolCache, contribution) -> np.ndarray:
 def max_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
     """Gradient of max pooling: each dout[n, c, i, j] goes to the input that was its window's maximum.
 
+    The maximum of a window is the first pixel, in the order (u, v) = (0, 0), (0, 1), ..., equal to the window's
+    output (as PyTorch, one pixel per window even when several tie). ``free`` marks the windows whose maximum is
+    not found yet.
+
     dout : (N, C, H', W')  ->  dx : (N, C, H, W)
     """
-    dout = _check_dout(dout, cache, cache.argmax.shape[2:])
-    kw = cache.kernel_size[1]
-    return _scatter_back(cache, lambda u, v: np.where(cache.argmax == u * kw + v, dout, 0.0))
+    dout = _check_dout(dout, cache, cache.out.shape[2:]).astype(cache.dtype, copy=False)
+    sh, sw = cache.stride
+    H_out, W_out = cache.out.shape[2:]
+    free = np.ones(cache.out.shape, dtype=bool)                             # (N, C, H', W')
+    hit = np.empty(cache.out.shape, dtype=bool)
+
+    def contribution(u, v):
+        np.equal(_window(cache.xp, u, v, sh, sw, H_out, W_out), cache.out, out=hit)
+        np.logical_and(hit, free, out=hit)                                  # the first maximum of its window only
+        np.logical_xor(free, hit, out=free)                                 # that window is done
+        return dout * hit
+    return _scatter_back(cache, contribution)
 
 
 # ---------------------------------------------------------------------------------------------- average
@@ -129,7 +138,7 @@ def avg_pool2d_forward(x, kernel_size, stride=None, padding=0):
     for u in range(kh):
         for v in range(kw):
             total += _window(xp, u, v, sh, sw, H_out, W_out)
-    return total / (kh * kw), PoolCache(x.shape, (kh, kw), (sh, sw), (ph, pw), None, x.dtype)
+    return total / (kh * kw), PoolCache(x.shape, (kh, kw), (sh, sw), (ph, pw), x.dtype)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
