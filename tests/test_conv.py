@@ -5,6 +5,8 @@ checker, over hypothesis-drawn batch sizes, channels, kernel sizes, strides and 
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 import torch
@@ -12,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import dlcourse.functional as F
+from dlcourse import threads
 from dlcourse.checks import check_function, check_kernel, tolerances
 from strategies import conv2d_setups, scaled_settings
 
@@ -130,3 +133,44 @@ def test_conv_output_size_formula_agrees_with_unfold(size, kernel, stride, paddi
     n = F.conv_output_size(size, kernel, stride, padding)
     cols = F.unfold(np.zeros((1, 1, size, 1)), (kernel, 1), (stride, 1), (padding, 0))
     assert cols.shape[-1] == n
+
+
+@contextlib.contextmanager
+def every_image_its_own_thread():
+    """Make the fast kernels split even tiny batches over (up to) three threads."""
+    before = threads.MIN_WORK_PER_THREAD, threads._num_threads
+    threads.MIN_WORK_PER_THREAD, threads._num_threads = 1, 3
+    try:
+        yield
+    finally:
+        threads.MIN_WORK_PER_THREAD, threads._num_threads = before
+
+
+@scaled_settings(30)
+@given(setup=conv2d_setups(max_n=5))
+def test_batch_split_over_threads_matches_torch_and_finite_differences(setup):
+    inputs, options = setup
+    with every_image_its_own_thread():
+        check_kernel(F.conv2d_forward, F.conv2d_backward, "conv2d", inputs, wrt=_wrt(inputs), options=options,
+                     report=False)
+        assert len(F.conv2d_forward(**inputs, **options)[1].parts) == min(len(inputs["x"]), 3)
+
+
+@every_image_its_own_thread()
+def test_a_cache_stays_valid_while_later_passes_reuse_scratch_memory():
+    """Backward twice on the same cache, and on an older cache after newer forward passes: same gradients."""
+    rng = np.random.default_rng(1)
+    x, w, b = rng.standard_normal((4, 3, 6, 6)), rng.standard_normal((5, 3, 3, 3)), rng.standard_normal(5)
+    dout = rng.standard_normal((4, 5, 6, 6))
+    out, cache = F.conv2d_forward(x, w, b, 1, 1)
+    first = F.conv2d_backward(dout, cache)
+    for _ in range(3):                                   # scratch memory freed by these is handed out again
+        F.conv2d_backward(dout, F.conv2d_forward(x + 1.0, w, b, 1, 1)[1])
+        F.conv2d(x - 1.0, w, b, 1, 1)
+    again = F.conv2d_backward(dout, cache)
+    for g1, g2 in zip(first, again):
+        np.testing.assert_array_equal(g1, g2)
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    torch.nn.functional.conv2d(xt, wt, bt, padding=1).backward(torch.from_numpy(dout))
+    for ours, theirs in zip(again, (xt.grad, wt.grad, bt.grad)):
+        np.testing.assert_allclose(ours, theirs.numpy(), rtol=tolerances.REFERENCE_RTOL, atol=1e-12)

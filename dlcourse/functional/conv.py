@@ -17,14 +17,16 @@ Three ways to compute it, from the most readable to the fastest:
 * :func:`unfold` — ``torch.nn.functional.unfold``: every receptive field becomes one column (im2col), so the
   convolution is one matrix product ``weight.reshape(F, -1) @ unfold(x)``;
 * :func:`conv2d_forward` / :func:`conv2d_backward` — the fast pair: im2col built with kh·kw slice copies, one
-  BLAS matrix product for the whole batch, and a col2im backward that adds kh·kw slices back (no ``np.add.at``).
+  BLAS matrix product per batch slice, and a col2im backward that adds kh·kw slices back (no ``np.add.at``).
+  Big batches are split over the CPU's threads, and the columns live in reused scratch memory.
 """
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 
+from .. import scratch, threads
 from .._validate import as_float_array
 
 
@@ -139,7 +141,8 @@ def unfold(x, kernel_size, stride=1, padding=0) -> np.ndarray:
 
 # ----------------------------------------------------------------------------------- the fast pair
 class Conv2dCache(NamedTuple):
-    cols: np.ndarray              # (C, kh, kw, N, H', W'): the receptive fields of the whole batch
+    cols: list                    # per batch slice: its receptive fields (C*kh*kw, n*H'*W'), in scratch memory
+    parts: list                   # the batch slices (dlcourse.threads.batch_parts), one per thread
     x_shape: tuple                # (N, C, H, W)
     weight: np.ndarray            # (F, C, kh, kw)
     stride: tuple                 # (sh, sw)
@@ -147,20 +150,48 @@ class Conv2dCache(NamedTuple):
     has_bias: bool
 
 
-def _im2col_batch(xp: np.ndarray, kh: int, kw: int, sh: int, sw: int, H_out: int, W_out: int) -> np.ndarray:
-    """Receptive fields of a padded batch (N, C, Hp, Wp) laid out (C, kh, kw, N, H', W'), so that one matrix
-    product ``weight.reshape(F, C*kh*kw) @ cols.reshape(C*kh*kw, N*H'*W')`` convolves the whole batch."""
-    N, C = xp.shape[:2]
-    xt = xp.transpose(1, 0, 2, 3)                                       # (C, N, Hp, Wp), a view
-    cols = np.empty((C, kh, kw, N, H_out, W_out), dtype=xp.dtype)
+def _span(offset: int, padding: int, stride: int, size: int, out_size: int) -> tuple[int, int, slice]:
+    """Kernel offset ``offset`` along one axis reads input index ``i*stride + offset - padding`` for output i.
+
+    Returns ``(first, stop, inputs)``: outputs ``first:stop`` read real pixels (the others read padding zeros),
+    namely the input pixels ``inputs``, a slice with step ``stride``.
+    """
+    first = min(out_size, max(0, -((offset - padding) // stride)))       # ceil((padding - offset) / stride)
+    stop = max(first, min(out_size, (size - 1 + padding - offset) // stride + 1))
+    start = first * stride + offset - padding
+    return first, stop, slice(start, start + stride * (stop - first) if stop > first else start, stride)
+
+
+def _im2col(x, cols, stride, padding) -> None:
+    """Copy the receptive fields of x (n, C, H, W) into cols (C, kh, kw, n, H', W'), one slice per kernel offset
+    (u, v): ``cols[:, u, v, :, i, j] = x̃[:, :, i*sh + u, j*sw + v]``, with zeros where x̃ is padding."""
+    xt = x.transpose(1, 0, 2, 3)                                        # (C, n, H, W), a view
+    _, kh, kw, _, H_out, W_out = cols.shape
     for u in range(kh):
+        i0, i1, rows = _span(u, padding[0], stride[0], x.shape[2], H_out)
         for v in range(kw):
-            cols[:, u, v] = xt[:, :, u:u + sh * H_out:sh, v:v + sw * W_out:sw]   # (C, N, H', W')
-    return cols
+            j0, j1, columns = _span(v, padding[1], stride[1], x.shape[3], W_out)
+            dst = cols[:, u, v]                                         # (C, n, H', W')
+            dst[:, :, :i0] = dst[:, :, i1:] = dst[:, :, i0:i1, :j0] = dst[:, :, i0:i1, j1:] = 0   # padding
+            dst[:, :, i0:i1, j0:j1] = xt[:, :, rows, columns]
+
+
+def _col2im(dcols, dx, stride, padding) -> None:
+    """The adjoint of :func:`_im2col`: add dcols (C, kh, kw, n, H', W') onto the pixels of dx (C, n, H, W) they
+    were copied from; overlapping windows add up, padding positions are dropped."""
+    _, kh, kw, _, H_out, W_out = dcols.shape
+    for u in range(kh):
+        i0, i1, rows = _span(u, padding[0], stride[0], dx.shape[2], H_out)
+        for v in range(kw):
+            j0, j1, columns = _span(v, padding[1], stride[1], dx.shape[3], W_out)
+            dx[:, :, rows, columns] += dcols[:, u, v, :, i0:i1, j0:j1]
 
 
 def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
     """Fast convolution (im2col + one matrix product); returns ``(out, cache)`` for :func:`conv2d_backward`.
+
+    The batch is cut into slices, one per thread (:mod:`dlcourse.threads`); each slice copies its receptive fields
+    into a scratch array (:mod:`dlcourse.scratch`) and multiplies them with the weight in one BLAS call.
 
     Parameters
     ----------
@@ -170,20 +201,30 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
     Returns
     -------
     out : (N, F, H', W') (a transposed view of an (F, N, H', W') array)
-    cache : :class:`Conv2dCache`
+    cache : :class:`Conv2dCache`, for one call of :func:`conv2d_backward`
     """
     x, weight, bias, (sh, sw), (ph, pw) = _check_conv_args(x, weight, bias, stride, padding)
     N, C, H, W = x.shape
     F, _, kh, kw = weight.shape
     H_out, W_out = (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
     dtype = np.result_type(x, weight)
-    cols = _im2col_batch(pad2d(x, (ph, pw)).astype(dtype, copy=False), kh, kw, sh, sw, H_out, W_out)
-    out = weight.reshape(F, -1).astype(dtype, copy=False) @ cols.reshape(C * kh * kw, -1)   # (F, N*H'*W')
-    out = out.reshape(F, N, H_out, W_out)
-    if bias is not None:
-        out += bias.astype(dtype, copy=False)[:, None, None, None]
-    out = out.transpose(1, 0, 2, 3)                                     # (N, F, H', W')
-    return out, Conv2dCache(cols, x.shape, weight, (sh, sw), (ph, pw), bias is not None)
+    w_mat = weight.reshape(F, -1).astype(dtype, copy=False)             # (F, C*kh*kw)
+    out = np.empty((F, N, H_out * W_out), dtype)
+
+    def forward_part(part):                                             # the images x[part], on one thread
+        n = part.stop - part.start
+        cols = scratch.empty((C * kh * kw, n * H_out * W_out), dtype)
+        _im2col(x[part], cols.reshape(C, kh, kw, n, H_out, W_out), (sh, sw), (ph, pw))
+        out_part = out[:, part].reshape(F, n * H_out * W_out)           # a view into out
+        np.matmul(w_mat, cols, out=out_part)                            # (F, C*kh*kw) @ (C*kh*kw, n*H'*W')
+        if bias is not None:
+            out_part += bias[:, None]
+        return cols
+
+    parts = threads.batch_parts(N, work=F * C * kh * kw * N * H_out * W_out)
+    cols = threads.parallel_map(forward_part, parts)
+    out = out.reshape(F, N, H_out, W_out).transpose(1, 0, 2, 3)         # (N, F, H', W')
+    return out, Conv2dCache(cols, parts, x.shape, weight, (sh, sw), (ph, pw), bias is not None)
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
@@ -206,30 +247,33 @@ def conv2d_backward(dout, cache: Conv2dCache):
         \frac{\partial L}{\partial X_{\text{col}}} = W_{\text{mat}}^\top \delta_{\text{mat}},
 
     and col2im adds each column's gradient back onto the input pixels it was copied from: one strided slice per
-    kernel offset (u, v), kh·kw additions in all. Overlapping receptive fields accumulate.
+    kernel offset (u, v), kh·kw additions in all. Overlapping receptive fields accumulate. Each batch slice of the
+    forward pass runs on its own thread; the weight gradient is the sum of the slices' gradients.
 
     Returns
     -------
     dx : (N, C, H, W);  dweight : (F, C, kh, kw);  dbias : (F,) or None when the forward pass had no bias
     """
-    cols, (N, C, H, W), weight = cache.cols, cache.x_shape, cache.weight
-    (sh, sw), (ph, pw) = cache.stride, cache.padding
+    (N, C, H, W), weight = cache.x_shape, cache.weight
     F, _, kh, kw = weight.shape
+    dtype = cache.cols[0].dtype
+    H_out = (H + 2 * cache.padding[0] - kh) // cache.stride[0] + 1
+    W_out = (W + 2 * cache.padding[1] - kw) // cache.stride[1] + 1
     dout = np.asarray(dout)
-    H_out, W_out = cols.shape[4:]
     if dout.shape != (N, F, H_out, W_out):
         raise ValueError(f"dout: expected shape {(N, F, H_out, W_out)} (the output's), got {dout.shape}")
-    dtype = cols.dtype
-    d_mat = dout.transpose(1, 0, 2, 3).reshape(F, -1).astype(dtype, copy=False)    # (F, N*H'*W')
-    dbias: Optional[np.ndarray] = d_mat.sum(axis=1) if cache.has_bias else None     # (F,)
-    # dW = d_mat @ cols.T, computed as (cols @ d_mat.T).T: the same product, but BLAS runs this form faster
-    dweight = (cols.reshape(C * kh * kw, -1) @ d_mat.T).T.reshape(weight.shape)     # (F, C, kh, kw)
-    dcols = (weight.reshape(F, -1).T.astype(dtype, copy=False) @ d_mat)             # (C*kh*kw, N*H'*W')
-    dcols = dcols.reshape(C, kh, kw, N, H_out, W_out)
-    # col2im: every kernel offset (u, v) sends one slice back; overlapping windows add up
-    dxp = np.zeros((C, N, H + 2 * ph, W + 2 * pw), dtype=dtype)
-    for u in range(kh):
-        for v in range(kw):
-            dxp[:, :, u:u + sh * H_out:sh, v:v + sw * W_out:sw] += dcols[:, u, v]
-    dx = dxp[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3)                     # (N, C, H, W)
-    return dx, dweight, dbias
+    w_mat = weight.reshape(F, -1).astype(dtype, copy=False)             # (F, C*kh*kw)
+    dx = np.zeros((C, N, H, W), dtype)
+
+    def backward_part(part, cols):                                     # the images of one forward slice
+        n = part.stop - part.start
+        d_mat = dout[part].transpose(1, 0, 2, 3).reshape(F, -1).astype(dtype, copy=False)   # (F, n*H'*W')
+        dweight = (cols @ d_mat.T).T               # = d_mat @ cols.T, in the form BLAS runs faster: (F, C*kh*kw)
+        dcols = np.matmul(w_mat.T, d_mat, out=scratch.empty(cols.shape, dtype))   # (C*kh*kw, n*H'*W')
+        _col2im(dcols.reshape(C, kh, kw, n, H_out, W_out), dx[:, part], cache.stride, cache.padding)
+        return dweight, d_mat.sum(axis=1)
+
+    grads = threads.parallel_map(backward_part, cache.parts, cache.cols)
+    dweight = sum(g[0] for g in grads).reshape(weight.shape)            # (F, C, kh, kw)
+    dbias = sum(g[1] for g in grads) if cache.has_bias else None        # (F,)
+    return dx.transpose(1, 0, 2, 3), dweight, dbias                     # dx: (N, C, H, W)
