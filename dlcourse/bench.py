@@ -1,8 +1,9 @@
 """How fast dlcourse's NumPy kernels run next to PyTorch's, on this machine, in one run: ``dlcourse bench``.
 
 Every case times one forward *and* backward pass of one kernel, in float32, with the same number of threads for
-both libraries (``torch.set_num_threads`` for PyTorch, ``threadpoolctl`` for NumPy's BLAS), and reports the best of
-``repeat`` timings. The ratio is ours / torch: 1.0 is as fast as PyTorch, 2.0 twice as slow.
+both libraries (``torch.set_num_threads`` for PyTorch; ``threadpoolctl`` for NumPy's BLAS and
+:func:`dlcourse.threads.set_num_threads` for dlcourse's own batch slicing), and reports the best of ``repeat``
+timings. The ratio is ours / torch: 1.0 is as fast as PyTorch, 2.0 twice as slow.
 
     results = run()                      # {case: {"ours_s": ..., "torch_s": ..., "ratio": ...}}
     print(format_table(results))
@@ -28,6 +29,7 @@ from typing import Callable
 import numpy as np
 
 from . import functional as F
+from . import threads as dlcourse_threads
 
 DTYPE = np.float32
 
@@ -128,7 +130,7 @@ def run(cases: list[str] | None = None, repeat: int = 5, threads: int | None = N
     ----------
     cases : names from :data:`CASES` (default: all, in that order)
     repeat : timings per case and library; the best is kept
-    threads : threads for both NumPy's BLAS and PyTorch (default: the CPUs this process may use)
+    threads : threads for both libraries: PyTorch, NumPy's BLAS and dlcourse (default: the CPUs this process may use)
 
     Returns
     -------
@@ -148,17 +150,19 @@ def run(cases: list[str] | None = None, repeat: int = 5, threads: int | None = N
     import torch
     from threadpoolctl import threadpool_limits
 
-    previous = torch.get_num_threads()
+    previous = torch.get_num_threads(), dlcourse_threads.get_num_threads()
     results = {}
     try:
         torch.set_num_threads(int(threads))
+        dlcourse_threads.set_num_threads(int(threads))
         with threadpool_limits(limits=int(threads), user_api="blas"):
             for name in names:
                 ours, theirs = CASES[name][1](np.random.default_rng(0), torch)
                 ours_s, torch_s = _best_time(ours, repeat), _best_time(theirs, repeat)
                 results[name] = {"ours_s": ours_s, "torch_s": torch_s, "ratio": ours_s / torch_s}
     finally:
-        torch.set_num_threads(previous)
+        torch.set_num_threads(previous[0])
+        dlcourse_threads.set_num_threads(previous[1])
     return results
 
 

@@ -61,6 +61,7 @@ from tqdm.std import tqdm
 
 from dlcourse import bench, data, nn, train
 from dlcourse import functional as F
+from dlcourse.functional import conv as conv_module
 from dlcourse.checks import ch05, check_kernel
 from dlcourse.lr_scheduler import CosineAnnealingLR
 from dlcourse.optim import Adam
@@ -428,12 +429,21 @@ print(f"max |im2col conv - torch| = {np.abs(y - theirs).max():.1e}")
 
 # %% [markdown]
 # The fast kernel `dlcourse.functional.conv2d_forward` goes one step further: it lays the columns out as
-# $(C k_h k_w) \times (N H' W')$, the receptive fields of the *whole batch* side by side, so that one matrix product
-# $(F \times Ck_hk_w) \cdot (Ck_hk_w \times NH'W')$ convolves every image at once. How much do the loops cost? On an
-# MNIST-sized batch (64 images of 28 × 28, 32 filters of 3 × 3; float32):
+# $(C k_h k_w) \times (n H' W')$, the receptive fields of $n$ images side by side, so that one matrix product
+# $(F \times Ck_hk_w) \cdot (Ck_hk_w \times nH'W')$ convolves all of them at once. A big batch is cut into one slice
+# of images per CPU thread (`dlcourse.threads`), and the columns live in scratch memory that the next training
+# step reuses (`dlcourse.scratch`): fresh megabytes every step would cost a page fault per 4 KiB. Its im2col copies
+# one slice per kernel offset $(u, v)$ and writes zeros where a window hangs over the border, instead of padding a
+# copy of the input first:
 
 # %%
 print(inspect.getsource(F.conv2d_forward).split('"""')[2])   # the body, without the docstring
+print(inspect.getsource(conv_module._im2col))
+
+# %% [markdown]
+# How much do the loops cost? On an MNIST-sized batch (64 images of 28 × 28, 32 filters of 3 × 3; float32):
+
+# %%
 
 x_bench = rng.standard_normal((64, 1, 28, 28)).astype(np.float32)
 w_bench = rng.standard_normal((32, 1, 3, 3)).astype(np.float32)
@@ -478,8 +488,10 @@ print(bench.format_table(bench.run(["conv2d_mnist", "conv2d_cifar"], repeat=3, t
 # %% [markdown]
 # With one input channel, im2col costs almost nothing and the NumPy version keeps up with PyTorch. With 32 input
 # channels the matrix products dominate; BLAS runs them near the processor's peak, but PyTorch's direct convolution
-# avoids copying every pixel nine times and stays ahead, by a factor of about two (the table shows the factor on
-# the machine that ran this notebook; a busy machine makes it noisier).
+# (oneDNN) is a little faster still and never copies a pixel nine times: the three matrix products of the im2col
+# version alone take about as long as PyTorch's whole forward and backward pass, and the copies around them add
+# more. It stays ahead by a factor of about two (the table shows the factor on the machine that ran this notebook;
+# a busy machine makes it noisier).
 #
 # ## 6 · The backward pass
 #
@@ -507,10 +519,13 @@ print(bench.format_table(bench.run(["conv2d_mnist", "conv2d_cifar"], repeat=3, t
 # to the pixels it was copied from; where receptive fields overlap, the contributions add up, and pixels no window
 # read (with a stride larger than the kernel) get zero. The tempting tool, `np.add.at` with an index array, is
 # correct but slow. Running the im2col loop in reverse is fast: for each kernel offset $(u, v)$, add one slice,
-# `dxp[:, :, u : u + S*H' : S, v : v + S*W' : S] += dcols[u, v]`, $k_h k_w$ additions in all:
+# `dxp[:, :, u : u + S*H' : S, v : v + S*W' : S] += dcols[u, v]`, $k_h k_w$ additions in all (the kernel adds
+# straight into the unpadded `dx`, leaving out the padding rows and columns). Each thread's slice of the batch gives
+# its own weight gradient; they add up:
 
 # %%
 print(inspect.getsource(F.conv2d_backward).split('"""')[2])
+print(inspect.getsource(conv_module._col2im))
 
 
 # %% [markdown]

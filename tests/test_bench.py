@@ -8,18 +8,19 @@ import pytest
 import torch
 
 from dlcourse import bench
+from dlcourse import threads as dlcourse_threads
 from dlcourse.cli import main
 
 
 def test_run_times_both_libraries_and_reports_ratios():
-    threads_before = torch.get_num_threads()
+    threads_before = torch.get_num_threads(), dlcourse_threads.get_num_threads()
     results = bench.run(cases=["linear", "max_pool2d"], repeat=1, threads=1)
     assert list(results) == ["linear", "max_pool2d"]
     for r in results.values():
         assert set(r) == {"ours_s", "torch_s", "ratio"}
         assert r["ours_s"] > 0 and r["torch_s"] > 0
         assert r["ratio"] == pytest.approx(r["ours_s"] / r["torch_s"])
-    assert torch.get_num_threads() == threads_before                       # restored afterwards
+    assert (torch.get_num_threads(), dlcourse_threads.get_num_threads()) == threads_before   # restored afterwards
     table = bench.format_table(results)
     assert table.splitlines()[0].startswith("case") and "linear 784->256" in table and len(table.splitlines()) == 3
 
@@ -51,3 +52,12 @@ def test_cli_writes_json(tmp_path, capsys):
     assert set(data) == {"linear"} and data["linear"]["ratio"] > 0
     assert "linear" in capsys.readouterr().out
     assert main(["bench", "--cases", "nope"]) == 2
+
+
+def test_the_thread_count_applies_to_dlcourse_too(monkeypatch):
+    """With threads=1 the convolution must not split its batch over more threads than PyTorch gets."""
+    seen = []
+    monkeypatch.setattr(bench.F, "conv2d_forward", lambda *a, **k: seen.append(dlcourse_threads.get_num_threads())
+                        or bench.F.conv.conv2d_forward(*a, **k))
+    bench.run(cases=["conv2d_mnist"], repeat=1, threads=1)
+    assert seen and set(seen) == {1}
