@@ -21,8 +21,8 @@ def _torch():
 def to_torch(model: nn.Module, dtype=None):
     """A ``torch.nn`` module computing the same function as ``model``, with a copy of its parameters.
 
-    Supports ``Sequential``, ``Linear``, ``ReLU``, ``Tanh``, ``Sigmoid``, ``LeakyReLU``, ``Softmax`` and
-    ``Identity`` (nested Sequentials too). Child names ('0', '1', ...) and parameter names ('0.weight', ...)
+    Supports ``Sequential``, ``Linear``, ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Flatten``, ``ReLU``,
+    ``Tanh``, ``Sigmoid``, ``LeakyReLU``, ``Softmax`` and ``Identity`` (nested Sequentials too). Child names ('0', '1', ...) and parameter names ('0.weight', ...)
     are kept, so ``state_dict()`` keys match. The training/eval mode is copied as well.
 
     Parameters
@@ -37,9 +37,15 @@ def to_torch(model: nn.Module, dtype=None):
         out = tnn.Sequential(*(to_torch(child, dtype) for child in model))
     elif isinstance(model, nn.Linear):
         out = tnn.Linear(model.in_features, model.out_features, bias="bias" in model.params, dtype=dtype)
-        with torch.no_grad():
-            for name, value in model.params.items():
-                getattr(out, name).copy_(torch.from_numpy(value.copy()))
+        _copy_params(torch, model, out)
+    elif isinstance(model, nn.Conv2d):
+        out = tnn.Conv2d(model.in_channels, model.out_channels, model.kernel_size, stride=model.stride,
+                         padding=model.padding, bias="bias" in model.params, dtype=dtype)
+        _copy_params(torch, model, out)
+    elif isinstance(model, (nn.MaxPool2d, nn.AvgPool2d)):
+        out = getattr(tnn, type(model).__name__)(model.kernel_size, stride=model.stride, padding=model.padding)
+    elif isinstance(model, nn.Flatten):
+        out = tnn.Flatten(model.start_dim, model.end_dim)
     elif isinstance(model, nn.LeakyReLU):
         out = tnn.LeakyReLU(model.negative_slope)
     elif isinstance(model, nn.Softmax):
@@ -47,6 +53,13 @@ def to_torch(model: nn.Module, dtype=None):
     elif type(model) in (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.Identity):
         out = getattr(tnn, type(model).__name__)()
     else:
-        raise ValueError(f"model: to_torch supports Sequential, Linear and the activation modules, got "
-                         f"{type(model).__name__}")
+        raise ValueError(f"model: to_torch supports Sequential, Linear, Conv2d, the pooling layers, Flatten and the "
+                         f"activation modules, got {type(model).__name__}")
     return out.train(model.training)
+
+
+def _copy_params(torch, model: nn.Module, out) -> None:
+    """Copy each of ``model``'s parameters into the torch module's parameter of the same name."""
+    with torch.no_grad():
+        for name, value in model.params.items():
+            getattr(out, name).copy_(torch.from_numpy(value.copy()))

@@ -67,3 +67,31 @@ def test_float32_on_request():
 def test_unsupported_modules_are_named():
     with pytest.raises(ValueError, match="MSELoss"):
         to_torch(nn.Sequential(nn.Linear(2, 2, rng=0), nn.MSELoss()))
+
+
+@few
+@given(seed=seeds, n=st.integers(1, 3), padding=st.integers(0, 1), stride=st.integers(1, 2),
+       pool=st.sampled_from(["max", "avg"]))
+def test_a_cnn_has_the_same_outputs_and_gradients(seed, n, padding, stride, pool):
+    """Conv2d -> ReLU -> pooling -> Flatten -> Linear, as in chapter 05, against its PyTorch copy in float64."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 2, 9, 9))
+    conv = nn.Conv2d(2, 3, (3, 2), stride=stride, padding=padding, rng=seed)
+    pooling = nn.MaxPool2d(2) if pool == "max" else nn.AvgPool2d(2, stride=1, padding=1)
+    features = nn.Sequential(conv, nn.ReLU(), pooling, nn.Flatten())
+    width = features(x).shape[1]
+    model = nn.Sequential(conv, nn.ReLU(), pooling, nn.Flatten(), nn.Linear(width, 4, rng=seed))
+    tmodel = to_torch(model)
+    assert [type(m).__name__ for m in tmodel] == ["Conv2d", "ReLU", "MaxPool2d" if pool == "max" else "AvgPool2d",
+                                                  "Flatten", "Linear"]
+    assert list(tmodel.state_dict()) == list(model.state_dict()) == ["0.weight", "0.bias", "4.weight", "4.bias"]
+    dout = rng.standard_normal((n, 4))
+    y, dx = model(x), model.backward(dout)
+    xt = torch.tensor(x, requires_grad=True)
+    yt = tmodel(xt)
+    yt.backward(torch.from_numpy(dout))
+    assert_close(y, yt.detach().numpy())
+    assert_close(dx, xt.grad.numpy())
+    grads = {p.name: p.grad for p in model.named_parameters()}
+    for name, p in tmodel.named_parameters():
+        assert_close(grads[name], p.grad.numpy())
