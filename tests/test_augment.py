@@ -73,9 +73,11 @@ def test_different_seeds_give_different_outputs(x, seed):
         assert not np.array_equal(a, b), t
 
 
-@given(st.integers(2, 6), st.integers(5, 9), seeds)
+@given(st.integers(6, 10), st.integers(5, 9), seeds)
 @scaled_settings(20)
 def test_each_image_gets_its_own_parameters(n, side, seed):
+    # with only 2 images, two cutouts of a 5x5 image land on the same spot by chance about once in 25 draws;
+    # with 6 or more, all of them doing so is a one-in-ten-million event
     x = np.repeat(np.random.default_rng(seed).random((1, 1, side, side)), n, axis=0)   # n copies of one image
     for t in (A.RandomRotation(40), A.RandomAffine(0, scale=(0.5, 1.5)), A.Cutout(2), A.SaltAndPepperNoise(0.5)):
         out = t(x, np.random.default_rng(seed))
