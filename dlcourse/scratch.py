@@ -23,7 +23,7 @@ import numpy as np
 MAX_BYTES = 256 * 2**20
 
 _free: list[np.ndarray] = []          # free 1-D blocks, oldest first
-_lock = threading.Lock()
+_lock = threading.RLock()          # re-entrant: a garbage collection inside a locked block may free a scratch array
 
 
 def empty(shape: tuple, dtype) -> np.ndarray:
@@ -40,7 +40,7 @@ def empty(shape: tuple, dtype) -> np.ndarray:
     if block is None:
         block = np.empty(size, dtype)
     array = block.reshape(shape)                  # a view: when it dies, the block (kept alive here) is free again
-    weakref.finalize(array, _give_back, block)
+    weakref.finalize(array, _give_back, block).atexit = False
     return array
 
 
