@@ -434,7 +434,9 @@ print(f"max |im2col conv - torch| = {np.abs(y - theirs).max():.1e}")
 # of images per CPU thread (`dlcourse.threads`), and the columns live in scratch memory that the next training
 # step reuses (`dlcourse.scratch`): fresh megabytes every step would cost a page fault per 4 KiB. Its im2col copies
 # one slice per kernel offset $(u, v)$ and writes zeros where a window hangs over the border, instead of padding a
-# copy of the input first:
+# copy of the input first. A "same" convolution (stride 1, output as large as the input) takes a shortcut: with
+# each image flattened to $HW$ pixels, offset $(u, v)$ is a shift by $(u - p)W + (v - p)$ pixels, one long slice
+# per channel and image:
 
 # %%
 print(inspect.getsource(F.conv2d_forward).split('"""')[2])   # the body, without the docstring

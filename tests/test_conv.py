@@ -174,3 +174,21 @@ def test_a_cache_stays_valid_while_later_passes_reuse_scratch_memory():
     torch.nn.functional.conv2d(xt, wt, bt, padding=1).backward(torch.from_numpy(dout))
     for ours, theirs in zip(again, (xt.grad, wt.grad, bt.grad)):
         np.testing.assert_allclose(ours, theirs.numpy(), rtol=tolerances.REFERENCE_RTOL, atol=1e-12)
+
+
+@pytest.mark.parametrize("kernel", [(1, 1), (3, 3), (5, 3), (7, 7), (3, 7)])
+@pytest.mark.parametrize("size", [(1, 1), (2, 3), (3, 2), (4, 1), (6, 5)])
+def test_same_convolutions_take_the_flat_shortcut_correctly(kernel, size):
+    """Stride 1 with padding (k - 1) / 2 keeps the image size and takes the flat-shift im2col/col2im, also when
+    the kernel is wider than the image (every window wraps)."""
+    rng = np.random.default_rng(sum(kernel) * 10 + sum(size))
+    padding = ((kernel[0] - 1) // 2, (kernel[1] - 1) // 2)
+    inputs = {"x": rng.standard_normal((3, 2, *size)), "weight": rng.standard_normal((4, 2, *kernel)),
+              "bias": rng.standard_normal(4)}
+    out, _ = F.conv2d_forward(**inputs, stride=1, padding=padding)
+    assert out.shape[2:] == size
+    check_kernel(F.conv2d_forward, F.conv2d_backward, "conv2d", inputs, wrt=WRT,
+                 options={"stride": 1, "padding": padding}, report=False)
+    with every_image_its_own_thread():
+        check_kernel(F.conv2d_forward, F.conv2d_backward, "conv2d", inputs, wrt=WRT,
+                     options={"stride": 1, "padding": padding}, report=False)

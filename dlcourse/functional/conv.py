@@ -167,6 +167,8 @@ def _im2col(x, cols, stride, padding) -> None:
     (u, v): ``cols[:, u, v, :, i, j] = x̃[:, :, i*sh + u, j*sw + v]``, with zeros where x̃ is padding."""
     xt = x.transpose(1, 0, 2, 3)                                        # (C, n, H, W), a view
     _, kh, kw, _, H_out, W_out = cols.shape
+    if stride == (1, 1) and (H_out, W_out) == x.shape[2:]:
+        return _im2col_same(xt, cols, padding)
     for u in range(kh):
         i0, i1, rows = _span(u, padding[0], stride[0], x.shape[2], H_out)
         for v in range(kw):
@@ -180,11 +182,51 @@ def _col2im(dcols, dx, stride, padding) -> None:
     """The adjoint of :func:`_im2col`: add dcols (C, kh, kw, n, H', W') onto the pixels of dx (C, n, H, W) they
     were copied from; overlapping windows add up, padding positions are dropped."""
     _, kh, kw, _, H_out, W_out = dcols.shape
+    if stride == (1, 1) and (H_out, W_out) == dx.shape[2:]:
+        return _col2im_same(dcols, dx, padding)
     for u in range(kh):
         i0, i1, rows = _span(u, padding[0], stride[0], dx.shape[2], H_out)
         for v in range(kw):
             j0, j1, columns = _span(v, padding[1], stride[1], dx.shape[3], W_out)
             dx[:, :, rows, columns] += dcols[:, u, v, :, i0:i1, j0:j1]
+
+
+# A "same" convolution (stride 1, output as large as the input) has a shortcut: flatten every image to H*W pixels,
+# and kernel offset (u, v) reads pixel p + shift for output pixel p, one long slice per (channel, image) instead
+# of one short slice per row. Windows that hang over the left or right border wrap onto the neighbouring row in
+# this flat view; those columns are zeroed.
+def _flat_shift(u: int, v: int, padding, H: int, W: int) -> tuple[int, int, int, int, int]:
+    """Offset (u, v) of a same convolution: output pixels lo:hi (flat) read input pixels lo+shift:hi+shift, and the
+    first ``left`` and last ``right`` columns of every row wrapped around the border."""
+    shift = (u - padding[0]) * W + (v - padding[1])
+    lo = min(max(0, -shift), H * W)
+    hi = max(min(H * W, H * W - shift), lo)
+    return shift, lo, hi, min(W, max(0, padding[1] - v)), min(W, max(0, v - padding[1]))
+
+
+def _im2col_same(xt, cols, padding) -> None:
+    """:func:`_im2col` for a same convolution; xt (C, n, H, W), cols (C, kh, kw, n, H, W)."""
+    C, n, H, W = xt.shape
+    x_flat, cols_flat = xt.reshape(C, n, H * W), cols.reshape(*cols.shape[:4], H * W)
+    for u in range(cols.shape[1]):
+        for v in range(cols.shape[2]):
+            shift, lo, hi, left, right = _flat_shift(u, v, padding, H, W)
+            dst = cols_flat[:, u, v]                                    # (C, n, H*W)
+            dst[:, :, lo:hi] = x_flat[:, :, lo + shift:hi + shift]
+            dst[:, :, :lo] = dst[:, :, hi:] = 0                         # rows above or below the image
+            cols[:, u, v, :, :, :left] = cols[:, u, v, :, :, W - right:] = 0    # wrapped columns
+
+
+def _col2im_same(dcols, dx, padding) -> None:
+    """:func:`_col2im` for a same convolution; dcols (C, kh, kw, n, H, W) is scratch: its wrapped columns are
+    zeroed in place before the flat slices are added onto dx (C, n, H, W)."""
+    C, n, H, W = dx.shape
+    d_flat, dx_flat = dcols.reshape(*dcols.shape[:4], H * W), dx.reshape(C, n, H * W)    # views
+    for u in range(dcols.shape[1]):
+        for v in range(dcols.shape[2]):
+            shift, lo, hi, left, right = _flat_shift(u, v, padding, H, W)
+            dcols[:, u, v, :, :, :left] = dcols[:, u, v, :, :, W - right:] = 0
+            dx_flat[:, :, lo + shift:hi + shift] += d_flat[:, u, v, :, lo:hi]
 
 
 def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
