@@ -243,7 +243,7 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
     Returns
     -------
     out : (N, F, H', W') (a transposed view of an (F, N, H', W') array)
-    cache : :class:`Conv2dCache`, for one call of :func:`conv2d_backward`
+    cache : :class:`Conv2dCache` for :func:`conv2d_backward` (it may be used more than once)
     """
     x, weight, bias, (sh, sw), (ph, pw) = _check_conv_args(x, weight, bias, stride, padding)
     N, C, H, W = x.shape
