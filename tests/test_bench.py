@@ -57,7 +57,9 @@ def test_cli_writes_json(tmp_path, capsys):
 def test_the_thread_count_applies_to_dlcourse_too(monkeypatch):
     """With threads=1 the convolution must not split its batch over more threads than PyTorch gets."""
     seen = []
+    monkeypatch.setattr(dlcourse_threads, "_num_threads", 3)               # more than 1 on any machine
     monkeypatch.setattr(bench.F, "conv2d_forward", lambda *a, **k: seen.append(dlcourse_threads.get_num_threads())
                         or bench.F.conv.conv2d_forward(*a, **k))
     bench.run(cases=["conv2d_mnist"], repeat=1, threads=1)
     assert seen and set(seen) == {1}
+    assert dlcourse_threads.get_num_threads() == 3                          # restored afterwards

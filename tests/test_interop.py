@@ -22,17 +22,9 @@ def assert_close(got, expected):
     assert float(np.max(rel_error(got, expected), initial=0.0)) < tol.REFERENCE_RTOL
 
 
-@few
-@given(hidden=st.lists(st.integers(1, 6), max_size=3), activation=st.sampled_from(ACTIVATIONS),
-       out=st.integers(1, 4), seed=seeds, x=module_inputs(features=3))
-def test_same_outputs_and_gradients(hidden, activation, out, seed, x):
-    model = nn.MLP(3, hidden, out, activation, rng=seed)
-    tmodel = to_torch(model)
-    assert list(tmodel.state_dict()) == list(model.state_dict())
-    dout = np.random.default_rng(seed).standard_normal((*x.shape[:-1], out))
-
-    y = model(x)
-    dx = model.backward(dout)
+def assert_same_function(model, tmodel, x, dout):
+    """Output, input gradient and every parameter gradient of ``model`` equal those of ``tmodel`` (float64)."""
+    y, dx = model(x), model.backward(dout)
     xt = torch.tensor(x, requires_grad=True)
     yt = tmodel(xt)
     yt.backward(torch.from_numpy(dout))
@@ -42,6 +34,17 @@ def test_same_outputs_and_gradients(hidden, activation, out, seed, x):
     for name, p in tmodel.named_parameters():
         assert p.dtype == torch.float64
         assert_close(grads[name], p.grad.numpy())
+
+
+@few
+@given(hidden=st.lists(st.integers(1, 6), max_size=3), activation=st.sampled_from(ACTIVATIONS),
+       out=st.integers(1, 4), seed=seeds, x=module_inputs(features=3))
+def test_same_outputs_and_gradients(hidden, activation, out, seed, x):
+    model = nn.MLP(3, hidden, out, activation, rng=seed)
+    tmodel = to_torch(model)
+    assert list(tmodel.state_dict()) == list(model.state_dict())
+    dout = np.random.default_rng(seed).standard_normal((*x.shape[:-1], out))
+    assert_same_function(model, tmodel, x, dout)
 
 
 def test_parameters_are_copies_and_modes_follow():
@@ -85,13 +88,4 @@ def test_a_cnn_has_the_same_outputs_and_gradients(seed, n, padding, stride, pool
     assert [type(m).__name__ for m in tmodel] == ["Conv2d", "ReLU", "MaxPool2d" if pool == "max" else "AvgPool2d",
                                                   "Flatten", "Linear"]
     assert list(tmodel.state_dict()) == list(model.state_dict()) == ["0.weight", "0.bias", "4.weight", "4.bias"]
-    dout = rng.standard_normal((n, 4))
-    y, dx = model(x), model.backward(dout)
-    xt = torch.tensor(x, requires_grad=True)
-    yt = tmodel(xt)
-    yt.backward(torch.from_numpy(dout))
-    assert_close(y, yt.detach().numpy())
-    assert_close(dx, xt.grad.numpy())
-    grads = {p.name: p.grad for p in model.named_parameters()}
-    for name, p in tmodel.named_parameters():
-        assert_close(grads[name], p.grad.numpy())
+    assert_same_function(model, tmodel, x, rng.standard_normal((n, 4)))

@@ -162,6 +162,14 @@ def _span(offset: int, padding: int, stride: int, size: int, out_size: int) -> t
     return first, stop, slice(start, start + stride * (stop - first) if stop > first else start, stride)
 
 
+def _offsets(kernel_size, size, out_size, stride, padding):
+    """For every kernel offset (u, v): ``u, v, rows, columns``, the :func:`_span` of u along H and of v along W."""
+    for u in range(kernel_size[0]):
+        rows = _span(u, padding[0], stride[0], size[0], out_size[0])
+        for v in range(kernel_size[1]):
+            yield u, v, rows, _span(v, padding[1], stride[1], size[1], out_size[1])
+
+
 def _im2col(x, cols, stride, padding) -> None:
     """Copy the receptive fields of x (n, C, H, W) into cols (C, kh, kw, n, H', W'), one slice per kernel offset
     (u, v): ``cols[:, u, v, :, i, j] = x̃[:, :, i*sh + u, j*sw + v]``, with zeros where x̃ is padding."""
@@ -169,13 +177,10 @@ def _im2col(x, cols, stride, padding) -> None:
     _, kh, kw, _, H_out, W_out = cols.shape
     if stride == (1, 1) and (H_out, W_out) == x.shape[2:]:
         return _im2col_same(xt, cols, padding)
-    for u in range(kh):
-        i0, i1, rows = _span(u, padding[0], stride[0], x.shape[2], H_out)
-        for v in range(kw):
-            j0, j1, columns = _span(v, padding[1], stride[1], x.shape[3], W_out)
-            dst = cols[:, u, v]                                         # (C, n, H', W')
-            dst[:, :, :i0] = dst[:, :, i1:] = dst[:, :, i0:i1, :j0] = dst[:, :, i0:i1, j1:] = 0   # padding
-            dst[:, :, i0:i1, j0:j1] = xt[:, :, rows, columns]
+    for u, v, (i0, i1, rows), (j0, j1, columns) in _offsets((kh, kw), x.shape[2:], (H_out, W_out), stride, padding):
+        dst = cols[:, u, v]                                             # (C, n, H', W')
+        dst[:, :, :i0] = dst[:, :, i1:] = dst[:, :, i0:i1, :j0] = dst[:, :, i0:i1, j1:] = 0   # padding
+        dst[:, :, i0:i1, j0:j1] = xt[:, :, rows, columns]
 
 
 def _col2im(dcols, dx, stride, padding) -> None:
@@ -184,11 +189,8 @@ def _col2im(dcols, dx, stride, padding) -> None:
     _, kh, kw, _, H_out, W_out = dcols.shape
     if stride == (1, 1) and (H_out, W_out) == dx.shape[2:]:
         return _col2im_same(dcols, dx, padding)
-    for u in range(kh):
-        i0, i1, rows = _span(u, padding[0], stride[0], dx.shape[2], H_out)
-        for v in range(kw):
-            j0, j1, columns = _span(v, padding[1], stride[1], dx.shape[3], W_out)
-            dx[:, :, rows, columns] += dcols[:, u, v, :, i0:i1, j0:j1]
+    for u, v, (i0, i1, rows), (j0, j1, columns) in _offsets((kh, kw), dx.shape[2:], (H_out, W_out), stride, padding):
+        dx[:, :, rows, columns] += dcols[:, u, v, :, i0:i1, j0:j1]
 
 
 # A "same" convolution (stride 1, output as large as the input) has a shortcut: flatten every image to H*W pixels,
