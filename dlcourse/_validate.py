@@ -6,6 +6,8 @@ back, instead of a broadcasting error three frames deep.
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 
@@ -58,16 +60,20 @@ def check_labels(y, name: str, n: int, num_classes: int | None = None) -> np.nda
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"{name}: expected shape ({n},) of class indices, got {type(y).__name__} ({exc})") from None
     if arr.ndim != 1 or arr.shape[0] != n:
-        raise ValueError(f"{name}: expected shape ({n},) of class indices, got shape {arr.shape}")
+        hint = " (one class index per example, not one score or probability per class)" if arr.ndim == 2 else ""
+        raise ValueError(f"{name}: expected shape ({n},) of class indices{hint}, got shape {arr.shape}")
     if np.issubdtype(arr.dtype, np.floating):
-        if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
-            raise ValueError(f"{name}: expected integer class indices, got non-integer values (dtype {arr.dtype})")
+        bad = ~np.isfinite(arr) | (arr != np.round(arr))
+        if bad.any():
+            raise ValueError(f"{name}: expected integer class indices, got non-integer values such as "
+                             f"{arr[bad][0]} (dtype {arr.dtype}): class indices, not probabilities")
     elif not np.issubdtype(arr.dtype, np.integer) and arr.dtype != bool:
         raise ValueError(f"{name}: expected integer class indices, got dtype {arr.dtype}")
     arr = arr.astype(np.int64)
     if num_classes is not None and arr.size and (arr.min() < 0 or arr.max() >= num_classes):
-        raise ValueError(f"{name}: class indices must lie in [0, {num_classes - 1}], got min {arr.min()} "
-                         f"and max {arr.max()}")
+        valid = f"class indices must lie in [0, {num_classes - 1}]" if num_classes else \
+            "no class index is valid for an input with 0 classes"
+        raise ValueError(f"{name}: {valid}, got min {arr.min()} and max {arr.max()}")
     return arr
 
 
@@ -85,3 +91,60 @@ def check_rng(rng, name: str = "rng") -> np.random.Generator:
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng))
     raise ValueError(f"{name}: expected a np.random.Generator or an int seed, got {type(rng).__name__}")
+
+
+def check_number(value, name: str, *, minimum: float | None = None, maximum: float | None = None,
+                 what: str = "a number") -> float:
+    """Return ``value`` as a float if it is a finite real number in [minimum, maximum], else raise a ValueError.
+
+    NaN and infinity are rejected (NaN would slip past a plain ``value < minimum`` test), and so are booleans.
+    """
+    bounds = "" if minimum is None and maximum is None else (
+        f" >= {minimum}" if maximum is None else f" <= {maximum}" if minimum is None else f" in [{minimum}, {maximum}]")
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not np.isfinite(value)
+            or (minimum is not None and value < minimum) or (maximum is not None and value > maximum)):
+        raise ValueError(f"{name}: expected {what}{bounds}, got {value!r}")
+    return float(value)
+
+
+def wrap_dim(dim, shape: tuple, name: str = "dim") -> int:
+    """``dim`` in [-ndim, ndim - 1] as an index in [0, ndim - 1], as PyTorch reads a dimension argument.
+
+    A 0-d array counts as having one dimension (dims 0 and -1 are both valid for it, as in PyTorch).
+    """
+    n = max(len(shape), 1)
+    if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)) or not -n <= dim < n:
+        raise ValueError(f"{name}: expected an integer in [{-n}, {n - 1}] for an input of shape {tuple(shape)}, "
+                         f"got {dim!r}")
+    return int(dim) % n
+
+
+def check_upstream(value, name: str, shape: tuple, dtype, whose: str = "the output's") -> np.ndarray:
+    """The upstream gradient (``dout``, ``dloss``) as an array of exactly the output's shape, in its dtype.
+
+    As ``tensor.backward(gradient)`` in PyTorch: the shape must match exactly, because a gradient of shape (N,)
+    for an output of shape (N, 1) would broadcast silently into an (N, N) array and a wrong gradient. Any real
+    dtype is cast to the output's dtype (without a copy when it already has it; ``dtype=None`` keeps the
+    gradient's own floating dtype). ``whose`` says in the message whose shape that is.
+    """
+    arr = as_float_array(value, name)
+    if arr.shape != tuple(shape):
+        same_but_ones = [d for d in arr.shape if d != 1] == [d for d in shape if d != 1]
+        hint = f" (only axes of length 1 differ: reshape it to {tuple(shape)})" if same_but_ones else ""
+        raise ValueError(f"{name}: expected shape {tuple(shape)} ({whose}), got shape {arr.shape}{hint}")
+    return arr if dtype is None else arr.astype(dtype, copy=False)
+
+
+def check_cache(cache, expected: type, forward: str):
+    """Return ``cache`` if it is what ``forward`` returns as its cache (an ``expected``), else raise a ValueError.
+
+    Catches a cache from another kernel (say relu_forward's passed to sigmoid_backward), None, or the whole
+    ``(out, cache)`` pair passed instead of the cache alone.
+    """
+    if isinstance(cache, expected):
+        return cache
+    got = "None" if cache is None else type(cache).__name__
+    hint = ""
+    if isinstance(cache, tuple) and len(cache) == 2 and isinstance(cache[1], expected):
+        hint = f": that is the pair (out, cache); unpack it with out, cache = {forward}(...)"
+    raise ValueError(f"cache: expected the cache returned by {forward} (a {expected.__name__}), got {got}{hint}")

@@ -7,7 +7,8 @@ Each activation ``f`` comes three ways, mirroring ``torch.nn.functional``:
 * ``dx = f_backward(dout, cache)`` turns the upstream gradient dL/dout into dL/dx.
 
 All of them are elementwise except softmax and log_softmax, which act along ``dim``. Shapes are preserved:
-``x`` has any shape ``(*)`` and so do ``out``, ``dout`` and ``dx``.
+``x`` has any shape ``(*)`` and so do ``out``, ``dout`` and ``dx``. As in PyTorch, ``dout`` must have exactly the
+output's shape (it is cast to the output's dtype), and each backward takes only its own forward's cache.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import as_float_array
+from .._validate import as_float_array, check_cache, check_number, check_upstream, wrap_dim
 
 
 class ActivationCache(NamedTuple):
@@ -24,9 +25,29 @@ class ActivationCache(NamedTuple):
     out: np.ndarray  # the output, shape (*)
 
 
+class SigmoidCache(ActivationCache):
+    """sigmoid_forward's cache (each backward accepts only its own forward's cache)."""
+    __slots__ = ()
+
+
+class TanhCache(ActivationCache):
+    """tanh_forward's cache."""
+    __slots__ = ()
+
+
+class ReLUCache(ActivationCache):
+    """relu_forward's cache."""
+    __slots__ = ()
+
+
 class SoftmaxCache(NamedTuple):
-    out: np.ndarray  # softmax (or log-softmax) output, shape (*)
-    dim: int
+    out: np.ndarray  # softmax output, shape (*)
+    dim: int | None  # the axis it normalises (None for a 0-d input)
+
+
+class LogSoftmaxCache(NamedTuple):
+    out: np.ndarray  # log-softmax output, shape (*)
+    dim: int | None
 
 
 class LeakyReLUCache(NamedTuple):
@@ -55,13 +76,16 @@ def sigmoid(x) -> np.ndarray:
 
 
 def sigmoid_forward(x):
+    x = as_float_array(x, "x")
     out = sigmoid(x)
-    return out, ActivationCache(np.asarray(x), out)
+    return out, SigmoidCache(x, out)
 
 
-def sigmoid_backward(dout, cache: ActivationCache) -> np.ndarray:
-    r""":math:`\sigma'(x) = \sigma(x)(1 - \sigma(x))`, so dx = dout * out * (1 - out)."""
-    return dout * cache.out * (1.0 - cache.out)
+def sigmoid_backward(dout, cache: SigmoidCache) -> np.ndarray:
+    r""":math:`\sigma'(x) = \sigma(x)(1 - \sigma(x))`, so dx = dout * (1 - out) * out."""
+    out = check_cache(cache, SigmoidCache, "sigmoid_forward").out
+    dout = check_upstream(dout, "dout", out.shape, out.dtype)
+    return dout * (1.0 - out) * out
 
 
 # ------------------------------------------------------------------------------------------------ tanh
@@ -71,13 +95,16 @@ def tanh(x) -> np.ndarray:
 
 
 def tanh_forward(x):
+    x = as_float_array(x, "x")
     out = tanh(x)
-    return out, ActivationCache(np.asarray(x), out)
+    return out, TanhCache(x, out)
 
 
-def tanh_backward(dout, cache: ActivationCache) -> np.ndarray:
+def tanh_backward(dout, cache: TanhCache) -> np.ndarray:
     r""":math:`\tanh'(x) = 1 - \tanh^2(x)`."""
-    return dout * (1.0 - cache.out ** 2)
+    out = check_cache(cache, TanhCache, "tanh_forward").out
+    dout = check_upstream(dout, "dout", out.shape, out.dtype)
+    return dout * (1.0 - out ** 2)
 
 
 # ------------------------------------------------------------------------------------------------ ReLU
@@ -88,37 +115,48 @@ def relu(x) -> np.ndarray:
 
 
 def relu_forward(x):
+    x = as_float_array(x, "x")
     out = relu(x)
-    return out, ActivationCache(np.asarray(x), out)
+    return out, ReLUCache(x, out)
 
 
-def relu_backward(dout, cache: ActivationCache) -> np.ndarray:
-    """The gradient passes where x > 0 and is 0 elsewhere (PyTorch's choice at the kink x = 0 is 0)."""
-    return dout * (cache.x > 0)
+def relu_backward(dout, cache: ReLUCache) -> np.ndarray:
+    """The gradient is 0 where out <= 0 and passes elsewhere (PyTorch's choice at the kink x = 0 is 0).
+
+    As in PyTorch, dx is selected rather than multiplied by a 0/1 mask: where out <= 0 it is 0 even when dout is
+    inf or nan (a product would give 0 * inf = nan), and where x is nan the gradient passes.
+    """
+    out = check_cache(cache, ReLUCache, "relu_forward").out
+    dout = check_upstream(dout, "dout", out.shape, out.dtype)
+    return np.where(out <= 0, 0.0, dout)
 
 
 # ------------------------------------------------------------------------------------------ leaky ReLU
 def leaky_relu(x, negative_slope: float = 0.01) -> np.ndarray:
     r"""Leaky ReLU: x for x > 0, ``negative_slope * x`` otherwise (``torch.nn.functional.leaky_relu``)."""
     x = as_float_array(x, "x")
+    negative_slope = check_number(negative_slope, "negative_slope")
     return np.where(x > 0, x, negative_slope * x).astype(x.dtype, copy=False)
 
 
 def leaky_relu_forward(x, negative_slope: float = 0.01):
+    x = as_float_array(x, "x")
     out = leaky_relu(x, negative_slope)
-    return out, LeakyReLUCache(np.asarray(x), float(negative_slope))
+    return out, LeakyReLUCache(x, float(negative_slope))
 
 
 def leaky_relu_backward(dout, cache: LeakyReLUCache) -> np.ndarray:
-    return dout * np.where(cache.x > 0, 1.0, cache.negative_slope)
+    """dout where x > 0, ``negative_slope * dout`` elsewhere."""
+    x = check_cache(cache, LeakyReLUCache, "leaky_relu_forward").x
+    dout = check_upstream(dout, "dout", x.shape, x.dtype)
+    return np.where(x > 0, dout, dout * cache.negative_slope)
 
 
 # --------------------------------------------------------------------------------------------- softmax
-def _check_dim(x: np.ndarray, dim: int) -> int:
-    if not isinstance(dim, (int, np.integer)) or not -x.ndim <= dim < max(x.ndim, 1):
-        raise ValueError(f"dim: expected an integer in [{-x.ndim}, {x.ndim - 1}] for an input of shape "
-                         f"{x.shape}, got {dim!r}")
-    return int(dim)
+def _axis(x: np.ndarray, dim) -> int | None:
+    """The axis softmax normalises: ``dim`` checked against x's shape; None for a 0-d x (a single element)."""
+    dim = wrap_dim(dim, x.shape)
+    return dim if x.ndim else None
 
 
 def softmax(x, dim: int = -1) -> np.ndarray:
@@ -137,36 +175,41 @@ def softmax(x, dim: int = -1) -> np.ndarray:
     out : array of shape (*), non-negative, summing to 1 along ``dim``
     """
     x = as_float_array(x, "x")
-    dim = _check_dim(x, dim)
-    z = x - x.max(axis=dim, keepdims=True)            # (*) every entry <= 0
+    axis = _axis(x, dim)
+    z = x - x.max(axis=axis, keepdims=True, initial=-np.inf)   # (*) every entry <= 0 (initial: dim may be empty)
     e = np.exp(z)
-    return e / e.sum(axis=dim, keepdims=True)
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 def softmax_forward(x, dim: int = -1):
+    x = as_float_array(x, "x")
     out = softmax(x, dim)
-    return out, SoftmaxCache(out, dim)
+    return out, SoftmaxCache(out, _axis(x, dim))
 
 
 def softmax_backward(dout, cache: SoftmaxCache) -> np.ndarray:
     r"""Jacobian-vector product of softmax: :math:`dx = y \odot (dout - \sum_j dout_j y_j)`."""
-    y = cache.out
+    y = check_cache(cache, SoftmaxCache, "softmax_forward").out
+    dout = check_upstream(dout, "dout", y.shape, y.dtype)
     return y * (dout - (dout * y).sum(axis=cache.dim, keepdims=True))
 
 
 def log_softmax(x, dim: int = -1) -> np.ndarray:
     r""":math:`\log \mathrm{softmax}(x) = x - \mathrm{logsumexp}(x)`, stable for logits of any size."""
     x = as_float_array(x, "x")
-    dim = _check_dim(x, dim)
-    z = x - x.max(axis=dim, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=dim, keepdims=True))
+    axis = _axis(x, dim)
+    z = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
+    return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
 
 
 def log_softmax_forward(x, dim: int = -1):
+    x = as_float_array(x, "x")
     out = log_softmax(x, dim)
-    return out, SoftmaxCache(out, dim)
+    return out, LogSoftmaxCache(out, _axis(x, dim))
 
 
-def log_softmax_backward(dout, cache: SoftmaxCache) -> np.ndarray:
+def log_softmax_backward(dout, cache: LogSoftmaxCache) -> np.ndarray:
     r""":math:`dx = dout - \mathrm{softmax}(x) \sum_j dout_j`."""
-    return dout - np.exp(cache.out) * dout.sum(axis=cache.dim, keepdims=True)
+    out = check_cache(cache, LogSoftmaxCache, "log_softmax_forward").out
+    dout = check_upstream(dout, "dout", out.shape, out.dtype)
+    return dout - np.exp(out) * dout.sum(axis=cache.dim, keepdims=True)

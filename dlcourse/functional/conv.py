@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import scratch, threads
-from .._validate import as_float_array
+from .._validate import as_float_array, check_cache, check_upstream
 
 
 # ------------------------------------------------------------------------------------------- arguments
@@ -59,6 +59,8 @@ def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: int 
 def _check_conv_args(x, weight, bias, stride, padding):
     x = as_float_array(x, "x", ndim=4)
     weight = as_float_array(weight, "weight", ndim=4)
+    if 0 in weight.shape:
+        raise ValueError(f"weight: expected a non-empty (out_channels, in_channels, kh, kw), got shape {weight.shape}")
     if x.shape[1] != weight.shape[1]:
         raise ValueError(f"x: expected {weight.shape[1]} input channels to match weight of shape {weight.shape} "
                          f"(out_channels, in_channels, kh, kw), got x of shape {x.shape} (N, C, H, W)")
@@ -298,20 +300,18 @@ def conv2d_backward(dout, cache: Conv2dCache):
     -------
     dx : (N, C, H, W);  dweight : (F, C, kh, kw);  dbias : (F,) or None when the forward pass had no bias
     """
-    (N, C, H, W), weight = cache.x_shape, cache.weight
+    (N, C, H, W), weight = check_cache(cache, Conv2dCache, "conv2d_forward").x_shape, cache.weight
     F, _, kh, kw = weight.shape
     dtype = cache.cols[0].dtype
     H_out = (H + 2 * cache.padding[0] - kh) // cache.stride[0] + 1
     W_out = (W + 2 * cache.padding[1] - kw) // cache.stride[1] + 1
-    dout = np.asarray(dout)
-    if dout.shape != (N, F, H_out, W_out):
-        raise ValueError(f"dout: expected shape {(N, F, H_out, W_out)} (the output's), got {dout.shape}")
+    dout = check_upstream(dout, "dout", (N, F, H_out, W_out), dtype)
     w_mat = weight.reshape(F, -1).astype(dtype, copy=False)             # (F, C*kh*kw)
     dx = np.zeros((C, N, H, W), dtype)
 
     def backward_part(part, cols):                                     # the images of one forward slice
         n = part.stop - part.start
-        d_mat = dout[part].transpose(1, 0, 2, 3).reshape(F, -1).astype(dtype, copy=False)   # (F, n*H'*W')
+        d_mat = dout[part].transpose(1, 0, 2, 3).reshape(F, -1)                  # (F, n*H'*W')
         dweight = (cols @ d_mat.T).T               # = d_mat @ cols.T, in the form BLAS runs faster: (F, C*kh*kw)
         dcols = np.matmul(w_mat.T, d_mat, out=scratch.empty(cols.shape, dtype))   # (C*kh*kw, n*H'*W')
         _col2im(dcols.reshape(C, kh, kw, n, H_out, W_out), dx[:, part], cache.stride, cache.padding)

@@ -9,7 +9,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from .._validate import as_float_array
+from .._validate import as_float_array, check_cache, check_upstream
 
 
 class LinearCache(NamedTuple):
@@ -75,8 +75,8 @@ def linear_backward(dout, cache: LinearCache):
     dweight : (out_features, in_features)
     dbias : (out_features,) or None when the forward pass had no bias
     """
-    x, weight = cache.x, cache.weight
-    dout = np.asarray(dout)
+    x, weight = check_cache(cache, LinearCache, "linear_forward")[:2]
+    dout = check_upstream(dout, "dout", x.shape[:-1] + weight.shape[:1], np.result_type(x, weight))
     x2 = x.reshape(-1, x.shape[-1])                    # (M, in), M = product of the leading dims
     d2 = dout.reshape(-1, dout.shape[-1])              # (M, out)
     dx = dout @ weight                                 # (*, in)

@@ -2,7 +2,8 @@ r"""Loss functions as forward/backward pairs, mirroring ``torch.nn.functional``.
 
 ``loss, cache = mse_loss_forward(input, target)`` and ``dinput = mse_loss_backward(dloss, cache)``, where
 ``dloss`` is dL_total/dloss: 1.0 when the loss is the final scalar, or an array shaped like the unreduced loss
-when ``reduction='none'``. Classification losses take raw scores (logits) and fuse the softmax or sigmoid into the
+when ``reduction='none'`` (as in PyTorch, exactly that shape; None stands for 1.0 only for a scalar loss). Over an
+empty batch the 'mean' is nan and the 'sum' 0, as in PyTorch. Classification losses take raw scores (logits) and fuse the softmax or sigmoid into the
 loss, which is both cheaper and numerically stable for logits as large as 1e4.
 """
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import as_float_array, check_labels
+from .._validate import as_float_array, check_cache, check_labels, check_upstream
 from .activations import log_softmax, sigmoid
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -23,8 +24,8 @@ def _check_reduction(reduction):
 
 
 def _reduce(values: np.ndarray, reduction: str):
-    if reduction == "mean":
-        return values.mean()
+    if reduction == "mean":                    # the mean of no values is nan, as in PyTorch (NumPy would warn)
+        return values.mean() if values.size else values.dtype.type(np.nan)
     if reduction == "sum":
         return values.sum()
     return values
@@ -32,14 +33,14 @@ def _reduce(values: np.ndarray, reduction: str):
 
 def _unreduce(dloss, shape, reduction: str, count: int, dtype=np.float64) -> np.ndarray:
     """Spread dL/dloss back over the unreduced per-element losses (in the loss input's dtype)."""
-    dloss = np.asarray(dloss, dtype=dtype)
     if reduction == "none":
-        if dloss.shape != tuple(shape):
-            raise ValueError(f"dloss: with reduction='none' expected shape {tuple(shape)}, got {dloss.shape}")
-        return dloss
-    if dloss.size != 1:
-        raise ValueError(f"dloss: expected a scalar for reduction={reduction!r}, got shape {dloss.shape}")
-    scale = float(dloss) / count if reduction == "mean" else float(dloss)
+        whose = "the loss's with reduction='none'"
+        if dloss is None:
+            raise ValueError(f"dloss: expected shape {tuple(shape)} ({whose}: one gradient per element), got None")
+        return check_upstream(dloss, "dloss", shape, dtype, whose)
+    dloss = 1.0 if dloss is None else dloss
+    dloss = check_upstream(dloss, "dloss", (), dtype, f"a scalar, as the loss with reduction={reduction!r}")
+    scale = dloss / count if reduction == "mean" and count else dloss       # count 0: an empty batch
     return np.full(shape, scale, dtype=dtype)
 
 
@@ -47,6 +48,21 @@ class LossCache(NamedTuple):
     input: np.ndarray
     target: np.ndarray
     reduction: str
+
+
+class MSELossCache(LossCache):
+    """mse_loss_forward's cache (each backward accepts only its own forward's cache)."""
+    __slots__ = ()
+
+
+class BCEWithLogitsCache(LossCache):
+    """binary_cross_entropy_with_logits_forward's cache."""
+    __slots__ = ()
+
+
+class BCECache(LossCache):
+    """binary_cross_entropy_forward's cache."""
+    __slots__ = ()
 
 
 # -------------------------------------------------------------------------------------------------- MSE
@@ -64,11 +80,12 @@ def mse_loss_forward(input, target, reduction: str = "mean"):
     if input.shape != target.shape:
         raise ValueError(f"target: expected the same shape as input {input.shape}, got {target.shape}")
     loss = _reduce((input - target) ** 2, reduction)
-    return loss, LossCache(input, target, reduction)
+    return loss, MSELossCache(input, target, reduction)
 
 
-def mse_loss_backward(dloss, cache: LossCache) -> np.ndarray:
+def mse_loss_backward(dloss, cache: MSELossCache) -> np.ndarray:
     r""":math:`\partial L / \partial \hat y_i = 2(\hat y_i - y_i)/M` for the mean."""
+    check_cache(cache, MSELossCache, "mse_loss_forward")
     d = _unreduce(dloss, cache.input.shape, cache.reduction, cache.input.size, cache.input.dtype)
     return 2.0 * (cache.input - cache.target) * d
 
@@ -107,7 +124,7 @@ def cross_entropy_forward(input, target, reduction: str = "mean"):
 
 def cross_entropy_backward(dloss, cache: CrossEntropyCache) -> np.ndarray:
     r""":math:`\partial L_n / \partial z_n = \mathrm{softmax}(z_n) - \mathrm{onehot}(y_n)`."""
-    n = cache.log_probs.shape[0]
+    n = check_cache(cache, CrossEntropyCache, "cross_entropy_forward").log_probs.shape[0]
     d = _unreduce(dloss, (n,), cache.reduction, n, cache.log_probs.dtype)   # (N,)
     grad = np.exp(cache.log_probs)                            # softmax, (N, C)
     grad[np.arange(n), cache.target] -= 1.0
@@ -135,11 +152,12 @@ def binary_cross_entropy_with_logits_forward(input, target, reduction: str = "me
     if input.shape != target.shape:
         raise ValueError(f"target: expected the same shape as input {input.shape}, got {target.shape}")
     losses = np.maximum(input, 0) - input * target + np.log1p(np.exp(-np.abs(input)))
-    return _reduce(losses, reduction), LossCache(input, target, reduction)
+    return _reduce(losses, reduction), BCEWithLogitsCache(input, target, reduction)
 
 
-def binary_cross_entropy_with_logits_backward(dloss, cache: LossCache) -> np.ndarray:
+def binary_cross_entropy_with_logits_backward(dloss, cache: BCEWithLogitsCache) -> np.ndarray:
     r""":math:`\partial L_i / \partial z_i = \sigma(z_i) - y_i`."""
+    check_cache(cache, BCEWithLogitsCache, "binary_cross_entropy_with_logits_forward")
     d = _unreduce(dloss, cache.input.shape, cache.reduction, cache.input.size, cache.input.dtype)
     return (sigmoid(cache.input) - cache.target) * d
 
@@ -179,13 +197,13 @@ def binary_cross_entropy_forward(input, target, reduction: str = "mean"):
         log_p = np.maximum(np.log(input), BCE_LOG_CLAMP)
         log_1mp = np.maximum(np.log1p(-input), BCE_LOG_CLAMP)
     losses = -(target * log_p + (1.0 - target) * log_1mp)
-    return _reduce(losses, reduction), LossCache(input, target, reduction)
+    return _reduce(losses, reduction), BCECache(input, target, reduction)
 
 
-def binary_cross_entropy_backward(dloss, cache: LossCache) -> np.ndarray:
+def binary_cross_entropy_backward(dloss, cache: BCECache) -> np.ndarray:
     r""":math:`\partial L_i / \partial p_i = (p_i - y_i) / (p_i (1 - p_i))`, the denominator clamped at 1e-12
     as in PyTorch (so p = 0 or 1 gives a huge but finite gradient)."""
-    p, y = cache.input, cache.target
+    p, y = check_cache(cache, BCECache, "binary_cross_entropy_forward")[:2]
     d = _unreduce(dloss, p.shape, cache.reduction, p.size, p.dtype)
     return (p - y) / np.maximum(p * (1.0 - p), BCE_EPSILON) * d
 

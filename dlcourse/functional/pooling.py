@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import as_float_array
+from .._validate import as_float_array, check_cache, check_upstream
 from .conv import _pair, pad2d
 
 
@@ -34,8 +34,21 @@ class PoolCache(NamedTuple):
     out: np.ndarray | None = None  # max pooling only: the output (N, C, H', W'), each window's maximum
 
 
+class MaxPoolCache(PoolCache):
+    """max_pool2d_forward's cache (each backward accepts only its own forward's cache)."""
+    __slots__ = ()
+
+
+class AvgPoolCache(PoolCache):
+    """avg_pool2d_forward's cache."""
+    __slots__ = ()
+
+
 def _check_pool_args(x, kernel_size, stride, padding):
     x = as_float_array(x, "x", ndim=4)
+    if 0 in x.shape[1:]:
+        raise ValueError(f"x: expected (N, C, H, W) with C, H and W >= 1 (only the batch may be empty, as in "
+                         f"PyTorch), got shape {x.shape}")
     kh, kw = _pair(kernel_size, "kernel_size", minimum=1)
     sh, sw = (kh, kw) if stride is None else _pair(stride, "stride", minimum=1)
     ph, pw = _pair(padding, "padding", minimum=0)
@@ -76,20 +89,12 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
         for v in range(kw):
             np.maximum(out, _window(xp, u, v, sh, sw, H_out, W_out), out=out)
     # which pixel was the maximum is worked out in the backward pass, from xp and out: cheaper than tracking it here
-    return out, PoolCache(x.shape, (kh, kw), (sh, sw), (ph, pw), x.dtype, xp, out)
+    return out, MaxPoolCache(x.shape, (kh, kw), (sh, sw), (ph, pw), x.dtype, xp, out)
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
     """Max pooling, output only. x : (N, C, H, W) -> (N, C, H', W')."""
     return max_pool2d_forward(x, kernel_size, stride, padding)[0]
-
-
-def _check_dout(dout, cache: PoolCache, n_out):
-    dout = np.asarray(dout)
-    expected = cache.x_shape[:2] + n_out
-    if dout.shape != expected:
-        raise ValueError(f"dout: expected shape {expected} (the output's), got {dout.shape}")
-    return dout
 
 
 def _scatter_back(cache: PoolCache, contribution) -> np.ndarray:
@@ -103,16 +108,17 @@ def _scatter_back(cache: PoolCache, contribution) -> np.ndarray:
     return dxp[:, :, ph:ph + H, pw:pw + W]
 
 
-def max_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
+def max_pool2d_backward(dout, cache: MaxPoolCache) -> np.ndarray:
     """Gradient of max pooling: each dout[n, c, i, j] goes to the input that was its window's maximum.
 
     The maximum of a window is the first pixel, in the order (u, v) = (0, 0), (0, 1), ..., equal to the window's
     output (as PyTorch, one pixel per window even when several tie). ``free`` marks the windows whose maximum is
-    not found yet.
+    not found yet. Every other pixel gets exactly 0, even where dout is inf or nan (as in PyTorch).
 
     dout : (N, C, H', W')  ->  dx : (N, C, H, W)
     """
-    dout = _check_dout(dout, cache, cache.out.shape[2:]).astype(cache.dtype, copy=False)
+    out = check_cache(cache, MaxPoolCache, "max_pool2d_forward").out
+    dout = check_upstream(dout, "dout", out.shape, cache.dtype)
     sh, sw = cache.stride
     H_out, W_out = cache.out.shape[2:]
     free = np.ones(cache.out.shape, dtype=bool)                             # (N, C, H', W')
@@ -122,7 +128,7 @@ def max_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
         np.equal(_window(cache.xp, u, v, sh, sw, H_out, W_out), cache.out, out=hit)
         np.logical_and(hit, free, out=hit)                                  # the first maximum of its window only
         np.logical_xor(free, hit, out=free)                                 # that window is done
-        return dout * hit
+        return np.where(hit, dout, 0.0)
     return _scatter_back(cache, contribution)
 
 
@@ -138,7 +144,7 @@ def avg_pool2d_forward(x, kernel_size, stride=None, padding=0):
     for u in range(kh):
         for v in range(kw):
             total += _window(xp, u, v, sh, sw, H_out, W_out)
-    return total / (kh * kw), PoolCache(x.shape, (kh, kw), (sh, sw), (ph, pw), x.dtype)
+    return total / (kh * kw), AvgPoolCache(x.shape, (kh, kw), (sh, sw), (ph, pw), x.dtype)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
@@ -146,12 +152,13 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
     return avg_pool2d_forward(x, kernel_size, stride, padding)[0]
 
 
-def avg_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
+def avg_pool2d_backward(dout, cache: AvgPoolCache) -> np.ndarray:
     """Gradient of average pooling: each input receives dout / (kh*kw) from every window that contains it.
 
     dout : (N, C, H', W')  ->  dx : (N, C, H, W)
     """
-    (H, W), (kh, kw), (sh, sw), (ph, pw) = cache.x_shape[2:], cache.kernel_size, cache.stride, cache.padding
-    n_out = ((H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1)
-    share = _check_dout(dout, cache, n_out) / (kh * kw)
+    check_cache(cache, AvgPoolCache, "avg_pool2d_forward")
+    (N, C, H, W), (kh, kw), (sh, sw), (ph, pw) = cache.x_shape, cache.kernel_size, cache.stride, cache.padding
+    out_shape = (N, C, (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1)
+    share = check_upstream(dout, "dout", out_shape, cache.dtype) / (kh * kw)
     return _scatter_back(cache, lambda u, v: share)

@@ -1,7 +1,10 @@
 """Activation layers (``torch.nn.Sigmoid``, ``Tanh``, ``ReLU``, ``LeakyReLU``, ``Softmax``, ``Identity``)."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import functional as F
+from .._validate import check_number, check_upstream
 from .module import Module
 
 
@@ -10,16 +13,12 @@ class _Activation(Module):
     _forward = staticmethod(lambda x: None)
     _backward = staticmethod(lambda dout, cache: None)
 
-    def __init__(self):
-        super().__init__()
-        self._cache = None
-
     def forward(self, x):
         out, self._cache = type(self)._forward(x)
         return out
 
     def backward(self, dout):
-        return type(self)._backward(dout, self._cache)
+        return self._release(type(self)._backward(dout, self._saved()))
 
 
 class Sigmoid(_Activation):
@@ -40,15 +39,14 @@ class ReLU(_Activation):
 class LeakyReLU(Module):
     def __init__(self, negative_slope: float = 0.01):
         super().__init__()
-        self.negative_slope = float(negative_slope)
-        self._cache = None
+        self.negative_slope = check_number(negative_slope, "negative_slope")
 
     def forward(self, x):
         out, self._cache = F.leaky_relu_forward(x, self.negative_slope)
         return out
 
     def backward(self, dout):
-        return F.leaky_relu_backward(dout, self._cache)
+        return self._release(F.leaky_relu_backward(dout, self._saved()))
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
@@ -58,14 +56,13 @@ class Softmax(Module):
     def __init__(self, dim: int = -1):
         super().__init__()
         self.dim = dim
-        self._cache = None
 
     def forward(self, x):
         out, self._cache = F.softmax_forward(x, self.dim)
         return out
 
     def backward(self, dout):
-        return F.softmax_backward(dout, self._cache)
+        return self._release(F.softmax_backward(dout, self._saved()))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -73,10 +70,13 @@ class Softmax(Module):
 
 class Identity(Module):
     def forward(self, x):
+        arr = np.asarray(x)                         # the shape and dtype, only to check dout against them
+        self._cache = arr.shape, (arr.dtype if np.issubdtype(arr.dtype, np.floating) else None)
         return x
 
     def backward(self, dout):
-        return dout
+        shape, dtype = self._saved()
+        return self._release(check_upstream(dout, "dout", shape, dtype))
 
 
 ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "leaky_relu": LeakyReLU, "identity": Identity}

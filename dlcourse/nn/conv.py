@@ -35,7 +35,6 @@ class Conv2d(Module):
         self._add_param("weight", rng.uniform(-bound, bound, shape).astype(dtype))
         if bias:
             self._add_param("bias", rng.uniform(-bound, bound, out_channels).astype(dtype))
-        self._cache = None
 
     def forward(self, x):
         out, self._cache = F.conv2d_forward(x, self.params["weight"], self.params.get("bias"), self.stride,
@@ -43,11 +42,11 @@ class Conv2d(Module):
         return out
 
     def backward(self, dout):
-        dx, dweight, dbias = F.conv2d_backward(dout, self._cache)
+        dx, dweight, dbias = F.conv2d_backward(dout, self._saved())
         self.grads["weight"] += dweight
         if "bias" in self.params:
             self.grads["bias"] += dbias
-        return dx
+        return self._release(dx)
 
     def extra_repr(self) -> str:
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "

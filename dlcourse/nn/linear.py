@@ -27,18 +27,17 @@ class Linear(Module):
         self._add_param("weight", rng.uniform(-bound, bound, (out_features, in_features)).astype(dtype))
         if bias:
             self._add_param("bias", rng.uniform(-bound, bound, out_features).astype(dtype))
-        self._cache = None
 
     def forward(self, x):
         out, self._cache = F.linear_forward(x, self.params["weight"], self.params.get("bias"))
         return out
 
     def backward(self, dout):
-        dx, dweight, dbias = F.linear_backward(dout, self._cache)
+        dx, dweight, dbias = F.linear_backward(dout, self._saved())
         self.grads["weight"] += dweight
         if "bias" in self.params:
             self.grads["bias"] += dbias
-        return dx
+        return self._release(dx)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={'bias' in self.params}"

@@ -12,15 +12,15 @@ class _Loss(Module):
     def __init__(self, reduction: str = "mean"):
         super().__init__()
         self.reduction = reduction
-        self._cache = None
 
     def forward(self, input, target):
         loss, self._cache = type(self)._forward(input, target, self.reduction)
         return loss
 
     def backward(self, dloss=1.0):
-        """dL/dinput; ``dloss`` is 1.0 when this loss is the quantity being minimised."""
-        return type(self)._backward(dloss, self._cache)
+        """dL/dinput; ``dloss`` is 1.0 when this loss is the quantity being minimised (None means 1.0 too, for a
+        scalar loss), an array of the loss's shape with ``reduction='none'``."""
+        return self._release(type(self)._backward(dloss, self._saved()))
 
 
 class MSELoss(_Loss):

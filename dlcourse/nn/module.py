@@ -6,6 +6,8 @@ from typing import Iterator
 
 import numpy as np
 
+_USED = object()    # what ``Module._cache`` holds once a backward pass has used the forward pass's cache
+
 
 @dataclass(eq=False)
 class Parameter:
@@ -17,13 +19,20 @@ class Parameter:
 
 
 class Module:
-    """Base class: subclasses set ``self.params`` / ``self.grads`` and implement forward and backward."""
+    """Base class: subclasses set ``self.params`` / ``self.grads`` and implement forward and backward.
+
+    ``forward`` keeps what the backward pass needs in ``self._cache``; ``backward`` reads it with
+    :meth:`_saved` and ends with :meth:`_release`. As in PyTorch, where a backward pass frees what the forward pass
+    saved, each forward pass allows one backward pass: a backward before any forward, or a second one after the
+    same forward, raises a RuntimeError instead of reusing stale values.
+    """
 
     def __init__(self):
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self._modules: dict[str, Module] = {}
         self.training = True
+        self._cache = None
 
     # -- computation ------------------------------------------------------------------------------
     def forward(self, *args):
@@ -34,6 +43,23 @@ class Module:
 
     def __call__(self, *args):
         return self.forward(*args)
+
+    def _saved(self):
+        """What the last forward pass kept for the backward pass, or a RuntimeError saying why there is none."""
+        name = type(self).__name__
+        if self._cache is None:
+            raise RuntimeError(f"{name}.backward: expected a forward pass first, got none: call the module on an "
+                               f"input, then backward")
+        if self._cache is _USED:
+            raise RuntimeError(f"{name}.backward: expected one backward pass per forward pass, got a second one: "
+                               "the first already used what the forward pass saved (PyTorch: 'Trying to backward "
+                               "through the graph a second time'); run forward again")
+        return self._cache
+
+    def _release(self, dx):
+        """Mark the forward pass's cache as used (one backward per forward) and return ``dx``."""
+        self._cache = _USED
+        return dx
 
     # -- parameters -------------------------------------------------------------------------------
     def _add_param(self, name: str, value: np.ndarray) -> None:

@@ -17,14 +17,13 @@ class _Pool2d(Module):
         self.padding = _pair(padding, "padding", minimum=0)
         if self.padding[0] > self.kernel_size[0] // 2 or self.padding[1] > self.kernel_size[1] // 2:
             raise ValueError(f"padding: expected at most half the kernel size {self.kernel_size}, got {padding!r}")
-        self._cache = None
 
     def forward(self, x):
         out, self._cache = type(self)._forward(x, self.kernel_size, self.stride, self.padding)
         return out
 
     def backward(self, dout):
-        return type(self)._backward(dout, self._cache)
+        return self._release(type(self)._backward(dout, self._saved()))
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
