@@ -1,17 +1,98 @@
-"""Evaluation metrics with scikit-learn's names and argument order: ``metric(y_true, y_pred)``."""
+"""Evaluation metrics with scikit-learn's names and argument order: ``metric(y_true, y_pred)``.
+
+Inputs are checked as scikit-learn checks them: both must be class labels of the same kind and length (a mix of
+labels and probabilities or scores raises "Classification metrics can't handle a mix of ... targets"), NaN and
+infinity are rejected, and an empty input raises.
+"""
 from __future__ import annotations
 
 import numpy as np
 
 
+def _as_labels(value, name: str) -> np.ndarray:
+    if value is None:
+        raise ValueError(f"{name}: expected an array of labels, shape (N,), got None")
+    try:
+        arr = np.asarray(value)
+    except ValueError:                                   # ragged lists: sequences of sequences
+        raise ValueError(f"{name}: expected a 1-D array of labels, got a ragged sequence of sequences") from None
+    if arr.ndim == 0:
+        raise ValueError(f"{name}: expected an array of labels, shape (N,), got the scalar {value!r}")
+    if arr.dtype.kind == "c":
+        raise ValueError(f"{name}: expected real labels, got complex data (dtype {arr.dtype})")
+    return arr
+
+
+def type_of_target(y, name: str = "y") -> str:
+    """What kind of target ``y`` is, by the rules of ``sklearn.utils.multiclass.type_of_target``.
+
+    * ``'binary'``: 1-D (or one column), at most two distinct values;
+    * ``'multiclass'``: 1-D (or one column), whole numbers or strings, more than two distinct values;
+    * ``'continuous'``: 1-D floats that are not all whole numbers (scores, probabilities);
+    * ``'multilabel-indicator'``: 2-D of 0/1 with more than one column (one column per label);
+    * ``'multiclass-multioutput'``, ``'continuous-multioutput'``: other 2-D arrays with more than one column;
+    * ``'unknown'``: anything else (3-D arrays, objects that are not strings ...).
+
+    Floats holding NaN or infinity raise a ValueError naming ``name``, as in scikit-learn.
+    """
+    arr = _as_labels(y, name)
+    if arr.ndim not in (1, 2) or (arr.dtype == object and arr.size and not isinstance(arr.flat[0], str)):
+        return "unknown"
+    if arr.size == 0:
+        return "binary" if arr.ndim == 1 else "unknown"
+    suffix = "-multioutput" if arr.ndim == 2 and arr.shape[1] > 1 else ""
+    if suffix and arr.dtype.kind in "biuf" and np.isin(arr, (0, 1)).all():
+        return "multilabel-indicator"
+    if arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            index = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(f"{name}: expected finite labels, got {arr[index]} at index {index} (input {name} "
+                             f"contains {'NaN' if np.isnan(arr[index]) else 'infinity'})")
+        if np.any(arr != np.round(arr)):
+            return "continuous" + suffix
+    if suffix or len(np.unique(arr)) > 2:
+        return "multiclass" + suffix
+    return "binary"
+
+
+def _check_targets(y_true, y_pred) -> tuple[str, np.ndarray, np.ndarray]:
+    """Both targets as arrays of one supported kind: 'binary', 'multiclass' or 'multilabel-indicator'."""
+    y_true, y_pred = _as_labels(y_true, "y_true"), _as_labels(y_pred, "y_pred")
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"y_pred: expected as many labels as y_true ({len(y_true)}), got {len(y_pred)} (inconsistent "
+                         f"numbers of samples: [{len(y_true)}, {len(y_pred)}])")
+    if len(y_true) == 0:
+        raise ValueError("y_true: expected at least one label, got an empty array (a minimum of 1 sample is "
+                         "required)")
+    kind_true, kind_pred = type_of_target(y_true, "y_true"), type_of_target(y_pred, "y_pred")
+    kinds = {"multiclass"} if {kind_true, kind_pred} == {"binary", "multiclass"} else {kind_true, kind_pred}
+    if len(kinds) > 1:
+        name, kind = ("y_pred", kind_pred) if kind_pred not in ("binary", "multiclass") else ("y_true", kind_true)
+        raise ValueError(f"{name}: expected class labels like the other argument, got {kind} values: classification "
+                         f"metrics can't handle a mix of {kind_true} and {kind_pred} targets (turn scores or "
+                         f"probabilities into labels first, e.g. with argmax)")
+    kind = kinds.pop()
+    if kind not in ("binary", "multiclass", "multilabel-indicator"):
+        raise ValueError(f"y_true: expected class labels, got {kind} targets ({kind} is not supported)")
+    if kind == "multilabel-indicator":
+        if y_true.shape != y_pred.shape:
+            raise ValueError(f"y_pred: expected the shape of y_true {y_true.shape}, got {y_pred.shape}")
+        return kind, y_true, y_pred
+    y_true, y_pred = y_true.reshape(-1), y_pred.reshape(-1)       # a column (N, 1) counts as (N,)
+    if (y_true.dtype.kind in "USO") != (y_pred.dtype.kind in "USO"):
+        raise ValueError(f"y_pred: expected labels of the same type as y_true ({y_true.dtype}), got {y_pred.dtype} "
+                         "(a mix of label input types: string and number)")
+    return kind, y_true, y_pred
+
+
 def accuracy_score(y_true, y_pred) -> float:
     """Fraction of predictions equal to the true labels (``sklearn.metrics.accuracy_score``).
 
-    y_true, y_pred : (N,) class labels
+    y_true, y_pred : (N,) class labels (integers, or strings; a column (N, 1) works too). For multilabel
+    indicators (N, L) of 0/1, an example counts as right only when all its L labels are (subset accuracy).
     """
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if y_true.shape != y_pred.shape or y_true.ndim != 1:
-        raise ValueError(f"y_pred: expected the shape of y_true {y_true.shape} (1-D), got {y_pred.shape}")
-    if y_true.size == 0:
-        raise ValueError("y_true: expected at least one label, got an empty array")
+    kind, y_true, y_pred = _check_targets(y_true, y_pred)
+    if kind == "multilabel-indicator":
+        return float(np.mean(np.all(y_true == y_pred, axis=1)))
     return float(np.mean(y_true == y_pred))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_float_array, check_rng
+from .._validate import as_float_array, check_number, check_rng
 
 INTERPOLATIONS = ("bilinear", "nearest")
 PADDING_MODES = ("constant", "edge", "reflect", "symmetric")
@@ -33,27 +33,36 @@ def as_batch(x, name: str = "x") -> tuple[np.ndarray, tuple]:
 
 
 def per_sample(value, n: int, name: str) -> np.ndarray:
-    """One number, or one per image: return a float64 array (n,)."""
-    arr = np.asarray(value, dtype=np.float64) if not isinstance(value, np.ndarray) else value.astype(np.float64)
+    """One finite number, or one per image: return a float64 array (n,)."""
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected one number or one per image, got {value!r}") from None
     if arr.ndim == 0:
-        return np.full(n, float(arr))
+        arr = np.full(n, float(arr))
     if arr.shape != (n,):
         raise ValueError(f"{name}: expected one number or one per image, shape ({n},), got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name}: expected finite numbers, got {arr.tolist()}")
+        raise ValueError(f"{name}: expected finite numbers, got {value!r}")
     return arr
 
 
-def fill_values(fill, channels: int) -> np.ndarray:
-    """The fill value per channel, shape (C,): one number for all channels or one per channel."""
+def fill_values(fill, channels: int | None, name: str = "fill") -> np.ndarray:
+    """The fill value per channel, shape (C,): one finite number for all channels or one per channel.
+
+    With ``channels=None`` (a transform's constructor, before any image is seen) only the numbers are checked.
+    """
     try:
         arr = np.asarray(fill, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"fill: expected a number or one number per channel, got {fill!r}") from None
+        raise ValueError(f"{name}: expected a number or one number per channel, got {fill!r}") from None
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: expected finite numbers, got {fill!r}")
     if arr.ndim == 0:
-        return np.full(channels, float(arr))
-    if arr.shape != (channels,):
-        raise ValueError(f"fill: expected a number or {channels} numbers (one per channel), got shape {arr.shape}")
+        return np.full(channels or 1, float(arr))
+    if arr.ndim != 1 or (channels is not None and arr.shape != (channels,)):
+        raise ValueError(f"{name}: expected a number or {channels or 'C'} numbers (one per channel), got shape "
+                         f"{arr.shape}")
     return arr
 
 
@@ -101,7 +110,8 @@ def sample(x, rows, cols, *, interpolation: str = "bilinear", fill=0.0) -> np.nd
 
     Returns
     -------
-    out : (N, C, H', W'), dtype of x
+    out : (N, C, H', W'), dtype of x; a NaN or infinite source position reads the fill, as one outside the
+        image (as ``torch.nn.functional.grid_sample`` does with zero padding)
     """
     x, _ = as_batch(x)
     n, c, h, w = x.shape
@@ -115,6 +125,8 @@ def sample(x, rows, cols, *, interpolation: str = "bilinear", fill=0.0) -> np.nd
     padded[:] = fill
     padded[:, 1:-1, 1:-1, :] = x.transpose(0, 2, 3, 1)
     batch = np.arange(n)[:, None, None]                                     # (N, 1, 1)
+    rows = np.nan_to_num(rows, nan=-1.0, posinf=h, neginf=-1.0)            # non-finite: outside the image
+    cols = np.nan_to_num(cols, nan=-1.0, posinf=w, neginf=-1.0)
     rows = np.where(np.abs(rows - np.round(rows)) < _SNAP, np.round(rows), rows)
     cols = np.where(np.abs(cols - np.round(cols)) < _SNAP, np.round(cols), cols)
     if interpolation == "nearest":
@@ -278,12 +290,15 @@ def erase(x, i, j, h, w, value=0.0) -> np.ndarray:
     batch, shape = as_batch(x)
     n, c, height, width = batch.shape
     i, j, h, w = (per_sample(v, n, name) for v, name in ((i, "i"), (j, "j"), (h, "h"), (w, "w")))
+    for v, name in ((i, "i"), (j, "j"), (h, "h"), (w, "w")):
+        if np.any(v < 0) or np.any(v != np.round(v)):
+            raise ValueError(f"{name}: expected whole numbers of pixels >= 0, got {v.tolist()}")
     rows = np.arange(height)[None, :]                                        # (1, H)
     cols = np.arange(width)[None, :]                                         # (1, W)
     in_rows = (rows >= i[:, None]) & (rows < (i + h)[:, None])               # (N, H)
     in_cols = (cols >= j[:, None]) & (cols < (j + w)[:, None])               # (N, W)
     mask = in_rows[:, None, :, None] & in_cols[:, None, None, :]             # (N, 1, H, W)
-    out = np.where(mask, fill_values(value, c)[None, :, None, None], batch)
+    out = np.where(mask, fill_values(value, c, "value")[None, :, None, None], batch)
     return out.astype(batch.dtype, copy=False).reshape(shape)
 
 
@@ -297,9 +312,9 @@ def salt_and_pepper(x, amount: float, rng, *, salt_vs_pepper: float = 0.5, low: 
     one per pixel for salt or pepper.
     """
     batch, shape = as_batch(x)
-    for value, name in ((amount, "amount"), (salt_vs_pepper, "salt_vs_pepper")):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-            raise ValueError(f"{name}: expected a probability in [0, 1], got {value!r}")
+    amount = check_number(amount, "amount", minimum=0, maximum=1, what="a probability")
+    salt_vs_pepper = check_number(salt_vs_pepper, "salt_vs_pepper", minimum=0, maximum=1, what="a probability")
+    low, high = check_number(low, "low"), check_number(high, "high")
     rng = check_rng(rng)
     n, _, h, w = batch.shape
     hit = rng.random((n, 1, h, w)) < amount                                  # (N, 1, H, W)
@@ -312,8 +327,8 @@ def gaussian_noise(x, rng, *, mean: float = 0.0, sigma: float = 0.1, clip: bool 
     """Add independent normal noise N(mean, sigma^2) to every value; ``clip`` keeps the result in [0, 1], like
     ``torchvision.transforms.v2.functional.gaussian_noise``."""
     batch, shape = as_batch(x)
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or sigma < 0:
-        raise ValueError(f"sigma: expected a standard deviation >= 0, got {sigma!r}")
+    sigma = check_number(sigma, "sigma", minimum=0, what="a standard deviation")
+    mean = check_number(mean, "mean")
     out = batch + mean + sigma * check_rng(rng).standard_normal(batch.shape)
     if clip:
         out = np.clip(out, 0.0, 1.0)

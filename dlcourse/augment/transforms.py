@@ -9,23 +9,22 @@ asked to). :class:`Compose` chains transforms and passes the same generator down
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
-from .._validate import check_rng
+from .._validate import check_number, check_rng
 from . import functional as F
 
 
 def _probability(p, name: str = "p") -> float:
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
-        raise ValueError(f"{name}: expected a probability in [0, 1], got {p!r}")
-    return float(p)
+    return check_number(p, name, minimum=0, maximum=1, what="a probability")
 
 
 def _range(value, name: str, symmetric_around: float | None = 0.0, lo_limit: float | None = None) -> tuple:
-    """A number a -> (center - a, center + a); a pair (lo, hi) with lo <= hi -> itself."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and symmetric_around is not None:
-        if value < 0:
+    """A number a -> (center - a, center + a); a pair (lo, hi) with lo <= hi -> itself. All finite."""
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and symmetric_around is not None:
+        if not (np.isfinite(value) and value >= 0):
             raise ValueError(f"{name}: expected a non-negative number or a pair (min, max), got {value!r}")
         lo, hi = symmetric_around - value, symmetric_around + value
     else:
@@ -33,6 +32,8 @@ def _range(value, name: str, symmetric_around: float | None = 0.0, lo_limit: flo
             lo, hi = (float(v) for v in value)
         except (TypeError, ValueError):
             raise ValueError(f"{name}: expected a pair (min, max), got {value!r}") from None
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise ValueError(f"{name}: expected a pair (min, max) of finite numbers, got {value!r}")
         if lo > hi:
             raise ValueError(f"{name}: expected min <= max, got {value!r}")
     if lo_limit is not None and lo < lo_limit:
@@ -150,6 +151,7 @@ class RandomAffine(Transform):
         self.translate = translate
         self.scale = None if scale is None else _range(scale, "scale", symmetric_around=None, lo_limit=1e-6)
         self.interpolation = F._check_interpolation(interpolation)
+        F.fill_values(fill, None)                                   # finite numbers (checked per channel later)
         self.fill = fill
 
     def draw(self, shape: tuple, rng: np.random.Generator) -> dict:
@@ -195,6 +197,7 @@ class RandomCrop(Transform):
         self.padding = None if padding is None else F._padding(padding)
         if padding_mode not in F.PADDING_MODES:
             raise ValueError(f"padding_mode: expected one of {F.PADDING_MODES}, got {padding_mode!r}")
+        F.fill_values(fill, None)
         self.fill, self.padding_mode = fill, padding_mode
 
     def apply(self, x, rng):
@@ -226,6 +229,7 @@ class RandomErasing(Transform):
         self.ratio = _range(ratio, "ratio", symmetric_around=None, lo_limit=1e-6)
         if self.scale[1] > 1:
             raise ValueError(f"scale: expected fractions of the image area in [0, 1], got {scale!r}")
+        F.fill_values(value, None, "value")
         self.value = value
 
     def draw(self, shape: tuple, rng: np.random.Generator) -> dict:
@@ -258,6 +262,7 @@ class Cutout(Transform):
         size = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
         if len(size) != 2 or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in size):
             raise ValueError(f"size: expected a positive int or (height, width), got {size!r}")
+        F.fill_values(value, None, "value")
         self.size, self.p, self.value = tuple(int(s) for s in size), _probability(p), value
 
     def apply(self, x, rng):
@@ -278,7 +283,7 @@ class SaltAndPepperNoise(Transform):
     def __init__(self, amount: float = 0.05, salt_vs_pepper: float = 0.5, low: float = 0.0, high: float = 1.0):
         self.amount = _probability(amount, "amount")
         self.salt_vs_pepper = _probability(salt_vs_pepper, "salt_vs_pepper")
-        self.low, self.high = float(low), float(high)
+        self.low, self.high = check_number(low, "low"), check_number(high, "high")
 
     def apply(self, x, rng):
         return F.salt_and_pepper(x, self.amount, rng, salt_vs_pepper=self.salt_vs_pepper, low=self.low,
@@ -290,9 +295,8 @@ class GaussianNoise(Transform):
     ``torchvision.transforms.v2.GaussianNoise``."""
 
     def __init__(self, mean: float = 0.0, sigma: float = 0.1, clip: bool = True):
-        if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or sigma < 0:
-            raise ValueError(f"sigma: expected a standard deviation >= 0, got {sigma!r}")
-        self.mean, self.sigma, self.clip = float(mean), float(sigma), bool(clip)
+        self.sigma = check_number(sigma, "sigma", minimum=0, what="a standard deviation")
+        self.mean, self.clip = check_number(mean, "mean"), bool(clip)
 
     def apply(self, x, rng):
         return F.gaussian_noise(x, rng, mean=self.mean, sigma=self.sigma, clip=self.clip)

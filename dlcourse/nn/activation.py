@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
-from .._validate import check_number, check_upstream
+from .._validate import as_float_array, check_number, check_upstream
 from .module import Module
 
 
@@ -69,14 +69,19 @@ class Softmax(Module):
 
 
 class Identity(Module):
+    """Returns its input unchanged. Its backward pass needs nothing from the forward pass, so, as in PyTorch, any
+    number of backward passes are fine; dout is checked against the last input's shape and dtype, if any."""
+
     def forward(self, x):
-        arr = np.asarray(x)                         # the shape and dtype, only to check dout against them
+        arr = np.asarray(x)
         self._cache = arr.shape, (arr.dtype if np.issubdtype(arr.dtype, np.floating) else None)
         return x
 
     def backward(self, dout):
-        shape, dtype = self._saved()
-        return self._release(check_upstream(dout, "dout", shape, dtype))
+        if self._cache is None:
+            return as_float_array(dout, "dout")
+        shape, dtype = self._cache
+        return check_upstream(dout, "dout", shape, dtype)
 
 
 ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "leaky_relu": LeakyReLU, "identity": Identity}
