@@ -6,7 +6,12 @@ Conventions (nbgrader's markers, so an instructor may also use nbgrader):
   ``exercise-NN-name``; the learner's copy gets ``# YOUR CODE HERE`` and ``raise NotImplementedError()`` at the
   marker's indentation (a written answer in a markdown cell, untagged, becomes ``YOUR ANSWER HERE``);
 * each exercise has exactly one later check cell tagged ``test-NN-name``, where NN is the chapter number;
-* every ``solutions/NN_topic.ipynb`` is paired with ``solutions/NN_topic.py`` (jupytext, percent format).
+* every ``solutions/NN_topic.ipynb`` is paired with ``solutions/NN_topic.py`` (jupytext, percent format);
+* in the learner's copy, exercise and check cells carry the tag ``raises-exception``: JupyterLab's Run All then
+  goes on past an unfinished exercise (it stops at the first cell that raises unless the cell has that tag), so a
+  learner sees every cell of the chapter run. Graders must not read the tag as "failing is fine":
+  ``dlcourse grade`` uses the canonical cells of solutions/, and the pytest plugin :mod:`dlcourse.nbval_checks`
+  makes plain nbval fail such cells when they raise.
 """
 from __future__ import annotations
 
@@ -22,6 +27,9 @@ CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 MARKDOWN_STUB = ("YOUR ANSWER HERE",)
 NOTEBOOK_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 JUPYTEXT_FORMAT = "py:percent"
+#: JupyterLab (and nbval) read this cell tag as "this cell may raise": Run All does not stop there
+RAISES_EXCEPTION = "raises-exception"
+EXERCISE_TAG = re.compile(r"^(exercise|test)-(\d\d)-([a-z0-9_-]+)$")
 
 
 class NotebookError(ValueError):
@@ -64,7 +72,7 @@ def exercises(nb, chapter: str, where: str = "notebook") -> dict[str, dict]:
     checks: dict[str, list[int]] = {}
     for i, cell in enumerate(nb.cells):
         for tag in _tags(cell):
-            m = re.fullmatch(r"(exercise|test)-(\d\d)-([a-z0-9_-]+)", tag)
+            m = EXERCISE_TAG.match(tag)
             if not m:
                 continue
             kind, nn, name = m.groups()
@@ -94,6 +102,10 @@ def learner_notebook(nb, name: str):
     """The learner's copy of a solutions notebook: answers stripped, outputs and widget state cleared."""
     chapter = name[:2]
     exercises(nb, chapter, where=name)                   # validate before writing anything
+    for i, cell in enumerate(nb.cells):
+        if RAISES_EXCEPTION in _tags(cell) and any(EXERCISE_TAG.match(t) for t in _tags(cell)):
+            raise NotebookError(f"{name}, cell {i}: an exercise or check cell of solutions/ must not be tagged "
+                                f"'{RAISES_EXCEPTION}' (the answers must pass; the learner's copy gets the tag)")
     out = copy.deepcopy(nb)
     out.metadata.pop("widgets", None)
     out.metadata.pop("jupytext", None)
@@ -102,6 +114,9 @@ def learner_notebook(nb, name: str):
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+            tags = _tags(cell)
+            if any(EXERCISE_TAG.match(t) for t in tags) and RAISES_EXCEPTION not in tags:
+                cell.metadata["tags"] = tags + [RAISES_EXCEPTION]
         for key in ("execution", "collapsed", "scrolled"):
             cell.metadata.pop(key, None)
     return out

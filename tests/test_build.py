@@ -119,8 +119,29 @@ def test_learner_notebook_strips_answers_outputs_and_state():
     assert out.cells[4].source == "Explain.\nYOUR ANSWER HERE"
     assert all(c.outputs == [] and c.execution_count is None for c in out.cells if c.cell_type == "code")
     assert "widgets" not in out.metadata and "jupytext" not in out.metadata
-    assert out.cells[3].metadata["tags"] == ["test-07-square"]
+    assert out.cells[2].metadata["tags"] == ["exercise-07-square", "raises-exception"]
+    assert out.cells[3].metadata["tags"] == ["test-07-square", "raises-exception"]
+    assert "tags" not in out.cells[1].metadata, "only exercise and check cells may raise"
     assert "y = x * x" in nb.cells[2].source, "the solutions notebook itself must not change"
+    assert nb.cells[3].metadata["tags"] == ["test-07-square"]
+
+
+def test_solutions_must_not_tag_exercises_raises_exception():
+    """The answers must pass nbval for real; only the learner's copy gets the tag."""
+    nb = make_notebook()
+    nb.cells[3].metadata["tags"].append("raises-exception")
+    with pytest.raises(NotebookError, match="cell 3: an exercise or check cell of solutions/ must not be tagged"):
+        learner_notebook(nb, "07_topic.ipynb")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "course").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_course_tags_exactly_the_exercise_and_check_cells_raises_exception(path):
+    """So that JupyterLab's Run All runs every cell of an untouched learner notebook (tests/test_browser.py)."""
+    nb = nbformat.read(path, as_version=4)
+    found = exercises(nb, path.name[:2], where=path.name)
+    graded = {i for info in found.values() for i in (info["cell"], info["check"])}
+    tagged = {i for i, c in enumerate(nb.cells) if "raises-exception" in c.metadata.get("tags", [])}
+    assert tagged == graded
 
 
 # --- build and --check ----------------------------------------------------------------------------

@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import nbformat
 import pytest
@@ -21,6 +26,7 @@ from dlcourse.notebooks import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = "00"
+CELL_TIMEOUT = 30
 pytestmark = pytest.mark.notebooks
 
 
@@ -69,6 +75,14 @@ def batch(tmp_path_factory):
     cheat.cells.remove(cell_with_tag(cheat, f"test-{CHAPTER}-{NAMES[-1]}"))
     write(subs, f"{CHAPTER}_cheat.ipynb", cheat)
 
+    # solved nothing, but tagged every exercise and check cell so that nbval would expect their exceptions
+    tagged = trimmed("unsolved")
+    for cell in tagged.cells:
+        if any(t.startswith(("exercise-", "test-")) for t in cell.metadata.get("tags", [])):
+            cell.metadata["tags"] = sorted({*cell.metadata["tags"], "raises-exception", "nbval-skip"})
+            cell.source = "# NBVAL_RAISES_EXCEPTION\n" + cell.source
+    write(subs, f"{CHAPTER}_tagged.ipynb", tagged)
+
     # solved, but also reassigns the check function to one that always passes
     patched = trimmed("solved")
     patched.cells.insert(1, nbformat.v4.new_code_cell(
@@ -92,7 +106,9 @@ def batch(tmp_path_factory):
     (subs / "mystery.ipynb").write_text(nbformat.writes(nbformat.v4.new_notebook()), encoding="utf-8")
 
     out = tmp_path_factory.mktemp("grades")
-    results = grade([subs], out, ROOT, jobs=2, cell_timeout=4, total_timeout=120, progress=False)
+    # the per-cell limit stops the looping exercise; it is far above what any other cell needs, even on a busy
+    # machine (a limit of a few seconds let a slow import count as a timeout)
+    results = grade([subs], out, ROOT, jobs=2, cell_timeout=CELL_TIMEOUT, total_timeout=300, progress=False)
     return subs, out, {Path(r["submission"]).stem.split("_", 1)[-1]: r for r in results}
 
 
@@ -110,6 +126,20 @@ def test_unsolved_submission_fails_every_exercise_with_the_learners_message(batc
     assert r["score"] == 0 and r["max_score"] == len(NAMES)
     for e in r["exercises"].values():
         assert "not implemented yet" in e["message"]
+
+
+def test_learner_copies_tag_checks_raises_exception_yet_they_count_as_failed(batch):
+    """The learner copy tags its checks raises-exception (so JupyterLab's Run All goes on), and grading still
+    counts a failing check as failed."""
+    unsolved = trimmed("unsolved")
+    assert all("raises-exception" in cell_with_tag(unsolved, f"test-{CHAPTER}-{n}").metadata["tags"] for n in NAMES)
+    assert batch[2]["unsolved"]["score"] == 0
+
+
+def test_adding_raises_exception_or_skip_tags_to_checks_gains_nothing(batch):
+    r = batch[2]["tagged"]
+    assert r["status"] == "ok" and r["score"] == 0 and r["max_score"] == len(NAMES)
+    assert all("not implemented yet" in e["message"] for e in r["exercises"].values())
 
 
 def test_edited_and_deleted_checks_are_restored(batch):
@@ -144,14 +174,14 @@ def test_grade_book_files(batch):
     subs, out, results = batch
     with open(out / "grades.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == len(results) == 8
+    assert len(rows) == len(results) == 9
     assert sorted(f"{CHAPTER}-{n}" for n in NAMES) == [c for c in rows[0] if c.startswith(f"{CHAPTER}-")]
     solved = next(r for r in rows if r["submission"].endswith("_solved.ipynb"))
     assert solved["total"] == solved["max"] == str(len(NAMES))
-    assert len(json.loads((out / "grades.json").read_text())) == 8
+    assert len(json.loads((out / "grades.json").read_text())) == 9
     report = (out / "report.html").read_text()
-    assert report.count("<tr>") == 8 + 2 and "not implemented yet" in report
-    assert len(list((out / "results").glob("*.json"))) == 8
+    assert report.count("<tr>") == 9 + 2 and "not implemented yet" in report
+    assert len(list((out / "results").glob("*.json"))) == 9
 
 
 def test_rerun_skips_graded_and_regrades_changed_or_forced(batch, tmp_path):
@@ -193,3 +223,79 @@ def test_cli_grade(tmp_path, capsys):
     assert "graded 1 submission(s), 0 with errors" in capsys.readouterr().out
     assert (tmp_path / "g" / "grades.csv").exists()
     assert main(["grade", str(tmp_path / "missing.ipynb"), "--out", str(tmp_path / "g")]) == 2
+
+
+# ------------------------------------------------------------------ an untouched learner notebook, graded both ways
+
+def readme_nbval_command(notebook: Path) -> list[str]:
+    """README's plain-nbval recipe ("For instructors"), with its notebooks replaced by ``notebook``."""
+    line = next(line.strip() for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+                if line.strip().startswith("pytest --nbval-lax"))
+    words = shlex.split(line)
+    assert words[-1] == "submissions/*.ipynb", line
+    return [sys.executable, "-m", *words[:-1], str(notebook)]
+
+
+def nbval_cell_outcomes(command: list[str], folder: Path) -> dict[int, str]:
+    """Run ``command`` (pytest on one notebook) in ``folder``; return {code cell number: passed/failed/skipped}."""
+    junit = folder / "junit.xml"
+    proc = subprocess.run([*command, f"--junitxml={junit}"], cwd=folder, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode in (0, 1), proc.stdout[-3000:] + proc.stderr[-3000:]
+    outcomes = {}
+    for case in ElementTree.parse(junit).getroot().iter("testcase"):
+        number = int(re.search(r"Cell (\d+)$", case.get("name")).group(1))
+        outcome = "passed"
+        for child in case:
+            if child.tag in ("failure", "error"):
+                outcome = "failed"
+            elif child.tag == "skipped":
+                outcome = "skipped"
+        outcomes[number] = outcome
+    return outcomes
+
+
+def check_cell_numbers(nb) -> dict[str, int]:
+    """{exercise: the number nbval gives its check cell} (code cells counted from 0)."""
+    numbers, code = {}, 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for tag in cell.metadata.get("tags", []):
+            if tag.startswith(f"test-{CHAPTER}-"):
+                numbers[tag.split("-", 2)[2]] = code
+        code += 1
+    return numbers
+
+
+@pytest.fixture(scope="module")
+def untouched(tmp_path_factory):
+    """The whole learner notebook of the chapter, exactly as course/ hands it out, in a folder of its own."""
+    folder = tmp_path_factory.mktemp("untouched")
+    source = next((ROOT / "course").glob(f"{CHAPTER}_*.ipynb"))
+    shutil.copy(source, folder / source.name)
+    return folder / source.name
+
+
+def test_untouched_learner_notebook_gets_zero_with_dlcourse_grade(untouched, tmp_path):
+    r = grade_one(untouched, ROOT, cell_timeout=60)
+    assert r["status"] == "ok" and r["max_score"] == len(NAMES) and r["score"] == 0, r
+    assert all(e["message"].startswith("\u2718") and "not implemented yet" in e["message"]
+               for e in r["exercises"].values())
+
+
+def test_untouched_learner_notebook_gets_zero_with_readmes_plain_nbval(untouched):
+    nb = nbformat.read(untouched, as_version=4)
+    checks = check_cell_numbers(nb)
+    assert sorted(checks) == sorted(NAMES)
+    outcomes = nbval_cell_outcomes(readme_nbval_command(untouched), untouched.parent)
+    assert {name: outcomes[number] for name, number in checks.items()} == {name: "failed" for name in NAMES}
+    others = {n: o for n, o in outcomes.items() if n not in checks.values() and o != "passed"}
+    assert others == {}, f"cells outside the checks did not pass: {others}"
+
+
+def test_without_dlcourses_nbval_plugin_the_raises_exception_tag_would_pass_the_checks(untouched):
+    """Why the plugin exists: nbval alone reads raises-exception as "failing is fine"."""
+    command = readme_nbval_command(untouched)
+    outcomes = nbval_cell_outcomes([*command, "-p", "no:dlcourse.nbval_checks"], untouched.parent)
+    assert {outcomes[n] for n in check_cell_numbers(nbformat.read(untouched, as_version=4)).values()} == {"passed"}

@@ -2,12 +2,14 @@
 
 A learner may have edited a check cell, deleted it, or retagged it; none of that may change the grade. So before a
 submission runs, every check cell of its chapter is restored from solutions/: a cell carrying the check's tag gets
-the canonical source back; a missing check is re-inserted right after its exercise cell (or at the end if that is
-gone too); tags copied onto other cells are removed. Each restored check first reloads the chapter's check module,
+the canonical source and metadata back (so a ``raises-exception`` or ``nbval-skip`` tag added to it is gone); a
+missing check is re-inserted right after its exercise cell (or at the end if that is gone too); tags copied onto
+other cells are removed. Each restored check first reloads the chapter's check module,
 so a learner's reassignment of ``chNN.check_...`` earlier in the notebook has no effect.
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +49,7 @@ def canonical_checks(root: Path, chapter: str) -> tuple[Path, dict[str, dict]]:
     found = exercises(nb, chapter, where=matches[0].name)
     for info in found.values():
         info["source"] = nb.cells[info["check"]].source
+        info["metadata"] = copy.deepcopy(dict(nb.cells[info["check"]].metadata))
     return matches[0], found
 
 
@@ -100,6 +103,8 @@ def prepare(path: Path, root: Path) -> Prepared:
             anchor = next((i for i, c in enumerate(nb.cells) if f"exercise-{chapter}-{name}" in tags(c)), None)
             nb.cells.insert(len(nb.cells) if anchor is None else anchor + 1, cell)
         cell.source = _restore_source(chapter, info["source"])
+        # the canonical metadata too: no raises-exception or nbval-skip tag a learner may have added survives
+        cell.metadata = nbformat.from_dict(copy.deepcopy(info["metadata"]))
     checks = {}
     code_number = 0
     for cell in nb.cells:
