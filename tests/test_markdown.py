@@ -1,7 +1,11 @@
-"""Every chapter's inline math survives the markdown renderer that the HTML export uses.
+"""The chapters' text: inline math survives the markdown renderer, and references point at real chapters.
 
-A `$...$` formula broken across lines inside a blockquote or list is split by the renderer into separate text
-runs, and the reader then sees raw TeX. Within each run of text (code spans aside), dollar signs must pair up.
+* A `$...$` formula broken across lines inside a blockquote or list is split by the renderer that the HTML export
+  uses into separate text runs, and the reader then sees raw TeX. Within each run of text (code spans aside),
+  dollar signs must pair up.
+* A chapter of the course is cited with two digits ("chapter 07", "chapters 09 and 10"; one digit is left for
+  books: "chapter 9 of Goodfellow et al."). Every chapter cited must exist; until it does, the text says
+  "a later chapter".
 """
 import re
 from pathlib import Path
@@ -26,3 +30,25 @@ def test_inline_math_is_not_split_by_markdown(path):
                 broken.append(f"cell {i}: {run.strip()[:80]!r}")
                 break
     assert not broken, "inline math split across lines (keep each $...$ on one line):\n" + "\n".join(broken)
+
+
+COURSE_CHAPTER = re.compile(r"\b[Cc]hapters?\s+(\d\d(?:\s*(?:,|and|or|to|-|\u2013)\s*\d\d)*)\b")
+
+
+def cited_chapters(text: str) -> list[str]:
+    """The two-digit chapter numbers cited in ``text`` ("chapters 09 and 10" -> ["09", "10"])."""
+    return [n for group in COURSE_CHAPTER.findall(text) for n in re.findall(r"\d\d", group)]
+
+
+def test_cited_chapters_reads_lists_and_leaves_books_alone():
+    assert cited_chapters("see chapter 07, then chapters 09 and 10; Chapter 11-12") == ["07", "09", "10", "11", "12"]
+    assert cited_chapters("chapter 9 of Goodfellow et al.; chapter 8, Optimization") == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob("*.py")) + sorted((ROOT / "dlcourse").rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_cited_chapter_exists(path):
+    existing = {p.name[:2] for p in (ROOT / "solutions").glob("*.ipynb")}
+    missing = sorted({n for n in cited_chapters(path.read_text(encoding="utf-8")) if n not in existing})
+    assert not missing, (f"{path.relative_to(ROOT)} cites chapter(s) {', '.join(missing)}, which do not exist yet: "
+                         "say 'a later chapter' until they do")
