@@ -263,7 +263,7 @@ def _in_place(X):
     (lambda X: (X - X.mean(0)) / _safe(X.var(0)), ["variance"]),
     (lambda X: (X - X.mean(0)) / (X.std(0) + 1e-5), ["epsilon"]),
     (_ints_truncated, ["dtype int64, expected float", "integers"]),
-    (_in_place, ["modified its input argument #1 in place"]),
+    (_in_place, ["modified its input argument #1 (X) in place", "entries changed (X[", "not X -= ..."]),
 ])
 def test_check_standardize_explains_typical_mistakes(wrong, fragments):
     _fails(ch00.check_standardize, wrong, *fragments)

@@ -2,6 +2,8 @@
 computational-graph figures and the gradient-check explorer, driven headlessly."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -220,6 +222,34 @@ def never_restores(f, x, h=1e-5):
     return grad
 
 
+def restores_by_arithmetic(f, x, h=1e-5):
+    """Perturbs x in place, as the exercise allows, but puts each entry back by arithmetic: (x + h) - h is not
+    always x in floating point."""
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        x[i] += h
+        plus = f(x)
+        x[i] -= 2 * h
+        minus = f(x)
+        x[i] += h
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+def restores_exactly(f, x, h=1e-5):
+    """Perturbs the caller's x in place and saves and restores each entry: the exercise's other correct form."""
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        plus = f(x)
+        x[i] = old - h
+        minus = f(x)
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
 def in_float32(f, x, h=1e-5):
     return reference_numerical_gradient(lambda v: f(v.astype(np.float32).astype(np.float64)), x, h)
 
@@ -228,13 +258,28 @@ def in_float32(f, x, h=1e-5):
     (forward_difference, ["one-sided difference", "centred difference"]),
     (divided_by_h, ["twice the gradient", "divide by 2h"]),
     (all_at_once, ["all entries were moved at once", "one entry at a time"]),
-    (never_restores, ["modified its input argument #2 in place"]),
-    (in_float32, ["is wrong at index"]),
+    (never_restores, ["modified its input argument #2 (x) in place", "entries changed (x[", "not x -= ..."]),
+    (in_float32, ["at points rounded to float32", "keep x and every intermediate in float64"]),
     (lambda f, x: reference_numerical_gradient(f, x), ["unexpected keyword argument 'h'"]),
     (lambda f, x, h=1e-5: reference_numerical_gradient(f, x, h).ravel(), ["has shape"]),
 ])
 def test_numerical_gradient_mistakes(wrong, patterns):
     fails(ch02.check_numerical_gradient, wrong, *patterns)
+
+
+def test_numerical_gradient_restoring_x_by_arithmetic_is_told_how_to_restore_exactly():
+    """The exercise allows perturbing x in place; a restore by arithmetic is named as such, with how far off the
+    restored values are, and the exact restore is suggested (not 'compute into a new array')."""
+    message = fails(ch02.check_numerical_gradient, restores_by_arithmetic,
+                    "did not restore its input argument #2 (x) exactly", "are off by rounding, by up to",
+                    "in the last place: x[", "Save the old value and put it back exactly", "x[i] = old")
+    assert "in place" not in message and "x = x - m" not in message and "compute into a new array" not in message
+    was, now = re.search(r"was ([-0-9.e]+), is now ([-0-9.e]+)\)", message).groups()
+    assert was != now and float(was) != float(now) and abs(float(was) - float(now)) < 1e-15
+
+
+def test_numerical_gradient_restoring_x_exactly_in_place_passes(capsys):
+    passes(ch02.check_numerical_gradient, restores_exactly, capsys)
 
 
 def test_the_checkers_own_numerical_gradient_agrees_with_the_exercise_answer():

@@ -111,7 +111,8 @@ def test_momentum_answer_that_updates_in_place():
         buf = grad.copy() if buf is None else momentum * buf + (1 - dampening) * grad
         param -= lr * (grad + momentum * buf if nesterov else buf)
         return param, buf
-    fails(ch04.check_sgd_momentum_step, in_place, "modified its input argument #1 in place")
+    fails(ch04.check_sgd_momentum_step, in_place, "modified its input argument #1 (param) in place",
+          "12 of 12 entries changed", "param[", "not param -= ...")
 
 
 @pytest.mark.parametrize("check", [ch04.check_sgd_momentum_step, ch04.check_rmsprop_step, ch04.check_adam_step,
@@ -175,10 +176,34 @@ def test_adam_storing_the_corrected_moments():
     fails(ch04.check_adam_step, stores_hats, "new_exp_avg after step 1", "return the running averages m and v")
 
 
-def test_adam_with_the_step_count_off_by_one():
-    def off_by_one(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps):
-        return adam_step(param, grad, exp_avg, exp_avg_sq, step - 1, lr, betas, eps)
-    fails(ch04.check_adam_step, off_by_one, "numerical warning", "step - 1")
+def test_adam_with_the_step_count_one_behind():
+    """step - 1 divides by 1 - beta**0 = 0 at the first step: the warning is explained by the mistake."""
+    def one_behind(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps):
+        beta1, beta2 = betas
+        t = step - 1
+        m = beta1 * exp_avg + (1 - beta1) * grad
+        v = beta2 * exp_avg_sq + (1 - beta2) * grad * grad
+        return param - lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps), m, v
+    message = fails(ch04.check_adam_step, one_behind, "at step 1", "numerical warning", "off by one",
+                    "1 - beta**0 = 0")
+    assert "look for a division" not in message
+
+
+def test_adam_with_the_step_count_one_ahead():
+    """step + 1 raises no warning; the first step already differs from torch's, and the hint names the count."""
+    def one_ahead(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps):
+        return adam_step(param, grad, exp_avg, exp_avg_sq, step + 1, lr, betas, eps)
+    message = fails(ch04.check_adam_step, one_ahead, "step 1 of 200", "from the very first step", "off by one",
+                    "do not add 1")
+    assert "numerical warning" not in message
+
+
+def test_adam_with_an_unexplained_numerical_warning_keeps_the_general_note():
+    def log_of_grad(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps):
+        new, m, v = adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps)
+        return new + 0 * np.log(grad), m, v
+    message = fails(ch04.check_adam_step, log_of_grad, "numerical warning", "look for a division by zero")
+    assert "off by one" not in message
 
 
 def test_adam_with_eps_before_the_correction():

@@ -164,3 +164,65 @@ def test_max_pool_mistakes_are_named():
           lambda x, kernel_size, stride=None: F.avg_pool2d_forward(x, kernel_size, stride), F.avg_pool2d_backward)
     fails("pair \\(out, cache\\)", ch05.check_max_pool2d,
           lambda x, kernel_size, stride=None: F.max_pool2d(x, kernel_size, stride), max_pool_backward)
+
+
+def max_pool_backward_assigning(dout, cache):
+    """`=` where `+=` belongs: where windows overlap, a later window overwrites an earlier one."""
+    x, k, s = cache
+    dx = np.zeros_like(x)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            window = x[:, :, i * s:i * s + k, j * s:j * s + k]
+            mask = window == window.max(axis=(2, 3), keepdims=True)
+            dx[:, :, i * s:i * s + k, j * s:j * s + k] = mask * dout[:, :, i:i + 1, j:j + 1]
+    return dx
+
+
+def max_pool_backward_fancy_index(dout, cache):
+    """dx[idx] += dout with fancy indices: a repeated index (an input that is the maximum of two windows) adds
+    once."""
+    x, k, s = cache
+    N, C = x.shape[:2]
+    dx = np.zeros_like(x)
+    n, c = np.meshgrid(np.arange(N), np.arange(C), indexing="ij")
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            window = x[:, :, i * s:i * s + k, j * s:j * s + k].reshape(N, C, -1)
+            u, v = np.divmod(window.argmax(axis=2), k)
+            dx[n, c, i * s + u, j * s + v] = dout[:, :, i, j]
+    return dx
+
+
+@pytest.mark.parametrize("backward", [max_pool_backward_assigning, max_pool_backward_fancy_index])
+def test_max_pool_backward_that_assigns_instead_of_adding(backward):
+    message = fails("gradient dx", ch05.check_max_pool2d, max_pool_forward, backward)
+    assert "backward_backward" not in message
+    assert "kernel_size=3, stride=1" in message                        # non-overlapping windows passed
+    assert "dx[...] += ..., not dx[...] = ..." in message and "np.add.at" in message
+
+
+def max_pool_forward_stride_one(x, kernel_size, stride=None):
+    return max_pool_forward(x, kernel_size, 1 if stride is None else stride)
+
+
+def max_pool_forward_stride_required(x, kernel_size, stride=None):
+    N, C, H, W = x.shape
+    H2 = (H - kernel_size) // stride + 1                   # TypeError for stride=None
+    return max_pool_forward(x, kernel_size, stride)
+
+
+@pytest.mark.parametrize("forward, pattern", [(max_pool_forward_stride_one, "has shape \\(2, 3, 5, 5\\)"),
+                                              (max_pool_forward_stride_required, "raised TypeError")])
+def test_max_pool_stride_none_treated_as_one_is_named(forward, pattern):
+    message = fails(pattern, ch05.check_max_pool2d, forward, max_pool_backward)
+    assert "stride=None" in message and "stride = kernel_size" in message
+    assert "as in torch.nn.functional.max_pool2d" in message
+
+
+def test_max_pool_labels_name_each_function_once():
+    message = fails("max_pool2d_backward\\(dout, cache\\) raised", ch05.check_max_pool2d, max_pool_forward,
+                    lambda dout, cache: dout[5])
+    assert "backward_backward" not in message
+    message = fails("max_pool2d_forward\\(x \\(1, 1, 4, 4\\), kernel_size=2, stride=2\\) raised",
+                    ch05.check_max_pool2d, lambda x, kernel_size, stride=None: x[9], max_pool_backward)
+    assert "forward_forward" not in message

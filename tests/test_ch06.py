@@ -166,12 +166,55 @@ def test_pca_mistakes_are_named():
         return V[:, :k].T, lam[:k]
 
     fails(ch06.check_pca_svd, uncentred, "centre the data first")
-    fails(ch06.check_pca_svd, scores, "U's columns")
+    fails(ch06.check_pca_svd, scores, "U[:, :K]")
     fails(ch06.check_pca_svd, columns, "components are rows")
     fails(ch06.check_pca_svd, singular_values, "S**2 / (N - 1)")
     fails(ch06.check_pca_svd, divide_by_n, "not by N")
     fails(ch06.check_pca_svd, eigh_ascending, "decreasing order")
     fails(ch06.check_pca_svd, smallest, "decreasing order")
+
+
+def _svd(X):
+    return np.linalg.svd(X - X.mean(0), full_matrices=False)
+
+
+def u_columns(X, k):
+    U, S, _ = _svd(X)
+    return U[:, :k], S[:k] ** 2 / (len(X) - 1)
+
+
+def u_rows(X, k):
+    U, S, _ = _svd(X)
+    return U[:k], S[:k] ** 2 / (len(X) - 1)
+
+
+def v_rows(X, k):
+    _, S, Vt = _svd(X)
+    V = Vt.T
+    return V[:k], S[:k] ** 2 / (len(X) - 1)
+
+
+def v_columns(X, k):
+    _, S, Vt = _svd(X)
+    V = Vt.T
+    return V[:, :k], S[:k] ** 2 / (len(X) - 1)
+
+
+def v_rows_uncentred(X, k):
+    _, S, Vt = np.linalg.svd(X, full_matrices=False)
+    return Vt.T[:k], S[:k] ** 2 / (len(X) - 1)
+
+
+@pytest.mark.parametrize("wrong, patterns", [
+    (u_columns, ["has shape (50, 3), expected (3, 6)", "U[:, :K]", "samples' coordinates", "Vt[:K]"]),
+    (u_rows, ["components (each up to its sign) is wrong", "first K rows of U", "Vt[:K], shape (K, D)"]),
+    (v_rows, ["components (each up to its sign) is wrong", "first K rows of V = Vt.T", "V's first K columns"]),
+    (v_columns, ["has shape (6, 3), expected (3, 6)", "components are rows", "not its transpose"]),
+    (v_rows_uncentred, ["first K rows of V = Vt.T", "Centre the data first, too"]),
+])
+def test_pca_components_from_the_wrong_factor_are_named(wrong, patterns):
+    """The exercise asks for the first K rows of Vt; U's columns or rows, or V's rows or columns, are named."""
+    fails(ch06.check_pca_svd, wrong, *patterns)
 
 
 def test_pca_sign_flips_are_accepted():

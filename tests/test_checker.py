@@ -15,7 +15,8 @@ from hypothesis import given
 import dlcourse.functional as F
 from dlcourse.checks import (Check, CheckFailure, check_function, check_kernel, describe_mismatch, numerical_gradient,
                              rel_error, tolerances)
-from dlcourse.checks.runner import FAIL_MARK, PASS_MARK
+from dlcourse.checks.kernels import kernel_names
+from dlcourse.checks.runner import FAIL_MARK, PASS_MARK, describe_change
 from strategies import array_pairs, mismatch_with_known_worst, module_inputs, scaled_settings, seeds
 
 X = np.array([[0.5, -1.0, 2.0, 0.0],
@@ -193,7 +194,9 @@ def test_wrong_values_reports_the_worst_index():
     expected = torch_softmax(X)[2, 3]
     assert f"expected {expected:.6g}" in message and f"got {expected + 0.1:.6g}" in message
     worst = float(re.search(r"relative error ([0-9.e+-]+) >", message).group(1))
-    assert worst == pytest.approx(0.1 / (2 * expected + 0.1), rel=0.05)          # cs231n's measure, reported
+    assert worst == pytest.approx(0.1 / expected, rel=0.05)          # |got - expected| / |expected|, reported
+    assert f"{(expected + 0.1) / expected:.2g}x the expected value" in message
+    assert "tolerance 2e-07" in message                               # REFERENCE_RTOL on the printed measure
 
 
 def test_softmax_over_the_wrong_axis():
@@ -227,8 +230,66 @@ def test_not_implemented():
 def test_modifying_the_input_in_place():
     x = X.copy()
     message = _fail(softmax_in_place, x=x)
-    assert "in place" in message and "input argument #1" in message
+    assert "modified its input argument #1 (x) in place: 12 of 12 entries changed (x[" in message
+    assert "not x -= ..." in message and "by rounding" not in message
     assert np.array_equal(x, X)                         # the checker passed a copy: the caller's data is intact
+
+
+def softmax_restoring_by_arithmetic(x):
+    x += 0.1                                            # softmax is shift-invariant: the output stays right ...
+    out = softmax_ok(x)
+    x -= 0.1                                            # ... but x is put back only up to rounding
+    return out
+
+
+def test_an_input_restored_by_arithmetic_is_told_apart_from_a_real_change():
+    message = _fail(softmax_restoring_by_arithmetic)
+    assert "did not restore its input argument #1 (x) exactly" in message and "off by rounding" in message
+    assert "in the last place" in message and "Save the old value and put it back exactly" in message
+    assert "modified" not in message and "compute into a new array" not in message
+    was, now = re.search(r"was ([-0-9.e]+), is now ([-0-9.e]+)\)", message).groups()
+    assert was != now and 0 < abs(float(was) - float(now)) < 1e-15       # printed with enough digits to differ
+
+
+def test_in_place_changes_inside_containers_are_named():
+    def scales_weight(params):
+        params["w"] *= 2.0
+        return params["w"].sum()
+
+    check = Check("demo")
+    with pytest.raises(CheckFailure) as info:
+        check.call(scales_weight, {"w": np.ones((2, 2)), "b": np.zeros(2)})
+    message = str(info.value)
+    assert "modified its input argument #1 (params) in place" in message and "params['w'][0, 0] was 1" in message
+    assert "params['w'] = params['w'] - ..." in message
+
+    def backward(dout, cache):
+        cache.x[0, 0] = 5.0
+        return dout
+    _, cache = F.sigmoid_forward(X)
+    with pytest.raises(CheckFailure, match=r"argument #2 \(cache\) in place: 1 of 12 entries changed \(cache.x\[0, 0\]"):
+        Check("demo").call(backward, np.ones_like(X), cache)
+
+
+def test_in_place_change_of_an_unnamed_argument_is_named_by_position():
+    def negate_first(*arrays):
+        return np.negative(arrays[0], out=arrays[0])
+    with pytest.raises(CheckFailure, match=r"modified its input argument #1 in place: .*x\[1\] was 2, is now -2"):
+        Check("demo").call(negate_first, np.array([1.0, 2.0]), np.array([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("before, after, rounding", [
+    (np.array([0.1, 0.2]), np.array([0.1, 0.2]), None),
+    (np.array([0.1, 0.2]), np.array([0.1, np.nextafter(0.2, 1.0)]), True),
+    (np.array([0.1, 0.2]), np.array([0.1, 0.2 + 1e-9]), False),
+    (np.array([1, 2]), np.array([1, 3]), False),                                 # integers never round
+    (np.array([np.nan, 1.0]), np.array([np.nan, 1.0]), None),
+    (np.zeros(3), np.array([0.0, 0.0, 1e-300]), False),                         # nothing to round from
+    ({"a": [np.ones(2)]}, {"a": [np.array([1.0, 1.0 + 2 ** -52])]}, True),
+])
+def test_describe_change_tells_rounding_from_real_changes(before, after, rounding):
+    change = describe_change(before, after, "x")
+    assert (change is None) if rounding is None else (change.rounding is rounding)
 
 
 def test_returning_a_tuple():
@@ -273,7 +334,8 @@ def test_worst_index_is_the_largest_relative_error(case):
     problem, err = describe_mismatch(got, expected)
     idx = np.unravel_index(worst, expected.shape)
     assert problem is not None and f"wrong at index [{', '.join(map(str, idx))}]" in problem
-    assert err == pytest.approx(0.5 / 2.5)
+    assert err == pytest.approx(0.5)                    # 1.5x the expected value: relative error 0.5
+    assert "1.5x the expected value" in problem
 
 
 def test_infinities_and_nans_are_not_silently_equal():

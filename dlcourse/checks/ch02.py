@@ -204,6 +204,22 @@ def _torch_functions():
     ]
 
 
+def _centred_difference(f, x, h):
+    """The exercise's answer, written plainly, to compute what known mistakes give."""
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[i] += h
+        minus[i] -= h
+        grad[i] = (f(plus) - f(minus)) / (2 * h)
+    return grad
+
+
+def _in_float32(f):
+    """``f`` evaluated at its argument rounded to float32: what a gradient taken in float32 sees."""
+    return lambda v: f(np.asarray(v, dtype=np.float32).astype(np.float64))
+
+
 def _forward_difference(f, x, h):
     grad = np.zeros_like(x)
     fx = f(x)
@@ -233,6 +249,11 @@ def check_numerical_gradient(fn, *, seed: int = 0) -> None:
                                 f"{label} is the one-sided difference (f(x + h) - f(x)) / h.",
                                 "its error shrinks only like h; the centred difference (f(x + h) - f(x - h)) / (2h) "
                                 "is accurate to order h^2.")])
+        _diagnose(check, got, [(_centred_difference(_in_float32(f), x, 1e-5 if h is None else h),
+                                f"{label} is the centred difference of f at points rounded to float32.",
+                                "float32 keeps about 7 significant digits, and f(x + h) - f(x - h) cancels most of "
+                                "them (the points x + h and x - h themselves move by up to 1e-7 |x|, a large part "
+                                "of h): keep x and every intermediate in float64, no .astype(np.float32).")])
         _diagnose(check, got, [(2 * exact, f"{label} is twice the gradient.",
                                 "the two points x + h and x - h are 2h apart: divide by 2h."),
                                (np.full(x.shape, float(np.sum(exact))), f"{label} has every entry equal to the sum "

@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from . import tolerances as tol
-from .compare import matches, rel_error
+from .compare import describe_values, find_mismatch, format_pair, matches, rel_error
 from .runner import Check
 
 _USE_ITERATE = "draw the batches with data.iterate_minibatches(X, y, batch_size, rng=rng), so the order can be replayed"
@@ -143,15 +143,18 @@ def check_train_epoch(fn, *, seed: int = 0) -> None:
         if not all(matches(state[k], expected[k], tol.REFERENCE_RTOL) for k in expected):
             if all(np.array_equal(state[k], start[k]) for k in start):
                 hint = "the weights did not change: call optimizer.step() after model.backward(...) for each batch."
-            elif all(matches(state[k], v, tol.REFERENCE_RTOL) for k, v in _torch_epoch(_restored(model, start), X, y, batch_size, seed,
-                                                                    lr, momentum, zero_grad=False)[0].items()):
+            elif all(matches(state[k], v, tol.REFERENCE_RTOL) for k, v in _torch_epoch(
+                    _restored(model, start), X, y, batch_size, seed, lr, momentum, zero_grad=False)[0].items()):
                 hint = "call optimizer.zero_grad() before each backward pass: gradients add up across steps."
             else:
                 hint = ("one step per mini-batch: zero_grad, loss = loss_fn(model(xb), yb), "
                         f"model.backward(loss_fn.backward(1.0)), step; {_USE_ITERATE}.")
             worst = max(expected, key=lambda k: float(np.max(rel_error(state[k], expected[k]))))
-            check.fail(f"{label}: after the epoch, parameter {worst!r} differs from PyTorch's "
-                       f"(relative error {float(np.max(rel_error(state[worst], expected[worst]))):.1e}).", hint)
+            found = find_mismatch(state[worst], expected[worst], rtol=tol.REFERENCE_RTOL, explain_precision=False,
+                                  what=f"{label}: after the epoch, parameter {worst!r}")
+            problem = found.problem or f"{label}: after the epoch, parameter {worst!r} is wrong."
+            check.fail(f"{problem} The expected values are torch.optim.SGD's after the same steps.",
+                       None if found.precision else hint)
         for k in expected:
             check.compare(state[k], expected[k], what=f"{label}: parameter {k!r} after the epoch")
         got = _scalar(check, got, f"{label}'s return value")
@@ -163,7 +166,7 @@ def check_train_epoch(fn, *, seed: int = 0) -> None:
                         "size (sum of loss x len(xb), divided by N).")
             elif matches(got, losses[-1][0], tol.REFERENCE_RTOL):
                 hint = "you returned the last batch's loss; return the mean over the whole epoch."
-            check.fail(f"{label} returned {got:.6g}, expected the epoch's mean loss {weighted:.6g}.", hint)
+            check.fail(f"{label} returned the wrong mean loss: {describe_values(got, weighted, check.rtol)}.", hint)
         check.compare(np.array(got), np.array(weighted), what=f"{label}'s mean loss")
     check.passed("weights and mean loss equal one epoch of torch.optim.SGD with momentum, step for step")
 
@@ -224,16 +227,19 @@ def check_evaluate(fn, *, seed: int = 0) -> None:
             hints = {100 * expected_acc: "return the accuracy as a fraction in [0, 1], not a percentage.",
                      float(correct): "divide the number of correct predictions by N.",
                      expected_loss: "return (loss, accuracy) in this order."}
-            hint = next((h for v, h in hints.items() if matches(acc, v, tol.REFERENCE_RTOL)), "accuracy = mean(argmax(logits) == y).")
-            check.fail(f"{label}: accuracy {acc:.6g}, expected {expected_acc:.6g} ({correct} of {n} correct).", hint)
+            hint = next((h for v, h in hints.items() if matches(acc, v, tol.REFERENCE_RTOL)),
+                        "accuracy = mean(argmax(logits) == y).")
+            check.fail(f"{label}: wrong accuracy: "
+                       f"{describe_values(acc, expected_acc, check.rtol, detail=f'{correct} of {n} correct')}.", hint)
         if not matches(loss, expected_loss, tol.REFERENCE_RTOL):
             probs = torch.softmax(logits, 1)
             hints = {n * expected_loss: "return the mean loss over the examples, not the sum.",
                      torch.nn.functional.cross_entropy(probs, torch.from_numpy(y)).item():
                          "the model returns logits; the cross-entropy applies the softmax itself (no softmax first).",
                      expected_acc: "return (loss, accuracy) in this order."}
-            hint = next((h for v, h in hints.items() if matches(loss, v, tol.REFERENCE_RTOL)), "loss = nn.CrossEntropyLoss()(logits, y).")
-            check.fail(f"{label}: loss {loss:.6g}, expected {expected_loss:.6g}.", hint)
+            hint = next((h for v, h in hints.items() if matches(loss, v, tol.REFERENCE_RTOL)),
+                        "loss = nn.CrossEntropyLoss()(logits, y).")
+            check.fail(f"{label}: wrong loss: {describe_values(loss, expected_loss, check.rtol)}.", hint)
         check.compare(np.array([loss, acc]), np.array([expected_loss, expected_acc]), what=f"{label}'s result")
     check.passed("loss and accuracy equal PyTorch's, computed in eval mode, parameters and mode untouched")
 
@@ -265,7 +271,8 @@ def _check_init(check: Check, fn, shape, kwargs: dict, seed: int, *, kind: str, 
     se = std * math.sqrt(((1.8 if kind == "uniform" else 3.0) - 1) / (4 * n))      # s.e. of the sample std
     if not _stat_ok(sample.std(), std, se):
         hint = next((h for s, h in wrong if _stat_ok(sample.std(), s, se)), None)
-        check.fail(f"{label}: the standard deviation is {sample.std():.4g}, expected {std:.4g} (the formula of "
+        got_std, expected_std = format_pair(sample.std(), std, digits=4)
+        check.fail(f"{label}: the standard deviation is {got_std}, expected {expected_std} (the formula of "
                    f"torch.nn.init, computed with its fans and gain; {n} samples).", hint)
     # the shape: P(|w| <= std) is 0.577 for a uniform, 0.683 for a normal distribution
     p = 1 / math.sqrt(3) if kind == "uniform" else math.erf(1 / math.sqrt(2))
@@ -277,10 +284,11 @@ def _check_init(check: Check, fn, shape, kwargs: dict, seed: int, *, kind: str, 
     if kind == "uniform":
         bound = math.sqrt(3) * std
         d = -math.log(math.erfc(tol.STAT_SIGMAS / math.sqrt(2))) / n
+        largest, bound_text = format_pair(np.abs(sample).max(), bound, digits=4)
         check.expect(np.abs(sample).max() <= bound * (1 + tol.REFERENCE_RTOL), f"{label}: a value "
-                     f"{np.abs(sample).max():.4g} lies outside the bound ±{bound:.4g}.")
+                     f"{largest} lies outside the bound ±{bound_text}.")
         check.expect(np.abs(sample).max() >= bound * (1 - d), f"{label}: the largest |value| is "
-                     f"{np.abs(sample).max():.4g}; the values should spread up to the bound {bound:.4g}.")
+                     f"{largest}; the values should spread up to the bound {bound_text}.")
     again = np.full(shape, np.nan)
     fn(again, **kwargs, rng=np.random.default_rng(seed))
     check.expect(np.array_equal(again, w), f"{label}: the same seed gave different numbers.",

@@ -9,12 +9,13 @@ hint names it. ``cosine_lr`` is compared with ``torch.optim.lr_scheduler.CosineA
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-from .compare import describe_mismatch
+from .compare import find_mismatch
 from .errors import CheckFailure
 from .runner import Check
 
@@ -127,6 +128,42 @@ def _as_list(fns) -> list:
     return list(fns) if isinstance(fns, (list, tuple)) else [fns]
 
 
+def _variant_hint(got: list, ex: _Exercise, case: _Case, variants: list, t: int) -> str | None:
+    """The hint of the known mistake whose first ``t`` steps coincide with the learner's, if one does."""
+    return next((h for fns, h in variants if any(_same_path(got, _run(fn_, ex, case, t), t) for fn_ in _as_list(fns))),
+                None)
+
+
+def _quiet_step(fn, args: tuple, hyper: dict):
+    """``fn(*args, **hyper)`` on copies, with numerical warnings silenced: the step a warning interrupted, to
+    compare with the known mistakes (None if it raises or does not return a tuple)."""
+    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            result = fn(*copies, **hyper)
+    except Exception:  # the learner's step cannot be compared; the warning's own message stands
+        return None
+    return tuple(result) if isinstance(result, (tuple, list)) else None
+
+
+def _call_step(check: Check, fn, ex: _Exercise, case: _Case, args: tuple, got: list, t: int, variants: list,
+               warning_note: str | None):
+    """Call the learner's step; a numerical warning is explained by the known mistake that computes the same step
+    (e.g. a step count off by one divides by 1 - beta**0 = 0), else by ``warning_note``."""
+    try:
+        return check.call(fn, *args, label=f"{ex.name}(...) at step {t} {case.label}", **case.hyper)
+    except CheckFailure as exc:
+        first = str(exc).splitlines()[0]
+        if "numerical warning" not in first:
+            raise
+        result = _quiet_step(fn, args, case.hyper)
+        hint = _variant_hint(got + [result], ex, case, variants, t) if result is not None else None
+        if hint or warning_note:
+            raise CheckFailure(f"{first}\n  Hint: {hint or warning_note}") from None
+        raise
+
+
 def _check_steps(fn, ex: _Exercise, cases: list[_Case], variants: list[tuple[Callable, str]], *,
                  warning_note: str | None = None) -> Check:
     """Run ``fn`` beside torch for every case; fail at the first step that differs, with a hint if a variant
@@ -137,34 +174,35 @@ def _check_steps(fn, ex: _Exercise, cases: list[_Case], variants: list[tuple[Cal
         param, state = case.theta0.copy(), ex.init_state(case.theta0)
         got = []
         for t in range(1, STEPS + 1):
-            grad = case.grad(param, t)
-            try:
-                result = check.call(fn, param, grad, *ex.extra_args(state, t),
-                                    label=f"{ex.name}(...) at step {t} {case.label}", **case.hyper)
-            except CheckFailure as exc:
-                first = str(exc).splitlines()[0]
-                if warning_note and "numerical warning" in first:
-                    raise CheckFailure(f"{first}\n  Hint: {warning_note}") from None
-                raise
+            args = (param, case.grad(param, t), *ex.extra_args(state, t))
+            result = _call_step(check, fn, ex, case, args, got, t, variants, warning_note)
             result = _validate_result(check, ex, result, t, case)
             got.append(result)
             expected = _torch_step(ex, p, opt, case, t)
-            for i, (name, value, reference) in enumerate(zip(ex.returns, result, expected)):
+            for name, value, reference in zip(ex.returns, result, expected):
                 if reference is None:
                     continue                                         # torch keeps no buffer without momentum
-                problem, _ = describe_mismatch(value, reference, what=f"{name} after step {t} of {STEPS}",
-                                               rtol=check.rtol)
-                if problem:
-                    before = "Step 1" if t == 2 else f"Steps 1-{t - 1}"
-                    matched = (f" {before} matched torch.optim.{ex.torch_optimizer}; step {t} is the first "
-                               f"that differs." if t > 1 else
-                               f" It differs from torch.optim.{ex.torch_optimizer} from the very first step.")
-                    hint = next((h for fns, h in variants
-                                 if any(_same_path(got, _run(fn_, ex, case, t), t) for fn_ in _as_list(fns))), None)
-                    check.fail(f"{case.label}: {problem}{matched}", hint)
-                check.compare(value, reference, what=name)
+                _compare_step(check, value, reference, name, ex, case, got, variants, t)
             param, state = result[0], tuple(result[1:])
     return check
+
+
+def _compare_step(check: Check, value, reference, name: str, ex: _Exercise, case: _Case, got: list, variants: list,
+                  t: int) -> None:
+    """Fail when one returned array differs from torch's after step ``t``, saying which steps matched before and
+    naming the known mistake that explains the difference, if one does."""
+    what = f"{name} after step {t} of {STEPS}"
+    found = find_mismatch(value, reference, what=what, rtol=check.rtol, explain_precision=False)
+    if not found.problem:
+        check.compare(value, reference, what=name)
+        return
+    before = "Step 1" if t == 2 else f"Steps 1-{t - 1}"
+    matched = (f" {before} matched torch.optim.{ex.torch_optimizer}; step {t} is the first that differs." if t > 1
+               else f" It differs from torch.optim.{ex.torch_optimizer} from the very first step.")
+    hint = None if found.precision else _variant_hint(got, ex, case, variants, t)
+    if hint is None and not found.precision:
+        found = find_mismatch(value, reference, what=what, rtol=check.rtol)       # with the note on float32, if any
+    check.fail(f"{case.label}: {found.problem}{matched}", hint)
 
 
 # ------------------------------------------------------------------------------------------------ momentum
@@ -294,8 +332,9 @@ ADAM_CASES = [                                   # a large eps first: where it i
 ]
 
 
-def _adam_variant(*, correct1=True, correct2=True, eps="after", swap=False, return_hat=False):
+def _adam_variant(*, correct1=True, correct2=True, eps="after", swap=False, return_hat=False, shift=0):
     def step(param, grad, m, v, t, lr, betas, eps_):
+        t = t + shift                                        # a step count off by one
         b1, b2 = (betas[1], betas[0]) if swap else betas
         m = b1 * m + (1 - b1) * grad
         v = b2 * v + (1 - b2) * grad ** 2
@@ -327,6 +366,12 @@ ADAM_VARIANTS = [
      "add eps to sqrt(v_hat), the bias-corrected average, as torch and Kingma and Ba's Algorithm 1 do, not to "
      "sqrt(v) before correcting it."),
     (_adam_variant(swap=True), "betas = (beta1, beta2): beta1 (0.9) for the mean m, beta2 (0.999) for v."),
+    (_adam_variant(shift=1),
+     "the step count is off by one: `step` is already t, 1 at the first call (as torch counts), so the corrections "
+     "are 1 - beta1**step and 1 - beta2**step; do not add 1."),
+    (_adam_variant(shift=-1),
+     "the step count is off by one: `step` is already t, 1 at the first call (as torch counts), so the corrections "
+     "are 1 - beta1**step and 1 - beta2**step; with step - 1 the first divides by 1 - beta**0 = 0."),
 ]
 
 
@@ -334,8 +379,8 @@ def check_adam_step(adam_step) -> None:
     """``adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps) -> (new_param, new_exp_avg,
     new_exp_avg_sq)`` must follow ``torch.optim.Adam`` for 200 steps in three settings (``step`` counts from 1)."""
     cases = [_Case(h, seed=30 + i) for i, h in enumerate(ADAM_CASES)]
-    note = ("the step count starts at 1, so 1 - beta1**step and 1 - beta2**step are never 0: did you use step - 1? "
-            "Otherwise look for a division by zero or a square root of a negative number.")
+    note = ("the step count starts at 1, so 1 - beta1**step and 1 - beta2**step are never 0: look for a division "
+            "by zero, or a square root of a negative number.")
     check = _check_steps(adam_step, ADAM, cases, ADAM_VARIANTS, warning_note=note)
     check.passed(f"{len(cases)} settings x {STEPS} steps equal torch.optim.Adam step for step, bias correction "
                  "included")
@@ -380,16 +425,20 @@ def check_cosine_lr(cosine_lr) -> None:
             got = check.call(cosine_lr, epoch, base_lr, T_max, eta_min, label=label)
             if isinstance(got, np.ndarray) and got.size == 1:
                 got = got.reshape(())
-            problem, _ = describe_mismatch(got, np.float64(expected[epoch]), what=label, rtol=check.rtol)
-            if problem:
+            found = find_mismatch(got, np.float64(expected[epoch]), what=label, rtol=check.rtol,
+                                  explain_precision=False)
+            if found.problem:
                 mine = [_safe_float(cosine_lr, e, base_lr, T_max, eta_min) for e in range(T_max + 1)]
-                hint = next((h for variant, h in COSINE_VARIANTS
-                             if np.allclose([variant(e, base_lr, T_max, eta_min) for e in range(T_max + 1)], mine,
-                                            rtol=1e-9, atol=1e-12)), None)
+                hint = None if found.precision else next(
+                    (h for variant, h in COSINE_VARIANTS
+                     if np.allclose([variant(e, base_lr, T_max, eta_min) for e in range(T_max + 1)], mine,
+                                    rtol=1e-9, atol=1e-12)), None)
+                if hint is None and not found.precision:     # with the note on float32, if any
+                    found = find_mismatch(got, np.float64(expected[epoch]), what=label, rtol=check.rtol)
                 before = "Epoch 0" if epoch == 1 else f"Epochs 0-{epoch - 1}"
                 where = (f" {before} matched CosineAnnealingLR; epoch {epoch} is the first that differs."
                          if epoch else " It differs from CosineAnnealingLR already at epoch 0.")
-                check.fail(problem.replace(" at index (scalar)", "") + where, hint)
+                check.fail(found.problem.replace(" at index (scalar)", "") + where, hint)
             check.compare(got, np.float64(expected[epoch]), what=label)
     check.passed(f"{len(COSINE_CASES)} schedules equal torch.optim.lr_scheduler.CosineAnnealingLR at every epoch")
 

@@ -226,8 +226,33 @@ def max_pool_cases(seed: int = 0) -> list[tuple[np.ndarray, int, int | None]]:
             (distinct((1, 2, 7, 7)), 3, 2), (distinct((2, 2, 7, 5)), 2, 2)]
 
 
+def _max_pool_assigning(x: np.ndarray, kernel_size: int, stride: int | None, dout: np.ndarray, *,
+                        whole_window: bool) -> np.ndarray:
+    """dx of a max-pool backward pass that assigns (=) where it should add (+=), so that a later window overwrites
+    an earlier one where they overlap.
+
+    ``whole_window=True``: each window's region is overwritten, ``dx[..., rows, cols] = mask * dout``;
+    ``False``: only its maximum is set, ``dx[argmax] = dout`` (also what ``dx[idx] += dout`` does with repeated
+    fancy indices). x (N, C, H, W), dout (N, C, H', W') -> dx (N, C, H, W).
+    """
+    k = kernel_size
+    s = k if stride is None else stride
+    dx = np.zeros_like(x)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            window = x[:, :, i * s:i * s + k, j * s:j * s + k]                      # (N, C, k, k)
+            mask = window == window.max(axis=(2, 3), keepdims=True)
+            d = np.broadcast_to(dout[:, :, i:i + 1, j:j + 1], mask.shape)
+            region = dx[:, :, i * s:i * s + k, j * s:j * s + k]                     # a view into dx
+            if whole_window:
+                region[...] = mask * d
+            else:
+                region[mask] = d[mask]
+    return dx
+
+
 def _max_pool_hint(dx, x, kernel_size, stride, dout) -> str | None:
-    """Recognise a backward pass that averages instead of routing."""
+    """Recognise a backward pass that averages instead of routing, or assigns instead of adding."""
     _, grads = torch_reference("avg_pool2d", {"x": x}, wrt=("x",), dout=dout, kernel_size=kernel_size,
                                stride=stride)
     if matches(dx, grads["x"]):
@@ -236,7 +261,38 @@ def _max_pool_hint(dx, x, kernel_size, stride, dout) -> str | None:
                 "pass), and zero to the others.")
     if matches(dx, grads["x"] * kernel_size * kernel_size):
         return "every input of the window got the full dout. Only the maximum gets it; the others get zero."
+    if any(matches(dx, _max_pool_assigning(x, kernel_size, stride, dout, whole_window=w)) for w in (True, False)):
+        return ("where windows overlap (stride < kernel_size), one input can be the maximum of several windows and "
+                "must receive the sum of their gradients: accumulate with dx[...] += ..., not dx[...] = ... (with "
+                "repeated fancy indices, dx[idx] += v adds only once; use np.add.at(dx, idx, v)).")
     return None
+
+
+_STRIDE_NONE_HINT = ("stride=None means stride = kernel_size, as in torch.nn.functional.max_pool2d (windows side "
+                     "by side, not overlapping), not 1: s = kernel_size if stride is None else stride.")
+
+
+def _stride_none_hint(text: str, forward, x: np.ndarray, kernel_size: int) -> str | None:
+    """Recognise a forward pass that treats stride=None as 1, or fails on it."""
+    if "NoneType" in text:
+        return _STRIDE_NONE_HINT
+    try:
+        out = forward(x.copy(), kernel_size=kernel_size, stride=None)[0]
+    except Exception:  # the message check_kernel already wrote is the best we have
+        return None
+    stride_one, _ = torch_reference("max_pool2d", {"x": x}, kernel_size=kernel_size, stride=1)
+    return _STRIDE_NONE_HINT if matches(out, stride_one) else None
+
+
+def _backward_hint(forward, backward, x: np.ndarray, kernel_size: int, stride, dout_seed: int) -> str | None:
+    """Rerun the learner's pair with the dout check_kernel drew, and recognise the backward pass's mistake."""
+    out_shape = torch_reference("max_pool2d", {"x": x}, kernel_size=kernel_size, stride=stride)[0].shape
+    dout = np.random.default_rng(dout_seed).standard_normal(out_shape)
+    try:
+        dx = backward(dout, forward(x.copy(), kernel_size=kernel_size, stride=stride)[1])
+    except Exception:  # the message check_kernel already wrote is the best we have
+        return None
+    return _max_pool_hint(dx, x, kernel_size, stride, dout)
 
 
 def check_max_pool2d(forward, backward, *, seed: int = 0) -> None:
@@ -252,16 +308,15 @@ def check_max_pool2d(forward, backward, *, seed: int = 0) -> None:
                          rng=np.random.default_rng(dout_seed), check=check, report=False)
         except AssertionError as exc:
             text = str(exc)
-            if "gradient dx" in text and "not implemented" not in text:
-                out_shape = torch_reference("max_pool2d", {"x": x}, kernel_size=kernel_size, stride=stride)[0].shape
-                dout = np.random.default_rng(dout_seed).standard_normal(out_shape)
-                try:
-                    dx = backward(dout, forward(x.copy(), kernel_size=kernel_size, stride=stride)[1])
-                    hint = _max_pool_hint(dx, x, kernel_size, stride, dout)
-                except Exception:  # the message check_kernel already wrote is the best we have
-                    hint = None
-                if hint:
-                    raise type(exc)(text.split("\n  Hint:")[0] + f"\n  Hint: {hint}") from None
+            hint = None
+            if "not implemented" in text:
+                raise
+            if stride is None and ("max_pool2d_forward(" in text or "forward output" in text):
+                hint = _stride_none_hint(text, forward, x, kernel_size)
+            elif "gradient dx" in text:
+                hint = _backward_hint(forward, backward, x, kernel_size, stride, dout_seed)
+            if hint:
+                raise type(exc)(text.split("\n  Hint:")[0] + f"\n  Hint: {hint}") from None
             raise
     check.passed(f"forward and backward match PyTorch and finite differences in {len(cases)} cases "
                  "(2x2, default stride, overlapping 3x3 windows)")

@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from . import tolerances as tol
-from .compare import matches
+from .compare import format_pair, matches
 from .errors import CheckFailure
 from .runner import Check
 
@@ -132,6 +132,57 @@ def pca_cases(seed: int = 0) -> list[tuple[np.ndarray, int]]:
     return [(tall, 3), (wide, 4), (square, 4), (load_digits(rng=seed).X_train, 10)]
 
 
+def _same_up_to_signs(got, candidate) -> bool:
+    """True when ``got`` equals ``candidate`` up to the signs of its entries (an SVD fixes each singular vector
+    only up to its sign)."""
+    return isinstance(got, np.ndarray) and got.shape == candidate.shape and matches(np.abs(got), np.abs(candidate))
+
+
+def _svd_layout_hint(components, X: np.ndarray, k: int) -> str | None:
+    """Recognise components taken from the wrong factor of the SVD, or from the wrong side of Vt: U's columns or
+    rows, V's rows (V = Vt.T), or Vt[:K] transposed; of the centred data or of X itself."""
+    for data, extra in ((X - X.mean(axis=0), ""), (X, " Centre the data first, too: the SVD of X - X.mean(axis=0).")):
+        U, _, Vt = np.linalg.svd(data, full_matrices=False)               # U (N, R), Vt (R, D), R = min(N, D)
+        mistakes = [
+            (U[:, :k], "you returned U[:, :K], the samples' coordinates along the components (one row per sample); "
+                       "the components are the first K rows of Vt: Vt[:K], shape (K, D)."),
+            (U[:k], "you returned the first K rows of U, which holds the samples' coordinates (one row per sample); "
+                    "the components are the first K rows of Vt: Vt[:K], shape (K, D)."),
+            (Vt[:k].T, "the components are rows: return Vt[:K] of shape (K, D), not its transpose (V's first K "
+                       "columns as a (D, K) array)."),
+            (Vt.T[:k], "you returned the first K rows of V = Vt.T; the components are V's first K columns, i.e. the "
+                       "first K rows of Vt as np.linalg.svd returns it: Vt[:K], shape (K, D)."),
+        ]
+        hint = next((h for candidate, h in mistakes if _same_up_to_signs(components, candidate)), None)
+        if hint:
+            return hint + extra
+    return None
+
+
+def _components_hint(comps: np.ndarray, X: np.ndarray, k: int, full) -> str | None:
+    """Recognise sign-aligned (K, D) components that are principal directions of the wrong data or order."""
+    Vt_raw = np.linalg.svd(X, full_matrices=False)[2][:k]
+    overlap = np.abs(comps @ full.components_.T)                              # (K, min(N, D))
+    if np.allclose(np.abs(np.sum(comps * Vt_raw, axis=1)), 1.0, atol=1e-6):
+        return "centre the data first: the SVD of X - X.mean(axis=0), not of X."
+    if np.allclose(overlap.max(axis=1), 1.0, atol=1e-6):
+        return ("these are principal directions, but not the K of largest variance in decreasing order "
+                "(np.linalg.eigh sorts eigenvalues in increasing order); the first component must have "
+                "the largest variance.")
+    return None
+
+
+def _align_signs(components, reference: np.ndarray):
+    """``components`` with each row's sign flipped to agree with the reference's (when it is a finite array of
+    the reference's shape), so that components are compared up to their signs."""
+    if not (isinstance(components, np.ndarray) and components.shape == reference.shape
+            and np.all(np.isfinite(components))):
+        return components
+    comps = np.asarray(components, dtype=np.float64)
+    signs = np.sign(np.sum(comps * reference, axis=1))
+    return comps * np.where(signs == 0, 1.0, signs)[:, None]
+
+
 def check_pca_svd(fn, *, seed: int = 0) -> None:
     """``fn(X, n_components)`` -> (components (K, D), explained_variance (K,)) equal to
     ``sklearn.decomposition.PCA(K, svd_solver='full')``'s, each component up to its sign."""
@@ -145,27 +196,18 @@ def check_pca_svd(fn, *, seed: int = 0) -> None:
         components, variance = _pair(check, got, label, "components, explained_variance")
         ref = PCA(k, svd_solver="full").fit(X)
         full = PCA(svd_solver="full").fit(X)
-        shape = np.shape(components) if isinstance(components, np.ndarray) else None
+        comps = _align_signs(components, ref.components_)
         hint = None
-        if shape == (n, k):
-            hint = "you returned U's columns (the samples' coordinates); the components are the first K rows of Vt."
-        elif shape == (d, k):
-            hint = "the components are rows: return Vt[:K] of shape (K, D), not its transpose."
-        if shape == (k, d) and np.all(np.isfinite(components)):
-            comps = np.asarray(components, dtype=np.float64)
-            signs = np.sign(np.sum(comps * ref.components_, axis=1))
-            comps = comps * np.where(signs == 0, 1.0, signs)[:, None]          # each component up to its sign
-            if not matches(comps, ref.components_):
-                Vt_raw = np.linalg.svd(X, full_matrices=False)[2][:k]
-                overlap = np.abs(comps @ full.components_.T)                   # (K, min(N, D))
-                if np.allclose(np.abs(np.sum(comps * Vt_raw, axis=1)), 1.0, atol=1e-6):
-                    hint = "centre the data first: the SVD of X - X.mean(axis=0), not of X."
-                elif np.allclose(overlap.max(axis=1), 1.0, atol=1e-6):
-                    hint = ("these are principal directions, but not the K of largest variance in decreasing order "
-                            "(np.linalg.eigh sorts eigenvalues in increasing order); the first component must have "
-                            "the largest variance.")
-            components = comps
-        check.compare(components, ref.components_, what=f"{label}: components (each up to its sign)", hint=hint)
+        if not matches(comps, ref.components_):
+            shape = np.shape(components) if isinstance(components, np.ndarray) else None
+            hint = _svd_layout_hint(components, X, k)
+            if hint is None and comps is not components:
+                hint = _components_hint(comps, X, k, full)
+            if hint is None and shape == (n, k):
+                hint = "you returned U's columns (the samples' coordinates); the components are the first K rows of Vt."
+            elif hint is None and shape == (d, k):
+                hint = "the components are rows: return Vt[:K] of shape (K, D), not its transpose."
+        check.compare(comps, ref.components_, what=f"{label}: components (each up to its sign)", hint=hint)
         S = ref.singular_values_
         wrong = [(S, "explained_variance is the square of a singular value divided by N - 1: S**2 / (N - 1)."),
                  (S ** 2, "divide the squared singular values by N - 1."),
@@ -260,7 +302,8 @@ def check_salt_and_pepper(fn, *, seed: int = 0) -> None:
         bad = changed & (got != 0.0) & (got != 1.0)
         if bad.any():
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
-            check.fail(f"{label}: the value at {list(idx)} changed from {x[idx]:.4g} to {got[idx]:.4g}; noisy pixels "
+            now, was = format_pair(got[idx], x[idx], digits=4)
+            check.fail(f"{label}: the value at {list(idx)} changed from {was} to {now}; noisy pixels "
                        "must become exactly 0 (pepper) or 1 (salt), the others stay as they were.",
                        "set the chosen pixels with np.where(...); do not add noise to the image.")
         hit = changed.any(axis=1)                                               # (N, H, W) pixels touched

@@ -31,18 +31,40 @@ def _dout_rng(inputs: dict) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def _describe(inputs: dict) -> str:
-    return ", ".join(f"{k} {np.shape(v)}" for k, v in inputs.items() if v is not None)
+def _describe(inputs: dict, options: dict | None = None) -> str:
+    """'x (3, 4), weight (2, 4)', then the options: ', kernel_size=2, stride=None'."""
+    shapes = [f"{k} {np.shape(v)}" for k, v in inputs.items() if v is not None]
+    return ", ".join(shapes + [f"{k}={v!r}" for k, v in (options or {}).items()])
+
+
+def _check_name(name: str | None, op) -> str:
+    """The check's name: ``name``, else the reference's (a function's own name; 'kernel' for a lambda)."""
+    if name:
+        return name
+    if isinstance(op, str):
+        return op
+    own = getattr(op, "__name__", "kernel")
+    return own if own.isidentifier() else "kernel"
+
+
+def kernel_names(name: str) -> tuple[str, str]:
+    """The forward and backward functions' names for a check called ``name``: 'sigmoid' and 'sigmoid_backward'
+    both give ('sigmoid_forward', 'sigmoid_backward')."""
+    for suffix in ("_forward", "_backward"):
+        if name.endswith(suffix):
+            name = name[:-len(suffix)]
+    return f"{name}_forward", f"{name}_backward"
 
 
 def check_function(fn, op: str, inputs: dict, *, options: dict | None = None, name: str | None = None,
                    check: Check | None = None, report: bool = True) -> Check:
     """Compare ``fn(*inputs.values(), **options)`` with the PyTorch reference ``op`` in float64."""
     options = options or {}
-    check = check or Check(name or op)
-    got = check.call(fn, *inputs.values(), label=f"{check.name}({_describe(inputs)})", **options)
+    check = check or Check(_check_name(name, op))
+    call = _describe(inputs, options)
+    got = check.call(fn, *inputs.values(), label=f"{check.name}({call})", **options)
     expected, _ = torch_reference(op, inputs, **options)
-    check.compare(got, expected, what=f"{check.name} output for {_describe(inputs)}")
+    check.compare(got, expected, what=f"{check.name} output for {call}")
     if report:
         check.passed(f"output matches PyTorch for {_describe(inputs)}")
     return check
@@ -64,22 +86,23 @@ def check_kernel(forward, backward, op: str, inputs: dict, *, wrt: tuple[str, ..
     rng : generator for the random upstream gradient (default: seeded by the inputs, so failures reproduce)
     """
     options = options or {}
-    check = check or Check(name or op)
+    check = check or Check(_check_name(name, op))
     rng = _dout_rng(inputs) if rng is None else rng
-    shapes = _describe(inputs)
+    shapes, call = _describe(inputs), _describe(inputs, options)
+    forward_name, backward_name = kernel_names(check.name)
 
-    result = check.call(forward, *inputs.values(), label=f"{check.name}_forward({shapes})", **options)
+    result = check.call(forward, *inputs.values(), label=f"{forward_name}({call})", **options)
     check.expect(isinstance(result, tuple) and len(result) == 2,
                  f"forward should return a pair (out, cache), got {type(result).__name__}"
                  + (f" of length {len(result)}" if isinstance(result, tuple) else "") + ".",
                  "end the forward pass with `return out, cache`.")
     out, cache = result
     expected_out, _ = torch_reference(op, inputs, **options)
-    check.compare(out, expected_out, what=f"forward output for {shapes}")
+    check.compare(out, expected_out, what=f"forward output for {call}")
     dout = rng.standard_normal(expected_out.shape)        # only after the output's shape is known to be right
     _, expected_grads = torch_reference(op, inputs, wrt=wrt, dout=dout, **options)
 
-    grads = check.call(backward, dout, cache, label=f"{check.name}_backward(dout, cache)")
+    grads = check.call(backward, dout, cache, label=f"{backward_name}(dout, cache)")
     if len(wrt) == 1 and not isinstance(grads, tuple):
         grads = (grads,)
     check.expect(isinstance(grads, tuple) and len(grads) >= len(wrt),
@@ -87,9 +110,10 @@ def check_kernel(forward, backward, op: str, inputs: dict, *, wrt: tuple[str, ..
                  f"{type(grads).__name__}" + (f" of length {len(grads)}" if isinstance(grads, tuple) else "") + ".")
     for name_, grad in zip(wrt, grads):
         wrong_shape = isinstance(grad, np.ndarray) and grad.shape != expected_grads[name_].shape
-        check.compare(grad, expected_grads[name_], what=f"gradient d{name_} (random upstream gradient dout)",
-                      hint=(f"d{name_} must have the shape of {name_}; sum over the batch where {name_} was "
-                            "broadcast.") if wrong_shape else None)   # misleading when only the values are wrong
+        hint = (f"d{name_} must have the shape of {name_}; sum over the batch where {name_} was broadcast."
+                if wrong_shape else None)                       # misleading when only the values are wrong
+        check.compare(grad, expected_grads[name_],
+                      what=f"gradient d{name_} for {call} (random upstream gradient dout)", hint=hint)
 
     if finite_differences:
         names = list(inputs)
@@ -102,7 +126,8 @@ def check_kernel(forward, backward, op: str, inputs: dict, *, wrt: tuple[str, ..
         fd_floor = max(tol.FLOOR, tol.FD_ROUNDOFF * float(np.sum(np.abs(dout * expected_out))) / fd_rtol)
         for name_, grad in zip(wrt, grads):
             numeric = numerical_gradient(f, list(inputs.values()), dout, wrt=names.index(name_))
-            check.compare(grad, numeric, what=f"gradient d{name_} against finite differences of your forward",
+            check.compare(grad, numeric, what=f"gradient d{name_} for {call} against finite differences of your "
+                                              "forward",
                           rtol=fd_rtol, floor=fd_floor, record=False)
     if report:
         check.passed("forward and backward match PyTorch" + (" and finite differences" if finite_differences else "")

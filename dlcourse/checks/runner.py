@@ -15,15 +15,17 @@ the cause; a pass prints one line.
 """
 from __future__ import annotations
 
+import inspect
 import sysconfig
 import traceback
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from . import tolerances as tol
-from .compare import describe_mismatch
+from .compare import find_mismatch, format_pair, shown_tolerance
 from .errors import CheckFailure
 
 PASS_MARK = "\u2714"   # ✔
@@ -70,17 +72,88 @@ def _copy(value):
     return value
 
 
-def _unchanged(before, after) -> bool:
+def _fmt_entry(name: str, idx: tuple) -> str:
+    return f"{name}[{', '.join(str(i) for i in idx)}]" if idx else name
+
+
+class Change(NamedTuple):
+    """How an argument changed during a call: a description, whether only by rounding, and the name of the array
+    that changed (``params['0.weight']`` when the argument is a dict of arrays)."""
+    text: str
+    rounding: bool
+    name: str
+
+
+def _array_change(before: np.ndarray, after, name: str) -> Change | None:
+    """How an array argument changed, or None when it is unchanged."""
+    if not isinstance(after, np.ndarray) or after.shape != before.shape:
+        return Change(f"{name} now has shape {np.shape(after)} (it had {before.shape})", False, name)
+    with np.errstate(invalid="ignore", over="ignore"):
+        changed = ~((after == before) | (_isnan(after) & _isnan(before)))
+    if not changed.any():
+        return None
+    count = f"{int(changed.sum())} of {changed.size} entries"
+    if before.dtype.kind != "f":
+        idx = tuple(int(i) for i in np.argwhere(changed)[0])
+        example = f"{_fmt_entry(name, idx)} was {before[idx]}, is now {after[idx]}"
+        return Change(f"{count} changed ({example})", False, name)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.where(changed, np.abs(after.astype(np.float64) - before), 0.0)
+    diff = np.where(np.isnan(diff), np.inf, diff)
+    idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
+    now, was = format_pair(after[idx], before[idx])
+    example = f"{_fmt_entry(name, idx)} was {was}, is now {now}"
+    scale = float(np.max(np.abs(before), initial=0.0, where=np.isfinite(before)))
+    biggest = float(diff[idx])
+    if biggest <= tol.ROUNDING_EPS * np.finfo(before.dtype).eps * scale:
+        ulps = int(round(biggest / float(np.spacing(max(abs(before[idx]), abs(after[idx]))))))
+        return Change(f"{count} are off by rounding, by up to {biggest:.2g} ({ulps} unit{'s' if ulps != 1 else ''} "
+                      f"in the last place: {example})", True, name)
+    return Change(f"{count} changed ({example})", False, name)
+
+
+def _isnan(a: np.ndarray) -> np.ndarray:
+    return np.isnan(a) if a.dtype.kind in "fc" else np.zeros(a.shape, dtype=bool)
+
+
+def describe_change(before, after, name: str) -> Change | None:
+    """How ``after`` (an argument after the call) differs from ``before`` (a copy made before it), or None when
+    nothing changed. Arrays, and dicts/lists/tuples of them, are compared entry by entry; ``name`` is the
+    argument's name, used in the description."""
     if isinstance(before, np.ndarray):
-        return (isinstance(after, np.ndarray) and after.shape == before.shape
-                and np.array_equal(after, before, equal_nan=True))
+        return _array_change(before, after, name)
     if isinstance(before, dict):
-        return isinstance(after, dict) and before.keys() == after.keys() and \
-            all(_unchanged(before[k], after[k]) for k in before)
+        if not isinstance(after, dict) or before.keys() != after.keys():
+            return Change(f"the keys of {name} changed", False, name)
+        return next((c for k in before if (c := describe_change(before[k], after[k], f"{name}[{k!r}]"))), None)
     if isinstance(before, (list, tuple)):
-        return isinstance(after, (list, tuple)) and len(before) == len(after) and \
-            all(_unchanged(b, a) for b, a in zip(before, after))
-    return True
+        if not isinstance(after, (list, tuple)) or len(before) != len(after):
+            return Change(f"{name} now has {len(after) if isinstance(after, (list, tuple)) else 'no'} items "
+                          f"(it had {len(before)})", False, name)
+        fields = getattr(before, "_fields", None)
+        names = [f"{name}.{f}" for f in fields] if fields else [f"{name}[{i}]" for i in range(len(before))]
+        return next((c for b, a, n in zip(before, after, names) if (c := describe_change(b, a, n))), None)
+    return None
+
+
+def _argument_names(fn, count: int) -> list[str | None]:
+    """The names of ``fn``'s first ``count`` positional parameters, None where unknown."""
+    try:
+        params = [p for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    return [params[i].name if i < len(params) else None for i in range(count)]
+
+
+def _restore_hint(name: str) -> str:
+    return (f"a value restored by arithmetic ({name}[i] += h, later {name}[i] -= h) is not always the value you "
+            f"started from in floating point. Save the old value and put it back exactly: old = {name}[i]; "
+            f"{name}[i] = old + h; ...; {name}[i] = old (or work on a copy, {name} = {name}.copy()).")
+
+
+def _in_place_hint(name: str) -> str:
+    return f"compute into a new array ({name} = {name} - ..., not {name} -= ...) so the caller's data stays intact."
 
 
 class Check:
@@ -131,10 +204,13 @@ class Check:
             message = str(numeric[0].message)
             self.fail(f"{label} triggered a numerical warning: '{message}'.", _WARNING_HINTS.get(
                 next((k for k in _WARNING_HINTS if k in message), ""), "look for the operation named above."))
-        for i, (before, after) in enumerate(zip(args, copies)):
-            if not _unchanged(before, after):
-                self.fail(f"{label} modified its input argument #{i + 1} in place.",
-                          "compute into a new array (x = x - m, not x -= m) so the caller's data stays intact.")
+        for i, (before, after, name) in enumerate(zip(args, copies, _argument_names(fn, len(args)))):
+            change = describe_change(before, after, name or "x")
+            if change:
+                which = f"its input argument #{i + 1}" + (f" ({name})" if name else "")
+                if change.rounding:
+                    self.fail(f"{label} did not restore {which} exactly: {change.text}.", _restore_hint(change.name))
+                self.fail(f"{label} modified {which} in place: {change.text}.", _in_place_hint(change.name))
         return result
 
     # -- comparing --------------------------------------------------------------------------------
@@ -144,15 +220,16 @@ class Check:
         """Fail unless ``got`` matches ``expected`` in shape, dtype kind, finiteness and value.
 
         ``record=False`` keeps this comparison out of the error reported by :meth:`passed` (used for finite
-        differences, whose tolerance differs from the check's own).
+        differences, whose tolerance differs from the check's own). ``hint`` (the check's reading of the mistake)
+        is left out when the failure is float32 precision, which the message then explains.
         """
         rtol = self.rtol if rtol is None else rtol
-        problem, worst = describe_mismatch(got, expected, what=what, rtol=rtol, expect_dtype=expect_dtype,
-                                           floor=floor)
-        if problem:
-            self.fail(problem, hint)
+        found = find_mismatch(got, expected, what=what, rtol=rtol, expect_dtype=expect_dtype, floor=floor,
+                              explain_precision=hint is None)
+        if found.problem:
+            self.fail(found.problem, None if found.precision else hint)   # float32 precision explains it better
         if record:
-            self.worst = max(self.worst, worst)
+            self.worst = max(self.worst, found.worst)
             self.cases += 1
 
     def __repr__(self) -> str:
@@ -164,5 +241,6 @@ class Check:
     # -- passing ----------------------------------------------------------------------------------
     def passed(self, detail: str) -> None:
         """Print the one line that says the check passed."""
-        numbers = f" (max relative error {self.worst:.1e}, tolerance {self.rtol:.0e})" if self.cases else ""
+        numbers = (f" (max relative error {self.worst:.1e}, tolerance {shown_tolerance(self.rtol):.0e})"
+                   if self.cases else "")
         print(f"{PASS_MARK} {self.name}: {detail}{numbers}")
