@@ -3,7 +3,6 @@ PyTorch) and the learning-curve figures, including the live loss plot used as fi
 from __future__ import annotations
 
 import io
-import time
 
 import numpy as np
 import pytest
@@ -122,18 +121,6 @@ def test_a_diverged_run_still_draws():
     ex = ActivationsExplorer(activation="relu", depth=10, init_scheme="kaiming", scale=4.0, steps=20)
     assert ex.result.diverged_at is not None and "diverged" in ex.summary(ex.result)
     assert_not_blank(ex.png)
-
-
-def test_updates_are_fast():
-    ex = ActivationsExplorer(steps=10)
-    worst = 0.0
-    for activation, depth, steps in [("tanh", 10, 200), ("relu", 10, 200), ("sigmoid", 2, 200)]:
-        ex.controls["steps"].value = steps
-        ex.controls["depth"].value = depth
-        start = time.perf_counter()
-        ex.controls["activation"].value = activation
-        worst = max(worst, time.perf_counter() - start)
-    assert worst < 2.0, f"an update took {worst:.2f} s"
 
 
 def test_static_histograms_render():
