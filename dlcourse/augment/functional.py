@@ -206,7 +206,9 @@ def rotate(x, angle, *, interpolation: str = "bilinear", fill=0.0) -> np.ndarray
 def translate(x, tx, ty, *, interpolation: str = "bilinear", fill=0.0) -> np.ndarray:
     """Shift the content ``tx`` pixels right and ``ty`` pixels down (negative: left, up); uncovered pixels get
     ``fill``. Integer shifts move pixels exactly; fractional ones interpolate."""
-    return affine(x, translate=(tx, ty), interpolation=interpolation, fill=fill)
+    batch, shape = as_batch(x)
+    tx, ty = per_sample(tx, len(batch), "tx"), per_sample(ty, len(batch), "ty")
+    return affine(batch, translate=(tx, ty), interpolation=interpolation, fill=fill).reshape(shape)
 
 
 def zoom(x, scale, *, interpolation: str = "bilinear", fill=0.0) -> np.ndarray:

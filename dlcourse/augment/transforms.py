@@ -41,6 +41,16 @@ def _range(value, name: str, symmetric_around: float | None = 0.0, lo_limit: flo
     return float(lo), float(hi)
 
 
+def _size(size) -> tuple[int, int]:
+    """A positive int n -> (n, n); a pair of positive ints (height, width) -> itself."""
+    pair = (size, size) if isinstance(size, (int, np.integer)) else tuple(size) if isinstance(size, (tuple, list)) \
+        else None
+    if pair is None or len(pair) != 2 or any(isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer))
+                                             or s < 1 for s in pair):
+        raise ValueError(f"size: expected a positive int or (height, width), got {size!r}")
+    return int(pair[0]), int(pair[1])
+
+
 class Transform:
     """Base class: validate the batch and the generator, then :meth:`apply`."""
 
@@ -190,10 +200,7 @@ class RandomCrop(Transform):
     """
 
     def __init__(self, size, padding=None, fill=0.0, padding_mode: str = "constant"):
-        size = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
-        if len(size) != 2 or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in size):
-            raise ValueError(f"size: expected a positive int or (height, width), got {size!r}")
-        self.size = tuple(int(s) for s in size)
+        self.size = _size(size)
         self.padding = None if padding is None else F._padding(padding)
         if padding_mode not in F.PADDING_MODES:
             raise ValueError(f"padding_mode: expected one of {F.PADDING_MODES}, got {padding_mode!r}")
@@ -259,11 +266,8 @@ class Cutout(Transform):
     wholly inside the image. Draws N uniforms (if p < 1), then N tops and N lefts."""
 
     def __init__(self, size, p: float = 1.0, value=0.0):
-        size = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
-        if len(size) != 2 or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in size):
-            raise ValueError(f"size: expected a positive int or (height, width), got {size!r}")
         F.fill_values(value, None, "value")
-        self.size, self.p, self.value = tuple(int(s) for s in size), _probability(p), value
+        self.size, self.p, self.value = _size(size), _probability(p), value
 
     def apply(self, x, rng):
         n, _, height, width = x.shape

@@ -123,12 +123,16 @@ def cross_entropy_forward(input, target, reduction: str = "mean"):
 
 
 def cross_entropy_backward(dloss, cache: CrossEntropyCache) -> np.ndarray:
-    r""":math:`\partial L_n / \partial z_n = \mathrm{softmax}(z_n) - \mathrm{onehot}(y_n)`."""
+    r""":math:`\partial L_n / \partial z_n = \mathrm{softmax}(z_n) - \mathrm{onehot}(y_n)`, times dL/dL_n.
+
+    Computed as PyTorch orders it, softmax * d minus d at the target, so that a non-finite d gives the same
+    result (inf - inf = nan at the target) as in PyTorch.
+    """
     n = check_cache(cache, CrossEntropyCache, "cross_entropy_forward").log_probs.shape[0]
-    d = _unreduce(dloss, (n,), cache.reduction, n, cache.log_probs.dtype)   # (N,)
-    grad = np.exp(cache.log_probs)                            # softmax, (N, C)
-    grad[np.arange(n), cache.target] -= 1.0
-    return grad * d[:, None]
+    d = _unreduce(dloss, (n,), cache.reduction, n, cache.log_probs.dtype)   # (N,) dL/dL_n
+    grad = np.exp(cache.log_probs) * d[:, None]               # softmax * d, (N, C)
+    grad[np.arange(n), cache.target] -= d                     # minus onehot * d
+    return grad
 
 
 def cross_entropy(input, target, reduction: str = "mean"):

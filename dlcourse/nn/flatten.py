@@ -36,8 +36,10 @@ class Flatten(Module):
         return x.reshape(out_shape)
 
     def backward(self, dout):
+        """dout reshaped to the input's shape. Only shapes were saved, so, as in PyTorch, a second backward pass
+        after one forward pass is fine."""
         x_shape, out_shape, dtype = self._saved()
-        return self._release(check_upstream(dout, "dout", out_shape, dtype).reshape(x_shape))
+        return check_upstream(dout, "dout", out_shape, dtype).reshape(x_shape)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

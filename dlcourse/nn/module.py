@@ -24,7 +24,8 @@ class Module:
     ``forward`` keeps what the backward pass needs in ``self._cache``; ``backward`` reads it with
     :meth:`_saved` and ends with :meth:`_release`. As in PyTorch, where a backward pass frees what the forward pass
     saved, each forward pass allows one backward pass: a backward before any forward, or a second one after the
-    same forward, raises a RuntimeError instead of reusing stale values.
+    same forward, raises a RuntimeError instead of reusing stale values. (Identity and Flatten save no values, only
+    shapes, and allow more, as in PyTorch.)
     """
 
     def __init__(self):
