@@ -1,6 +1,7 @@
 """Data the course ships or makes: synthetic 2-D sets, scikit-learn's digits, and mini-batching; and the seeds'
 real data sets (MNIST, Fashion-MNIST, CIFAR-10, IMDB), downloaded with pooch when online."""
 from .batching import iterate_minibatches
+from . import cleaning
 from .datasets import (ImageSplit, TextSplit, load_cifar10, load_fashion_mnist, load_imdb, load_mnist,
                        load_or_digits)
 from .digits import Split, load_digits
