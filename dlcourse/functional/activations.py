@@ -123,12 +123,14 @@ def relu_forward(x):
 def relu_backward(dout, cache: ReLUCache) -> np.ndarray:
     """The gradient is 0 where out <= 0 and passes elsewhere (PyTorch's choice at the kink x = 0 is 0).
 
-    As in PyTorch, dx is selected rather than multiplied by a 0/1 mask: where out <= 0 it is 0 even when dout is
-    inf or nan (a product would give 0 * inf = nan), and where x is nan the gradient passes.
+    As in PyTorch, it also passes where x is nan, and where out <= 0 it is 0 even when dout is inf or nan. The
+    product ``dout * keep`` would give inf * 0 = nan there, so a dout that is not all finite (one sum tells) takes
+    ``np.where``, which selects, but is 2-3 times slower.
     """
     out = check_cache(cache, ReLUCache, "relu_forward").out
     dout = check_upstream(dout, "dout", out.shape, out.dtype)
-    return np.where(out <= 0, 0.0, dout)
+    keep = ~(out <= 0)                                       # (*) where the gradient passes
+    return dout * keep if np.isfinite(dout.sum()) else np.where(keep, dout, 0.0)
 
 
 # ------------------------------------------------------------------------------------------ leaky ReLU
@@ -149,7 +151,7 @@ def leaky_relu_backward(dout, cache: LeakyReLUCache) -> np.ndarray:
     """dout where x > 0, ``negative_slope * dout`` elsewhere."""
     x = check_cache(cache, LeakyReLUCache, "leaky_relu_forward").x
     dout = check_upstream(dout, "dout", x.shape, x.dtype)
-    return np.where(x > 0, dout, dout * cache.negative_slope)
+    return dout * np.where(x > 0, 1.0, cache.negative_slope).astype(x.dtype, copy=False)
 
 
 # --------------------------------------------------------------------------------------------- softmax

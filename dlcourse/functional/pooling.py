@@ -113,12 +113,15 @@ def max_pool2d_backward(dout, cache: MaxPoolCache) -> np.ndarray:
 
     The maximum of a window is the first pixel, in the order (u, v) = (0, 0), (0, 1), ..., equal to the window's
     output (as PyTorch, one pixel per window even when several tie). ``free`` marks the windows whose maximum is
-    not found yet. Every other pixel gets exactly 0, even where dout is inf or nan (as in PyTorch).
+    not found yet. Every other pixel gets exactly 0, even where dout is inf or nan, as in PyTorch: the product
+    ``dout * hit`` would give inf * 0 = nan there, so a dout that is not all finite (one sum tells) takes
+    ``np.where``, which selects, but is slower.
 
     dout : (N, C, H', W')  ->  dx : (N, C, H, W)
     """
     out = check_cache(cache, MaxPoolCache, "max_pool2d_forward").out
     dout = check_upstream(dout, "dout", out.shape, cache.dtype)
+    finite = np.isfinite(dout.sum())
     sh, sw = cache.stride
     H_out, W_out = cache.out.shape[2:]
     free = np.ones(cache.out.shape, dtype=bool)                             # (N, C, H', W')
@@ -128,7 +131,7 @@ def max_pool2d_backward(dout, cache: MaxPoolCache) -> np.ndarray:
         np.equal(_window(cache.xp, u, v, sh, sw, H_out, W_out), cache.out, out=hit)
         np.logical_and(hit, free, out=hit)                                  # the first maximum of its window only
         np.logical_xor(free, hit, out=free)                                 # that window is done
-        return np.where(hit, dout, 0.0)
+        return dout * hit if finite else np.where(hit, dout, 0.0)
     return _scatter_back(cache, contribution)
 
 
