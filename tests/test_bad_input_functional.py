@@ -220,9 +220,8 @@ def test_a_cache_serves_several_backward_passes(name, reduction):
     out, cache = getattr(F, name + "_forward")(*inputs.values(), **options)
     backward = getattr(F, name + "_backward")
     dout = np.random.default_rng(2).standard_normal(np.shape(out))
-    first = backward(dout, cache)
-    second = backward(dout, cache)
-    for a, b in zip(first if isinstance(first, tuple) else (first,), second if isinstance(second, tuple) else (second,)):
+    first, second = backward(dout, cache), backward(dout, cache)
+    for a, b in zip(*(g if isinstance(g, tuple) else (g,) for g in (first, second))):
         assert np.array_equal(a, b)
 
 

@@ -280,3 +280,60 @@ def test_import_dlcourse_stays_light():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", f"import dlcourse pulled in: {result.stdout.strip()}"
+
+
+# ------------------------------------------------------------------------------- upstream gradients and caches
+@pytest.mark.parametrize("value, words", [
+    (float("nan"), ("p:", "nan")), (float("inf"), ("p:", "inf")), (-0.5, ("p:", "[0, 1]", "-0.5")),
+    (True, ("p:", "True")), ("0.5", ("p:", "'0.5'")), (None, ("p:", "None")),
+])
+def test_check_number_rejects_nan_infinity_bools_and_out_of_range(value, words):
+    raises(_validate.check_number, value, "p", minimum=0, maximum=1, words=words)
+
+
+def test_check_number_accepts_numpy_numbers_and_bounds():
+    assert _validate.check_number(np.float32(0.5), "p", minimum=0, maximum=1) == 0.5
+    assert _validate.check_number(np.int64(3), "n", minimum=3) == 3.0
+    raises(_validate.check_number, 2, "sigma", maximum=1, what="a standard deviation",
+           words=("sigma: expected a standard deviation <= 1, got 2",))
+
+
+@pytest.mark.parametrize("dim, shape, expected", [(0, (2, 3), 0), (-1, (2, 3), 1), (-2, (2, 3), 0), (0, (), 0),
+                                                  (-1, (), 0)])
+def test_wrap_dim_reads_dims_as_torch(dim, shape, expected):
+    assert _validate.wrap_dim(dim, shape) == expected
+
+
+@pytest.mark.parametrize("dim, shape, words", [(2, (2, 3), ("[-2, 1]", "(2, 3)", "2")), (-3, (2, 3), ("-3",)),
+                                               (1, (), ("[-1, 0]",)), (1.0, (2, 3), ("1.0",)),
+                                               (True, (2, 3), ("True",))])
+def test_wrap_dim_rejects(dim, shape, words):
+    raises(_validate.wrap_dim, dim, shape, "start_dim", words=("start_dim:", *words))
+
+
+def test_check_upstream_wants_the_exact_shape_and_casts_the_dtype():
+    out = _validate.check_upstream(np.ones((3, 1), dtype=np.int64), "dout", (3, 1), np.float32)
+    assert out.dtype == np.float32 and out.shape == (3, 1)
+    same = np.ones((3, 1))
+    assert _validate.check_upstream(same, "dout", (3, 1), np.float64) is same          # no copy
+    raises(_validate.check_upstream, np.ones(3), "dout", (3, 1), np.float64,
+           words=("dout: expected shape (3, 1) (the output's), got shape (3,)", "reshape it to (3, 1)"))
+    message = raises(_validate.check_upstream, np.ones((1, 3)), "dout", (3, 2), np.float64, words=("(1, 3)",))
+    assert "reshape" not in message                      # a different shape, not only axes of length 1
+    raises(_validate.check_upstream, None, "dloss", (), np.float64, words=("dloss:", "None"))
+
+
+def test_check_cache_names_the_forward_and_spots_the_pair():
+    out, cache = F.relu_forward(np.ones(3))
+    assert _validate.check_cache(cache, type(cache), "relu_forward") is cache
+    raises(F.relu_backward, np.ones(3), (out, cache), words=("cache:", "out, cache = relu_forward(...)"))
+    raises(F.relu_backward, np.ones(3), None, words=("cache:", "relu_forward", "ReLUCache", "None"))
+    raises(F.tanh_backward, np.ones(3), cache, words=("cache:", "tanh_forward", "got ReLUCache"))
+
+
+@pytest.mark.parametrize("target, words", [
+    (np.array([0.5, 1.0]), ("non-integer values such as 0.5", "not probabilities")),
+    (np.ones((2, 3)) / 3, ("(2,)", "one class index per example", "(2, 3)")),
+])
+def test_check_labels_explains_probabilities_given_for_labels(target, words):
+    raises(_validate.check_labels, target, "target", 2, 3, words=("target:", *words))

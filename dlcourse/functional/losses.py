@@ -3,8 +3,8 @@ r"""Loss functions as forward/backward pairs, mirroring ``torch.nn.functional``.
 ``loss, cache = mse_loss_forward(input, target)`` and ``dinput = mse_loss_backward(dloss, cache)``, where
 ``dloss`` is dL_total/dloss: 1.0 when the loss is the final scalar, or an array shaped like the unreduced loss
 when ``reduction='none'`` (as in PyTorch, exactly that shape; None stands for 1.0 only for a scalar loss). Over an
-empty batch the 'mean' is nan and the 'sum' 0, as in PyTorch. Classification losses take raw scores (logits) and fuse the softmax or sigmoid into the
-loss, which is both cheaper and numerically stable for logits as large as 1e4.
+empty batch the 'mean' is nan and the 'sum' 0, as in PyTorch. Classification losses take raw scores (logits) and
+fuse the softmax or sigmoid into the loss, which is both cheaper and numerically stable for logits as large as 1e4.
 """
 from __future__ import annotations
 
