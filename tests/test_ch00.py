@@ -269,6 +269,14 @@ def test_check_standardize_explains_typical_mistakes(wrong, fragments):
     _fails(ch00.check_standardize, wrong, *fragments)
 
 
+def test_check_standardize_in_float32_is_told_so_not_about_epsilon():
+    """A float32 answer is close but not exact, like one with an epsilon: the message names float32 and leaves out
+    the exercise's guess about an epsilon."""
+    message = _fails(ch00.check_standardize, lambda X: arrays.standardize(X).astype(np.float32), "has dtype float32",
+                     "compute in float64")
+    assert "epsilon" not in message
+
+
 # ============================================================================ checks: pairwise distances
 def pairwise_loops(A, B):
     A, B = np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64)

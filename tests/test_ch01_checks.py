@@ -248,3 +248,48 @@ def test_xor_malformed_params(params, pattern):
 
 def test_xor_unfinished_function():
     fails(ch01.check_xor_weights, not_implemented, "not implemented yet")
+
+
+# ---------------------------------------------------------------------------------------- float32, hints
+def stable_sigmoid(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def softmax(x, dim=-1):
+    e = np.exp(x - x.max(axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+@pytest.mark.parametrize("check, fn", [
+    (ch01.check_sigmoid, lambda x: stable_sigmoid(x.astype(np.float32))),
+    (ch01.check_softmax, lambda x, dim=-1: softmax(x.astype(np.float32), dim)),
+    (ch01.check_linear, lambda x, weight, bias: (x @ weight.T + bias).astype(np.float32)),
+    (ch01.check_mlp_forward, lambda x, params: F.linear(
+        np.maximum(F.linear(x.astype(np.float32), params["0.weight"].astype(np.float32),
+                            params["0.bias"].astype(np.float32)), 0),
+        params["2.weight"].astype(np.float32), params["2.bias"].astype(np.float32))),
+], ids=["sigmoid", "softmax", "linear", "mlp_forward"])
+def test_answers_computed_in_float32_are_told_so(check, fn):
+    """The same message for every exercise, whether float32 round-off happened to stay within the tolerance or not
+    (a float32 sigmoid used to pass, a float32 softmax to fail with two equal printed numbers)."""
+    message = fails(check, fn, "has dtype float32", "float64 precision", "about 7 significant digits",
+                    "compute in float64", "do not cast with .astype(np.float32)")
+    assert "Hint:" not in message                            # the exercise's own hints are about other mistakes
+
+
+@pytest.mark.parametrize("check, fn", [(ch01.check_softmax, lambda x, dim=-1: None),
+                                       (ch01.check_linear, lambda x, weight, bias: None),
+                                       (ch01.check_mlp_forward, lambda x, params: None)],
+                         ids=["softmax", "linear", "mlp_forward"])
+def test_a_missing_result_gets_only_the_hint_about_return(check, fn):
+    message = fails(check, fn, "is None", "Hint: did the function end without `return`?")
+    assert message.count("Hint:") == 1
+
+
+def test_mlp_modifying_params_names_the_array_and_the_entry():
+    def in_place(x, p):
+        p["2.bias"] += 1.0
+        return F.linear(np.maximum(F.linear(x, p["0.weight"], p["0.bias"]), 0), p["2.weight"], p["2.bias"] - 1.0)
+    fails(ch01.check_mlp_forward, in_place, "modified its input argument #2 (p) in place",
+          "2 of 2 entries changed (p['2.bias'][", "not p['2.bias'] -= ...")

@@ -120,6 +120,25 @@ def test_sigmoid_backward_mistakes(wrong, patterns):
     fails(ch02.check_sigmoid_backward, wrong, *patterns)
 
 
+def _raises_after_the_probe(reference, probe_shape):
+    """A backward that answers the check's first call (on the probe) and raises on the kernel cases after it."""
+    def backward(dout, cache):
+        if dout.shape != probe_shape:
+            raise KeyError("oops")
+        return reference(dout, cache)
+    return backward
+
+
+@pytest.mark.parametrize("check, backward, name", [
+    (ch02.check_sigmoid_backward, _raises_after_the_probe(reference_sigmoid_backward, (3, 5)), "sigmoid_backward"),
+    (ch02.check_linear_backward, _raises_after_the_probe(reference_linear_backward, (3, 3)), "linear_backward"),
+    (ch02.check_mul_backward, _raises_after_the_probe(reference_mul_backward, (3, 4)), "mul_backward"),
+], ids=["sigmoid_backward", "linear_backward", "mul_backward"])
+def test_a_backward_exercise_names_itself_once(check, backward, name):
+    message = fails(check, backward, f"{name}(dout, cache) raised KeyError")
+    assert "backward_backward" not in message
+
+
 # ------------------------------------------------------------------------------------------- linear_backward
 @pytest.mark.parametrize("wrong, patterns", [
     (lambda d, c: (d @ c.weight.T, d.T @ c.x, d.sum(0)), ["dx = dout @ weight.T is transposed"]),

@@ -206,6 +206,23 @@ def test_adam_with_an_unexplained_numerical_warning_keeps_the_general_note():
     assert "off by one" not in message
 
 
+def test_adam_and_cosine_in_float32_are_told_so():
+    def adam_float32(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps):
+        arrays = (a.astype(np.float32) for a in (param, grad, exp_avg, exp_avg_sq))
+        return adam_step(*arrays, step, lr, betas, eps)
+
+    def adam_state_through_float32(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps):
+        new, m, v = adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps)
+        return new, m.astype(np.float32).astype(np.float64), v
+    message = fails(ch04.check_adam_step, adam_float32, "new_param after step 1 of 200 has dtype float32",
+                    "compute in float64")
+    assert "Hint:" not in message
+    fails(ch04.check_adam_step, adam_state_through_float32, "new_exp_avg after step 1 of 200 has dtype float64, but "
+          "every value in it is a float32 number", "compute in float64")
+    fails(ch04.check_cosine_lr, lambda epoch, base_lr, T_max, eta_min=0.0: np.float32(
+        cosine_lr(epoch, base_lr, T_max, eta_min)), "has dtype float32", "compute in float64")
+
+
 def test_adam_with_eps_before_the_correction():
     def efficient_form(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps):
         beta1, beta2 = betas

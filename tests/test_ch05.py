@@ -106,6 +106,13 @@ def test_conv2d_reference_loops_and_dlcourse_pass(seed):
     ch05.check_conv2d(F.conv2d, seed=seed)
 
 
+def test_conv2d_in_float32_is_told_so():
+    message = fails("has dtype float32", ch05.check_conv2d,
+                    lambda x, w, b, s, p: F.conv2d(x.astype(np.float32), w.astype(np.float32), b.astype(np.float32),
+                                                   s, p))
+    assert "compute in float64" in message and "Hint:" not in message
+
+
 def test_conv2d_mistakes_are_named():
     fails("kernel is flipped", ch05.check_conv2d,
           lambda x, w, b, s, p: F.conv2d(x, w[:, :, ::-1, ::-1], b, s, p))

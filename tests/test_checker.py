@@ -11,13 +11,16 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given
+from hypothesis import strategies as st
 
 import dlcourse.functional as F
 from dlcourse.checks import (Check, CheckFailure, check_function, check_kernel, describe_mismatch, numerical_gradient,
                              rel_error, tolerances)
+from dlcourse.checks.compare import format_pair, how_far, relative_deviation, shown_tolerance
 from dlcourse.checks.kernels import kernel_names
 from dlcourse.checks.runner import FAIL_MARK, PASS_MARK, describe_change
-from strategies import array_pairs, mismatch_with_known_worst, module_inputs, scaled_settings, seeds
+from strategies import (array_pairs, float_arrays, floats, mismatch_with_known_worst, module_inputs, scaled_settings,
+                        seeds, shapes)
 
 X = np.array([[0.5, -1.0, 2.0, 0.0],
               [1.5, 0.25, -0.75, 3.0],
@@ -640,3 +643,186 @@ def test_finite_differences_still_catch_a_small_relative_error():
 
     message = _fail_kernel(forward, backward, lambda x: Cube.apply(x), {"x": X}, ("x",))
     assert "finite differences" in message
+
+
+# ------------------------------------------------------------------------------------- what messages print
+@st.composite
+def near_tolerance(draw):
+    """(got, expected, rtol): expected of any sign and size, zeros and values near the floor included; got off by
+    up to 4 times the tolerance, so that entries land on both sides of it."""
+    rtol = draw(st.sampled_from([1e-7, 1e-5, 1e-4, 0.1]))
+    expected = draw(float_arrays(shapes(max_side=4), elements=st.one_of(
+        floats(-1e6, 1e6), st.sampled_from([0.0, 1e-9, -3e-9, 4e-9, 1e-8]))))
+    scale = draw(float_arrays(expected.shape, elements=floats(-4.0, 4.0)))
+    offset = draw(float_arrays(expected.shape, elements=floats(-4.0, 4.0)))
+    got = expected + scale * rtol * expected + offset * rtol * tolerances.FLOOR
+    return got, expected, rtol
+
+
+@scaled_settings(60)
+@given(case=near_tolerance())
+def test_the_printed_relative_error_agrees_with_pass_or_fail(case):
+    """Pass or fail follows cs231n's rel_error <= rtol; the printed |got - expected| / max(|expected|, FLOOR / 2)
+    then stays within 2 rtol / (1 - rtol) on a pass and above 2 rtol / (1 + rtol) on a failing entry, so a pass line
+    never shows an error above its tolerance (2 rtol, as printed), nor a failure one below it (see tolerances)."""
+    got, expected, rtol = case
+    err, dev = rel_error(got, expected), relative_deviation(got, expected)
+    slack = 1e-9
+    assert np.all(dev[err <= rtol] <= 2 * rtol / (1 - rtol) * (1 + slack))
+    assert np.all(dev[err > rtol] > 2 * rtol / (1 + rtol) * (1 - slack))
+    problem, worst = describe_mismatch(got, expected, rtol=rtol)
+    assert (problem is None) == bool(np.all(err <= rtol))
+    if problem is None:
+        assert worst <= shown_tolerance(rtol) / (1 - rtol) * (1 + slack)
+    else:
+        assert f"tolerance {shown_tolerance(rtol):.0e}" in problem or f"tolerance {rtol * tolerances.FLOOR:.0e}" \
+            in problem
+
+
+@pytest.mark.parametrize("got, expected, words", [
+    (2.0, 1.0, "2x the expected value"),
+    (1.4999999, 1.0, "1.5x the expected value"),
+    (0.5, 1.0, "0.5x the expected value"),
+    (100.0, 1.0, "100x the expected value"),
+    (3e8, 1.0, "3e+08x the expected value"),
+    (-1.0, 1.0, "the opposite sign"),
+    (-3.0, 1.0, "the opposite sign, 3x the expected size"),
+    (1.1, 1.0, "10% too large"),
+    (-0.99, -1.0, "1% too small"),
+    (1.0 + 1e-7, 1.0, ""),                    # the relative error alone says it
+    (1.0, 0.0, ""),                           # no ratio to an expected 0
+    (0.0, 1.0, ""),
+])
+def test_how_far_reads_at_a_glance(got, expected, words):
+    assert how_far(got, expected) == words
+
+
+@scaled_settings(60)
+@given(a=st.floats(allow_nan=False, allow_infinity=False), b=st.floats(allow_nan=False, allow_infinity=False))
+def test_format_pair_prints_different_numbers_differently(a, b):
+    a_text, b_text = format_pair(a, b)
+    assert float(a_text) == pytest.approx(a, rel=1e-5) and float(b_text) == pytest.approx(b, rel=1e-5)
+    if a != b:
+        assert a_text != b_text
+    if a == b and a_text != b_text:
+        assert {a_text, b_text} == {"0", "-0"}
+
+
+def test_two_numbers_that_differ_beyond_six_digits_print_differently():
+    expected = 0.18300300598144531
+    message = describe_mismatch(np.array([expected * (1 + 3e-7)]), np.array([expected]))[0]
+    got_text, expected_text = re.search(r"got ([0-9.e-]+), expected ([0-9.e-]+)", message).groups()
+    assert got_text != expected_text and got_text.startswith("0.18300") and len(got_text) > len("0.183003")
+
+
+def test_a_pass_line_reports_the_printed_measure_and_its_tolerance(capsys):
+    check_function(lambda x: softmax_ok(x) * (1 + 4e-8), "softmax", {"x": X})
+    line = capsys.readouterr().out
+    worst = float(re.search(r"max relative error ([0-9.e+-]+), tolerance 2e-07\)", line).group(1))
+    assert worst == pytest.approx(4e-8, rel=0.05)                  # |got - expected| / |expected|
+
+
+def test_a_problem_has_one_hint_line():
+    """A missing result gets only the hint about `return`: the check's reading of wrong values would mislead."""
+    with pytest.raises(CheckFailure) as info:
+        Check("demo").compare(None, X, what="demo(x)", hint="the softmax must sum to 1")
+    message = str(info.value)
+    assert message.count("Hint:") == 1 and "without `return`" in message and "sum to 1" not in message
+    with pytest.raises(CheckFailure) as info:
+        Check("demo").compare(X.T, X, what="demo(x)", hint="y = x @ weight.T")
+    message = str(info.value)
+    assert message.count("Hint:") == 1 and "it looks transposed. y = x @ weight.T" in message
+
+
+# --------------------------------------------------------------------------------------------- float32
+def softmax_float32(x):
+    return softmax_ok(x.astype(np.float32))
+
+
+def sigmoid_float32(x):
+    return 1 / (1 + np.exp(-x.astype(np.float32)))
+
+
+@pytest.mark.parametrize("fn, op", [(softmax_float32, "softmax"), (sigmoid_float32, "sigmoid")])
+def test_a_float32_result_fails_whatever_its_luck(fn, op):
+    """Whether float32 round-off stays within the tolerance depends on the inputs (a sigmoid may pass where a
+    softmax fails): a float32 result compared with float64 fails every time, saying why and how to fix it."""
+    message = _fail(fn, op=op)
+    assert "has dtype float32, but the check compares with float64 to float64 precision" in message
+    assert "about 7 significant digits" in message and "compute in float64" in message
+    assert ".astype(np.float32)" in message and "dtype of your intermediate arrays" in message
+    got_text, expected_text = re.search(r"got ([0-9.e-]+), expected ([0-9.e-]+)", message).groups()
+    assert got_text != expected_text
+    assert "Hint:" not in message
+
+
+def test_a_float32_result_with_exact_values_passes():
+    """float32 inputs copied or flipped stay float32 and exact: nothing is lost, nothing is said."""
+    check_function(lambda x: F.relu(x).astype(np.float32), "relu", {"x": X}, report=False)
+
+
+def test_a_float32_result_passes_at_the_float32_tolerance():
+    x = X.astype(np.float32)
+    check_function(softmax_ok, "softmax", {"x": x}, check=Check("softmax", rtol=tolerances.FLOAT32_RTOL), report=False)
+
+
+def test_float64_values_rounded_through_float32_are_named():
+    message = _fail(lambda x: softmax_ok(x).astype(np.float32).astype(np.float64))
+    assert "has dtype float64, but every value in it is a float32 number" in message
+    assert "compute in float64" in message
+
+
+def test_a_float64_result_off_by_float32_sized_errors_gets_a_note():
+    message = _fail(lambda x: softmax_ok(x) * (1 + 3e-7))
+    assert "is wrong at index" in message and "typical of float32 arithmetic" in message
+    assert "if any array or constant in your computation is float32" in message
+
+
+def test_larger_errors_get_no_float32_note():
+    message = _fail(lambda x: softmax_ok(x) * (1 + 1e-4))
+    assert "float32" not in message
+
+
+def test_a_checks_own_hint_replaces_the_float32_guess_but_not_the_certainty():
+    expected = torch_softmax(X)
+    with pytest.raises(CheckFailure) as info:
+        Check("demo").compare(expected * (1 + 3e-7), expected, hint="eps goes after the square root")
+    assert "float32" not in str(info.value) and "eps goes after" in str(info.value)
+    with pytest.raises(CheckFailure) as info:
+        Check("demo").compare(expected.astype(np.float32), expected, hint="eps goes after the square root")
+    assert "has dtype float32" in str(info.value) and "eps goes after" not in str(info.value)
+
+
+def test_a_float32_result_that_is_wrong_anyway_reports_the_values_and_the_dtype():
+    message = _fail(lambda x: (2 * softmax_ok(x)).astype(np.float32))
+    assert "is wrong at index" in message and "2x the expected value" in message
+    assert "Your result also has dtype float32" in message
+
+
+# ---------------------------------------------------------------------------------------------- labels
+@pytest.mark.parametrize("name", ["sigmoid", "sigmoid_backward", "sigmoid_forward"])
+def test_kernel_names_never_double_a_suffix(name):
+    assert kernel_names(name) == ("sigmoid_forward", "sigmoid_backward")
+
+
+@pytest.mark.parametrize("name", [None, "sigmoid", "sigmoid_backward"])
+def test_check_kernel_labels_each_function_once(name):
+    def backward(dout, cache):
+        raise KeyError("oops")
+    message = _fail_kernel(F.sigmoid_forward, backward, "sigmoid", {"x": X}, ("x",), name=name)
+    assert "sigmoid_backward(dout, cache) raised KeyError" in message and "backward_backward" not in message
+    message = _fail_kernel(lambda x: x[9], F.sigmoid_backward, "sigmoid", {"x": X}, ("x",), name=name)
+    assert "sigmoid_forward(x (3, 4)) raised IndexError" in message and "forward_forward" not in message
+
+
+def test_kernel_labels_name_the_options_and_the_inputs():
+    message = _fail_kernel(F.softmax_forward, softmax_backward_without_sum, "softmax", {"x": X}, ("x",),
+                           options={"dim": 0})
+    assert "gradient dx for x (3, 4), dim=0 (random upstream gradient dout)" in message
+
+
+def test_a_reference_given_as_a_function_names_the_check_after_it():
+    def cube(x):
+        return x ** 3
+    message = _fail_kernel(lambda x: (x ** 3, x), lambda dout, x: dout * 2 * x ** 2, cube, {"x": X}, ("x",))
+    assert message.startswith(f"{FAIL_MARK} cube:") and "<function" not in message

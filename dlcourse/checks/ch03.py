@@ -154,7 +154,7 @@ def check_train_epoch(fn, *, seed: int = 0) -> None:
                                   what=f"{label}: after the epoch, parameter {worst!r}")
             problem = found.problem or f"{label}: after the epoch, parameter {worst!r} is wrong."
             check.fail(f"{problem} The expected values are torch.optim.SGD's after the same steps.",
-                       None if found.precision else hint)
+                       found.hint if found.precision or found.hint else hint)
         for k in expected:
             check.compare(state[k], expected[k], what=f"{label}: parameter {k!r} after the epoch")
         got = _scalar(check, got, f"{label}'s return value")

@@ -202,7 +202,7 @@ def _compare_step(check: Check, value, reference, name: str, ex: _Exercise, case
     hint = None if found.precision else _variant_hint(got, ex, case, variants, t)
     if hint is None and not found.precision:
         found = find_mismatch(value, reference, what=what, rtol=check.rtol)       # with the note on float32, if any
-    check.fail(f"{case.label}: {found.problem}{matched}", hint)
+    check.fail(f"{case.label}: {found.problem}{matched}", hint or found.hint)
 
 
 # ------------------------------------------------------------------------------------------------ momentum
@@ -438,7 +438,7 @@ def check_cosine_lr(cosine_lr) -> None:
                 before = "Epoch 0" if epoch == 1 else f"Epochs 0-{epoch - 1}"
                 where = (f" {before} matched CosineAnnealingLR; epoch {epoch} is the first that differs."
                          if epoch else " It differs from CosineAnnealingLR already at epoch 0.")
-                check.fail(found.problem.replace(" at index (scalar)", "") + where, hint)
+                check.fail(found.problem.replace(" at index (scalar)", "") + where, hint or found.hint)
             check.compare(got, np.float64(expected[epoch]), what=label)
     check.passed(f"{len(COSINE_CASES)} schedules equal torch.optim.lr_scheduler.CosineAnnealingLR at every epoch")
 

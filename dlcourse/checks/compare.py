@@ -64,6 +64,13 @@ def format_pair(got, expected, digits: int = 6) -> tuple[str, str]:
     return g_text, e_text
 
 
+def _fmt_ratio(ratio: float) -> str:
+    """A positive ratio in 2 significant digits, without an exponent from 10 to 10^6: '0.056', '2', '37', '100'."""
+    if 10 <= ratio < 1e6:
+        return f"{float(f'{ratio:.2g}'):.0f}"
+    return f"{ratio:.2g}"
+
+
 def how_far(got, expected, floor: float = tol.FLOOR) -> str:
     """How ``got`` compares with ``expected`` in words read at a glance: '2x the expected value', '10% too large',
     'the opposite sign', or '' when the relative error alone says it best (tiny errors, an expected 0)."""
@@ -72,10 +79,11 @@ def how_far(got, expected, floor: float = tol.FLOOR) -> str:
         return ""
     ratio = g / e
     if ratio < 0:
-        return "the opposite sign" + ("" if abs(abs(ratio) - 1) < 0.05 else f", {abs(ratio):.2g}x the expected size")
+        size = "" if abs(abs(ratio) - 1) < 0.05 else f", {_fmt_ratio(-ratio)}x the expected size"
+        return f"the opposite sign{size}"
     shown = float(f"{ratio:.2g}")                             # decided on the printed ratio: 1.4999999 is 1.5x
     if shown >= 1.5 or shown <= 0.67:
-        return f"{ratio:.2g}x the expected value"
+        return f"{_fmt_ratio(ratio)}x the expected value"
     if abs(ratio - 1) >= 1e-3:
         return f"{100 * abs(ratio - 1):.2g}% too {'large' if ratio > 1 else 'small'}"
     return ""
@@ -105,13 +113,12 @@ FLOAT32_FIX = ("compute in float64: do not cast with .astype(np.float32) or np.f
                "constants as float64, and check the dtype of your intermediate arrays (print(a.dtype)).")
 
 
-def _within_float32(got: np.ndarray, expected: np.ndarray) -> bool:
-    """True when every entry of ``got`` is within float32 round-off of ``expected``: at most ``FLOAT32_RTOL`` of
-    the largest expected magnitude (round-off in float32 grows with the intermediate values, not with each
-    entry)."""
+def _within_float32(got: np.ndarray, expected: np.ndarray, rtol: float = tol.FLOAT32_RTOL) -> bool:
+    """True when every entry of ``got`` is within float32 round-off of ``expected``: at most ``rtol`` of the
+    largest expected magnitude (round-off in float32 grows with the intermediate values, not with each entry)."""
     scale = float(np.max(np.abs(expected), initial=0.0))
     with np.errstate(invalid="ignore", over="ignore"):
-        return bool(np.all(np.abs(got.astype(np.float64) - expected) <= tol.FLOAT32_RTOL * scale)) and scale > 0
+        return bool(np.all(np.abs(got.astype(np.float64) - expected) <= rtol * scale)) and scale > 0
 
 
 def _float32_numbers(got: np.ndarray) -> bool:
@@ -132,36 +139,38 @@ def _fmt_index(idx: tuple) -> str:
 
 class Mismatch(NamedTuple):
     """What :func:`find_mismatch` found: the message (None when ``got`` is right), the worst relative error
-    (:func:`relative_deviation`), and whether the message is about float32 precision (a check's own hint would
-    then mislead)."""
+    (:func:`relative_deviation`), whether the message is about float32 precision (a check's own hint would then
+    mislead), and a hint for the kind of problem (a shape that looks transposed, a missing `return` ...)."""
     problem: str | None
     worst: float
     precision: bool = False
+    hint: str | None = None
 
 
-def _structure_problem(got, expected: np.ndarray, what: str, expect_dtype: str) -> str | None:
-    """None, not array-like, tuple, shape, dtype kind: what is wrong before any value is compared."""
+def _structure_problem(got, expected: np.ndarray, what: str, expect_dtype: str) -> tuple[str | None, str | None]:
+    """(problem, hint) for what is wrong before any value is compared (None, not array-like, tuple, shape, dtype
+    kind), or (None, None)."""
     if got is None:
-        return (f"{what} is None. Expected an array of shape {expected.shape}. "
-                "Hint: did the function end without `return`?")
+        return f"{what} is None. Expected an array of shape {expected.shape}.", \
+            "did the function end without `return`?"
     if isinstance(got, tuple) and expected.ndim > 0:
-        return (f"{what} is a tuple of {len(got)} items, expected one array of shape {expected.shape}. "
-                "Hint: return only the array.")
+        return f"{what} is a tuple of {len(got)} items, expected one array of shape {expected.shape}.", \
+            "return only the array."
     try:
         got_arr = np.asarray(got)
     except Exception:
-        return f"{what} is a {type(got).__name__}, expected an array of shape {expected.shape}."
+        return f"{what} is a {type(got).__name__}, expected an array of shape {expected.shape}.", None
     if got_arr.dtype == object:
-        return f"{what} is not an array of numbers (got {type(got).__name__})."
+        return f"{what} is not an array of numbers (got {type(got).__name__}).", None
     if got_arr.shape != expected.shape:
-        hint = ""
+        hint = None
         if got_arr.shape == expected.shape[::-1] and got_arr.ndim == 2:
-            hint = " Hint: it looks transposed."
+            hint = "it looks transposed."
         elif got_arr.size == expected.size:
-            hint = " Hint: same number of elements in another layout; check the reshape or the axis."
+            hint = "same number of elements in another layout; check the reshape or the axis."
         elif got_arr.ndim == expected.ndim - 1 or got_arr.ndim == expected.ndim + 1:
-            hint = " Hint: a reduction may be missing keepdims=True, or sum over the wrong axis."
-        return f"{what} has shape {got_arr.shape}, expected {expected.shape}.{hint}"
+            hint = "a reduction may be missing keepdims=True, or sum over the wrong axis."
+        return f"{what} has shape {got_arr.shape}, expected {expected.shape}.", hint
     kind_ok = {
         "float": np.issubdtype(got_arr.dtype, np.floating),
         "float64": got_arr.dtype == np.float64,
@@ -169,22 +178,21 @@ def _structure_problem(got, expected: np.ndarray, what: str, expect_dtype: str) 
         "int": np.issubdtype(got_arr.dtype, np.integer),
     }[expect_dtype]
     if not kind_ok:
-        hint = (" Hint: integer arrays truncate; build results from float arrays." if expect_dtype.startswith("float")
-                else "")
-        return f"{what} has dtype {got_arr.dtype}, expected {expect_dtype}.{hint}"
-    return None
+        return f"{what} has dtype {got_arr.dtype}, expected {expect_dtype}.", \
+            ("integer arrays truncate; build results from float arrays." if expect_dtype.startswith("float") else None)
+    return None, None
 
 
-def _non_finite_problem(got_arr: np.ndarray, expected: np.ndarray, what: str) -> str | None:
+def _non_finite_problem(got_arr: np.ndarray, expected: np.ndarray, what: str) -> tuple[str | None, str | None]:
+    """(problem, hint) for NaN or inf where the reference is finite, or (None, None)."""
     bad = ~np.isfinite(got_arr) & np.isfinite(expected)
     if not bad.any():
-        return None
+        return None, None
     idx = tuple(int(i) for i in np.argwhere(bad)[0])
     hint = ("exp() of a large number overflows; rewrite the formula so the exponent is never large and "
             "positive." if np.isinf(got_arr[idx]) else
             "NaN comes from 0/0, inf - inf or inf * 0 (often after an overflow), or log of a negative number.")
-    return (f"{what} contains {got_arr[idx]} at index {_fmt_index(idx)} (expected {expected[idx]:.6g}). "
-            f"Hint: {hint}")
+    return f"{what} contains {got_arr[idx]} at index {_fmt_index(idx)} (expected {expected[idx]:.6g}).", hint
 
 
 def _errors(got: np.ndarray, expected: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
@@ -225,8 +233,8 @@ def _precision_note(got: np.ndarray, expected: np.ndarray, rtol: float, guess: b
         return ""
     if got.dtype.kind == "f" and got.dtype.itemsize < 8:
         return f" Your result also has dtype {got.dtype}: {FLOAT32_FIX}"
-    if guess and got.dtype == np.float64 and _within_float32(got, expected):
-        return (f" Errors this small (at most {tol.FLOAT32_RTOL:.0e} of the largest value) are typical of float32 "
+    if guess and got.dtype == np.float64 and _within_float32(got, expected, tol.FLOAT32_GUESS):
+        return (f" Errors this small (at most {tol.FLOAT32_GUESS:.0e} of the largest value) are typical of float32 "
                 f"arithmetic (about 7 significant digits): if any array or constant in your computation is float32, "
                 f"{FLOAT32_FIX}")
     return ""
@@ -241,13 +249,13 @@ def find_mismatch(got, expected, *, what: str = "output", rtol: float = tol.REFE
     always said: a float32 result, or float64 values that are all float32 numbers.
     """
     expected = np.asarray(expected)
-    problem = _structure_problem(got, expected, what, expect_dtype)
+    problem, hint = _structure_problem(got, expected, what, expect_dtype)
     if problem:
-        return Mismatch(problem, np.inf)
+        return Mismatch(problem, np.inf, hint=hint)
     got_arr = np.asarray(got)
-    problem = _non_finite_problem(got_arr, expected, what) if got_arr.dtype.kind == "f" else None
+    problem, hint = _non_finite_problem(got_arr, expected, what) if got_arr.dtype.kind == "f" else (None, None)
     if problem:
-        return Mismatch(problem, np.inf)
+        return Mismatch(problem, np.inf, hint=hint)
     if expected.size == 0:
         return Mismatch(None, 0.0)
     err, dev = _errors(got_arr, expected, floor)
@@ -259,7 +267,8 @@ def find_mismatch(got, expected, *, what: str = "output", rtol: float = tol.REFE
     if not off.any():
         return Mismatch(None, worst)
     idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.where(off, dev, -1.0))), dev.shape))
-    values = describe_values(got_arr[idx], expected[idx], rtol, floor, f"{int(off.sum())} of {err.size} entries off")
+    count = f"{int(off.sum())} of {err.size} entries off" if err.size > 1 else ""
+    values = describe_values(got_arr[idx], expected[idx], rtol, floor, count)
     note = _precision_note(got_arr, expected, rtol, explain_precision)
     return Mismatch(f"{what} is wrong at index {_fmt_index(idx)}: {values}.{note}", worst)
 
@@ -276,4 +285,6 @@ def describe_mismatch(got, expected, *, what: str = "output", rtol: float = tol.
     """
     found = find_mismatch(got, expected, what=what, rtol=rtol, expect_dtype=expect_dtype, floor=floor,
                           explain_precision=explain_precision)
+    if found.problem and found.hint:
+        return f"{found.problem} Hint: {found.hint}", found.worst
     return found.problem, found.worst

@@ -25,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import tolerances as tol
-from .compare import find_mismatch, format_pair, shown_tolerance
+from .compare import Mismatch, find_mismatch, format_pair, shown_tolerance
 from .errors import CheckFailure
 
 PASS_MARK = "\u2714"   # ✔
@@ -156,6 +156,15 @@ def _in_place_hint(name: str) -> str:
     return f"compute into a new array ({name} = {name} - ..., not {name} -= ...) so the caller's data stays intact."
 
 
+def _merge_hints(found: Mismatch, got, hint: str | None) -> str | None:
+    """One hint line for a failed comparison: the hint for the kind of problem (a transposed shape ...) and the
+    check's own reading of the mistake; the first alone for a missing result or float32 precision, where the
+    check's reading (made for wrong values) would mislead."""
+    if got is None or found.precision or not hint:
+        return found.hint
+    return f"{found.hint} {hint}" if found.hint else hint
+
+
 class Check:
     """One exercise's check: collects the worst error seen and fails with a single clear message."""
 
@@ -227,7 +236,7 @@ class Check:
         found = find_mismatch(got, expected, what=what, rtol=rtol, expect_dtype=expect_dtype, floor=floor,
                               explain_precision=hint is None)
         if found.problem:
-            self.fail(found.problem, None if found.precision else hint)   # float32 precision explains it better
+            self.fail(found.problem, _merge_hints(found, got, hint))
         if record:
             self.worst = max(self.worst, found.worst)
             self.cases += 1

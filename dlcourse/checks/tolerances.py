@@ -23,8 +23,9 @@ Expected sizes, in float64:
   sigmoid may pass where a softmax fails), and a check must not judge by chance. So does a float64 result whose
   every value is a float32 number (rounded to float32 and converted back) and which differs from the reference by
   more than ``FLOAT64_ROUNDOFF``: a correct float64 computation is a float32 number at each entry with probability
-  2**-29, and differs by ~1e-15 .. 1e-12. A float64 result that fails by errors of float32's size (at most
-  ``FLOAT32_RTOL`` of the largest expected magnitude) gets a note on float32.
+  2**-29, and differs by ~1e-15 .. 1e-12. A float64 result that fails by errors of the size a short float32
+  computation makes (at most ``FLOAT32_GUESS`` of the largest expected magnitude) gets a note that float32 may be
+  the cause.
 
 The round-off of a centred difference is absolute, not relative: each output f_j carries ~eps * |f_j|, so the
 numerical gradient of L = sum(dout * f) carries ~eps * sum|dout * f| / FD_STEP, whatever the size of the gradient
@@ -44,6 +45,9 @@ FLOAT32_RTOL = 1e-4
 #: the largest relative error of a correct float64 computation against PyTorch's (the same math written two ways,
 #: ~1e-15 .. 1e-12, with a wide margin); a larger error in a result made of float32 numbers is float32 round-off
 FLOAT64_ROUNDOFF = 1e-10
+#: a float64 result failing by errors no larger than this, relative to its largest expected magnitude, is told that
+#: a float32 intermediate may be the cause: float32's unit round-off (6e-8) accumulated over a few dozen operations
+FLOAT32_GUESS = 1e-6
 #: the denominator floor in the relative error, so that values near zero compare absolutely
 FLOOR = 1e-8
 #: round-off of a centred difference per unit of sum|dout * f|: a few eps / FD_STEP (eps = 2.2e-16)
