@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -27,6 +27,7 @@
 # - how a chapter is organised, how to solve an exercise and read its check, how widgets and grading work;
 # - what TensorFlow, PyTorch, Keras, NumPy, SciPy, Pandas, scikit-learn, XGBoost, LightGBM, Matplotlib, Seaborn
 #   and Plotly are for, and which of them this course uses;
+# - what a pre-trained model is, and how its weights are saved to a file and loaded into a model;
 # - to read and predict array shapes: the (N, D) batch convention, `reshape`, `transpose`, reductions with `axis`
 #   and `keepdims`, and the broadcasting rule;
 # - why vectorised code is fast, and how `@` multiplies batches of vectors;
@@ -44,16 +45,19 @@
 # %%
 # %matplotlib inline
 import inspect
+import tempfile
 import timeit
 from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 import torch
 
 import dlcourse
 import dlcourse.functional as F
-from dlcourse import arrays, numerics
+from dlcourse import arrays, nn, numerics
 from dlcourse.checks import CheckFailure, ch00, check_function
+from dlcourse.threads import limit_threads
 from dlcourse.viz import arrays as figs
 from dlcourse.viz import show
 from sklearn.datasets import load_digits
@@ -61,6 +65,7 @@ from sklearn.neighbors import KNeighborsClassifier
 
 rng = np.random.default_rng(0)
 np.set_printoptions(precision=4, suppress=True)
+limit_threads(1)      # small arrays: one thread each for NumPy and PyTorch is faster (see dlcourse.threads)
 
 # %% [markdown]
 # ## 1 How this course works
@@ -171,7 +176,7 @@ print("max |difference| =", np.abs(ours - theirs).max())
 # | library | group (source 000 §2.2, 004 §1.2) | what it is for | in this course |
 # |---|---|---|---|
 # | **PyTorch** | deep-learning framework | tensors, automatic differentiation, layers, optimizers, GPUs; define-by-run | **used**: the reference every implementation is checked against, and the "real framework" side of each chapter |
-# | **TensorFlow** | deep-learning framework | Google's framework: tensors, autodiff, deployment tools (TensorFlow Serving, TensorFlow Lite, now LiteRT) | not installed; chapter 14 compares frameworks |
+# | **TensorFlow** | deep-learning framework | Google's framework: tensors, autodiff, deployment tools (TensorFlow Serving, TensorFlow Lite, now LiteRT) | not installed; a later chapter compares frameworks |
 # | **Keras** | deep-learning framework | a high-level model-building API; Keras 3 runs on top of TensorFlow, JAX or PyTorch | not installed; the source articles' Keras models are rebuilt in NumPy and PyTorch |
 # | **JAX** | (not in the sources) | NumPy-like arrays with composable transformations: `grad`, `jit`, `vmap` | mentioned only |
 # | **NumPy** | data processing, scientific computing | n-dimensional arrays and fast vectorised arithmetic: the base of everything else | **used** everywhere: every from-scratch implementation is NumPy |
@@ -196,6 +201,90 @@ print(f"{'dlcourse':14s} {dlcourse.__version__}")
 # > **Correction (source 000 §7.5).** Source 000 also lists Caffe and Theano among the open-source deep-learning
 # > frameworks. Both are no longer developed: Theano's last major release came in 2017 and Caffe's successor,
 # > Caffe2, was merged into PyTorch in 2018. For new work, choose among PyTorch, TensorFlow/Keras and JAX.
+
+# %% [markdown]
+# ### Pre-trained models
+#
+# Source 000 §2.2 adds that the frameworks ship **pre-trained models** (预训练模型) and utilities. Training a large
+# network takes a lot of data and computing time; a pre-trained model is a network whose weights someone has already
+# trained, published as a file of numbers next to the code that defines the network's layers. You build the same
+# network, load the weights into it and use it at once (to recognise objects in photos, say), or train it a little
+# further on your own data (**fine-tuning**, 微调; a later chapter on transfer learning does that).
+#
+# In PyTorch the weights travel as a **state dict** (状态字典): a dictionary from parameter names (`'0.weight'`,
+# `'0.bias'`, ...) to tensors, written with `torch.save` and read back with `torch.load`. The file holds no code: the
+# model you load it into must have the same layers, with the same names and shapes. Everything here runs offline, so
+# we play both parts. First the publisher: a small network trained on the first 1,000 of scikit-learn's digits
+# (section 5 introduces them; chapters 01 to 03 explain what the training lines do), its state dict saved to a file.
+
+# %%
+digits = load_digits()
+X_digits = torch.tensor(digits.data / 16, dtype=torch.float32)          # (1797, 64) pixels scaled to [0, 1]
+y_digits = torch.tensor(digits.target)                                  # (1797,) labels 0-9
+
+
+def make_net():
+    """The architecture, as code: 64 pixels -> 32 hidden units (ReLU) -> 10 scores, one per digit."""
+    return torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+
+
+torch.manual_seed(0)
+publisher = make_net()
+optimizer = torch.optim.Adam(publisher.parameters(), lr=0.02)
+for step in range(100):                                                  # training, on images 0-999 only
+    optimizer.zero_grad()
+    torch.nn.functional.cross_entropy(publisher(X_digits[:1000]), y_digits[:1000]).backward()
+    optimizer.step()
+
+weights_file = Path(tempfile.mkdtemp()) / "digits_mlp.pt"
+torch.save(publisher.state_dict(), weights_file)
+print(f"{weights_file.name}: {weights_file.stat().st_size / 1e3:.1f} kB")
+for name, tensor in torch.load(weights_file, weights_only=True).items():
+    print(f"  {name:9s} {str(tuple(tensor.shape)):9s} {tensor.dtype}")
+
+# %% [markdown]
+# Now the user, who has the file and the code of `make_net`, but not the training. A freshly built network has random
+# weights and guesses; `load_state_dict` copies the file's numbers into it. `dlcourse`'s `nn.MLP` uses PyTorch's
+# names and layouts, so the same state dict loads into it too. Both are measured on the 797 images the publisher never
+# trained on:
+
+# %%
+X_new, y_new = X_digits[1000:], digits.target[1000:]                   # (797, 64), (797,): unseen images
+fresh = make_net()                                                       # same layers, new random weights
+print(f"fresh network, random weights: accuracy {np.mean(fresh(X_new).argmax(1).numpy() == y_new):.1%}")
+
+state = torch.load(weights_file, weights_only=True)                     # name -> tensor; weights_only: no code runs
+fresh.load_state_dict(state)
+print(f"after load_state_dict:         accuracy {np.mean(fresh(X_new).argmax(1).numpy() == y_new):.1%}")
+
+ours = nn.MLP(64, [32], 10, "relu")                                      # dlcourse, float64
+ours.load_state_dict(state)
+logits_ours = ours(X_new.double().numpy())
+logits_torch = fresh.double()(X_new.double()).detach().numpy()
+print(f"dlcourse with the same state dict: accuracy {np.mean(logits_ours.argmax(1) == y_new):.1%}, "
+      f"max |logits dlcourse - logits PyTorch| = {np.abs(logits_ours - logits_torch).max():.1e}")
+
+# %% [markdown]
+# A file of weights is only numbers, but `torch.load` can also unpickle arbitrary Python objects, which can run code;
+# `weights_only=True` refuses anything but tensors and plain containers. Load weights only from sources you trust (a
+# later chapter on deployment returns to saving and loading safely).
+#
+# The frameworks' model hubs publish pre-trained networks the same way and fetch them by name. **This needs a network
+# connection**: the weights are downloaded on first use and cached on disk (`~/.cache/torch/hub` for PyTorch,
+# `~/.keras/models` for Keras). TorchVision and Keras are not installed in this course, so these lines are shown, not
+# run:
+#
+# ```python
+# # PyTorch + TorchVision: ResNet-18 trained on ImageNet (1,000 classes of photos)
+# from torchvision.models import resnet18, ResNet18_Weights
+# weights = ResNet18_Weights.DEFAULT
+# model = resnet18(weights=weights).eval()        # downloads the state dict, then load_state_dict
+# preprocess = weights.transforms()               # the resizing and normalisation it was trained with
+#
+# # Keras: the same idea
+# import keras
+# model = keras.applications.ResNet50(weights="imagenet")
+# ```
 
 # %% [markdown]
 # ## 3 NumPy for deep learning
@@ -315,14 +404,16 @@ def sq_norms_vectorised(V):
 
 t_loop = min(timeit.repeat(lambda: sq_norms_loop(V), number=1, repeat=3))
 t_vec = min(timeit.repeat(lambda: sq_norms_vectorised(V), number=10, repeat=3)) / 10
+print(f"{V.shape[0]:,} vectors of {V.shape[1]} features")
 print(f"Python loops: {t_loop * 1e3:7.2f} ms")
 print(f"vectorised:   {t_vec * 1e3:7.2f} ms   -> {t_loop / t_vec:.0f} times faster")
 print("same numbers:", np.allclose(sq_norms_loop(V), sq_norms_vectorised(V)))
 
 # %% [markdown]
-# The ratio depends on your machine and on the operation: tens of times for this cheap one, hundreds or more for
-# heavier ones such as matrix products (next section). The lesson is not "never write a loop": loop over *layers*
-# or *training steps*, and let arrays handle the numbers inside each one.
+# The ratio printed above depends on your machine and on the operation; it is larger still for heavier operations
+# such as matrix products (next section), where the compiled code also makes good use of the processor's caches. The
+# lesson is not "never write a loop": loop over *layers* or *training steps*, and let arrays handle the numbers inside
+# each one.
 #
 # ### 3.5 Matrix multiplication and `@`
 #
@@ -445,12 +536,14 @@ points = rng.uniform(0.5, 2.0, size=25)                           # (P,) where t
 errors = {dtype: np.median(numerics.centred_difference_error(np.sin, np.cos, points, h, dtype), axis=1)
           for dtype in ("float32", "float64")}                    # dtype -> (K,) median over the points
 show(figs.finite_difference_figure(h, errors))
+for dtype, err in errors.items():
+    print(f"{dtype}: smallest median error {err.min():.1e}, at h = {h[err.argmin()]:.0e}")
 
 # %% [markdown]
-# In float64 the best step gives about 10 correct digits, enough to tell a right gradient (error ~1e-10) from a
-# subtly wrong one. In float32 the best achievable error is around 1e-6 to 1e-5, about the size of a real bug; for
-# tiny steps $x + h$ rounds back to $x$ and the estimate is 0. Hence the course's rule: *train in whatever
-# precision you like, but check in float64.*
+# In float64 the best step (near $10^{-5}$) leaves an error of a few $10^{-12}$: about eleven correct digits, enough
+# to tell a right gradient from a subtly wrong one. In float32 the best achievable error is around $10^{-6}$, with a
+# step near $10^{-2}$: about the size of a real bug. For tiny steps $x + h$ rounds back to $x$ and the estimate is 0.
+# Hence the course's rule: *train in whatever precision you like, but check in float64.*
 #
 # ### 3.8 The same in PyTorch
 #
@@ -700,8 +793,8 @@ print(f"memory: the (N, M) distance matrix takes {D2.nbytes / 1e6:.1f} MB; the (
       f"exercise 2's broadcasting would take {D2.nbytes * 64 / 1e6:.0f} MB")
 
 # %% [markdown]
-# About 98 % of the test digits are recognised by simply looking up the most similar image, in a few lines of
-# NumPy. The last line explains why `arrays.pairwise_sq_dists` uses the expansion
+# Almost every test digit (the accuracies above) is recognised by simply looking up the most similar image, in a few
+# lines of NumPy. The last line explains why `arrays.pairwise_sq_dists` uses the expansion
 # $\lVert a - b\rVert^2 = \lVert a\rVert^2 + \lVert b\rVert^2 - 2\,a \cdot b$ instead of your (N, M, D)
 # differences: the largest array it builds is (N, M), and the work goes into one fast matrix product. Its source
 # is short:
@@ -737,11 +830,13 @@ figs.FloatExplorer(value="0.1", dtype="float32")
 #   TensorFlow, Keras, JAX), data-processing and scientific-computing libraries (NumPy, SciPy, Pandas),
 #   machine-learning libraries (scikit-learn, XGBoost, LightGBM) and visualisation libraries (Matplotlib, Seaborn,
 #   Plotly). This course uses NumPy, PyTorch, scikit-learn, Matplotlib and ipywidgets.
+# - A **pre-trained model** is an architecture (code) plus trained weights (a file): build the network, then
+#   `load_state_dict(torch.load(file, weights_only=True))`. Model hubs download such files by name when online.
 # - Batches have shape (N, D), samples first. Reductions name an `axis`; `keepdims=True` keeps it with size 1 so
 #   that the result broadcasts back.
 # - Broadcasting aligns shapes on the right; each axis must match or be 1. When a result looks wrong, print shapes.
-# - Vectorised code is tens to hundreds of times faster than Python loops; `@` multiplies (batches of) matrices,
-#   `*` multiplies elementwise.
+# - Vectorised code is many times faster than Python loops (section 3.4 measured by how much on your machine); `@`
+#   multiplies (batches of) matrices, `*` multiplies elementwise.
 # - Randomness comes from an explicit `np.random.default_rng(seed)`: same seed, same numbers.
 # - float32 keeps 6 to 7 significant digits (eps ≈ 1.2e-7), float64 15 to 16 (eps ≈ 2.2e-16). Beware absorption
 #   (1 + 1e-8 == 1 in float32), overflow (exp(100) is inf in float32), and cancellation
@@ -760,6 +855,9 @@ figs.FloatExplorer(value="0.1", dtype="float32")
 # | scientific-computing library | 科学计算库 |
 # | data-processing tool | 数据处理工具 |
 # | pre-trained model | 预训练模型 |
+# | state dict (a model's weights by name) | 状态字典 |
+# | fine-tuning | 微调 |
+# | transfer learning | 迁移学习 |
 # | high-level programming language | 高级编程语言 |
 # | cross-platform | 跨平台 |
 # | interface (API) | 接口 |
@@ -795,6 +893,7 @@ figs.FloatExplorer(value="0.1", dtype="float32")
 # - Abadi, M., Barham, P., Chen, J., et al. (2016). TensorFlow: A system for large-scale machine learning.
 #   *12th USENIX Symposium on Operating Systems Design and Implementation (OSDI 16)*, 265–283.
 # - Chollet, F., et al. (2015). Keras. Software, https://keras.io.
+# - Chollet, F. (2017). *Deep Learning with Python*. Manning. (2nd ed., 2021.)
 # - Bradbury, J., Frostig, R., Hawkins, P., et al. (2018). JAX: composable transformations of Python+NumPy
 #   programs. Software, https://github.com/jax-ml/jax.
 # - Virtanen, P., Gommers, R., Oliphant, T. E., et al. (2020). SciPy 1.0: Fundamental algorithms for scientific
@@ -813,6 +912,11 @@ figs.FloatExplorer(value="0.1", dtype="float32")
 #   Surveys*, 23(1), 5–48.
 # - IEEE (2019). *IEEE Standard for Floating-Point Arithmetic*, IEEE Std 754-2019.
 # - Higham, N. J. (2002). *Accuracy and Stability of Numerical Algorithms* (2nd ed.). SIAM.
+#
+# > **Correction (source 001, references [10], [28], [45]).** Source 001 cites "Chollet, F. (2017). Keras: A Deep
+# > Learning Library for Python. O'Reilly Media." three times. No such book exists. Keras is software, cited above as
+# > Chollet et al. (2015); the book its author wrote about it is *Deep Learning with Python* (Manning, 2017; second
+# > edition 2021), also listed above.
 #
 # ## Going further
 #
