@@ -1,14 +1,15 @@
 """dlcourse.export: chapters as printable HTML pages, executed once per test session.
 
-Chapters 00 and 01 are exported with their solutions, and chapter 00 as the learner's copy; the pages are checked
-here as files (structure, embedded figures, nothing loaded from the network, the index). tests/test_browser.py opens
-the same export in Chromium and prints it.
+Every chapter is exported with its solutions, and chapter 00 as the learner's copy; the pages are checked here as
+files (structure, embedded figures, every formula as MathML, no script, nothing loaded from the network, the
+index). tests/test_browser.py opens the same export in Chromium and prints it. The TeX-to-MathML conversion, the
+markdown around it (code spans, escaped dollars), a formula that cannot be converted and the kernels' shutdown are
+tested on small notebooks of their own.
 """
 from __future__ import annotations
 
 import base64
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,23 +18,26 @@ import pytest
 from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 
-from dlcourse.export import (WIDGET_VIEW, chapter_notebooks, chapter_title, export_html, make_exporter,
-                             prepare_for_export, select_chapters)
+import dlcourse.export
+from dlcourse.cli import main
+from dlcourse.export import (BREAKABLE, WIDGET_VIEW, MathError, chapter_notebooks, chapter_title, export_html,
+                             make_exporter, prepare_for_export, select_chapters, tex_to_mathml)
 from dlcourse.notebooks import exercises
 from dlcourse.viz.core import figure_to_png, new_figure
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = ["00", "01"]                 # exported in the tests; export_html exports every chapter by default
-EXPORT_SECONDS = 150.0                   # chapters 00-01 executed and written (each notebook's budget is 60 s)
+#: every chapter: each has math of its own (chapter 02 its aligned derivations, chapter 06 its matrices)
+CHAPTERS = [p.name[:2] for p in chapter_notebooks(ROOT / "solutions")]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 EXPORTS_KEY = pytest.StashKey[dict]()
+#: TeX that a reader must never see in a page's text: a $...$ span, a control word, \( or \[
+RAW_TEX = re.compile(r"\$[^$\n]*\$|\\[A-Za-z]{2,}|\\[(\[]")
 
 
 @dataclass
 class Export:
     out: Path
     paths: list[Path]
-    seconds: float
 
     def page(self, chapter: str) -> Path:
         return next(p for p in self.paths if p.name.startswith(f"{chapter}_"))
@@ -45,9 +49,7 @@ def export_once(config, tmp_path_factory, *, learner: bool, chapters: list[str])
     key = (learner, tuple(chapters))
     if key not in cache:
         out = tmp_path_factory.mktemp("export-learner" if learner else "export")
-        start = time.perf_counter()
-        paths = export_html(ROOT, out, learner=learner, chapters=chapters)
-        cache[key] = Export(out, paths, time.perf_counter() - start)
+        cache[key] = Export(out, export_html(ROOT, out, learner=learner, chapters=chapters))
     return cache[key]
 
 
@@ -76,6 +78,38 @@ def first_heading(path: Path) -> str:
     return line.split("·", 1)[1].strip()
 
 
+def markdown_formulas(nb) -> list[tuple[int, str]]:
+    """(cell index, TeX) of every formula in the markdown cells, in order, as nbconvert's markdown parser finds
+    them (after code spans, code blocks and escaped dollars, which are not math)."""
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+    found = []
+
+    class Recorder(IPythonRenderer):
+        def block_math(self, body):
+            found.append((index, body))
+            return ""
+
+        inline_math = block_math
+
+        def latex_environment(self, name, body):
+            found.append((index, f"\\begin{{{name}}}{body}\\end{{{name}}}"))
+            return ""
+
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            MarkdownWithMath(renderer=Recorder(escape=False)).render(cell.source)
+    return found
+
+
+def prose(element) -> str:
+    """The text a reader sees in ``element`` outside its code and its math."""
+    copy = BeautifulSoup(str(element), "html.parser")
+    for e in copy.find_all(["code", "pre", "math", "script", "style"]):
+        e.decompose()
+    return copy.get_text()
+
+
 def code_cell_with_input(page: BeautifulSoup, source: str):
     """The exported code cell whose whole input is ``source``."""
     for cell in page.select("div.jp-CodeCell"):
@@ -90,10 +124,11 @@ def code_cell_with_input(page: BeautifulSoup, source: str):
 
 def test_writes_a_page_per_chapter_then_the_index(solutions_export):
     names = [p.name for p in solutions_export.paths]
-    assert names == ["00_welcome.html", "01_neurons_layers.html", "index.html"]
+    assert names == [f"{p.stem}.html" for p in chapter_notebooks(ROOT / "solutions")] + ["index.html"]
+    assert names[:2] == ["00_welcome.html", "01_neurons_layers.html"]
     assert all(p.parent == solutions_export.out and p.stat().st_size > 10_000 for p in solutions_export.paths[:-1])
-    assert (solutions_export.out / "mathjax" / "MathJax.js").is_file()
-    assert solutions_export.seconds < EXPORT_SECONDS, f"export took {solutions_export.seconds:.0f} s"
+    # the pages stand alone: nothing else is written next to them (no script or font folder to carry along)
+    assert sorted(p.name for p in solutions_export.out.iterdir()) == sorted(names)
 
 
 def test_index_lists_number_title_and_link_of_each_chapter(solutions_export):
@@ -130,10 +165,25 @@ def test_page_loads_nothing_from_the_network(solutions_export, chapter):
     path = solutions_export.page(chapter)
     text = path.read_text(encoding="utf-8")
     assert not NETWORK_LOAD.findall(text)
-    scripts = [s["src"] for s in soup(path).find_all("script", src=True)]
-    assert scripts == ["mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"]
-    for src in scripts:
-        assert (path.parent / src.split("?")[0]).is_file()
+    # no script at all: nothing has to run before the page is complete, so a printout never catches it half done
+    assert soup(path).find_all("script") == []
+    assert "mathjax" not in text.lower()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_formula_is_typeset_as_mathml(solutions_export, chapter):
+    """Each formula of the notebook's markdown is one <math> element of the page, in order, with its TeX as the
+    annotation; no TeX is left in the text around them."""
+    formulas = markdown_formulas(nbformat.read(ROOT / "solutions" / source_name(chapter), as_version=4))
+    page = soup(solutions_export.page(chapter))
+    maths = page.select(".jp-MarkdownCell math")
+    assert len(formulas) >= 40, "every chapter has math"
+    assert [m.select_one("annotation").get_text() for m in maths] == [tex for _, tex in formulas]
+    assert all(m["display"] in ("block", "inline") and m.select_one("semantics > mrow") for m in maths)
+    assert not page.select("merror")
+    leftover = [(i, hit) for i, cell in enumerate(page.select(".jp-MarkdownCell"))
+                for hit in RAW_TEX.findall(prose(cell))]
+    assert leftover == []
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -256,6 +306,165 @@ def test_a_markdown_image_next_to_the_notebook_is_embedded(tmp_path, capsys):
     assert img["src"].startswith("data:image/png;base64,") and img["alt"] == "a diagram"
     assert "42" in page.select_one(".jp-OutputArea-output").get_text()
     assert "Tiny" in (tmp_path / "out" / "index.html").read_text()
+
+
+# --------------------------------------------------------------------------------------------- the math
+
+
+def mathml(tex: str, *, display: bool = False) -> BeautifulSoup:
+    return BeautifulSoup(tex_to_mathml(tex, display=display), "html.parser")
+
+
+def test_a_formula_becomes_mathml_with_its_tex_as_annotation():
+    page = mathml(r"\frac{a}{b} < 1", display=True)
+    math = page.math
+    assert math["display"] == "block"
+    assert math.select_one("semantics > mrow mfrac") is not None
+    assert math.select_one("annotation")["encoding"] == "application/x-tex"
+    assert math.select_one("annotation").get_text() == r"\frac{a}{b} < 1"
+    assert [o.get_text() for o in math.find_all("mo")] == ["<"]
+    assert mathml("x").math["display"] == "inline"
+
+
+@pytest.mark.parametrize("tex, check", [
+    # letters: Unicode mathematical letters, since MathML Core browsers ignore mathvariant
+    (r"\mathbf z + \mathbf{W} + \mathbf{\theta}", lambda m: [t.get_text() for t in m.find_all("mi")] == ["𝐳", "𝐖", "𝛉"]
+     and not m.find(attrs={"mathvariant": "bold"})),
+    (r"\mathbb{R}^{N \times D}", lambda m: m.mi.get_text() == "ℝ"),
+    (r"\mathrm{softmax}(x)", lambda m: m.find("mi").get_text() == "softmax"),
+    (r"\text{fan\_in} + \text{\#}", lambda m: [t.get_text() for t in m.find_all("mtext")] == ["fan_in", "#"]),
+    (r"\texttt{x = y}", lambda m: "monospace" in m.mtext["style"]),
+    # spacing as in TeX: none around / and |a|, a thin space after \log, none inside scripts
+    (r"\partial L/\partial w", lambda m: all(o["lspace"] == o["rspace"] == "0" for o in m.find_all("mo"))),
+    (r"|a| + \|b\|", lambda m: [o.get("stretchy") for o in m.find_all("mo") if o.get_text() in "|‖"] == ["false"] * 4),
+    (r"\log x", lambda m: m.mi.find_next_sibling().name == "mspace"),
+    (r"\log(x)", lambda m: m.mi.find_next_sibling().name == "mo"),
+    (r"x_{n+1}", lambda m: m.msub.mo["lspace"] == "0"),
+    (r"\max(a, b)", lambda m: m.find("mo").get("rspace") == "0"),
+    # limits below and above \sum and \max (the browser sets them to the side in running text)
+    (r"\sum_{i=1}^{n} x_i", lambda m: m.munderover.mo["movablelimits"] == "true"),
+    (r"\max_{k} x_k", lambda m: m.munder is not None),
+    # primes on the baseline, accents as accents
+    (r"f'(x) + x''_{n}", lambda m: not m.find("msup") and [o.get_text() for o in m.find_all("mo") if o.get_text()
+                                                           in "′″"] == ["′", "″"]),
+    (r"\bar x + \hat{y}", lambda m: [o["accent"] for o in m.find_all("mover")] == ["true", "true"]),
+    # environments: aligned as a table aligned like TeX's (Chromium needs the CSS), cases, matrices
+    (r"\begin{aligned} a &= b \\ c + d &= e \end{aligned}",
+     lambda m: len(m.find_all("mtr")) == 2 and "-webkit-right" in m.mtd["style"]
+     and "-webkit-left" in m.find_all("mtd")[1]["style"]),
+    (r"y = \begin{cases} 1 & \text{if } x > 0 \\ 0 & \text{otherwise} \end{cases}",
+     lambda m: len(m.find_all("mtd")) == 4),
+    (r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}", lambda m: len(m.find_all("mtd")) == 4),
+    (r"\textstyle\sum_n x_n", lambda m: m.mstyle.munder is not None or m.mstyle.munderover is not None),
+])
+def test_tex_is_converted_as_tex_would_set_it(tex, check):
+    assert check(mathml(tex, display=True)), tex_to_mathml(tex, display=True)
+
+
+def test_a_wide_display_may_break_between_its_qquad_parts():
+    parts = mathml(r"a = 1, \qquad b = 2, \qquad c = 3.", display=True).select_one(f"mrow.{BREAKABLE}")
+    assert parts is not None and [p.name for p in parts.find_all(recursive=False)] == ["mrow"] * 3
+    assert not parts.find("mspace"), "the gap between the parts is print.css's, not a space that could start a line"
+    assert mathml(r"a = 1, \qquad b = 2", display=False).select_one(f"mrow.{BREAKABLE}") is None
+    assert mathml(r"a = 1, \quad b = 2", display=True).select_one(f"mrow.{BREAKABLE}") is None
+    css = (Path(dlcourse.export.ASSETS) / "dlcourse_print" / "print.css").read_text()
+    assert f"mrow.{BREAKABLE}" in css and "flex-wrap: wrap" in css
+
+
+@pytest.mark.parametrize("tex, message", [
+    (r"\foo{x} + 1", r"unknown command \\foo"),
+    (r"\frac{1}{", r"cannot parse"),
+    (r"a & b", r"'&' outside an environment"),
+    (r"a \\ b", r"'\\\\' outside an environment"),
+    (r"\begin{tikzpicture} x \end{tikzpicture}", r"unsupported environment \{tikzpicture\}"),
+    (" ", r"empty formula"),
+])
+def test_a_formula_that_cannot_be_typeset_raises_math_error(tex, message):
+    with pytest.raises(MathError, match=message):
+        tex_to_mathml(tex, display=False)
+    assert issubclass(MathError, ValueError)
+
+
+def test_code_spans_code_blocks_and_escaped_dollars_are_not_math():
+    cells = [
+        nbformat.v4.new_markdown_cell("# T\n\nIt costs \\$5, or \\$10 with `$x$` and `$$` in code; $y^2$ is math."),
+        nbformat.v4.new_markdown_cell("```python\nprice = '$$ 5 $$'  # $z$\n```\n\n    $indented$ code\n\n"
+                                      "| a | b |\n|---|---|\n| $t_1$ | `$` |\n\n$$\\sum_i w_i$$"),
+        nbformat.v4.new_markdown_cell("> $\\frac{\\partial L}{\\partial W}$ in a quote\n\n"
+                                      "\\begin{equation} e = mc^2 \\end{equation}"),
+        nbformat.v4.new_code_cell("show()", outputs=[nbformat.v4.new_output(
+            "display_data", {"text/latex": r"$$\frac{1}{2}$$", "text/plain": "<IPython.core.display.Math object>"})]),
+    ]
+    body, _ = make_exporter().from_notebook_node(nbformat.v4.new_notebook(cells=cells))
+    page = BeautifulSoup(body, "html.parser")
+    texts = [m.select_one("annotation").get_text() for m in page.select("math")]
+    assert texts == ["y^2", "t_1", r"\sum_i w_i", r"\frac{\partial L}{\partial W}", r"\begin{equation} e = mc^2 \end{equation}",
+                     r"\frac{1}{2}"]
+    first = page.select(".jp-MarkdownCell")[0]
+    assert "It costs $5, or $10 with" in first.get_text()
+    assert [c.get_text() for c in first.find_all("code")] == ["$x$", "$$"]
+    assert "price = '$$ 5 $$'  # $z$" in page.select(".jp-MarkdownCell")[1].find("pre").get_text()
+    assert "$indented$ code" in page.select(".jp-MarkdownCell")[1].find_all("pre")[1].get_text()
+    assert page.select_one(".jp-RenderedLatex math mfrac") is not None
+    assert [hit for cell in page.select(".jp-MarkdownCell") for hit in RAW_TEX.findall(prose(cell))] == ["$5, or $"]
+
+
+def test_a_formula_that_cannot_be_typeset_names_its_cell():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T"), nbformat.v4.new_code_cell("1"),
+                                         nbformat.v4.new_markdown_cell("fine $x$, broken $\\nope{x}$")])
+    with pytest.raises(MathError, match=r"^cell 2 \(markdown\): formula \$\\nope\{x\}\$: unknown command \\nope$"):
+        make_exporter().from_notebook_node(nb)
+
+
+def tiny_course(root: Path, chapters: dict[str, list]) -> Path:
+    """A course folder of its own: solutions/NN_tiny.ipynb for each chapter number, with the cells given."""
+    (root / "solutions").mkdir(parents=True)
+    for number, cells in chapters.items():
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {number} · Tiny"), *cells]),
+                       root / "solutions" / f"{number}_tiny.ipynb")
+    return root
+
+
+def test_the_export_stops_at_a_formula_it_cannot_typeset_naming_chapter_cell_and_formula(tmp_path, capsys):
+    root = tiny_course(tmp_path / "course", {"07": [nbformat.v4.new_markdown_cell("ok $a$"),
+                                                     nbformat.v4.new_markdown_cell("$$\\begin{bmatrix} a \\end{bmat}$$")]})
+    expected = r"solutions/07_tiny\.ipynb, cell 2 \(markdown\): formula \$\$\\begin\{bmatrix\} a \\end\{bmat\}\$\$: "
+    with pytest.raises(MathError, match="^" + expected):
+        export_html(root, tmp_path / "out", timeout=60)
+    assert not (tmp_path / "out" / "07_tiny.html").exists() and not (tmp_path / "out" / "index.html").exists()
+    capsys.readouterr()
+    assert main(["export", "html", "--out", str(tmp_path / "out"), "--root", str(root)]) == 2
+    assert re.search(r"^dlcourse export: " + expected, capsys.readouterr().err, re.M)
+
+
+def test_each_chapter_kernel_is_shut_down_before_the_next_chapter_runs(tmp_path, monkeypatch):
+    import psutil
+
+    report = nbformat.v4.new_code_cell("import psutil\nme = psutil.Process()\nprint(me.pid, repr(me.create_time()))")
+    root = tiny_course(tmp_path / "course", {"07": [report], "08": [report]})
+    kernels, alive_at_start = [], []
+
+    def running(pid: int, created: float) -> bool:
+        try:
+            process = psutil.Process(pid)
+            return process.create_time() == created and process.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    real = dlcourse.export.execute_notebook
+
+    def execute_and_note_the_kernel(path, **kwargs):
+        alive_at_start.append([k for k in kernels if running(*k)])
+        nb = real(path, **kwargs)
+        pid, created = nb.cells[1].outputs[0].text.split()
+        kernels.append((int(pid), float(created)))
+        assert not running(*kernels[-1]), f"the kernel of {path.name} is still running after its chapter"
+        return nb
+
+    monkeypatch.setattr(dlcourse.export, "execute_notebook", execute_and_note_the_kernel)
+    export_html(root, tmp_path / "out", timeout=60)
+    assert len(kernels) == 2 and kernels[0][0] != kernels[1][0] and kernels[0][0] != psutil.Process().pid
+    assert alive_at_start == [[], []]
 
 
 def test_a_folder_without_chapters_is_refused(tmp_path):
