@@ -175,6 +175,17 @@ def test_evaluate_typical_mistakes(fn, patterns):
     fails(ch03.check_evaluate, fn, *patterns)
 
 
+def test_evaluate_and_train_epoch_in_float32_are_told_so():
+    def evaluate_float32(model, X, y):
+        loss, acc = train.evaluate(model, X, y)
+        return np.float32(loss), acc
+
+    def train_epoch_float32(*args, **kwargs):
+        return np.float32(train.train_epoch(*args, **kwargs))
+    fails(ch03.check_evaluate, evaluate_float32, "loss has dtype float32", "compute in float64")
+    fails(ch03.check_train_epoch, train_epoch_float32, "return value has dtype float32", "compute in float64")
+
+
 # ---------------------------------------------------------------------------------------- initialisers
 def fans(shape):
     receptive = math.prod(shape[2:])

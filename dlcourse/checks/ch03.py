@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from . import tolerances as tol
-from .compare import describe_values, find_mismatch, format_pair, matches, rel_error
+from .compare import FLOAT32_FIX, describe_values, find_mismatch, format_pair, matches, rel_error
 from .runner import Check
 
 _USE_ITERATE = "draw the batches with data.iterate_minibatches(X, y, batch_size, rng=rng), so the order can be replayed"
@@ -42,6 +42,10 @@ def _scalar(check: Check, value, what: str) -> float:
     check.expect(arr is not None and arr.size == 1, f"{what} should be one number, got {type(value).__name__}"
                  + (f" of shape {arr.shape}" if arr is not None else "") + ".")
     check.expect(bool(np.isfinite(arr)), f"{what} is {float(arr)}.")
+    dtype = np.asarray(value).dtype
+    check.expect(not (dtype.kind == "f" and dtype.itemsize < 8), f"{what} has dtype {dtype}, but the check compares "
+                 f"with float64 to float64 precision, and {dtype} keeps only about 7 significant digits. Fix: "
+                 f"{FLOAT32_FIX}")
     return float(arr.reshape(()))
 
 

@@ -4,8 +4,9 @@ A step function is run for 200 steps beside the matching ``torch.optim`` optimiz
 whose gradient depends on where the parameter is, so a wrong step also changes every later gradient. After every
 step the learner's new parameter and state are compared with torch's; the first step where they differ is
 reported with the index, both values and the relative error. When the learner's steps coincide with a known
-mistake (the source's printed RMSprop, a missing bias correction, a zero-initialised momentum buffer ...), the
-hint names it. ``cosine_lr`` is compared with ``torch.optim.lr_scheduler.CosineAnnealingLR`` epoch by epoch.
+mistake (the source's printed RMSprop, a missing bias correction, a zero-initialised momentum buffer, Adam's step
+count off by one either way ...), the hint names it, also when the mistake ends in a numerical warning (step - 1
+divides by 1 - beta**0 = 0 at the first step). ``cosine_lr`` is compared with ``torch.optim.lr_scheduler.CosineAnnealingLR`` epoch by epoch.
 """
 from __future__ import annotations
 
@@ -438,7 +439,7 @@ def check_cosine_lr(cosine_lr) -> None:
                 before = "Epoch 0" if epoch == 1 else f"Epochs 0-{epoch - 1}"
                 where = (f" {before} matched CosineAnnealingLR; epoch {epoch} is the first that differs."
                          if epoch else " It differs from CosineAnnealingLR already at epoch 0.")
-                check.fail(found.problem.replace(" at index (scalar)", "") + where, hint or found.hint)
+                check.fail(found.problem + where, hint or found.hint)
             check.compare(got, np.float64(expected[epoch]), what=label)
     check.passed(f"{len(COSINE_CASES)} schedules equal torch.optim.lr_scheduler.CosineAnnealingLR at every epoch")
 

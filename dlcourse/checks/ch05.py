@@ -11,7 +11,8 @@ exercise                   learner writes                                    che
 
 Every check compares with PyTorch in float64 (``F.conv2d``, ``F.unfold``, ``F.max_pool2d`` and its autograd
 gradient; max pooling also against finite differences), recognises the usual mistakes (a flipped kernel, a
-missing bias, stride or padding ignored, the wrong layout, the gradient spread over the whole window) and names
+missing bias, stride or padding ignored, the wrong layout, the gradient spread over the whole window or assigned
+with = where overlapping windows must add with +=, stride=None taken as 1 instead of kernel_size) and names
 them. ``seed`` changes the random cases; the fixed edge cases are always included.
 """
 from __future__ import annotations

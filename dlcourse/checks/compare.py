@@ -192,7 +192,8 @@ def _non_finite_problem(got_arr: np.ndarray, expected: np.ndarray, what: str) ->
     hint = ("exp() of a large number overflows; rewrite the formula so the exponent is never large and "
             "positive." if np.isinf(got_arr[idx]) else
             "NaN comes from 0/0, inf - inf or inf * 0 (often after an overflow), or log of a negative number.")
-    return f"{what} contains {got_arr[idx]} at index {_fmt_index(idx)} (expected {expected[idx]:.6g}).", hint
+    where = f"contains {got_arr[idx]} at index {_fmt_index(idx)}" if idx else f"is {got_arr[idx]}"
+    return f"{what} {where} (expected {expected[idx]:.6g}).", hint
 
 
 def _errors(got: np.ndarray, expected: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
@@ -215,7 +216,8 @@ def _precision_problem(got: np.ndarray, expected: np.ndarray, dev: np.ndarray, r
         return None
     idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(dev)), dev.shape))
     g_text, e_text = format_pair(got[idx], expected[idx])
-    at = f"at index {_fmt_index(idx)}: got {g_text}, expected {e_text}, relative error {dev[idx]:.2g}"
+    at = (f"at index {_fmt_index(idx)}: " if idx else "") + \
+        f"got {g_text}, expected {e_text}, relative error {dev[idx]:.2g}"
     if got.dtype.kind == "f" and got.dtype.itemsize < 8 and dev[idx] > 0:
         return (f"{what} has dtype {got.dtype}, but the check compares with float64 to float64 precision, and "
                 f"{got.dtype} keeps only about {_digits(got.dtype)} significant digits ({at}). Fix: {FLOAT32_FIX}")
@@ -270,7 +272,8 @@ def find_mismatch(got, expected, *, what: str = "output", rtol: float = tol.REFE
     count = f"{int(off.sum())} of {err.size} entries off" if err.size > 1 else ""
     values = describe_values(got_arr[idx], expected[idx], rtol, floor, count)
     note = _precision_note(got_arr, expected, rtol, explain_precision)
-    return Mismatch(f"{what} is wrong at index {_fmt_index(idx)}: {values}.{note}", worst)
+    where = f" at index {_fmt_index(idx)}" if idx else ""
+    return Mismatch(f"{what} is wrong{where}: {values}.{note}", worst)
 
 
 def describe_mismatch(got, expected, *, what: str = "output", rtol: float = tol.REFERENCE_RTOL,
