@@ -114,8 +114,8 @@ def test_train_epoch_reference_passes(seed):
 
 
 @pytest.mark.parametrize("fn, patterns", [
-    (epoch_variant(zero_grad=False), ["parameter '0.weight' is wrong at index", "torch.optim.SGD's after the same steps",
-                                      "zero_grad"]),
+    (epoch_variant(zero_grad=False), ["parameter '0.weight' is wrong at index",
+                                      "torch.optim.SGD's after the same steps", "zero_grad"]),
     (epoch_variant(step=False), ["did not change", "optimizer.step()"]),
     (epoch_variant(loss="mean"), ["mean loss", "weight each batch loss by its size"]),
     (epoch_variant(loss="last"), ["last batch's loss"]),

@@ -270,7 +270,8 @@ def test_in_place_changes_inside_containers_are_named():
         cache.x[0, 0] = 5.0
         return dout
     _, cache = F.sigmoid_forward(X)
-    with pytest.raises(CheckFailure, match=r"argument #2 \(cache\) in place: 1 of 12 entries changed \(cache.x\[0, 0\]"):
+    with pytest.raises(CheckFailure,
+                       match=r"argument #2 \(cache\) in place: 1 of 12 entries changed \(cache.x\[0, 0\]"):
         Check("demo").call(backward, np.ones_like(X), cache)
 
 

@@ -291,7 +291,8 @@ def check_isclose(isclose) -> None:
         if wrong.size:
             idx = tuple(int(i) for i in wrong[0])
             ai, bi = np.broadcast_arrays(a, b)
-            check.fail(f"{what} is wrong at index {list(idx)}: a = {float(ai[idx])!r}, b = {float(bi[idx])!r}, got {arr[idx]}, "
+            check.fail(f"{what} is wrong at index {list(idx)}: a = {float(ai[idx])!r}, b = {float(bi[idx])!r}, "
+                       f"got {arr[idx]}, "
                        f"expected {expected[idx]} ({len(wrong)} of {arr.size} entries off).",
                        _isclose_hint(arr, a, b, opts))
     check.passed("agrees with torch.isclose on every case (defaults rtol=1e-5, atol=1e-8, broadcasting, NaN)")

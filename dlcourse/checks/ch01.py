@@ -218,7 +218,8 @@ def check_mlp_forward(fn, *, seed: int = 0) -> None:
 # ------------------------------------------------------------------------------------------------ XOR
 def _validate_xor_params(check: Check, params) -> dict:
     check.expect(isinstance(params, dict), f"expected a dict of arrays with keys {list(MLP_KEYS)}, got "
-                 f"{type(params).__name__}.", "return {'0.weight': ..., '0.bias': ..., '2.weight': ..., '2.bias': ...}.")
+                 f"{type(params).__name__}.",
+                 "return {'0.weight': ..., '0.bias': ..., '2.weight': ..., '2.bias': ...}.")
     missing = [k for k in MLP_KEYS if k not in params]
     check.expect(not missing, f"params is missing the key(s) {missing}.", f"use exactly the keys {list(MLP_KEYS)}.")
     arrays = {}

@@ -86,7 +86,8 @@ def linear_backward_cases(seed: int = 0) -> list[dict]:
     values rather than a shape error."""
     rng = np.random.default_rng(seed)
     n, d, h = (int(v) for v in rng.integers(1, 7, size=3))
-    return [{"x": rng.standard_normal((n_, d_)), "weight": rng.standard_normal((h_, d_)), "bias": rng.standard_normal(h_)}
+    return [{"x": rng.standard_normal((n_, d_)), "weight": rng.standard_normal((h_, d_)),
+             "bias": rng.standard_normal(h_)}
             for n_, d_, h_ in [(3, 3, 3), (5, 3, 2), (1, 4, 2), (n, d, h), (16, 6, 4)]]
 
 

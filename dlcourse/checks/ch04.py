@@ -6,7 +6,8 @@ step the learner's new parameter and state are compared with torch's; the first 
 reported with the index, both values and the relative error. When the learner's steps coincide with a known
 mistake (the source's printed RMSprop, a missing bias correction, a zero-initialised momentum buffer, Adam's step
 count off by one either way ...), the hint names it, also when the mistake ends in a numerical warning (step - 1
-divides by 1 - beta**0 = 0 at the first step). ``cosine_lr`` is compared with ``torch.optim.lr_scheduler.CosineAnnealingLR`` epoch by epoch.
+divides by 1 - beta**0 = 0 at the first step). ``cosine_lr`` is compared with
+``torch.optim.lr_scheduler.CosineAnnealingLR`` epoch by epoch.
 """
 from __future__ import annotations
 

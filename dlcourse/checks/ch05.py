@@ -34,7 +34,8 @@ def output_size_cases(seed: int = 0) -> list[tuple[int, int, int, int]]:
              (224, 7, 2, 3), (10, 4, 3, 0), (5, 5, 1, 0), (1, 3, 1, 1)]
     random_cases = []
     while len(random_cases) < 6:
-        size, k, s, p = int(rng.integers(1, 64)), int(rng.integers(1, 8)), int(rng.integers(1, 5)), int(rng.integers(0, 4))
+        size, k = int(rng.integers(1, 64)), int(rng.integers(1, 8))
+        s, p = int(rng.integers(1, 5)), int(rng.integers(0, 4))
         if size + 2 * p >= k:
             random_cases.append((size, k, s, p))
     return fixed + random_cases

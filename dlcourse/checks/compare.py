@@ -57,8 +57,8 @@ def format_pair(got, expected, digits: int = 6) -> tuple[str, str]:
     """``got`` and ``expected`` printed with ``digits`` significant digits, or as many more (up to 17) as it takes
     for the two strings to differ."""
     g, e = float(got), float(expected)
-    for digits in range(digits, 18):
-        g_text, e_text = f"{g:.{digits}g}", f"{e:.{digits}g}"
+    for shown in range(digits, 18):
+        g_text, e_text = f"{g:.{shown}g}", f"{e:.{shown}g}"
         if g_text != e_text or g == e:
             break
     return g_text, e_text

@@ -10,8 +10,9 @@ A check reads like the property it tests::
         check.passed("matches torch.sigmoid")
 
 Whatever goes wrong (the function is missing or unfinished, raises, returns None, the wrong shape or dtype, NaN,
-wrong values, a numerical warning, an input modified in place) ends in one :class:`CheckFailure` whose message names
-the cause; a pass prints one line.
+wrong values, float32 precision, a numerical warning, an input modified in place or restored only up to rounding)
+ends in one :class:`CheckFailure` whose message names the cause, with at most one hint line; a pass prints one
+line.
 """
 from __future__ import annotations
 
