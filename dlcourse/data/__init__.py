@@ -1,6 +1,7 @@
 """Data the course ships or makes: synthetic 2-D sets, scikit-learn's digits, and mini-batching; and the seeds'
 real data sets (MNIST, Fashion-MNIST, CIFAR-10, IMDB), downloaded with pooch when online."""
 from .batching import iterate_minibatches
+from .colour_digits import load_cifar10_or_colour_digits, make_colour_digits
 from . import cleaning
 from .datasets import (ImageSplit, TextSplit, load_cifar10, load_fashion_mnist, load_imdb, load_mnist,
                        load_or_digits)
@@ -13,3 +14,4 @@ __all__ = ["Split", "load_digits", "iterate_minibatches", "DATASETS", "XOR_INPUT
            "make_dataset", "make_moons", "make_spirals", "make_xor",
            "ImageSplit", "TextSplit", "DatasetUnavailable", "load_mnist", "load_fashion_mnist", "load_cifar10",
            "load_imdb", "load_or_digits"]
+__all__ += ["load_cifar10_or_colour_digits", "make_colour_digits"]
