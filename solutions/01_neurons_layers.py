@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -67,7 +67,23 @@ limit_threads(1)      # small networks: one thread each for NumPy and PyTorch is
 
 
 # %% [markdown]
-# ## 1 · What a neural network is
+# ## 1 · What deep learning is, and what a neural network is
+#
+# **Deep learning** (深度学习) is a branch of **machine learning** (机器学习), which is itself a branch of **artificial
+# intelligence** (人工智能) (source 000 §1, source 001 §1, source 004 §1.1). A machine-learning model is not
+# programmed with rules: it has adjustable numbers, its parameters, and *learns* them from examples, so that it can
+# then make predictions and decisions about data it has not seen. What makes the learning *deep* is the kind of model:
+# a neural network of many layers, each layer transforming the output of the layer before it. In a network that reads
+# images, the first layers come to respond to simple patterns such as edges and strokes, later layers combine those
+# into parts and shapes, and the last ones into the answer. The network learns a hierarchy of **representations**
+# (表示) of its data, each more abstract than the one before: source 001 §1 calls it "the abstraction and
+# representation of data by many-layered neural networks" (多层次的神经网络来进行数据的抽象和表示), and source 002 §1
+# says the same network learns the **features** (特征) of the data by itself (LeCun, Bengio and Hinton, 2015, is a
+# short classic on this idea). Classical machine learning mostly relies on features designed by hand (chapter 06
+# compares the two); a deep network learns them from raw data, and that is why it excels where data are plentiful and
+# the patterns complex: images, speech, text. Source 004 §1.1 credits its recent rise to three things at once:
+# large data sets, fast parallel hardware (GPUs) and better algorithms. The rest of this chapter builds such a network
+# from its smallest piece, and section 8's playground lets you watch hidden layers form their representations.
 #
 # Source 002 §1 starts from biology: the brain consists of an enormous number of **neurons** (神经元, also called nerve
 # cells, 神经细胞) that receive signals from other neurons through connections and pass signals on. An *artificial*
@@ -80,22 +96,23 @@ limit_threads(1)      # small networks: one thread each for NumPy and PyTorch is
 # each carrying a **weight** (权重) (source 000 §2.1). The neurons are organised in **layers** (层): the
 # **input layer** (输入层) receives the data, one or more **hidden layers** (隐藏层) transform it, and the **output
 # layer** (输出层) produces the answer (source 000 §3.1, source 002 §2). The hidden layers are where the network
-# learns useful features of the data; "deep" learning simply means networks with many of them. In a **feedforward
+# learns useful features of the data, and "deep" refers to their number: a network with more than one hidden layer is
+# usually called deep, one with a single hidden layer shallow. In a **feedforward
 # neural network** (前馈神经网络) information flows in one direction only, from the input layer to the output layer,
 # with no loops (source 000 §3.1, source 004 §3.1.1). That is the subject of this chapter.
 #
 # The source articles name several other families (source 000 §2.1, source 004 §2.1). All of them are built from the
 # neurons and layers of this chapter; what changes is how the neurons are wired:
 #
-# | family | what is different | chapter |
+# | family | what is different | where in this course |
 # |---|---|---|
-# | feedforward network (前馈神经网络) | layers of neurons, information flows one way | 01–04 |
-# | convolutional network, CNN (卷积神经网络) | each neuron sees a small patch of an image; patches share weights | 05 |
-# | recurrent network, RNN (循环神经网络) | a hidden state is carried from one step of a sequence to the next | 07 |
-# | long short-term memory, LSTM (长短期记忆网络) | an RNN with gates that decide what to keep, for long dependencies | 07 |
-# | attention (注意力机制) | every position of a sequence weighs all the others | 08 |
-# | autoencoder (自编码器) | compresses its input to a small code and reconstructs it | 09 |
-# | generative adversarial network, GAN (生成对抗网络) | a generator and a discriminator trained against each other | 10 |
+# | feedforward network (前馈神经网络) | layers of neurons, information flows one way | chapters 01–04 |
+# | convolutional network, CNN (卷积神经网络) | each neuron sees a small patch of an image; patches share weights | chapter 05 |
+# | recurrent network, RNN (循环神经网络) | a hidden state is carried from one step of a sequence to the next | a later chapter |
+# | long short-term memory, LSTM (长短期记忆网络) | an RNN with gates that decide what to keep, for long dependencies | a later chapter |
+# | attention (注意力机制) | every position of a sequence weighs all the others | a later chapter |
+# | autoencoder (自编码器) | compresses its input to a small code and reconstructs it | a later chapter |
+# | generative adversarial network, GAN (生成对抗网络) | a generator and a discriminator trained against each other | a later chapter |
 #
 # Here is one artificial neuron, with three inputs:
 
@@ -519,24 +536,26 @@ print(f"linear-tanh-linear: best affine fit misses by up to {best_affine_fit_err
 #
 # ## 6 · The feedforward network and the forward pass
 #
-# A feedforward network with $L$ layers applies layer after layer. Number the layers $l = 1, \dots, L$, let layer $l$
+# A feedforward network with $Q$ layers applies layer after layer. Number the layers $l = 1, \dots, Q$, let layer $l$
 # have $n_l$ units, and let $n_0 = D$ be the number of inputs. For one example $\mathbf{x}$, written as a column
 # vector:
 #
 # $$
 # \mathbf{a}^{(0)} = \mathbf{x}, \qquad
 # \mathbf{z}^{(l)} = W^{(l)} \mathbf{a}^{(l-1)} + \mathbf{b}^{(l)}, \qquad
-# \mathbf{a}^{(l)} = f\big(\mathbf{z}^{(l)}\big), \qquad l = 1, \dots, L,
+# \mathbf{a}^{(l)} = f\big(\mathbf{z}^{(l)}\big), \qquad l = 1, \dots, Q,
 # $$
 #
-# so that the output is $\mathbf{y} = \mathbf{a}^{(L)} = f\big(W^{(L)}\mathbf{a}^{(L-1)} + \mathbf{b}^{(L)}\big)$, the
-# formula of source 004 §3.1.1. Here $W^{(l)} \in \mathbb{R}^{n_l \times n_{l-1}}$ is the **weight matrix** (权重矩阵)
+# so that the output is $\mathbf{y} = \mathbf{a}^{(Q)} = f\big(W^{(Q)}\mathbf{a}^{(Q-1)} + \mathbf{b}^{(Q)}\big)$, the
+# formula of source 004 §3.1.1, which writes $L$ for the last layer; this course keeps $L$ for the loss (section 7,
+# chapter 02) and calls the number of layers $Q$. Here $W^{(l)} \in \mathbb{R}^{n_l \times n_{l-1}}$ is the **weight matrix** (权重矩阵)
 # of layer $l$, $\mathbf{b}^{(l)} \in \mathbb{R}^{n_l}$ its **bias vector** (偏置向量),
 # $\mathbf{z}^{(l)} \in \mathbb{R}^{n_l}$ its weighted input (加权输入) and $\mathbf{a}^{(l)} \in \mathbb{R}^{n_l}$ its
-# activations (激活值). Layers $1, \dots, L-1$ are the hidden layers and layer $L$ is the output layer. The network has
-# $\sum_{l=1}^{L} n_l (n_{l-1} + 1)$ parameters: $n_l \times n_{l-1}$ weights and $n_l$ biases per layer.
+# activations (激活值). Layers $1, \dots, Q-1$ are the hidden layers and layer $Q$ is the output layer. The network has
+# $\sum_{l=1}^{Q} n_l (n_{l-1} + 1)$ parameters: $n_l \times n_{l-1}$ weights and $n_l$ biases per layer.
 #
-# > **Correction (source 004 §3.1.1).** The formula $y = f(W^{(L)}a^{(L-1)} + b^{(L)})$ is right for *one example
+# > **Correction (source 004 §3.1.1).** The formula $y = f(W^{(L)}a^{(L-1)} + b^{(L)})$ (with $L$ the last layer, our
+# > $Q$) is right for *one example
 # > stored as a column vector*. Code stores a batch of $N$ examples as the *rows* of $A^{(l-1)} \in \mathbb{R}^{N
 # > \times n_{l-1}}$, and then the same layer reads $A^{(l)} = f\big(A^{(l-1)} W^{(l)\top} + \mathbf{b}^{(l)}\big)$:
 # > the weight comes second and transposed. Typing `W @ A` in batch code raises a shape error, or, when the matrix
@@ -545,7 +564,7 @@ print(f"linear-tanh-linear: best affine fit misses by up to {best_affine_fit_err
 # > numerically stable. This chapter and `dlcourse` use the batch form everywhere:
 # >
 # > $$A^{(0)} = X, \qquad Z^{(l)} = A^{(l-1)} W^{(l)\top} + \mathbf{b}^{(l)}, \qquad A^{(l)} = f\big(Z^{(l)}\big)
-# > \ \text{for } l < L, \qquad \text{logits} = Z^{(L)} \in \mathbb{R}^{N \times C}.$$
+# > \ \text{for } l < Q, \qquad \text{logits} = Z^{(Q)} \in \mathbb{R}^{N \times C}.$$
 #
 # Computing the layers in this order is the **forward pass**, or forward propagation (前向传播). Source 000 §3.1
 # describes it in five steps: (1) the input data enter the input layer; (2) the input layer passes them to the
@@ -805,7 +824,7 @@ show(boundary.plot_decision_boundary(lambda p: boundary.model_probabilities(xor_
 # %% [markdown]
 # The same training in PyTorch, started from the same initial weights: a `Sequential` with the same names, the same
 # loss and `torch.optim.SGD` with the same learning rate. Since both carry out the same computation in float64, the
-# weights should still agree after 1000 steps to about 15 digits:
+# weights should still agree after 1000 steps, up to float64 rounding (the last line below):
 
 
 # %%
@@ -888,6 +907,9 @@ NetworkPlayground()
 # %% [markdown]
 # ## Summary
 #
+# - **Deep learning** is the branch of machine learning (itself part of AI) whose models are neural networks of many
+#   layers; each layer re-represents the output of the one before, so the network learns its own features, layer on
+#   layer, from raw data.
 # - A **neuron** computes $y = f(\mathbf{w}\cdot\mathbf{x} + b)$: a weighted sum of its inputs plus a bias, passed
 #   through an activation function. On its own it is a linear classifier: it splits the input space along the
 #   hyperplane $\mathbf{w}\cdot\mathbf{x} + b = 0$, so it can compute AND and OR but not XOR.
@@ -902,8 +924,8 @@ NetworkPlayground()
 #   $\mathbf{b} = W_2\mathbf{b}_1 + \mathbf{b}_2$). With one, a single hidden layer can approximate any continuous
 #   function (universal approximation).
 # - The **forward pass** of a feedforward network computes $A^{(l)} = f(A^{(l-1)}W^{(l)\top} + \mathbf{b}^{(l)})$
-#   layer by layer; the column-vector formula $f(W^{(L)}a^{(L-1)} + b^{(L)})$ of source 004 is the same for one
-#   example. Classifiers end in logits and leave the softmax to the loss.
+#   layer by layer, for $l = 1, \dots, Q$; the column-vector formula $f(W^{(L)}a^{(L-1)} + b^{(L)})$ of source 004 (its
+#   last layer $L$ is our $Q$) is the same for one example. Classifiers end in logits and leave the softmax to the loss.
 # - `dlcourse` and PyTorch use the same names and layouts, so a state dict copies across and both give the same
 #   numbers, before and after training.
 # - The XOR example of source 000 §4.1 only runs random weights forward. A trained 2-4-2 network reaches 100% on the
@@ -917,7 +939,11 @@ NetworkPlayground()
 # | node | 节点 |
 # | connection | 连接 |
 # | neural network | 神经网络 |
+# | artificial intelligence | 人工智能 |
+# | machine learning | 机器学习 |
 # | deep learning | 深度学习 |
+# | representation | 表示 |
+# | feature | 特征 |
 # | feedforward neural network | 前馈神经网络 |
 # | layer | 层 |
 # | input layer | 输入层 |
@@ -973,6 +999,7 @@ NetworkPlayground()
 # - Goodfellow, I., Bengio, Y., & Courville, A. (2016). *Deep Learning*, chapter 6, "Deep Feedforward Networks". MIT
 #   Press. https://www.deeplearningbook.org
 # - Smilkov, D., & Carter, S. (2016). *TensorFlow Playground*. https://playground.tensorflow.org
+# - LeCun, Y., Bengio, Y., & Hinton, G. (2015). Deep learning. *Nature*, 521(7553), 436–444.
 # - Paszke, A., et al. (2019). PyTorch: an imperative style, high-performance deep learning library. *Advances in
 #   Neural Information Processing Systems 32 (NeurIPS)*.
 # - Blanchard, P., Higham, D. J., & Higham, N. J. (2021). Accurately computing the log-sum-exp and softmax functions.
