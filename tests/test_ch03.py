@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -232,6 +233,16 @@ def test_xavier_reference_passes(seed):
 ])
 def test_xavier_typical_mistakes(fn, patterns):
     fails(ch03.check_xavier_uniform, fn, *patterns)
+
+def test_a_value_just_outside_the_xavier_bound_is_printed_with_the_digits_that_show_it():
+    def one_past_the_bound(tensor, gain=1.0, *, rng):
+        xavier_variant()(tensor, gain, rng=rng)
+        fan_in, fan_out = fans(tensor.shape)
+        tensor.flat[0] = gain * math.sqrt(6 / (fan_in + fan_out)) * (1 + 1e-6)
+        return tensor
+    message = fails(ch03.check_xavier_uniform, one_past_the_bound, "lies outside the bound")
+    value, bound = re.search(r"a value ([0-9.e-]+) lies outside the bound ±([0-9.e-]+)\.", message).groups()
+    assert value != bound and float(value) > float(bound)
 
 
 def kaiming_variant(*, swap_mode=False, use_gain=True, variance=False, always_sqrt2=False, ignore_a=False,

@@ -2,6 +2,8 @@
 message naming the cause. The wrong answers are written the way a learner would write them."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -264,6 +266,14 @@ def test_random_hflip_mistakes_are_named():
 
 
 # -------------------------------------------------------------------------------------------------- salt and pepper
+def test_salt_and_pepper_that_nudges_pixels_prints_numbers_that_differ():
+    def nudges(x, amount, rng):
+        return salt_and_pepper(x, amount, rng) * (1 + 1e-9)
+    message = fails(ch06.check_salt_and_pepper, nudges, "changed from")
+    was, now = re.search(r"changed from ([0-9.e-]+) to ([0-9.e-]+);", message).groups()
+    assert was != now
+
+
 def test_salt_and_pepper_mistakes_are_named():
     def per_element(x, amount, rng):
         hit = rng.random(x.shape) < amount

@@ -672,6 +672,8 @@ def test_the_printed_relative_error_agrees_with_pass_or_fail(case):
     assert np.all(dev[err <= rtol] <= 2 * rtol / (1 - rtol) * (1 + slack))
     assert np.all(dev[err > rtol] > 2 * rtol / (1 + rtol) * (1 - slack))
     problem, worst = describe_mismatch(got, expected, rtol=rtol)
+    if problem and "float32 number" in problem:          # float64 values that all happen to be float32 numbers
+        return
     assert (problem is None) == bool(np.all(err <= rtol))
     if problem is None:
         assert worst <= shown_tolerance(rtol) / (1 - rtol) * (1 + slack)
