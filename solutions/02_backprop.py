@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -60,6 +60,7 @@ from dlcourse import autograd, checks, data, nn
 from dlcourse import functional as F
 from dlcourse.autograd import Tensor
 from dlcourse.checks import ch02, check_kernel, rel_error
+from dlcourse.threads import limit_threads
 from dlcourse.viz import show
 from dlcourse.viz import graph, gradcheck_plot
 from dlcourse.viz.gradcheck_plot import GradCheckExplorer
@@ -67,6 +68,7 @@ from dlcourse.viz.gradcheck_plot import GradCheckExplorer
 # %matplotlib inline
 np.set_printoptions(precision=4, suppress=True)
 rng = np.random.default_rng(0)
+limit_threads(1)      # small arrays: one thread each for NumPy and PyTorch is faster (see dlcourse.threads)
 
 
 # %% [markdown]
@@ -145,8 +147,8 @@ for step in range(61):
 #
 # so the gradient $\partial L/\partial \hat Y$ is an $N \times K$ array, the shape of $\hat Y$. The square makes
 # large errors cost much more than small ones, and the gradient is proportional to the error: an output that is
-# already right receives no push. MSE is the loss for regression (predicting numbers); chapter 11 compares it with
-# other measures.
+# already right receives no push. MSE is the loss for regression (predicting numbers); a later chapter on evaluation
+# compares it with other measures.
 #
 # > **Correction (source 002 §3 and source 003 §3).** The two sources write the squared error with different constant
 # > factors and opposite notation. Source 002 writes $L(y, \hat y) = \sum (y - \hat y)^2$ with $y$ the true value and
@@ -628,39 +630,44 @@ ch02.check_softmax_cross_entropy(softmax_cross_entropy)
 # ## 5 · Backpropagation through a whole network, by hand
 #
 # Now chain the pieces. Take a network with one hidden layer, $D \to H \to C$, the tanh activation and the
-# cross-entropy loss. Forward, with shapes:
+# cross-entropy loss, in the batch notation of chapter 01 §6 (layer $l$ has weight $W^{(l)}$, bias $\mathbf{b}^{(l)}$,
+# weighted input $Z^{(l)}$ and activation $A^{(l)}$, and $A^{(0)} = X$). Forward, with shapes:
 #
 # $$
 # \begin{aligned}
-# Z_1 &= X W_1^\top + \mathbf{b}_1 &&(N \times H) \qquad &
-# A_1 &= \tanh(Z_1) &&(N \times H) \\
-# Z_2 &= A_1 W_2^\top + \mathbf{b}_2 &&(N \times C) \qquad &
-# L &= \mathrm{CE}(Z_2, \mathbf{y}) &&(\text{scalar})
+# Z^{(1)} &= X W^{(1)\top} + \mathbf{b}^{(1)} &&(N \times H) \qquad &
+# A^{(1)} &= \tanh\big(Z^{(1)}\big) &&(N \times H) \\
+# Z^{(2)} &= A^{(1)} W^{(2)\top} + \mathbf{b}^{(2)} &&(N \times C) \qquad &
+# L &= \mathrm{CE}\big(Z^{(2)}, \mathbf{y}\big) &&(\text{scalar})
 # \end{aligned}
 # $$
 #
-# with $W_1 \in \mathbb{R}^{H \times D}$, $\mathbf{b}_1 \in \mathbb{R}^{H}$, $W_2 \in \mathbb{R}^{C \times H}$,
-# $\mathbf{b}_2 \in \mathbb{R}^{C}$. Backward, reading the forward pass from the bottom up and applying section 4 at
-# each step (write $\delta_l = \partial L/\partial Z_l$):
+# with $W^{(1)} \in \mathbb{R}^{H \times D}$, $\mathbf{b}^{(1)} \in \mathbb{R}^{H}$, $W^{(2)} \in \mathbb{R}^{C \times
+# H}$, $\mathbf{b}^{(2)} \in \mathbb{R}^{C}$; $L$ is the loss, as everywhere in this chapter. Backward, reading the
+# forward pass from the bottom up and applying section 4 at each step (write $\delta^{(l)} = \partial L/\partial
+# Z^{(l)}$, and $\delta^{(l)}_n$ for its row $n$):
 #
 # $$
 # \begin{aligned}
-# \delta_2 &= \tfrac{1}{N}\big(\mathrm{softmax}(Z_2) - \mathrm{onehot}(\mathbf{y})\big) &&(N \times C) \\
-# \tfrac{\partial L}{\partial W_2} &= \delta_2^\top A_1 \ (C \times H), \quad
-# \tfrac{\partial L}{\partial \mathbf{b}_2} = \textstyle\sum_n \delta_{2,n} \ (C), \quad
-# \tfrac{\partial L}{\partial A_1} = \delta_2 W_2 &&(N \times H) \\
-# \delta_1 &= \tfrac{\partial L}{\partial A_1} \odot (1 - A_1^2) &&(N \times H) \\
-# \tfrac{\partial L}{\partial W_1} &= \delta_1^\top X \ (H \times D), \quad
-# \tfrac{\partial L}{\partial \mathbf{b}_1} = \textstyle\sum_n \delta_{1,n} \ (H), \quad
-# \tfrac{\partial L}{\partial X} = \delta_1 W_1 &&(N \times D)
+# \delta^{(2)} &= \tfrac{1}{N}\big(\mathrm{softmax}(Z^{(2)}) - \mathrm{onehot}(\mathbf{y})\big) &&(N \times C) \\
+# \tfrac{\partial L}{\partial W^{(2)}} &= \delta^{(2)\top} A^{(1)} \ (C \times H), \quad
+# \tfrac{\partial L}{\partial \mathbf{b}^{(2)}} = \textstyle\sum_n \delta^{(2)}_n \ (C), \quad
+# \tfrac{\partial L}{\partial A^{(1)}} = \delta^{(2)} W^{(2)} &&(N \times H) \\
+# \delta^{(1)} &= \tfrac{\partial L}{\partial A^{(1)}} \odot \big(1 - (A^{(1)})^2\big) &&(N \times H) \\
+# \tfrac{\partial L}{\partial W^{(1)}} &= \delta^{(1)\top} X \ (H \times D), \quad
+# \tfrac{\partial L}{\partial \mathbf{b}^{(1)}} = \textstyle\sum_n \delta^{(1)}_n \ (H), \quad
+# \tfrac{\partial L}{\partial X} = \delta^{(1)} W^{(1)} &&(N \times D)
 # \end{aligned}
 # $$
 #
-# The pattern repeats for any depth $L$: $\delta_l = (\delta_{l+1} W_{l+1}) \odot f'(Z_l)$, then
-# $\partial L/\partial W_l = \delta_l^\top A_{l-1}$ and $\partial L/\partial \mathbf{b}_l = \sum_n \delta_{l,n}$: the
-# error signal $\delta$ travels back through the transposed weights and is scaled at each layer by the activation's
-# derivative. (When those derivatives are small, as in saturated sigmoid layers, the product shrinks layer after
-# layer: the vanishing gradients of chapter 03.) Here it is in plain NumPy, on 2-D data with $D = 2$, $H = 16$,
+# The pattern repeats for a network of any depth, $Q$ layers in chapter 01's notation. Start from the loss's gradient
+# with respect to the logits, $\delta^{(Q)} = \partial L/\partial Z^{(Q)}$; then for $l = Q-1, \dots, 1$,
+# $\delta^{(l)} = \big(\delta^{(l+1)} W^{(l+1)}\big) \odot f'\big(Z^{(l)}\big)$, and for every layer
+# $\partial L/\partial W^{(l)} = \delta^{(l)\top} A^{(l-1)}$ and $\partial L/\partial \mathbf{b}^{(l)} = \sum_n
+# \delta^{(l)}_n$. The error signal $\delta$ travels back through the same weights as the forward pass, transposed,
+# and is scaled at each layer by the activation's derivative. (When those derivatives are small, as in saturated
+# sigmoid layers, the product shrinks layer after layer: the vanishing gradients of chapter 03.) Here it is in plain
+# NumPy, on 2-D data with $D = 2$, $H = 16$,
 # $C = 2$, from the initial weights of a `dlcourse` MLP:
 
 
@@ -718,8 +725,8 @@ for name in by_hand:
 
 
 # %% [markdown]
-# About fifteen digits agree: the hand-derived backward pass *is* what PyTorch computes. Notice what we had to
-# keep from the forward pass: $X$, $A_1$ and the log-probabilities. For a deep network those caches are most of the
+# The differences are at the level of float64 rounding: the hand-derived backward pass *is* what PyTorch computes. Notice what we had to
+# keep from the forward pass: $X$, $A^{(1)}$ and the log-probabilities. For a deep network those caches are most of the
 # memory that training uses, which is why inference (forward only) needs so much less.
 #
 # ## 6 · Checking gradients with finite differences
@@ -751,9 +758,10 @@ for name in by_hand:
 # $$
 #
 # is smallest near $h^* = (3\varepsilon|f|/|f'''|)^{1/3}$, where both are of order $\varepsilon^{2/3}$. In float64,
-# $\varepsilon \approx 2.2 \times 10^{-16}$: $h^* \approx 10^{-5}$ and the error is about $10^{-11}$ relative, eleven
-# correct digits. In float32, $\varepsilon \approx 1.2 \times 10^{-7}$: $h^* \approx 10^{-2}$ and the error is at best
-# about $10^{-5}$, the size of a subtle bug. Measured for the sigmoid at $x = 1$ (dashed: the two error models):
+# $\varepsilon \approx 2.2 \times 10^{-16}$: $h^* \approx 10^{-5}$ and the error is of order $10^{-11}$ relative, about
+# ten correct digits. In float32, $\varepsilon \approx 1.2 \times 10^{-7}$: $h^* \approx 10^{-2}$ and the error is at
+# best of order $10^{-5}$, the size of a subtle bug. Measured for the sigmoid at $x = 1$ (dashed: the two error models;
+# the measured errors scatter around them, because rounding errors sometimes cancel by luck):
 
 
 # %%
@@ -846,8 +854,8 @@ for dtype, h in [(np.float64, 1e-6), (np.float32, 1e-6), (np.float32, 1e-2)]:
 # - switch to float64: the staircase becomes a line and the secant lies on the tangent;
 # - in float64, move $h$ to $10^{-10}$ and to $10^{-2}$: round-off on one side, truncation on the other;
 # - `exp` at $x = 3$ versus $x = -3$: the round-off scales with $|f(x)|$, the truncation with $|f'''(x)|$;
-# - `sin` at $x = 1.5$: the derivative $\cos 1.5 \approx 0.07$ is small, so the same absolute errors become ten
-#   times larger relative ones.
+# - `sin` at $x = 1.5$: the derivative $\cos 1.5 \approx 0.07$ is small, so the same absolute errors become more than
+#   ten times larger relative ones.
 
 
 # %%
@@ -859,7 +867,7 @@ GradCheckExplorer()
 #
 # Writing backward passes by hand is instructive once. Frameworks do it automatically: every operation on a tensor
 # records itself in a graph, and `backward()` walks the graph in reverse, applying the chain rule of section 3 at
-# each node. `dlcourse.autograd` is such an engine in under 400 lines, half of them documentation, after Karpathy's
+# each node. `dlcourse.autograd` is such an engine in under 400 lines, documentation included, after Karpathy's
 # micrograd (which does the same for scalars). A `Tensor` holds:
 #
 # - `data`, a NumPy array; `grad`, an array of the same shape holding $\partial L/\partial(\text{this tensor})$ after
@@ -1019,8 +1027,8 @@ print(f"training accuracy {accuracy:.0%}; max |autograd weights - torch weights|
 
 
 # %% [markdown]
-# After 300 steps our engine and PyTorch still agree to within $10^{-15}$: the same arithmetic, in the same order
-# up to rounding. Chapter 03 trains on real data with
+# After 300 steps our engine and PyTorch still agree to float64 rounding (the last line above): the same arithmetic,
+# in the same order up to rounding. Chapter 03 trains on real data with
 # mini-batches, held-out sets and learning curves; chapter 04 replaces the plain update by momentum, RMSprop and Adam.
 #
 # ## Summary
@@ -1039,10 +1047,11 @@ print(f"training accuracy {accuracy:.0%}; max |autograd weights - torch weights|
 #   leaky ReLU 1 or $\alpha$); softmax `s * (dout - sum(dout * s))`; log-softmax `dout - s * sum(dout)`; linear
 #   $\partial L/\partial X = \Delta W$, $\partial L/\partial W = \Delta^\top X$, $\partial L/\partial\mathbf b = \sum_n
 #   \Delta_n$.
-# - Through a network: $\delta_l = (\delta_{l+1}W_{l+1}) \odot f'(Z_l)$. Backpropagation computes gradients; the
+# - Through a network: $\delta^{(l)} = (\delta^{(l+1)}W^{(l+1)}) \odot f'(Z^{(l)})$. Backpropagation computes gradients; the
 #   optimizer updates the weights afterwards.
 # - **Centred differences** check gradients: truncation $\frac{h^2}{6}|f'''|$ against round-off $\varepsilon|f|/h$,
-#   best near $h \approx \varepsilon^{1/3}$. In float64 that gives about 10 digits; in float32 hardly any. Compare with
+#   best near $h \approx \varepsilon^{1/3}$. In float64 that gives about ten digits; in float32 four or five, too few
+#   to tell a subtle bug from round-off. Compare with
 #   the relative error, away from kinks.
 # - **Reverse-mode autograd** is a graph of tensors with backward closures, run in reverse topological order; gradients
 #   accumulate over fan-out, and broadcasting is undone by summing. `dlcourse.autograd` matches `torch.autograd`
