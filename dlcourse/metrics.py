@@ -29,7 +29,7 @@ def type_of_target(y, name: str = "y") -> str:
     * ``'binary'``: 1-D (or one column), at most two distinct values;
     * ``'multiclass'``: 1-D (or one column), whole numbers or strings, more than two distinct values;
     * ``'continuous'``: 1-D floats that are not all whole numbers (scores, probabilities);
-    * ``'multilabel-indicator'``: 2-D of 0/1 with more than one column (one column per label);
+    * ``'multilabel-indicator'``: 2-D of 0/1 (any two whole numbers) with more than one column, one per label;
     * ``'multiclass-multioutput'``, ``'continuous-multioutput'``: other 2-D arrays with more than one column;
     * ``'unknown'``: anything else (3-D arrays, objects that are not strings ...).
 
@@ -41,8 +41,8 @@ def type_of_target(y, name: str = "y") -> str:
     if arr.size == 0:
         return "binary" if arr.ndim == 1 else "unknown"
     suffix = "-multioutput" if arr.ndim == 2 and arr.shape[1] > 1 else ""
-    if suffix and arr.dtype.kind in "biuf" and np.isin(arr, (0, 1)).all():
-        return "multilabel-indicator"
+    if suffix and arr.dtype.kind in "biuf" and len(np.unique(arr)) < 3 and np.all(arr == np.round(arr)):
+        return "multilabel-indicator"                  # scikit-learn's test: at most two distinct whole numbers
     if arr.dtype.kind == "f":
         bad = ~np.isfinite(arr)
         if bad.any():

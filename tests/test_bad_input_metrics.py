@@ -57,6 +57,8 @@ CASES = {
     "scores per class": ([0, 1, 1], np.array([[0.2, 0.8], [0.3, 0.7], [0.9, 0.1]])),
     "one-hot for labels": ([0, 1, 1], np.array([[1, 0], [0, 1], [0, 1]])),
     "multiclass multioutput": (np.array([[0, 2], [1, 1]]), np.array([[0, 2], [1, 1]])),
+    "two whole numbers per column": (np.array([[0, 2], [2, 2]]), np.array([[0.0, 2.0], [0.0, 2.0]])),
+    "one value in 2-D": (np.full((2, 2), 3), np.full((2, 2), 3)),
     "NaN predicted": ([0, 1, 1], [0, np.nan, 1]),
     "NaN true": ([0, np.nan, 1], [0, 1, 1]),
     "infinity": ([0, 1, 1], [0, np.inf, 1]),
@@ -83,7 +85,7 @@ def test_named_cases_match_sklearn(name, case):
 def targets(draw, n):
     """Labels, whole-number floats, probabilities, NaN/inf, strings, columns, indicators: one target of length n."""
     kind = draw(st.sampled_from(["ints", "floats", "probabilities", "non-finite", "strings", "bools", "column",
-                                 "indicators", "scores"]))
+                                 "indicators", "whole numbers", "scores"]))
     if kind == "ints":
         return np.array(draw(st.lists(st.integers(-2, 3), min_size=n, max_size=n)), dtype=np.int64)
     if kind == "floats":
@@ -101,6 +103,8 @@ def targets(draw, n):
         return np.array(draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)), dtype=np.int64).reshape(n, 1)
     if kind == "indicators":
         return np.array(draw(st.lists(st.integers(0, 1), min_size=2 * n, max_size=2 * n))).reshape(n, 2)
+    if kind == "whole numbers":
+        return np.array(draw(st.lists(st.sampled_from([-1, 0, 2]), min_size=2 * n, max_size=2 * n))).reshape(n, 2)
     return np.array(draw(st.lists(st.floats(-3, 3), min_size=2 * n, max_size=2 * n))).reshape(n, 2)
 
 
