@@ -47,7 +47,8 @@ def export_html(root: Path, out: Path, *, learner: bool = False, chapters: list[
     with ``learner=True`` the course/ notebooks run and their unfinished exercises' errors are shown as they are.
     ``chapters`` picks chapters by number (``["00", "01"]``; default: all). ``timeout`` bounds each cell, in
     seconds. Returns the pages written: the chapters in order, then ``index.html``. Raises :class:`MathError`
-    (a ValueError) for a formula that cannot be typeset; the pages of the chapters before it are written.
+    (a ValueError) for a formula that cannot be typeset, before any notebook runs (a formula in an output, which
+    exists only once its chapter has run, stops the export there).
     """
     root, out = _check_folder_args(root, out)
     if not isinstance(learner, bool):
@@ -59,8 +60,10 @@ def export_html(root: Path, out: Path, *, learner: bool = False, chapters: list[
         raise ValueError(f"root: {root} has no {source.name}/ folder")
     paths = select_chapters(chapter_notebooks(source), chapters)
 
-    out.mkdir(parents=True, exist_ok=True)
     exporter = make_exporter()
+    for path in paths:              # every formula typeset before any notebook runs: a typo fails in a second
+        check_formulas(exporter, nbformat.read(path, as_version=4), where=f"{path.parent.name}/{path.name}")
+    out.mkdir(parents=True, exist_ok=True)
     written, rows = [], []
     for i, path in enumerate(paths, 1):
         start = time.perf_counter()
@@ -222,6 +225,17 @@ def _print_exporter_class():
                 raise MathError(f"{_cell_name(context)}: {exc}") from None
 
     return PrintExporter
+
+
+def check_formulas(exporter, nb, *, where: str) -> None:
+    """Typeset the formulas of ``nb``'s markdown cells; a :class:`MathError` names ``where`` (the notebook), the
+    cell and the formula of the first that cannot be."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            try:
+                exporter.markdown2html({"cell": cell, "nb": nb}, cell.source)
+            except MathError as exc:
+                raise MathError(f"{where}, {exc}") from None
 
 
 def _cell_name(context) -> str:

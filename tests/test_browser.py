@@ -1,8 +1,9 @@
 """The course in a real browser: headless Chromium (Debian's package), driven by playwright.
 
 * Each exported chapter (tests/test_export.py makes the export once per session) is opened from disk with every
-  network request refused, typeset by MathJax and printed to PDF: it must have pages, whole figures and rendered
-  math, and nothing may stick out of the paper.
+  network request refused and printed to PDF: it must have pages, whole figures and rendered math (MathML, laid out
+  by the browser), and nothing may stick out of the paper. Each is also printed by Chromium's own
+  ``--headless --print-to-pdf`` with no waiting at all: every formula must be on paper, and no TeX.
 * JupyterLab is started on 127.0.0.1 with a one-off token, chapter 01 is opened, Run > Run All Cells is clicked,
   and the network playground must show up as a live widget whose picture is not blank.
 
@@ -21,16 +22,19 @@ import socket
 import subprocess
 import sys
 import time
+import unicodedata
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from test_export import CHAPTERS, ROOT, export_once, first_heading, source_name
+from test_export import CHAPTERS, RAW_TEX, ROOT, export_once, first_heading, markdown_formulas, soup, source_name
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on PATH (Debian: apt-get install "
@@ -39,7 +43,8 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-quic"]
 A4_CONTENT_PX = round((210 - 2 * 12) / 25.4 * 96)     # A4 less print.css's 12 mm side margins: 703 CSS px
-MATHJAX_SECONDS, LAB_START_SECONDS, RUN_ALL_SECONDS = 60, 90, 240
+PRINT_SECONDS = 300                                     # only against a hang: printing a chapter takes seconds
+LAB_START_SECONDS, RUN_ALL_SECONDS = 90, 240
 PLAYGROUND_CELL = "NetworkPlayground()"
 WIDGETS_EXTENSION = "@jupyter-widgets/jupyterlab-manager"
 
@@ -98,16 +103,22 @@ def guard(page, *allowed: str) -> Traffic:
 SCREEN_FACTS = """() => {
     const markdown_text = [...document.querySelectorAll('.jp-RenderedMarkdown')].map(md => {
         const copy = md.cloneNode(true);
-        copy.querySelectorAll('code, pre, script').forEach(e => e.remove());
+        copy.querySelectorAll('code, pre, script, annotation').forEach(e => e.remove());
         return copy.textContent;
     }).join('\\n');
+    const box = e => e.getBoundingClientRect();
     return {
         images: [...document.images].map(i => [i.naturalWidth, i.naturalHeight]),
-        math: document.querySelectorAll('.MathJax, .MathJax_Display').length,
-        math_errors: document.querySelectorAll('.MathJax_Error, merror').length,
+        math: document.querySelectorAll('math').length,
+        math_errors: document.querySelectorAll('merror').length,
+        // laid out as MathML: every formula drawn, each fraction's numerator above its denominator, the TeX hidden
+        math_undrawn: [...document.querySelectorAll('math')].filter(m => !(box(m).width > 0 && box(m).height > 0))
+            .length,
+        fractions: document.querySelectorAll('mfrac').length,
+        fractions_flat: [...document.querySelectorAll('mfrac')]
+            .filter(f => box(f.children[0]).bottom > box(f.children[1]).top + 0.5).length,
+        annotations_shown: [...document.querySelectorAll('annotation')].filter(a => a.getClientRects().length).length,
         raw_tex: markdown_text.match(/.{0,30}(\\$|\\\\[A-Za-z]{2,}|\\\\\\(|\\\\\\[).{0,30}/g) || [],
-        stix_fonts: [...document.fonts].filter(f => f.status === 'loaded' && f.family.includes('STIXMathJax'))
-                                       .map(f => f.family),
     };
 }"""
 
@@ -131,15 +142,25 @@ PRINT_FACTS = """() => {
 
 
 def pdf_facts(pdf: bytes) -> dict:
-    """Pages, the images placed on each page (their sizes), font types and the text of a PDF."""
+    """Pages, the images placed on each page (their sizes), the fonts embedded and the text of a PDF."""
     reader = PdfReader(io.BytesIO(pdf))
     fonts, placed = set(), []
     for page in reader.pages:
         placed += [im.image.size for im in page.images]
         for font in (page.get("/Resources") or {}).get("/Font", {}).values():
-            fonts.add(str(font.get_object().get("/Subtype")))
+            fonts.add(str(font.get_object().get("/BaseFont")))
     text = "\n".join(page.extract_text() or "" for page in reader.pages)
     return {"pages": len(reader.pages), "placed": placed, "fonts": fonts, "text": text}
+
+
+def math_fonts_installed() -> list[str]:
+    """The fonts of print.css's list for math that this machine has (fontconfig), in the list's order."""
+    css = (ROOT / "dlcourse" / "export_assets" / "dlcourse_print" / "print.css").read_text()
+    wanted = re.findall(r'"([^"]+)"', re.search(r"\bmath \{\s*font-family:([^;]*);", css).group(1))
+    listed = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True).stdout \
+        if shutil.which("fc-list") else ""
+    families = {name.strip() for line in listed.splitlines() for name in line.split(",")}
+    return [name for name in wanted if name in families]
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -147,8 +168,7 @@ def test_chapter_prints_with_whole_figures_and_rendered_math(chapter, solutions_
     page = browser.new_page()
     try:
         traffic = guard(page)
-        page.goto(solutions_export.page(chapter).as_uri())
-        page.wait_for_selector("html[data-mathjax='done']", timeout=MATHJAX_SECONDS * 1000)
+        page.goto(solutions_export.page(chapter).as_uri())      # no script to wait for: complete once loaded
         screen = page.evaluate(SCREEN_FACTS)
         page.emulate_media(media="print")
         page.set_viewport_size({"width": A4_CONTENT_PX, "height": 1000})    # the width of the printed page
@@ -163,12 +183,15 @@ def test_chapter_prints_with_whole_figures_and_rendered_math(chapter, solutions_
     assert screen["images"] and all(w > 0 and h > 0 for w, h in screen["images"])
     printed = pdf_facts(pdf)
     assert sorted(printed["placed"]) == sorted(tuple(s) for s in screen["images"])
-    # math: typeset with MathJax's STIX web fonts, no TeX left over, and those fonts in the PDF (Chromium embeds web
-    # fonts as Type 3; the page's other text uses system fonts)
-    assert screen["math"] >= 10 and screen["math_errors"] == 0
+    # math: laid out by the browser as MathML (drawn, fractions stacked, the TeX annotations hidden), no TeX left
+    # over, and set in the first math font of print.css that this machine has
+    assert screen["math"] >= 40 and screen["math_errors"] == 0 and screen["math_undrawn"] == 0
+    assert screen["fractions"] > 0 and screen["fractions_flat"] == 0
+    assert screen["annotations_shown"] == 0
     assert screen["raw_tex"] == []
-    assert "STIXMathJax_Main" in screen["stix_fonts"]
-    assert "/Type3" in printed["fonts"]
+    fonts = math_fonts_installed()
+    if fonts:
+        assert any(fonts[0].replace(" ", "") in name for name in printed["fonts"]), printed["fonts"]
     # print layout: no prompts, figures unbreakable, code wrapped, nothing wider than the paper
     assert layout["page"] == A4_CONTENT_PX
     assert layout["prompts_shown"] == 0
@@ -179,6 +202,49 @@ def test_chapter_prints_with_whole_figures_and_rendered_math(chapter, solutions_
     assert title in " ".join(printed["text"].split())
 
 
+def squashed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def printed_symbols(math) -> list[str]:
+    """The non-ASCII characters a formula puts on paper as text (∂, ∑, ×, θ, ...), NFKC-normalised as the PDF's
+    text is (an italic 𝜃 is a θ); stretched brackets, braces and accents, drawn in pieces, are left out."""
+    symbols = []
+    for token in math.find_all(["mi", "mn", "mo", "mtext"]):
+        parent = token.parent
+        if token.get("stretchy") == "true" or token.get("minsize") or (
+                parent.name in ("munder", "mover", "munderover") and parent.find(recursive=False) is not token):
+            continue
+        symbols += [c for c in unicodedata.normalize("NFKC", token.get_text()) if ord(c) > 127 and not c.isspace()]
+    return symbols
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_printed_at_once_by_headless_chromium_has_all_its_math(chapter, solutions_export, tmp_path):
+    """`chromium --headless --print-to-pdf page.html` prints as soon as the page has loaded, without waiting for
+    any script: the printout must be complete all the same."""
+    path = solutions_export.page(chapter)
+    pdf = tmp_path / f"{chapter}.pdf"
+    subprocess.run([CHROMIUM, "--headless", *CHROMIUM_ARGS, f"--user-data-dir={tmp_path / 'profile'}",
+                    "--no-pdf-header-footer", f"--print-to-pdf={pdf}", path.as_uri()],
+                   check=True, capture_output=True, timeout=PRINT_SECONDS)
+    reader = PdfReader(pdf)
+    text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    page = soup(path)
+    # no TeX on paper: a $...$ span, a control word or \( in the printed text is the code of a cell, or a defect
+    code = squashed(" ".join(cell.get_text() for cell in page.select(".jp-CodeCell")))
+    assert [hit for hit in RAW_TEX.findall(text) if squashed(hit) not in code] == []
+    # the math is there: a <math> for each formula of the notebook's markdown, and every formula's symbols printed
+    formulas = markdown_formulas(nbformat.read(ROOT / "solutions" / source_name(chapter), as_version=4))
+    maths = page.select(".jp-MarkdownCell math")
+    assert len(maths) == len(formulas) >= 40
+    wanted = Counter(c for math in maths for c in printed_symbols(math))
+    printed = Counter(unicodedata.normalize("NFKC", text))
+    assert sum(wanted.values()) >= 40
+    assert {c: (n, printed[c]) for c, n in wanted.items() if printed[c] < n} == {}
+    assert len(reader.pages) > 1 and first_heading(ROOT / "solutions" / source_name(chapter)) in " ".join(text.split())
+
+
 def test_index_links_open_the_chapters(solutions_export, browser):
     page = browser.new_page()
     try:
@@ -187,9 +253,10 @@ def test_index_links_open_the_chapters(solutions_export, browser):
         links = page.locator("table.chapters tbody tr td:nth-child(2) a")
         assert links.count() == len(CHAPTERS)
         links.nth(1).click()
-        page.wait_for_selector("html[data-mathjax='done']", timeout=MATHJAX_SECONDS * 1000)
+        page.wait_for_load_state("load")
         assert page.url.endswith("/01_neurons_layers.html")
         assert page.title().startswith("01 · ")
+        assert page.locator("math").count() > 0
     finally:
         page.close()
     assert traffic.refused == [] and traffic.failed == []

@@ -414,6 +414,10 @@ def test_a_formula_that_cannot_be_typeset_names_its_cell():
                                          nbformat.v4.new_markdown_cell("fine $x$, broken $\\nope{x}$")])
     with pytest.raises(MathError, match=r"^cell 2 \(markdown\): formula \$\\nope\{x\}\$: unknown command \\nope$"):
         make_exporter().from_notebook_node(nb)
+    nb.cells[2].source = "fine"
+    nb.cells[1].outputs = [nbformat.v4.new_output("display_data", {"text/latex": r"$$\frac{1}{$$", "text/plain": "1"})]
+    with pytest.raises(MathError, match=r"^cell 1 \(an output\): formula \$\$\\frac\{1\}\{\$\$: cannot parse it"):
+        make_exporter().from_notebook_node(nb)
 
 
 def tiny_course(root: Path, chapters: dict[str, list]) -> Path:
@@ -425,13 +429,17 @@ def tiny_course(root: Path, chapters: dict[str, list]) -> Path:
     return root
 
 
-def test_the_export_stops_at_a_formula_it_cannot_typeset_naming_chapter_cell_and_formula(tmp_path, capsys):
+def test_the_export_stops_at_a_formula_it_cannot_typeset_naming_chapter_cell_and_formula(tmp_path, capsys,
+                                                                                          monkeypatch):
     root = tiny_course(tmp_path / "course", {"07": [nbformat.v4.new_markdown_cell("ok $a$"),
                                                      nbformat.v4.new_markdown_cell("$$\\begin{bmatrix} a \\end{bmat}$$")]})
     expected = r"solutions/07_tiny\.ipynb, cell 2 \(markdown\): formula \$\$\\begin\{bmatrix\} a \\end\{bmat\}\$\$: "
+    executed = []
+    monkeypatch.setattr(dlcourse.export, "execute_notebook", lambda path, **kwargs: executed.append(path))
     with pytest.raises(MathError, match="^" + expected):
         export_html(root, tmp_path / "out", timeout=60)
-    assert not (tmp_path / "out" / "07_tiny.html").exists() and not (tmp_path / "out" / "index.html").exists()
+    assert executed == [], "the formulas are checked before any notebook runs"
+    assert not (tmp_path / "out").exists()
     capsys.readouterr()
     assert main(["export", "html", "--out", str(tmp_path / "out"), "--root", str(root)]) == 2
     assert re.search(r"^dlcourse export: " + expected, capsys.readouterr().err, re.M)
