@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -261,8 +261,9 @@ dampened = torch_path(valley, "SGD", 1, lr=alpha, momentum=beta, dampening=beta)
 print(f"source form vs dlcourse SGD(lr=α(1-β), momentum=β): max |difference| = "
       f"{np.abs(source_path - ours).max():.1e}")
 print(f"dlcourse vs torch.optim.SGD, same settings:          max |difference| = {np.abs(ours - theirs).max():.1e}")
-print(f"first step: source {np.linalg.norm(source_path[1] - source_path[0]):.4f}, "
-      f"SGD(lr=α, momentum=β, dampening=β) {np.linalg.norm(dampened[1] - dampened[0]):.4f}  (ten times larger)")
+first_source, first_dampened = (np.linalg.norm(p[1] - p[0]) for p in (source_path, dampened))
+print(f"first step: source {first_source:.4f}, SGD(lr=α, momentum=β, dampening=β) {first_dampened:.4f}  "
+      f"({first_dampened / first_source:.0f} times larger; 1/(1-β) = {1 / (1 - beta):.0f})")
 
 # %% [markdown]
 # Keras writes momentum a third way, $v \leftarrow \mu v - \eta g$, $\theta \leftarrow \theta + v$ (source 002 §4
@@ -287,7 +288,54 @@ print(f"first step: source {np.linalg.norm(source_path[1] - source_path[0]):.4f}
 #
 # a step along the *updated* velocity plus a correction by the fresh gradient (`SGD(momentum=μ, nesterov=True)`, which
 # requires $\mu > 0$ and no dampening). The look-ahead damps the oscillations, at the price of a lower stability limit
-# on a curvature $\lambda$: $\eta\lambda < 2(1+\mu)/(1 + 2\mu)$, about $1.05$ instead of $3.8$ for $\mu = 0.9$.
+# on a curvature $\lambda$: $\eta\lambda < 2(1+\mu)/(1 + 2\mu)$, about $1.36$ instead of $3.8$ for $\mu = 0.9$.
+#
+# Where do these limits come from? On $L = \tfrac12\lambda\theta^2$ the gradient is $g_t = \lambda\theta_{t-1}$, so with
+# $h = \eta\lambda$ and $u = \eta b$ (the velocity in units of $\theta$) one step is a linear map of the pair
+# $(\theta, u)$:
+#
+# $$
+# \text{momentum: } \begin{pmatrix}\theta_t\\ u_t\end{pmatrix} =
+# \begin{pmatrix}1 - h & -\mu\\ h & \mu\end{pmatrix}\begin{pmatrix}\theta_{t-1}\\ u_{t-1}\end{pmatrix}, \qquad
+# \text{Nesterov: } \begin{pmatrix}\theta_t\\ u_t\end{pmatrix} =
+# \begin{pmatrix}1 - h(1 + \mu) & -\mu^2\\ h & \mu\end{pmatrix}\begin{pmatrix}\theta_{t-1}\\ u_{t-1}\end{pmatrix}.
+# $$
+#
+# The iterates shrink to 0 exactly when both eigenvalues of the matrix have modulus below 1. The cell below finds the
+# largest stable $h$ from the eigenvalues, compares it with the two formulas, and then runs `dlcourse.optim.SGD` and
+# `torch.optim.SGD` with Nesterov momentum on the bowl of section 1, whose steep curvature is $\lambda = \kappa = 50$,
+# just below and just above the limit $\eta < 1.36/50$:
+
+# %%
+def spectral_radius(h, mu, nesterov):
+    """Largest |eigenvalue| of one step of SGD with momentum mu on L = lambda theta^2 / 2, with h = lr * lambda."""
+    step = [[1 - h * (1 + mu), -mu * mu], [h, mu]] if nesterov else [[1 - h, -mu], [h, mu]]
+    return np.abs(np.linalg.eigvals(np.array(step))).max()
+
+
+def largest_stable_h(mu, nesterov, lo=0.5, hi=10.0):
+    """Bisection for the h = lr * lambda where the spectral radius reaches 1 (stable below, unstable above)."""
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if spectral_radius(mid, mu, nesterov) < 1 else (lo, mid)
+    return lo
+
+
+mu = 0.9
+limits = {"momentum": (largest_stable_h(mu, False), 2 * (1 + mu)),
+          "Nesterov": (largest_stable_h(mu, True), 2 * (1 + mu) / (1 + 2 * mu))}
+for name, (found, formula) in limits.items():
+    print(f"{name:8s} mu = {mu}: stable for lr * lambda < {found:.4f} (eigenvalues); formula {formula:.4f}; "
+          f"on the bowl (lambda = {bowl.condition_number:.0f}): lr < {formula / bowl.condition_number:.5f}")
+for lr in (0.027, 0.0275):
+    ours = surfaces.run_optimizer(bowl, "SGD", steps=600, lr=lr, momentum=mu, nesterov=True)
+    theirs = torch_path(bowl, "SGD", len(ours.xy) - 1, lr=lr, momentum=mu, nesterov=True)
+    outcome = (f"diverged after {len(ours.xy) - 1} steps" if ours.diverged
+               else f"|theta| = {np.linalg.norm(ours.final):.1e} after 600 steps")
+    print(f"Nesterov, lr = {lr}: {outcome};  max |dlcourse - torch| on the way "
+          f"{np.abs(ours.xy - theirs).max() / np.abs(theirs).max():.1e} (relative)")
+
+# %% [markdown]
 # Here is `dlcourse.optim.SGD`, all of it:
 
 # %%
@@ -364,6 +412,27 @@ ch04.check_sgd_momentum_step(sgd_momentum_step)
 # > include the current gradient: at the first step $G_{\text{old}} = 0$, so the printed step is $\alpha g/\sqrt{\epsilon}$,
 # > $10^4$ times the gradient for $\epsilon = 10^{-8}$, and the run is thrown far away before it starts. Corrected:
 # > $G_t = G_{t-1} + g_t^2$ first, then divide by $\sqrt{G_t} + \epsilon$ (PyTorch adds $\epsilon$ after the root).
+#
+# > **Correction (source 001 §3.2.4 and §3.2.5).** Both sections say that $\epsilon$ is "a small number used to prevent
+# > the gradient being 0" (用于防止梯度为0的情况). It does no such thing: $\epsilon$ never touches the gradient in the
+# > numerator, and a zero gradient stays zero with or without it. What $\epsilon$ prevents is a **division by zero**:
+# > for a parameter whose gradients have all been 0 so far, $G_t = 0$, and without $\epsilon$ its update would be
+# > $0/0$, not a number. Side by side, `dlcourse.optim.Adagrad` with PyTorch's $\epsilon = 10^{-10}$ and with
+# > $\epsilon = 0$, on two parameters of which only the second ever receives a gradient:
+
+# %%
+for eps in (1e-10, 0.0):
+    param = nn.Parameter("w", np.ones(2), np.zeros(2))
+    opt = optim.Adagrad([param], lr=0.1, eps=eps)
+    with np.errstate(invalid="ignore"):                  # 0/0 warns; here it is the point
+        for g in ([0.0, 2.0], [0.0, -1.0]):
+            param.grad[:] = g
+            opt.step()
+    print(f"eps = {eps:g}: parameters after two steps {param.data}  (gradients of the first: always 0)")
+
+# %% [markdown]
+# With $\epsilon$ the first parameter, whose gradient is 0, does not move; without it, it becomes NaN and would spread
+# through every later computation. The gradients themselves are the same in both runs.
 #
 # An optimizer is a small class: the printed version takes a dozen lines as a subclass of `optim.Optimizer`, and
 # `run_optimizer` accepts it like any other:
@@ -601,7 +670,7 @@ ch04.check_adam_step(adam_step)
 # ## 5 · Weight decay, L2 regularisation and AdamW
 #
 # **Weight decay** shrinks every weight a little towards zero at each step, $\theta \leftarrow (1 - \eta\lambda)\,\theta$,
-# which keeps weights small and usually helps a network generalise (chapter 11 covers regularisation). For plain
+# which keeps weights small and usually helps a network generalise (a later chapter, on evaluation, covers regularisation). For plain
 # gradient descent it is the same as adding an **L2 penalty** $\tfrac{\lambda}{2}\lVert\theta\rVert^2$ to the loss,
 # since that adds $\lambda\theta$ to the gradient:
 #
@@ -701,12 +770,17 @@ settings = [("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.05, momentum=0.9, weight_de
             ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True)), ("Adagrad", dict(lr=0.05, lr_decay=1e-3)),
             ("RMSprop", dict(lr=1e-3, momentum=0.5, centered=True)), ("Adam", dict(lr=1e-3)),
             ("Adam", dict(lr=1e-3, amsgrad=True, weight_decay=1e-2)), ("AdamW", dict(lr=1e-3, weight_decay=0.05))]
+worst_overall = 0.0
 for name, hyper in settings:
-    print(f"{name:8s} {str(hyper):58s} max |dlcourse - torch| over 200 steps: "
-          f"{max_difference_over_training(name, **hyper):.1e}")
+    difference = max_difference_over_training(name, **hyper)
+    worst_overall = max(worst_overall, difference)
+    print(f"{name:8s} {str(hyper):58s} max |dlcourse - torch| over 200 steps: {difference:.1e}")
+print(f"largest difference: {worst_overall:.1e} = {worst_overall / np.finfo(np.float64).eps:.1f} times float64's "
+      f"machine epsilon ({np.finfo(np.float64).eps:.1e})")
 
 # %% [markdown]
-# Differences of order $10^{-16}$ to $10^{-15}$ are float64 round-off: the same arithmetic in a different order. The
+# Differences of a few units of float64's machine epsilon, $2^{-52} \approx 2.2 \cdot 10^{-16}$ (the last line above), are
+# round-off: the same arithmetic in a different order. The
 # unit tests (`tests/test_optim.py`) repeat this over hyperparameters drawn at random by hypothesis, compare the
 # optimizer state (buffers, running averages) as well, and check that every bad hyperparameter is rejected:
 
@@ -737,7 +811,7 @@ for bad in [dict(lr=-0.1), dict(betas=(0.9, 1.0)), dict(eps=-1e-8), dict(weight_
 # Cosine annealing (Loshchilov and Hutter, 2017) glides smoothly from $\eta_0$ down to $\eta_{\min}$ at epoch $T$.
 # **Warmup** (Goyal et al., 2017) starts small and ramps up over the first few epochs, which protects adaptive
 # optimizers and large batches from wild early steps while their statistics are still poor; warmup followed by cosine
-# decay is a common default for Transformers (chapter 08).
+# decay is a common default for Transformers (a later chapter).
 #
 # The counting follows PyTorch exactly, and it is easy to get wrong:
 # - creating the scheduler already sets the rate of epoch 0 (e.g. `LinearLR` multiplies it by `start_factor`) and
@@ -844,17 +918,22 @@ for label, (name, hyper, lrs) in candidates.items():
           + ", ".join(f"{lr:g}: {acc:.3f}" for acc, lr, *_ in runs)
           + f"  -> lr {best_lr:g}, final training loss {history['loss'][-1]:.4f}, "
             f"test accuracy {test_accuracy[label]:.3f}")
+n_test = len(digits.y_test)
+lowest, highest = min(test_accuracy.values()), max(test_accuracy.values())
+print(f"test accuracies from {lowest:.1%} to {highest:.1%}: a spread of {round((highest - lowest) * n_test)} of "
+      f"{n_test} test images (one image = {100 / n_test:.2f} percentage points)")
 show(optim_plots.plot_training_curves(histories, test_accuracy))
 
 # %% [markdown]
 # What to read from this (your numbers are the same as these, since every generator is seeded):
-# - Every optimizer, at a well-chosen learning rate, ends between about 93.5% and 96.5% test accuracy on this small
-#   problem. One test example is 0.28 percentage points, so differences of one or two points between optimizers are
-#   within the noise of a 359-image test set, and the validation accuracies (269 images) that chose the rates are
-#   just as noisy. The training-loss curves differ more than the test accuracies do.
+# - Every optimizer, at a well-chosen learning rate, ends within a few points of the others on this small problem (the
+#   line under the table gives the spread). One test example is 0.28 percentage points, so differences of one or two
+#   points between optimizers are within the noise of a 359-image test set, and the validation accuracies (269
+#   images) that chose the rates are just as noisy. The training-loss curves differ more than the test accuracies do.
 # - The learning rate matters more than the optimizer: compare the validation accuracies within a row with those
 #   between rows. Momentum methods want a smaller `lr` than plain SGD (their steps are up to $1/(1-\mu)$ times larger);
-#   Adam and RMSprop want a rate about a hundred times smaller, because their steps are about `lr` per coordinate.
+#   Adam and RMSprop want a rate about a hundred times smaller (their candidate rates above are), because their steps
+#   are about `lr` per coordinate.
 # - Adaptive methods often drive the training loss down fastest; on larger problems well-tuned SGD with momentum
 #   sometimes generalises a little better (Wilson et al., 2017), which is one reason both families are still in use.
 #
@@ -864,7 +943,7 @@ show(optim_plots.plot_training_curves(histories, test_accuracy))
 
 # %%
 momentum_lr = chosen_lr["momentum"]
-scheduled = {}
+scheduled, scheduled_accuracy = {}, {}
 for label, with_schedule in [("momentum, constant lr", False), ("momentum, warmup + cosine", True)]:
     model = nn.MLP(64, [64], 10, "relu", rng=np.random.default_rng(0))
     opt = optim.SGD(model.parameters(), lr=momentum_lr, momentum=0.9)
@@ -879,15 +958,20 @@ for label, with_schedule in [("momentum, constant lr", False), ("momentum, warmu
         if sched is not None:
             sched.step()
     scheduled[label] = losses
-    print(f"{label:26s} lr {momentum_lr:g}: final training loss {losses[-1]:.5f}, test accuracy "
-          f"{accuracy_score(digits.y_test, train.predict(model, digits.X_test)):.3f}")
+    scheduled_accuracy[label] = accuracy_score(digits.y_test, train.predict(model, digits.X_test))
+    print(f"{label:26s} lr {momentum_lr:g}: final training loss {losses[-1]:.5f}, "
+          f"fall over the last 5 epochs {losses[-6] - losses[-1]:.5f}, test accuracy {scheduled_accuracy[label]:.3f}")
+(constant, cosine), (acc_constant, acc_cosine) = scheduled.values(), scheduled_accuracy.values()
+print(f"the schedule {'lowered' if cosine[-1] < constant[-1] else 'did not lower'} the final training loss, and "
+      f"changed the test accuracy by {round((acc_cosine - acc_constant) * n_test):+d} of {n_test} test images")
 show(optim_plots.plot_curves(scheduled, xlabel="epoch", ylabel="mean training loss", logy=True,
                              x=np.arange(1, 21), title="SGD with momentum on digits: constant rate vs schedule",
                              styles={"momentum, warmup + cosine": {"color": "tab:red"}}))
 
 # %% [markdown]
-# Here the schedule does not pay. After 20 epochs the loss under the constant rate is still falling steadily, so
-# warming up and annealing only take away progress, and the test accuracies are equal within their noise. Schedules
+# Here the schedule does not pay (the last line above). After 20 epochs the loss under the constant rate is still
+# falling steadily (its fall over the last five epochs is printed too), so warming up and annealing only take away
+# progress, and the test accuracies differ by no more than a test image or two, the noise of this test set. Schedules
 # pay off in long trainings, where a constant rate eventually stalls: the mini-batch noise keeps the parameters
 # bouncing around the minimum at a distance set by the step size, and annealing the rate shrinks that distance.
 # Warmup pays off when the base rate is large or the optimizer's statistics are poor at the start (large batches,
@@ -914,8 +998,9 @@ show(optim_plots.plot_curves(scheduled, xlabel="epoch", ylabel="mean training lo
 #   leave it far sooner. Dauphin et al. (2014) argue that in high dimensions saddle points, not bad local minima, are
 #   what slows training down.
 # - **The quadratic**: raise the SGD rate past $2/\kappa = 0.04$ and gradient descent diverges; Nesterov with momentum
-#   0.9 already diverges above $1.05/\kappa \approx 0.021$ (the limit from section 2), plain momentum only above
-#   $3.8/\kappa$. RMSprop and Adam are unaffected by the conditioning of the axis-aligned bowl: dividing each
+#   0.9 already diverges above $1.36/\kappa \approx 0.027$ (the limit from section 2), plain momentum only above
+#   $3.8/\kappa = 0.076$. Just above a limit the path grows slowly and needs many steps to leave the plot; at 0.03
+#   Nesterov leaves it quickly. RMSprop and Adam are unaffected by the conditioning of the axis-aligned bowl: dividing each
 #   coordinate by its own gradient size undoes it.
 # - **The rotated quadratic**: the same bowl turned by 30°, so its axes no longer match the coordinates. Now the
 #   per-coordinate scaling cannot undo the conditioning, and Adam loses most of its advantage.

@@ -1,4 +1,4 @@
-"""dlcourse.data.colour_digits: the offline, CIFAR-10-shaped stand-in, and the loader that prefers CIFAR-10 when cached."""
+"""dlcourse.data.colour_digits: the offline CIFAR-10-shaped stand-in, and the loader preferring a cached CIFAR-10."""
 from __future__ import annotations
 
 import numpy as np

@@ -3,10 +3,10 @@ patches of scikit-learn's two sample photographs, as 32x32 RGB images.
 
 CIFAR-10 (``load_cifar10``) is a 170 MB download. Code written for it (NCHW uint8 images of 3 x 32 x 32, ten
 classes) runs unchanged on this stand-in, which needs no network: every image is one of the 8x8 digits, enlarged
-to 16-24 pixels, turned by up to 15 degrees, put at a random position, inked in a random light colour and laid over
-a random, randomly tinted and dimmed patch of a photo. The classes are the digits "0".."9". It is *not* CIFAR-10: its labels
-are digits, so accuracies measured on it say nothing about CIFAR-10, and a mirrored digit is no longer a digit, so
-a horizontal flip is not a label-preserving augmentation here (it is on CIFAR-10's photos).
+to 16-24 pixels, turned by up to 15 degrees, put at a random position, inked in a random light colour and laid
+over a random, randomly tinted and dimmed patch of a photo. The classes are the digits "0".."9". It is *not*
+CIFAR-10: its labels are digits, so accuracies measured on it say nothing about CIFAR-10, and a mirrored digit is
+no longer a digit, so a horizontal flip is not a label-preserving augmentation here (it is on CIFAR-10's photos).
 
 The training images are drawn from the digits' training split, the validation and test images from its validation
 and test splits, so no handwritten digit appears in two parts. ``load_cifar10_or_colour_digits`` takes CIFAR-10
@@ -29,6 +29,7 @@ MAX_ANGLE = 15.0               # degrees, either way
 DARKEN = 0.6                   # backgrounds are photo patches dimmed to at most this brightness ...
 CONTRAST = 0.3                 # ... and the ink is at least this much brighter (luma, on the [0, 1] scale)
 NOISE = 0.03                   # standard deviation of the pixel noise, on the [0, 1] scale
+CHUNK = 256                    # images rendered at a time
 CIFAR10_FILE = "cifar-10-python.tar.gz"
 
 
@@ -62,8 +63,6 @@ def render_colour_digits(digits, rng, size: int = SIZE) -> np.ndarray:
     -------
     images : (N, 3, size, size) uint8 in 0..255, RGB, NCHW (CIFAR-10's layout)
     """
-    from ..augment import functional as AF
-
     rng = check_rng(rng)
     size = _count(size, "size")
     if size < DIGIT_HEIGHT[1]:
@@ -75,6 +74,16 @@ def render_colour_digits(digits, rng, size: int = SIZE) -> np.ndarray:
         raise ValueError(f"digits: expected 8x8 images (N, 8, 8) or (N, 1, 8, 8), got shape {ink8.shape}")
     if not np.all(np.isfinite(ink8)) or ink8.min(initial=0) < 0 or ink8.max(initial=0) > 1:
         raise ValueError("digits: expected values in [0, 1]")
+    out = np.empty((len(ink8), 3, size, size), np.uint8)
+    for start in range(0, len(ink8), CHUNK):                                 # bounded temporaries, any N
+        out[start:start + CHUNK] = _render(ink8[start:start + CHUNK], rng, size)
+    return out
+
+
+def _render(ink8: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray:
+    """render_colour_digits for (n, 8, 8) digits, validated; draws every random number of the n images from rng."""
+    from ..augment import functional as AF
+
     n = len(ink8)
     # the digit enlarged, turned and moved about the middle of the canvas, by inverse mapping: every output pixel
     # reads the 8x8 digit (placed in the canvas's middle) bilinearly at its source position, 0 outside it
