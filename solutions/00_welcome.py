@@ -275,7 +275,7 @@ print(f"dlcourse with the same state dict: accuracy {np.mean(logits_ours.argmax(
 # run:
 #
 # ```python
-# # PyTorch + TorchVision: ResNet-18 trained on ImageNet (1,000 classes of photos)
+# # PyTorch + TorchVision: ResNet-18 trained on ImageNet's photos of everyday objects
 # from torchvision.models import resnet18, ResNet18_Weights
 # weights = ResNet18_Weights.DEFAULT
 # model = resnet18(weights=weights).eval()        # downloads the state dict, then load_state_dict

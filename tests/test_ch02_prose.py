@@ -192,3 +192,11 @@ def test_the_autograd_engine_is_under_400_lines():
 def test_the_training_loops_take_the_steps_the_text_says():
     assert "The same 300 steps with `torch.optim.SGD`" in TEXT and "lr, steps = 0.5, 300" in CODE
     assert "to 50 noisy points" in TEXT and "size=50)" in CODE
+
+
+def test_an_all_ones_upstream_gradient_hides_softmax_bugs():
+    """Section 4.1: with dout = 1 everywhere, the correct softmax backward is exactly 0 (each row of s sums to 1)."""
+    assert "with it, the correct softmax backward is exactly 0" in TEXT
+    x = np.random.default_rng(0).standard_normal((4, 5))
+    dx = F.softmax_backward(np.ones((4, 5)), F.softmax_forward(x, dim=1)[1])
+    assert np.abs(dx).max() < 1e-15
