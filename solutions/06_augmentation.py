@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -33,6 +33,8 @@
 # - how rotations, flips, shifts, zooms, crops, erasing and noise are computed: inverse mapping and bilinear
 #   interpolation, in NumPy, on whole batches, reproducibly;
 # - the modern replacements of the outdated Keras `ImageDataGenerator` code of source 001 §4.2;
+# - how to combine a network with classical models (an SVM or a random forest on its hidden layer, an ensemble), and
+#   measure whether the hybrid beats its parts;
 # - how to run an augmentation experiment that can tell a real effect from noise.
 #
 # **Prerequisites**: chapter 03 (training on the digits, splits, `train.fit`), chapter 04 (optimizers, the
@@ -44,7 +46,8 @@
 # normalisation, image mean subtraction; corrected and modernised here) and §3.1.1 step 1 (normalisation and
 # standardisation before the forward pass); source 000 §7.8 (data augmentation techniques) and §7.9 (feature
 # engineering); source 004 §2.2 (standardisation and principal component analysis as classic techniques that carry
-# over to deep learning); the pixel scaling of source 002 §4 and source 003 §4.
+# over to deep learning, and hybrid models of deep networks with decision trees or support-vector machines); the
+# pixel scaling of source 002 §4 and source 003 §4.
 
 # %%
 import inspect
@@ -76,7 +79,8 @@ limit_threads(1)      # small networks: one thread each for NumPy and PyTorch is
 #
 # Source 001 §4 trains a small convolutional network on CIFAR-10 (60,000 colour images of 32 × 32 pixels in ten
 # classes). Its §4.2, **data preprocessing** (数据预处理), prepares the data in three steps: **data augmentation**
-# (数据增强), **normalisation** (数据归一化) of the pixel values, and **image mean subtraction** (图像平均值的减去):
+# (数据增强), **normalisation** (数据归一化) of the pixel values, and **mean-image subtraction** (the source writes
+# "图像平均值的减去", literally "the subtracting of the image mean"; the usual terms are 减去均值 or 去均值):
 #
 # ```python
 # from keras.preprocessing.image import ImageDataGenerator
@@ -147,6 +151,11 @@ limit_threads(1)      # small networks: one thread each for NumPy and PyTorch is
 # > torchvision is needed to run this course; the same pipeline in `dlcourse`, which mirrors torchvision's names,
 # > runs below.
 #
+# > **Correction (source 001 §4.2).** The snippet cannot run as printed: it calls `np.mean`, but neither it nor §4.1
+# > (which imports only `cifar10` from `keras.datasets`) ever imports NumPy, so the line `mean = np.mean(x_train,
+# > axis=0)` stops with `NameError: name 'np' is not defined`. The corrected snippet starts with `import numpy as np`.
+# > Both versions run below, on the stand-in data of the next cell, in the source's channels-last layout.
+#
 # CIFAR-10 is a download; to keep this notebook offline we cut a stand-in batch of 32 × 32 colour patches, stored as
 # 8-bit integers like CIFAR-10's, out of the two photos that ship with scikit-learn:
 
@@ -177,6 +186,27 @@ batch = datagen(x_train[:32], rng)                                   # what one 
 print(datagen)
 print("batch:", batch.shape, batch.dtype, f"  mean image: {mean_image.shape}",
       f"  train mean after subtraction: {x_train.mean():.1e}")
+
+# %% [markdown]
+# The source's preprocessing lines, run as printed in a fresh namespace that holds only the data (channels last, as
+# Keras loads them), then corrected by one import; the result equals the NCHW version above:
+
+# %%
+printed = """
+x_train = x_train.astype('float32') / 255
+x_test = x_test.astype('float32') / 255
+mean = np.mean(x_train, axis=0)
+x_train -= mean
+x_test -= mean
+"""
+namespace = {"x_train": x_train_uint8.transpose(0, 2, 3, 1), "x_test": x_test_uint8.transpose(0, 2, 3, 1)}   # NHWC
+try:
+    exec(printed, dict(namespace))
+except NameError as error:
+    print("as printed:", type(error).__name__, "-", error)
+exec("import numpy as np\n" + printed, namespace)                    # corrected: NumPy imported
+print("corrected:  mean image", namespace["mean"].shape, "; equal to the NCHW version above:",
+      np.array_equal(namespace["x_train"].transpose(0, 3, 1, 2), x_train))
 
 
 # %% [markdown]
@@ -274,28 +304,33 @@ for name, Z in [("raw", Xw_train), ("min-max scaled", scaled["min-max scaled"]),
 
 # %%
 lrs = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3]
-final_loss, test_acc = {}, {}
+final_loss, first_loss, test_acc, dead = {}, {}, {}, {}
 for name, scaler in [("raw", None), ("min-max scaled", minmax), ("standardised", standard)]:
     tr, te = (Xw_train, Xw_test) if scaler is None else (scaler.transform(Xw_train), scaler.transform(Xw_test))
-    final_loss[name], test_acc[name] = [], []
+    final_loss[name], first_loss[name], test_acc[name], dead[name] = [], [], [], []
     for lr in lrs:
         model = nn.MLP(13, [16], 3, "relu", rng=np.random.default_rng(0))
         history = train.fit(model, tr, yw_train, epochs=100, lr=lr, batch_size=32, rng=1)
         final_loss[name].append(history["loss"][-1])
+        first_loss[name].append(history["loss"][0])
         test_acc[name].append(train.evaluate(model, te, yw_test)[1])
+        hidden = model[1](model[0](tr))                                  # (120, 16) ReLU outputs on the training set
+        dead[name].append(int(np.sum(np.all(hidden == 0, axis=0))))     # units that output 0 for every input
     best = int(np.argmax(test_acc[name]))
-    print(f"{name:15s} best test accuracy {test_acc[name][best]:.1%} (lr = {lrs[best]}); "
-          f"final training loss per lr: {np.round(final_loss[name], 3)}")
+    print(f"{name:15s} best test accuracy {test_acc[name][best]:.1%} (lr = {lrs[best]}, {dead[name][best]} of 16 "
+          f"hidden units dead)\n{'':15s} first-epoch loss per lr: {np.round(first_loss[name], 3)}\n{'':15s} "
+          f"final training loss per lr: {np.round(final_loss[name], 3)}  (ln 3 = {np.log(3):.3f})")
 show(augment_plots.learning_rate_sweep_figure(final_loss, lrs))
 
 
 # %% [markdown]
-# On the raw features only the smallest learning rate gets anywhere (69% test accuracy, with 10 of the 16 hidden
-# units dead). From 0.003 upward the first epoch's loss is in the hundreds or more, the huge steps push every ReLU
-# unit into the region where it outputs 0 for all inputs, the loss sticks near $\ln 3 \approx 1.10$ and the network
-# predicts a single class. Min-max scaling makes training work, but needs a large learning rate: its features are all
-# positive, not centred. Standardisation trains fastest, over the widest range of learning rates, to the best test
-# accuracy (98%). This is the practical content of LeCun et al.'s advice in *Efficient BackProp* (1998): inputs should
+# On the raw features only the smallest learning rate gets anywhere, to a poor test accuracy with many of the 16
+# hidden units dead (they output 0 for every training input). From 0.003 upward the first epoch's loss is huge, the
+# steps push every ReLU unit into the region where it outputs 0 for all inputs, the loss sticks near
+# $\ln 3 \approx 1.10$ (the loss of predicting one third for each class) and the network predicts a single class.
+# Min-max scaling makes training work, but needs a large learning rate: its features are all positive, not centred.
+# Standardisation trains fastest, over the widest range of learning rates, to the best test accuracy. (All numbers are
+# in the printout above.) This is the practical content of LeCun et al.'s advice in *Efficient BackProp* (1998): inputs should
 # have zero mean and comparable variances. It is also why pixel values are divided by 255 and why chapter 03 scaled
 # the digits to [0, 1].
 #
@@ -558,31 +593,125 @@ ch06.check_pca_svd(pca_svd)
 # automatic extractor: it learns linear features from the data, without labels. A deep network goes much further and
 # learns its features (the hidden layers) jointly with the classifier, from the labels; that is the main reason deep
 # learning displaced hand-crafted pipelines in vision and speech. Feature selection keeps a subset of the inputs, for
-# example dropping those that never vary: in the digits' training split,
-# `np.sum(digits.X_train.std(axis=0) == 0)` finds 3 border pixels (the top-left corner and the two ends of row 4) that are 0 in every image, and standardisation
-# already turns them into constant zeros that a network ignores. PCA as automatic feature extraction is worth
+# example dropping those that never vary: in the digits' training split, `np.sum(digits.X_train.std(axis=0) == 0)`
+# finds 3 border pixels (the top-left corner and the two ends of row 4) that are 0 in every image, and
+# standardisation already turns them into constant zeros that a network ignores. PCA as automatic feature extraction is worth
 # measuring. The same MLP (64 hidden ReLU units, Adam with learning rate 0.003, 15 epochs, mini-batches of 64) on the
 # 64 standardised pixels and on the first 10 or 20 PCA-whitened components:
 
 # %%
-print("constant pixels in the training split:", int(np.sum(digits.X_train.std(axis=0) == 0)))
+constant = np.flatnonzero(digits.X_train.std(axis=0) == 0)
+print("constant pixels in the training split:", len(constant), " (row, column):",
+      [tuple(int(v) for v in divmod(i, 8)) for i in constant])
 features = {
     "64 standardised pixels": preprocess.StandardScaler(),
     "10 PCA-whitened components": preprocess.PCA(10, whiten=True),
     "20 PCA-whitened components": preprocess.PCA(20, whiten=True),
 }
+feature_accuracy, feature_models = {}, {}
 for name, transformer in features.items():
     tr, te = transformer.fit_transform(digits.X_train), transformer.transform(digits.X_test)   # fit on train
     model = nn.MLP(tr.shape[1], [64], 10, "relu", rng=np.random.default_rng(0))
     train.fit(model, tr, digits.y_train, epochs=15, batch_size=64, optimizer=optim.Adam(model, lr=3e-3), rng=0)
-    print(f"{name:28s} test accuracy {train.evaluate(model, te, digits.y_test)[1]:.1%}")
+    feature_accuracy[name] = train.evaluate(model, te, digits.y_test)[1]
+    feature_models[name] = (transformer, model)
+    print(f"{name:28s} test accuracy {feature_accuracy[name]:.1%}")
+n_test = len(digits.y_test)
+for name in list(features)[1:]:
+    difference = round((feature_accuracy[name] - feature_accuracy["64 standardised pixels"]) * n_test)
+    print(f"{name} against all 64 pixels: {difference:+d} of {n_test} test images")
 
 
 # %% [markdown]
-# Twenty learned linear features do as well as all 64 pixels, ten lose about three points. On a data set this small
-# and clean, PCA mainly saves computation; it can also discard noise, and it becomes valuable when the inputs have
-# thousands of correlated dimensions. But note what PCA cannot do: its features are linear and chosen for variance,
-# not for telling classes apart. The hidden layer of the MLP learns features for the task.
+# Twenty learned linear features do about as well as all 64 pixels, ten lose a few points (the last two lines count
+# the test images gained or lost). On a data set this small and clean, PCA mainly saves computation; it can also
+# discard noise, and it becomes valuable when the inputs have thousands of correlated dimensions. But note what PCA
+# cannot do: its features are linear and chosen for variance, not for telling classes apart. The hidden layer of the
+# MLP learns features for the task.
+#
+# ### Hybrid models: a network with decision trees and SVMs
+#
+# Source 004 §2.2 adds that deep learning "can be combined with other machine-learning techniques into **hybrid
+# models** (混合模型): for example, a deep neural network can be integrated with traditional models such as **decision
+# trees** (决策树) or **support-vector machines** (支持向量机, SVM) to obtain better predictive performance". Two
+# combinations are common, and `dlcourse.hybrid` has the few lines each needs:
+#
+# - **The network's features, a classical classifier.** The last hidden layer of a trained network is a learned
+#   representation of the input: $h = \mathrm{ReLU}(W_1 x + b_1)$, 64 numbers per digit for the MLP above. The
+#   network's own last layer is a linear classifier on $h$; replace it by an SVM with an RBF kernel (Cortes and
+#   Vapnik, 1995) or by a **random forest** (随机森林), an average of decision trees trained on random resamples of the
+#   data (Breiman, 2001). `hybrid.hidden_features(model, X)` computes $h$. (For large networks this is "transfer":
+#   features of a network trained on one data set, a classical model trained on another; Razavian et al., 2014.)
+# - **An ensemble** (集成) averages the class probabilities of different models ("soft voting",
+#   `hybrid.soft_vote`). It helps when the models are about equally good and make *different* mistakes. An SVM
+#   outputs scores, not probabilities; scikit-learn's `CalibratedClassifierCV` turns them into probabilities by fitting
+#   a sigmoid on cross-validation folds (Platt, 1999).
+#
+# All models below see the same standardised pixels of the same training split, and are measured once on the same
+# 359 test digits; the network is the MLP trained on the 64 standardised pixels above. One caveat about the first
+# combination: the network has almost memorised its training digits, so its hidden features are cleaner on them than
+# on new digits, and a classical model trained on them may trust them too much. (Stacking ensembles avoid this by
+# training the second model on held-out predictions.)
+
+# %%
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.svm import SVC
+
+from dlcourse import hybrid
+
+scaler, mlp = feature_models["64 standardised pixels"]
+X_tr, X_te = scaler.transform(digits.X_train), scaler.transform(digits.X_test)          # (1169, 64), (359, 64)
+H_tr, H_te = hybrid.hidden_features(mlp, X_tr), hybrid.hidden_features(mlp, X_te)      # (N, 64) hidden layer
+
+
+def svm():
+    return CalibratedClassifierCV(SVC(), ensemble=False)                  # an RBF SVM with Platt's probabilities
+
+
+def forest():
+    return RandomForestClassifier(n_estimators=100, random_state=0)
+
+
+probabilities = {"MLP (network alone)": hybrid.predict_proba(mlp, X_te)}
+for name, make, (A_tr, A_te) in [("SVM on pixels", svm, (X_tr, X_te)), ("random forest on pixels", forest, (X_tr, X_te)),
+                                 ("SVM on the MLP's hidden layer", svm, (H_tr, H_te)),
+                                 ("random forest on the MLP's hidden layer", forest, (H_tr, H_te))]:
+    probabilities[name] = make().fit(A_tr, digits.y_train).predict_proba(A_te)   # (359, 10)
+probabilities["ensemble: MLP + SVM + forest on pixels"] = hybrid.soft_vote(
+    [probabilities[k] for k in ("MLP (network alone)", "SVM on pixels", "random forest on pixels")])
+probabilities["ensemble: MLP + SVM + forest on its hidden layer"] = hybrid.soft_vote(
+    [probabilities[k] for k in ("MLP (network alone)", "SVM on the MLP's hidden layer",
+                                "random forest on the MLP's hidden layer")])
+hybrid_errors = {name: int(np.sum(p.argmax(axis=1) != digits.y_test)) for name, p in probabilities.items()}
+for name, errors in hybrid_errors.items():
+    print(f"{name:48s} test accuracy {1 - errors / n_test:.1%}  ({errors} of {n_test} wrong)")
+best_single = min((e, k) for k, e in hybrid_errors.items() if not k.startswith("ensemble"))
+best_hybrid = min((e, k) for k, e in hybrid_errors.items() if k != "MLP (network alone)")
+print(f"best single model: {best_single[1]} ({best_single[0]} wrong); best model other than the MLP alone: "
+      f"{best_hybrid[1]} ({best_hybrid[0]} wrong); the MLP alone: {hybrid_errors['MLP (network alone)']} wrong")
+mlp_wrong = probabilities["MLP (network alone)"].argmax(axis=1) != digits.y_test
+svm_wrong = probabilities["SVM on pixels"].argmax(axis=1) != digits.y_test
+print(f"the MLP and the SVM on pixels are both wrong on {int(np.sum(mlp_wrong & svm_wrong))} digits; "
+      f"only the MLP on {int(np.sum(mlp_wrong & ~svm_wrong))}, only the SVM on {int(np.sum(svm_wrong & ~mlp_wrong))}")
+
+
+# %% [markdown]
+# How to read this (every count is in the printout above):
+#
+# - With 359 test digits one image is 0.28 percentage points, and two models trained differently easily differ by a
+#   few images by chance. Only differences of several images deserve attention, and even those would need more
+#   test data, or repeated splits, to be established.
+# - Replacing the network's last layer by an SVM or a forest on its hidden layer is a cheap experiment, and a
+#   classical model on learned features can beat the network's own linear read-out. Whether it does here, compare the
+#   fourth and fifth lines with the first.
+# - The ensembles are only as good as their members and their disagreements: when one member is clearly better than
+#   the others (on these small, clean digits the RBF SVM on raw pixels is very strong), averaging with weaker members
+#   can dilute it instead of helping. The last line counts where the MLP and the SVM disagree: the ensemble can only
+#   gain on digits where some member is right.
+# - So "better predictive performance" (source 004) is a hypothesis to test on held-out data, not a property of
+#   hybrids. Ensembles and learned features pay off most on large problems with strong, diverse members; the winning
+#   entries of many machine-learning competitions are such ensembles.
 #
 # ## 4 · Data augmentation
 #
@@ -613,7 +742,7 @@ for name, transformer in features.items():
 # | chaining | `Compose([...])`, `RandomApply([...], p)` | `Compose`, `RandomApply` | `Sequential` |
 #
 # Data generation, the last item of the list, creates new examples with a generative model instead of transforming
-# existing ones; chapters 09 (autoencoders) and 10 (GANs) build such models.
+# existing ones; later chapters (autoencoders, generative adversarial networks) build such models.
 #
 # ### How a geometric transform is computed
 #
@@ -812,10 +941,11 @@ ch06.check_shift(shift)
 # ## 5 · Does augmentation help? An experiment
 #
 # Augmentation is supposed to help most when data are scarce, so give the network little: **10% of the digits'
-# training split**, drawn stratified (the same share of every class: 119 images, about 12 per digit), and ask how
-# the test accuracy changes with augmentation. Three conditions, decided before looking at any test numbers:
+# training split**, drawn stratified (the same share of every class, about a dozen images per digit; the first line
+# of output gives the count), and ask how the test accuracy changes with augmentation. Three conditions, decided
+# before looking at any test numbers:
 #
-# - **none**: the 117 images as they are;
+# - **none**: the small training set as it is;
 # - **rotate + zoom**: each epoch, every image rotated by up to ±10° and zoomed by a factor between 0.9 and 1.1
 #   (`RandomAffine(10, scale=(0.9, 1.1))`), mild changes of the kind handwriting shows (slant, size);
 # - **shift ±1 px**: each image shifted by up to one pixel in each direction (`RandomAffine(0, translate=(0.125,
@@ -862,6 +992,10 @@ conditions = {
     "shift ±1 px": A.RandomAffine(0, translate=(0.125, 0.125)),
 }
 seeds = range(8)
+sizes = [len(stratified_subset(split.y_train, 0.10, np.random.default_rng(seed))) for seed in seeds]
+per_digit = np.bincount(split.y_train[stratified_subset(split.y_train, 0.10, np.random.default_rng(0))])
+print(f"{sizes[0]} training images per run (every seed: {sorted(set(sizes))}), {per_digit.min()} to "
+      f"{per_digit.max()} per digit, of the {len(split.y_train)} of the training split")
 evaluation_sets = {"test": split.X_test, "jittered test": jittered_test}
 accuracy = {name: {condition: [] for condition in conditions} for name in evaluation_sets}
 with tqdm(total=len(seeds) * len(conditions), desc="training", unit="run", file=sys.stdout, mininterval=1.0) as bar:
@@ -873,7 +1007,6 @@ with tqdm(total=len(seeds) * len(conditions), desc="training", unit="run", file=
                 accuracy[name][condition].append(train.evaluate(model, X_eval.reshape(len(X_eval), -1),
                                                                 split.y_test)[1])
             bar.update(1)
-print(f"{len(subset)} training images per run")
 for name, by_condition in accuracy.items():
     print(f"\n{name}:")
     for condition, values in by_condition.items():
@@ -884,7 +1017,7 @@ for name, by_condition in accuracy.items():
 
 # %% [markdown]
 # Because the seeds are shared, the clearest summary is the paired difference: for each seed, the accuracy with
-# augmentation minus the accuracy without, and how many of the 8 seeds improved.
+# augmentation minus the accuracy without, and how many of the seeds improved.
 
 # %%
 for name, by_condition in accuracy.items():
@@ -892,23 +1025,22 @@ for name, by_condition in accuracy.items():
     for condition in list(conditions)[1:]:
         diff = np.array(by_condition[condition]) - base              # (8,) paired differences
         print(f"{name:14s} {condition:14s} minus none: {100 * diff.mean():+.1f} ± {100 * diff.std(ddof=1):.1f} "
-              f"points (mean ± std over seeds), better in {int(np.sum(diff > 0))} of {len(diff)} seeds")
+              f"points (mean ± std over seeds), better in {int(np.sum(diff > 0))} of {len(diff)} seeds; "
+              f"mean accuracy {np.mean(by_condition['none']):.0%} -> {np.mean(by_condition[condition]):.0%}")
 show(augment_plots.experiment_figure(accuracy))
 
 
 # %% [markdown]
-# What the numbers say, honestly:
+# What the numbers say, honestly (each number is in the printouts above):
 #
-# - **On the ordinary test split, augmentation barely matters.** Mild rotation and zoom gained 0.9 ± 1.1 points
-#   (better in 6 of 8 seeds): a small gain, no larger than the spread between seeds, so suggestive rather than
-#   established. One-pixel shifts changed the accuracy by −0.7 ± 1.4 points (better in 3 of 8 seeds): no gain,
-#   perhaps a small loss. scikit-learn's digits are centred and size-normalised, and so are its test digits: the
+# - **On the ordinary test split, augmentation barely matters.** The paired differences of both conditions are no
+#   larger than their spread between seeds, and neither condition improved the accuracy in every seed: suggestive at
+#   best, not established. scikit-learn's digits are centred and size-normalised, and so are its test digits: the
 #   variation the shifts teach the network to ignore does not occur at test time, and an 8 × 8 image shifted by one
 #   pixel loses an eighth of its content at the border.
-# - **On the jittered test set, augmentation is decisive.** Without it the network, which has only ever seen
-#   centred digits, falls to 45%; trained with shifts it keeps 71%, 26 points more, in every one of the 8 seeds. The
-#   network learns the invariances it is shown, and only those: rotation and zoom alone add 3 points against
-#   shifted test digits.
+# - **On the jittered test set, augmentation is decisive.** Without it the network, which has only ever seen centred
+#   digits, loses much of its accuracy; trained with shifts it keeps far more, in every seed. The network learns the
+#   invariances it is shown, and only those: rotation and zoom alone add only a little against shifted test digits.
 # - Augmentation is therefore not free accuracy. It pays off when it mimics variation that the test data really
 #   contain and the training set does not; it costs a little when it adds variation that never occurs. The same
 #   reasoning says to flip CIFAR-10's photos and not the digits. With a convolutional network, which is built to
@@ -943,7 +1075,7 @@ AugmentationExplorer()
 # - Features on very different scales make gradient descent slow or unstable; the condition number of the input
 #   covariance tells how bad it is. **Min-max scaling** maps each feature onto [0, 1]; **standardisation**
 #   $z = (x - \mu)/\sigma$ gives each feature mean 0 and standard deviation 1; **mean subtraction** only centres.
-#   On the wine data, standardising cut the condition number of the input covariance from $1.2 \cdot 10^7$ to 47 and
+#   On the wine data, standardising cut the condition number of the input covariance from $1.2 \cdot 10^7$ to 46 and
 #   made training work over a wide range of learning rates.
 # - Preprocessing statistics come **from the training set only** and are applied unchanged to everything else:
 #   `fit` on the training data, `transform` all data. Constant training features are divided by 1, not by a tiny
@@ -956,14 +1088,17 @@ AugmentationExplorer()
 #   images keep their layout, and $\epsilon$ keeps directions of almost no variance from exploding.
 # - Feature engineering (source 000 §7.9) moved from hand-crafted features to features learned by the network; PCA
 #   is the simplest learned feature extractor and feature selection the simplest cleaning step.
+# - **Hybrid models** (source 004 §2.2) put a classical model (an SVM, a random forest) on a network's hidden layer,
+#   or average the probabilities of a network and classical models in an **ensemble**. Measured on the digits, they
+#   are worth trying but not automatically better: a hybrid is compared with each of its parts on held-out data.
 # - Geometric augmentations use **inverse mapping** and **bilinear** (or nearest) **interpolation**; `dlcourse`'s
 #   batched versions agree with SciPy and with PyTorch's `grid_sample` to about $10^{-15}$.
 # - Every random transform takes an explicit generator: same state, same output, each image with its own parameters.
 # - The outdated `ImageDataGenerator` of source 001 §4.2 is replaced by Keras 3's preprocessing layers or
 #   torchvision's `transforms.v2`; their defaults for fill and interpolation differ.
-# - Measured over 8 paired seeds on 10% of the digits: mild rotation and zoom changed the test accuracy by
-#   +0.9 ± 1.1 points and one-pixel shifts by −0.7 ± 1.4, both within the noise; on a jittered test set, shifts
-#   raised the accuracy from 45% to 71%. Augmentation helps when it matches variation in the test data.
+# - Measured over 8 paired seeds on 10% of the digits (section 5): on the centred test split neither augmentation
+#   changed the accuracy by more than its spread between seeds; on a jittered test set, training with shifts raised it
+#   by a wide margin in every seed. Augmentation helps when it matches variation in the test data.
 #
 # ## Key terms
 #
@@ -973,28 +1108,35 @@ AugmentationExplorer()
 # | data augmentation | 数据增强 |
 # | normalisation | 归一化（数据归一化） |
 # | standardisation | 标准化 |
-# | image mean subtraction | 图像平均值的减去 |
+# | mean subtraction, mean-image subtraction (source 001 §4.2: "图像平均值的减去") | 减去均值，去均值 |
+# | mean image | 平均图像 |
 # | principal component analysis (PCA) | 主成分分析 |
 # | covariance matrix | 协方差矩阵 |
 # | eigenvalue, eigenvector | 特征值，特征向量 |
 # | singular value decomposition (SVD) | 奇异值分解 |
 # | whitening | 白化 |
-# | rotation | 数据旋转 |
+# | rotation (source 000 §7.8: "数据旋转", rotating the data) | 旋转 |
 # | flip | 翻转 |
 # | translation, shift | 平移 |
 # | scaling, zoom | 缩放 |
 # | random crop | 随机裁剪 |
-# | salt-and-pepper noise | 随机椒盐（椒盐噪声） |
+# | salt-and-pepper noise (source 000 §7.8: "随机椒盐", random salt and pepper) | 椒盐噪声 |
 # | data generation | 数据生成 |
 # | bilinear interpolation | 双线性插值 |
 # | diversity (of the training data) | 多样性 |
 # | generalisation ability | 泛化能力 |
 # | insufficient data | 数据不足 |
 # | feature engineering | 特征工程 |
-# | hand-crafted feature extraction | 手工提取特征 |
-# | automatic feature extraction | 自动提取特征 |
+# | hand-crafted feature extraction (source 000 §7.9: "手工提取特征") | 手工特征提取 |
+# | automatic feature extraction (source 000 §7.9: "自动提取特征") | 自动特征提取 |
 # | feature selection | 特征选择 |
 # | training set, test set | 训练集，测试集 |
+# | hybrid model | 混合模型 |
+# | ensemble, ensemble learning | 集成，集成学习 |
+# | soft voting | 软投票 |
+# | decision tree | 决策树 |
+# | random forest | 随机森林 |
+# | support-vector machine (SVM) | 支持向量机 |
 #
 # ## References
 #
@@ -1005,12 +1147,19 @@ AugmentationExplorer()
 # - Eckart, C., & Young, G. (1936). The approximation of one matrix by another of lower rank. *Psychometrika*, 1(3),
 #   211–218.
 # - Turk, M., & Pentland, A. (1991). Eigenfaces for recognition. *Journal of Cognitive Neuroscience*, 3(1), 71–86.
+# - Cortes, C., & Vapnik, V. (1995). Support-vector networks. *Machine Learning*, 20(3), 273–297.
 # - Bell, A. J., & Sejnowski, T. J. (1997). The "independent components" of natural scenes are edge filters. *Vision
 #   Research*, 37(23), 3327–3338.
 # - LeCun, Y., Bottou, L., Orr, G. B., & Müller, K.-R. (1998). Efficient BackProp. In G. B. Orr & K.-R. Müller (Eds.),
 #   *Neural Networks: Tricks of the Trade* (Lecture Notes in Computer Science 1524, pp. 9–50). Springer.
 # - LeCun, Y., Bottou, L., Bengio, Y., & Haffner, P. (1998). Gradient-based learning applied to document recognition.
 #   *Proceedings of the IEEE*, 86(11), 2278–2324.
+# - Platt, J. C. (1999). Probabilistic outputs for support vector machines and comparisons to regularized likelihood
+#   methods. In A. J. Smola, P. Bartlett, B. Schölkopf & D. Schuurmans (Eds.), *Advances in Large Margin
+#   Classifiers* (pp. 61–74). MIT Press.
+# - Dietterich, T. G. (2000). Ensemble methods in machine learning. In *Multiple Classifier Systems (MCS 2000)*,
+#   Lecture Notes in Computer Science 1857 (pp. 1–15). Springer.
+# - Breiman, L. (2001). Random forests. *Machine Learning*, 45(1), 5–32.
 # - Simard, P. Y., Steinkraus, D., & Platt, J. C. (2003). Best practices for convolutional neural networks applied to
 #   visual document analysis. *Proceedings of the Seventh International Conference on Document Analysis and
 #   Recognition (ICDAR)*, 958–963.
@@ -1027,6 +1176,9 @@ AugmentationExplorer()
 #   *arXiv:1708.04552*.
 # - Ioffe, S., & Szegedy, C. (2015). Batch normalization: accelerating deep network training by reducing internal
 #   covariate shift. *Proceedings of the 32nd International Conference on Machine Learning (ICML)*, PMLR 37, 448–456.
+# - Razavian, A. S., Azizpour, H., Sullivan, J., & Carlsson, S. (2014). CNN features off-the-shelf: an astounding
+#   baseline for recognition. *Proceedings of the IEEE Conference on Computer Vision and Pattern Recognition
+#   Workshops (CVPRW)*, 806–813.
 # - Kessy, A., Lewin, A., & Strimmer, K. (2018). Optimal whitening and decorrelation. *The American Statistician*,
 #   72(4), 309–314.
 # - Zhang, H., Cisse, M., Dauphin, Y. N., & Lopez-Paz, D. (2018). mixup: Beyond empirical risk minimization.
@@ -1047,6 +1199,10 @@ AugmentationExplorer()
 # - Zhong, Z., Zheng, L., Kang, G., Li, S., & Yang, Y. (2020). Random erasing data augmentation. *Proceedings of the
 #   AAAI Conference on Artificial Intelligence*, 34(07), 13001–13008.
 #
+# > **Correction (source 001, references [14], [32], [49]).** Source 001 lists LeCun et al. (1998) with invented
+# > co-authors ("LeCun, Y., Bottou, L., Carlen, L., Clark, R., Durand, F., Haykin, S., ... & Denker, J."). The paper's
+# > four authors are LeCun, Bottou, Bengio and Haffner, as above; chapter 05 has the details.
+#
 # ## Going further
 #
 # - **Convolutional networks** (chapter 05) build in translation equivariance; rerun section 5's experiment with a
@@ -1054,7 +1210,7 @@ AugmentationExplorer()
 #   jittered one.
 # - **Stronger augmentation needs more training**: try 300 epochs instead of 150 for the augmented conditions, or a
 #   larger network. Augmentation is a regulariser (it makes the task harder); regularisers trade training fit for
-#   generalisation, a theme of chapter 11.
+#   generalisation, a theme of a later chapter on evaluation.
 # - **Choosing augmentations from data**: AutoAugment (Cubuk et al., 2019) searches over augmentation policies;
 #   RandAugment and TrivialAugment reduce that search to one or two numbers, and torchvision ships all three.
 # - **Mixing examples**: mixup (Zhang et al., 2018) trains on convex combinations of pairs of images and of their
@@ -1062,6 +1218,10 @@ AugmentationExplorer()
 # - **Elastic distortions** (Simard et al., 2003) warp handwriting with a smooth random displacement field; they were
 #   long the best augmentation for MNIST. With `AF.sample` you can implement them in a few lines: displace the
 #   identity grid by Gaussian-smoothed random noise.
+# - **Hybrids, properly**: scikit-learn's `StackingClassifier` trains the combining model on cross-validated
+#   predictions, which avoids the caveat of section 3; try it with the SVM and the forest, and the network's hidden
+#   features as inputs (`hybrid.NetworkFeatures` heads a scikit-learn pipeline). Dietterich (2000) explains why
+#   ensembles work and when they do not.
 # - **Batch normalisation** (Ioffe and Szegedy, 2015) standardises the inputs of every layer, with statistics from
 #   each mini-batch during training and from running averages at test time: the train/test rule of section 2, inside
 #   the network.
