@@ -25,6 +25,8 @@
 # 2-D data sets and watch what each hidden unit learns.
 #
 # **What you will learn**
+# - what deep learning is: the branch of machine learning whose many-layered networks learn their own
+#   representations of the data;
 # - to write a neuron $y = f(\mathbf{w}\cdot\mathbf{x} + b)$ and a layer $Y = f(XW^\top + \mathbf{b})$, with every
 #   shape in PyTorch's layout;
 # - the activation functions sigmoid, tanh, ReLU, leaky ReLU and softmax, their derivatives, and what saturation is;
