@@ -151,7 +151,10 @@ print(inspect.getsource(F.sigmoid))
 # $$\operatorname{rel}(a, b) = \frac{|a - b|}{\max(|a| + |b|,\ 10^{-8})},$$
 #
 # and the worst entry must stay below $10^{-7}$. The same formula written two ways in float64 typically agrees to
-# $10^{-15}$–$10^{-12}$; a real bug is off by $10^{-2}$ or more, so the tolerance separates the two cleanly. For
+# $10^{-15}$–$10^{-12}$; a real bug is off by $10^{-2}$ or more, so the tolerance separates the two cleanly. A check's
+# message puts the error more plainly, as $|a - b| / |b|$ for your result $a$ and the expected $b$ ("2x the expected
+# value", "10% too large"). For small errors that is about twice $\operatorname{rel}(a, b)$, so messages show the
+# tolerance as $2 \times 10^{-7}$: the same pass mark, in the plainer measure. For
 # example, a fully connected layer $Y = XW^\top + b$ with $X$ of shape (N, D), weight $W$ of shape (H, D) and bias
 # $b$ of shape (H,):
 

@@ -779,7 +779,8 @@ show(gradcheck_plot.error_vs_step_figure("sigmoid", x=1.0))
 # To compare an analytic gradient $a$ with a numerical one $n$, use the **relative error** $|a - n| / \max(|a| +
 # |n|, \text{floor})$, entry by entry, and look at the worst entry. An absolute error means nothing without the
 # scale of the gradient. In float64 with $h = 10^{-6}$, a correct gradient gives about $10^{-7}$ or less, while a wrong
-# formula typically gives $10^{-2}$ or more; `dlcourse.checks` passes below $10^{-5}$. Two caveats. Where the
+# formula typically gives $10^{-2}$ or more; `dlcourse.checks` passes below $10^{-5}$ (its messages print
+# $|a - n| / |n|$, about twice this measure for small errors, against $2 \times 10^{-5}$). Two caveats. Where the
 # function has a **kink** (ReLU at 0, max-pooling ties), a step of size $h$ can cross it and the difference quotient
 # is meaningless: keep test inputs away from kinks, as this course's tests do. And near a gradient entry of 0 the
 # relative error compares round-off with round-off, so the floor in the denominator switches to an absolute

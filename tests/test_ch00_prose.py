@@ -32,6 +32,14 @@ def test_the_tolerance_and_the_floor_of_the_relative_error():
         np.log10(tolerances.REFERENCE_RTOL)
 
 
+def test_messages_show_twice_the_tolerance_in_the_plainer_measure():
+    shown = quoted_number(TEXT, r"messages show the tolerance as \$2 \\times 10\^\{(-\d+)\}\$")
+    assert 2 * 10 ** shown == compare.shown_tolerance(tolerances.REFERENCE_RTOL)
+    # and the plainer measure is |a - b| / |b|, about twice rel(a, b) for small errors
+    a, b = 1.0 + 1e-9, 1.0
+    assert np.isclose(compare.relative_deviation(a, b), 2 * compare.rel_error(a, b), rtol=1e-6)
+
+
 def test_same_formula_agrees_to_1e_12_and_a_bug_is_off_by_1e_2():
     low = quoted_number(TEXT, r"typically agrees to \$10\^\{(-\d+)\}\$")
     high = quoted_number(TEXT, r"typically agrees to \$10\^\{-\d+\}\$–\$10\^\{(-\d+)\}\$")

@@ -200,3 +200,9 @@ def test_an_all_ones_upstream_gradient_hides_softmax_bugs():
     x = np.random.default_rng(0).standard_normal((4, 5))
     dx = F.softmax_backward(np.ones((4, 5)), F.softmax_forward(x, dim=1)[1])
     assert np.abs(dx).max() < 1e-15
+
+
+def test_messages_print_twice_the_finite_difference_tolerance():
+    text = chapter_markdown("02")
+    shown = quoted_number(text, r"about twice this measure for small errors, against \$2 \\times 10\^\{(-\d+)\}\$")
+    assert 2 * 10 ** shown == checks.compare.shown_tolerance(tolerances.FD_RTOL)
