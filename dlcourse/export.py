@@ -34,6 +34,9 @@ from .notebooks import NOTEBOOK_NAME
 ASSETS = Path(__file__).resolve().parent / "export_assets"
 TEMPLATE = "dlcourse_print"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: a formula in running text with the punctuation that touches it ("($x$)", "$y$:"): kept on one line, as in TeX
+INLINE_MATH = r'<math display="inline">(?:(?!</math>).)*</math>'
+NO_BREAK_AROUND_MATH = re.compile(rf"[(\[]+{INLINE_MATH}[.,;:!?)\]]*|{INLINE_MATH}[.,;:!?)\]]+", re.S)
 WIDGET_NOTE = ('<p class="dlcourse-widget-note">An interactive widget: run the notebook in JupyterLab to use '
                'it.</p>')
 
@@ -220,7 +223,8 @@ def _print_exporter_class():
                 anchor_link_text=self.anchor_link_text, exclude_anchor_links=self.exclude_anchor_links,
                 **self.lexer_options)
             try:
-                return MarkdownWithMath(renderer=renderer).render(source)
+                return NO_BREAK_AROUND_MATH.sub(r'<span class="dlcourse-nobreak">\g<0></span>',
+                                                MarkdownWithMath(renderer=renderer).render(source))
             except MathError as exc:
                 raise MathError(f"{_cell_name(context)}: {exc}") from None
 

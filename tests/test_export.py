@@ -408,6 +408,15 @@ def test_code_spans_code_blocks_and_escaped_dollars_are_not_math():
     assert [hit for cell in page.select(".jp-MarkdownCell") for hit in RAW_TEX.findall(prose(cell))] == ["$5, or $"]
 
 
+def test_a_formula_keeps_the_punctuation_touching_it_on_its_line():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("so $\\eta < 1$: and ($a$ or $b$), $c$ d")])
+    body, _ = make_exporter().from_notebook_node(nb)
+    groups = [(prose(g), [m.annotation.get_text() for m in g.find_all("math")])
+              for g in BeautifulSoup(body, "html.parser").select("span.dlcourse-nobreak")]
+    assert groups == [(":", [r"\eta < 1"]), ("(", ["a"]), ("),", ["b"])]        # $c$ d: nothing to keep
+    assert ".dlcourse-nobreak" in (Path(dlcourse.export.ASSETS) / "dlcourse_print" / "print.css").read_text()
+
+
 def test_a_formula_that_cannot_be_typeset_names_its_cell():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T"), nbformat.v4.new_code_cell("1"),
                                          nbformat.v4.new_markdown_cell("fine $x$, broken $\\nope{x}$")])
