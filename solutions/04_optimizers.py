@@ -1110,8 +1110,8 @@ OptimizerPlayground()
 #
 # ## Going further
 #
-# - **Chapter 05** trains convolutional networks with these optimizers, and rebuilds source 001 §4's CIFAR-10 model
-#   trained with Adam.
+# - **Chapter 05** trains convolutional networks with these optimizers, and runs source 001 §4's CIFAR-10 recipe,
+#   trained with `Adam(lr=0.001)` as the source prescribes.
 # - Gabriel Goh's "Why momentum really works" (Distill, 2017) has interactive figures of momentum on quadratics and
 #   derives the $\sqrt\kappa$ speed-up and the optimal $\mu$.
 # - Sebastian Ruder's "An overview of gradient descent optimization algorithms" (arXiv:1609.04747, 2016) surveys

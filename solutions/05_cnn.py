@@ -1190,7 +1190,7 @@ FULL_RECIPE = False   # True: the source's whole recipe on real CIFAR-10 (downlo
 if FULL_RECIPE:
     cifar, cifar_name = data.load_cifar10_or_colour_digits(n_train=None, n_test=None, download=True)
 else:
-    cifar, cifar_name = data.load_cifar10_or_colour_digits(n_train=1280, n_test=1000)
+    cifar, cifar_name = data.load_cifar10_or_colour_digits(n_train=1024, n_test=1000)
 print(cifar, " classes:", ", ".join(cifar.classes))
 show(image_grid_figure(cifar.X_train[:20], cifar.y_train[:20], cifar.classes,
                        title=f"the first training images ({cifar_name})"))

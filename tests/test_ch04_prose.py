@@ -193,3 +193,19 @@ def test_machine_epsilon_and_test_set_sizes():
     assert quoted_number(TEXT, r"the validation accuracies \(" + NUMBER + r" images\)") == len(digits.y_val)
     assert quoted_number(TEXT, r"One test example is " + NUMBER + r" percentage points") == \
         round(100 / len(digits.y_test), 2)
+
+
+def test_playground_settings_as_described():
+    from dlcourse.viz import optim_playground
+
+    assert "(RMSprop keeps its default $\\alpha$ = 0.99)" in TEXT
+    cls, hyper = optim_playground.OPTIMIZERS["RMSprop"]
+    settings = dict(lr_sgd=0.01, lr_adaptive=0.1, momentum=0.9, beta1=0.9, beta2=0.999, weight_decay=0.1)
+    assert "alpha" not in hyper(settings) and torch.optim.RMSprop([torch.zeros(1, requires_grad=True)]).defaults[
+        "alpha"] == 0.99
+    assert "straight or rotated by 30°" in TEXT and surfaces.make_surface("rotated quadratic").angle_degrees == 30
+    assert surfaces.make_surface("quadratic").condition_number == 50
+    # "at 0.03 Nesterov leaves it quickly": within the playground's default number of steps
+    race = optim_playground.race("quadratic", optimizers=("Nesterov",), lr_sgd=0.03, momentum=0.9,
+                                 steps=optim_playground.DEFAULTS["steps"])
+    assert race.paths["Nesterov"].diverged and len(race.paths["Nesterov"].xy) < 100

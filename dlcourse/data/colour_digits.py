@@ -26,8 +26,8 @@ from .downloads import DatasetUnavailable, cache_dir, get_source
 SIZE = 32                      # CIFAR-10's height and width
 DIGIT_HEIGHT = (16.0, 24.0)    # pixels: the 8x8 digit is enlarged by a factor from 2 to 3
 MAX_ANGLE = 15.0               # degrees, either way
-DARKEN = 0.6                   # backgrounds are photo patches dimmed to at most this brightness ...
-CONTRAST = 0.3                 # ... and the ink is at least this much brighter (luma, on the [0, 1] scale)
+DARKEN = 0.5                   # backgrounds are photo patches dimmed to at most this brightness ...
+CONTRAST = 0.45                # ... and the ink is at least this much brighter (luma, on the [0, 1] scale)
 NOISE = 0.03                   # standard deviation of the pixel noise, on the [0, 1] scale
 CHUNK = 256                    # images rendered at a time
 CIFAR10_FILE = "cifar-10-python.tar.gz"
