@@ -301,8 +301,10 @@ print(f"first step: source {first_source:.4f}, SGD(lr=α, momentum=β, dampening
 # \begin{pmatrix}1 - h(1 + \mu) & -\mu^2\\ h & \mu\end{pmatrix}\begin{pmatrix}\theta_{t-1}\\ u_{t-1}\end{pmatrix}.
 # $$
 #
-# The iterates shrink to 0 exactly when both eigenvalues of the matrix have modulus below 1. The cell below finds the
-# largest stable $h$ from the eigenvalues, compares it with the two formulas, and then runs `dlcourse.optim.SGD` and
+# (with $b_0 = 0$, which gives PyTorch's $b_1 = g_1$). The iterates shrink to 0 exactly when both eigenvalues of the
+# matrix $M$ have modulus below 1. As $h$ grows, the stability is lost where an eigenvalue passes $-1$, that is where
+# $\det(M + I) = 0$: $2(1+\mu) - h = 0$ for momentum and $2(1+\mu) - h(1 + 2\mu) = 0$ for Nesterov, the two limits
+# above. The cell below finds the largest stable $h$ from the eigenvalues themselves, compares it with the two formulas, and then runs `dlcourse.optim.SGD` and
 # `torch.optim.SGD` with Nesterov momentum on the bowl of section 1, whose steep curvature is $\lambda = \kappa = 50$,
 # just below and just above the limit $\eta < 1.36/50$:
 

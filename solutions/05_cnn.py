@@ -1250,7 +1250,8 @@ cifar_model, accuracy, cifar_losses, seconds_per_step = train_source001(cifar, e
 print(f"data: {cifar_name}, {len(cifar.y_train)} training images, {EPOCHS_001} epochs of batches of 32 "
       f"({seconds_per_step * 1e3:.0f} ms per step)")
 print("mean training loss per epoch:", " ".join(f"{loss:.2f}" for loss in cifar_losses))
-print('Accuracy: %.2f' % (accuracy * 100), f"(% of the {len(cifar.y_test)} test images; chance is 10)")
+print('Accuracy: %.2f' % (accuracy * 100), f"(percent of the {len(cifar.y_test)} test images classified correctly; "
+      f"guessing would score {100 / len(cifar.classes):.0f})")
 full_steps = EPOCHS_001 * -(-50_000 // 32)
 print(f"the full recipe (50,000 images, {EPOCHS_001} epochs = {full_steps:,} steps) would take about "
       f"{full_steps * seconds_per_step / 60:.0f} minutes at this speed on this machine")

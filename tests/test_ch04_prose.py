@@ -209,3 +209,15 @@ def test_playground_settings_as_described():
     race = optim_playground.race("quadratic", optimizers=("Nesterov",), lr_sgd=0.03, momentum=0.9,
                                  steps=optim_playground.DEFAULTS["steps"])
     assert race.paths["Nesterov"].diverged and len(race.paths["Nesterov"].xy) < 100
+
+
+def test_exercise_descriptions_match_what_the_checks_do():
+    from exercise_runs import WORDS, check_outputs
+
+    printed = check_outputs("04")
+    assert "on a noisy quadratic in four settings" in TEXT
+    assert f"{WORDS['four']} settings x 200 steps" in printed["momentum"]
+    assert "beside `torch.optim.RMSprop` in three settings" in TEXT and "3 settings x 200 steps" in printed["rmsprop"]
+    assert "beside `torch.optim.Adam` in three settings" in TEXT and "3 settings x 200 steps" in printed["adam"]
+    assert "`T_max` for four schedules" in TEXT and "4 schedules" in printed["cosine"]
+    assert all(line.startswith("✔") for line in printed.values())

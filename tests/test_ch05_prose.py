@@ -195,3 +195,14 @@ def test_cifar10_numbers():
     gigabytes = quoted_number(TEXT, r"the float32 copies of the images need about " + NUMBER + " GB")
     assert gigabytes == round((50_000 + 10_000) * 3 * 32 * 32 * 4 / 1e9, 2)
     assert "65–70" not in TEXT and "65-70" not in TEXT                    # an accuracy never measured here
+
+
+def test_exercise_descriptions_match_what_the_checks_do():
+    from exercise_runs import check_outputs
+
+    printed = check_outputs("05")
+    assert "actually produces, in sixteen cases" in TEXT and "in 16 cases" in printed["output-size"]
+    assert "on six cases" in TEXT and "in 6 cases" in printed["conv2d"]
+    assert "`unfold` on five cases" in TEXT and "in 5 cases" in printed["im2col"]
+    assert all(line.startswith("✔") for line in printed.values())
+    assert "(9 times for a 3 × 3 kernel)" in TEXT and F.unfold(np.zeros((1, 1, 5, 5)), (3, 3), padding=1).shape[1] == 9

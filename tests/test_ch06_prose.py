@@ -150,3 +150,13 @@ def test_explorer_strengths():
     shift = augment_explorer.make_transform("shift", 0.5, (8, 1, 8, 8))
     assert "strength 0.5 already moves a digit by a whole pixel" in TEXT
     assert shift.translate[0] * 8 == 1.0
+
+
+def test_exercise_descriptions_match_what_the_checks_do():
+    from exercise_runs import check_outputs
+
+    printed = check_outputs("06")
+    assert "StandardScaler().fit(X_train)` on three data sets" in TEXT and "on 3 data sets" in printed["standardize"]
+    assert "PCA(K, svd_solver='full')` on four data sets" in TEXT and "on 4 data sets" in printed["pca"]
+    assert "on nine shifts" in TEXT and "for 9 shifts" in printed["shift"]
+    assert all(line.startswith("✔") for line in printed.values())
