@@ -6,7 +6,9 @@ token and throw-away config folders), on 127.0.0.1. Then:
 * the server is rooted at the repository (README, solutions/ and course/ reachable) and opens chapter 00;
 * every untouched learner notebook of course/ gets *Run > Run All Cells*: every code cell runs (an unfinished
   exercise does not stop the run), each check cell shows its one-line ✘ message and nothing else fails, and the
-  last cell's output appears. The notebooks on disk are left as they were.
+  last cell's output appears. The notebooks on disk are left as they were;
+* chapter 01's solutions run whole, and the network playground is a live widget: its picture is not blank, and
+  choosing another data set retrains the network in the kernel and redraws it.
 
 Playwright never downloads a browser here: it launches the chromium found on PATH. Without one the tests skip.
 """
@@ -29,16 +31,21 @@ import nbformat
 import pytest
 
 from dlcourse.notebooks import exercises
-from test_browser import CHROMIUM, LAB_SETTINGS, browser, free_port, guard  # noqa: F401  (browser: a fixture)
+from browser_support import free_port, guard, needs_chromium, picture_stats, stamp
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = sorted((ROOT / "course").glob("*.ipynb"))
 LAB_START_SECONDS, RUN_ALL_SECONDS = 90, 240
 FAIL_MARK = "\u2718"
 
-pytestmark = [pytest.mark.notebooks,
-              pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on PATH (Debian: apt-get install "
-                                                          "chromium; .ci/run installs it)")]
+pytestmark = [pytest.mark.notebooks, needs_chromium]
+LAB_SETTINGS = {   # a fresh user-settings folder: nothing saved behind the test's back, every cell in the DOM
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+}
+PLAYGROUND_CELL = "NetworkPlayground()"
+WIDGETS_EXTENSION = "@jupyter-widgets/jupyterlab-manager"
 
 
 def readme_lab_command() -> list[str]:
@@ -62,6 +69,11 @@ class Lab:
         with urllib.request.urlopen(req, timeout=10) as response:
             body = response.read()
         return json.loads(body) if body else None
+
+    def stop_kernels(self) -> None:
+        """End every session and its kernel (frees the memory before the next notebook)."""
+        for session in self.api("sessions"):
+            self.api(f"sessions/{session['id']}", method="DELETE")
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +161,21 @@ CELL_OUTPUTS = """() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')].
 }))"""
 
 
+def run_all(page, lab: Lab, notebook: str):
+    """Open ``notebook`` (a path from the repository) in ``page``, click Run > Run All Cells and wait until every
+    code cell has run; return the page's network traffic (everything off 127.0.0.1 is refused)."""
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    traffic = guard(page, lab.url)
+    # a workspace of its own: the tabs of the notebooks tested before are not restored beside this one
+    workspace = re.sub(r"[^A-Za-z0-9_-]", "-", notebook)
+    page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{notebook}?token={lab.token}")
+    page.wait_for_function(KERNEL_IDLE, timeout=LAB_START_SECONDS * 1000)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    page.wait_for_function(RUN_FINISHED, timeout=RUN_ALL_SECONDS * 1000)
+    return traffic
+
+
 @pytest.mark.parametrize("path", COURSE, ids=lambda p: p.stem)
 def test_run_all_runs_every_cell_of_an_untouched_learner_notebook(path, lab, browser, tmp_path):
     nb = nbformat.read(path, as_version=4)
@@ -157,14 +184,7 @@ def test_run_all_runs_every_cell_of_an_untouched_learner_notebook(path, lab, bro
     page = browser.new_page()
     start = time.monotonic()
     try:
-        page.set_viewport_size({"width": 1400, "height": 1000})
-        traffic = guard(page, lab.url)
-        # a workspace of its own: the tabs of the notebooks tested before are not restored beside this one
-        page.goto(f"{lab.url}/lab/workspaces/{path.stem}/tree/course/{path.name}?token={lab.token}")
-        page.wait_for_function(KERNEL_IDLE, timeout=LAB_START_SECONDS * 1000)
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        page.wait_for_function(RUN_FINISHED, timeout=RUN_ALL_SECONDS * 1000)
+        traffic = run_all(page, lab, f"course/{path.name}")
         seconds = time.monotonic() - start
         page.wait_for_timeout(500)                       # let the last outputs render
         cells = page.evaluate(CELL_OUTPUTS)
@@ -175,8 +195,7 @@ def test_run_all_runs_every_cell_of_an_untouched_learner_notebook(path, lab, bro
         raise
     finally:
         page.close()
-        for session in lab.api("sessions"):              # free the kernel's memory for the next notebook
-            lab.api(f"sessions/{session['id']}", method="DELETE")
+        lab.stop_kernels()
     print(f"\nJupyterLab: {path.name} run all in {seconds:.0f} s")
 
     assert len(cells) == len(nb.cells), "every cell should be in the page"
@@ -193,3 +212,54 @@ def test_run_all_runs_every_cell_of_an_untouched_learner_notebook(path, lab, bro
     assert cells[last_code]["outputs"], "the last cell's output should appear"
     assert traffic.refused == [], "JupyterLab tried to reach the network"
     assert path.read_bytes() == before, "Run All must not change the notebook on disk"
+
+
+def test_chapter_01_runs_whole_and_shows_the_live_playground(lab, browser, tmp_path):
+    notebook = ROOT / "solutions" / "01_neurons_layers.ipynb"
+    checkpoint = notebook.parent / ".ipynb_checkpoints" / f"{notebook.stem}-checkpoint.ipynb"
+    before = notebook.read_bytes(), stamp(checkpoint)
+    page = browser.new_page()
+    try:
+        traffic = run_all(page, lab, f"solutions/{notebook.name}")
+        config = json.loads(page.locator("#jupyter-config-data").text_content())
+        assert WIDGETS_EXTENSION in [e["name"] for e in config.get("federated_extensions", [])]
+        page.screenshot(path=tmp_path / "lab-after-run-all.png")
+        tracebacks = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
+                                  has_text="Traceback")
+        assert tracebacks.count() == 0, tracebacks.first.inner_text()[:2000]
+
+        cell = page.locator(".jp-Notebook .jp-CodeCell").filter(
+            has=page.locator(".jp-InputArea-editor", has_text=PLAYGROUND_CELL)).last
+        output = cell.locator(".jp-OutputArea")
+        widget = output.locator(".widget-vbox").first
+        image = output.locator("img.widget-image")
+        image.wait_for(timeout=30_000)
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle(),
+                               timeout=30_000)
+        widget.scroll_into_view_if_needed()
+        assert output.locator("select").count() >= 2 and output.locator(".widget-slider").count() >= 3
+        natural = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+        box = image.bounding_box()
+        assert natural[0] > 300 and natural[1] > 200 and box["width"] > 300 and box["height"] > 200
+        shot = widget.screenshot(path=tmp_path / "playground.png")
+        stats = picture_stats(shot)
+        assert stats["colours"] > 1000 and stats["std"] > 30, stats
+
+        # the widget is live: another data set retrains the network in the kernel and redraws the picture
+        old_src = image.get_attribute("src")
+        dataset = output.locator("select").first
+        assert dataset.input_value() == "xor"
+        dataset.select_option("circles")
+        page.wait_for_function("([img, old]) => img.src !== old && img.naturalWidth > 0",
+                               arg=[image.element_handle(), old_src], timeout=60_000)
+        changed = widget.screenshot(path=tmp_path / "playground-circles.png")
+        assert picture_stats(changed)["colours"] > 1000 and changed != shot
+    except BaseException:
+        page.screenshot(path=tmp_path / "lab-failure.png")
+        print(f"\nJupyterLab test failed: screenshot {tmp_path / 'lab-failure.png'}, log {lab.log}")
+        raise
+    finally:
+        page.close()
+        lab.stop_kernels()
+    assert traffic.refused == [], "JupyterLab tried to reach the network"
+    assert (notebook.read_bytes(), stamp(checkpoint)) == before, "the test wrote into solutions/"
