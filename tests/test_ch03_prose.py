@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 import math
 
-import nbformat
 import numpy as np
 import pytest
 import torch
@@ -16,19 +15,12 @@ from dlcourse import data, init, preprocess
 from dlcourse.data import cleaning
 from dlcourse.viz import explorer
 
-from prose import chapter_cells, chapter_markdown, chapter_path, quoted_number
+from prose import chapter_cells, chapter_markdown, quoted_number
 
 TEXT = chapter_markdown("03")
 CALLOUTS = TEXT.replace(" > ", " ")                                         # blockquote lines joined as one text
 CODE = "\n".join(chapter_cells("03", "code"))
 SPLIT = data.load_digits(val_size=0.15, test_size=0.2, rng=0)               # the chapter's split
-
-
-def test_five_exercises_each_with_its_check():
-    assert "including the five exercises" in TEXT
-    tags = [t for c in nbformat.read(chapter_path("03"), as_version=4).cells for t in c.metadata.get("tags", [])]
-    assert len([t for t in tags if t.startswith("exercise-")]) == 5
-    assert len([t for t in tags if t.startswith("test-")]) == 5
 
 
 def test_the_digits_data_set():

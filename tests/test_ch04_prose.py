@@ -2,25 +2,17 @@
 (the run-dependent ones, training results, are printed by the notebook's own cells instead)."""
 from __future__ import annotations
 
-import nbformat
 import numpy as np
 import pytest
 import torch
 
 from dlcourse import data, nn, optim, surfaces
 
-from prose import chapter_markdown, chapter_path, quoted_number
+from prose import chapter_markdown, quoted_number
 
 TEXT = chapter_markdown("04")
 NUMBER = r"(\d+(?:,\d{3})*(?:\.\d+)?)"
 BOWL = surfaces.IllConditionedQuadratic(condition_number=50)
-
-
-def test_four_exercises_each_with_its_check():
-    assert "including the four exercises" in TEXT
-    tags = [t for c in nbformat.read(chapter_path("04"), as_version=4).cells for t in c.metadata.get("tags", [])]
-    assert len([t for t in tags if t.startswith("exercise-")]) == 4
-    assert len([t for t in tags if t.startswith("test-")]) == 4
 
 
 # ------------------------------------------------------------------------------------------ section 1

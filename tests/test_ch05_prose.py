@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 
-import nbformat
 import numpy as np
 import pytest
 import torch
@@ -15,7 +14,7 @@ from dlcourse import functional as F
 from dlcourse.data import colour_digits, downloads
 from dlcourse.viz import filters
 
-from prose import chapter_markdown, chapter_path, quoted_number
+from prose import chapter_markdown, quoted_number
 
 TEXT = chapter_markdown("05")
 NUMBER = r"(\d+(?:,\d{3})*(?:\.\d+)?)"
@@ -23,13 +22,6 @@ NUMBER = r"(\d+(?:,\d{3})*(?:\.\d+)?)"
 
 def count(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
-
-
-def test_four_exercises_each_with_its_check():
-    assert "including the four exercises" in TEXT
-    tags = [t for c in nbformat.read(chapter_path("05"), as_version=4).cells for t in c.metadata.get("tags", [])]
-    assert len([t for t in tags if t.startswith("exercise-")]) == 4
-    assert len([t for t in tags if t.startswith("test-")]) == 4
 
 
 @pytest.mark.parametrize("callout", [

@@ -3,7 +3,6 @@ and PyTorch (training results are printed by the notebook's own cells instead), 
 chapter owes its sources are there."""
 from __future__ import annotations
 
-import nbformat
 import numpy as np
 import torch
 from scipy import ndimage
@@ -13,7 +12,7 @@ from dlcourse import data, preprocess
 from dlcourse.augment import functional as AF
 from dlcourse.viz import augment_explorer
 
-from prose import chapter_cells, chapter_markdown, chapter_path, quoted_number
+from prose import chapter_cells, chapter_markdown, quoted_number
 
 TEXT = chapter_markdown("06")
 CODE = "\n".join(chapter_cells("06", "code"))
@@ -27,13 +26,6 @@ def _wine_split():
     wine = load_wine()
     order = np.random.default_rng(1).permutation(len(wine.target))
     return wine, wine.data[order[:120]]
-
-
-def test_five_exercises_each_with_its_check():
-    assert "including the five exercises" in TEXT
-    tags = [t for c in nbformat.read(chapter_path("06"), as_version=4).cells for t in c.metadata.get("tags", [])]
-    assert len([t for t in tags if t.startswith("exercise-")]) == 5
-    assert len([t for t in tags if t.startswith("test-")]) == 5
 
 
 def test_the_corrections_and_the_hybrid_section_are_there():

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,6 +162,22 @@ CELL_OUTPUTS = """() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')].
 }))"""
 
 
+@contextmanager
+def lab_page(browser, lab: Lab, tmp_path: Path):
+    """A new browser page for ``lab``; on failure a screenshot is saved (and named with the server's log); at the
+    end the page is closed and every kernel stopped, which frees the memory before the next notebook."""
+    page = browser.new_page()
+    try:
+        yield page
+    except BaseException:
+        page.screenshot(path=tmp_path / "lab-failure.png")
+        print(f"\nJupyterLab test failed: screenshot {tmp_path / 'lab-failure.png'}, log {lab.log}")
+        raise
+    finally:
+        page.close()
+        lab.stop_kernels()
+
+
 def run_all(page, lab: Lab, notebook: str):
     """Open ``notebook`` (a path from the repository) in ``page``, click Run > Run All Cells and wait until every
     code cell has run; return the page's network traffic (everything off 127.0.0.1 is refused)."""
@@ -181,21 +198,13 @@ def test_run_all_runs_every_cell_of_an_untouched_learner_notebook(path, lab, bro
     nb = nbformat.read(path, as_version=4)
     checks = {info["check"]: name for name, info in exercises(nb, path.name[:2], where=path.name).items()}
     before = path.read_bytes()
-    page = browser.new_page()
     start = time.monotonic()
-    try:
+    with lab_page(browser, lab, tmp_path) as page:
         traffic = run_all(page, lab, f"course/{path.name}")
         seconds = time.monotonic() - start
         page.wait_for_timeout(500)                       # let the last outputs render
         cells = page.evaluate(CELL_OUTPUTS)
         page.screenshot(path=tmp_path / f"{path.stem}.png", full_page=False)
-    except BaseException:
-        page.screenshot(path=tmp_path / "lab-failure.png")
-        print(f"\nJupyterLab test failed: screenshot {tmp_path / 'lab-failure.png'}, log {lab.log}")
-        raise
-    finally:
-        page.close()
-        lab.stop_kernels()
     print(f"\nJupyterLab: {path.name} run all in {seconds:.0f} s")
 
     assert len(cells) == len(nb.cells), "every cell should be in the page"
@@ -218,8 +227,7 @@ def test_chapter_01_runs_whole_and_shows_the_live_playground(lab, browser, tmp_p
     notebook = ROOT / "solutions" / "01_neurons_layers.ipynb"
     checkpoint = notebook.parent / ".ipynb_checkpoints" / f"{notebook.stem}-checkpoint.ipynb"
     before = notebook.read_bytes(), stamp(checkpoint)
-    page = browser.new_page()
-    try:
+    with lab_page(browser, lab, tmp_path) as page:
         traffic = run_all(page, lab, f"solutions/{notebook.name}")
         config = json.loads(page.locator("#jupyter-config-data").text_content())
         assert WIDGETS_EXTENSION in [e["name"] for e in config.get("federated_extensions", [])]
@@ -254,12 +262,5 @@ def test_chapter_01_runs_whole_and_shows_the_live_playground(lab, browser, tmp_p
                                arg=[image.element_handle(), old_src], timeout=60_000)
         changed = widget.screenshot(path=tmp_path / "playground-circles.png")
         assert picture_stats(changed)["colours"] > 1000 and changed != shot
-    except BaseException:
-        page.screenshot(path=tmp_path / "lab-failure.png")
-        print(f"\nJupyterLab test failed: screenshot {tmp_path / 'lab-failure.png'}, log {lab.log}")
-        raise
-    finally:
-        page.close()
-        lab.stop_kernels()
     assert traffic.refused == [], "JupyterLab tried to reach the network"
     assert (notebook.read_bytes(), stamp(checkpoint)) == before, "the test wrote into solutions/"

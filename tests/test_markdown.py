@@ -10,6 +10,8 @@
 import re
 from pathlib import Path
 
+from dlcourse.notebooks import exercises
+
 import nbformat
 import pytest
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
@@ -52,3 +54,16 @@ def test_every_cited_chapter_exists(path):
     missing = sorted({n for n in cited_chapters(path.read_text(encoding="utf-8")) if n not in existing})
     assert not missing, (f"{path.relative_to(ROOT)} cites chapter(s) {', '.join(missing)}, which do not exist yet: "
                          "say 'a later chapter' until they do")
+
+
+NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_the_number_of_exercises_the_title_promises(path):
+    """A title cell that says "including the five exercises" has five exercises, each with its check."""
+    nb = nbformat.read(path, as_version=4)
+    text = " ".join(cell.source for cell in nb.cells if cell.cell_type == "markdown").split()
+    promised = re.findall(r"including the (\w+) exercises", " ".join(text))
+    count = len(exercises(nb, path.name[:2], where=path.name))
+    assert promised in ([], [NUMBER_WORDS[count]]), f"the text promises {promised} exercises, the notebook has {count}"

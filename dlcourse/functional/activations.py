@@ -200,6 +200,8 @@ def log_softmax(x, dim: int = -1) -> np.ndarray:
     r""":math:`\log \mathrm{softmax}(x) = x - \mathrm{logsumexp}(x)`, stable for logits of any size."""
     x = as_float_array(x, "x")
     axis = _axis(x, dim)
+    if x.size == 0:                            # nothing to normalise (and log(0) would warn)
+        return x.copy()
     z = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
     return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
 
