@@ -4,6 +4,7 @@ Importing dlcourse loads only NumPy. PyTorch, scikit-learn, matplotlib and ipywi
 functions that need them (``dlcourse.checks`` references, ``dlcourse.viz``).
 """
 from . import data, functional, metrics, nn, optim
+from .source import show_source
 
 __version__ = "0.1.0"
-__all__ = ["data", "functional", "metrics", "nn", "optim", "__version__"]
+__all__ = ["data", "functional", "metrics", "nn", "optim", "show_source", "__version__"]

@@ -7,15 +7,7 @@ torch is imported only when a function here is called, so ``import dlcourse`` st
 """
 from __future__ import annotations
 
-from . import nn
-
-
-def _torch():
-    try:
-        import torch
-    except ImportError as exc:  # pragma: no cover - the course always installs torch
-        raise ImportError("to_torch needs PyTorch: pip install torch (see README, CPU-only build)") from exc
-    return torch
+from . import _lazy, nn
 
 
 def to_torch(model: nn.Module, dtype=None):
@@ -30,7 +22,7 @@ def to_torch(model: nn.Module, dtype=None):
     model : a dlcourse module
     dtype : the torch dtype of the parameters (default ``torch.float64``, the course's reference precision)
     """
-    torch = _torch()
+    torch = _lazy.torch("to_torch")
     dtype = torch.float64 if dtype is None else dtype
     tnn = torch.nn
     if isinstance(model, nn.Sequential):

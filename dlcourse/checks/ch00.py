@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _lazy
 from .compare import describe_mismatch
 from .errors import CheckFailure
 from .runner import Check
-
-
-def _torch():
-    import torch
-    return torch
 
 
 def _same(got, candidate) -> bool:
@@ -72,7 +68,7 @@ def _standardize_cases() -> list[tuple[str, np.ndarray]]:
 
 
 def _standardize_reference(X: np.ndarray) -> np.ndarray:
-    torch = _torch()
+    torch = _lazy.torch()
     x = torch.as_tensor(X, dtype=torch.float64)
     mean = x.mean(dim=0, keepdim=True)
     std = x.std(dim=0, correction=0, keepdim=True)
@@ -148,7 +144,7 @@ def _distance_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
 
 
 def _distance_reference(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    torch = _torch()
+    torch = _lazy.torch()
     a = torch.as_tensor(A.astype(np.float64))
     b = torch.as_tensor(B.astype(np.float64))
     return (torch.cdist(a, b, compute_mode="donot_use_mm_for_euclid_dist") ** 2).numpy()
@@ -211,7 +207,7 @@ def _expect_value_error(check: Check, one_hot, y: np.ndarray, num_classes: int) 
 
 def check_one_hot(one_hot) -> None:
     """Check ``one_hot(y, num_classes)`` against ``torch.nn.functional.one_hot``; bad labels raise ValueError."""
-    torch = _torch()
+    torch = _lazy.torch()
     check = Check("one_hot")
     for label, y, num_classes in _one_hot_cases():
         got = check.call(one_hot, y, num_classes, label=f"one_hot({label})")
@@ -274,7 +270,7 @@ def _isclose_hint(got, a, b, opts) -> str | None:
 
 def check_isclose(isclose) -> None:
     """Check ``isclose(a, b, rtol=1e-5, atol=1e-8)`` against ``torch.isclose`` (float64)."""
-    torch = _torch()
+    torch = _lazy.torch()
     check = Check("isclose")
     for label, a, b, opts in _isclose_cases():
         got = check.call(isclose, a, b, label=f"isclose({label})", **opts)

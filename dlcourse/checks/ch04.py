@@ -17,17 +17,13 @@ from typing import Callable
 
 import numpy as np
 
+from .. import _lazy
 from .compare import find_mismatch
 from .errors import CheckFailure
 from .runner import Check
 
 STEPS = 200
 SHAPE = (3, 4)
-
-
-def _torch():
-    import torch
-    return torch
 
 
 @dataclass
@@ -95,14 +91,14 @@ def _validate_result(check: Check, ex: _Exercise, result, t: int, case: _Case) -
 
 
 def _torch_twin(ex: _Exercise, case: _Case):
-    torch = _torch()
+    torch = _lazy.torch()
     p = torch.tensor(case.theta0.copy(), requires_grad=True)
     opt = getattr(torch.optim, ex.torch_optimizer)([p], **case.hyper)
     return p, opt
 
 
 def _torch_step(ex: _Exercise, p, opt, case: _Case, t: int) -> tuple:
-    torch = _torch()
+    torch = _lazy.torch()
     p.grad = torch.tensor(case.grad(p.detach().numpy().copy(), t))
     opt.step()
     state = opt.state[p]
@@ -406,7 +402,7 @@ COSINE_VARIANTS = [
 
 
 def _torch_cosine(base_lr: float, T_max: int, eta_min: float) -> np.ndarray:
-    torch = _torch()
+    torch = _lazy.torch()
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base_lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=T_max, eta_min=eta_min)
     rates = [sched.get_last_lr()[0]]

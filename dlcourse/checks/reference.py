@@ -8,18 +8,12 @@ from typing import Callable
 
 import numpy as np
 
-
-def _torch():
-    try:
-        import torch
-    except ImportError as exc:  # pragma: no cover - the course always installs torch
-        raise ImportError("The PyTorch reference needs torch: pip install torch (see README, CPU-only build)") from exc
-    return torch
+from .. import _lazy
 
 
 def torch_ops() -> dict[str, Callable]:
     """Name -> function of torch tensors (and keyword options), the reference for each dlcourse kernel."""
-    torch = _torch()
+    torch = _lazy.torch("The PyTorch reference of a check")
     F = torch.nn.functional
     return {
         "sigmoid": lambda x: torch.sigmoid(x),
@@ -55,7 +49,7 @@ def torch_reference(op: str | Callable, inputs: dict, *, wrt: tuple[str, ...] = 
     dout : upstream gradient dL/doutput (shape of the output); gradients are those of sum(dout * output)
     options : keyword options passed to the op (``dim``, ``reduction`` ...)
     """
-    torch = _torch()
+    torch = _lazy.torch("The PyTorch reference of a check")
     fn = torch_ops()[op] if isinstance(op, str) else op
     tensors = {}
     for name, value in inputs.items():
