@@ -2,7 +2,7 @@
 
 Every case times one forward *and* backward pass of one kernel, in float32, with the same number of threads for
 both libraries (``torch.set_num_threads`` for PyTorch; ``threadpoolctl`` for NumPy's BLAS and
-:func:`dlcourse.threads.set_num_threads` for dlcourse's own batch slicing), and reports the best of ``repeat``
+:func:`dlcourse.fast.threads.set_num_threads` for dlcourse's own batch slicing), and reports the best of ``repeat``
 timings. The ratio is ours / torch: 1.0 is as fast as PyTorch, 2.0 twice as slow.
 
     results = run()                      # {case: {"ours_s": ..., "torch_s": ..., "ratio": ...}}
@@ -29,7 +29,7 @@ from typing import Callable
 import numpy as np
 
 from . import functional as F
-from . import threads as dlcourse_threads
+from .fast import threads as dlcourse_threads
 
 DTYPE = np.float32
 

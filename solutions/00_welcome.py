@@ -57,7 +57,7 @@ import dlcourse
 import dlcourse.functional as F
 from dlcourse import arrays, nn, numerics
 from dlcourse.checks import CheckFailure, ch00, check_function
-from dlcourse.threads import limit_threads
+from dlcourse.fast import limit_threads
 from dlcourse.viz import arrays as figs
 from dlcourse.viz import show
 from sklearn.datasets import load_digits
@@ -65,7 +65,7 @@ from sklearn.neighbors import KNeighborsClassifier
 
 rng = np.random.default_rng(0)
 np.set_printoptions(precision=4, suppress=True)
-limit_threads(1)      # small arrays: one thread each for NumPy and PyTorch is faster (see dlcourse.threads)
+limit_threads(1)      # small arrays: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
 
 # %% [markdown]
 # ## 1 How this course works

@@ -57,7 +57,7 @@ import torch
 from dlcourse import data, nn, train
 from dlcourse import functional as F
 from dlcourse.checks import ch01
-from dlcourse.threads import limit_threads
+from dlcourse.fast import limit_threads
 from dlcourse.viz import new_figure, show
 from dlcourse.viz import activations_plot, boundary
 from dlcourse.viz.playground import NetworkPlayground
@@ -65,7 +65,7 @@ from dlcourse.viz.playground import NetworkPlayground
 # %matplotlib inline
 np.set_printoptions(precision=4, suppress=True)
 rng = np.random.default_rng(0)
-limit_threads(1)      # small networks: one thread each for NumPy and PyTorch is faster (see dlcourse.threads)
+limit_threads(1)      # small networks: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
 
 
 # %% [markdown]

@@ -60,7 +60,7 @@ from dlcourse import autograd, checks, data, nn
 from dlcourse import functional as F
 from dlcourse.autograd import Tensor
 from dlcourse.checks import ch02, check_kernel, rel_error
-from dlcourse.threads import limit_threads
+from dlcourse.fast import limit_threads
 from dlcourse.viz import show
 from dlcourse.viz import graph, gradcheck_plot
 from dlcourse.viz.gradcheck_plot import GradCheckExplorer
@@ -68,7 +68,7 @@ from dlcourse.viz.gradcheck_plot import GradCheckExplorer
 # %matplotlib inline
 np.set_printoptions(precision=4, suppress=True)
 rng = np.random.default_rng(0)
-limit_threads(1)      # small arrays: one thread each for NumPy and PyTorch is faster (see dlcourse.threads)
+limit_threads(1)      # small arrays: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
 
 
 # %% [markdown]

@@ -64,14 +64,14 @@ from dlcourse import data, init, interop, nn, optim, preprocess, train
 from dlcourse.data import cleaning
 from dlcourse import functional as F
 from dlcourse.checks import ch03
-from dlcourse.threads import limit_threads
+from dlcourse.fast import limit_threads
 from dlcourse.viz import curves, explorer, show
 from dlcourse.viz.explorer import ActivationsExplorer
 
 np.set_printoptions(precision=4, suppress=True)
 rng = np.random.default_rng(0)
 torch.manual_seed(0)
-limit_threads(1)      # tiny networks: one thread each for NumPy and PyTorch is faster (see dlcourse.threads)
+limit_threads(1)      # tiny networks: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
 
 
 # %% [markdown]

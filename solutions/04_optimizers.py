@@ -53,7 +53,7 @@ import torch
 from dlcourse import data, lr_scheduler, nn, optim, surfaces, train
 from dlcourse.checks import ch04
 from dlcourse.metrics import accuracy_score
-from dlcourse.threads import limit_threads
+from dlcourse.fast import limit_threads
 from dlcourse.viz import show
 from dlcourse.viz import optim_plots
 from dlcourse.viz.optim_playground import OptimizerPlayground
@@ -62,7 +62,7 @@ from dlcourse.viz.optim_playground import OptimizerPlayground
 np.set_printoptions(precision=4, suppress=True)
 rng = np.random.default_rng(0)
 torch.manual_seed(0)
-limit_threads(1)      # tiny tensors: one thread each for NumPy and PyTorch is faster (see dlcourse.threads)
+limit_threads(1)      # tiny tensors: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
 
 # %% [markdown]
 # ## 1 · Training is optimisation

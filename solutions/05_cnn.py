@@ -69,7 +69,7 @@ from dlcourse.functional import conv as conv_module
 from dlcourse.checks import ch05, check_kernel
 from dlcourse.lr_scheduler import CosineAnnealingLR
 from dlcourse.optim import Adam
-from dlcourse.threads import limit_threads
+from dlcourse.fast import limit_threads
 from dlcourse.viz import show
 from dlcourse.viz import filters
 from dlcourse.viz.filters import FilterExplorer
@@ -79,7 +79,7 @@ from dlcourse.viz.image_grid import image_grid_figure
 np.set_printoptions(precision=4, suppress=True)
 rng = np.random.default_rng(0)
 torch.manual_seed(0)
-limit_threads(1)      # small matrices: one thread each for NumPy and PyTorch is faster (see dlcourse.threads)
+limit_threads(1)      # small matrices: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
 
 
 # %% [markdown]
@@ -474,8 +474,8 @@ print(f"max |im2col conv - torch| = {np.abs(y - theirs).max():.1e}")
 # The fast kernel `dlcourse.functional.conv2d_forward` goes one step further: it lays the columns out as
 # $(C k_h k_w) \times (n H' W')$, the receptive fields of $n$ images side by side, so that one matrix product
 # $(F \times Ck_hk_w) \cdot (Ck_hk_w \times nH'W')$ convolves all of them at once. A big batch is cut into one slice
-# of images per CPU thread (`dlcourse.threads`), and the columns live in scratch memory that the next training
-# step reuses (`dlcourse.scratch`): fresh megabytes every step would cost a page fault per 4 KiB. Its im2col copies
+# of images per CPU thread (`dlcourse.fast.threads`), and the columns live in scratch memory that the next training
+# step reuses (`dlcourse.fast.scratch`): fresh megabytes every step would cost a page fault per 4 KiB. Its im2col copies
 # one slice per kernel offset $(u, v)$ and writes zeros where a window hangs over the border, instead of padding a
 # copy of the input first. A "same" convolution (stride 1, output as large as the input) takes a shortcut: with
 # each image flattened to $HW$ pixels, offset $(u, v)$ is a shift by $(u - p)W + (v - p)$ pixels, one long slice

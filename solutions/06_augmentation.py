@@ -63,7 +63,7 @@ from tqdm.std import tqdm
 from dlcourse import augment as A, data, nn, optim, preprocess, train
 from dlcourse.augment import functional as AF
 from dlcourse.checks import ch06
-from dlcourse.threads import limit_threads
+from dlcourse.fast import limit_threads
 from dlcourse.viz import show
 from dlcourse.viz import augment_plots
 from dlcourse.viz.augment_explorer import AugmentationExplorer
@@ -71,7 +71,7 @@ from dlcourse.viz.augment_explorer import AugmentationExplorer
 # %matplotlib inline
 np.set_printoptions(precision=4, suppress=True)
 rng = np.random.default_rng(0)
-limit_threads(1)      # small networks: one thread each for NumPy and PyTorch is faster (see dlcourse.threads)
+limit_threads(1)      # small networks: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
 
 
 # %% [markdown]

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from dlcourse import bench
-from dlcourse import threads as dlcourse_threads
+from dlcourse.fast import threads as dlcourse_threads
 from dlcourse.cli import main
 
 

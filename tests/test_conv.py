@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import dlcourse.functional as F
-from dlcourse import threads
+from dlcourse.fast import threads
 from dlcourse.checks import check_function, check_kernel, tolerances
 from strategies import conv2d_setups, scaled_settings
 

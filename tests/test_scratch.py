@@ -1,10 +1,10 @@
-"""dlcourse.scratch: reused memory for the kernels' big temporaries."""
+"""dlcourse.fast.scratch: reused memory for the kernels' big temporaries."""
 import gc
 
 import numpy as np
 import pytest
 
-from dlcourse import scratch
+from dlcourse.fast import scratch
 
 
 @pytest.fixture(autouse=True)

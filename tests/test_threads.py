@@ -1,4 +1,4 @@
-"""dlcourse.threads: the thread counts of NumPy's BLAS, PyTorch and dlcourse, and the batch-slice thread pool."""
+"""dlcourse.fast.threads: the thread counts of NumPy's BLAS, PyTorch and dlcourse, and the batch-slice thread pool."""
 import subprocess
 import sys
 import threading
@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from dlcourse import threads
+from dlcourse.fast import threads
 from dlcourse.checks import tolerances
-from dlcourse.threads import limit_threads
+from dlcourse.fast.threads import limit_threads
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def _blas_threads() -> int:
 
 
 def test_limit_threads_applies_to_blas_torch_and_dlcourse():
-    code = ("import torch, threadpoolctl; from dlcourse import threads; threads.limit_threads(1);"
+    code = ("import torch, threadpoolctl; from dlcourse.fast import threads; threads.limit_threads(1);"
             "blas = [p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas'];"
             "print(torch.get_num_threads(), max(blas), threads.get_num_threads())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()

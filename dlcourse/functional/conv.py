@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import scratch, threads
+from ..fast import scratch, threads
 from .._validate import as_float_array, check_cache, check_upstream
 
 
@@ -144,7 +144,7 @@ def unfold(x, kernel_size, stride=1, padding=0) -> np.ndarray:
 # ----------------------------------------------------------------------------------- the fast pair
 class Conv2dCache(NamedTuple):
     cols: list                    # per batch slice: its receptive fields (C*kh*kw, n*H'*W'), in scratch memory
-    parts: list                   # the batch slices (dlcourse.threads.batch_parts), one per thread
+    parts: list                   # the batch slices (dlcourse.fast.threads.batch_parts), one per thread
     x_shape: tuple                # (N, C, H, W)
     weight: np.ndarray            # (F, C, kh, kw)
     stride: tuple                 # (sh, sw)
@@ -236,8 +236,8 @@ def _col2im_same(dcols, dx, padding) -> None:
 def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
     """Fast convolution (im2col + one matrix product); returns ``(out, cache)`` for :func:`conv2d_backward`.
 
-    The batch is cut into slices, one per thread (:mod:`dlcourse.threads`); each slice copies its receptive fields
-    into a scratch array (:mod:`dlcourse.scratch`) and multiplies them with the weight in one BLAS call.
+    The batch is cut into slices, one per thread (:mod:`dlcourse.fast.threads`); each slice copies its receptive fields
+    into a scratch array (:mod:`dlcourse.fast.scratch`) and multiplies them with the weight in one BLAS call.
 
     Parameters
     ----------

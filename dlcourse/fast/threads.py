@@ -20,7 +20,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable
 
-from ._validate import check_positive_int
+from .._validate import check_positive_int
 
 #: a slice of a batch gets its own thread only when it brings at least this many multiply-adds
 MIN_WORK_PER_THREAD = 50_000_000
