@@ -63,7 +63,8 @@ import torch
 from tqdm.std import tqdm
 
 from dlcourse import augment as A
-from dlcourse import bench, data, nn, train
+from dlcourse import data, nn, train
+from dlcourse.tools import bench
 from dlcourse import functional as F
 from dlcourse.functional import conv as conv_module
 from dlcourse.checks import ch05, check_kernel

@@ -1,4 +1,4 @@
-"""dlcourse.bench: the timing harness behind ``dlcourse bench`` (kept quick: one repeat, the small cases)."""
+"""dlcourse.tools.bench: the timing harness behind ``dlcourse bench`` (kept quick: one repeat, the small cases)."""
 from __future__ import annotations
 
 import json
@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from dlcourse import bench
+from dlcourse.tools import bench
 from dlcourse.fast import threads as dlcourse_threads
-from dlcourse.cli import main
+from dlcourse.tools.cli import main
 
 
 def test_run_times_both_libraries_and_reports_ratios():

@@ -10,8 +10,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from dlcourse.cli import main
-from dlcourse.notebooks import NotebookError, build, exercises, learner_notebook, strip_solutions
+from dlcourse.tools.cli import main
+from dlcourse.tools.notebooks import NotebookError, build, exercises, learner_notebook, strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from dlcourse.cli import main
+from dlcourse.tools.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""dlcourse.export: chapters as printable HTML pages, executed once per test session.
+"""dlcourse.tools.export: chapters as printable HTML pages, executed once per test session.
 
 Every chapter is exported with its solutions, and chapter 00 as the learner's copy; the pages are checked here as
 files (structure, embedded figures, every formula as MathML, no script, nothing loaded from the network, the
@@ -18,11 +18,11 @@ import pytest
 from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 
-import dlcourse.export
-from dlcourse.cli import main
-from dlcourse.export import (BREAKABLE, WIDGET_VIEW, MathError, chapter_notebooks, chapter_title, export_html,
+import dlcourse.tools.export
+from dlcourse.tools.cli import main
+from dlcourse.tools.export import (BREAKABLE, WIDGET_VIEW, MathError, chapter_notebooks, chapter_title, export_html,
                              make_exporter, prepare_for_export, select_chapters, tex_to_mathml)
-from dlcourse.notebooks import exercises
+from dlcourse.tools.notebooks import exercises
 from dlcourse.viz.core import figure_to_png, new_figure
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -366,7 +366,7 @@ def test_a_wide_display_may_break_between_its_qquad_parts():
     assert not parts.find("mspace"), "the gap between the parts is print.css's, not a space that could start a line"
     assert mathml(r"a = 1, \qquad b = 2", display=False).select_one(f"mrow.{BREAKABLE}") is None
     assert mathml(r"a = 1, \quad b = 2", display=True).select_one(f"mrow.{BREAKABLE}") is None
-    css = (Path(dlcourse.export.ASSETS) / "dlcourse_print" / "print.css").read_text()
+    css = (Path(dlcourse.tools.export.ASSETS) / "dlcourse_print" / "print.css").read_text()
     assert f"mrow.{BREAKABLE}" in css and "flex-wrap: wrap" in css
 
 
@@ -414,7 +414,7 @@ def test_a_formula_keeps_the_punctuation_touching_it_on_its_line():
     groups = [(prose(g), [m.annotation.get_text() for m in g.find_all("math")])
               for g in BeautifulSoup(body, "html.parser").select("span.dlcourse-nobreak")]
     assert groups == [(":", [r"\eta < 1"]), ("(", ["a"]), ("),", ["b"])]        # $c$ d: nothing to keep
-    assert ".dlcourse-nobreak" in (Path(dlcourse.export.ASSETS) / "dlcourse_print" / "print.css").read_text()
+    assert ".dlcourse-nobreak" in (Path(dlcourse.tools.export.ASSETS) / "dlcourse_print" / "print.css").read_text()
 
 
 def test_a_formula_that_cannot_be_typeset_names_its_cell():
@@ -443,7 +443,7 @@ def test_the_export_stops_at_a_formula_it_cannot_typeset_naming_chapter_cell_and
                                                      nbformat.v4.new_markdown_cell("$$\\begin{bmatrix} a \\end{bmat}$$")]})
     expected = r"solutions/07_tiny\.ipynb, cell 2 \(markdown\): formula \$\$\\begin\{bmatrix\} a \\end\{bmat\}\$\$: "
     executed = []
-    monkeypatch.setattr(dlcourse.export, "execute_notebook", lambda path, **kwargs: executed.append(path))
+    monkeypatch.setattr(dlcourse.tools.export, "execute_notebook", lambda path, **kwargs: executed.append(path))
     with pytest.raises(MathError, match="^" + expected):
         export_html(root, tmp_path / "out", timeout=60)
     assert executed == [], "the formulas are checked before any notebook runs"
@@ -467,7 +467,7 @@ def test_each_chapter_kernel_is_shut_down_before_the_next_chapter_runs(tmp_path,
         except psutil.NoSuchProcess:
             return False
 
-    real = dlcourse.export.execute_notebook
+    real = dlcourse.tools.export.execute_notebook
 
     def execute_and_note_the_kernel(path, **kwargs):
         alive_at_start.append([k for k in kernels if running(*k)])
@@ -477,7 +477,7 @@ def test_each_chapter_kernel_is_shut_down_before_the_next_chapter_runs(tmp_path,
         assert not running(*kernels[-1]), f"the kernel of {path.name} is still running after its chapter"
         return nb
 
-    monkeypatch.setattr(dlcourse.export, "execute_notebook", execute_and_note_the_kernel)
+    monkeypatch.setattr(dlcourse.tools.export, "execute_notebook", execute_and_note_the_kernel)
     export_html(root, tmp_path / "out", timeout=60)
     assert len(kernels) == 2 and kernels[0][0] != kernels[1][0] and kernels[0][0] != psutil.Process().pid
     assert alive_at_start == [[], []]

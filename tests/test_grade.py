@@ -18,11 +18,11 @@ from xml.etree import ElementTree
 import nbformat
 import pytest
 
-from dlcourse.cli import main
-from dlcourse.grading import find_submissions, grade
-from dlcourse.grading.gradebook import result_path
-from dlcourse.grading.run import grade_one
-from dlcourse.notebooks import exercises
+from dlcourse.tools.cli import main
+from dlcourse.tools.grading import find_submissions, grade
+from dlcourse.tools.grading.gradebook import result_path
+from dlcourse.tools.grading.run import grade_one
+from dlcourse.tools.notebooks import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = "00"
@@ -297,5 +297,5 @@ def test_untouched_learner_notebook_gets_zero_with_readmes_plain_nbval(untouched
 def test_without_dlcourses_nbval_plugin_the_raises_exception_tag_would_pass_the_checks(untouched):
     """Why the plugin exists: nbval alone reads raises-exception as "failing is fine"."""
     command = readme_nbval_command(untouched)
-    outcomes = nbval_cell_outcomes([*command, "-p", "no:dlcourse.nbval_checks"], untouched.parent)
+    outcomes = nbval_cell_outcomes([*command, "-p", "no:dlcourse.tools.nbval_checks"], untouched.parent)
     assert {outcomes[n] for n in check_cell_numbers(nbformat.read(untouched, as_version=4)).values()} == {"passed"}

@@ -31,7 +31,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from dlcourse.notebooks import exercises
+from dlcourse.tools.notebooks import exercises
 from browser_support import free_port, guard, needs_chromium, picture_stats, stamp
 
 ROOT = Path(__file__).resolve().parents[1]

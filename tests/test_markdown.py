@@ -10,7 +10,7 @@
 import re
 from pathlib import Path
 
-from dlcourse.notebooks import exercises
+from dlcourse.tools.notebooks import exercises
 
 import nbformat
 import pytest

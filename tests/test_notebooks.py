@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dlcourse.notebooks import exercises
+from dlcourse.tools.notebooks import exercises
 from notebook_runner import NBVAL_KEY, RUNS_KEY, Run, execute
 
 ROOT = Path(__file__).resolve().parents[1]

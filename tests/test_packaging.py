@@ -94,5 +94,5 @@ def test_import_dlcourse_is_light():
 
 
 def test_dlcourse_command_is_installed():
-    out = subprocess.run([sys.executable, "-m", "dlcourse.cli", "--help"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "dlcourse.tools.cli", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "build" in out.stdout

@@ -28,8 +28,8 @@ from typing import Callable
 
 import numpy as np
 
-from . import functional as F
-from .fast import threads as dlcourse_threads
+from .. import functional as F
+from ..fast import threads as dlcourse_threads
 
 DTYPE = np.float32
 

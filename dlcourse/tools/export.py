@@ -14,7 +14,7 @@ nbconvert's ``HTMLExporter`` (JupyterLab's look, through the ``dlcourse_print`` 
 
 ``index.html`` lists the chapters (number, title from the notebook's first heading, link).
 
-    from dlcourse.export import export_html
+    from dlcourse.tools.export import export_html
     export_html(Path("."), Path("export"))                          # every chapter, with the answers
     export_html(Path("."), Path("export"), learner=True, chapters=["00"])   # the learner's copy: errors shown
 """

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-#: the tags of the cells that grading is about (the same pattern as :data:`dlcourse.notebooks.EXERCISE_TAG`)
+#: the tags of the cells that grading is about (the same pattern as :data:`dlcourse.tools.notebooks.EXERCISE_TAG`)
 GRADED_TAG = re.compile(r"^(exercise|test)-\d\d-[a-z0-9_-]+$")
 
 

@@ -10,7 +10,7 @@ Conventions (nbgrader's markers, so an instructor may also use nbgrader):
 * in the learner's copy, exercise and check cells carry the tag ``raises-exception``: JupyterLab's Run All then
   goes on past an unfinished exercise (it stops at the first cell that raises unless the cell has that tag), so a
   learner sees every cell of the chapter run. Graders must not read the tag as "failing is fine":
-  ``dlcourse grade`` uses the canonical cells of solutions/, and the pytest plugin :mod:`dlcourse.nbval_checks`
+  ``dlcourse grade`` uses the canonical cells of solutions/, and the pytest plugin :mod:`dlcourse.tools.nbval_checks`
   makes plain nbval fail such cells when they raise.
 """
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """``dlcourse grade``: run learners' notebooks with nbval and record pass/fail per exercise.
 
-    from dlcourse.grading import grade
+    from dlcourse.tools.grading import grade
     results = grade(["submissions/"], out="grades", root=".")
 
 Each submission runs in its own pytest + kernel process, several at once; its result is stored as soon as it is
-done (see :mod:`dlcourse.grading.gradebook`), so an interrupted run loses nothing and a rerun skips what is graded.
+done (see :mod:`dlcourse.tools.grading.gradebook`), so an interrupted run loses nothing and a rerun skips what is graded.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A pytest plugin that writes one JSON line per nbval cell as soon as the cell has run.
 
-``dlcourse grade`` loads it into the pytest process that runs a submission (``-p dlcourse.grading.recorder``) and
+``dlcourse grade`` loads it into the pytest process that runs a submission (``-p dlcourse.tools.grading.recorder``) and
 names the output file in the environment variable ``DLCOURSE_GRADE_LOG``. Because every line is written and flushed
 when its cell finishes, a submission that has to be killed (a kernel stuck in a loop it will not leave) still
 leaves the outcome of every cell that ran.

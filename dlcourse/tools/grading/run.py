@@ -25,7 +25,7 @@ def _run_nbval(nb_path: Path, log: Path, cell_timeout: float, total_timeout: flo
     folder = nb_path.parent
     (folder / "pytest.ini").write_text("[pytest]\n")                  # keep the project's own config out
     cmd = [sys.executable, "-m", "pytest", str(nb_path), "-q", "-p", "no:cacheprovider", "-p",
-           "dlcourse.grading.recorder", "--nbval-lax", "--nbval-current-env",
+           "dlcourse.tools.grading.recorder", "--nbval-lax", "--nbval-current-env",
            f"--nbval-cell-timeout={cell_timeout:g}", f"--rootdir={folder}", "-c", str(folder / "pytest.ini")]
     env = {**os.environ, "DLCOURSE_GRADE_LOG": str(log), "MPLBACKEND": "Agg", "PYTHONWARNINGS": "ignore"}
     proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
