@@ -84,13 +84,98 @@ def check_positive_int(value, name: str) -> int:
     return int(value)
 
 
-def check_rng(rng, name: str = "rng") -> np.random.Generator:
-    """Return ``rng`` if it is a ``np.random.Generator``; an int seeds a new one."""
+def check_int(value, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Return ``value`` as an int if it is an integer (not a bool) in [minimum, maximum], else raise a ValueError.
+
+    ``check_int(n, "count", minimum=0)`` says "count: expected an integer >= 0, got -1"; with both bounds,
+    "expected an integer from 1 to 6".
+    """
+    want = ("an integer" if minimum is None and maximum is None else f"an integer >= {minimum}" if maximum is None
+            else f"an integer <= {maximum}" if minimum is None else f"an integer from {minimum} to {maximum}")
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer))
+            or (minimum is not None and value < minimum) or (maximum is not None and value > maximum)):
+        raise ValueError(f"{name}: expected {want}, got {value!r}")
+    return int(value)
+
+
+def check_rng(rng, name: str = "rng", *, needed_for: str | None = None) -> np.random.Generator:
+    """Return ``rng`` if it is a ``np.random.Generator``; an int seeds a new one.
+
+    ``needed_for`` (say "shuffling") explains a missing generator: "rng: shuffling needs an explicit
+    np.random.Generator (or int seed), got None". The course never draws from a hidden global generator.
+    """
     if isinstance(rng, np.random.Generator):
         return rng
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_)):
         return np.random.default_rng(int(rng))
+    if rng is None and needed_for:
+        raise ValueError(f"{name}: {needed_for} needs an explicit np.random.Generator (or int seed), got None")
     raise ValueError(f"{name}: expected a np.random.Generator or an int seed, got {type(rng).__name__}")
+
+
+def check_fraction(value, name: str, *, closed: bool = False) -> float:
+    """Return ``value`` as a float if it is a fraction in [0, 1) (``closed=True``: [0, 1]), else raise a ValueError.
+
+    For the share of a data set held out (``val_size``, ``test_size``): 1 would leave nothing to train on.
+    """
+    interval = "[0, 1]" if closed else "[0, 1)"
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not np.isfinite(value)
+            or value < 0 or value > 1 or (value == 1 and not closed)):
+        raise ValueError(f"{name}: expected a fraction in {interval}, got {value!r}")
+    return float(value)
+
+
+def check_probability(value, name: str = "p") -> float:
+    """Return ``value`` as a float if it is a probability in [0, 1], else raise a ValueError naming ``name``."""
+    return check_number(value, name, minimum=0, maximum=1, what="a probability")
+
+
+def check_positive_number(value, name: str, *, what: str = "a positive number") -> float:
+    """Return ``value`` as a float if it is a finite real number > 0 (not a bool), else raise a ValueError:
+    "h: expected a positive step, got 0.0" with ``what="a positive step"``."""
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not np.isfinite(value)
+            or value <= 0):
+        raise ValueError(f"{name}: expected {what}, got {value!r}")
+    return float(value)
+
+
+def check_bool(value, name: str) -> bool:
+    """Return ``value`` if it is True or False (a NumPy bool too), else raise a ValueError naming ``name``.
+
+    For switches where a truthy string such as ``"no"`` would silently mean True.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name}: expected True or False, got {value!r}")
+    return bool(value)
+
+
+def check_choice(value, name: str, choices):
+    """Return ``value`` if it is one of ``choices`` (names, usually), else raise a ValueError listing them all."""
+    try:
+        ok = value in choices
+    except (TypeError, ValueError):                     # unhashable, or an array compared element by element
+        ok = False
+    if not ok:
+        raise ValueError(f"{name}: expected one of {list(choices)}, got {value!r}")
+    return value
+
+
+def check_interval(value, name: str, *, strict: bool = False, ends: tuple[str, str] = ("min", "max")) \
+        -> tuple[float, float]:
+    """Return a pair ``(low, high)`` of finite numbers with low <= high (``strict``: low < high) as floats.
+
+    ``ends`` names the two numbers in the message, e.g. "feature_range: expected min < max, got (1, 0)".
+    """
+    lo_name, hi_name = ends
+    try:
+        lo, hi = value
+        lo, hi = check_number(lo, name), check_number(hi, name)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected a pair ({lo_name}, {hi_name}) of finite numbers, got {value!r}") \
+            from None
+    if lo > hi or (strict and lo == hi):
+        raise ValueError(f"{name}: expected {lo_name} {'<' if strict else '<='} {hi_name}, got {value!r}")
+    return lo, hi
 
 
 def check_number(value, name: str, *, minimum: float | None = None, maximum: float | None = None,
