@@ -316,7 +316,7 @@ def test_pad_sequences_matches_keras_semantics():
     assert text.pad_sequences(seqs, 3).tolist() == [[2, 3, 4], [0, 0, 5], [0, 0, 0]]
     assert text.pad_sequences(seqs, 3, padding="post", truncating="post").tolist() == [
         [1, 2, 3], [5, 0, 0], [0, 0, 0]]
-    with pytest.raises(ValueError, match="padding: expected 'pre' or 'post'"):
+    with pytest.raises(ValueError, match=r"padding: expected one of \['pre', 'post'\], got 'left'"):
         text.pad_sequences(seqs, 3, padding="left")
 
 

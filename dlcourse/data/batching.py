@@ -22,9 +22,7 @@ def iterate_minibatches(X, y, batch_size: int, *, shuffle: bool = True, rng=None
         raise ValueError(f"y: expected {len(X)} targets to match X of shape {X.shape}, got shape {y.shape}")
     batch_size = check_positive_int(batch_size, "batch_size")
     if shuffle:
-        if rng is None:
-            raise ValueError("rng: shuffling needs an explicit np.random.Generator (or int seed)")
-        order = check_rng(rng).permutation(len(X))
+        order = check_rng(rng, needed_for="shuffling").permutation(len(X))
     else:
         order = np.arange(len(X))
     return _batches(X, y, order, batch_size)      # the checks above run at the call, not at the first batch

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validate import as_float_array
+from .._validate import as_float_array, check_interval
 
 __all__ = ["AuditReport", "Cleaned", "audit", "clean", "constant_columns", "duplicate_groups", "missing_mask",
            "out_of_range_mask", "shared_rows"]
@@ -45,13 +45,7 @@ def _labels(y, n: int) -> np.ndarray:
 
 
 def _value_range(value_range) -> tuple[float, float]:
-    try:
-        low, high = (float(v) for v in value_range)
-    except (TypeError, ValueError):
-        raise ValueError(f"value_range: expected a pair (low, high) of numbers, got {value_range!r}") from None
-    if not low <= high:
-        raise ValueError(f"value_range: expected low <= high, got {value_range!r}")
-    return low, high
+    return check_interval(value_range, "value_range", ends=("low", "high"))
 
 
 # -- rows as hashable keys -------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import functools
 
 import numpy as np
 
-from .._validate import check_rng
+from .._validate import check_bool, check_int, check_rng
 from .datasets import MNIST_CLASSES, ImageSplit, load_cifar10
 from .digits import load_digits
 from .downloads import DatasetUnavailable, cache_dir, get_source
@@ -31,12 +31,6 @@ CONTRAST = 0.45                # ... and the ink is at least this much brighter 
 NOISE = 0.03                   # standard deviation of the pixel noise, on the [0, 1] scale
 CHUNK = 256                    # images rendered at a time
 CIFAR10_FILE = "cifar-10-python.tar.gz"
-
-
-def _count(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{name}: expected a count (int >= 0), got {value!r}")
-    return int(value)
 
 
 @functools.lru_cache(maxsize=1)
@@ -64,9 +58,7 @@ def render_colour_digits(digits, rng, size: int = SIZE) -> np.ndarray:
     images : (N, 3, size, size) uint8 in 0..255, RGB, NCHW (CIFAR-10's layout)
     """
     rng = check_rng(rng)
-    size = _count(size, "size")
-    if size < DIGIT_HEIGHT[1]:
-        raise ValueError(f"size: expected at least {DIGIT_HEIGHT[1]:.0f} pixels, got {size}")
+    size = check_int(size, "size", minimum=int(np.ceil(DIGIT_HEIGHT[1])))   # the largest digit must fit
     ink8 = np.asarray(digits, dtype=np.float64)
     if ink8.ndim == 4 and ink8.shape[1] == 1:
         ink8 = ink8[:, 0]
@@ -145,7 +137,8 @@ def make_colour_digits(n_train: int = 3000, n_val: int = 0, n_test: int = 1000, 
     ImageSplit with X arrays (n, 3, size, size) uint8 in 0..255 (RGB, NCHW), y arrays (n,) int64 in 0..9 and
     ``classes`` "0".."9".
     """
-    counts = {"train": _count(n_train, "n_train"), "val": _count(n_val, "n_val"), "test": _count(n_test, "n_test")}
+    counts = {part: check_int(n, f"n_{part}", minimum=0) for part, n in (("train", n_train), ("val", n_val),
+                                                                          ("test", n_test))}
     rng = check_rng(rng)
     digits = load_digits(images=True, rng=rng)                              # (N, 1, 8, 8) in [0, 1], 3 splits
     parts = {}
@@ -187,11 +180,10 @@ def load_cifar10_or_colour_digits(n_train: int | None = 3000, n_test: int | None
     (split, name) with name "cifar10" or "colour digits"; one printed line says which, and why.
     """
     if n_train is not None:
-        _count(n_train, "n_train")
+        check_int(n_train, "n_train", minimum=0)
     if n_test is not None:
-        _count(n_test, "n_test")
-    if not isinstance(download, bool):
-        raise ValueError(f"download: expected True or False, got {download!r}")
+        check_int(n_test, "n_test", minimum=0)
+    check_bool(download, "download")
     rng = check_rng(rng)
     why = "not in the cache; download=True fetches it (170 MB)"
     if download or cifar10_cached(data_home):

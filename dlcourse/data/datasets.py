@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_rng
+from .._validate import check_bool, check_choice, check_fraction, check_int, check_rng
 from .digits import Split, load_digits
 from .downloads import DatasetUnavailable, cache_dir, fetch, get_source
 from .formats import read_cifar10_tar, read_idx, read_imdb_tar
@@ -56,13 +56,16 @@ class TextSplit(Split):
 
 def _check_val_size(val_size, n_train: int | None = None) -> float | int:
     """An int count or a fraction in [0, 1), like sklearn's ``train_test_split(test_size=...)``."""
-    ok_int = isinstance(val_size, (int, np.integer)) and not isinstance(val_size, bool) and val_size >= 0
-    ok_frac = isinstance(val_size, float) and 0 <= val_size < 1
-    if not (ok_int or ok_frac):
-        raise ValueError(f"val_size: expected a count (int >= 0) or a fraction in [0, 1), got {val_size!r}")
-    if ok_int and n_train is not None and val_size >= n_train:
-        raise ValueError(f"val_size: expected fewer than the {n_train} training examples, got {val_size}")
-    return val_size
+    try:
+        if isinstance(val_size, (float, np.floating)):
+            return check_fraction(val_size, "val_size")
+        count = check_int(val_size, "val_size", minimum=0)
+    except ValueError:
+        raise ValueError(f"val_size: expected a count (int >= 0) or a fraction in [0, 1), got {val_size!r}") \
+            from None
+    if n_train is not None and count >= n_train:
+        raise ValueError(f"val_size: expected fewer than the {n_train} training examples, got {count}")
+    return count
 
 
 def _check_common(val_size, rng, data_home) -> np.random.Generator:
@@ -74,7 +77,8 @@ def _check_common(val_size, rng, data_home) -> np.random.Generator:
 
 def _split_indices(n: int, val_size, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Shuffle 0..n-1 with ``rng`` and cut off ``val_size`` (count or fraction) for validation."""
-    n_val = int(round(val_size * n)) if isinstance(val_size, float) else int(_check_val_size(val_size, n))
+    val_size = _check_val_size(val_size, n)
+    n_val = int(round(val_size * n)) if isinstance(val_size, float) else val_size
     order = rng.permutation(n)
     return order[n_val:], order[:n_val]
 
@@ -173,8 +177,7 @@ def load_imdb(num_words: int | None = 10000, maxlen: int = 200, val_size=5000, r
     Reading the archive's 100,000 small files and tokenising 50,000 reviews takes some 15-20 s.
     """
     rng = _check_common(val_size, rng, data_home)
-    if not isinstance(raw, bool):
-        raise ValueError(f"raw: expected True or False, got {raw!r}")
+    check_bool(raw, "raw")
     if not raw:                                   # validate before a long download
         build_vocab([], num_words)
         pad_sequences([], maxlen)
@@ -221,9 +224,7 @@ def load_or_digits(name: str, **kwargs) -> tuple[ImageSplit, str]:
     images in 0..255, so the same code runs on either; use ``X.shape[1:]`` for the image size and channels.
     On fallback one line says why and how to see the full message.
     """
-    if name not in LOADERS:
-        raise ValueError(f"name: expected one of {sorted(LOADERS)}, got {name!r}")
-    loader = LOADERS[name]
+    loader = LOADERS[check_choice(name, "name", sorted(LOADERS))]
     try:
         return loader(**kwargs), name
     except DatasetUnavailable as exc:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_rng
+from .._validate import check_fraction, check_rng
 
 
 @dataclass
@@ -25,12 +25,6 @@ class Split:
                 f"features={self.X_train.shape[1:]})")
 
 
-def _check_fraction(value, name: str) -> float:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < 1:
-        raise ValueError(f"{name}: expected a fraction in [0, 1), got {value!r}")
-    return float(value)
-
-
 def load_digits(val_size: float = 0.15, test_size: float = 0.2, rng=0, images: bool = False) -> Split:
     """Load the digits, scale pixels from 0..16 to [0, 1], and split them, stratified by class.
 
@@ -44,7 +38,7 @@ def load_digits(val_size: float = 0.15, test_size: float = 0.2, rng=0, images: b
     """
     from sklearn.datasets import load_digits as sklearn_digits
 
-    val_size, test_size = _check_fraction(val_size, "val_size"), _check_fraction(test_size, "test_size")
+    val_size, test_size = check_fraction(val_size, "val_size"), check_fraction(test_size, "test_size")
     if val_size + test_size >= 1:
         raise ValueError(f"val_size + test_size: expected less than 1 to leave training data, got "
                          f"{val_size + test_size}")

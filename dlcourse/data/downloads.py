@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from .._validate import check_choice
+
 DATA_ENV = "DLCOURSE_DATA"
 TIMEOUT = (5, 60)  # seconds to connect, seconds between bytes: a silent network fails fast instead of hanging
 
@@ -115,9 +117,7 @@ def cache_dir(data_home=None) -> Path:
 
 def get_source(name: str) -> Source:
     """The ``Source`` registered under ``name`` in ``SOURCES`` (ValueError naming the choices otherwise)."""
-    if name not in SOURCES:
-        raise ValueError(f"name: expected one of {sorted(SOURCES)}, got {name!r}")
-    return SOURCES[name]
+    return SOURCES[check_choice(name, "name", sorted(SOURCES))]
 
 
 def fetch(source: Source | str, filename: str, data_home=None, progressbar: bool = True) -> Path:

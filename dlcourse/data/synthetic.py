@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_positive_int, check_rng
+from .._validate import check_choice, check_number, check_positive_int, check_rng
 
 
 def _check_noise(noise) -> float:
-    if not isinstance(noise, (int, float, np.floating, np.integer)) or not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise: expected a finite number >= 0, got {noise!r}")
-    return float(noise)
+    return check_number(noise, "noise", minimum=0, what="a finite number")
 
 
 def _split(n_samples: int, n_classes: int) -> np.ndarray:
@@ -46,7 +44,7 @@ def make_circles(n_samples: int = 200, noise: float = 0.1, factor: float = 0.5, 
     """Two concentric circles (radius 1 for class 0, ``factor`` for class 1), like sklearn's make_circles."""
     n = check_positive_int(n_samples, "n_samples")
     noise, rng = _check_noise(noise), check_rng(rng)
-    if not isinstance(factor, (int, float, np.floating, np.integer)) or not 0 < factor < 1:
+    if not 0 < check_number(factor, "factor", what="a number in (0, 1)") < 1:
         raise ValueError(f"factor: expected a number in (0, 1), got {factor!r}")
     n0, n1 = _split(n, 2)
     t = rng.uniform(0, 2 * np.pi, n)
@@ -71,8 +69,7 @@ def make_spirals(n_samples: int = 300, noise: float = 0.1, n_classes: int = 2, t
     n = check_positive_int(n_samples, "n_samples")
     k = check_positive_int(n_classes, "n_classes")
     noise, rng = _check_noise(noise), check_rng(rng)
-    if not isinstance(turns, (int, float, np.floating, np.integer)) or not np.isfinite(turns):
-        raise ValueError(f"turns: expected a finite number, got {turns!r}")
+    turns = check_number(turns, "turns", what="a finite number")
     X, y = [], []
     for c, count in enumerate(_split(n, k)):
         r = np.linspace(0.05, 1.0, count)
@@ -101,6 +98,4 @@ DATASETS = {"xor": make_xor, "circles": make_circles, "moons": make_moons, "spir
 
 def make_dataset(name: str, n_samples: int = 200, noise: float = 0.1, rng=0):
     """Any of the sets above by name: 'xor', 'circles', 'moons', 'spirals' or 'blobs'."""
-    if not isinstance(name, str) or name not in DATASETS:
-        raise ValueError(f"name: expected one of {sorted(DATASETS)}, got {name!r}")
-    return DATASETS[name](n_samples=n_samples, noise=noise, rng=rng)
+    return DATASETS[check_choice(name, "name", sorted(DATASETS))](n_samples=n_samples, noise=noise, rng=rng)

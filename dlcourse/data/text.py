@@ -12,6 +12,8 @@ from typing import Iterable
 
 import numpy as np
 
+from .._validate import check_choice, check_positive_int
+
 PAD, UNK = 0, 1                                    # ids reserved for padding and for out-of-vocabulary words
 SPECIALS = ("<pad>", "<unk>")
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)  # the HTML line breaks IMDB reviews contain
@@ -67,11 +69,9 @@ def pad_sequences(sequences, maxlen: int, padding: str = "pre", truncating: str 
     truncating : "pre" drops the beginning of a long sequence, keeping its last ``maxlen`` ids (Keras'
         default: a recurrent network then reads the end of a review last), "post" keeps the first ``maxlen``
     """
-    if isinstance(maxlen, bool) or not isinstance(maxlen, (int, np.integer)) or maxlen < 1:
-        raise ValueError(f"maxlen: expected a positive integer, got {maxlen!r}")
-    for name, choice in (("padding", padding), ("truncating", truncating)):
-        if choice not in ("pre", "post"):
-            raise ValueError(f"{name}: expected 'pre' or 'post', got {choice!r}")
+    maxlen = check_positive_int(maxlen, "maxlen")
+    check_choice(padding, "padding", ("pre", "post"))
+    check_choice(truncating, "truncating", ("pre", "post"))
     sequences = list(sequences)
     out = np.full((len(sequences), int(maxlen)), value, dtype=np.int64)   # (N, maxlen)
     for i, seq in enumerate(sequences):
