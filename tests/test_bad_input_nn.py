@@ -50,6 +50,7 @@ EXAMPLES = {
     "AvgPool2d": (lambda: nn.AvgPool2d(2), lambda: torch.nn.AvgPool2d(2), lambda n, r: (_normal(r, n, 1, 4, 4),)),
     "Flatten": (nn.Flatten, torch.nn.Flatten, lambda n, r: (_normal(r, n, 1, 1, 1),)),
     "Sequential": (lambda: _mlp(nn), lambda: _mlp(torch.nn), lambda n, r: (_normal(r, n, 3),)),
+    "MLP": (lambda: nn.MLP(3, [4], 1, "relu", rng=0), lambda: _mlp(torch.nn), lambda n, r: (_normal(r, n, 3),)),
     "MSELoss": (nn.MSELoss, torch.nn.MSELoss, lambda n, r: (_normal(r, n, 1), _normal(r, n, 1))),
     "BCEWithLogitsLoss": (nn.BCEWithLogitsLoss, torch.nn.BCEWithLogitsLoss,
                           lambda n, r: (_normal(r, n, 1), r.uniform(0, 1, (n, 1)))),

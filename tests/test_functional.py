@@ -313,3 +313,29 @@ def test_binary_cross_entropy_of_sigmoid_equals_the_fused_loss_for_moderate_logi
     y = np.random.default_rng(3).uniform(0, 1, 17)
     assert rel_error(F.binary_cross_entropy(F.sigmoid(z), y), F.binary_cross_entropy_with_logits(z, y)).max() \
         <= tolerances.REFERENCE_RTOL
+
+
+# ------------------------------------------------------------------------------------------ the package layout
+def test_all_lists_every_function_and_no_submodule():
+    """``__all__`` is written out: it names every public function of dlcourse.functional and nothing else."""
+    import types
+
+    public = {name for name, obj in vars(F).items()
+              if not name.startswith("_") and not isinstance(obj, types.ModuleType)}
+    assert len(F.__all__) == len(set(F.__all__)), "a name is listed twice in __all__"
+    assert set(F.__all__) == public
+    assert all(callable(getattr(F, name)) for name in F.__all__)
+
+
+def test_no_submodule_is_shadowed_by_a_function():
+    """Each submodule imports as itself: no function of dlcourse.functional has a submodule's name."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(F.__path__):
+        module = importlib.import_module(f"dlcourse.functional.{info.name}")
+        assert info.name not in F.__all__, f"{info.name} is both a submodule and a function"
+        assert getattr(F, info.name) is module
+    import dlcourse.functional.dense as dense
+
+    assert dense.linear is F.linear and isinstance(dense, type(F))

@@ -30,7 +30,7 @@ def assert_same_function(model, tmodel, x, dout):
     yt.backward(torch.from_numpy(dout))
     assert_close(y, yt.detach().numpy())
     assert_close(dx, xt.grad.numpy())
-    grads = {p.name: p.grad for p in model.named_parameters()}
+    grads = {name: p.grad for name, p in model.named_parameters()}
     for name, p in tmodel.named_parameters():
         assert p.dtype == torch.float64
         assert_close(grads[name], p.grad.numpy())
@@ -42,7 +42,8 @@ def assert_same_function(model, tmodel, x, dout):
 def test_same_outputs_and_gradients(hidden, activation, out, seed, x):
     model = nn.MLP(3, hidden, out, activation, rng=seed)
     tmodel = to_torch(model)
-    assert list(tmodel.state_dict()) == list(model.state_dict())
+    assert isinstance(model, nn.MLP) and isinstance(model, nn.Sequential)
+    assert isinstance(tmodel, torch.nn.Sequential) and list(tmodel.state_dict()) == list(model.state_dict())
     dout = np.random.default_rng(seed).standard_normal((*x.shape[:-1], out))
     assert_same_function(model, tmodel, x, dout)
 

@@ -61,6 +61,26 @@ def test_parameter_names_match_torch_sequential_exactly():
     assert ours.num_parameters() == sum(p.numel() for p in theirs.parameters())
 
 
+def test_named_parameters_yields_name_parameter_pairs_like_torch():
+    ours, theirs = twin(every_layer_kind())
+    pairs = list(ours.named_parameters())
+    assert [name for name, _ in pairs] == [name for name, _ in theirs.named_parameters()]
+    for (name, p), q in zip(pairs, ours.parameters()):
+        assert isinstance(p, nn.Parameter) and p.name == name and p == q and p.data is q.data
+    t_shapes = {name: tuple(p.shape) for name, p in theirs.named_parameters()}
+    assert {name: p.data.shape for name, p in ours.named_parameters()} == t_shapes
+    assert list(ours[0].named_parameters()) == list(ours[0].named_parameters(prefix=""))
+    assert [name for name, _ in ours[0].named_parameters(prefix="0.")] == ["0.weight", "0.bias"]
+
+
+def test_parameters_of_the_same_array_are_the_same_parameter():
+    """Each call makes new Parameter objects; they compare and hash by the array they hold (torch: one tensor)."""
+    model = nn.Linear(2, 3, rng=0)
+    a, b = model.parameters(), model.parameters()
+    assert a == b and len({*a, *b}) == 2 and {a[0]: "weight"}[b[0]] == "weight"
+    assert a[0] != a[1] and a[0] != nn.Linear(2, 3, rng=0).parameters()[0]
+
+
 @pytest.mark.parametrize("activation, torch_cls", [("relu", torch.nn.ReLU), ("tanh", torch.nn.Tanh),
                                                    ("sigmoid", torch.nn.Sigmoid), ("leaky_relu", torch.nn.LeakyReLU),
                                                    ("identity", torch.nn.Identity)])
@@ -80,6 +100,19 @@ def test_mlp_is_the_torch_sequential_it_names(activation, torch_cls):
     assert_close(ours.backward(dout), dx, "MLP dx")
     for p in ours.parameters():
         assert_close(p.grad, grads[p.name], p.name)
+
+
+def test_mlp_is_a_sequential_class():
+    model = nn.MLP(3, [4, 5], 2, "tanh", rng=0)
+    assert isinstance(model, nn.MLP) and isinstance(model, nn.Sequential) and isinstance(model, nn.Module)
+    assert not isinstance(nn.Sequential(nn.Linear(3, 2, rng=0)), nn.MLP)
+    assert [type(m) for m in model] == [nn.Linear, nn.Tanh, nn.Linear, nn.Tanh, nn.Linear]
+    assert list(model._modules) == ["0", "1", "2", "3", "4"] and model[2] is list(model)[2]
+    assert len(model.forward_all(np.zeros((1, 3)))) == 5 and repr(model).startswith("MLP(\n  (0): Linear(")
+    same = nn.Sequential(nn.Linear(3, 4, rng=0), nn.Tanh(), nn.Linear(4, 5, rng=0), nn.Tanh(), nn.Linear(5, 2))
+    assert list(same.state_dict()) == list(model.state_dict())
+    with pytest.raises(ValueError, match="^activation: expected one of"):
+        nn.MLP(3, [4], 2, "swish")
 
 
 def test_mlp_without_hidden_layers_is_one_linear():

@@ -2,6 +2,10 @@
 
 Every differentiable kernel comes as a pair ``out, cache = op_forward(...)`` / ``grads = op_backward(dout, cache)``,
 plus a plain ``op(...)`` that returns only the output.
+
+The submodules are named for the family of kernels they hold (``activations``, ``losses``, ``dense``, ``conv``,
+``pooling``), never after a function they export, so ``import dlcourse.functional.dense`` is a module and
+``F.linear`` a function. ``__all__`` lists the functions.
 """
 from .activations import (
     leaky_relu, leaky_relu_backward, leaky_relu_forward,
@@ -12,7 +16,7 @@ from .activations import (
     tanh, tanh_backward, tanh_forward,
 )
 from .conv import conv2d, conv2d_backward, conv2d_forward, conv2d_naive, conv_output_size, pad2d, unfold
-from .linear import linear, linear_backward, linear_forward
+from .dense import linear, linear_backward, linear_forward
 from .losses import (
     binary_cross_entropy, binary_cross_entropy_backward, binary_cross_entropy_forward,
     binary_cross_entropy_with_logits, binary_cross_entropy_with_logits_backward,
@@ -25,4 +29,25 @@ from .pooling import (
     max_pool2d, max_pool2d_backward, max_pool2d_forward,
 )
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+__all__ = [
+    # activations
+    "leaky_relu", "leaky_relu_backward", "leaky_relu_forward",
+    "log_softmax", "log_softmax_backward", "log_softmax_forward",
+    "relu", "relu_backward", "relu_forward",
+    "sigmoid", "sigmoid_backward", "sigmoid_forward",
+    "softmax", "softmax_backward", "softmax_forward",
+    "tanh", "tanh_backward", "tanh_forward",
+    # conv
+    "conv2d", "conv2d_backward", "conv2d_forward", "conv2d_naive", "conv_output_size", "pad2d", "unfold",
+    # dense
+    "linear", "linear_backward", "linear_forward",
+    # losses
+    "binary_cross_entropy", "binary_cross_entropy_backward", "binary_cross_entropy_forward",
+    "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_backward",
+    "binary_cross_entropy_with_logits_forward",
+    "cross_entropy", "cross_entropy_backward", "cross_entropy_forward",
+    "mse_loss", "mse_loss_backward", "mse_loss_forward",
+    # pooling
+    "avg_pool2d", "avg_pool2d_backward", "avg_pool2d_forward",
+    "max_pool2d", "max_pool2d_backward", "max_pool2d_forward",
+]

@@ -1,4 +1,9 @@
-"""Activation layers (``torch.nn.Sigmoid``, ``Tanh``, ``ReLU``, ``LeakyReLU``, ``Softmax``, ``Identity``)."""
+"""Activation layers (``torch.nn.Sigmoid``, ``Tanh``, ``ReLU``, ``LeakyReLU``, ``Softmax``, ``Identity``).
+
+Chapter 01 introduces them (the forward pass), chapter 02 their backward pass. Each forward calls the kernel of
+:mod:`dlcourse.functional` and keeps its cache; each backward hands that cache to the kernel's backward. None has
+parameters. Shapes: any input shape -> the same shape.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -8,35 +13,42 @@ from .._validate import as_float_array, check_number, check_upstream
 from .module import Module
 
 
-class _Activation(Module):
-    """An elementwise (or along-one-dim) activation with no parameters."""
-    _forward = staticmethod(lambda x: None)
-    _backward = staticmethod(lambda dout, cache: None)
+class Sigmoid(Module):
+    """``torch.nn.Sigmoid``: 1 / (1 + exp(-x)), elementwise."""
 
     def forward(self, x):
-        out, self._cache = type(self)._forward(x)
+        out, self._cache = F.sigmoid_forward(x)
         return out
 
     def backward(self, dout):
-        return self._release(type(self)._backward(dout, self._saved()))
+        return self._release(F.sigmoid_backward(dout, self._saved()))
 
 
-class Sigmoid(_Activation):
-    _forward = staticmethod(F.sigmoid_forward)
-    _backward = staticmethod(F.sigmoid_backward)
+class Tanh(Module):
+    """``torch.nn.Tanh``: tanh(x), elementwise."""
+
+    def forward(self, x):
+        out, self._cache = F.tanh_forward(x)
+        return out
+
+    def backward(self, dout):
+        return self._release(F.tanh_backward(dout, self._saved()))
 
 
-class Tanh(_Activation):
-    _forward = staticmethod(F.tanh_forward)
-    _backward = staticmethod(F.tanh_backward)
+class ReLU(Module):
+    """``torch.nn.ReLU``: max(x, 0), elementwise."""
 
+    def forward(self, x):
+        out, self._cache = F.relu_forward(x)
+        return out
 
-class ReLU(_Activation):
-    _forward = staticmethod(F.relu_forward)
-    _backward = staticmethod(F.relu_backward)
+    def backward(self, dout):
+        return self._release(F.relu_backward(dout, self._saved()))
 
 
 class LeakyReLU(Module):
+    """``torch.nn.LeakyReLU``: x where x > 0, ``negative_slope * x`` elsewhere."""
+
     def __init__(self, negative_slope: float = 0.01):
         super().__init__()
         self.negative_slope = check_number(negative_slope, "negative_slope")
@@ -53,6 +65,8 @@ class LeakyReLU(Module):
 
 
 class Softmax(Module):
+    """``torch.nn.Softmax``: exp(x) normalised to sum 1 along ``dim``."""
+
     def __init__(self, dim: int = -1):
         super().__init__()
         self.dim = dim

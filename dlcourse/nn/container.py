@@ -1,4 +1,4 @@
-"""Containers: :class:`Sequential`, and :func:`MLP` built from it."""
+"""Containers: :class:`Sequential`, and :class:`MLP`, a Sequential of Linear layers and activations (chapter 01)."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +10,8 @@ from .module import Module
 
 
 class Sequential(Module):
-    """Modules applied in order; backward runs them in reverse. Children are named '0', '1', ... as in PyTorch."""
+    """Modules applied in order; backward runs them in reverse. Children are named '0', '1', ... as in PyTorch
+    (``torch.nn.Sequential``)."""
 
     def __init__(self, *modules: Module):
         super().__init__()
@@ -47,19 +48,32 @@ class Sequential(Module):
         return dout
 
 
-def MLP(in_features: int, hidden_sizes, out_features: int, activation: str = "relu", *, rng=None,
-        dtype=np.float64) -> Sequential:
+class MLP(Sequential):
     """A multilayer perceptron: Linear, activation, ..., Linear (no activation after the last layer).
 
-    ``MLP(2, [8, 8], 2, 'tanh', rng=rng)`` is ``Sequential(Linear(2, 8), Tanh(), Linear(8, 8), Tanh(), Linear(8, 2))``.
+    ``MLP(2, [8, 8], 2, 'tanh', rng=rng)`` holds the same children as ``Sequential(Linear(2, 8), Tanh(), Linear(8, 8),
+    Tanh(), Linear(8, 2))``, named '0', '1', ..., so its ``state_dict()`` keys ('0.weight', '0.bias', '2.weight',
+    ...) are those of the same ``torch.nn.Sequential``. It is a Sequential: indexing, iteration and
+    ``forward_all`` work as there.
+
+    Parameters
+    ----------
+    in_features : D, the input size;  hidden_sizes : the widths of the hidden layers (may be empty)
+    out_features : the output size;  activation : a name from ``ACTIVATIONS`` ('relu', 'tanh', 'sigmoid', ...)
+    rng : generator (or int seed) for the initial weights;  dtype : the parameters' dtype
+
+    Shapes: input (N, in_features) -> output (N, out_features).
     """
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {activation!r}")
-    rng = np.random.default_rng() if rng is None else check_rng(rng)
-    sizes = [in_features, *list(hidden_sizes), out_features]
-    layers: list[Module] = []
-    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(Linear(fan_in, fan_out, rng=rng, dtype=dtype))
-        if i < len(sizes) - 2:
-            layers.append(ACTIVATIONS[activation]())
-    return Sequential(*layers)
+
+    def __init__(self, in_features: int, hidden_sizes, out_features: int, activation: str = "relu", *, rng=None,
+                 dtype=np.float64):
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        rng = np.random.default_rng() if rng is None else check_rng(rng)
+        sizes = [in_features, *list(hidden_sizes), out_features]
+        layers: list[Module] = []
+        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(Linear(fan_in, fan_out, rng=rng, dtype=dtype))
+            if i < len(sizes) - 2:
+                layers.append(ACTIVATIONS[activation]())
+        super().__init__(*layers)

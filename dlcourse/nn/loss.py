@@ -1,4 +1,10 @@
-"""Loss layers (``torch.nn.MSELoss``, ``CrossEntropyLoss``, ``BCEWithLogitsLoss``) over :mod:`dlcourse.functional`."""
+"""Loss layers (``torch.nn.MSELoss``, ``CrossEntropyLoss``, ``BCEWithLogitsLoss``) over :mod:`dlcourse.functional`.
+
+Chapter 02 introduces them. ``loss = loss_fn(input, target)`` computes the loss (a scalar with ``reduction='mean'``
+or ``'sum'``, one value per element with ``'none'``) and keeps what the backward pass needs;
+``loss_fn.backward(dloss)`` returns dL/dinput, input's shape. ``dloss`` is 1.0 when this loss is the quantity
+being minimised (None means 1.0 too, for a scalar loss), an array of the loss's shape with ``reduction='none'``.
+"""
 from __future__ import annotations
 
 from .. import functional as F
@@ -6,34 +12,42 @@ from .module import Module
 
 
 class _Loss(Module):
-    _forward = staticmethod(lambda input, target, reduction: None)
-    _backward = staticmethod(lambda dloss, cache: None)
+    """A loss: no parameters, one ``reduction`` ('mean', 'sum' or 'none')."""
 
     def __init__(self, reduction: str = "mean"):
         super().__init__()
         self.reduction = reduction
 
+
+class MSELoss(_Loss):
+    """Mean squared error between ``input`` and ``target`` of the same shape, like ``torch.nn.MSELoss``."""
+
     def forward(self, input, target):
-        loss, self._cache = type(self)._forward(input, target, self.reduction)
+        loss, self._cache = F.mse_loss_forward(input, target, self.reduction)
         return loss
 
     def backward(self, dloss=1.0):
-        """dL/dinput; ``dloss`` is 1.0 when this loss is the quantity being minimised (None means 1.0 too, for a
-        scalar loss), an array of the loss's shape with ``reduction='none'``."""
-        return self._release(type(self)._backward(dloss, self._saved()))
-
-
-class MSELoss(_Loss):
-    _forward = staticmethod(F.mse_loss_forward)
-    _backward = staticmethod(F.mse_loss_backward)
+        return self._release(F.mse_loss_backward(dloss, self._saved()))
 
 
 class CrossEntropyLoss(_Loss):
     """Softmax + negative log-likelihood on logits (N, C) and class indices (N,), like ``torch.nn.CrossEntropyLoss``."""
-    _forward = staticmethod(F.cross_entropy_forward)
-    _backward = staticmethod(F.cross_entropy_backward)
+
+    def forward(self, input, target):
+        loss, self._cache = F.cross_entropy_forward(input, target, self.reduction)
+        return loss
+
+    def backward(self, dloss=1.0):
+        return self._release(F.cross_entropy_backward(dloss, self._saved()))
 
 
 class BCEWithLogitsLoss(_Loss):
-    _forward = staticmethod(F.binary_cross_entropy_with_logits_forward)
-    _backward = staticmethod(F.binary_cross_entropy_with_logits_backward)
+    """Sigmoid + binary cross-entropy on logits and targets in [0, 1] of the same shape, like
+    ``torch.nn.BCEWithLogitsLoss``."""
+
+    def forward(self, input, target):
+        loss, self._cache = F.binary_cross_entropy_with_logits_forward(input, target, self.reduction)
+        return loss
+
+    def backward(self, dloss=1.0):
+        return self._release(F.binary_cross_entropy_with_logits_backward(dloss, self._saved()))

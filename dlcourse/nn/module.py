@@ -1,4 +1,8 @@
-"""The base of every layer: :class:`Module` (params, grads, children, modes, state dicts) and :class:`Parameter`."""
+"""The base of every layer: :class:`Module` (params, grads, children, modes, state dicts) and :class:`Parameter`.
+
+Chapter 01 introduces modules (the forward pass), chapter 02 their backward pass, chapter 04 the optimizers that
+read their parameters.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,10 +16,21 @@ _USED = object()    # what ``Module._cache`` holds once a backward pass has used
 @dataclass(eq=False)
 class Parameter:
     """A learnable array and its gradient, as an optimizer sees them (like a ``torch.nn.Parameter``'s ``.data``
-    and ``.grad``). Both arrays are the module's own, so ``p.data -= lr * p.grad`` updates the module in place."""
+    and ``.grad``). Both arrays are the module's own, so ``p.data -= lr * p.grad`` updates the module in place.
+
+    Each call of ``model.parameters()`` wraps the module's arrays in new Parameter objects; two Parameters that hold
+    the same ``data`` array are the same parameter (equal, with the same hash), so an optimizer's
+    ``opt.state[p]`` finds a parameter's state whichever call ``p`` came from, as with torch's tensors.
+    """
     name: str
     data: np.ndarray
     grad: np.ndarray
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Parameter) and other.data is self.data
+
+    def __hash__(self) -> int:
+        return id(self.data)
 
 
 class Module:
@@ -67,30 +82,32 @@ class Module:
         self.params[name] = value
         self.grads[name] = np.zeros_like(value)
 
-    def named_parameters(self, prefix: str = "") -> Iterator[Parameter]:
-        """Every parameter of this module and its children, depth first, with PyTorch's dotted names."""
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """``(name, parameter)`` for every parameter of this module and its children, depth first, with PyTorch's
+        dotted names: ``for name, p in model.named_parameters()`` reads as in PyTorch (``name == p.name``)."""
         for name, value in self.params.items():
-            yield Parameter(prefix + name, value, self.grads[name])
+            yield prefix + name, Parameter(prefix + name, value, self.grads[name])
         for child_name, child in self._modules.items():
             yield from child.named_parameters(prefix + child_name + ".")
 
     def parameters(self) -> list[Parameter]:
-        return list(self.named_parameters())
+        """Every parameter, in the order of :meth:`named_parameters` (what an optimizer takes)."""
+        return [p for _, p in self.named_parameters()]
 
     def num_parameters(self) -> int:
-        return sum(p.data.size for p in self.named_parameters())
+        return sum(p.data.size for p in self.parameters())
 
     def zero_grad(self) -> None:
-        for p in self.named_parameters():
+        for p in self.parameters():
             p.grad.fill(0.0)
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of all parameters by name, e.g. ``{'0.weight': ..., '0.bias': ...}``."""
-        return {p.name: p.data.copy() for p in self.named_parameters()}
+        return {name: p.data.copy() for name, p in self.named_parameters()}
 
     def load_state_dict(self, state_dict) -> None:
         """Copy arrays (or PyTorch tensors) into the parameters in place; names and shapes must match."""
-        own = {p.name: p for p in self.named_parameters()}
+        own = dict(self.named_parameters())
         missing = sorted(set(own) - set(state_dict))
         unexpected = sorted(set(state_dict) - set(own))
         if missing or unexpected:

@@ -1,4 +1,6 @@
-r"""The affine (fully connected) layer :math:`y = x W^\top + b`, as in ``torch.nn.functional.linear``.
+r"""The fully connected (dense) layer :math:`y = x W^\top + b`: ``linear`` as in ``torch.nn.functional.linear``.
+
+Chapter 01 introduces the forward pass, chapter 02 the backward pass.
 
 The weight is stored as (out_features, in_features), PyTorch's layout, so a weight copied from a
 ``torch.nn.Linear`` needs no transpose.
