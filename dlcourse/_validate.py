@@ -178,6 +178,17 @@ def check_interval(value, name: str, *, strict: bool = False, ends: tuple[str, s
     return lo, hi
 
 
+def check_pair(value, name: str, check, *, what: str = "a pair") -> tuple:
+    """Return ``value`` as a tuple of two items, each passed through ``check(item, f"{name}[i]")``.
+
+    A value that is not a tuple or list of length 2 raises "betas: expected a pair (beta1, beta2) ..., got 0.9"
+    (with ``what="a pair (beta1, beta2) ..."``); a bad item is named by its index, "betas[1]: expected ...".
+    """
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ValueError(f"{name}: expected {what}, got {value!r}")
+    return check(value[0], f"{name}[0]"), check(value[1], f"{name}[1]")
+
+
 def check_number(value, name: str, *, minimum: float | None = None, maximum: float | None = None,
                  what: str = "a number") -> float:
     """Return ``value`` as a float if it is a finite real number in [minimum, maximum], else raise a ValueError.
