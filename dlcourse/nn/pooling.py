@@ -1,29 +1,23 @@
-"""Pooling layers, ``torch.nn.MaxPool2d`` and ``torch.nn.AvgPool2d`` (no parameters)."""
+"""Chapter 05. Pooling layers, ``torch.nn.MaxPool2d`` and ``torch.nn.AvgPool2d`` (no parameters).
+
+Each forward calls a pooling kernel of :mod:`dlcourse.fast.pooling` and keeps its cache; each backward hands that
+cache to the kernel's backward (the same numbers as :mod:`dlcourse.functional.pooling`, which the chapter prints).
+"""
 from __future__ import annotations
 
-from .. import functional as F
-from ..functional.conv import _pair
+from ..fast import pooling as fast_pool
+from ..functional.sizes import pair, pool_padding
 from .module import Module
 
 
 class _Pool2d(Module):
-    _forward = staticmethod(lambda x, kernel_size, stride, padding: None)
-    _backward = staticmethod(lambda dout, cache: None)
+    """What both pooling layers share: the window's kernel_size, stride and padding as pairs, and their repr."""
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size = _pair(kernel_size, "kernel_size", minimum=1)
-        self.stride = self.kernel_size if stride is None else _pair(stride, "stride", minimum=1)
-        self.padding = _pair(padding, "padding", minimum=0)
-        if self.padding[0] > self.kernel_size[0] // 2 or self.padding[1] > self.kernel_size[1] // 2:
-            raise ValueError(f"padding: expected at most half the kernel size {self.kernel_size}, got {padding!r}")
-
-    def forward(self, x):
-        out, self._cache = type(self)._forward(x, self.kernel_size, self.stride, self.padding)
-        return out
-
-    def backward(self, dout):
-        return self._release(type(self)._backward(dout, self._saved()))
+        self.kernel_size = pair(kernel_size, "kernel_size", minimum=1)
+        self.stride = self.kernel_size if stride is None else pair(stride, "stride", minimum=1)
+        self.padding = pool_padding(padding, self.kernel_size)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -34,8 +28,13 @@ class MaxPool2d(_Pool2d):
 
     Shapes: (N, C, H, W) -> (N, C, H', W'), H' = floor((H + 2·padding - kh) / stride) + 1.
     """
-    _forward = staticmethod(F.max_pool2d_forward)
-    _backward = staticmethod(F.max_pool2d_backward)
+
+    def forward(self, x):
+        out, self._cache = fast_pool.max_pool2d_forward(x, self.kernel_size, self.stride, self.padding)
+        return out
+
+    def backward(self, dout):
+        return self._release(fast_pool.max_pool2d_backward(dout, self._saved()))
 
 
 class AvgPool2d(_Pool2d):
@@ -43,5 +42,10 @@ class AvgPool2d(_Pool2d):
 
     Shapes: (N, C, H, W) -> (N, C, H', W').
     """
-    _forward = staticmethod(F.avg_pool2d_forward)
-    _backward = staticmethod(F.avg_pool2d_backward)
+
+    def forward(self, x):
+        out, self._cache = fast_pool.avg_pool2d_forward(x, self.kernel_size, self.stride, self.padding)
+        return out
+
+    def backward(self, dout):
+        return self._release(fast_pool.avg_pool2d_backward(dout, self._saved()))

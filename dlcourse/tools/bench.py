@@ -1,9 +1,12 @@
 """How fast dlcourse's NumPy kernels run next to PyTorch's, on this machine, in one run: ``dlcourse bench``.
 
-Every case times one forward *and* backward pass of one kernel, in float32, with the same number of threads for
-both libraries (``torch.set_num_threads`` for PyTorch; ``threadpoolctl`` for NumPy's BLAS and
-:func:`dlcourse.fast.threads.set_num_threads` for dlcourse's own batch slicing), and reports the best of ``repeat``
-timings. The ratio is ours / torch: 1.0 is as fast as PyTorch, 2.0 twice as slow.
+Chapter 05 shows its convolution cases. The kernels timed are the ones the layers of :mod:`dlcourse.nn` run: the
+fast convolution and pooling of :mod:`dlcourse.fast` (``nn.Conv2d``, ``nn.MaxPool2d``, ``nn.AvgPool2d``) and
+:func:`dlcourse.functional.linear_forward` (``nn.Linear``). Every case times one forward *and* backward pass of one
+kernel, in float32, with the same number of threads for both libraries (``torch.set_num_threads`` for PyTorch;
+``threadpoolctl`` for NumPy's BLAS and :func:`dlcourse.fast.threads.set_num_threads` for dlcourse's own batch
+slicing), and reports the best of ``repeat`` timings. The ratio is ours / torch: 1.0 is as fast as PyTorch, 2.0
+twice as slow.
 
     results = run()                      # {case: {"ours_s": ..., "torch_s": ..., "ratio": ...}}
     print(format_table(results))
@@ -29,6 +32,8 @@ from typing import Callable
 import numpy as np
 
 from .. import functional as F
+from ..fast import conv as fast_conv
+from ..fast import pooling as fast_pool
 from ..fast import threads as dlcourse_threads
 
 DTYPE = np.float32
@@ -39,12 +44,12 @@ def _conv_case(n, c, f, size, k, padding):
         x = rng.standard_normal((n, c, size, size)).astype(DTYPE)
         w = (rng.standard_normal((f, c, k, k)) / np.sqrt(c * k * k)).astype(DTYPE)
         b = rng.standard_normal(f).astype(DTYPE)
-        out = F.conv2d(x, w, b, 1, padding)
+        out = fast_conv.conv2d(x, w, b, 1, padding)
         dout = rng.standard_normal(out.shape).astype(DTYPE)
 
         def ours():
-            _, cache = F.conv2d_forward(x, w, b, 1, padding)
-            F.conv2d_backward(dout, cache)
+            _, cache = fast_conv.conv2d_forward(x, w, b, 1, padding)
+            fast_conv.conv2d_backward(dout, cache)
 
         xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
         dt = torch.from_numpy(dout)
@@ -57,10 +62,9 @@ def _conv_case(n, c, f, size, k, padding):
 
 
 def _pool_case(kind, n, c, size, k):
-    forward, backward = {"max": (F.max_pool2d_forward, F.max_pool2d_backward),
-                         "avg": (F.avg_pool2d_forward, F.avg_pool2d_backward)}[kind]
-
     def make(rng, torch):
+        forward, backward = {"max": (fast_pool.max_pool2d_forward, fast_pool.max_pool2d_backward),
+                             "avg": (fast_pool.avg_pool2d_forward, fast_pool.avg_pool2d_backward)}[kind]
         x = rng.standard_normal((n, c, size, size)).astype(DTYPE)
         dout = rng.standard_normal((n, c, size // k, size // k)).astype(DTYPE)
 
