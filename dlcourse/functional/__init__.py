@@ -15,7 +15,7 @@ from .activations import (
     softmax, softmax_backward, softmax_forward,
     tanh, tanh_backward, tanh_forward,
 )
-from .conv import conv2d, conv2d_backward, conv2d_forward, conv2d_naive, conv_output_size, pad2d, unfold
+from .conv import conv2d, conv2d_backward, conv2d_forward, conv2d_naive, conv_output_size, fold, pad2d, unfold
 from .dense import linear, linear_backward, linear_forward
 from .losses import (
     binary_cross_entropy, binary_cross_entropy_backward, binary_cross_entropy_forward,
@@ -38,7 +38,7 @@ __all__ = [
     "softmax", "softmax_backward", "softmax_forward",
     "tanh", "tanh_backward", "tanh_forward",
     # conv
-    "conv2d", "conv2d_backward", "conv2d_forward", "conv2d_naive", "conv_output_size", "pad2d", "unfold",
+    "conv2d", "conv2d_backward", "conv2d_forward", "conv2d_naive", "conv_output_size", "fold", "pad2d", "unfold",
     # dense
     "linear", "linear_backward", "linear_forward",
     # losses
