@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 from . import nn
-from ._validate import check_rng
+from ._validate import check_choice, check_number, check_rng
 
 _LINEAR_LIKE = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 
@@ -54,12 +54,7 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        if param is None:
-            slope = 0.01
-        elif not isinstance(param, bool) and isinstance(param, (int, float, np.integer, np.floating)):
-            slope = float(param)
-        else:
-            raise ValueError(f"param: expected a number (the negative slope), got {param!r}")
+        slope = 0.01 if param is None else check_number(param, "param", what="a number (the negative slope)")
         return math.sqrt(2.0 / (1 + slope ** 2))
     if nonlinearity == "selu":
         return 3.0 / 4
@@ -85,8 +80,7 @@ def _calculate_fan_in_and_fan_out(tensor) -> tuple[int, int]:
 
 
 def _calculate_correct_fan(tensor, mode: str) -> int:
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"mode: expected 'fan_in' or 'fan_out', got {mode!r}")
+    check_choice(mode, "mode", ("fan_in", "fan_out"))
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 
@@ -100,6 +94,7 @@ def _fill(tensor: np.ndarray, values: np.ndarray) -> np.ndarray:
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, *, rng=None) -> np.ndarray:
     """Fill ``tensor`` with draws from U(a, b)."""
     tensor, rng = _check_tensor(tensor), check_rng(rng)
+    a, b = check_number(a, "a"), check_number(b, "b")
     if not a <= b:
         raise ValueError(f"b: expected b >= a = {a}, got {b}")
     return _fill(tensor, rng.uniform(a, b, tensor.shape))
@@ -108,8 +103,7 @@ def uniform_(tensor, a: float = 0.0, b: float = 1.0, *, rng=None) -> np.ndarray:
 def normal_(tensor, mean: float = 0.0, std: float = 1.0, *, rng=None) -> np.ndarray:
     """Fill ``tensor`` with draws from N(mean, std²)."""
     tensor, rng = _check_tensor(tensor), check_rng(rng)
-    if not std >= 0:
-        raise ValueError(f"std: expected a standard deviation >= 0, got {std}")
+    mean, std = check_number(mean, "mean"), check_number(std, "std", minimum=0, what="a standard deviation")
     return _fill(tensor, rng.normal(mean, std, tensor.shape))
 
 
@@ -202,13 +196,11 @@ def init_linear_(model: nn.Module, weight_init="kaiming_normal", *, rng=None, no
     model, for chaining
     """
     rng = check_rng(rng)
-    if bias_init not in ("zeros", "pytorch"):
-        raise ValueError(f"bias_init: expected 'zeros' or 'pytorch', got {bias_init!r}")
+    check_choice(bias_init, "bias_init", ("zeros", "pytorch"))
     is_number = not isinstance(weight_init, (str, bool)) and isinstance(weight_init, (int, float, np.floating))
     if not is_number and weight_init not in SCHEMES:
         raise ValueError(f"weight_init: expected one of {SCHEMES} or a standard deviation, got {weight_init!r}")
-    if not (isinstance(scale, (int, float, np.floating)) and np.isfinite(scale) and scale >= 0):
-        raise ValueError(f"scale: expected a finite number >= 0, got {scale!r}")
+    scale = check_number(scale, "scale", minimum=0, what="a finite number")
     for layer in linear_layers(model):
         weight = layer.params["weight"]                                    # (out_features, in_features)
         if is_number:

@@ -13,6 +13,8 @@ from typing import Callable
 
 import numpy as np
 
+from ._validate import check_int
+
 #: the three floating-point types the course compares
 FLOAT_DTYPES = ("float16", "float32", "float64")
 
@@ -48,8 +50,7 @@ def neighbours(x, dtype=np.float32, count: int = 3) -> np.ndarray:
     values : array of shape (2 * count + 1,) and dtype ``dtype``, increasing; the middle one is ``dtype(x)``
     """
     dt = as_float_dtype(dtype)
-    if count < 0:
-        raise ValueError(f"count: expected a non-negative integer, got {count!r}")
+    count = check_int(count, "count", minimum=0)
     with np.errstate(over="ignore"):
         centre = dt.type(x)
     below, above = [centre], [centre]

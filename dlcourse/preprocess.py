@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, check_finite
+from ._validate import as_float_array, check_finite, check_interval, check_number
 
 __all__ = ["MinMaxScaler", "Normalize", "PCA", "StandardScaler", "ZCA", "channel_stats", "normalize"]
 
@@ -116,13 +116,8 @@ class MinMaxScaler(_Transformer):
     """
 
     def __init__(self, feature_range: tuple[float, float] = (0.0, 1.0), *, clip: bool = False):
-        try:
-            a, b = (float(v) for v in feature_range)
-        except (TypeError, ValueError):
-            raise ValueError(f"feature_range: expected a pair (min, max), got {feature_range!r}") from None
-        if not a < b:
-            raise ValueError(f"feature_range: expected min < max, got {feature_range!r}")
-        self.feature_range, self.clip = (a, b), bool(clip)
+        self.feature_range = check_interval(feature_range, "feature_range", strict=True)
+        self.clip = bool(clip)
         self.scale_ = None
 
     def fit(self, X) -> "MinMaxScaler":
@@ -252,9 +247,7 @@ class ZCA(_Transformer):
     """
 
     def __init__(self, epsilon: float = 1e-6):
-        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or epsilon < 0:
-            raise ValueError(f"epsilon: expected a number >= 0, got {epsilon!r}")
-        self.epsilon = float(epsilon)
+        self.epsilon = check_number(epsilon, "epsilon", minimum=0)
         self.mean_ = None
 
     def fit(self, X) -> "ZCA":

@@ -390,7 +390,7 @@ X4 = np.zeros((2, 1, 4, 4))
     (lambda: A.RandomRotation(-5), "degrees: expected a non-negative number"),
     (lambda: A.RandomRotation((10, -10)), "degrees: expected min <= max"),
     (lambda: A.RandomHorizontalFlip(p=2), "p: expected a probability"),
-    (lambda: A.RandomAffine(0, translate=(0.5, 2.0)), "translate: expected fractions"),
+    (lambda: A.RandomAffine(0, translate=(0.5, 2.0)), r"translate: expected a fraction in \[0, 1\], got 2.0"),
     (lambda: A.RandomAffine(0, scale=(-1.0, 1.0)), "scale: expected values >= "),
     (lambda: A.RandomCrop(5)(X4, 0), r"size: the crop \(5, 5\) is larger"),
     (lambda: A.RandomCrop(0), "size: expected a positive int"),

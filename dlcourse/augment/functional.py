@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_float_array, check_number, check_rng
+from .._validate import (as_float_array, check_choice, check_int, check_number, check_probability,
+                         check_rng)
 
 INTERPOLATIONS = ("bilinear", "nearest")
 PADDING_MODES = ("constant", "edge", "reflect", "symmetric")
@@ -67,9 +68,7 @@ def fill_values(fill, channels: int | None, name: str = "fill") -> np.ndarray:
 
 
 def _check_interpolation(interpolation: str) -> str:
-    if interpolation not in INTERPOLATIONS:
-        raise ValueError(f"interpolation: expected one of {INTERPOLATIONS}, got {interpolation!r}")
-    return interpolation
+    return check_choice(interpolation, "interpolation", INTERPOLATIONS)
 
 
 # ------------------------------------------------------------------------------------------ flips
@@ -250,8 +249,7 @@ def pad(x, padding, fill=0.0, padding_mode: str = "constant") -> np.ndarray:
     """
     batch, shape = as_batch(x)
     left, top, right, bottom = _padding(padding)
-    if padding_mode not in PADDING_MODES:
-        raise ValueError(f"padding_mode: expected one of {PADDING_MODES}, got {padding_mode!r}")
+    check_choice(padding_mode, "padding_mode", PADDING_MODES)
     width = ((0, 0), (0, 0), (top, bottom), (left, right))
     if padding_mode == "constant":
         out = np.empty(batch.shape[:2] + (batch.shape[2] + top + bottom, batch.shape[3] + left + right),
@@ -269,9 +267,7 @@ def crop(x, top, left, height: int, width: int) -> np.ndarray:
     window must lie inside the image (pad first for crops that reach beyond it)."""
     batch, shape = as_batch(x)
     n, _, h, w = batch.shape
-    for value, name, limit in ((height, "height", h), (width, "width", w)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= limit:
-            raise ValueError(f"{name}: expected an integer from 1 to {limit}, got {value!r}")
+    height, width = check_int(height, "height", minimum=1, maximum=h), check_int(width, "width", minimum=1, maximum=w)
     top, left = per_sample(top, n, "top"), per_sample(left, n, "left")
     if np.any(top != np.round(top)) or np.any(left != np.round(left)):
         raise ValueError("top, left: expected whole pixel positions")
@@ -314,8 +310,7 @@ def salt_and_pepper(x, amount: float, rng, *, salt_vs_pepper: float = 0.5, low: 
     one per pixel for salt or pepper.
     """
     batch, shape = as_batch(x)
-    amount = check_number(amount, "amount", minimum=0, maximum=1, what="a probability")
-    salt_vs_pepper = check_number(salt_vs_pepper, "salt_vs_pepper", minimum=0, maximum=1, what="a probability")
+    amount, salt_vs_pepper = check_probability(amount, "amount"), check_probability(salt_vs_pepper, "salt_vs_pepper")
     low, high = check_number(low, "low"), check_number(high, "high")
     rng = check_rng(rng)
     n, _, h, w = batch.shape

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import check_choice, check_int
+
 SAMPLE_IMAGES = ("china.jpg", "flower.jpg")
 
 
@@ -18,10 +20,8 @@ def load_sample_photo(name: str = "china.jpg", factor: int = 8) -> np.ndarray:
     """
     from sklearn.datasets import load_sample_image
 
-    if name not in SAMPLE_IMAGES:
-        raise ValueError(f"name: expected one of {SAMPLE_IMAGES}, got {name!r}")
-    if isinstance(factor, bool) or not isinstance(factor, (int, np.integer)) or not 1 <= factor <= 64:
-        raise ValueError(f"factor: expected an integer from 1 to 64, got {factor!r}")
+    check_choice(name, "name", SAMPLE_IMAGES)
+    factor = check_int(factor, "factor", minimum=1, maximum=64)
     photo = load_sample_image(name).astype(np.float64) / 255.0              # (427, 640, 3)
     h, w = photo.shape[0] // factor, photo.shape[1] // factor
     blocks = photo[:h * factor, :w * factor].reshape(h, factor, w, factor, 3)

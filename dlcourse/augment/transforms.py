@@ -13,12 +13,9 @@ import numbers
 
 import numpy as np
 
-from .._validate import check_number, check_rng
+from .._validate import (check_choice, check_fraction, check_interval, check_number, check_probability,
+                         check_rng)
 from . import functional as F
-
-
-def _probability(p, name: str = "p") -> float:
-    return check_number(p, name, minimum=0, maximum=1, what="a probability")
 
 
 def _range(value, name: str, symmetric_around: float | None = 0.0, lo_limit: float | None = None) -> tuple:
@@ -28,14 +25,7 @@ def _range(value, name: str, symmetric_around: float | None = 0.0, lo_limit: flo
             raise ValueError(f"{name}: expected a non-negative number or a pair (min, max), got {value!r}")
         lo, hi = symmetric_around - value, symmetric_around + value
     else:
-        try:
-            lo, hi = (float(v) for v in value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name}: expected a pair (min, max), got {value!r}") from None
-        if not (np.isfinite(lo) and np.isfinite(hi)):
-            raise ValueError(f"{name}: expected a pair (min, max) of finite numbers, got {value!r}")
-        if lo > hi:
-            raise ValueError(f"{name}: expected min <= max, got {value!r}")
+        lo, hi = check_interval(value, name)
     if lo_limit is not None and lo < lo_limit:
         raise ValueError(f"{name}: expected values >= {lo_limit}, got {value!r}")
     return float(lo), float(hi)
@@ -97,7 +87,7 @@ class RandomApply(Transform):
 
     def __init__(self, transforms, p: float = 0.5):
         self.transforms = Compose(transforms)
-        self.p = _probability(p)
+        self.p = check_probability(p)
 
     def apply(self, x, rng):
         chosen = rng.random(len(x)) < self.p                                   # (N,)
@@ -112,7 +102,7 @@ class RandomHorizontalFlip(Transform):
     """Mirror each image left-right with probability ``p`` (draws N uniforms)."""
 
     def __init__(self, p: float = 0.5):
-        self.p = _probability(p)
+        self.p = check_probability(p)
 
     def apply(self, x, rng):
         flip = rng.random(len(x)) < self.p                                      # (N,)
@@ -123,7 +113,7 @@ class RandomVerticalFlip(Transform):
     """Mirror each image top-bottom with probability ``p`` (draws N uniforms)."""
 
     def __init__(self, p: float = 0.5):
-        self.p = _probability(p)
+        self.p = check_probability(p)
 
     def apply(self, x, rng):
         flip = rng.random(len(x)) < self.p
@@ -152,12 +142,10 @@ class RandomAffine(Transform):
         self.degrees = _range(degrees, "degrees")
         if translate is not None:
             try:
-                a, b = (float(v) for v in translate)
+                a, b = translate
             except (TypeError, ValueError):
                 raise ValueError(f"translate: expected a pair of fractions (a, b), got {translate!r}") from None
-            if not (0 <= a <= 1 and 0 <= b <= 1):
-                raise ValueError(f"translate: expected fractions in [0, 1], got {translate!r}")
-            translate = (a, b)
+            translate = (check_fraction(a, "translate", closed=True), check_fraction(b, "translate", closed=True))
         self.translate = translate
         self.scale = None if scale is None else _range(scale, "scale", symmetric_around=None, lo_limit=1e-6)
         self.interpolation = F._check_interpolation(interpolation)
@@ -202,8 +190,7 @@ class RandomCrop(Transform):
     def __init__(self, size, padding=None, fill=0.0, padding_mode: str = "constant"):
         self.size = _size(size)
         self.padding = None if padding is None else F._padding(padding)
-        if padding_mode not in F.PADDING_MODES:
-            raise ValueError(f"padding_mode: expected one of {F.PADDING_MODES}, got {padding_mode!r}")
+        check_choice(padding_mode, "padding_mode", F.PADDING_MODES)
         F.fill_values(fill, None)
         self.fill, self.padding_mode = fill, padding_mode
 
@@ -231,7 +218,7 @@ class RandomErasing(Transform):
     """
 
     def __init__(self, p: float = 0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0.0):
-        self.p = _probability(p)
+        self.p = check_probability(p)
         self.scale = _range(scale, "scale", symmetric_around=None, lo_limit=0.0)
         self.ratio = _range(ratio, "ratio", symmetric_around=None, lo_limit=1e-6)
         if self.scale[1] > 1:
@@ -267,7 +254,7 @@ class Cutout(Transform):
 
     def __init__(self, size, p: float = 1.0, value=0.0):
         F.fill_values(value, None, "value")
-        self.size, self.p, self.value = _size(size), _probability(p), value
+        self.size, self.p, self.value = _size(size), check_probability(p), value
 
     def apply(self, x, rng):
         n, _, height, width = x.shape
@@ -285,8 +272,8 @@ class SaltAndPepperNoise(Transform):
     :func:`dlcourse.augment.functional.salt_and_pepper` (no torchvision equivalent)."""
 
     def __init__(self, amount: float = 0.05, salt_vs_pepper: float = 0.5, low: float = 0.0, high: float = 1.0):
-        self.amount = _probability(amount, "amount")
-        self.salt_vs_pepper = _probability(salt_vs_pepper, "salt_vs_pepper")
+        self.amount = check_probability(amount, "amount")
+        self.salt_vs_pepper = check_probability(salt_vs_pepper, "salt_vs_pepper")
         self.low, self.high = check_number(low, "low"), check_number(high, "high")
 
     def apply(self, x, rng):

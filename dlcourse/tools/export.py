@@ -29,6 +29,7 @@ from pathlib import Path
 
 import nbformat
 
+from .._validate import check_bool, check_positive_int
 from .notebooks import NOTEBOOK_NAME
 
 ASSETS = Path(__file__).resolve().parent / "export_assets"
@@ -54,10 +55,8 @@ def export_html(root: Path, out: Path, *, learner: bool = False, chapters: list[
     exists only once its chapter has run, stops the export there).
     """
     root, out = _check_folder_args(root, out)
-    if not isinstance(learner, bool):
-        raise ValueError(f"learner: expected True or False, got {learner!r}")
-    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout <= 0:
-        raise ValueError(f"timeout: expected a positive number of seconds (int), got {timeout!r}")
+    check_bool(learner, "learner")
+    timeout = check_positive_int(timeout, "timeout")
     source = root / ("course" if learner else "solutions")
     if not source.is_dir():
         raise ValueError(f"root: {root} has no {source.name}/ folder")

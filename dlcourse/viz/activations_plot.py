@@ -10,6 +10,7 @@ from typing import Sequence
 import numpy as np
 
 from .. import functional as F
+from .._validate import check_int
 from .core import new_figure
 
 #: leaky ReLU's slope in the plots: PyTorch's default 0.01 would be invisible at this scale
@@ -101,8 +102,7 @@ def plot_softmax(logits: Sequence[float], temperatures: Sequence[float] = (1.0,)
 # ----------------------------------------------------------------------------------------------- diagrams
 def neuron_diagram(n_inputs: int = 3):
     """One neuron: inputs x_i, weights w_i on the edges, the sum plus bias, the activation, the output y."""
-    if not isinstance(n_inputs, (int, np.integer)) or not 1 <= n_inputs <= 6:
-        raise ValueError(f"n_inputs: expected an integer from 1 to 6, got {n_inputs!r}")
+    n_inputs = check_int(n_inputs, "n_inputs", minimum=1, maximum=6)
     from matplotlib.patches import Circle, FancyArrowPatch
 
     fig = new_figure(5.0, 4.0)

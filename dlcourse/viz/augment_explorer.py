@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import augment as A
+from .._validate import check_choice, check_number
 from ..data import load_digits
 from .augment_plots import draw_image
 from .core import InteractiveFigure, merge_settings
@@ -32,11 +33,8 @@ def make_transform(name: str, strength: float, shape: tuple, interpolation: str 
     pixels; gaussian noise: sigma 0.3·s; cutout: a square of side 50%·s of the size; random erasing: 2% to
     (2 + 40·s)% of the area; all combined: rotation, shift and zoom, then erasing and salt and pepper.
     """
-    if name not in TRANSFORM_NAMES:
-        raise ValueError(f"name: expected one of {TRANSFORM_NAMES}, got {name!r}")
-    if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0 <= strength <= 1:
-        raise ValueError(f"strength: expected a number in [0, 1], got {strength!r}")
-    s, side = float(strength), min(shape[-2:])
+    check_choice(name, "name", TRANSFORM_NAMES)
+    s, side = check_number(strength, "strength", minimum=0, maximum=1), min(shape[-2:])
     geometry = dict(interpolation=interpolation)
     if name == "rotation":
         return A.RandomRotation(45 * s, **geometry)

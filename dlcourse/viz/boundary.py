@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import functional as F
 from .. import nn
+from .._validate import check_int
 from .core import new_figure
 
 #: class colours: class 0 red, class 1 blue, then matplotlib's cycle (TensorFlow Playground uses orange/blue)
@@ -36,8 +37,7 @@ def make_grid(X, resolution: int = 100, margin: float = 0.3) -> Grid:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"X: expected shape (N, 2) of 2-D points, got {X.shape}")
-    if not isinstance(resolution, (int, np.integer)) or resolution < 2:
-        raise ValueError(f"resolution: expected an integer >= 2, got {resolution!r}")
+    resolution = check_int(resolution, "resolution", minimum=2)
     lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
     xs, ys = np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
     xx, yy = np.meshgrid(xs, ys)                            # (G, G) each; row = y, column = x

@@ -12,6 +12,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from .._validate import check_positive_int
 from .core import StaticFigure, new_figure
 
 _TRAIN, _VAL = "tab:blue", "tab:orange"
@@ -176,10 +177,8 @@ class LiveLossPlot:
     """
 
     def __init__(self, epochs: int | None = None, every: int = 1, title: str | None = None):
-        if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
-            raise ValueError(f"epochs: expected a positive integer or None, got {epochs!r}")
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"every: expected a positive integer, got {every!r}")
+        epochs = None if epochs is None else check_positive_int(epochs, "epochs")
+        every = check_positive_int(every, "every")
         self.epochs, self.every, self.title = epochs, every, title
         self.figure = None
         self.updates = 0

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import init, nn, optim
+from .._validate import check_choice, check_int
 from ..data import iterate_minibatches, load_digits
 from ..preprocess import StandardScaler
 from .core import InteractiveFigure, merge_settings, new_figure
@@ -48,12 +49,9 @@ def _digits() -> tuple[np.ndarray, np.ndarray]:
 def build_model(activation: str, depth: int, init_scheme: str, scale: float = 1.0, width: int = WIDTH,
                 seed: int = 0) -> nn.Sequential:
     """``nn.MLP(64, [width] * depth, 10, activation)`` initialised with ``init_scheme`` times ``scale``."""
-    if activation not in ACTIVATION_NAMES:
-        raise ValueError(f"activation: expected one of {ACTIVATION_NAMES}, got {activation!r}")
-    if init_scheme not in INIT_SCHEMES:
-        raise ValueError(f"init_scheme: expected one of {tuple(INIT_SCHEMES)}, got {init_scheme!r}")
-    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or not 1 <= depth <= 20:
-        raise ValueError(f"depth: expected an integer from 1 to 20, got {depth!r}")
+    check_choice(activation, "activation", ACTIVATION_NAMES)
+    check_choice(init_scheme, "init_scheme", tuple(INIT_SCHEMES))
+    depth = check_int(depth, "depth", minimum=1, maximum=20)
     scheme, with_gain = INIT_SCHEMES[init_scheme]
     model = nn.MLP(64, [int(width)] * int(depth), 10, activation, rng=seed)
     return init.init_linear_(model, scheme, nonlinearity=activation if with_gain else None, scale=scale,

@@ -16,6 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from .. import functional as F
+from .._validate import check_choice, check_positive_int
 from .core import InteractiveFigure, new_figure
 
 #: the classic 3x3 kernels (cross-correlation: applied as written, not flipped)
@@ -48,10 +49,8 @@ def _photo(name: str, shrink: int) -> np.ndarray:
 def load_image(name: str = "china", shrink: int = 4) -> np.ndarray:
     """A grey image (H, W) with values in [0, 1]: 'china' or 'flower' (427 x 640 photos, shrunk ``shrink``
     times by average pooling), or 'digit' (an 8 x 8 handwritten 0 from scikit-learn's digits)."""
-    if name not in IMAGE_NAMES:
-        raise ValueError(f"name: expected one of {IMAGE_NAMES}, got {name!r}")
-    if isinstance(shrink, bool) or not isinstance(shrink, (int, np.integer)) or shrink < 1:
-        raise ValueError(f"shrink: expected a positive integer, got {shrink!r}")
+    check_choice(name, "name", IMAGE_NAMES)
+    shrink = check_positive_int(shrink, "shrink")
     if name == "digit":
         from sklearn.datasets import load_digits
 
@@ -244,10 +243,8 @@ class FilterExplorer(InteractiveFigure):
                  custom: str = DEFAULT_CUSTOM, shrink: int = 4):
         import ipywidgets as widgets
 
-        if kernel not in (*KERNELS, "custom"):
-            raise ValueError(f"kernel: expected one of {[*KERNELS, 'custom']}, got {kernel!r}")
-        if image not in IMAGE_NAMES:
-            raise ValueError(f"image: expected one of {IMAGE_NAMES}, got {image!r}")
+        check_choice(kernel, "kernel", (*KERNELS, "custom"))
+        check_choice(image, "image", IMAGE_NAMES)
         self.shrink = shrink
         style = {"description_width": "initial"}
         controls = {

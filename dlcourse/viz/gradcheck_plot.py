@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import functional as F
+from .._validate import check_choice, check_positive_number
 from ..numerics import as_float_dtype, centred_difference_error
 from .core import InteractiveFigure, new_figure
 
@@ -77,11 +78,9 @@ class GradCheckResult:
 def gradcheck_study(function: str = "sigmoid", dtype: str = "float32", x: float = 1.0, h: float = 1e-6,
                     steps: np.ndarray = STEPS) -> GradCheckResult:
     """Everything the explorer shows for one function, dtype, point and step (numbers only)."""
-    if function not in FUNCTIONS:
-        raise ValueError(f"function: expected one of {sorted(FUNCTIONS)}, got {function!r}")
+    check_choice(function, "function", sorted(FUNCTIONS))
     dt = as_float_dtype(dtype)
-    if not h > 0:
-        raise ValueError(f"h: expected a positive step, got {h!r}")
+    h = check_positive_number(h, "h", what="a positive step")
     f, d1, d3 = FUNCTIONS[function]
     x, h = float(x), float(h)
     exact = float(d1(np.array(x)))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import nn, train
+from .._validate import check_choice, check_int
 from ..data import make_dataset
 from ..metrics import accuracy_score
 from .boundary import (Grid, draw_activation_maps, draw_decision_boundary, hidden_activation_maps, make_grid,
@@ -69,12 +70,9 @@ def train_playground_model(dataset: str = "xor", noise: float = 0.1, hidden_laye
     with ``seed``, so the same settings always give the same picture. Mini-batches of 50 points, plain SGD,
     cross-entropy loss (``dlcourse.train.fit``'s defaults).
     """
-    if dataset not in DATASET_NAMES:
-        raise ValueError(f"dataset: expected one of {DATASET_NAMES}, got {dataset!r}")
-    if activation not in ACTIVATION_NAMES:
-        raise ValueError(f"activation: expected one of {ACTIVATION_NAMES}, got {activation!r}")
-    if not isinstance(hidden_layers, (int, np.integer)) or not 0 <= hidden_layers <= 8:
-        raise ValueError(f"hidden_layers: expected an integer from 0 to 8, got {hidden_layers!r}")
+    check_choice(dataset, "dataset", DATASET_NAMES)
+    check_choice(activation, "activation", ACTIVATION_NAMES)
+    hidden_layers = check_int(hidden_layers, "hidden_layers", minimum=0, maximum=8)
     params = dict(dataset=dataset, noise=noise, hidden_layers=int(hidden_layers), width=int(width),
                   activation=activation, lr=float(lr), epochs=int(epochs))
     X, y = make_dataset(dataset, n_samples=N_SAMPLES, noise=noise, rng=np.random.default_rng(seed))
