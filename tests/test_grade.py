@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from dlcourse.tools.cli import main
-from dlcourse.tools.grading import find_submissions, grade
+from dlcourse.tools.grading import ExerciseResult, GradeResult, find_submissions, grade
 from dlcourse.tools.grading.gradebook import result_path
 from dlcourse.tools.grading.run import grade_one
 from dlcourse.tools.notebooks import exercises
@@ -109,23 +109,23 @@ def batch(tmp_path_factory):
     # the per-cell limit stops the looping exercise; it is far above what any other cell needs, even on a busy
     # machine (a limit of a few seconds let a slow import count as a timeout)
     results = grade([subs], out, ROOT, jobs=2, cell_timeout=CELL_TIMEOUT, total_timeout=300, progress=False)
-    return subs, out, {Path(r["submission"]).stem.split("_", 1)[-1]: r for r in results}
+    return subs, out, {Path(r.submission).stem.split("_", 1)[-1]: r for r in results}
 
 
 def passed(result) -> dict[str, bool]:
-    return {k.split("-", 1)[1]: v["passed"] for k, v in result["exercises"].items()}
+    return {k.split("-", 1)[1]: v.passed for k, v in result.exercises.items()}
 
 
 def test_solved_submission_gets_full_marks(batch):
     r = batch[2]["solved"]
-    assert r["status"] == "ok" and r["score"] == r["max_score"] == len(NAMES) >= 3
+    assert r.status == "ok" and r.score == r.max_score == len(NAMES) >= 3
 
 
 def test_unsolved_submission_fails_every_exercise_with_the_learners_message(batch):
     r = batch[2]["unsolved"]
-    assert r["score"] == 0 and r["max_score"] == len(NAMES)
-    for e in r["exercises"].values():
-        assert "not implemented yet" in e["message"]
+    assert r.score == 0 and r.max_score == len(NAMES)
+    for e in r.exercises.values():
+        assert "not implemented yet" in e.message
 
 
 def test_learner_copies_tag_checks_raises_exception_yet_they_count_as_failed(batch):
@@ -133,18 +133,18 @@ def test_learner_copies_tag_checks_raises_exception_yet_they_count_as_failed(bat
     counts a failing check as failed."""
     unsolved = trimmed("unsolved")
     assert all("raises-exception" in cell_with_tag(unsolved, f"test-{CHAPTER}-{n}").metadata["tags"] for n in NAMES)
-    assert batch[2]["unsolved"]["score"] == 0
+    assert batch[2]["unsolved"].score == 0
 
 
 def test_adding_raises_exception_or_skip_tags_to_checks_gains_nothing(batch):
     r = batch[2]["tagged"]
-    assert r["status"] == "ok" and r["score"] == 0 and r["max_score"] == len(NAMES)
-    assert all("not implemented yet" in e["message"] for e in r["exercises"].values())
+    assert r.status == "ok" and r.score == 0 and r.max_score == len(NAMES)
+    assert all("not implemented yet" in e.message for e in r.exercises.values())
 
 
 def test_edited_and_deleted_checks_are_restored(batch):
     r = batch[2]["cheat"]
-    assert r["score"] == 0 and r["max_score"] == len(NAMES), "restored checks must run, and fail"
+    assert r.score == 0 and r.max_score == len(NAMES), "restored checks must run, and fail"
 
 
 def test_reassigning_a_check_function_gains_nothing(batch):
@@ -154,20 +154,20 @@ def test_reassigning_a_check_function_gains_nothing(batch):
 def test_infinite_loop_and_stray_error_cost_only_their_exercise(batch):
     r = batch[2]["looping"]
     assert passed(r) == {name: name != FIRST for name in NAMES}
-    assert r["status"] == "ok" and "time limit" in r["reason"]
+    assert r.status == "ok" and "time limit" in r.reason
 
 
 def test_dead_kernel_is_recorded_and_earlier_checks_count(batch):
     r = batch[2]["dying"]
-    assert r["status"] == "error" and "kernel died" in r["reason"]
+    assert r.status == "error" and "kernel died" in r.reason
     assert passed(r) == {name: name in NAMES[:2] for name in NAMES}
 
 
 def test_malformed_and_unknown_notebooks_are_recorded_and_grading_goes_on(batch):
     broken, mystery = batch[2]["broken"], batch[2]["mystery"]
-    assert broken["status"] == "error" and broken["reason"].startswith("malformed notebook")
-    assert broken["chapter"] == CHAPTER and broken["max_score"] == len(NAMES) and broken["score"] == 0
-    assert mystery["status"] == "error" and "cannot tell which chapter" in mystery["reason"]
+    assert broken.status == "error" and broken.reason.startswith("malformed notebook")
+    assert broken.chapter == CHAPTER and broken.max_score == len(NAMES) and broken.score == 0
+    assert mystery.status == "error" and "cannot tell which chapter" in mystery.reason
 
 
 def test_grade_book_files(batch):
@@ -199,7 +199,37 @@ def test_rerun_skips_graded_and_regrades_changed_or_forced(batch, tmp_path):
 def test_one_submission_result_directly(tmp_path):
     path = write(tmp_path, f"{CHAPTER}_x.ipynb", trimmed("solved"))
     r = grade_one(path, ROOT, cell_timeout=30)
-    assert r["score"] == len(NAMES) and r["sha256"] and r["seconds"] > 0
+    assert r.score == len(NAMES) and r.sha256 and r.seconds > 0
+
+
+def test_grade_book_file_reads_back_as_the_same_record(batch):
+    """results/*.json and grades.json hold GradeResult.to_dict(); reading gives back an equal record."""
+    subs, out, results = batch
+    stored = json.loads((out / "grades.json").read_text())
+    assert [GradeResult.from_dict(d) for d in stored] == sorted(results.values(), key=lambda r: r.submission)
+    solved = subs / f"{CHAPTER}_solved.ipynb"
+    data = json.loads(result_path(out, solved).read_text())
+    assert list(data) == ["submission", "sha256", "chapter", "status", "reason", "exercises", "score", "max_score",
+                          "seconds"]
+    assert all(set(e) == {"passed", "message"} for e in data["exercises"].values())
+
+
+def test_grade_record_layout_without_running_anything(tmp_path):
+    path = tmp_path / "01_x.ipynb"
+    path.write_text("{}", encoding="utf-8")
+    r = GradeResult.start(path)
+    r.chapter = "01"
+    r.exercises["01-a"] = ExerciseResult(True)
+    r.fail_all(["01-b"], "\u2718 b: wrong")
+    assert (r.status, r.score, r.max_score) == ("ok", 1, 2)
+    data = r.fail("stopped").to_dict()
+    assert data == {"submission": str(path), "sha256": r.sha256, "chapter": "01", "status": "error",
+                    "reason": "stopped", "exercises": {"01-a": {"passed": True, "message": ""},
+                                                       "01-b": {"passed": False, "message": "\u2718 b: wrong"}},
+                    "score": 1, "max_score": 2}                       # no seconds: never timed
+    assert GradeResult.from_dict(json.loads(json.dumps(data))) == r
+    with pytest.raises(ValueError, match="not a grade record"):
+        GradeResult.from_dict({"submission": "x"})
 
 
 def test_find_submissions_and_bad_arguments(tmp_path):
@@ -279,9 +309,9 @@ def untouched(tmp_path_factory):
 
 def test_untouched_learner_notebook_gets_zero_with_dlcourse_grade(untouched, tmp_path):
     r = grade_one(untouched, ROOT, cell_timeout=60)
-    assert r["status"] == "ok" and r["max_score"] == len(NAMES) and r["score"] == 0, r
-    assert all(e["message"].startswith("\u2718") and "not implemented yet" in e["message"]
-               for e in r["exercises"].values())
+    assert r.status == "ok" and r.max_score == len(NAMES) and r.score == 0, r
+    assert all(e.message.startswith("\u2718") and "not implemented yet" in e.message
+               for e in r.exercises.values())
 
 
 def test_untouched_learner_notebook_gets_zero_with_readmes_plain_nbval(untouched):

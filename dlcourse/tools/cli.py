@@ -54,7 +54,7 @@ def cmd_grade(args) -> int:
     except ValueError as exc:
         print(f"dlcourse grade: {exc}", file=sys.stderr)
         return 2
-    errors = sum(r["status"] != "ok" for r in results)
+    errors = sum(r.status != "ok" for r in results)
     print(f"graded {len(results)} submission(s), {errors} with errors; see {Path(args.out) / 'grades.csv'} "
           f"and {Path(args.out) / 'report.html'}")
     return 0

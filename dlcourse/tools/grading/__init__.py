@@ -14,7 +14,10 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from .gradebook import load_result, save_result, write_tables
-from .run import grade_one, sha256
+from .record import ExerciseResult, GradeResult, sha256
+from .run import grade_one
+
+__all__ = ["ExerciseResult", "GradeResult", "find_submissions", "grade", "grade_one"]
 
 
 def find_submissions(paths) -> list[Path]:
@@ -33,8 +36,8 @@ def find_submissions(paths) -> list[Path]:
 
 
 def grade(submissions, out, root, *, jobs: int | None = None, cell_timeout: float = 60,
-          total_timeout: float = 900, force: bool = False, progress: bool = True) -> list[dict]:
-    """Grade every submission; return all results in ``out`` (including earlier runs').
+          total_timeout: float = 900, force: bool = False, progress: bool = True) -> list[GradeResult]:
+    """Grade every submission; return all results in ``out`` (including earlier runs'), by submission.
 
     Parameters
     ----------
@@ -54,7 +57,7 @@ def grade(submissions, out, root, *, jobs: int | None = None, cell_timeout: floa
     todo = []
     for p in paths:
         old = load_result(out, p)
-        if force or old is None or old.get("sha256") != sha256(p):
+        if force or old is None or old.sha256 != sha256(p):
             todo.append(p)
     lock = threading.Lock()
     bar = None
@@ -70,17 +73,14 @@ def grade(submissions, out, root, *, jobs: int | None = None, cell_timeout: floa
             try:
                 result = future.result()
             except Exception as exc:  # a grader bug must not stop the batch: record it and go on
-                p = futures[future]
-                result = {"submission": str(p), "sha256": sha256(p), "chapter": None, "status": "error",
-                          "reason": f"grader error: {type(exc).__name__}: {exc}", "exercises": {}, "score": 0,
-                          "max_score": 0}
+                result = GradeResult.start(futures[future]).fail(f"grader error: {type(exc).__name__}: {exc}")
             with lock:
                 save_result(out, futures[future], result)
                 write_tables(out)
                 if bar is not None:
                     bar.update()
-                    bar.write(f"{result['submission']}: {result['score']}/{result['max_score']}"
-                              + (f" ({result['status']}: {result['reason']})" if result["reason"] else ""))
+                    bar.write(f"{result.submission}: {result.score}/{result.max_score}"
+                              + (f" ({result.status}: {result.reason})" if result.reason else ""))
     if bar is not None:
         bar.close()
     return write_tables(out)

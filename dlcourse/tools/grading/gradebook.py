@@ -15,6 +15,8 @@ import os
 import re
 from pathlib import Path
 
+from .record import GradeResult
+
 
 def result_path(out: Path, submission: Path) -> Path:
     """Where the result of ``submission`` is stored: a readable slug plus a hash of its full path."""
@@ -29,46 +31,46 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def save_result(out: Path, submission: Path, result: dict) -> None:
+def save_result(out: Path, submission: Path, result: GradeResult) -> None:
+    """Write ``result`` to its file under results/ (atomically: an interrupted write leaves the old file)."""
     path = result_path(out, submission)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, json.dumps(result, indent=1, ensure_ascii=False))
+    _atomic_write(path, json.dumps(result.to_dict(), indent=1, ensure_ascii=False))
 
 
-def load_result(out: Path, submission: Path) -> dict | None:
-    path = result_path(out, submission)
+def _read(path: Path) -> GradeResult | None:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return GradeResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):                      # missing, cut short by an interrupted write, or foreign
         return None
 
 
-def load_all(out: Path) -> list[dict]:
-    results = []
-    for path in sorted((Path(out) / "results").glob("*.json")):
-        try:
-            results.append(json.loads(path.read_text(encoding="utf-8")))
-        except ValueError:
-            continue                                   # a file cut short by an interrupted write is ignored
-    return sorted(results, key=lambda r: r["submission"])
+def load_result(out: Path, submission: Path) -> GradeResult | None:
+    """The stored result of ``submission``, or None if there is none (or it cannot be read)."""
+    return _read(result_path(out, submission))
 
 
-def _columns(results: list[dict]) -> list[str]:
-    return sorted({key for r in results for key in r["exercises"]})
+def load_all(out: Path) -> list[GradeResult]:
+    """Every readable stored result, sorted by submission."""
+    results = [_read(path) for path in sorted((Path(out) / "results").glob("*.json"))]
+    return sorted((r for r in results if r is not None), key=lambda r: r.submission)
 
 
-def write_tables(out: Path) -> list[dict]:
+def _columns(results: list[GradeResult]) -> list[str]:
+    return sorted({key for r in results for key in r.exercises})
+
+
+def write_tables(out: Path) -> list[GradeResult]:
     """Rewrite grades.csv, grades.json and report.html from every stored result; return the results."""
     out = Path(out)
     results = load_all(out)
     columns = _columns(results)
     rows = []
     for r in results:
-        row = {"submission": r["submission"], "chapter": r["chapter"] or "", "status": r["status"],
-               "reason": r["reason"]}
+        row = {"submission": r.submission, "chapter": r.chapter or "", "status": r.status, "reason": r.reason}
         for col in columns:
-            row[col] = "" if col not in r["exercises"] else int(r["exercises"][col]["passed"])
-        row.update(total=r["score"], max=r["max_score"], seconds=r.get("seconds", ""))
+            row[col] = "" if col not in r.exercises else int(r.exercises[col].passed)
+        row.update(total=r.score, max=r.max_score, seconds="" if r.seconds is None else r.seconds)
         rows.append(row)
     fields = ["submission", "chapter", "status", "reason", *columns, "total", "max", "seconds"]
     tmp = out / "grades.csv.tmp"
@@ -77,12 +79,12 @@ def write_tables(out: Path) -> list[dict]:
         writer.writeheader()
         writer.writerows(rows)
     os.replace(tmp, out / "grades.csv")
-    _atomic_write(out / "grades.json", json.dumps(results, indent=1, ensure_ascii=False))
+    _atomic_write(out / "grades.json", json.dumps([r.to_dict() for r in results], indent=1, ensure_ascii=False))
     _atomic_write(out / "report.html", render_html(results, columns))
     return results
 
 
-def render_html(results: list[dict], columns: list[str]) -> str:
+def render_html(results: list[GradeResult], columns: list[str]) -> str:
     """A self-contained page: one row per submission, ✔/✘ per exercise with the message as a tooltip."""
     esc = html.escape
     head = "".join(f"<th>{esc(c)}</th>" for c in columns)
@@ -90,19 +92,19 @@ def render_html(results: list[dict], columns: list[str]) -> str:
     for r in results:
         cells = []
         for col in columns:
-            e = r["exercises"].get(col)
+            e = r.exercises.get(col)
             if e is None:
                 cells.append("<td></td>")
-            elif e["passed"]:
+            elif e.passed:
                 cells.append('<td class="pass">\u2714</td>')
             else:
-                cells.append(f'<td class="fail" title="{esc(e["message"])}">\u2718</td>')
-        status = esc(r["status"] + (f": {r['reason']}" if r["reason"] else ""))
-        body.append(f"<tr><td>{esc(r['submission'])}</td>{''.join(cells)}"
-                    f"<td>{r['score']} / {r['max_score']}</td><td>{status}</td></tr>")
+                cells.append(f'<td class="fail" title="{esc(e.message)}">\u2718</td>')
+        status = esc(r.status + (f": {r.reason}" if r.reason else ""))
+        body.append(f"<tr><td>{esc(r.submission)}</td>{''.join(cells)}"
+                    f"<td>{r.score} / {r.max_score}</td><td>{status}</td></tr>")
     rates = []
     for col in columns:
-        graded = [r["exercises"][col]["passed"] for r in results if col in r["exercises"]]
+        graded = [r.exercises[col].passed for r in results if col in r.exercises]
         rates.append(f"<td>{100 * sum(graded) / len(graded):.0f}%</td>" if graded else "<td></td>")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Grades</title>

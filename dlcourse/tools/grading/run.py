@@ -1,7 +1,6 @@
 """Run one prepared submission under nbval (lax) in its own pytest process and turn cell outcomes into a grade."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -14,10 +13,7 @@ from pathlib import Path
 import nbformat
 
 from .prepare import SubmissionError, canonical_checks, prepare
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+from .record import ExerciseResult, GradeResult
 
 
 def _run_nbval(nb_path: Path, log: Path, cell_timeout: float, total_timeout: float) -> str | None:
@@ -42,24 +38,23 @@ def _run_nbval(nb_path: Path, log: Path, cell_timeout: float, total_timeout: flo
     return None
 
 
-def grade_one(path: Path, root: Path, *, cell_timeout: float = 60, total_timeout: float = 900) -> dict:
+def grade_one(path: Path, root: Path, *, cell_timeout: float = 60, total_timeout: float = 900) -> GradeResult:
     """Grade one submission; every way it can fail is recorded in the result, never raised."""
     path = Path(path)
     start = time.perf_counter()
-    result = {"submission": str(path), "sha256": sha256(path), "chapter": None, "status": "ok", "reason": "",
-              "exercises": {}, "score": 0, "max_score": 0}
+    result = GradeResult.start(path)
     try:
         prepared = prepare(path, root)
     except SubmissionError as exc:
-        result.update(status="error", reason=str(exc), chapter=exc.chapter)
+        result.chapter = exc.chapter
+        result.fail(str(exc))
         if exc.chapter:                                   # the chapter's exercises still get their columns, at 0
             _, canon = canonical_checks(root, exc.chapter)
-            result["exercises"] = {f"{exc.chapter}-{n}": {"passed": False, "message": str(exc)} for n in canon}
-            result["max_score"] = len(canon)
-        result["seconds"] = round(time.perf_counter() - start, 2)
+            result.fail_all([f"{exc.chapter}-{n}" for n in canon], str(exc))
+        result.seconds = round(time.perf_counter() - start, 2)
         return result
 
-    chapter = result["chapter"] = prepared.chapter
+    chapter = result.chapter = prepared.chapter
     with tempfile.TemporaryDirectory(prefix="dlcourse-grade-") as tmp:
         nb_path = Path(tmp) / path.name
         nbformat.write(prepared.nb, nb_path)
@@ -74,17 +69,15 @@ def grade_one(path: Path, root: Path, *, cell_timeout: float = 60, total_timeout
         record = cells.get(number)
         key = f"{chapter}-{name}"
         if record is None:
-            result["exercises"][key] = {"passed": False, "message": problem or "the check cell did not run"}
+            result.exercises[key] = ExerciseResult(False, problem or "the check cell did not run")
         else:
             passed = record["outcome"] == "passed"
-            result["exercises"][key] = {"passed": passed, "message": "" if passed else record.get("message", "")}
+            result.exercises[key] = ExerciseResult(passed, "" if passed else record.get("message", ""))
     if problem:
-        result.update(status="error", reason=problem)
+        result.fail(problem)
     elif any(r.get("kernel_dead") for r in cells.values()):
-        result.update(status="error", reason="the kernel died while running the notebook")
+        result.fail("the kernel died while running the notebook")
     elif any(r.get("timeout") for r in cells.values()):
-        result["reason"] = "a cell hit the per-cell time limit"
-    result["score"] = sum(e["passed"] for e in result["exercises"].values())
-    result["max_score"] = len(result["exercises"])
-    result["seconds"] = round(time.perf_counter() - start, 2)
+        result.reason = "a cell hit the per-cell time limit"
+    result.seconds = round(time.perf_counter() - start, 2)
     return result
