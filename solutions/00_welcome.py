@@ -44,7 +44,6 @@
 
 # %%
 # %matplotlib inline
-import inspect
 import tempfile
 import timeit
 from importlib.metadata import version
@@ -55,7 +54,7 @@ import torch
 
 import dlcourse
 import dlcourse.functional as F
-from dlcourse import arrays, nn, numerics
+from dlcourse import arrays, nn, numerics, show_source
 from dlcourse.checks import CheckFailure, ch00, check_function
 from dlcourse.fast import limit_threads
 from dlcourse.viz import arrays as figs
@@ -141,7 +140,7 @@ check_function(F.sigmoid, "sigmoid", {"x": x});
 # overflow for large negative inputs (chapter 01 explains why):
 
 # %%
-print(inspect.getsource(F.sigmoid))
+show_source(F.sigmoid)
 
 # %% [markdown]
 # **How an implementation is checked.** Every function in `dlcourse` is compared with PyTorch computing the same
@@ -803,7 +802,7 @@ print(f"memory: the (N, M) distance matrix takes {D2.nbytes / 1e6:.1f} MB; the (
 # is short:
 
 # %%
-print(inspect.getsource(arrays.pairwise_sq_dists))
+show_source(arrays.pairwise_sq_dists)
 
 # %% [markdown]
 # ## 6 Widgets: explore broadcasting and floating point

@@ -47,14 +47,13 @@
 
 # %%
 import contextlib
-import inspect
 import io
 import warnings
 
 import numpy as np
 import torch
 
-from dlcourse import data, nn, train
+from dlcourse import data, nn, show_source, train
 from dlcourse import functional as F
 from dlcourse.checks import ch01
 from dlcourse.fast import limit_threads
@@ -222,7 +221,7 @@ show(fig)
 
 
 # %%
-print(inspect.getsource(F.linear))
+show_source(F.linear)
 
 
 # %% [markdown]

@@ -53,14 +53,13 @@
 # %%
 # %matplotlib inline
 import copy
-import inspect
 
 import numpy as np
 import torch
 from sklearn import datasets as sk_datasets
 from sklearn.model_selection import train_test_split
 
-from dlcourse import data, init, interop, nn, optim, preprocess, train
+from dlcourse import data, init, interop, nn, optim, preprocess, show_source, train
 from dlcourse.data import cleaning
 from dlcourse import functional as F
 from dlcourse.checks import ch03
@@ -697,11 +696,10 @@ ch03.check_evaluate(evaluate)
 # more arguments make long runs pleasant: `progress=True` shows a text progress bar (tqdm) with the latest numbers,
 # and `callback` is called after every epoch with the epoch number and the history so far.
 # `curves.LiveLossPlot` is such a callback: it redraws the learning curves while training runs and leaves the final
-# picture behind in the notebook. After checking its arguments, the driver is short:
+# picture behind in the notebook. Here is the driver without its docstring: it checks its arguments, then loops:
 
 # %%
-fit_source = inspect.getsource(train.fit)
-print(fit_source[fit_source.index("    history: dict"):])                   # the body, after argument checks
+show_source(train.fit, docstring=False)
 
 
 # %% [markdown]
@@ -818,7 +816,12 @@ print(f"validation accuracy {train.evaluate(symmetric, X_val, y_val)[1]:.1%}; cl
 # place from an explicit generator:
 
 # %%
-print(inspect.getsource(init.kaiming_normal_))
+show_source(init.kaiming_normal_)
+
+# %% [markdown]
+# Its gains and fans are PyTorch's:
+
+# %%
 for name, param in [("linear", None), ("sigmoid", None), ("tanh", None), ("relu", None), ("leaky_relu", 0.2)]:
     print(f"gain({name}{', ' + str(param) if param else ''}): dlcourse {init.calculate_gain(name, param):.6f}  "
           f"torch {torch.nn.init.calculate_gain(name, param):.6f}")

@@ -50,7 +50,6 @@
 # pixel scaling of source 002 §4 and source 003 §4.
 
 # %%
-import inspect
 import sys
 
 import numpy as np
@@ -60,7 +59,7 @@ from sklearn import decomposition as skd, preprocessing as skp
 from sklearn.datasets import load_wine
 from tqdm.std import tqdm
 
-from dlcourse import augment as A, data, nn, optim, preprocess, train
+from dlcourse import augment as A, data, nn, optim, preprocess, show_source, train
 from dlcourse.augment import functional as AF
 from dlcourse.checks import ch06
 from dlcourse.fast import limit_threads
@@ -786,7 +785,7 @@ show(augment_plots.inverse_mapping_figure((8, 8), angle=30))
 # `sample` gathers and blends:
 
 # %%
-print(inspect.getsource(AF.affine_source_coords).split('"""')[-1])
+show_source(AF.affine_source_coords, docstring=False)
 
 
 # %% [markdown]
