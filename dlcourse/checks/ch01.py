@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _lazy
 from .compare import matches
 from .reference import torch_reference
 from .errors import CheckFailure
@@ -166,7 +167,7 @@ def check_linear(fn, *, seed: int = 0) -> None:
 # -------------------------------------------------------------------------------------------- mlp_forward
 def _torch_mlp(x, params, hidden: str = "relu", output: str | None = None) -> np.ndarray:
     """Sequential(Linear, <hidden>, Linear[, <output>]) in float64 PyTorch: the reference, and known mistakes."""
-    import torch
+    torch = _lazy.torch()
 
     t = {k: torch.as_tensor(np.asarray(v, dtype=np.float64)) for k, v in params.items()}
     acts = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "none": lambda z: z}

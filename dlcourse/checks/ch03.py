@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from .. import _lazy
 from . import tolerances as tol
 from .compare import FLOAT32_FIX, describe_values, find_mismatch, format_pair, matches, rel_error
 from .runner import Check
@@ -66,7 +67,7 @@ def _collect(check: Check, fn, X, y, batch_size, rng, label):
 
 def check_minibatches(fn, *, seed: int = 0) -> None:
     """``fn(X, y, batch_size, rng)`` yields shuffled (X_batch, y_batch) pairs covering each example once per call."""
-    import torch
+    torch = _lazy.torch()
 
     check = Check("minibatches")
     for n, batch_size in [(23, 5), (20, 5), (7, 10), (6, 1)]:
@@ -108,7 +109,7 @@ def check_minibatches(fn, *, seed: int = 0) -> None:
 # ------------------------------------------------------------------------------------------- train_epoch
 def _torch_epoch(model, X, y, batch_size, seed, lr, momentum, *, zero_grad=True, shuffle=True):
     """The epoch in float64 PyTorch: final state dict and the list of (batch loss, batch size)."""
-    import torch
+    torch = _lazy.torch()
 
     from ..data import iterate_minibatches
     from ..interop import to_torch
@@ -199,7 +200,7 @@ def _mode_probe():
 
 def check_evaluate(fn, *, seed: int = 0) -> None:
     """``fn(model, X, y)`` returns (mean cross-entropy, accuracy) as PyTorch computes them, in eval mode."""
-    import torch
+    torch = _lazy.torch()
 
     from .. import nn
     from ..interop import to_torch
@@ -300,7 +301,7 @@ def _check_init(check: Check, fn, shape, kwargs: dict, seed: int, *, kind: str, 
 
 
 def _fans(shape) -> tuple[int, int]:
-    import torch
+    torch = _lazy.torch()
 
     return tuple(torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape)))
 
@@ -334,7 +335,7 @@ def check_xavier_uniform(fn, *, seed: int = 0) -> None:
 
 def check_kaiming_normal(fn, *, seed: int = 0) -> None:
     """``fn(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu', rng=...)`` fills from N(0, (gain/√fan)²)."""
-    import torch
+    torch = _lazy.torch()
 
     check = Check("kaiming_normal_")
     cases = [((300, 100), {}), ((100, 400), {"mode": "fan_out", "nonlinearity": "relu"}), ((200, 50), {"a": 0.5}),

@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from .. import _lazy
 from . import tolerances as tol
 from .compare import format_pair, matches
 from .errors import CheckFailure
@@ -245,7 +246,7 @@ def _varies(check: Check, fn, args: tuple, label: str, seed: int, first: np.ndar
 def check_random_hflip(fn, *, seed: int = 0) -> None:
     """``fn(x, p, rng)``: every image (N, C, H, W) is mirrored left-right with probability p, independently, using
     ``rng``; the others are returned unchanged (references: ``torch.flip(x, dims=[-1])`` and the exact counts)."""
-    import torch
+    torch = _lazy.torch()
 
     check = Check("random_hflip")
     rng = np.random.default_rng(seed)
