@@ -34,7 +34,8 @@
 #   convolution of mathematics;
 # - padding, stride, channels and the output-size formula $\lfloor (H + 2P - K)/S \rfloor + 1$;
 # - to implement `conv2d` with loops, with im2col (`unfold`) and a matrix product, and its backward pass (input,
-#   weight and bias gradients), equal to `torch.nn.functional.conv2d` in float64;
+#   weight and bias gradients, with col2im: `fold`), equal to `torch.nn.functional.conv2d` in float64;
+# - what makes the convolution that the layers run faster than the one you read, and why PyTorch stays ahead;
 # - max and average pooling, forward and backward (the gradient goes to the argmax), and receptive fields;
 # - to build, train and inspect a CNN with `dlcourse.nn.Conv2d`, `MaxPool2d`, `Flatten`, whose state dict loads
 #   from `torch.nn` one-to-one;
@@ -53,7 +54,6 @@
 
 # %%
 import contextlib
-import inspect
 import io
 import sys
 import time
@@ -63,12 +63,12 @@ import torch
 from tqdm.std import tqdm
 
 from dlcourse import augment as A
-from dlcourse import data, nn, train
+from dlcourse import data, nn, show_source, train
 from dlcourse.tools import bench
 from dlcourse import functional as F
-from dlcourse.functional import conv as conv_module
+from dlcourse.fast import conv as fast_conv
 from dlcourse.checks import ch05, check_kernel
-from dlcourse.lr_scheduler import CosineAnnealingLR
+from dlcourse.optim.lr_scheduler import CosineAnnealingLR
 from dlcourse.optim import Adam
 from dlcourse.fast import limit_threads
 from dlcourse.viz import show
@@ -329,7 +329,7 @@ print("source 004's formula == dlcourse conv2d:", np.allclose(a_src.transpose(2,
 # every image and filter:
 
 # %%
-print(inspect.getsource(F.conv2d_naive))
+show_source(F.conv2d_naive)
 
 
 # %% [markdown]
@@ -461,7 +461,10 @@ ch05.check_im2col(im2col)
 
 # %% [markdown]
 # With the columns, the convolution is one line. `dlcourse.functional.unfold` is the same function as your
-# `im2col`:
+# `im2col`, with its arguments checked (a mistake raises a `ValueError` naming the argument):
+
+# %%
+show_source(F.unfold)
 
 # %%
 cols = F.unfold(x_small, (3, 3), stride=2, padding=1)                     # (N, C*kh*kw, L) = (4, 27, 25)
@@ -472,22 +475,18 @@ print(f"max |im2col conv - torch| = {np.abs(y - theirs).max():.1e}")
 
 
 # %% [markdown]
-# The fast kernel `dlcourse.functional.conv2d_forward` goes one step further: it lays the columns out as
-# $(C k_h k_w) \times (n H' W')$, the receptive fields of $n$ images side by side, so that one matrix product
-# $(F \times Ck_hk_w) \cdot (Ck_hk_w \times nH'W')$ convolves all of them at once. A big batch is cut into one slice
-# of images per CPU thread (`dlcourse.fast.threads`), and the columns live in scratch memory that the next training
-# step reuses (`dlcourse.fast.scratch`): fresh megabytes every step would cost a page fault per 4 KiB. Its im2col copies
-# one slice per kernel offset $(u, v)$ and writes zeros where a window hangs over the border, instead of padding a
-# copy of the input first. A "same" convolution (stride 1, output as large as the input) takes a shortcut: with
-# each image flattened to $HW$ pixels, offset $(u, v)$ is a shift by $(u - p)W + (v - p)$ pixels, one long slice
-# per channel and image:
+# The forward pass of the course's convolution is exactly this, in the `out, cache = conv2d_forward(...)` form of
+# every kernel: check the arguments, unfold, one matrix product, add the bias, reshape. The cache is a `NamedTuple`
+# holding what the backward pass will need, read by name: the columns, the weight, the stride and the padding.
 
 # %%
-print(inspect.getsource(F.conv2d_forward).split('"""')[2])   # the body, without the docstring
-print(inspect.getsource(conv_module._im2col))
+show_source(F.conv2d_forward)
+
 
 # %% [markdown]
-# How much do the loops cost? On an MNIST-sized batch (64 images of 28 × 28, 32 filters of 3 × 3; float32):
+# How much do the loops cost? On an MNIST-sized batch (64 images of 28 × 28, 32 filters of 3 × 3; float32), the
+# loop version, the im2col version above, the fast kernel that `nn.Conv2d` runs (`dlcourse.fast.conv`, next
+# section) and PyTorch:
 
 # %%
 
@@ -511,32 +510,68 @@ def seconds(fn, number):
 timings = {
     "loops over positions (conv2d_naive)": seconds(lambda: F.conv2d_naive(x_bench, w_bench, b_bench), 1),
     "im2col + one matmul (conv2d)": seconds(lambda: F.conv2d(x_bench, w_bench, b_bench), 20),
+    "fast kernel of nn.Conv2d (fast_conv)": seconds(lambda: fast_conv.conv2d(x_bench, w_bench, b_bench), 20),
     "PyTorch (torch.nn.functional.conv2d)": seconds(lambda: torch.nn.functional.conv2d(xt_bench, wt_bench,
                                                                                          bt_bench), 20),
 }
 for name, t in timings.items():
     print(f"{name:38s} {t * 1e3:8.2f} ms")
-print(f"max |fast - torch| in float32: "
+print(f"max |im2col - torch| in float32: "
       f"{np.abs(F.conv2d(x_bench, w_bench, b_bench) - torch.nn.functional.conv2d(xt_bench, wt_bench, bt_bench).numpy()).max():.1e}")
 
 
 # %% [markdown]
 # The loop version is many times slower than im2col, which is in the same league as PyTorch (whose CPU kernels
-# use hand-tuned libraries such as oneDNN). The command `dlcourse bench` times the forward *and* backward passes
-# of both libraries on this machine, in float32 with the same number of threads, for several layers, and prints
-# the ratio ours / torch. Here are its two convolution cases, the first layer of an MNIST model (1 → 32 channels)
-# and a middle layer of a CIFAR-10 model (32 → 64 channels, 16 × 16 maps), with one thread each:
+# use hand-tuned libraries such as oneDNN).
+#
+# ### The fast kernel
+#
+# The code above is the code to read. The layers of `dlcourse.nn` run a second implementation of the same pair,
+# `dlcourse.fast.conv`: the same im2col matrix products, the same numbers (the tests hold it equal to the readable
+# pair and to PyTorch, outputs and every gradient), with the speed machinery kept out of the code you read:
+#
+# - **Threads per batch slice.** A big batch is cut into one slice of images per CPU thread
+#   (`dlcourse.fast.threads`). Each thread runs its slice's im2col, matrix product and col2im, so the copies run in
+#   parallel too, not only the matrix products; the weight gradient is the sum of the slices' weight gradients.
+# - **Scratch memory reused between steps.** The columns are the biggest array of a training step (nine copies of
+#   the input for a 3 × 3 kernel). Fresh megabytes every step would cost a page fault per 4 KiB, as the operating
+#   system maps and zeroes each new page; the fast kernel takes its columns from memory that the previous step
+#   freed (`dlcourse.fast.scratch`).
+# - **No padded copy.** Its im2col copies one slice per kernel offset $(u, v)$ straight from the unpadded input and
+#   writes zeros where a window hangs over the border; its col2im adds straight into the unpadded gradient. The
+#   columns of all images of a slice sit side by side, $(Ck_hk_w) \times (nH'W')$, so one matrix product
+#   $(F \times Ck_hk_w) \cdot (Ck_hk_w \times nH'W')$ convolves the whole slice.
+# - **The same-convolution shortcut.** With stride 1 and the output as large as the input (a "same" convolution,
+#   padding $(k - 1)/2$), each image is flattened to $HW$ pixels and kernel offset $(u, v)$ becomes a shift by
+#   $(u - p)W + (v - p)$ pixels: one long slice per channel and image instead of one short slice per row. The few
+#   columns that wrapped around the left or right border onto the neighbouring row are set to zero.
+#
+# The command `dlcourse bench` times the forward *and* backward passes of the kernels the layers run against
+# PyTorch's, on this machine, in float32 with the same number of threads, for several layers, and prints the ratio
+# ours / torch. Here are its two convolution cases, the first layer of an MNIST model (1 → 32 channels) and a
+# middle layer of a CIFAR-10 model (32 → 64 channels, 16 × 16 maps), with one thread each, and, for the second
+# case, the three matrix products of the im2col method (forward, weight gradient, column gradient) timed alone:
 
 # %%
 print(bench.format_table(bench.run(["conv2d_mnist", "conv2d_cifar"], repeat=3, threads=1)))
+x_cifar = rng.standard_normal((32 * 3 * 3, 64 * 16 * 16)).astype(np.float32)     # columns (C*kh*kw, N*H'*W')
+w_cifar = rng.standard_normal((64, 32 * 3 * 3)).astype(np.float32)                 # (F, C*kh*kw)
+d_cifar = w_cifar @ x_cifar                                                        # (F, N*H'*W')
+products = seconds(lambda: (w_cifar @ x_cifar, x_cifar @ d_cifar.T, w_cifar.T @ d_cifar), 3)
+print(f"conv2d_cifar's three matrix products alone: {products * 1e3:.3f} ms")
+del x_cifar, d_cifar                                                              # 23 MB freed
 
 
 # %% [markdown]
 # With one input channel, im2col costs almost nothing and the NumPy version keeps up with PyTorch. With 32 input
-# channels the matrix products dominate; BLAS runs them near the processor's peak, but PyTorch's direct convolution
-# (oneDNN) never copies a pixel nine times, and the copies around the three matrix products of the im2col version
-# add their own time. On that case PyTorch is usually ahead; the ratio column says by how much on the machine that
-# ran this notebook (a busy machine makes the ratios noisier).
+# channels the matrix products dominate, and PyTorch is usually ahead, by a factor of up to about 2, for two
+# reasons. The line under the table times the three matrix products alone: they are most of our time already, and
+# about as long as PyTorch's whole convolution or longer, because PyTorch does the same arithmetic in oneDNN's
+# direct convolution, with code made for these shapes, where we call a general matrix product. And on top of the
+# products come the copies: im2col writes every input pixel nine times and col2im reads nine values back for each,
+# memory traffic that a direct convolution never makes. The ratio column says by how much PyTorch is ahead on the
+# machine that ran this notebook (a busy machine makes the ratios noisier). With several threads, both libraries
+# split the work.
 #
 # ## 6 · The backward pass
 #
@@ -560,29 +595,42 @@ print(bench.format_table(bench.run(["conv2d_mnist", "conv2d_cifar"], repeat=3, t
 # \frac{\partial L}{\partial X_{\text{col}}} = W_{\text{mat}}^\top\, \delta_{\text{mat}},
 # $$
 #
-# with $\delta_{\text{mat}}$ of shape $(F, NH'W')$. The last step, **col2im**, sends each column's gradient back
-# to the pixels it was copied from; where receptive fields overlap, the contributions add up, and pixels no window
-# read (with a stride larger than the kernel) get zero. The tempting tool, `np.add.at` with an index array, is
-# correct but slow. Running the im2col loop in reverse is fast: for each kernel offset $(u, v)$, add one slice,
-# `dxp[:, :, u : u + S*H' : S, v : v + S*W' : S] += dcols[u, v]`, $k_h k_w$ additions in all (the kernel adds
-# straight into the unpadded `dx`, leaving out the padding rows and columns). Each thread's slice of the batch gives
-# its own weight gradient; they add up:
+# with $\delta_{\text{mat}}$ of shape $(F, H'W')$ for each image. The last step, **col2im**, sends each column's
+# gradient back to the pixels it was copied from; where receptive fields overlap, the contributions add up, and
+# pixels no window read (with a stride larger than the kernel) get zero. The tempting tool, `np.add.at` with an
+# index array, is correct but slow. Running the im2col loop in reverse is fast: for each kernel offset $(u, v)$,
+# add one slice, `xp[:, :, u : u + S*H' : S, v : v + S*W' : S] += cols[:, :, u, v]`, $k_h k_w$ additions in
+# all, and cut the padding off at the end. That is `dlcourse.functional.fold`, PyTorch's
+# `torch.nn.functional.fold`:
 
 # %%
-print(inspect.getsource(F.conv2d_backward).split('"""')[2])
-print(inspect.getsource(conv_module._col2im))
+show_source(F.fold)
+
+
+# %% [markdown]
+# The backward pass is then the two matrix products of a linear layer, a sum for the bias, and a fold:
+
+# %%
+show_source(F.conv2d_backward)
 
 
 # %% [markdown]
 # Both references of the course agree with it: PyTorch's autograd in float64, for the output and all three
 # gradients, and centred finite differences of the forward pass, with a random upstream gradient. `check_kernel`
-# is the same checker the exercises use:
+# is the same checker the exercises use; the fast pair that `nn.Conv2d` runs passes it too, and `fold` equals
+# PyTorch's:
 
 # %%
 inputs = {"x": rng.standard_normal((2, 3, 7, 6)), "weight": rng.standard_normal((4, 3, 3, 2)),
           "bias": rng.standard_normal(4)}
 for options in [{"stride": 1, "padding": 0}, {"stride": 2, "padding": 1}, {"stride": (1, 2), "padding": (2, 0)}]:
     check_kernel(F.conv2d_forward, F.conv2d_backward, "conv2d", inputs, wrt=("x", "weight", "bias"), options=options)
+    check_kernel(fast_conv.conv2d_forward, fast_conv.conv2d_backward, "conv2d", inputs, wrt=("x", "weight", "bias"),
+                 options=options, name="fast_conv.conv2d")
+dcols = rng.standard_normal(F.unfold(inputs["x"], (3, 2), stride=2, padding=1).shape)   # (N, C*kh*kw, L)
+folded = F.fold(dcols, (7, 6), (3, 2), stride=2, padding=1)                             # (N, C, H, W)
+theirs_folded = torch.nn.functional.fold(torch.from_numpy(dcols), (7, 6), (3, 2), padding=1, stride=2).numpy()
+print(f"max |fold - torch fold| = {np.abs(folded - theirs_folded).max():.1e}")
 
 
 # %% [markdown]
@@ -686,6 +734,17 @@ def max_pool2d_backward(dout, cache):
 
 # %% tags=["test-05-maxpool"]
 ch05.check_max_pool2d(max_pool2d_forward, max_pool2d_backward)
+
+
+# %% [markdown]
+# dlcourse's own backward pass loops over the $k_h k_w$ window offsets $(u, v)$ instead of the output positions,
+# with one strided slice per offset as in im2col, and finds each window's maximum as the first pixel equal to the
+# window's output; `np.where` gives every other pixel exactly 0, even where `dout` holds inf or nan, as PyTorch
+# does. (The layer `nn.MaxPool2d` runs the same computation with its masks kept in reused buffers,
+# `dlcourse.fast.pooling`.)
+
+# %%
+show_source(F.max_pool2d_backward, docstring=False)
 
 
 # %% [markdown]

@@ -14,7 +14,7 @@ from dlcourse import functional as F
 from dlcourse.data import colour_digits, downloads
 from dlcourse.viz import filters
 
-from prose import chapter_markdown, quoted_number
+from prose import chapter_cells, chapter_markdown, quoted_number
 
 TEXT = chapter_markdown("05")
 NUMBER = r"(\d+(?:,\d{3})*(?:\.\d+)?)"
@@ -75,6 +75,35 @@ def test_page_size():
     assert "a page fault per 4 KiB" in TEXT
     if hasattr(os, "sysconf"):
         assert os.sysconf("SC_PAGE_SIZE") == 4096
+
+
+# ------------------------------------------------------------------------------------------ sections 5-6
+def test_the_chapter_prints_the_readable_kernels_whole():
+    """The loop version, unfold, fold and the forward/backward pair, each whole with show_source (nothing private,
+    no source sliced at a marker); the pair is short enough to read."""
+    from dlcourse.source import source_text
+
+    code = "\n".join(chapter_cells("05", "code"))
+    for name in ("conv2d_naive", "unfold", "conv2d_forward", "fold", "conv2d_backward"):
+        assert f"show_source(F.{name})\n" in code, name
+    assert "getsource" not in code and "import inspect" not in code and "show_source(fast_conv" not in code
+    for fn, most in ((F.conv2d_forward, 12), (F.conv2d_backward, 12), (F.unfold, 12), (F.fold, 14)):
+        assert len(source_text(fn, docstring=False).splitlines()) <= most, fn.__name__
+
+
+def test_the_fast_kernel_is_explained():
+    from dlcourse.fast import conv as fast_conv
+
+    for point in ("**Threads per batch slice.**", "**Scratch memory reused between steps.**", "**No padded copy.**",
+                  "**The same-convolution shortcut.**"):
+        assert point in TEXT
+    assert "nine copies of the input for a 3 × 3 kernel" in TEXT and \
+        F.unfold(np.zeros((1, 1, 5, 5)), 3, padding=1).shape[1] == 9
+    # offset (u, v) of a same convolution reads pixel p + (u - p_h) W + (v - p_w) of the flattened image
+    assert "a shift by $(u - p)W + (v - p)$ pixels" in TEXT
+    H, W, p = 5, 7, (1, 1)
+    assert all(fast_conv._flat_shift(u, v, p, H, W)[0] == (u - 1) * W + (v - 1) for u in range(3) for v in range(3))
+    assert "a factor of up to about 2" in TEXT and "the three matrix products alone" in TEXT
 
 
 # ------------------------------------------------------------------------------------------ section 8

@@ -1,5 +1,5 @@
 r"""Chapter 05. The fast convolution that ``nn.Conv2d`` runs: the same numbers as
-:func:`dlcourse.functional.conv2d_forward` / :func:`~dlcourse.functional.conv2d_backward`, in about half the time.
+:func:`dlcourse.functional.conv2d_forward` / :func:`~dlcourse.functional.conv2d_backward`, in less time.
 
 The chapter prints the readable pair (:mod:`dlcourse.functional.conv`: ``unfold``, one matrix product, ``fold``)
 and explains this one in prose. It computes the same im2col matrix products, with four changes:
