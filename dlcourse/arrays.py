@@ -1,4 +1,4 @@
-"""Array recipes the whole course leans on, written once with NumPy broadcasting (chapter 00).
+"""Chapter 00: array recipes the whole course leans on, written once with NumPy broadcasting.
 
 * :func:`explain_broadcast` / :func:`broadcast_shapes` — NumPy's broadcasting rule, axis by axis, with an error
   that names the axis where two shapes clash (``np.broadcast_shapes`` only says that they do);

@@ -1,4 +1,4 @@
-"""Hybrid models: a trained network combined with classical machine-learning models (source 004 §2.2).
+"""Chapter 06: hybrid models, a trained network combined with classical machine-learning models (source 004 §2.2).
 
 Two common ways to combine them:
 

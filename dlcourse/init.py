@@ -1,4 +1,4 @@
-r"""Weight initialisation, mirroring ``torch.nn.init``: same names, arguments, gains and fan computation.
+r"""Chapter 03: weight initialisation, mirroring ``torch.nn.init``: same names, arguments, gains and fan computation.
 
 Every function fills a NumPy array **in place** and returns it, like its PyTorch namesake; the randomness comes
 from an explicit ``rng`` keyword (a ``np.random.Generator``, or an int seed) where PyTorch takes ``generator=``::

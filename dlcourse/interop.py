@@ -1,4 +1,4 @@
-"""Bridges to PyTorch: the same network, with the same weights, as a ``torch.nn`` module.
+"""Chapter 03: bridges to PyTorch: the same network, with the same weights, as a ``torch.nn`` module.
 
     torch_model = to_torch(model)                 # dlcourse Sequential -> torch.nn.Sequential, float64
     model.load_state_dict(torch_model.state_dict())   # and back: the names and layouts are the same

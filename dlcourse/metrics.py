@@ -1,4 +1,4 @@
-"""Evaluation metrics with scikit-learn's names and argument order: ``metric(y_true, y_pred)``.
+"""Chapter 03: evaluation metrics with scikit-learn's names and argument order: ``metric(y_true, y_pred)``.
 
 Inputs are checked as scikit-learn checks them: both must be class labels of the same kind and length (a mix of
 labels and probabilities or scores raises "Classification metrics can't handle a mix of ... targets"), NaN and

@@ -1,4 +1,5 @@
-r"""Floating-point numbers up close: machine epsilon, spacing, rounding, and why gradient checks use float64.
+r"""Chapter 00: floating-point numbers up close: machine epsilon, spacing, rounding, and why gradient checks use
+float64.
 
 A binary floating-point number is :math:`x = \pm 1.f \times 2^{e}` with a fraction :math:`f` of ``p`` bits
 (float16: 10, float32: 23, float64: 52). Between :math:`2^e` and :math:`2^{e+1}` the representable numbers are

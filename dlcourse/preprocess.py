@@ -1,4 +1,4 @@
-"""Preprocessing: scaling, mean subtraction, PCA and whitening, with scikit-learn's names and API (chapter 06).
+"""Chapter 06: preprocessing, scaling, mean subtraction, PCA and whitening, with scikit-learn's names and API.
 
 Every transformer learns its statistics from the data passed to ``fit`` (the *training* set) and applies them,
 unchanged, to whatever ``transform`` receives later (validation and test sets, new inputs)::

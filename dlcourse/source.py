@@ -1,4 +1,4 @@
-"""Show the code a chapter teaches: ``show_source(obj)`` in a notebook cell.
+"""Chapter 00 onwards: show the code a chapter teaches: ``show_source(obj)`` in a notebook cell.
 
     from dlcourse import show_source
     show_source(F.conv2d_forward)                      # the whole function, docstring included

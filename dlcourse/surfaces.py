@@ -1,4 +1,4 @@
-r"""Two-dimensional test functions for optimizers, and a way to run any dlcourse optimizer on them.
+r"""Chapter 04: two-dimensional test functions for optimizers, and a way to run any dlcourse optimizer on them.
 
 Each surface is an object with ``value(xy)`` and ``gradient(xy)`` for points ``xy`` of shape (..., 2) (one point,
 a batch, or a whole grid for a contour plot), its minima, a plotting window and a default starting point:

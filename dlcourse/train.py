@@ -1,4 +1,5 @@
-"""A small, reusable training loop for classifiers built from :mod:`dlcourse.nn`.
+"""Chapter 03: a small, reusable training loop for classifiers built from :mod:`dlcourse.nn` (chapter 01 already
+calls ``fit`` to train its XOR network).
 
 Three pieces, each usable on its own::
 

@@ -1,4 +1,5 @@
-"""Data augmentation: random, label-preserving changes of training images, batched, with an explicit generator.
+"""Chapter 06: data augmentation, random, label-preserving changes of training images, batched, with an explicit
+generator.
 
 ``dlcourse.augment.functional`` holds the deterministic operations (``rotate(x, angle)``, ``hflip(x)``,
 ``translate``, ``zoom``, ``affine``, ``pad``, ``crop``, ``erase``, ``salt_and_pepper``, ``gaussian_noise``); the classes

@@ -1,4 +1,5 @@
-"""Image transforms as plain functions of a batch and explicit parameters (the ``F`` of torchvision.transforms.v2).
+"""Chapter 06: image transforms as plain functions of a batch and explicit parameters (the ``F`` of
+torchvision.transforms.v2).
 
 Images are float arrays (N, C, H, W) (one image (C, H, W) or a grey (H, W) also works); every function returns a
 new array of the same dtype and (except :func:`pad` and :func:`crop`) the same shape. Geometric parameters may be

@@ -1,4 +1,4 @@
-"""A colour photo to try transforms on: scikit-learn's sample images, shipped with it (no download)."""
+"""Chapter 06: a colour photo to try transforms on: scikit-learn's sample images, shipped with it (no download)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Random transforms of a batch, named after ``torchvision.transforms.v2``, with an explicit generator.
+"""Chapter 06: random transforms of a batch, named after ``torchvision.transforms.v2``, with an explicit generator.
 
 Every transform is called as ``t(x, rng)``: ``x`` is a batch (N, C, H, W) of float images and ``rng`` a
 ``np.random.Generator`` (or an int seed). Unlike torchvision, where one call transforms one image, each image of the

@@ -1,4 +1,4 @@
-"""A tiny reverse-mode autograd over NumPy arrays (chapter 02), checked gradient for gradient against torch.autograd.
+"""Chapter 02: a tiny reverse-mode autograd over NumPy arrays, checked gradient for gradient against torch.autograd.
 
     from dlcourse.autograd import Tensor
     x = Tensor([[1.0, 2.0]]); w = Tensor([[0.5], [-1.0]])

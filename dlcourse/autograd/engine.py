@@ -1,4 +1,4 @@
-r"""A tiny reverse-mode automatic differentiation engine over NumPy arrays: micrograd's idea with tensors.
+r"""Chapter 02: a tiny reverse-mode automatic differentiation engine over NumPy arrays: micrograd's idea with tensors.
 
 A :class:`Tensor` holds ``data`` (an ndarray), ``grad`` (an ndarray of the same shape, or None before any backward
 pass), the tensors it was computed from (``parents``) and a ``backward`` closure that knows the local derivative of

@@ -1,4 +1,5 @@
-"""Layers and losses written with :class:`~dlcourse.autograd.Tensor` operations, named like ``torch.nn.functional``.
+"""Chapter 02: layers and losses written with :class:`~dlcourse.autograd.Tensor` operations, named like
+``torch.nn.functional``.
 
 Nothing here has a backward pass of its own: each function only composes the engine's operations, and
 ``backward()`` differentiates the composition.

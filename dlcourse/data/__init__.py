@@ -1,5 +1,6 @@
-"""Data the course ships or makes: synthetic 2-D sets, scikit-learn's digits, and mini-batching; and the seeds'
-real data sets (MNIST, Fashion-MNIST, CIFAR-10, IMDB), downloaded with pooch when online."""
+"""Chapters 01, 03 and 05: the data the course ships or makes: synthetic 2-D sets (chapter 01), scikit-learn's
+digits, mini-batching and data cleaning (chapter 03); and the seeds' real data sets (MNIST, Fashion-MNIST, CIFAR-10,
+IMDB; chapter 05), downloaded with pooch when online, with an offline CIFAR-shaped stand-in."""
 from .batching import iterate_minibatches
 from .colour_digits import load_cifar10_or_colour_digits, make_colour_digits
 from . import cleaning

@@ -1,4 +1,4 @@
-"""Mini-batches: shuffle once per epoch with an explicit generator, then slice."""
+"""Chapter 03: mini-batches, shuffled once per epoch with an explicit generator, then sliced."""
 from __future__ import annotations
 
 from typing import Iterator

@@ -1,4 +1,4 @@
-"""Data cleaning (数据清洗): find what would mislead a model or a measurement, count it, and drop it.
+"""Chapter 03: data cleaning (数据清洗): find what would mislead a model or a measurement, count it, and drop it.
 
 The first step of preprocessing, before any split or scaling (chapter 03)::
 

@@ -1,5 +1,5 @@
-"""A CIFAR-10-shaped data set that ships offline: scikit-learn's handwritten digits, painted in random colours onto
-patches of scikit-learn's two sample photographs, as 32x32 RGB images.
+"""Chapter 05: a CIFAR-10-shaped data set that ships offline: scikit-learn's handwritten digits, painted in random
+colours onto patches of scikit-learn's two sample photographs, as 32x32 RGB images.
 
 CIFAR-10 (``load_cifar10``) is a 170 MB download. Code written for it (NCHW uint8 images of 3 x 32 x 32, ten
 classes) runs unchanged on this stand-in, which needs no network: every image is one of the 8x8 digits, enlarged

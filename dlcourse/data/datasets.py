@@ -1,4 +1,5 @@
-"""The seeds' real data sets: MNIST, Fashion-MNIST, CIFAR-10 and IMDB, downloaded once with pooch.
+"""Chapter 05: the seeds' real data sets, MNIST, Fashion-MNIST, CIFAR-10 (and IMDB, for the recurrent networks of
+chapter 07), downloaded once with pooch.
 
 Every loader returns a ``Split`` like ``load_digits``: the official training set divided into train and
 validation parts by an explicit generator (``val_size``, ``rng``), and the official test set as test. Images

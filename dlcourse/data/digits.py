@@ -1,6 +1,5 @@
-"""scikit-learn's handwritten digits (1,797 grey 8x8 images of 0-9, shipped inside scikit-learn: no download),
-split into train / validation / test sets with an explicit generator.
-"""
+"""Chapter 03: scikit-learn's handwritten digits (1,797 grey 8x8 images of 0-9, shipped inside scikit-learn: no
+download), split into train / validation / test sets with an explicit generator."""
 from __future__ import annotations
 
 from dataclasses import dataclass

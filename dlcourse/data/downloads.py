@@ -1,4 +1,5 @@
-"""Downloads with pooch: a registry of official files with their sha256, mirrors tried in order, a cache folder.
+"""Chapter 05: downloads with pooch: a registry of official files with their sha256, mirrors tried in order, a cache
+folder.
 
 Every file is checked against the sha256 of the official release before it is used, so a truncated or
 corrupted download is thrown away (and a corrupted file already in the cache is fetched again) instead of

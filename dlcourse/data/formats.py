@@ -1,4 +1,4 @@
-"""Readers for the file formats the real data sets ship in: IDX (MNIST, Fashion-MNIST), the CIFAR-10 python
+"""Chapter 05: readers for the file formats the real data sets ship in: IDX (MNIST, Fashion-MNIST), the CIFAR-10 python
 tarball, and the aclImdb tarball of text files. Each reads straight from the downloaded file (no unpacking to
 disk) into uint8 / int64 arrays or Python strings.
 """

@@ -1,4 +1,5 @@
-"""Small synthetic 2-D classification sets for playgrounds and tests, drawn from an explicit generator.
+"""Chapter 01: small synthetic 2-D classification sets (XOR, circles, moons, spirals, blobs) for the network
+playground and the tests, drawn from an explicit generator.
 
 Every function returns ``X`` of shape (n_samples, 2), float64, and ``y`` of shape (n_samples,), int64 class labels,
 and takes ``noise`` (standard deviation of Gaussian noise added to the points) and ``rng`` (a

@@ -1,4 +1,5 @@
-"""Text to integer ids: a simple tokenizer, a frequency-ranked vocabulary, and padding to a fixed length.
+"""Chapter 05 (IMDB's reviews, read by ``load_imdb``; recurrent networks use them in chapter 07): text to integer
+ids: a simple tokenizer, a frequency-ranked vocabulary, and padding to a fixed length.
 
 The conventions follow Keras' IMDB pipeline where it helps: id 0 is padding, the most frequent words get the
 smallest ids, ``num_words`` bounds every id (ids < num_words, so it is an embedding table's size), and

@@ -1,4 +1,4 @@
-"""Static figures of chapter 01: a neuron, a network, the activation functions and their derivatives, softmax.
+"""Chapter 01: static figures of a neuron, a network, the activation functions and their derivatives, softmax.
 
 Every function returns a ``matplotlib.figure.Figure`` (show it with :func:`dlcourse.viz.show`). The numbers come
 from :mod:`dlcourse.functional`; this module only draws them.

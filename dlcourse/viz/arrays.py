@@ -1,4 +1,4 @@
-"""Chapter 00's pictures: the (N, D) batch and its axes, broadcasting, and floating-point spacing.
+"""Chapter 00: pictures of the (N, D) batch and its axes, broadcasting, and floating-point spacing.
 
 Figures are returned, never shown; a notebook displays one with ``dlcourse.viz.show(fig)``. Two widgets:
 :class:`BroadcastExplorer` (pick two shapes, see the result or the clash) and :class:`FloatExplorer` (type a

@@ -1,4 +1,4 @@
-"""The augmentation explorer: pick a transform and its strength, see it applied to digits and to a photo.
+"""Chapter 06: the augmentation explorer: pick a transform and its strength, see it applied to digits and to a photo.
 
     from dlcourse.viz.augment_explorer import AugmentationExplorer
     AugmentationExplorer()            # last in a cell: the live widget, or its PNG in an export

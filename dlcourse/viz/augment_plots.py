@@ -1,4 +1,4 @@
-"""Chapter 06's figures: scaling, PCA and whitening, eigen-digits, augmented images, the augmentation experiment.
+"""Chapter 06: figures of scaling, PCA and whitening, eigen-digits, augmented images, the augmentation experiment.
 
 Every function computes with dlcourse (``preprocess``, ``augment``) and returns a matplotlib Figure; show it with
 ``dlcourse.viz.show(fig)``. The widget is :class:`dlcourse.viz.augment_explorer.AugmentationExplorer`.

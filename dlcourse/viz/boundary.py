@@ -1,4 +1,4 @@
-"""Decision boundaries and hidden-unit activation maps of 2-D classifiers.
+"""Chapter 01: decision boundaries and hidden-unit activation maps of 2-D classifiers.
 
 Two kinds of functions: ``grid``/``*_on_grid``/``hidden_activation_maps`` evaluate a model over a grid of points
 (the numbers come from the model, i.e. from dlcourse), and ``draw_*``/``plot_*`` draw what was evaluated.

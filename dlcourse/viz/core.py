@@ -1,4 +1,4 @@
-"""What every figure and widget in the course shares.
+"""Chapter 00 onwards: what every figure and widget in the course shares.
 
 Figures are ``matplotlib.figure.Figure`` objects made without pyplot (no global state, nothing leaks between
 widget updates). :class:`InteractiveFigure` is the base of every widget: controls plus one picture, redrawn when a

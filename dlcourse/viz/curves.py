@@ -1,5 +1,5 @@
-"""Learning curves: one run's history, several runs overlaid, two runs compared step by step, a live loss plot for
-``fit``'s callback, and a gallery of the images being learned.
+"""Chapter 03: learning curves, one run's history, several runs overlaid, two runs compared step by step, a live loss
+plot for ``fit``'s callback, and a gallery of the images being learned.
 
 Every ``plot_*`` function returns a ``matplotlib.figure.Figure``; show it with :func:`dlcourse.viz.show`.
 :class:`LiveLossPlot` displays itself while training runs and leaves its last picture as a plain PNG output, so

@@ -1,4 +1,4 @@
-"""The activations-and-gradients explorer: why deep networks need the right initialisation.
+"""Chapter 03: the activations-and-gradients explorer: why deep networks need the right initialisation.
 
 Build a deep MLP on the digits (``depth`` hidden layers of ``width`` units, one activation), initialise it with a
 scheme times a multiplier, and look at what flows through it: the histogram of every hidden layer's activations

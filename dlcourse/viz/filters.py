@@ -1,5 +1,5 @@
-"""Convolution made visible: classic kernels on photos, the arithmetic of padding and stride, feature maps and
-learned filters, and the filter explorer widget (chapter 05).
+"""Chapter 05: convolution made visible, classic kernels on photos, the arithmetic of padding and stride, feature
+maps and learned filters, and the filter explorer widget.
 
 The photos are scikit-learn's two sample images (``china.jpg``, ``flower.jpg``, shipped with scikit-learn: no
 download), turned to grey and shrunk with dlcourse's own average pooling; the digit is one of scikit-learn's 8x8

@@ -1,4 +1,5 @@
-r"""Finite differences up close: the error of a centred difference against the step h, and the gradient-check explorer.
+r"""Chapter 02: finite differences up close: the error of a centred difference against the step h, and the
+gradient-check explorer.
 
 The centred difference :math:`(f(x+h) - f(x-h))/2h` has two errors. **Truncation**: Taylor's theorem leaves
 :math:`f'''(x)\,h^2/6`, which shrinks as h does. **Round-off**: f(x ± h) are each stored with an error of about

@@ -1,4 +1,5 @@
-"""Computational graphs of :class:`dlcourse.autograd.Tensor` expressions, drawn with matplotlib (no graphviz).
+"""Chapter 02: computational graphs of :class:`dlcourse.autograd.Tensor` expressions, drawn with matplotlib (no
+graphviz).
 
 Each node is a box: its name or operation, its value (or shape, for arrays) and, after ``backward()``, its gradient
 in red. Arrows run from inputs to outputs; the backward pass runs against them. Leaves sit in the left column, the

@@ -1,4 +1,5 @@
-"""A grid of labelled images: a first look at an image data set (CIFAR-10, its colour-digits stand-in, MNIST)."""
+"""Chapter 05: a grid of labelled images, a first look at an image data set (CIFAR-10, its colour-digits stand-in,
+MNIST)."""
 from __future__ import annotations
 
 import numpy as np

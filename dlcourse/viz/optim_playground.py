@@ -1,4 +1,4 @@
-"""The optimizer playground: race optimizers across a 2-D surface and watch their paths.
+"""Chapter 04: the optimizer playground: race optimizers across a 2-D surface and watch their paths.
 
 Choose a surface (Rosenbrock's valley, Beale's plateaus, a saddle, an ill-conditioned bowl, straight or rotated),
 the optimizers to show, two learning rates (one for SGD and momentum, whose steps scale with the gradient, one for

@@ -1,4 +1,4 @@
-"""Chapter 04's static figures: optimizer paths over a surface's contours, curves over steps or epochs, learning-rate
+"""Chapter 04: static figures of optimizer paths over a surface's contours, curves over steps or epochs, learning-rate
 schedules, and training curves with final test accuracies. Every function takes numbers computed elsewhere (with
 dlcourse) and returns a matplotlib Figure, or draws into a given Axes; only the contour levels are evaluated here,
 from the surface's own ``value``.

@@ -1,4 +1,4 @@
-"""The network playground: train a small MLP on a 2-D data set and watch what it learns.
+"""Chapter 01: the network playground: train a small MLP on a 2-D data set and watch what it learns.
 
 In the spirit of TensorFlow Playground (Smilkov & Carter, 2016): choose the data, the noise, the depth and width of
 the network, its activation, the learning rate and the number of epochs; see the decision boundary, the loss curve
