@@ -337,3 +337,118 @@ def test_check_cache_names_the_forward_and_spots_the_pair():
 ])
 def test_check_labels_explains_probabilities_given_for_labels(target, words):
     raises(_validate.check_labels, target, "target", 2, 3, words=("target:", *words))
+
+
+# ------------------------------------------------------------------------------ integers, fractions, choices
+@pytest.mark.parametrize("kwargs, value, message", [
+    ({}, 1.5, "n: expected an integer, got 1.5"),
+    ({"minimum": 0}, -1, "n: expected an integer >= 0, got -1"),
+    ({"maximum": 3}, 4, "n: expected an integer <= 3, got 4"),
+    ({"minimum": 1, "maximum": 6}, 7, "n: expected an integer from 1 to 6, got 7"),
+    ({"minimum": 0}, True, "n: expected an integer >= 0, got True"),
+    ({"minimum": 0}, "2", "n: expected an integer >= 0, got '2'"),
+])
+def test_check_int_names_the_range(kwargs, value, message):
+    raises(_validate.check_int, value, "n", **kwargs, words=(message,))
+
+
+def test_check_int_accepts_numpy_integers_in_range():
+    assert _validate.check_int(np.int32(6), "n", minimum=1, maximum=6) == 6
+    assert type(_validate.check_int(np.int64(0), "n", minimum=0)) is int
+
+
+@pytest.mark.parametrize("value", [1.0, -0.1, float("nan"), float("inf"), "0.5", None, True])
+def test_check_fraction_rejects(value):
+    raises(_validate.check_fraction, value, "val_size", words=("val_size: expected a fraction in [0, 1)",
+                                                               repr(value)))
+
+
+def test_check_fraction_closed_and_probability():
+    assert _validate.check_fraction(1, "t", closed=True) == 1.0 and _validate.check_fraction(0, "t") == 0.0
+    raises(_validate.check_fraction, 1.5, "t", closed=True, words=("t: expected a fraction in [0, 1], got 1.5",))
+    assert _validate.check_probability(np.float32(0.25), "p") == 0.25
+    raises(_validate.check_probability, 1.5, "amount", words=("amount: expected a probability in [0, 1], got 1.5",))
+
+
+@pytest.mark.parametrize("value", [0, -1e-9, float("nan"), float("inf"), True, "1"])
+def test_check_positive_number_rejects(value):
+    raises(_validate.check_positive_number, value, "h", what="a positive step",
+           words=(f"h: expected a positive step, got {value!r}",))
+
+
+def test_check_bool_and_choice():
+    assert _validate.check_bool(np.bool_(True), "raw") is True
+    raises(_validate.check_bool, "no", "raw", words=("raw: expected True or False, got 'no'",))
+    raises(_validate.check_bool, 1, "raw", words=("raw: expected True or False, got 1",))
+    assert _validate.check_choice("pre", "padding", ("pre", "post")) == "pre"
+    raises(_validate.check_choice, "mid", "padding", ("pre", "post"),
+           words=("padding: expected one of ['pre', 'post'], got 'mid'",))
+    raises(_validate.check_choice, ["pre"], "padding", {"pre": 1}, words=("padding:", "['pre']"))    # unhashable
+    raises(_validate.check_choice, np.zeros(2), "name", ("a", "b"), words=("name:", "array"))
+
+
+@pytest.mark.parametrize("value, words", [
+    ((1, 0), ("feature_range: expected min < max, got (1, 0)",)),
+    ((0, 0), ("feature_range: expected min < max",)),
+    ((0, float("nan")), ("feature_range: expected a pair (min, max) of finite numbers",)),
+    ((0, 1, 2), ("a pair",)), (3, ("a pair",)), ("ab", ("a pair",)),
+])
+def test_check_interval_rejects(value, words):
+    raises(_validate.check_interval, value, "feature_range", strict=True, words=words)
+
+
+def test_check_interval_accepts_and_names_its_ends():
+    assert _validate.check_interval([0, np.float32(16)], "value_range", ends=("low", "high")) == (0.0, 16.0)
+    assert _validate.check_interval((2, 2), "r") == (2.0, 2.0)
+    raises(_validate.check_interval, (3, 2), "value_range", ends=("low", "high"),
+           words=("value_range: expected low <= high, got (3, 2)",))
+
+
+def test_check_rng_says_what_needs_a_missing_generator():
+    raises(_validate.check_rng, None, needed_for="shuffling",
+           words=("rng: shuffling needs an explicit np.random.Generator (or int seed), got None",))
+    raises(_validate.check_rng, None, words=("rng: expected a np.random.Generator or an int seed, got NoneType",))
+    raises(_validate.check_rng, np.bool_(True), words=("rng:", "bool"))
+
+
+# ---------------------------------------------------------------------------- the library's own arguments
+def _library_calls():
+    """(call, message) pairs: an argument of each kind _validate checks, in the modules that use it."""
+    from dlcourse import augment, init, numerics, preprocess
+    from dlcourse.data import colour_digits, datasets, synthetic, text
+    from dlcourse.viz import boundary, curves
+
+    w = np.zeros((2, 3))
+    return [
+        (lambda: preprocess.ZCA(epsilon=float("nan")), "epsilon: expected a number >= 0, got nan"),
+        (lambda: preprocess.MinMaxScaler(feature_range=(1, 0)), "feature_range: expected min < max"),
+        (lambda: init.uniform_(w, float("nan"), 1.0, rng=0), "a: expected a number, got nan"),
+        (lambda: init.normal_(w, 0.0, -1.0, rng=0), "std: expected a standard deviation >= 0, got -1.0"),
+        (lambda: init.init_linear_(nn.Linear(2, 2, rng=0), rng=0, bias_init="ones"),
+         "bias_init: expected one of ['zeros', 'pytorch'], got 'ones'"),
+        (lambda: numerics.neighbours(1.0, count=1.5), "count: expected an integer >= 0, got 1.5"),
+        (lambda: synthetic.make_moons(noise=-0.1), "noise: expected a finite number >= 0, got -0.1"),
+        (lambda: synthetic.make_circles(factor=1.0), "factor: expected a number in (0, 1), got 1.0"),
+        (lambda: synthetic.make_dataset("rings"), "name: expected one of ['blobs', 'circles', 'moons', 'spirals', "
+                                                  "'xor'], got 'rings'"),
+        (lambda: text.pad_sequences([[1]], 0), "maxlen: expected a positive integer, got 0"),
+        (lambda: datasets._check_val_size(1.5), "val_size: expected a count (int >= 0) or a fraction in [0, 1)"),
+        (lambda: datasets._check_val_size(5, 5), "val_size: expected fewer than the 5 training examples, got 5"),
+        (lambda: colour_digits.load_cifar10_or_colour_digits(download="yes"),
+         "download: expected True or False, got 'yes'"),
+        (lambda: augment.load_sample_photo(factor=0), "factor: expected an integer from 1 to 64, got 0"),
+        (lambda: boundary.make_grid(np.zeros((3, 2)), resolution=1), "resolution: expected an integer >= 2, got 1"),
+        (lambda: curves.LiveLossPlot(every=0), "every: expected a positive integer, got 0"),
+    ]
+
+
+def test_library_arguments_are_checked_by_validate():
+    for call, message in _library_calls():
+        raises(call, words=(message,))
+
+
+def test_a_numpy_float_val_size_is_a_fraction():
+    from dlcourse.data import datasets
+
+    train, val = datasets._split_indices(10, np.float32(0.2), np.random.default_rng(0))
+    assert (len(train), len(val)) == (8, 2)
