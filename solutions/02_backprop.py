@@ -50,13 +50,12 @@
 
 
 # %%
-import inspect
 import warnings
 
 import numpy as np
 import torch
 
-from dlcourse import autograd, checks, data, nn
+from dlcourse import autograd, checks, data, nn, show_source
 from dlcourse import functional as F
 from dlcourse.autograd import Tensor
 from dlcourse.checks import ch02, check_kernel, rel_error
@@ -701,7 +700,8 @@ print(f"loss = {loss:.6f}")
 # %% [markdown]
 # The same network in PyTorch, loaded with the same weights; `loss.backward()` fills each parameter's `.grad`. And
 # the same again with `dlcourse.nn`, whose modules call the kernels of section 4 in reverse order
-# (`model.backward(loss_fn.backward())`):
+# (`model.backward(loss_fn.backward())`). In both libraries `named_parameters()` yields `(name, parameter)` pairs
+# with the same names, and a parameter's gradient is its `.grad`:
 
 
 # %%
@@ -715,7 +715,7 @@ loss_fn = nn.CrossEntropyLoss()
 model.zero_grad()
 dl_loss = loss_fn(model(X_moons), y_moons)
 model.backward(loss_fn.backward())
-module_grads = {p.name: p.grad for p in model.parameters()}
+module_grads = {name: p.grad for name, p in model.named_parameters()}
 
 print(f"loss: by hand {loss:.15f}, torch {torch_loss.item():.15f}, dlcourse.nn {dl_loss:.15f}")
 for name in by_hand:
@@ -883,8 +883,10 @@ GradCheckExplorer()
 
 
 # %%
-print(inspect.getsource(Tensor.__mul__))
-print(inspect.getsource(Tensor._child))
+show_source(Tensor.__mul__)
+
+# %%
+show_source(Tensor._child)
 
 
 # %% [markdown]
@@ -897,7 +899,7 @@ print(inspect.getsource(Tensor._child))
 
 
 # %%
-print(inspect.getsource(autograd.unbroadcast))
+show_source(autograd.unbroadcast, docstring=False)
 
 
 # %% [markdown]
@@ -908,8 +910,10 @@ print(inspect.getsource(autograd.unbroadcast))
 
 
 # %%
-print(inspect.getsource(Tensor.topological_order))
-print(inspect.getsource(Tensor.backward))
+show_source(Tensor.topological_order)
+
+# %%
+show_source(Tensor.backward)
 
 
 # %% [markdown]

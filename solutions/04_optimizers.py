@@ -45,12 +45,13 @@
 # §7.17 (optimisation algorithms), the FAQ entries that list them.
 
 # %%
-import inspect
+import pickle
 
 import numpy as np
 import torch
 
-from dlcourse import data, lr_scheduler, nn, optim, surfaces, train
+from dlcourse import data, nn, optim, show_source, surfaces, train
+from dlcourse.optim import lr_scheduler
 from dlcourse.checks import ch04
 from dlcourse.metrics import accuracy_score
 from dlcourse.fast import limit_threads
@@ -341,7 +342,7 @@ for lr in (0.027, 0.0275):
 # Here is `dlcourse.optim.SGD`, all of it:
 
 # %%
-print(inspect.getsource(optim.SGD.step))
+show_source(optim.SGD.step)
 
 # %% [markdown]
 # ### Exercise 1 · One step of SGD with momentum
@@ -437,21 +438,23 @@ for eps in (1e-10, 0.0):
 # through every later computation. The gradients themselves are the same in both runs.
 #
 # An optimizer is a small class: the printed version takes a dozen lines as a subclass of `optim.Optimizer`, and
-# `run_optimizer` accepts it like any other:
+# `run_optimizer` accepts it like any other. It is written the way a `torch.optim.Optimizer` subclass is: the
+# constructor hands the options' defaults to the base class, which keeps them in `param_groups` (a list of dicts, one
+# per group of parameters, section 6), and `self.state[p]` holds what the optimizer remembers about parameter `p`:
 
 # %%
 class PrintedAdagrad(optim.Optimizer):
     """Source 001 §3.2.4 as printed: divide by sqrt(G_old + eps), G_old *without* the current gradient."""
 
     def __init__(self, params, lr=0.01, eps=1e-8):
-        super().__init__(params)
-        self.lr, self.eps = lr, eps
+        super().__init__(params, dict(lr=lr, eps=eps))
 
     def step(self):
-        for p, state in zip(self.params, self.state):
-            G_old = state.setdefault("sum", np.zeros_like(p.data))
-            p.data -= self.lr / np.sqrt(G_old + self.eps) * p.grad
-            state["sum"] = G_old + p.grad ** 2
+        for group in self.param_groups:
+            for p in group["params"]:
+                G_old = self.state[p].setdefault("sum", np.zeros_like(p.data))
+                p.data -= group["lr"] / np.sqrt(G_old + group["eps"]) * p.grad
+                self.state[p]["sum"] = G_old + p.grad ** 2
 
 
 saddle = surfaces.Saddle()
@@ -508,8 +511,9 @@ for name, make in [("printed = AdaGrad (sum)", lambda p: optim.Adagrad(p, lr=0.0
     for g in stream:
         param.grad[:] = g
         opt.step()
-        accumulator = opt.state[0]["sum"] if "sum" in opt.state[0] else opt.state[0]["square_avg"]
-        rates.append(float(opt.lr / (np.sqrt(accumulator[0]) + 1e-8)))
+        state = opt.state[param]                          # what the optimizer keeps for this parameter
+        accumulator = state["sum"] if "sum" in state else state["square_avg"]
+        rates.append(float(opt.param_groups[0]["lr"] / (np.sqrt(accumulator[0]) + 1e-8)))
     effective[name] = rates
     print(f"{name:25s} effective lr after 10, 100, 1000 steps: "
           + ", ".join(f"{rates[t - 1]:.4f}" for t in (10, 100, 1000)))
@@ -626,7 +630,7 @@ show(optim_plots.plot_curves(steps_taken, ylabel="|step| / lr", title="Adam's fi
 # `dlcourse.optim.Adam` in full (AdamW is the same class with decoupled weight decay, section 5):
 
 # %%
-print(inspect.getsource(optim.Adam.step))
+show_source(optim.Adam.step)
 
 # %% [markdown]
 # ### Exercise 3 · The Adam step with bias correction
@@ -750,6 +754,11 @@ def max_difference_over_training(name, steps=200, **hyperparameters):
     ours, theirs = twin_models()
     opt = getattr(optim, name)(ours.parameters(), **hyperparameters)
     t_opt = getattr(torch.optim, name)(theirs.parameters(), **hyperparameters)
+    return train_side_by_side(ours, theirs, opt, t_opt, steps)
+
+
+def train_side_by_side(ours, theirs, opt, t_opt, steps):
+    """Train the twins on the same digits mini-batches; return the largest weight difference after any step."""
     t_loss = torch.nn.CrossEntropyLoss()
     batches = np.random.default_rng(5)
     worst = 0.0
@@ -764,7 +773,8 @@ def max_difference_over_training(name, steps=200, **hyperparameters):
         t_loss(theirs(torch.from_numpy(X)), torch.from_numpy(y)).backward()
         t_opt.step()
         t_state = theirs.state_dict()
-        worst = max(worst, max(float(np.abs(p.data - t_state[p.name].numpy()).max()) for p in ours.parameters()))
+        worst = max(worst, max(float(np.abs(p.data - t_state[key].numpy()).max())
+                               for key, p in ours.named_parameters()))
     return worst
 
 
@@ -794,13 +804,40 @@ for bad in [dict(lr=-0.1), dict(betas=(0.9, 1.0)), dict(eps=-1e-8), dict(weight_
         print(f"Adam(**{bad}) -> ValueError: {error}")
 
 # %% [markdown]
+# ### Parameter groups
+#
+# One optimizer can treat parts of a network differently. Instead of `model.parameters()`, pass a list of
+# **parameter groups**: dicts holding some parameters under `'params'` and any options of their own; the other
+# options come from the constructor. Typical uses are a smaller learning rate for layers taken from a pre-trained
+# network than for a new output layer, or no weight decay for the biases. `opt.param_groups` holds every group with
+# all of its options, printed here as PyTorch prints an optimizer. The same call in both libraries, trained side by
+# side as above:
+
+# %%
+def two_groups(model):
+    """The hidden layer with the constructor's options; the output layer with its own, ten times smaller rate."""
+    return [{"params": model[0].parameters()}, {"params": model[2].parameters(), "lr": 0.005}]
+
+
+ours, theirs = twin_models()
+opt = optim.SGD(two_groups(ours), lr=0.05, momentum=0.9)
+t_opt = torch.optim.SGD(two_groups(theirs), lr=0.05, momentum=0.9)
+print(opt)
+print(f"two parameter groups: max |dlcourse - torch| over 200 steps: "
+      f"{train_side_by_side(ours, theirs, opt, t_opt, 200):.1e}")
+
+# %% [markdown]
+# A group's options can be changed between steps, `opt.param_groups[1]['lr'] = 1e-3` say, and the next `step()` uses
+# them. That is all a learning-rate schedule does, in every group at once.
+
+# %% [markdown]
 # ## 7 · Learning-rate schedules
 #
 # A constant learning rate is a compromise: large enough to make progress early, small enough not to bounce around the
 # minimum late. **Learning-rate schedules** (the "dynamic learning rate", 动态学习率, of source 000 §7.6) change it
 # during training, usually once per epoch. With $\eta_0$ the base rate and $e = 0, 1, 2, \dots$ the epoch:
 #
-# | schedule | PyTorch / `dlcourse.lr_scheduler` | $\eta_e$ |
+# | schedule | `torch.optim.lr_scheduler` / `dlcourse.optim.lr_scheduler` | $\eta_e$ |
 # |---|---|---|
 # | step decay | `StepLR(opt, step_size=s, gamma=γ)` | $\eta_0\,\gamma^{\lfloor e/s \rfloor}$ |
 # | at given epochs | `MultiStepLR(opt, milestones=[...], gamma=γ)` | $\eta_0\,\gamma^{\#\{\text{milestones} \le e\}}$ |
@@ -817,15 +854,16 @@ for bad in [dict(lr=-0.1), dict(betas=(0.9, 1.0)), dict(eps=-1e-8), dict(weight_
 #
 # The counting follows PyTorch exactly, and it is easy to get wrong:
 # - creating the scheduler already sets the rate of epoch 0 (e.g. `LinearLR` multiplies it by `start_factor`) and
-#   records the base rate as `optimizer.initial_lr`;
+#   records the base rate of each parameter group as `group['initial_lr']`;
 # - call `scheduler.step()` once at the *end* of each epoch, after that epoch's `optimizer.step()` calls; it moves to
 #   the next epoch and sets its rate. Calling it before the first `optimizer.step()` skips the first rate;
-# - `scheduler.get_last_lr()` returns the current rate (a one-element list, like PyTorch's one entry per parameter
-#   group);
+# - `scheduler.get_last_lr()` returns the current rates, one per parameter group (a one-element list for an optimizer
+#   over `model.parameters()`), and the optimizer reads each group's rate from `group['lr']`;
 # - schedules are *chainable*: each `step()` computes the new rate from the optimizer's current one, so two schedulers on
 #   one optimizer multiply, and past `T_max` PyTorch's cosine goes back up rather than staying at $\eta_{\min}$.
 #
-# Each schedule over 60 epochs, from `dlcourse.lr_scheduler` and `torch.optim.lr_scheduler`, built by the same code:
+# Each schedule over 60 epochs, from `dlcourse.optim.lr_scheduler` and `torch.optim.lr_scheduler`, built by the same
+# code:
 
 # %%
 def schedule_rates(make, module, epochs=60, base_lr=0.1):
@@ -945,7 +983,7 @@ show(optim_plots.plot_training_curves(histories, test_accuracy))
 
 # %%
 momentum_lr = chosen_lr["momentum"]
-scheduled, scheduled_accuracy = {}, {}
+scheduled, scheduled_accuracy, final_weights = {}, {}, {}
 for label, with_schedule in [("momentum, constant lr", False), ("momentum, warmup + cosine", True)]:
     model = nn.MLP(64, [64], 10, "relu", rng=np.random.default_rng(0))
     opt = optim.SGD(model.parameters(), lr=momentum_lr, momentum=0.9)
@@ -959,7 +997,7 @@ for label, with_schedule in [("momentum, constant lr", False), ("momentum, warmu
                             rng=batch_order)["loss"]
         if sched is not None:
             sched.step()
-    scheduled[label] = losses
+    scheduled[label], final_weights[label] = losses, model.state_dict()
     scheduled_accuracy[label] = accuracy_score(digits.y_test, train.predict(model, digits.X_test))
     print(f"{label:26s} lr {momentum_lr:g}: final training loss {losses[-1]:.5f}, "
           f"fall over the last 5 epochs {losses[-6] - losses[-1]:.5f}, test accuracy {scheduled_accuracy[label]:.3f}")
@@ -979,6 +1017,58 @@ show(optim_plots.plot_curves(scheduled, xlabel="epoch", ylabel="mean training lo
 # Warmup pays off when the base rate is large or the optimizer's statistics are poor at the start (large batches,
 # Adam on Transformers). Like the optimizer and the learning rate, a schedule is a hyperparameter to validate, not a
 # free improvement.
+#
+# ### Saving and resuming training
+#
+# A long run is saved now and then, so that it can go on after an interruption. The weights alone are not where
+# training stands: the momentum buffers (or Adam's running averages), the scheduler's epoch count and the generator that
+# draws the batch order are part of it too. As in PyTorch, the model, the optimizer and the scheduler each have a
+# `state_dict()`, plain dicts of numbers and arrays (copies), which `pickle` writes to a file (PyTorch: `torch.save`),
+# and a `load_state_dict()` that puts them into freshly built objects. The optimizer's has PyTorch's layout: the
+# options of each group, and the state of each parameter, numbered over all groups.
+#
+# The warmup-and-cosine run above, stopped after 8 of its 20 epochs, saved, and resumed in new objects:
+
+# %%
+def scheduled_run(seed):
+    """The MLP, SGD with momentum and the warmup + cosine schedule of the run above, freshly built."""
+    model = nn.MLP(64, [64], 10, "relu", rng=np.random.default_rng(seed))
+    opt = optim.SGD(model.parameters(), lr=momentum_lr, momentum=0.9)
+    sched = lr_scheduler.SequentialLR(opt, [lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=4),
+                                            lr_scheduler.CosineAnnealingLR(opt, T_max=16)], milestones=[4])
+    return model, opt, sched
+
+
+def train_epochs(model, opt, sched, epochs, batch_order):
+    for _ in range(epochs):
+        train.fit(model, digits.X_train, digits.y_train, epochs=1, batch_size=64, optimizer=opt, rng=batch_order)
+        sched.step()
+
+
+model, opt, sched = scheduled_run(seed=0)
+batch_order = np.random.default_rng(1)
+train_epochs(model, opt, sched, 8, batch_order)
+checkpoint = pickle.dumps({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                           "scheduler": sched.state_dict(), "batch_order": batch_order})
+saved_opt = opt.state_dict()
+print(f"checkpoint after epoch {sched.last_epoch}: {len(checkpoint):,} bytes")
+print("optimizer state_dict: param_groups[0] =", saved_opt["param_groups"][0])
+print("                      state[1] =", {k: v.shape for k, v in saved_opt["state"][1].items()}, "(0.bias)")
+
+model, opt, sched = scheduled_run(seed=1)                 # new objects, even other initial weights
+saved = pickle.loads(checkpoint)
+model.load_state_dict(saved["model"])
+opt.load_state_dict(saved["optimizer"])
+sched.load_state_dict(saved["scheduler"])
+train_epochs(model, opt, sched, 12, saved["batch_order"])
+straight = final_weights["momentum, warmup + cosine"]
+print(f"resumed after 8 epochs vs 20 epochs in one go: max |weight difference| = "
+      f"{max(np.abs(value - straight[name]).max() for name, value in model.state_dict().items())}")
+
+# %% [markdown]
+# The resumed run ends on exactly the weights of the uninterrupted one: the difference is zero, not merely small.
+# Leave out the optimizer's state dict and the momentum buffers start over; leave out the scheduler's and the schedule
+# counts its epochs from 0 again: either way the run goes on differently.
 #
 # ## 9 · The optimizer playground
 #
@@ -1037,7 +1127,7 @@ OptimizerPlayground()
 #   weight; **AdamW** decays all weights by $(1 - \eta\lambda)$ per step, decoupled from the gradient.
 # - **Schedules** (step, exponential, cosine, linear warmup, sequences of them) change the rate once per epoch;
 #   creating a scheduler sets epoch 0, `step()` goes at the end of each epoch.
-# - `dlcourse.optim` and `dlcourse.lr_scheduler` match `torch.optim` step for step in float64, with the same names,
+# - `dlcourse.optim` and `dlcourse.optim.lr_scheduler` match `torch.optim` step for step in float64, with the same names,
 #   defaults and semantics.
 #
 # ## Key terms

@@ -259,7 +259,7 @@ def adam_hyperparameters(draw, default_weight_decay: float = 0.0):
 
 @st.composite
 def scheduler_settings(draw):
-    """(name, keyword arguments, epochs) for one of dlcourse.lr_scheduler's schedules that also exists in torch."""
+    """(name, keyword arguments, epochs) for one of dlcourse.optim.lr_scheduler's schedules that torch has too."""
     name = draw(st.sampled_from(["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR"]))
     gamma = _maybe(draw, [0.1, 0.5], st.floats(0.05, 1.0))
     kwargs = {

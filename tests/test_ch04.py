@@ -49,9 +49,9 @@ def test_an_answer_built_on_dlcourse_optim_passes_too():
     def adam_via_dlcourse(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps):
         p = nn.Parameter("p", param.copy(), grad.copy())
         opt = optim.Adam([p], lr=lr, betas=betas, eps=eps)
-        opt.state[0].update(step=step - 1, exp_avg=exp_avg.copy(), exp_avg_sq=exp_avg_sq.copy())
+        opt.state[p].update(step=step - 1, exp_avg=exp_avg.copy(), exp_avg_sq=exp_avg_sq.copy())
         opt.step()
-        return p.data, opt.state[0]["exp_avg"], opt.state[0]["exp_avg_sq"]
+        return p.data, opt.state[p]["exp_avg"], opt.state[p]["exp_avg_sq"]
     assert "\u2714 adam_step" in printed(ch04.check_adam_step, adam_via_dlcourse)
 
 

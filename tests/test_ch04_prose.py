@@ -120,7 +120,7 @@ def test_adagrad_numbers():
     assert "the box $|x|, |y| < 10^6$" in TEXT and surfaces.DIVERGED == 1e6
     assert "$\\epsilon$ (PyTorch: $10^{-10}$)" in TEXT
     assert torch.optim.Adagrad([torch.zeros(1, requires_grad=True)]).defaults["eps"] == 1e-10
-    assert optim.Adagrad([nn.Parameter("w", np.zeros(1), np.zeros(1))]).eps == 1e-10
+    assert optim.Adagrad([nn.Parameter("w", np.zeros(1), np.zeros(1))]).defaults["eps"] == 1e-10
 
 
 def test_epsilon_prevents_a_division_by_zero_not_a_zero_gradient():

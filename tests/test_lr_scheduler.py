@@ -1,4 +1,5 @@
-"""dlcourse.lr_scheduler against torch.optim.lr_scheduler: the same rates, epoch by epoch, the same counting."""
+"""dlcourse.optim.lr_scheduler against torch.optim.lr_scheduler: the same rates, epoch by epoch, the same counting,
+for one parameter group and for several."""
 from __future__ import annotations
 
 import math
@@ -9,8 +10,8 @@ import pytest
 import torch
 from hypothesis import example, given
 
-from dlcourse import lr_scheduler as ls
 from dlcourse import nn, optim
+from dlcourse.optim import lr_scheduler as ls
 from dlcourse.checks import rel_error, tolerances
 from strategies import scaled_settings, scheduler_settings
 
@@ -31,7 +32,7 @@ def _rates(make, epochs, base_lr=BASE_LR):
     opt, t_opt = _pair(base_lr)
     sched, t_sched = make(ls, opt), make(torch.optim.lr_scheduler, t_opt)
     ours, theirs = [sched.get_last_lr()[0]], [t_sched.get_last_lr()[0]]
-    assert opt.lr == ours[0]
+    assert opt.param_groups[0]["lr"] == ours[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")        # torch warns when step() runs before any optimizer step
         for _ in range(epochs):
@@ -41,7 +42,7 @@ def _rates(make, epochs, base_lr=BASE_LR):
             t_sched.step()
             ours.append(sched.get_last_lr()[0])
             theirs.append(t_sched.get_last_lr()[0])
-            assert opt.lr == ours[-1]
+            assert opt.param_groups[0]["lr"] == ours[-1]
     return np.array(ours), np.array(theirs)
 
 
@@ -97,8 +98,8 @@ def test_two_schedulers_on_one_optimizer_chain_like_torch():
         for _ in range(12):
             for s in (a, b, ta, tb):
                 s.step()
-            assert math.isclose(opt.lr, t_opt.param_groups[0]["lr"], rel_tol=1e-12)
-    assert math.isclose(opt.lr, BASE_LR * 0.9 ** 12 * 0.5 ** 4, rel_tol=1e-12)
+            assert math.isclose(opt.param_groups[0]["lr"], t_opt.param_groups[0]["lr"], rel_tol=1e-12)
+    assert math.isclose(opt.param_groups[0]["lr"], BASE_LR * 0.9 ** 12 * 0.5 ** 4, rel_tol=1e-12)
 
 
 def test_adam_trained_under_a_schedule_equals_torch():
@@ -132,8 +133,9 @@ def test_adam_trained_under_a_schedule_equals_torch():
 def test_construction_sets_epoch_zero_and_records_the_base_rate():
     opt, _ = _pair(0.3)
     sched = ls.LinearLR(opt, start_factor=0.1, total_iters=4)
-    assert sched.last_epoch == 0 and opt.initial_lr == 0.3 and sched.base_lrs == [0.3]
-    assert math.isclose(opt.lr, 0.03) and sched.get_last_lr() == [opt.lr]
+    group = opt.param_groups[0]
+    assert sched.last_epoch == 0 and group["initial_lr"] == 0.3 and sched.base_lrs == [0.3]
+    assert math.isclose(group["lr"], 0.03) and sched.get_last_lr() == [group["lr"]]
     later = ls.StepLR(opt, 2)                                   # a second scheduler keeps the recorded base rate
     assert later.base_lrs == [0.3]
 
@@ -195,5 +197,86 @@ def test_bad_arguments_raise_naming_them(make, pattern):
         make(opt)
 
 
-def test_reachable_as_dlcourse_optim_lr_scheduler():
+def test_lives_inside_optim_as_in_torch():
+    import dlcourse
+    import dlcourse.optim.lr_scheduler as module
+
+    assert optim.lr_scheduler is ls is module and ls.__name__ == "dlcourse.optim.lr_scheduler"
     assert optim.lr_scheduler.CosineAnnealingLR is ls.CosineAnnealingLR
+    assert not hasattr(dlcourse, "lr_scheduler")
+
+
+# ------------------------------------------------------------------------------ parameter groups, state dicts
+SCHEDULES = {
+    "StepLR": lambda m, o: m.StepLR(o, step_size=3, gamma=0.5),
+    "MultiStepLR": lambda m, o: m.MultiStepLR(o, milestones=[2, 6], gamma=0.1),
+    "ExponentialLR": lambda m, o: m.ExponentialLR(o, gamma=0.9),
+    "CosineAnnealingLR": lambda m, o: m.CosineAnnealingLR(o, T_max=5, eta_min=0.001),
+    "LinearLR": lambda m, o: m.LinearLR(o, start_factor=0.25, total_iters=4),
+    "LambdaLR": lambda m, o: m.LambdaLR(o, lambda e: 0.9 ** e),
+    "SequentialLR": lambda m, o: m.SequentialLR(o, [m.LinearLR(o, 0.1, total_iters=3),
+                                                    m.CosineAnnealingLR(o, T_max=6)], [3]),
+}
+
+
+def _grouped_pair():
+    """Optimizers with two groups of different base rates, in dlcourse and torch."""
+    model = nn.MLP(2, [3], 2, rng=0)
+    ours = optim.SGD([{"params": model[0].parameters()}, {"params": model[2].parameters(), "lr": 0.02}], lr=0.5)
+    theirs = torch.optim.SGD([{"params": [torch.zeros(2, requires_grad=True)]},
+                              {"params": [torch.zeros(2, requires_grad=True)], "lr": 0.02}], lr=0.5)
+    return ours, theirs
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULES))
+def test_every_group_follows_its_own_base_rate_like_torch(name):
+    opt, t_opt = _grouped_pair()
+    sched, t_sched = SCHEDULES[name](ls, opt), SCHEDULES[name](torch.optim.lr_scheduler, t_opt)
+    assert sched.base_lrs == [0.5, 0.02] and [g["initial_lr"] for g in opt.param_groups] == [0.5, 0.02]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for epoch in range(15):
+            assert len(sched.get_last_lr()) == 2
+            _assert_same(np.array(sched.get_last_lr()), np.array(t_sched.get_last_lr()))
+            assert sched.get_last_lr() == [g["lr"] for g in opt.param_groups]
+            opt.step()
+            t_opt.step()
+            sched.step()
+            t_sched.step()
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULES))
+def test_state_dict_resumes_the_schedule_in_a_fresh_scheduler(name):
+    opt, _ = _grouped_pair()
+    sched = SCHEDULES[name](ls, opt)
+    for _ in range(4):
+        sched.step()
+    saved_opt, saved = opt.state_dict(), sched.state_dict()
+    expected = []
+    for _ in range(8):
+        sched.step()
+        expected.append(sched.get_last_lr())
+    fresh_opt, _ = _grouped_pair()
+    fresh = SCHEDULES[name](ls, fresh_opt)
+    fresh_opt.load_state_dict(saved_opt)
+    fresh.load_state_dict(saved)
+    got = []
+    for _ in range(8):
+        fresh.step()
+        got.append(fresh.get_last_lr())
+    assert got == expected                                   # the same floats, not merely close
+    assert "optimizer" not in saved and ("lr_lambda" not in saved if name == "LambdaLR" else True)
+
+
+def test_scheduler_state_dict_is_a_copy_and_checked_on_loading():
+    opt, _ = _grouped_pair()
+    sched = ls.MultiStepLR(opt, milestones=[2, 4])
+    saved = sched.state_dict()
+    saved["base_lrs"][0] = 99.0
+    saved["milestones"][7] = 1
+    assert sched.base_lrs == [0.5, 0.02] and 7 not in sched.milestones
+    with pytest.raises(ValueError, match=r"^state_dict: expected the state dict of a CosineAnnealingLR"):
+        ls.CosineAnnealingLR(opt, T_max=3).load_state_dict(sched.state_dict())
+    sequential = ls.SequentialLR(opt, [ls.StepLR(opt, 2), ls.ExponentialLR(opt, 0.9)], [3])
+    with pytest.raises(ValueError, match=r"^state_dict\['_schedulers'\]: expected 2 state dicts"):
+        sequential.load_state_dict({**sequential.state_dict(), "_schedulers": [sched.state_dict()]})

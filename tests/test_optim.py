@@ -46,8 +46,8 @@ def _assert_close(ours, theirs, what):
 
 def _assert_same_state(opt, t_opt, step):
     """Every state entry torch keeps (buffers, running averages, step counts) equals ours."""
-    for i, (ours, theirs) in enumerate(zip(opt.state, t_opt.param_groups[0]["params"])):
-        t_state = t_opt.state[theirs]
+    for i, (p, theirs) in enumerate(zip(opt.param_groups[0]["params"], t_opt.param_groups[0]["params"])):
+        ours, t_state = opt.state[p], t_opt.state[theirs]
         for key, value in t_state.items():
             if value is None:
                 continue
@@ -180,7 +180,7 @@ def test_defaults_are_torchs(name):
     assert opt.defaults, name
     for key, value in opt.defaults.items():
         assert value == t_opt.defaults[key], f"{name}.{key}: ours {value!r}, torch {t_opt.defaults[key]!r}"
-    assert repr(opt).startswith(f"{name}(lr=")
+    assert repr(opt).startswith(f"{name} (\nParameter Group 0\n    ") and "    lr: " in repr(opt)
 
 
 # ------------------------------------------------------------------------------ the formulas, without torch
@@ -356,3 +356,189 @@ def test_invalid_params_raise(name):
         getattr(optim, name)([], lr=0.1)
     with pytest.raises(ValueError, match=r"params\[0\]"):
         getattr(optim, name)([np.zeros(3)], lr=0.1)
+
+
+# ------------------------------------------------------------------------------------------ parameter groups
+#: (optimizer, constructor options, the second group's own options), valid for dlcourse and torch
+GROUPED = [("SGD", {"lr": 0.05, "momentum": 0.9}, {"lr": 0.01, "nesterov": True, "weight_decay": 0.1}),
+           ("Adagrad", {"lr": 0.1}, {"lr": 0.02, "lr_decay": 0.05}),
+           ("RMSprop", {"lr": 0.01}, {"lr": 0.002, "momentum": 0.5, "centered": True}),
+           ("Adam", {"lr": 0.01, "betas": (0.8, 0.99)}, {"lr": 0.001, "amsgrad": True}),
+           ("AdamW", {"lr": 0.01}, {"lr": 0.003, "weight_decay": 0.5})]
+
+
+def _grouped_twins(name, options, second, seed=0):
+    """The twin MLPs with two parameter groups: layer 0 with the constructor's options, layer 2 with its own."""
+    ours, theirs = _twin_mlp(seed)
+    opt = getattr(optim, name)([{"params": ours[0].parameters()}, {"params": ours[2].parameters(), **second}],
+                               **options)
+    t_opt = getattr(torch.optim, name)([{"params": theirs[0].parameters()},
+                                        {"params": theirs[2].parameters(), **second}], **options)
+    return ours, theirs, opt, t_opt
+
+
+def _step_both(ours, theirs, opt, t_opt, rng):
+    """One step of both optimizers with dlcourse's gradient of a fresh mini-batch."""
+    X, Y = rng.standard_normal((8, 3)), rng.standard_normal((8, 2))
+    loss_fn = nn.MSELoss()
+    opt.zero_grad()
+    loss_fn(ours(X), Y)
+    ours.backward(loss_fn.backward(1.0))
+    t_params = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        t_params[name].grad = torch.from_numpy(p.grad.copy())
+    opt.step()
+    t_opt.step()
+
+
+def _assert_same_weights(ours, theirs, what):
+    t_params = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        _assert_close(p.data, t_params[name].detach().numpy(), f"{what}: {name}")
+
+
+@pytest.mark.parametrize("name, options, second", GROUPED, ids=[g[0] for g in GROUPED])
+def test_parameter_groups_equal_torch(name, options, second):
+    ours, theirs, opt, t_opt = _grouped_twins(name, options, second)
+    assert len(opt.param_groups) == 2
+    for group, t_group in zip(opt.param_groups, t_opt.param_groups):
+        assert set(opt.defaults) <= set(group) and len(group["params"]) == len(t_group["params"]) == 2
+        for key in opt.defaults:                            # every option, in every group, as torch has it
+            assert group[key] == t_group[key], f"{key}: ours {group[key]!r}, torch {t_group[key]!r}"
+    rng = np.random.default_rng(0)
+    for step in range(30):
+        _step_both(ours, theirs, opt, t_opt, rng)
+        _assert_same_weights(ours, theirs, f"step {step}")
+    opt.param_groups[0]["lr"] = t_opt.param_groups[0]["lr"] = 0.0      # a change takes effect at the next step
+    frozen = ours[0].state_dict()
+    for step in range(5):
+        _step_both(ours, theirs, opt, t_opt, rng)
+        _assert_same_weights(ours, theirs, f"after setting lr = 0, step {step}")
+    if name != "AdamW":                                     # AdamW's decay is lr * weight_decay: 0 too
+        assert all(np.array_equal(v, frozen[k]) for k, v in ours[0].state_dict().items())
+
+
+def test_named_parameters_and_add_param_group_as_in_torch():
+    model = nn.MLP(3, [4], 2, rng=0)
+    opt = optim.SGD(model.named_parameters(), lr=0.1)
+    assert opt.param_groups[0]["param_names"] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    opt = optim.Adam(model[0].parameters(), lr=0.01)
+    opt.add_param_group({"params": model[2].parameters(), "lr": 0.001})
+    assert [g["lr"] for g in opt.param_groups] == [0.01, 0.001] and opt.param_groups[1]["betas"] == (0.9, 0.999)
+    assert opt.state_dict()["param_groups"][1]["params"] == [2, 3]
+
+
+def test_state_is_found_by_any_view_of_the_parameter():
+    """opt.state[p] works with a Parameter from a later model.parameters() call, as torch's state[tensor] does."""
+    model = nn.Linear(2, 2, rng=0)
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model.grads["weight"][...] = 1.0
+    opt.step()
+    weight = model.parameters()[0]
+    held = opt.param_groups[0]["params"][0]
+    assert weight is not held and weight == held and hash(weight) == hash(held)
+    np.testing.assert_array_equal(opt.state[weight]["momentum_buffer"], np.ones((2, 2)))
+
+
+# ------------------------------------------------------------------------------------------------ state dicts
+@pytest.mark.parametrize("name, options, second", GROUPED, ids=[g[0] for g in GROUPED])
+def test_state_dict_has_torchs_layout(name, options, second):
+    ours, theirs, opt, t_opt = _grouped_twins(name, options, second)
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        _step_both(ours, theirs, opt, t_opt, rng)
+    saved, t_saved = opt.state_dict(), t_opt.state_dict()
+    assert list(saved) == ["state", "param_groups"] and sorted(saved["state"]) == sorted(t_saved["state"])
+    for group, t_group in zip(saved["param_groups"], t_saved["param_groups"]):
+        assert group["params"] == t_group["params"]
+        assert {k: v for k, v in group.items() if k != "params"} == {k: t_group[k] for k in group if k != "params"}
+    for i, state in saved["state"].items():
+        assert set(state) == set(t_saved["state"][i]), f"state[{i}]"
+        for key, value in t_saved["state"][i].items():
+            _assert_close(np.asarray(state[key], dtype=np.float64), value.numpy(), f"state[{i}][{key!r}]")
+
+
+def test_state_dict_and_load_state_dict_copy_the_arrays():
+    model = nn.Linear(2, 2, rng=0)
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    model.grads["weight"][...] = 1.0
+    opt.step()
+    saved = opt.state_dict()
+    saved["state"][0]["exp_avg"][...] = 99.0
+    saved["param_groups"][0]["lr"] = 99.0
+    assert not np.any(opt.state[model.parameters()[0]]["exp_avg"] == 99.0) and opt.param_groups[0]["lr"] == 0.1
+    other = optim.Adam(nn.Linear(2, 2, rng=1).parameters())
+    other.load_state_dict(saved)
+    saved["state"][0]["exp_avg"][...] = 0.0
+    assert np.all(other.state[other.param_groups[0]["params"][0]]["exp_avg"] == 99.0)
+    assert other.param_groups[0]["lr"] == 99.0 and other.param_groups[0]["params"][0].data is not model.params["weight"]
+
+
+# ------------------------------------------------------------------------------------------- bad groups
+def _layers():
+    model = nn.MLP(3, [4], 2, rng=0)
+    return model[0].parameters(), model[2].parameters()
+
+
+@pytest.mark.parametrize("make, pattern", [
+    (lambda a, b: optim.SGD([{"params": a}, {"lr": 0.1}], lr=0.1), r"^params\[1\]: expected a 'params' entry"),
+    (lambda a, b: optim.SGD([{"params": a}, {"params": b, "lrr": 0.1}], lr=0.1),
+     r"^params\[1\]: unknown option 'lrr' for SGD; its options are lr, momentum"),
+    (lambda a, b: optim.SGD([{"params": a}, {"params": b, "lr": -1.0}], lr=0.1), r"^params\[1\]\['lr'\]: expected"),
+    (lambda a, b: optim.Adam([{"params": a, "betas": (0.9, 1.0)}]), r"^params\[0\]\['betas'\]\[1\]: expected"),
+    (lambda a, b: optim.SGD([{"params": a}, {"params": a + b}], lr=0.1),
+     r"^params\[1\]: some parameters appear in more than one parameter group"),
+    (lambda a, b: optim.SGD(a + a, lr=0.1), r"^params: expected each parameter once"),
+    (lambda a, b: optim.SGD(set(a), lr=0.1), r"^params: expected an ordered collection"),
+    (lambda a, b: optim.SGD([{"params": a}, {"params": b, "nesterov": True}], lr=0.1),
+     r"^params\[1\]\['nesterov'\]: expected momentum > 0"),
+    (lambda a, b: optim.SGD([{"params": a}, {"params": [("w", b[0]), b[1]]}], lr=0.1), r"^params\[1\]\['params'\]: "
+     r"expected all parameters with names"),
+    (lambda a, b: optim.SGD([{"params": a}, {"params": [("w", b[0])]}], lr=0.1),
+     r"^params\[1\]: expected all parameter groups with names or all without"),
+    (lambda a, b: optim.SGD([{"params": a}, {"params": []}], lr=0.1), r"^params\[1\]\['params'\]: expected at least"),
+    (lambda a, b: optim.SGD(a, lr=0.1).add_param_group({"params": b, "momentum": -1}),
+     r"^param_group\['momentum'\]: expected"),
+    (lambda a, b: optim.SGD(a, lr=0.1).add_param_group(b), r"^param_group: expected a dict"),
+])
+def test_bad_parameter_groups_raise_naming_them(make, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        make(*_layers())
+
+
+def _saved_sgd():
+    a, b = _layers()
+    opt = optim.SGD([{"params": a}, {"params": b, "lr": 0.01}], lr=0.1, momentum=0.9)
+    for p in a + b:
+        p.grad[...] = 1.0
+    opt.step()
+    return opt.state_dict()
+
+
+@pytest.mark.parametrize("make, pattern", [
+    (lambda a, b: optim.SGD(a + b, lr=0.1), r"^state_dict: loaded state dict has a different number of parameter "
+     r"groups \(2\) than this optimizer \(1\)"),
+    (lambda a, b: optim.SGD([{"params": a[:1]}, {"params": a[1:] + b}], lr=0.1),
+     r"^state_dict: loaded state dict contains a parameter group that doesn't match the size of optimizer's group"),
+    (lambda a, b: optim.SGD([{"params": b}, {"params": a}], lr=0.1),
+     r"^state_dict\['state'\]\[0\]\['momentum_buffer'\]: expected shape \(2, 4\) \(the parameter's\), got \(4, 3\)"),
+    (lambda a, b: optim.Adam([{"params": a}, {"params": b}]), r"^state_dict\['param_groups'\]\[0\]: expected 'params' "
+     r"and every option of Adam, missing \['betas'"),
+])
+def test_load_state_dict_rejects_a_mismatch_naming_it(make, pattern):
+    saved = _saved_sgd()
+    opt = make(*_layers())
+    before = opt.state_dict()
+    with pytest.raises(ValueError, match=pattern):
+        opt.load_state_dict(saved)
+    assert opt.state_dict()["param_groups"] == before["param_groups"]        # nothing changed
+
+
+def test_load_state_dict_rejects_what_is_not_a_state_dict():
+    opt = optim.SGD(_layers()[0], lr=0.1)
+    with pytest.raises(ValueError, match=r"^state_dict: expected a dict with 'state' and 'param_groups'"):
+        opt.load_state_dict({"lr": 0.1})
+    saved = opt.state_dict()
+    saved["param_groups"][0]["foo"] = 1
+    with pytest.raises(ValueError, match=r"^state_dict\['param_groups'\]\[0\]: unknown option 'foo' for SGD"):
+        opt.load_state_dict(saved)

@@ -1,9 +1,11 @@
-"""AdaGrad: a per-coordinate learning rate shrinking with the sum of all squared gradients, as ``torch.optim.Adagrad``."""
+"""AdaGrad: a per-coordinate learning rate shrinking with the sum of all squared gradients, as
+``torch.optim.Adagrad`` (chapter 04)."""
 from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_bool, _check_nonneg
+from .._validate import check_bool
+from .optimizer import Optimizer, nonnegative
 
 
 class Adagrad(Optimizer):
@@ -27,30 +29,34 @@ class Adagrad(Optimizer):
     initial_accumulator_value : :math:`G_0` >= 0;  eps : :math:`\epsilon` >= 0, added to :math:`\sqrt{G_t}`
     maximize : ascend instead of descend
 
-    State ``state[i]``: ``'step'`` (int) and ``'sum'`` (:math:`G_t`, the parameter's shape).
+    State ``state[p]``: ``'step'`` (int) and ``'sum'`` (:math:`G_t`, the parameter's shape), created with the
+    parameter's group. Each group starts its sums at its own ``initial_accumulator_value``; torch (2.x) starts every
+    group at the constructor's value, whatever the group says.
     """
 
-    hyperparameters = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "maximize")
+    option_checks = {"lr": nonnegative, "lr_decay": nonnegative, "weight_decay": nonnegative,
+                     "initial_accumulator_value": nonnegative, "eps": nonnegative, "maximize": check_bool}
 
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False):
-        super().__init__(params)
-        self.lr = _check_nonneg(lr, "lr")
-        self.lr_decay = _check_nonneg(lr_decay, "lr_decay")
-        self.weight_decay = _check_nonneg(weight_decay, "weight_decay")
-        self.initial_accumulator_value = _check_nonneg(initial_accumulator_value, "initial_accumulator_value")
-        self.eps = _check_nonneg(eps, "eps")
-        self.maximize = _check_bool(maximize, "maximize")
-        for p, state in zip(self.params, self.state):        # torch creates the state in the constructor too
-            state["step"] = 0
-            state["sum"] = np.full_like(p.data, self.initial_accumulator_value)
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize))
+
+    def _add_group(self, group, where: str) -> None:
+        """As torch, AdaGrad's state is created with its group, before any step: G_0 = initial_accumulator_value."""
+        super()._add_group(group, where)
+        group = self.param_groups[-1]
+        for p in group["params"]:
+            self.state[p] = {"step": 0, "sum": np.full_like(p.data, group["initial_accumulator_value"])}
 
     def step(self) -> None:
-        for p, state in zip(self.params, self.state):
-            state["step"] += 1
-            g = -p.grad if self.maximize else p.grad
-            if self.weight_decay:
-                g = g + self.weight_decay * p.data
-            clr = self.lr / (1 + (state["step"] - 1) * self.lr_decay)
-            state["sum"] += g * g                                # G_t includes g_t
-            p.data -= clr * g / (np.sqrt(state["sum"]) + self.eps)
+        for group in self.param_groups:
+            for p in group["params"]:
+                state = self.state[p]
+                state["step"] += 1
+                g = -p.grad if group["maximize"] else p.grad
+                if group["weight_decay"]:
+                    g = g + group["weight_decay"] * p.data
+                clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+                state["sum"] += g * g                            # G_t includes g_t
+                p.data -= clr * g / (np.sqrt(state["sum"]) + group["eps"])

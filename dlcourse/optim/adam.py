@@ -1,9 +1,10 @@
-"""Adam: momentum plus RMSprop, with bias correction, as ``torch.optim.Adam``."""
+"""Adam and AdamW: momentum plus RMSprop, with bias correction, as ``torch.optim.Adam`` and ``AdamW`` (chapter 04)."""
 from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_betas, _check_bool, _check_nonneg
+from .._validate import check_bool
+from .optimizer import Optimizer, adam_betas, nonnegative
 
 
 class Adam(Optimizer):
@@ -34,52 +35,49 @@ class Adam(Optimizer):
     lr : :math:`\eta` >= 0;  betas : :math:`(\beta_1, \beta_2)`, each in [0, 1);  eps : :math:`\epsilon` >= 0
     weight_decay : :math:`\lambda` >= 0;  amsgrad, maximize, decoupled_weight_decay : bools
 
-    State ``state[i]``: ``'step'``, ``'exp_avg'`` (:math:`m`), ``'exp_avg_sq'`` (:math:`v`) and, with amsgrad,
+    State ``state[p]``: ``'step'``, ``'exp_avg'`` (:math:`m`), ``'exp_avg_sq'`` (:math:`v`) and, with amsgrad,
     ``'max_exp_avg_sq'``.
     """
 
-    hyperparameters = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "decoupled_weight_decay")
+    option_checks = {"lr": nonnegative, "betas": adam_betas, "eps": nonnegative, "weight_decay": nonnegative,
+                     "amsgrad": check_bool, "maximize": check_bool, "decoupled_weight_decay": check_bool}
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False,
                  decoupled_weight_decay: bool = False):
-        super().__init__(params)
-        self.lr = _check_nonneg(lr, "lr")
-        self.betas = _check_betas(betas)
-        self.eps = _check_nonneg(eps, "eps")
-        self.weight_decay = _check_nonneg(weight_decay, "weight_decay")
-        self.amsgrad = _check_bool(amsgrad, "amsgrad")
-        self.maximize = _check_bool(maximize, "maximize")
-        self.decoupled_weight_decay = _check_bool(decoupled_weight_decay, "decoupled_weight_decay")
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize, decoupled_weight_decay=decoupled_weight_decay))
 
     def step(self) -> None:
-        beta1, beta2 = self.betas
-        for p, state in zip(self.params, self.state):
-            if not state:
-                state["step"] = 0
-                state["exp_avg"] = np.zeros_like(p.data)
-                state["exp_avg_sq"] = np.zeros_like(p.data)
-                if self.amsgrad:
-                    state["max_exp_avg_sq"] = np.zeros_like(p.data)
-            state["step"] += 1
-            t = state["step"]
-            g = -p.grad if self.maximize else p.grad
-            if self.weight_decay:
-                if self.decoupled_weight_decay:
-                    p.data *= 1 - self.lr * self.weight_decay        # AdamW: shrink the weights directly
-                else:
-                    g = g + self.weight_decay * p.data               # Adam: an L2 term in the gradient
-            m, v = state["exp_avg"], state["exp_avg_sq"]
-            m += (1 - beta1) * (g - m)                               # torch's lerp: m + (1 - b1) (g - m)
-            v *= beta2
-            v += (1 - beta2) * g * g
-            bias_correction1 = 1 - beta1 ** t
-            bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5
-            if self.amsgrad:
-                np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-                v = state["max_exp_avg_sq"]
-            denom = np.sqrt(v) / bias_correction2_sqrt + self.eps      # sqrt(v_hat) + eps
-            p.data -= (self.lr / bias_correction1) * m / denom       # lr * m_hat / denom
+        for group in self.param_groups:
+            lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
+            for p in group["params"]:
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = np.zeros_like(p.data)
+                    state["exp_avg_sq"] = np.zeros_like(p.data)
+                    if group["amsgrad"]:
+                        state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                state["step"] += 1
+                t = state["step"]
+                g = -p.grad if group["maximize"] else p.grad
+                if weight_decay:
+                    if group["decoupled_weight_decay"]:
+                        p.data *= 1 - lr * weight_decay                  # AdamW: shrink the weights directly
+                    else:
+                        g = g + weight_decay * p.data                    # Adam: an L2 term in the gradient
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                m += (1 - beta1) * (g - m)                               # torch's lerp: m + (1 - b1) (g - m)
+                v *= beta2
+                v += (1 - beta2) * g * g
+                bias_correction1 = 1 - beta1 ** t
+                bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5
+                if group["amsgrad"]:
+                    np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+                    v = state["max_exp_avg_sq"]
+                denom = np.sqrt(v) / bias_correction2_sqrt + group["eps"]  # sqrt(v_hat) + eps
+                p.data -= (lr / bias_correction1) * m / denom            # lr * m_hat / denom
 
 
 class AdamW(Adam):
@@ -89,8 +87,6 @@ class AdamW(Adam):
     Adam step. Unlike L2 regularisation inside Adam, the decay is not divided by :math:`\sqrt{\hat v}`, so every
     weight decays at the same rate whatever its gradient history. Note the default ``weight_decay=1e-2``.
     """
-
-    hyperparameters = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize")
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):

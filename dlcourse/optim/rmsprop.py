@@ -1,9 +1,11 @@
-"""RMSprop: AdaGrad with a running *mean* of squared gradients instead of their sum, as ``torch.optim.RMSprop``."""
+"""RMSprop: AdaGrad with a running *mean* of squared gradients instead of their sum, as ``torch.optim.RMSprop``
+(chapter 04)."""
 from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_bool, _check_fraction, _check_nonneg
+from .._validate import check_bool
+from .optimizer import Optimizer, nonnegative, unit_interval
 
 
 class RMSprop(Optimizer):
@@ -31,49 +33,47 @@ class RMSprop(Optimizer):
     centered : divide by an estimate of the gradient's standard deviation instead of its root mean square
     maximize : ascend instead of descend
 
-    State ``state[i]``: ``'step'``, ``'square_avg'`` and, when used, ``'momentum_buffer'`` and ``'grad_avg'``.
+    State ``state[p]``: ``'step'``, ``'square_avg'`` and, when used, ``'momentum_buffer'`` and ``'grad_avg'``.
     """
 
-    hyperparameters = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
+    option_checks = {"lr": nonnegative, "alpha": unit_interval,
+                     "eps": nonnegative, "weight_decay": nonnegative, "momentum": nonnegative,
+                     "centered": check_bool, "maximize": check_bool}
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
                  momentum: float = 0.0, centered: bool = False, *, maximize: bool = False):
-        super().__init__(params)
-        self.lr = _check_nonneg(lr, "lr")
-        self.alpha = _check_fraction(alpha, "alpha", include_one=True)
-        self.eps = _check_nonneg(eps, "eps")
-        self.weight_decay = _check_nonneg(weight_decay, "weight_decay")
-        self.momentum = _check_nonneg(momentum, "momentum")
-        self.centered = _check_bool(centered, "centered")
-        self.maximize = _check_bool(maximize, "maximize")
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                                      centered=centered, maximize=maximize))
 
     def step(self) -> None:
-        a = self.alpha
-        for p, state in zip(self.params, self.state):
-            if not state:
-                state["step"] = 0
-                state["square_avg"] = np.zeros_like(p.data)
-                if self.momentum > 0:
-                    state["momentum_buffer"] = np.zeros_like(p.data)
-                if self.centered:
-                    state["grad_avg"] = np.zeros_like(p.data)
-            state["step"] += 1
-            g = -p.grad if self.maximize else p.grad
-            if self.weight_decay:
-                g = g + self.weight_decay * p.data
-            v = state["square_avg"]
-            v *= a
-            v += (1 - a) * g * g                                 # the running mean E[g^2]
-            if self.centered:
-                gbar = state["grad_avg"]
-                gbar += (1 - a) * (g - gbar)                     # torch's lerp: gbar + (1 - a) (g - gbar)
-                avg = np.sqrt(v - gbar * gbar) + self.eps
-            else:
-                avg = np.sqrt(v) + self.eps
-            if self.momentum > 0:
-                buf = state["momentum_buffer"]
-                buf *= self.momentum
-                buf += g / avg
-                p.data -= self.lr * buf
-            else:
-                p.data -= self.lr * g / avg
+        for group in self.param_groups:
+            a, eps, momentum = group["alpha"], group["eps"], group["momentum"]
+            for p in group["params"]:
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["square_avg"] = np.zeros_like(p.data)
+                    if momentum > 0:
+                        state["momentum_buffer"] = np.zeros_like(p.data)
+                    if group["centered"]:
+                        state["grad_avg"] = np.zeros_like(p.data)
+                state["step"] += 1
+                g = -p.grad if group["maximize"] else p.grad
+                if group["weight_decay"]:
+                    g = g + group["weight_decay"] * p.data
+                v = state["square_avg"]
+                v *= a
+                v += (1 - a) * g * g                             # the running mean E[g^2]
+                if group["centered"]:
+                    gbar = state["grad_avg"]
+                    gbar += (1 - a) * (g - gbar)                 # torch's lerp: gbar + (1 - a) (g - gbar)
+                    avg = np.sqrt(v - gbar * gbar) + eps
+                else:
+                    avg = np.sqrt(v) + eps
+                if momentum > 0:
+                    buf = state["momentum_buffer"]
+                    buf *= momentum
+                    buf += g / avg
+                    p.data -= group["lr"] * buf
+                else:
+                    p.data -= group["lr"] * g / avg

@@ -1,7 +1,8 @@
-"""Gradient descent, with momentum and Nesterov momentum, exactly as ``torch.optim.SGD``."""
+"""Gradient descent, with momentum and Nesterov momentum, exactly as ``torch.optim.SGD`` (chapter 04)."""
 from __future__ import annotations
 
-from .optimizer import Optimizer, _check_bool, _check_nonneg
+from .._validate import check_bool
+from .optimizer import Optimizer, nonnegative
 
 
 class SGD(Optimizer):
@@ -20,42 +21,43 @@ class SGD(Optimizer):
 
     Parameters
     ----------
-    params : ``model.parameters()`` or a Module
+    params : ``model.parameters()``, a Module, or a list of parameter groups (dicts, see :class:`Optimizer`)
     lr : learning rate :math:`\eta` >= 0
-    momentum : :math:`\mu` >= 0; the buffer ``state[i]['momentum_buffer']`` has the parameter's shape
+    momentum : :math:`\mu` >= 0; the buffer ``state[p]['momentum_buffer']`` has the parameter's shape
     dampening : :math:`\tau` >= 0, scales the gradient added to the buffer after the first step
     weight_decay : :math:`\lambda` >= 0, an L2 penalty :math:`\tfrac{\lambda}{2}\lVert\theta\rVert^2` added to the loss
     nesterov : Nesterov momentum (needs momentum > 0 and dampening 0)
     maximize : maximise the objective instead of minimising it
     """
 
-    hyperparameters = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
+    option_checks = {"lr": nonnegative, "momentum": nonnegative, "dampening": nonnegative,
+                     "weight_decay": nonnegative, "nesterov": check_bool, "maximize": check_bool}
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):
-        super().__init__(params)
-        self.lr = _check_nonneg(lr, "lr")
-        self.momentum = _check_nonneg(momentum, "momentum")
-        self.dampening = _check_nonneg(dampening, "dampening")
-        self.weight_decay = _check_nonneg(weight_decay, "weight_decay")
-        self.nesterov = _check_bool(nesterov, "nesterov")
-        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
-            raise ValueError(f"nesterov: expected momentum > 0 and dampening = 0 for Nesterov momentum, got "
-                             f"momentum={self.momentum} and dampening={self.dampening}")
-        self.maximize = _check_bool(maximize, "maximize")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov, maximize=maximize))
+
+    def _check_group(self, group: dict, where: str) -> None:
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(f"{self._name(where, 'nesterov')}: expected momentum > 0 and dampening = 0 for Nesterov "
+                             f"momentum, got momentum={group['momentum']} and dampening={group['dampening']}")
 
     def step(self) -> None:
-        for p, state in zip(self.params, self.state):
-            g = -p.grad if self.maximize else p.grad
-            if self.weight_decay:
-                g = g + self.weight_decay * p.data
-            if self.momentum:
-                if "momentum_buffer" not in state:
-                    state["momentum_buffer"] = g.copy()         # the first step: b = g, no dampening
-                else:
+        for group in self.param_groups:
+            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            for p in group["params"]:
+                g = -p.grad if group["maximize"] else p.grad
+                if group["weight_decay"]:
+                    g = g + group["weight_decay"] * p.data
+                if momentum:
+                    state = self.state[p]
+                    if "momentum_buffer" not in state:
+                        state["momentum_buffer"] = g.copy()     # the first step: b = g, no dampening
+                    else:
+                        buf = state["momentum_buffer"]
+                        buf *= momentum
+                        buf += (1.0 - dampening) * g
                     buf = state["momentum_buffer"]
-                    buf *= self.momentum
-                    buf += (1.0 - self.dampening) * g
-                buf = state["momentum_buffer"]
-                g = g + self.momentum * buf if self.nesterov else buf
-            p.data -= self.lr * g
+                    g = g + momentum * buf if group["nesterov"] else buf
+                p.data -= lr * g

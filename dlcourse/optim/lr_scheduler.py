@@ -1,64 +1,55 @@
-r"""Learning-rate schedules with ``torch.optim.lr_scheduler``'s names, arguments and epoch counting.
+r"""Learning-rate schedules with ``torch.optim.lr_scheduler``'s names, arguments and epoch counting (chapter 04).
 
-A scheduler changes ``optimizer.lr`` once per epoch (or per step, if you call it per step)::
+A scheduler changes the learning rate of every parameter group once per epoch (or per step, if you call it per
+step)::
 
-    opt = SGD(model, lr=0.1, momentum=0.9)
-    sched = CosineAnnealingLR(opt, T_max=50)        # sets opt.lr for epoch 0 (here: 0.1)
+    opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    sched = CosineAnnealingLR(opt, T_max=50)        # sets the rate of epoch 0 (here: 0.1)
     for epoch in range(50):
-        train_one_epoch(model, opt)                 # every step of this epoch uses opt.lr
-        sched.step()                                # after the optimizer's steps: opt.lr for the next epoch
+        train_one_epoch(model, opt)                 # every step of this epoch uses opt.param_groups[i]['lr']
+        sched.step()                                # after the optimizer's steps: the rate of the next epoch
 
-The counting is PyTorch's. Creating a scheduler records ``optimizer.initial_lr`` (the base learning rate, unless an
-earlier scheduler recorded it already), sets ``last_epoch = 0`` and sets the learning rate of epoch 0. Each
-``step()`` adds one to ``last_epoch`` and sets that epoch's rate; ``get_last_lr()`` returns it as a one-element
-list (one entry per parameter group in PyTorch; a dlcourse optimizer has a single group). Like PyTorch, the
-schedules are *chainable*: ``get_lr()`` computes the next rate from the optimizer's current one (e.g. StepLR
-multiplies it by ``gamma`` at each boundary), so two schedulers on one optimizer compose, and
-:class:`SequentialLR` can hand over from one schedule to the next. Resuming from a checkpoint (``last_epoch``
-other than -1) is not supported.
+The counting is PyTorch's. Creating a scheduler records each group's base rate as ``group['initial_lr']`` (unless
+an earlier scheduler recorded it already), sets ``last_epoch = 0`` and sets the rate of epoch 0. Each ``step()``
+adds one to ``last_epoch`` and sets that epoch's rates; ``get_last_lr()`` returns them, one per parameter group.
+Like PyTorch, the schedules are *chainable*: ``get_lr()`` computes the next rate from the group's current one
+(e.g. StepLR multiplies it by ``gamma`` at each boundary), so two schedulers on one optimizer compose, and
+:class:`SequentialLR` can hand over from one schedule to the next.
+
+To resume training from a checkpoint, build the model, optimizer and scheduler as before, then load the three
+state dicts::
+
+    model.load_state_dict(checkpoint['model'])
+    opt.load_state_dict(checkpoint['optimizer'])
+    sched.load_state_dict(checkpoint['scheduler'])    # last_epoch, base rates, ... : the next step() continues
 """
 from __future__ import annotations
 
+import copy
 import math
-import numbers
 from bisect import bisect_right
 from collections import Counter
 from typing import Callable, Sequence
 
-from .optim.optimizer import Optimizer
+from .._validate import check_int, check_number, check_positive_int, check_positive_number
+from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
            "SequentialLR"]
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-    return int(value)
-
-
-def _check_positive(value, name: str) -> float:
-    if not _is_number(value) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
-    return float(value)
-
-
 class LRScheduler:
     """Base class: subclasses implement :meth:`get_lr` (chainable form) and, where PyTorch has one,
-    :meth:`_get_closed_form_lr` (the rate of epoch ``last_epoch`` computed from the base rate)."""
+    :meth:`_get_closed_form_lr` (the rates of epoch ``last_epoch`` computed from the base rates)."""
 
     def __init__(self, optimizer: Optimizer):
         if not isinstance(optimizer, Optimizer):
             raise ValueError(f"optimizer: expected a dlcourse.optim optimizer (SGD, Adam ...), got "
                              f"{type(optimizer).__name__}")
         self.optimizer = optimizer
-        if not hasattr(optimizer, "initial_lr"):               # torch: group.setdefault('initial_lr', group['lr'])
-            optimizer.initial_lr = optimizer.lr
-        self.base_lrs: list[float] = [optimizer.initial_lr]
+        for group in optimizer.param_groups:                   # torch: group.setdefault('initial_lr', group['lr'])
+            group.setdefault("initial_lr", group["lr"])
+        self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = -1
         self._is_initial = False
         self._initial_step()
@@ -73,19 +64,19 @@ class LRScheduler:
             self._is_initial = False
 
     def _current_lrs(self) -> list[float]:
-        return [self.optimizer.lr]
+        return [group["lr"] for group in self.optimizer.param_groups]
 
     def get_lr(self) -> list[float]:
-        """The learning rate of epoch ``last_epoch``, computed from the current one. Called by :meth:`step`; to read
-        the current rate use :meth:`get_last_lr`."""
+        """The rates of epoch ``last_epoch``, one per group, computed from the current ones. Called by :meth:`step`;
+        to read the current rates use :meth:`get_last_lr`."""
         raise NotImplementedError
 
     def get_last_lr(self) -> list[float]:
-        """The learning rate set by the last :meth:`step` (or by the constructor), as a one-element list."""
+        """The rates set by the last :meth:`step` (or by the constructor), one per parameter group."""
         return list(self._last_lr)
 
     def step(self) -> None:
-        """Advance one epoch and set its learning rate. Call it after the epoch's ``optimizer.step()`` calls."""
+        """Advance one epoch and set its rates. Call it after the epoch's ``optimizer.step()`` calls."""
         self._step_count += 1
         self._update_lr()
 
@@ -97,24 +88,45 @@ class LRScheduler:
             self.last_epoch = epoch
             closed = getattr(self, "_get_closed_form_lr", None)
             values = closed() if closed is not None else self.get_lr()
-        self.optimizer.lr = values[0]
-        self._last_lr = [self.optimizer.lr]
+        for group, lr in zip(self.optimizer.param_groups, values):
+            group["lr"] = lr
+        self._last_lr = self._current_lrs()
+
+    # -- checkpoints ----------------------------------------------------------------------------------------------
+    #: attributes that are not saved: the optimizer (it has its own state dict) and functions
+    _not_saved = ("optimizer",)
 
     def state_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+        """Copies of the scheduler's attributes (``last_epoch``, ``base_lrs``, its settings ...), not the
+        optimizer, as ``torch.optim.lr_scheduler``."""
+        return {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k not in self._not_saved}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore what :meth:`state_dict` saved, into a scheduler of the same kind and settings."""
+        expected = {k for k in self.__dict__ if k not in self._not_saved}
+        if not isinstance(state_dict, dict) or set(state_dict) != expected:
+            got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"state_dict: expected the state dict of a {type(self).__name__} (keys "
+                             f"{sorted(expected)}), got {got}")
+        self.__dict__.update(copy.deepcopy(state_dict))
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self.optimizer.lr!r})"
+        return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self._current_lrs()!r})"
 
 
 class LambdaLR(LRScheduler):
-    r"""``lr = base_lr * lr_lambda(epoch)`` for any function ``lr_lambda`` of the epoch number (0, 1, 2 ...)."""
+    r"""``lr = base_lr * lr_lambda(epoch)`` for any function ``lr_lambda`` of the epoch number (0, 1, 2 ...).
+
+    Its state dict leaves the function out, as torch's does for a plain function.
+    """
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float]):
         if not callable(lr_lambda):
             raise ValueError(f"lr_lambda: expected a function of the epoch, got {type(lr_lambda).__name__}")
         self.lr_lambda = lr_lambda
         super().__init__(optimizer)
+
+    _not_saved = ("optimizer", "lr_lambda")                  # a function: the new scheduler brings its own
 
     def get_lr(self) -> list[float]:
         return [base_lr * self.lr_lambda(self.last_epoch) for base_lr in self.base_lrs]
@@ -125,8 +137,8 @@ class StepLR(LRScheduler):
     \text{step\_size}\rfloor}`."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
-        self.step_size = _check_positive_int(step_size, "step_size")
-        self.gamma = _check_positive(gamma, "gamma")
+        self.step_size = check_positive_int(step_size, "step_size")
+        self.gamma = check_positive_number(gamma, "gamma")
         super().__init__(optimizer)
 
     def get_lr(self) -> list[float]:
@@ -145,12 +157,8 @@ class MultiStepLR(LRScheduler):
     def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1):
         if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
             raise ValueError(f"milestones: expected a list of epoch numbers, got {milestones!r}")
-        milestones = list(milestones)
-        for i, m in enumerate(milestones):
-            if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 0:
-                raise ValueError(f"milestones[{i}]: expected an epoch number >= 0, got {m!r}")
-        self.milestones = Counter(int(m) for m in milestones)
-        self.gamma = _check_positive(gamma, "gamma")
+        self.milestones = Counter(check_int(m, f"milestones[{i}]", minimum=0) for i, m in enumerate(milestones))
+        self.gamma = check_positive_number(gamma, "gamma")
         super().__init__(optimizer)
 
     def get_lr(self) -> list[float]:
@@ -167,7 +175,7 @@ class ExponentialLR(LRScheduler):
     r"""Multiply the rate by ``gamma`` every epoch: :math:`\eta_e = \eta_0\,\gamma^{e}`."""
 
     def __init__(self, optimizer: Optimizer, gamma: float):
-        self.gamma = _check_positive(gamma, "gamma")
+        self.gamma = check_positive_number(gamma, "gamma")
         super().__init__(optimizer)
 
     def get_lr(self) -> list[float]:
@@ -189,10 +197,8 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0):
-        self.T_max = _check_positive_int(T_max, "T_max")
-        if not _is_number(eta_min) or not math.isfinite(eta_min) or eta_min < 0:
-            raise ValueError(f"eta_min: expected a finite number >= 0, got {eta_min!r}")
-        self.eta_min = float(eta_min)
+        self.T_max = check_positive_int(T_max, "T_max")
+        self.eta_min = check_number(eta_min, "eta_min", minimum=0)
         super().__init__(optimizer)
 
     def get_lr(self) -> list[float]:
@@ -219,12 +225,11 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
                  total_iters: int = 5):
-        if not _is_number(start_factor) or not 0 < start_factor <= 1:
+        self.start_factor = check_number(start_factor, "start_factor", minimum=0, maximum=1)
+        if self.start_factor == 0:                            # the base rate times 0 could never grow again
             raise ValueError(f"start_factor: expected a number in (0, 1], got {start_factor!r}")
-        if not _is_number(end_factor) or not 0 <= end_factor <= 1:
-            raise ValueError(f"end_factor: expected a number in [0, 1], got {end_factor!r}")
-        self.start_factor, self.end_factor = float(start_factor), float(end_factor)
-        self.total_iters = _check_positive_int(total_iters, "total_iters")
+        self.end_factor = check_number(end_factor, "end_factor", minimum=0, maximum=1)
+        self.total_iters = check_positive_int(total_iters, "total_iters")
         super().__init__(optimizer)
 
     def get_lr(self) -> list[float]:
@@ -265,14 +270,16 @@ class SequentialLR(LRScheduler):
             raise ValueError(f"milestones: expected {len(schedulers) - 1} epoch numbers (one fewer than the "
                              f"schedulers), got {len(milestones)}")
         for i, m in enumerate(milestones):
-            if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 1 or (i and m <= milestones[i - 1]):
-                raise ValueError(f"milestones[{i}]: expected increasing epoch numbers >= 1, got {milestones}")
+            check_int(m, f"milestones[{i}]", minimum=1)
+            if i and m <= milestones[i - 1]:
+                raise ValueError(f"milestones[{i}]: expected increasing epoch numbers, got {milestones}")
         self._schedulers, self._milestones = schedulers, [int(m) for m in milestones]
         self.optimizer = optimizer
-        self.base_lrs = [optimizer.initial_lr]
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = 0
         self._is_initial = False
-        optimizer.lr = optimizer.initial_lr                    # reset, and undo each scheduler's initial step
+        for group in optimizer.param_groups:                   # reset, and undo each scheduler's initial step
+            group["lr"] = group["initial_lr"]
         for s in schedulers:
             s.last_epoch -= 1
         schedulers[0]._initial_step()
@@ -287,3 +294,21 @@ class SequentialLR(LRScheduler):
         else:
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
+
+    _not_saved = ("optimizer", "_schedulers")
+
+    def state_dict(self) -> dict:
+        """Its own attributes, and the state dict of each of its schedulers under ``'_schedulers'``."""
+        return {**super().state_dict(), "_schedulers": [s.state_dict() for s in self._schedulers]}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        if not isinstance(state_dict, dict) or "_schedulers" not in state_dict:
+            got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"state_dict: expected the state dict of a SequentialLR (with '_schedulers'), got {got}")
+        saved = state_dict["_schedulers"]
+        if len(saved) != len(self._schedulers):
+            raise ValueError(f"state_dict['_schedulers']: expected {len(self._schedulers)} state dicts, one per "
+                             f"scheduler, got {len(saved)}")
+        super().load_state_dict({k: v for k, v in state_dict.items() if k != "_schedulers"})
+        for scheduler, scheduler_state in zip(self._schedulers, saved):
+            scheduler.load_state_dict(scheduler_state)
