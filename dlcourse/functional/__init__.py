@@ -1,4 +1,4 @@
-"""Pure NumPy kernels with no state, mirroring ``torch.nn.functional``.
+"""Chapters 01, 02 and 05: pure NumPy kernels with no state, mirroring ``torch.nn.functional``.
 
 Every differentiable kernel comes as a pair ``out, cache = op_forward(...)`` / ``grads = op_backward(dout, cache)``,
 plus a plain ``op(...)`` that returns only the output.

@@ -1,6 +1,5 @@
-r"""The fully connected (dense) layer :math:`y = x W^\top + b`: ``linear`` as in ``torch.nn.functional.linear``.
-
-Chapter 01 introduces the forward pass, chapter 02 the backward pass.
+r"""Chapter 01: the fully connected (dense) layer :math:`y = x W^\top + b`, ``linear`` as in
+``torch.nn.functional.linear`` (chapter 02 adds its backward pass).
 
 The weight is stored as (out_features, in_features), PyTorch's layout, so a weight copied from a
 ``torch.nn.Linear`` needs no transpose.

@@ -1,4 +1,5 @@
-"""Layers as objects, thin over :mod:`dlcourse.functional`, named and laid out like ``torch.nn`` (chapters 01, 02, 05).
+"""Chapters 01, 02 and 05: layers as objects, thin over :mod:`dlcourse.functional`, named and laid out like
+``torch.nn``.
 
 A :class:`Module` keeps two dicts with the same keys: ``params`` (the arrays it learns) and ``grads`` (their
 gradients, same shapes). ``forward(x)`` computes the output and remembers what the backward pass needs;

@@ -1,4 +1,4 @@
-"""Activation layers (``torch.nn.Sigmoid``, ``Tanh``, ``ReLU``, ``LeakyReLU``, ``Softmax``, ``Identity``).
+"""Chapter 01: activation layers (``torch.nn.Sigmoid``, ``Tanh``, ``ReLU``, ``LeakyReLU``, ``Softmax``, ``Identity``).
 
 Chapter 01 introduces them (the forward pass), chapter 02 their backward pass. Each forward calls the kernel of
 :mod:`dlcourse.functional` and keeps its cache; each backward hands that cache to the kernel's backward. None has

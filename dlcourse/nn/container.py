@@ -1,4 +1,4 @@
-"""Containers: :class:`Sequential`, and :class:`MLP`, a Sequential of Linear layers and activations (chapter 01)."""
+"""Chapter 01: containers, :class:`Sequential`, and :class:`MLP`, a Sequential of Linear layers and activations."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""``torch.nn.Flatten``: the bridge from feature maps (N, C, H, W) to a fully connected layer (N, C·H·W)."""
+"""Chapter 05: ``torch.nn.Flatten``, the bridge from feature maps (N, C, H, W) to a fully connected layer (N, C·H·W)."""
 from __future__ import annotations
 
 import math

@@ -1,4 +1,4 @@
-"""The fully connected layer, ``torch.nn.Linear``."""
+"""Chapter 01: the fully connected layer, ``torch.nn.Linear`` (chapter 02 adds its backward pass)."""
 from __future__ import annotations
 
 import numpy as np

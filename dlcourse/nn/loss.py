@@ -1,6 +1,7 @@
-"""Loss layers (``torch.nn.MSELoss``, ``CrossEntropyLoss``, ``BCEWithLogitsLoss``) over :mod:`dlcourse.functional`.
+"""Chapter 02: loss layers (``torch.nn.MSELoss``, ``CrossEntropyLoss``, ``BCEWithLogitsLoss``) over
+:mod:`dlcourse.functional`.
 
-Chapter 02 introduces them. ``loss = loss_fn(input, target)`` computes the loss (a scalar with ``reduction='mean'``
+``loss = loss_fn(input, target)`` computes the loss (a scalar with ``reduction='mean'``
 or ``'sum'``, one value per element with ``'none'``) and keeps what the backward pass needs;
 ``loss_fn.backward(dloss)`` returns dL/dinput, input's shape. ``dloss`` is 1.0 when this loss is the quantity
 being minimised (None means 1.0 too, for a scalar loss), an array of the loss's shape with ``reduction='none'``.

@@ -1,4 +1,5 @@
-"""The base of every layer: :class:`Module` (params, grads, children, modes, state dicts) and :class:`Parameter`.
+"""Chapter 01: the base of every layer, :class:`Module` (params, grads, children, modes, state dicts), and
+:class:`Parameter`.
 
 Chapter 01 introduces modules (the forward pass), chapter 02 their backward pass, chapter 04 the optimizers that
 read their parameters.

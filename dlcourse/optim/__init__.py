@@ -1,4 +1,4 @@
-"""Optimizers that update parameters in place, with ``torch.optim``'s names, options and semantics (chapter 04).
+"""Chapter 04: optimizers that update parameters in place, with ``torch.optim``'s names, options and semantics.
 
     opt = Adam(model.parameters(), lr=1e-3)
     opt.zero_grad(); loss = loss_fn(model(x), y); model.backward(loss_fn.backward(1.0)); opt.step()

@@ -1,5 +1,5 @@
-"""AdaGrad: a per-coordinate learning rate shrinking with the sum of all squared gradients, as
-``torch.optim.Adagrad`` (chapter 04)."""
+"""Chapter 04: AdaGrad, a per-coordinate learning rate shrinking with the sum of all squared gradients, as
+``torch.optim.Adagrad``."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Adam and AdamW: momentum plus RMSprop, with bias correction, as ``torch.optim.Adam`` and ``AdamW`` (chapter 04)."""
+"""Chapter 04: Adam and AdamW, momentum plus RMSprop with bias correction, as ``torch.optim.Adam`` and ``AdamW``."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-r"""Learning-rate schedules with ``torch.optim.lr_scheduler``'s names, arguments and epoch counting (chapter 04).
+r"""Chapter 04: learning-rate schedules with ``torch.optim.lr_scheduler``'s names, arguments and epoch counting.
 
 A scheduler changes the learning rate of every parameter group once per epoch (or per step, if you call it per
 step)::

@@ -1,4 +1,4 @@
-"""The base class every optimizer shares: parameter groups, per-parameter state, state dicts (chapter 04).
+"""Chapter 04: the base class every optimizer shares: parameter groups, per-parameter state, state dicts.
 
 As in ``torch.optim``, an optimizer holds ``param_groups``, a list of dicts: each has ``'params'`` (a list of
 :class:`dlcourse.nn.Parameter`, the module's own arrays) and every option (``'lr'``, ``'momentum'`` ...), the

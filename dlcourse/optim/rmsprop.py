@@ -1,5 +1,5 @@
-"""RMSprop: AdaGrad with a running *mean* of squared gradients instead of their sum, as ``torch.optim.RMSprop``
-(chapter 04)."""
+"""Chapter 04: RMSprop, AdaGrad with a running *mean* of squared gradients instead of their sum, as
+``torch.optim.RMSprop``."""
 from __future__ import annotations
 
 import numpy as np

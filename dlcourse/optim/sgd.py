@@ -1,4 +1,4 @@
-"""Gradient descent, with momentum and Nesterov momentum, exactly as ``torch.optim.SGD`` (chapter 04)."""
+"""Chapter 04: gradient descent, with momentum and Nesterov momentum, exactly as ``torch.optim.SGD``."""
 from __future__ import annotations
 
 from .._validate import check_bool
