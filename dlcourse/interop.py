@@ -13,9 +13,10 @@ from . import _lazy, nn
 def to_torch(model: nn.Module, dtype=None):
     """A ``torch.nn`` module computing the same function as ``model``, with a copy of its parameters.
 
-    Supports ``Sequential``, ``Linear``, ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Flatten``, ``ReLU``,
-    ``Tanh``, ``Sigmoid``, ``LeakyReLU``, ``Softmax`` and ``Identity`` (nested Sequentials too). Child names ('0', '1', ...) and parameter names ('0.weight', ...)
-    are kept, so ``state_dict()`` keys match. The training/eval mode is copied as well.
+    Supports ``Sequential`` (an ``MLP`` is one, and becomes a ``torch.nn.Sequential``), ``Linear``, ``Conv2d``,
+    ``MaxPool2d``, ``AvgPool2d``, ``Flatten``, ``ReLU``, ``Tanh``, ``Sigmoid``, ``LeakyReLU``, ``Softmax`` and
+    ``Identity`` (nested Sequentials too). Child names ('0', '1', ...) and parameter names ('0.weight', ...) are
+    kept, so ``state_dict()`` keys match. The training/eval mode is copied as well.
 
     Parameters
     ----------
