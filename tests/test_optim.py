@@ -1,4 +1,5 @@
-"""dlcourse.optim against torch.optim, step for step in float64: SGD, Adagrad, RMSprop, Adam, AdamW.
+"""dlcourse.optim against torch.optim, step for step in float64: SGD, Adagrad, RMSprop, Adam, AdamW, with one
+parameter group and with several; the layout of their state dicts; bad hyperparameters, groups and state dicts.
 
 Each optimizer trains the same small tanh MLP as its torch twin for 200 steps, on a fresh random mini-batch each
 step (the same for both), and after every step all parameters must agree to REFERENCE_RTOL; the optimizer state
