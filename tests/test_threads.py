@@ -1,4 +1,5 @@
 """dlcourse.fast.threads: the thread counts of NumPy's BLAS, PyTorch and dlcourse, and the batch-slice thread pool."""
+import ast
 import subprocess
 import sys
 import threading
@@ -75,6 +76,26 @@ def test_parallel_map_runs_each_item_on_its_own_thread_with_single_threaded_blas
     assert [r[0] for r in results] == [10, 40]
     assert results[0][1] != results[1][1] and all(r[1].startswith("dlcourse") for r in results)
     assert [r[2] for r in results] == [1, 1]
+
+
+def test_a_blas_library_loaded_after_the_first_parallel_map_is_limited_too():
+    """SciPy brings its own OpenBLAS: imported after dlcourse's first parallel_map, it must run single-threaded in
+    the workers as well (in a fresh process, where SciPy is not loaded yet)."""
+    code = "\n".join([
+        "import threading, sys",
+        "from threadpoolctl import threadpool_info",
+        "from dlcourse.fast import threads",
+        "assert 'scipy' not in sys.modules",
+        "threads.parallel_map(lambda i: i, [0, 1])",
+        "import scipy.linalg",
+        "barrier = threading.Barrier(2, timeout=10)",
+        "def work(i):",
+        "    barrier.wait()",
+        "    return [p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas']",
+        "print(threads.parallel_map(work, [0, 1]))"])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    per_worker = ast.literal_eval(out.strip())                  # each worker: the threads of every BLAS library
+    assert len(per_worker) == 2 and all(n == 1 for libraries in per_worker for n in libraries), out
 
 
 def test_parallel_map_with_one_item_runs_on_the_calling_thread():

@@ -16,6 +16,7 @@ no BLAS thread spins on a core that another slice needs. Small batches stay on t
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable
@@ -28,7 +29,8 @@ MIN_WORK_PER_THREAD = 50_000_000
 _num_threads: int | None = None        # None: as many as the CPUs this process may use
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
-_blas = None                           # a threadpoolctl.ThreadpoolController, made on first use
+_blas = None                           # a threadpoolctl.ThreadpoolController, made on first use ...
+_blas_modules = 0                      # ... when len(sys.modules) was this: an import since may have loaded a BLAS
 _lock = threading.Lock()
 _local = threading.local()             # _local.busy: this thread is already running a part
 
@@ -99,14 +101,20 @@ def parallel_map(fn: Callable, *iterables: Iterable) -> list:
 
 
 def _workers(n: int):
-    """The shared thread pool (grown to ``n`` threads when needed) and the BLAS controller."""
-    global _pool, _pool_size, _blas
+    """The shared thread pool (grown to ``n`` threads when needed) and the BLAS controller.
+
+    A controller knows the BLAS libraries loaded when it was made (it takes about a millisecond to make); one that
+    an import has loaded since (SciPy's own OpenBLAS, say) would keep all its threads. So the controller is made
+    again whenever modules have been imported since the last one.
+    """
+    global _pool, _pool_size, _blas, _blas_modules
     with _lock:
         if _pool is None or _pool_size < n:
             if _pool is not None:
                 _pool.shutdown(wait=False)
             _pool, _pool_size = ThreadPoolExecutor(max_workers=n, thread_name_prefix="dlcourse"), n
-        if _blas is None:
+        if _blas is None or _blas_modules != len(sys.modules):
             from threadpoolctl import ThreadpoolController
             _blas = ThreadpoolController()
+            _blas_modules = len(sys.modules)
         return _pool, _blas
