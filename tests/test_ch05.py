@@ -10,6 +10,7 @@ from hypothesis import given
 
 from dlcourse import functional as F
 from dlcourse.checks import CheckFailure, ch05
+from dlcourse.fast import conv as fast_conv
 from strategies import scaled_settings, seeds
 
 
@@ -104,6 +105,7 @@ def test_conv2d_reference_loops_and_dlcourse_pass(seed):
     ch05.check_conv2d(conv2d_loops, seed=seed)
     ch05.check_conv2d(F.conv2d_naive, seed=seed)
     ch05.check_conv2d(F.conv2d, seed=seed)
+    ch05.check_conv2d(fast_conv.conv2d, seed=seed)
 
 
 def test_conv2d_in_float32_is_told_so():
