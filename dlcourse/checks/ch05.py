@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _lazy
 from .ch01 import _call
 from .compare import matches
 from .kernels import check_kernel
@@ -42,8 +43,7 @@ def output_size_cases(seed: int = 0) -> list[tuple[int, int, int, int]]:
 
 
 def _torch_output_size(size: int, k: int, s: int, p: int) -> int:
-    import torch
-
+    torch = _lazy.torch()
     out = torch.nn.functional.conv2d(torch.zeros(1, 1, size, 1), torch.zeros(1, 1, k, 1), stride=(s, 1),
                                      padding=(p, 0))
     return int(out.shape[2])

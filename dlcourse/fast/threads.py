@@ -21,6 +21,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable
 
+from .. import _lazy
 from .._validate import check_positive_int
 
 #: a slice of a batch gets its own thread only when it brings at least this many multiply-adds
@@ -61,7 +62,7 @@ def limit_threads(n: int = 1) -> None:
     threadpool_limits(limits=n)          # called as a function, the limit stays in force
     set_num_threads(n)
     try:
-        import torch
+        torch = _lazy.torch("limit_threads")
     except ImportError:                  # pragma: no cover - torch is a dependency of the course
         return
     torch.set_num_threads(n)
