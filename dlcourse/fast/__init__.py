@@ -1,5 +1,6 @@
-"""Speed machinery, kept apart from the code the chapters teach. Chapter 00 introduces ``limit_threads`` (every
-chapter's setup cell calls it); chapter 05 explains the fast convolution and what it is made of.
+"""Chapters 00 and 05: speed machinery, kept apart from the code the chapters teach. Chapter 00 introduces
+``limit_threads`` (every chapter's setup cell calls it); chapter 05 explains the fast convolution and what it is
+made of.
 
 * :mod:`dlcourse.fast.threads` — how many threads NumPy's BLAS, PyTorch and dlcourse use (``limit_threads``), and
   the batch slicing that runs a big kernel on every core;

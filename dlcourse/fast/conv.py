@@ -1,4 +1,4 @@
-r"""Chapter 05. The fast convolution that ``nn.Conv2d`` runs: the same numbers as
+r"""Chapter 05: the fast convolution that ``nn.Conv2d`` runs: the same numbers as
 :func:`dlcourse.functional.conv2d_forward` / :func:`~dlcourse.functional.conv2d_backward`, in less time.
 
 The chapter prints the readable pair (:mod:`dlcourse.functional.conv`: ``unfold``, one matrix product, ``fold``)

@@ -1,4 +1,4 @@
-"""Chapter 05. The pooling kernels ``nn.MaxPool2d`` and ``nn.AvgPool2d`` run.
+"""Chapter 05: the pooling kernels ``nn.MaxPool2d`` and ``nn.AvgPool2d`` run.
 
 Max pooling's backward pass is the one place where the readable kernel (:mod:`dlcourse.functional.pooling`) leaves
 speed behind: for each of the kh*kw window offsets it makes fresh boolean arrays and selects with ``np.where``.

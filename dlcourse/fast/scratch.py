@@ -1,4 +1,5 @@
-"""Reusable scratch memory for the big temporaries of the fast kernels (the im2col columns of a convolution).
+"""Chapter 05: reusable scratch memory for the big temporaries of the fast kernels (a convolution's im2col
+columns).
 
 A fresh array of several megabytes is new memory for the operating system: every 4 KiB page of it is zeroed and
 mapped the first time it is written (a page fault), and when the array is freed, the C allocator hands the memory

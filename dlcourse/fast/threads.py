@@ -1,4 +1,4 @@
-"""How many CPU threads NumPy's BLAS, PyTorch and dlcourse's own kernels use.
+"""Chapter 00: how many CPU threads NumPy's BLAS, PyTorch and dlcourse's own kernels use.
 
 The course's models are small: a matrix product of a (32, 64) batch with a (64, 64) weight takes microseconds, less
 than it costs to wake and synchronise a second thread. On a shared or busy CPU (Binder, a laptop running a browser,

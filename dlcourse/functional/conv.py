@@ -1,4 +1,4 @@
-r"""Chapter 05. 2-D convolution in NCHW layout, as ``torch.nn.functional.conv2d`` computes it (a cross-correlation).
+r"""Chapter 05: 2-D convolution in NCHW layout, as ``torch.nn.functional.conv2d`` computes it (a cross-correlation).
 
 For an input :math:`x` of shape (N, C, H, W), a weight :math:`w` of shape (F, C, kh, kw), a bias :math:`b` of
 shape (F,), stride :math:`s` and zero padding :math:`p` (per axis), the output has shape (N, F, H', W') with

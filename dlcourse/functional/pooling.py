@@ -1,4 +1,4 @@
-r"""Chapter 05. 2-D max and average pooling in NCHW layout, as ``torch.nn.functional.max_pool2d`` / ``avg_pool2d``.
+r"""Chapter 05: 2-D max and average pooling in NCHW layout, as ``torch.nn.functional.max_pool2d`` / ``avg_pool2d``.
 
 A window of kh x kw pixels moves over each channel separately with stride (sh, sw) (default: the window size, so
 windows do not overlap); padding p adds p pixels on each side (-inf for max pooling, zeros for average pooling,

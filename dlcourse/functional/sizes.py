@@ -1,4 +1,4 @@
-r"""Chapter 05. The arithmetic of sliding windows, in one place for convolution and pooling.
+r"""Chapter 05: the arithmetic of sliding windows, in one place for convolution and pooling.
 
 A convolution or pooling window is described by three pairs (rows, columns): ``kernel_size`` (kh, kw),
 ``stride`` (sh, sw) and ``padding`` (ph, pw). PyTorch accepts an int for a pair, and so does dlcourse

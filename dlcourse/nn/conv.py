@@ -1,4 +1,4 @@
-"""Chapter 05. The 2-D convolution layer, ``torch.nn.Conv2d`` (NCHW, weight (out_channels, in_channels, kh, kw)).
+"""Chapter 05: the 2-D convolution layer, ``torch.nn.Conv2d`` (NCHW, weight (out_channels, in_channels, kh, kw)).
 
 Its forward and backward passes run the fast convolution, :mod:`dlcourse.fast.conv`: the same numbers as the pair
 the chapter prints (:func:`dlcourse.functional.conv2d_forward` / ``conv2d_backward``), in less time.

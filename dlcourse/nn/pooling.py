@@ -1,4 +1,4 @@
-"""Chapter 05. Pooling layers, ``torch.nn.MaxPool2d`` and ``torch.nn.AvgPool2d`` (no parameters).
+"""Chapter 05: pooling layers, ``torch.nn.MaxPool2d`` and ``torch.nn.AvgPool2d`` (no parameters).
 
 Each forward calls a pooling kernel of :mod:`dlcourse.fast.pooling` and keeps its cache; each backward hands that
 cache to the kernel's backward (the same numbers as :mod:`dlcourse.functional.pooling`, which the chapter prints).

@@ -1,6 +1,6 @@
-"""How fast dlcourse's NumPy kernels run next to PyTorch's, on this machine, in one run: ``dlcourse bench``.
+"""Chapter 05: how fast dlcourse's NumPy kernels run next to PyTorch's, on this machine, in one run: ``dlcourse bench``.
 
-Chapter 05 shows its convolution cases. The kernels timed are the ones the layers of :mod:`dlcourse.nn` run: the
+Chapter 05 prints its convolution cases. The kernels timed are the ones the layers of :mod:`dlcourse.nn` run: the
 fast convolution and pooling of :mod:`dlcourse.fast` (``nn.Conv2d``, ``nn.MaxPool2d``, ``nn.AvgPool2d``) and
 :func:`dlcourse.functional.linear_forward` (``nn.Linear``). Every case times one forward *and* backward pass of one
 kernel, in float32, with the same number of threads for both libraries (``torch.set_num_threads`` for PyTorch;
