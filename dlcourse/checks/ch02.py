@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _lazy
 from .. import functional as F
 from ..autograd import mul_forward
 from . import tolerances as tol
@@ -188,7 +189,7 @@ def check_softmax_cross_entropy(fn, *, seed: int = 0) -> None:
 # -------------------------------------------------------------------------------------- numerical_gradient
 def _torch_functions():
     """Scalar test functions, each as (name, numpy version, torch version, x, h or None for the default)."""
-    import torch
+    torch = _lazy.torch()
 
     rng = np.random.default_rng(7)
     X, y = rng.standard_normal((6, 4)), rng.integers(0, 3, size=6)
@@ -234,7 +235,7 @@ def _forward_difference(f, x, h):
 def check_numerical_gradient(fn, *, seed: int = 0) -> None:
     """``fn(f, x, h=...)`` must return the centred-difference gradient of the scalar function ``f`` at ``x``,
     shaped like ``x``, leaving ``x`` unchanged; compared with torch.autograd's exact gradient."""
-    import torch
+    torch = _lazy.torch()
 
     check = Check("numerical_gradient", rtol=tol.FD_RTOL)
     rng = np.random.default_rng(seed)
