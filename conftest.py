@@ -3,6 +3,7 @@
 This file sits at the project root because pytest calls a conftest's per-item hooks only for items below its own
 folder, and nbval's items live in solutions/. tests/test_notebooks.py checks the numbers against the budgets.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,7 @@ _NBVAL_CELL = re.compile(r"(?:^|/)solutions/(\d\d_[a-z0-9_]+\.ipynb)::Cell \d+$"
 
 
 def _stats(config, name: str) -> dict:
-    return config.stash.setdefault(NBVAL_KEY, {}).setdefault(name, {"seconds": 0.0, "peak_mib": None,
-                                                                    "failed": False})
+    return config.stash.setdefault(NBVAL_KEY, {}).setdefault(name, {"seconds": 0.0, "peak_mib": None, "failed": False})
 
 
 def pytest_runtest_logreport(report):

@@ -6,6 +6,7 @@ One training step = forward, cross-entropy, backward, SGD update, for a (batch, 
 (digits-sized) and a wider (batch, 784) -> 256 -> 10 one (MNIST-sized). Both libraries use the same dtype
 (float32) and the same number of threads; the ratio is ours / torch (1.0 = as fast, 2.0 = twice as slow).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,6 +30,7 @@ def dlcourse_step(sizes, batch, dtype, rng):
         loss_fn(model(x), y)
         model.backward(loss_fn.backward(1.0))
         opt.step()
+
     return step
 
 
@@ -50,11 +52,12 @@ def torch_step(sizes, batch, rng):
         opt.zero_grad()
         loss_fn(model(x), y).backward()
         opt.step()
+
     return step
 
 
 def best_time(fn, repeat: int) -> float:
-    fn()                                                           # warm up
+    fn()  # warm up
     number = max(1, int(0.05 / max(timeit.timeit(fn, number=1), 1e-6)))
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
 
@@ -69,8 +72,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
     print(f"{'case':34s} {'ours (ms)':>10s} {'torch (ms)':>11s} {'ratio':>7s}")
-    for name, sizes, batch in [("digits MLP 64-64-10, batch 128", (64, 64, 10), 128),
-                               ("MNIST MLP 784-256-10, batch 128", (784, 256, 10), 128)]:
+    for name, sizes, batch in [
+        ("digits MLP 64-64-10, batch 128", (64, 64, 10), 128),
+        ("MNIST MLP 784-256-10, batch 128", (784, 256, 10), 128),
+    ]:
         ours = best_time(dlcourse_step(sizes, batch, np.float32, rng), args.repeat)
         ref = best_time(torch_step(sizes, batch, rng), args.repeat)
         print(f"{name:34s} {ours * 1e3:10.3f} {ref * 1e3:11.3f} {ours / ref:7.2f}")

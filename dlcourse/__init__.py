@@ -3,6 +3,7 @@
 Importing dlcourse loads only NumPy. PyTorch, scikit-learn, matplotlib and ipywidgets are imported inside the
 functions that need them (``dlcourse.checks`` references, ``dlcourse.viz``).
 """
+
 from . import data, functional, metrics, nn, optim
 from .source import show_source
 

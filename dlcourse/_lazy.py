@@ -1,5 +1,6 @@
 """PyTorch, imported on first use: ``import dlcourse`` loads only NumPy, and the parts that compare with PyTorch or
 convert to it call :func:`torch` when they run."""
+
 from __future__ import annotations
 
 
@@ -8,6 +9,7 @@ def torch(purpose: str = "this part of dlcourse"):
     try:
         import torch as _torch
     except ImportError as exc:  # pragma: no cover - the course always installs torch
-        raise ImportError(f"{purpose} needs PyTorch: pip install torch (README, Quick start, explains the small "
-                          "CPU-only build)") from exc
+        raise ImportError(
+            f"{purpose} needs PyTorch: pip install torch (README, Quick start, explains the small CPU-only build)"
+        ) from exc
     return _torch

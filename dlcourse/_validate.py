@@ -4,6 +4,7 @@ Every public kernel validates what a learner can get wrong (an array of the wron
 array, an integer dtype, NaNs) and raises ``ValueError`` naming the argument, what was expected and what came
 back, instead of a broadcasting error three frames deep.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -65,14 +66,19 @@ def check_labels(y, name: str, n: int, num_classes: int | None = None) -> np.nda
     if np.issubdtype(arr.dtype, np.floating):
         bad = ~np.isfinite(arr) | (arr != np.round(arr))
         if bad.any():
-            raise ValueError(f"{name}: expected integer class indices, got non-integer values such as "
-                             f"{arr[bad][0]} (dtype {arr.dtype}): class indices, not probabilities")
+            raise ValueError(
+                f"{name}: expected integer class indices, got non-integer values such as "
+                f"{arr[bad][0]} (dtype {arr.dtype}): class indices, not probabilities"
+            )
     elif not np.issubdtype(arr.dtype, np.integer) and arr.dtype != bool:
         raise ValueError(f"{name}: expected integer class indices, got dtype {arr.dtype}")
     arr = arr.astype(np.int64)
     if num_classes is not None and arr.size and (arr.min() < 0 or arr.max() >= num_classes):
-        valid = f"class indices must lie in [0, {num_classes - 1}]" if num_classes else \
-            "no class index is valid for an input with 0 classes"
+        valid = (
+            f"class indices must lie in [0, {num_classes - 1}]"
+            if num_classes
+            else "no class index is valid for an input with 0 classes"
+        )
         raise ValueError(f"{name}: {valid}, got min {arr.min()} and max {arr.max()}")
     return arr
 
@@ -90,10 +96,21 @@ def check_int(value, name: str, *, minimum: int | None = None, maximum: int | No
     ``check_int(n, "count", minimum=0)`` says "count: expected an integer >= 0, got -1"; with both bounds,
     "expected an integer from 1 to 6".
     """
-    want = ("an integer" if minimum is None and maximum is None else f"an integer >= {minimum}" if maximum is None
-            else f"an integer <= {maximum}" if minimum is None else f"an integer from {minimum} to {maximum}")
-    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer))
-            or (minimum is not None and value < minimum) or (maximum is not None and value > maximum)):
+    want = (
+        "an integer"
+        if minimum is None and maximum is None
+        else f"an integer >= {minimum}"
+        if maximum is None
+        else f"an integer <= {maximum}"
+        if minimum is None
+        else f"an integer from {minimum} to {maximum}"
+    )
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, (int, np.integer))
+        or (minimum is not None and value < minimum)
+        or (maximum is not None and value > maximum)
+    ):
         raise ValueError(f"{name}: expected {want}, got {value!r}")
     return int(value)
 
@@ -119,8 +136,14 @@ def check_fraction(value, name: str, *, closed: bool = False) -> float:
     For the share of a data set held out (``val_size``, ``test_size``): 1 would leave nothing to train on.
     """
     interval = "[0, 1]" if closed else "[0, 1)"
-    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not np.isfinite(value)
-            or value < 0 or value > 1 or (value == 1 and not closed)):
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, numbers.Real)
+        or not np.isfinite(value)
+        or value < 0
+        or value > 1
+        or (value == 1 and not closed)
+    ):
         raise ValueError(f"{name}: expected a fraction in {interval}, got {value!r}")
     return float(value)
 
@@ -133,8 +156,12 @@ def check_probability(value, name: str = "p") -> float:
 def check_positive_number(value, name: str, *, what: str = "a positive number") -> float:
     """Return ``value`` as a float if it is a finite real number > 0 (not a bool), else raise a ValueError:
     "h: expected a positive step, got 0.0" with ``what="a positive step"``."""
-    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not np.isfinite(value)
-            or value <= 0):
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, numbers.Real)
+        or not np.isfinite(value)
+        or value <= 0
+    ):
         raise ValueError(f"{name}: expected {what}, got {value!r}")
     return float(value)
 
@@ -153,15 +180,16 @@ def check_choice(value, name: str, choices):
     """Return ``value`` if it is one of ``choices`` (names, usually), else raise a ValueError listing them all."""
     try:
         ok = value in choices
-    except (TypeError, ValueError):                     # unhashable, or an array compared element by element
+    except (TypeError, ValueError):  # unhashable, or an array compared element by element
         ok = False
     if not ok:
         raise ValueError(f"{name}: expected one of {list(choices)}, got {value!r}")
     return value
 
 
-def check_interval(value, name: str, *, strict: bool = False, ends: tuple[str, str] = ("min", "max")) \
-        -> tuple[float, float]:
+def check_interval(
+    value, name: str, *, strict: bool = False, ends: tuple[str, str] = ("min", "max")
+) -> tuple[float, float]:
     """Return a pair ``(low, high)`` of finite numbers with low <= high (``strict``: low < high) as floats.
 
     ``ends`` names the two numbers in the message, e.g. "feature_range: expected min < max, got (1, 0)".
@@ -171,8 +199,7 @@ def check_interval(value, name: str, *, strict: bool = False, ends: tuple[str, s
         lo, hi = value
         lo, hi = check_number(lo, name), check_number(hi, name)
     except (TypeError, ValueError):
-        raise ValueError(f"{name}: expected a pair ({lo_name}, {hi_name}) of finite numbers, got {value!r}") \
-            from None
+        raise ValueError(f"{name}: expected a pair ({lo_name}, {hi_name}) of finite numbers, got {value!r}") from None
     if lo > hi or (strict and lo == hi):
         raise ValueError(f"{name}: expected {lo_name} {'<' if strict else '<='} {hi_name}, got {value!r}")
     return lo, hi
@@ -189,16 +216,31 @@ def check_pair(value, name: str, check, *, what: str = "a pair") -> tuple:
     return check(value[0], f"{name}[0]"), check(value[1], f"{name}[1]")
 
 
-def check_number(value, name: str, *, minimum: float | None = None, maximum: float | None = None,
-                 what: str = "a number") -> float:
+def check_number(
+    value, name: str, *, minimum: float | None = None, maximum: float | None = None, what: str = "a number"
+) -> float:
     """Return ``value`` as a float if it is a finite real number in [minimum, maximum], else raise a ValueError.
 
     NaN and infinity are rejected (NaN would slip past a plain ``value < minimum`` test), and so are booleans.
     """
-    bounds = "" if minimum is None and maximum is None else (
-        f" >= {minimum}" if maximum is None else f" <= {maximum}" if minimum is None else f" in [{minimum}, {maximum}]")
-    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not np.isfinite(value)
-            or (minimum is not None and value < minimum) or (maximum is not None and value > maximum)):
+    bounds = (
+        ""
+        if minimum is None and maximum is None
+        else (
+            f" >= {minimum}"
+            if maximum is None
+            else f" <= {maximum}"
+            if minimum is None
+            else f" in [{minimum}, {maximum}]"
+        )
+    )
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, numbers.Real)
+        or not np.isfinite(value)
+        or (minimum is not None and value < minimum)
+        or (maximum is not None and value > maximum)
+    ):
         raise ValueError(f"{name}: expected {what}{bounds}, got {value!r}")
     return float(value)
 
@@ -210,8 +252,9 @@ def wrap_dim(dim, shape: tuple, name: str = "dim") -> int:
     """
     n = max(len(shape), 1)
     if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)) or not -n <= dim < n:
-        raise ValueError(f"{name}: expected an integer in [{-n}, {n - 1}] for an input of shape {tuple(shape)}, "
-                         f"got {dim!r}")
+        raise ValueError(
+            f"{name}: expected an integer in [{-n}, {n - 1}] for an input of shape {tuple(shape)}, got {dim!r}"
+        )
     return int(dim) % n
 
 

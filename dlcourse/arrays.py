@@ -11,6 +11,7 @@
 Data follow the batch convention of the whole course: a matrix ``X`` of shape (N, D) holds N samples (rows) of D
 features (columns).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -23,13 +24,14 @@ from ._validate import as_float_array, check_positive_int
 # ------------------------------------------------------------------------------------------- broadcasting
 class BroadcastExplanation(NamedTuple):
     """How two shapes broadcast, axis by axis (axes aligned from the right)."""
-    shape_a: tuple         # the shapes as given
+
+    shape_a: tuple  # the shapes as given
     shape_b: tuple
-    padded_a: tuple        # both shapes left-padded with 1s to the same length
+    padded_a: tuple  # both shapes left-padded with 1s to the same length
     padded_b: tuple
-    shape: tuple | None    # the broadcast shape, or None when the shapes clash
+    shape: tuple | None  # the broadcast shape, or None when the shapes clash
     clash_axis: int | None  # the first clashing axis, counted from the right (-1 is the last), or None
-    message: str           # one sentence: the result, or why there is none
+    message: str  # one sentence: the result, or why there is none
 
 
 def _as_shape(shape, name: str) -> tuple:
@@ -66,8 +68,10 @@ def explain_broadcast(shape_a, shape_b) -> BroadcastExplanation:
     for axis, (sa, sb) in enumerate(zip(pa, pb)):
         if sa != sb and sa != 1 and sb != 1:
             from_right = axis - ndim
-            msg = (f"shapes {a} and {b} cannot be broadcast: on axis {from_right} (counting from the right) the "
-                   f"sizes are {sa} and {sb}; they must be equal or one of them must be 1")
+            msg = (
+                f"shapes {a} and {b} cannot be broadcast: on axis {from_right} (counting from the right) the "
+                f"sizes are {sa} and {sb}; they must be equal or one of them must be 1"
+            )
             return BroadcastExplanation(a, b, pa, pb, None, from_right, msg)
         out.append(sb if sa == 1 else sa)
     shape = tuple(out)
@@ -109,12 +113,12 @@ def standardize(X) -> np.ndarray:
     out : float array of shape (N, D)
     """
     X = as_float_array(X, "X", ndim=2)
-    mean = X.mean(axis=0, keepdims=True)                      # (1, D)
-    std = X.std(axis=0, keepdims=True)                        # (1, D)
-    noise = 4 * np.finfo(X.dtype).eps * np.abs(mean)          # (1, D): the spread rounding alone can create
-    constant = std <= noise                                   # (1, D) bool
-    centred = np.where(constant, 0.0, X - mean)               # (N, D): constant columns exactly 0
-    return (centred / np.where(constant, 1.0, std)).astype(X.dtype, copy=False)   # (N, D)
+    mean = X.mean(axis=0, keepdims=True)  # (1, D)
+    std = X.std(axis=0, keepdims=True)  # (1, D)
+    noise = 4 * np.finfo(X.dtype).eps * np.abs(mean)  # (1, D): the spread rounding alone can create
+    constant = std <= noise  # (1, D) bool
+    centred = np.where(constant, 0.0, X - mean)  # (N, D): constant columns exactly 0
+    return (centred / np.where(constant, 1.0, std)).astype(X.dtype, copy=False)  # (N, D)
 
 
 # ------------------------------------------------------------------------------------------- distances
@@ -138,9 +142,9 @@ def pairwise_sq_dists(A, B) -> np.ndarray:
     B = as_float_array(B, "B", ndim=2)
     if A.shape[1] != B.shape[1]:
         raise ValueError(f"B: expected shape (M, {A.shape[1]}) to match A's {A.shape[1]} features, got {B.shape}")
-    sq_a = np.sum(A * A, axis=1, keepdims=True)               # (N, 1)
-    sq_b = np.sum(B * B, axis=1, keepdims=True).T             # (1, M)
-    out = sq_a + sq_b - 2.0 * (A @ B.T)                       # (N, M)
+    sq_a = np.sum(A * A, axis=1, keepdims=True)  # (N, 1)
+    sq_b = np.sum(B * B, axis=1, keepdims=True).T  # (1, M)
+    out = sq_a + sq_b - 2.0 * (A @ B.T)  # (N, M)
     return np.maximum(out, 0.0, out=out)
 
 
@@ -164,12 +168,13 @@ def one_hot(y, num_classes: int, dtype=np.int64) -> np.ndarray:
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError(f"y: expected a 1-D array of class indices, shape (N,), got shape {y.shape}")
-    if y.size and not (np.issubdtype(y.dtype, np.integer) or (np.issubdtype(y.dtype, np.floating)
-                                                              and np.all(y == np.round(y)))):
+    if y.size and not (
+        np.issubdtype(y.dtype, np.integer) or (np.issubdtype(y.dtype, np.floating) and np.all(y == np.round(y)))
+    ):
         raise ValueError(f"y: expected integer class indices, got dtype {y.dtype}")
     y = y.astype(np.int64)
     if y.size and (y.min() < 0 or y.max() >= num_classes):
         raise ValueError(f"y: class indices must lie in [0, {num_classes - 1}], got min {y.min()} and max {y.max()}")
-    out = np.zeros((y.shape[0], num_classes), dtype=dtype)   # (N, C)
+    out = np.zeros((y.shape[0], num_classes), dtype=dtype)  # (N, C)
     out[np.arange(y.shape[0]), y] = 1
     return out

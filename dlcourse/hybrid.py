@@ -12,6 +12,7 @@ Two common ways to combine them:
 
 Networks here are ``dlcourse.nn.Sequential`` models (``nn.MLP``) whose last layer outputs logits.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,8 +23,9 @@ from .functional import softmax
 
 def _check_model(model) -> nn.Sequential:
     if not isinstance(model, nn.Sequential) or len(model) < 2:
-        raise ValueError(f"model: expected a dlcourse.nn.Sequential of at least two layers (e.g. nn.MLP), got "
-                         f"{type(model).__name__}")
+        raise ValueError(
+            f"model: expected a dlcourse.nn.Sequential of at least two layers (e.g. nn.MLP), got {type(model).__name__}"
+        )
     return model
 
 

@@ -21,6 +21,7 @@ function               distribution                            std
 :func:`init_linear_` re-initialises every ``Linear`` of a model with one scheme (PyTorch's ``model.apply(fn)``
 idiom).
 """
+
 from __future__ import annotations
 
 import math
@@ -55,7 +56,7 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
         slope = 0.01 if param is None else check_number(param, "param", what="a number (the negative slope)")
-        return math.sqrt(2.0 / (1 + slope ** 2))
+        return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
     known = sorted(_LINEAR_LIKE + ("sigmoid", "tanh", "relu", "leaky_relu", "selu"))
@@ -75,7 +76,7 @@ def _calculate_fan_in_and_fan_out(tensor) -> tuple[int, int]:
     shape = np.shape(tensor)
     if len(shape) < 2:
         raise ValueError(f"tensor: fan in and fan out need at least 2 dimensions (out, in, ...), got shape {shape}")
-    receptive_field = math.prod(shape[2:])                    # 1 for a Linear weight
+    receptive_field = math.prod(shape[2:])  # 1 for a Linear weight
     return shape[1] * receptive_field, shape[0] * receptive_field
 
 
@@ -130,7 +131,7 @@ def xavier_uniform_(tensor, gain: float = 1.0, *, rng=None) -> np.ndarray:
     tensor = _check_tensor(tensor)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    a = math.sqrt(3.0) * std                                  # U(-a, a) has variance a²/3
+    a = math.sqrt(3.0) * std  # U(-a, a) has variance a²/3
     return uniform_(tensor, -a, a, rng=rng)
 
 
@@ -141,8 +142,9 @@ def xavier_normal_(tensor, gain: float = 1.0, *, rng=None) -> np.ndarray:
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), rng=rng)
 
 
-def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
-                     rng=None) -> np.ndarray:
+def kaiming_uniform_(
+    tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *, rng=None
+) -> np.ndarray:
     r"""He et al. (2015): U(-b, b) with b = gain·√(3 / fan), gain = calculate_gain(nonlinearity, a).
 
     ``a`` is the negative slope of the leaky ReLU that follows (0 for ReLU); ``mode`` 'fan_in' keeps the variance
@@ -154,8 +156,9 @@ def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity:
     return uniform_(tensor, -bound, bound, rng=rng)
 
 
-def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
-                    rng=None) -> np.ndarray:
+def kaiming_normal_(
+    tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *, rng=None
+) -> np.ndarray:
     r"""He et al. (2015): N(0, std²) with std = gain / √fan, gain = calculate_gain(nonlinearity, a)."""
     tensor = _check_tensor(tensor)
     std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
@@ -177,8 +180,15 @@ def linear_layers(model: nn.Module) -> list[nn.Linear]:
     return found
 
 
-def init_linear_(model: nn.Module, weight_init="kaiming_normal", *, rng=None, nonlinearity: str | None = None,
-                 scale: float = 1.0, bias_init: str = "zeros") -> nn.Module:
+def init_linear_(
+    model: nn.Module,
+    weight_init="kaiming_normal",
+    *,
+    rng=None,
+    nonlinearity: str | None = None,
+    scale: float = 1.0,
+    bias_init: str = "zeros",
+) -> nn.Module:
     r"""Re-initialise the weight and bias of every ``Linear`` in ``model``, in place, layer by layer.
 
     Parameters
@@ -202,7 +212,7 @@ def init_linear_(model: nn.Module, weight_init="kaiming_normal", *, rng=None, no
         raise ValueError(f"weight_init: expected one of {SCHEMES} or a standard deviation, got {weight_init!r}")
     scale = check_number(scale, "scale", minimum=0, what="a finite number")
     for layer in linear_layers(model):
-        weight = layer.params["weight"]                                    # (out_features, in_features)
+        weight = layer.params["weight"]  # (out_features, in_features)
         if is_number:
             normal_(weight, 0.0, float(weight_init), rng=rng)
         elif weight_init.startswith("xavier"):

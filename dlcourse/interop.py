@@ -5,6 +5,7 @@
 
 torch is imported only when a function here is called, so ``import dlcourse`` stays light.
 """
+
 from __future__ import annotations
 
 from . import _lazy, nn
@@ -32,8 +33,15 @@ def to_torch(model: nn.Module, dtype=None):
         out = tnn.Linear(model.in_features, model.out_features, bias="bias" in model.params, dtype=dtype)
         _copy_params(torch, model, out)
     elif isinstance(model, nn.Conv2d):
-        out = tnn.Conv2d(model.in_channels, model.out_channels, model.kernel_size, stride=model.stride,
-                         padding=model.padding, bias="bias" in model.params, dtype=dtype)
+        out = tnn.Conv2d(
+            model.in_channels,
+            model.out_channels,
+            model.kernel_size,
+            stride=model.stride,
+            padding=model.padding,
+            bias="bias" in model.params,
+            dtype=dtype,
+        )
         _copy_params(torch, model, out)
     elif isinstance(model, (nn.MaxPool2d, nn.AvgPool2d)):
         out = getattr(tnn, type(model).__name__)(model.kernel_size, stride=model.stride, padding=model.padding)
@@ -46,8 +54,10 @@ def to_torch(model: nn.Module, dtype=None):
     elif type(model) in (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.Identity):
         out = getattr(tnn, type(model).__name__)()
     else:
-        raise ValueError(f"model: to_torch supports Sequential, Linear, Conv2d, the pooling layers, Flatten and the "
-                         f"activation modules, got {type(model).__name__}")
+        raise ValueError(
+            f"model: to_torch supports Sequential, Linear, Conv2d, the pooling layers, Flatten and the "
+            f"activation modules, got {type(model).__name__}"
+        )
     return out.train(model.training)
 
 

@@ -4,6 +4,7 @@ Inputs are checked as scikit-learn checks them: both must be class labels of the
 labels and probabilities or scores raises "Classification metrics can't handle a mix of ... targets"), NaN and
 infinity are rejected, and an empty input raises.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,7 +15,7 @@ def _as_labels(value, name: str) -> np.ndarray:
         raise ValueError(f"{name}: expected an array of labels, shape (N,), got None")
     try:
         arr = np.asarray(value)
-    except ValueError:                                   # ragged lists: sequences of sequences
+    except ValueError:  # ragged lists: sequences of sequences
         raise ValueError(f"{name}: expected a 1-D array of labels, got a ragged sequence of sequences") from None
     if arr.ndim == 0:
         raise ValueError(f"{name}: expected an array of labels, shape (N,), got the scalar {value!r}")
@@ -42,13 +43,15 @@ def type_of_target(y, name: str = "y") -> str:
         return "binary" if arr.ndim == 1 else "unknown"
     suffix = "-multioutput" if arr.ndim == 2 and arr.shape[1] > 1 else ""
     if suffix and arr.dtype.kind in "biuf" and len(np.unique(arr)) < 3 and np.all(arr == np.round(arr)):
-        return "multilabel-indicator"                  # scikit-learn's test: at most two distinct whole numbers
+        return "multilabel-indicator"  # scikit-learn's test: at most two distinct whole numbers
     if arr.dtype.kind == "f":
         bad = ~np.isfinite(arr)
         if bad.any():
             index = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(f"{name}: expected finite labels, got {arr[index]} at index {index} (input {name} "
-                             f"contains {'NaN' if np.isnan(arr[index]) else 'infinity'})")
+            raise ValueError(
+                f"{name}: expected finite labels, got {arr[index]} at index {index} (input {name} "
+                f"contains {'NaN' if np.isnan(arr[index]) else 'infinity'})"
+            )
         if np.any(arr != np.round(arr)):
             return "continuous" + suffix
     if suffix or len(np.unique(arr)) > 2:
@@ -60,18 +63,21 @@ def _check_targets(y_true, y_pred) -> tuple[str, np.ndarray, np.ndarray]:
     """Both targets as arrays of one supported kind: 'binary', 'multiclass' or 'multilabel-indicator'."""
     y_true, y_pred = _as_labels(y_true, "y_true"), _as_labels(y_pred, "y_pred")
     if len(y_true) != len(y_pred):
-        raise ValueError(f"y_pred: expected as many labels as y_true ({len(y_true)}), got {len(y_pred)} (inconsistent "
-                         f"numbers of samples: [{len(y_true)}, {len(y_pred)}])")
+        raise ValueError(
+            f"y_pred: expected as many labels as y_true ({len(y_true)}), got {len(y_pred)} (inconsistent "
+            f"numbers of samples: [{len(y_true)}, {len(y_pred)}])"
+        )
     if len(y_true) == 0:
-        raise ValueError("y_true: expected at least one label, got an empty array (a minimum of 1 sample is "
-                         "required)")
+        raise ValueError("y_true: expected at least one label, got an empty array (a minimum of 1 sample is required)")
     kind_true, kind_pred = type_of_target(y_true, "y_true"), type_of_target(y_pred, "y_pred")
     kinds = {"multiclass"} if {kind_true, kind_pred} == {"binary", "multiclass"} else {kind_true, kind_pred}
     if len(kinds) > 1:
         name, kind = ("y_pred", kind_pred) if kind_pred not in ("binary", "multiclass") else ("y_true", kind_true)
-        raise ValueError(f"{name}: expected class labels like the other argument, got {kind} values: classification "
-                         f"metrics can't handle a mix of {kind_true} and {kind_pred} targets (turn scores or "
-                         f"probabilities into labels first, e.g. with argmax)")
+        raise ValueError(
+            f"{name}: expected class labels like the other argument, got {kind} values: classification "
+            f"metrics can't handle a mix of {kind_true} and {kind_pred} targets (turn scores or "
+            f"probabilities into labels first, e.g. with argmax)"
+        )
     kind = kinds.pop()
     if kind not in ("binary", "multiclass", "multilabel-indicator"):
         raise ValueError(f"y_true: expected class labels, got {kind} targets ({kind} is not supported)")
@@ -79,10 +85,12 @@ def _check_targets(y_true, y_pred) -> tuple[str, np.ndarray, np.ndarray]:
         if y_true.shape != y_pred.shape:
             raise ValueError(f"y_pred: expected the shape of y_true {y_true.shape}, got {y_pred.shape}")
         return kind, y_true, y_pred
-    y_true, y_pred = y_true.reshape(-1), y_pred.reshape(-1)       # a column (N, 1) counts as (N,)
+    y_true, y_pred = y_true.reshape(-1), y_pred.reshape(-1)  # a column (N, 1) counts as (N,)
     if (y_true.dtype.kind in "USO") != (y_pred.dtype.kind in "USO"):
-        raise ValueError(f"y_pred: expected labels of the same type as y_true ({y_true.dtype}), got {y_pred.dtype} "
-                         "(a mix of label input types: string and number)")
+        raise ValueError(
+            f"y_pred: expected labels of the same type as y_true ({y_true.dtype}), got {y_pred.dtype} "
+            "(a mix of label input types: string and number)"
+        )
     return kind, y_true, y_pred
 
 

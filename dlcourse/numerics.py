@@ -7,10 +7,11 @@ evenly spaced by :math:`2^{e-p}`, so the spacing grows with the magnitude and th
 machine epsilon :math:`\varepsilon = 2^{-p}`. Rounding to the nearest representable number therefore has relative
 error at most :math:`\varepsilon / 2` (IEEE 754, round to nearest even).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
 
 import numpy as np
 
@@ -38,7 +39,7 @@ def machine_epsilon(dtype=np.float64) -> float:
     """
     t = as_float_dtype(dtype).type
     one, eps = t(1), t(1)
-    while one + eps / t(2) != one:            # every operation rounds to dtype
+    while one + eps / t(2) != one:  # every operation rounds to dtype
         eps = eps / t(2)
     return float(eps)
 
@@ -78,7 +79,7 @@ def rounding_error(value: str | float, dtype=np.float32) -> dict:
     dt = as_float_dtype(dtype)
     true = Decimal(value) if isinstance(value, str) else Decimal(float(value))
     with np.errstate(over="ignore", under="ignore"):
-        stored = dt.type(float(true))      # via float64: for float32 and float16 this rounds correctly
+        stored = dt.type(float(true))  # via float64: for float32 and float16 this rounds correctly
         spacing = np.abs(np.spacing(stored)) if np.isfinite(stored) else np.inf
     overflow = bool(np.isinf(stored)) and not true.is_infinite()
     underflow = stored == 0 and true != 0
@@ -90,8 +91,15 @@ def rounding_error(value: str | float, dtype=np.float32) -> dict:
         abs_err = float(abs(exact_stored - true))
         rel_err = float(abs(exact_stored - true) / abs(true)) if true != 0 else 0.0
         exact = str(exact_stored)
-    return {"stored": stored, "exact": exact, "abs_error": abs_err, "rel_error": rel_err,
-            "spacing": float(spacing), "overflow": overflow, "underflow": bool(underflow)}
+    return {
+        "stored": stored,
+        "exact": exact,
+        "abs_error": abs_err,
+        "rel_error": rel_err,
+        "spacing": float(spacing),
+        "overflow": overflow,
+        "underflow": bool(underflow),
+    }
 
 
 def centred_difference_error(f: Callable, df: Callable, x, h, dtype=np.float64) -> np.ndarray:
@@ -118,8 +126,8 @@ def centred_difference_error(f: Callable, df: Callable, x, h, dtype=np.float64) 
     x = np.asarray(x, dtype=np.float64)
     if h.ndim != 1 or x.ndim > 1:
         raise ValueError(f"h, x: expected h of shape (K,) and x a float or of shape (P,), got {h.shape} and {x.shape}")
-    xs = x.astype(dt)[None, ...]                       # (1, P) or (1,): x as stored in dtype
-    hs = h.astype(dt).reshape((-1,) + (1,) * x.ndim)   # (K, 1) or (K,): the step as stored in dtype
+    xs = x.astype(dt)[None, ...]  # (1, P) or (1,): x as stored in dtype
+    hs = h.astype(dt).reshape((-1,) + (1,) * x.ndim)  # (K, 1) or (K,): the step as stored in dtype
     with np.errstate(all="ignore"):
-        estimate = (f(xs + hs) - f(xs - hs)) / (dt.type(2) * hs)   # (K, P) or (K,), every operation in dtype
+        estimate = (f(xs + hs) - f(xs - hs)) / (dt.type(2) * hs)  # (K, P) or (K,), every operation in dtype
     return np.abs(estimate.astype(np.float64) - df(x))

@@ -15,6 +15,7 @@ unchanged, to whatever ``transform`` receives later (validation and test sets, n
 
 Data matrices are (N, D): N samples (rows) of D features (columns). Images are (N, C, H, W).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,7 +28,7 @@ __all__ = ["MinMaxScaler", "Normalize", "PCA", "StandardScaler", "ZCA", "channel
 class _Transformer:
     """``fit`` / ``transform`` / ``fit_transform`` / ``inverse_transform`` on (N, D) matrices."""
 
-    n_features_in_: int | None = None      # set by fit: the mark of a fitted transformer
+    n_features_in_: int | None = None  # set by fit: the mark of a fitted transformer
 
     def fit(self, X):  # pragma: no cover - every subclass defines it
         raise NotImplementedError
@@ -47,8 +48,10 @@ class _Transformer:
         if self.n_features_in_ is None:
             raise ValueError(f"{type(self).__name__} is not fitted yet: call fit(X_train) before transforming")
         if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"{name}: expected {self.n_features_in_} features (columns), as in the data passed to "
-                             f"fit, got shape {X.shape}")
+            raise ValueError(
+                f"{name}: expected {self.n_features_in_} features (columns), as in the data passed to "
+                f"fit, got shape {X.shape}"
+            )
         return X
 
 
@@ -75,14 +78,14 @@ class StandardScaler(_Transformer):
         self.with_mean, self.with_std = bool(with_mean), bool(with_std)
         self.mean_ = self.var_ = self.scale_ = None
 
-    def fit(self, X) -> "StandardScaler":
+    def fit(self, X) -> StandardScaler:
         X = self._check_X(X, fitting=True)
         n = X.shape[0]
-        mean = X.mean(axis=0)                                          # (D,)
-        var = X.var(axis=0)                                            # (D,), ddof=0
+        mean = X.mean(axis=0)  # (D,)
+        var = X.var(axis=0)  # (D,), ddof=0
         eps = np.finfo(np.float64).eps
-        constant = var <= n * eps * var + (n * mean * eps) ** 2        # var below its own rounding error
-        self.mean_ = mean if (self.with_mean or self.with_std) else None      # sklearn's rule
+        constant = var <= n * eps * var + (n * mean * eps) ** 2  # var below its own rounding error
+        self.mean_ = mean if (self.with_mean or self.with_std) else None  # sklearn's rule
         self.var_ = var if self.with_std else None
         self.scale_ = np.where(constant, 1.0, np.sqrt(var)) if self.with_std else None
         self.n_samples_seen_ = n
@@ -91,7 +94,7 @@ class StandardScaler(_Transformer):
     def transform(self, X) -> np.ndarray:
         """(N, D) -> (N, D) with the training statistics."""
         X = self._check_X(X)
-        out = X - self.mean_ if self.with_mean else X.copy()         # mean_ is also known when not subtracted
+        out = X - self.mean_ if self.with_mean else X.copy()  # mean_ is also known when not subtracted
         if self.with_std:
             out = out / self.scale_
         return out.astype(X.dtype, copy=False)
@@ -120,11 +123,11 @@ class MinMaxScaler(_Transformer):
         self.clip = bool(clip)
         self.scale_ = None
 
-    def fit(self, X) -> "MinMaxScaler":
+    def fit(self, X) -> MinMaxScaler:
         X = self._check_X(X, fitting=True)
         a, b = self.feature_range
-        self.data_min_, self.data_max_ = X.min(axis=0), X.max(axis=0)             # (D,)
-        self.data_range_ = self.data_max_ - self.data_min_                         # (D,)
+        self.data_min_, self.data_max_ = X.min(axis=0), X.max(axis=0)  # (D,)
+        self.data_range_ = self.data_max_ - self.data_min_  # (D,)
         range_ = np.where(self.data_range_ < 10 * np.finfo(X.dtype).eps, 1.0, self.data_range_)
         self.scale_ = (b - a) / range_
         self.min_ = a - self.data_min_ * self.scale_
@@ -146,8 +149,8 @@ class MinMaxScaler(_Transformer):
 # ------------------------------------------------------------------------------------------ PCA
 def _svd_flip_rows(Vt: np.ndarray) -> np.ndarray:
     """Flip each row's sign so that its largest-magnitude entry is positive (sklearn's ``svd_flip`` on V)."""
-    biggest = np.argmax(np.abs(Vt), axis=1)                                  # (K,)
-    signs = np.sign(Vt[np.arange(len(Vt)), biggest])                         # (K,)
+    biggest = np.argmax(np.abs(Vt), axis=1)  # (K,)
+    signs = np.sign(Vt[np.arange(len(Vt)), biggest])  # (K,)
     return Vt * np.where(signs == 0, 1.0, signs)[:, None]
 
 
@@ -175,24 +178,27 @@ class PCA(_Transformer):
     """
 
     def __init__(self, n_components=None, *, whiten: bool = False):
-        if n_components is not None and (isinstance(n_components, bool) or not isinstance(
-                n_components, (int, float, np.integer, np.floating)) or n_components <= 0
-                or (isinstance(n_components, (float, np.floating)) and n_components >= 1)):
+        if n_components is not None and (
+            isinstance(n_components, bool)
+            or not isinstance(n_components, (int, float, np.integer, np.floating))
+            or n_components <= 0
+            or (isinstance(n_components, (float, np.floating)) and n_components >= 1)
+        ):
             raise ValueError(f"n_components: expected None, a positive int or a float in (0, 1), got {n_components!r}")
         self.n_components, self.whiten = n_components, bool(whiten)
         self.mean_ = None
 
-    def fit(self, X) -> "PCA":
+    def fit(self, X) -> PCA:
         X = self._check_X(X, fitting=True)
         n, d = X.shape
         k_max = min(n, d)
         k = self.n_components
         if isinstance(k, (int, np.integer)) and k > k_max:
             raise ValueError(f"n_components: expected at most min(n_samples, n_features) = {k_max}, got {k}")
-        self.mean_ = X.mean(axis=0)                                           # (D,)
-        _, S, Vt = np.linalg.svd(X - self.mean_, full_matrices=False)         # S (k_max,), Vt (k_max, D)
+        self.mean_ = X.mean(axis=0)  # (D,)
+        _, S, Vt = np.linalg.svd(X - self.mean_, full_matrices=False)  # S (k_max,), Vt (k_max, D)
         Vt = _svd_flip_rows(Vt)
-        variance = S ** 2 / max(n - 1, 1)                                     # (k_max,)
+        variance = S**2 / max(n - 1, 1)  # (k_max,)
         total = variance.sum()
         ratio = variance / total if total > 0 else np.zeros_like(variance)
         if k is None:
@@ -211,13 +217,13 @@ class PCA(_Transformer):
         return self
 
     def _scale(self) -> np.ndarray:
-        scale = np.sqrt(self.explained_variance_)                             # (K,)
-        return np.maximum(scale, np.finfo(scale.dtype).eps)                   # rank-deficient data: no 0 divides
+        scale = np.sqrt(self.explained_variance_)  # (K,)
+        return np.maximum(scale, np.finfo(scale.dtype).eps)  # rank-deficient data: no 0 divides
 
     def transform(self, X) -> np.ndarray:
         """(N, D) -> (N, K) coordinates along the principal directions."""
         X = self._check_X(X)
-        Z = (X - self.mean_) @ self.components_.T                             # (N, K)
+        Z = (X - self.mean_) @ self.components_.T  # (N, K)
         return Z / self._scale() if self.whiten else Z
 
     def inverse_transform(self, Z) -> np.ndarray:
@@ -229,7 +235,7 @@ class PCA(_Transformer):
             raise ValueError(f"Z: expected {self.n_components_} columns (one per component), got shape {Z.shape}")
         if self.whiten:
             Z = Z * np.sqrt(self.explained_variance_)
-        return Z @ self.components_ + self.mean_                              # (N, D)
+        return Z @ self.components_ + self.mean_  # (N, D)
 
 
 class ZCA(_Transformer):
@@ -250,16 +256,17 @@ class ZCA(_Transformer):
         self.epsilon = check_number(epsilon, "epsilon", minimum=0)
         self.mean_ = None
 
-    def fit(self, X) -> "ZCA":
+    def fit(self, X) -> ZCA:
         pca = PCA().fit(self._check_X(X, fitting=True))
-        lam = pca.explained_variance_                                          # (D',)
+        lam = pca.explained_variance_  # (D',)
         if self.epsilon == 0 and np.any(lam <= np.finfo(np.float64).eps * max(lam.max(), 1.0)):
-            raise ValueError("epsilon: the data have directions of (almost) zero variance; whitening them needs "
-                             "epsilon > 0, got 0")
-        V = pca.components_                                                    # (D', D)
+            raise ValueError(
+                "epsilon: the data have directions of (almost) zero variance; whitening them needs epsilon > 0, got 0"
+            )
+        V = pca.components_  # (D', D)
         self.mean_, self.components_, self.explained_variance_ = pca.mean_, V, lam
-        self.whitening_ = (V.T / np.sqrt(lam + self.epsilon)) @ V              # (D, D), symmetric
-        self.dewhitening_ = (V.T * np.sqrt(lam + self.epsilon)) @ V            # (D, D)
+        self.whitening_ = (V.T / np.sqrt(lam + self.epsilon)) @ V  # (D, D), symmetric
+        self.dewhitening_ = (V.T * np.sqrt(lam + self.epsilon)) @ V  # (D, D)
         return self
 
     def transform(self, X) -> np.ndarray:
@@ -322,7 +329,7 @@ def normalize(x, mean, std) -> np.ndarray:
     mean, std = _per_channel(mean, c, "mean"), _per_channel(std, c, "std")
     if np.any(std <= 0):
         raise ValueError(f"std: expected positive standard deviations, got {std.tolist()}")
-    out = (x - mean[:, None, None]) / std[:, None, None]                     # broadcast over (C, 1, 1)
+    out = (x - mean[:, None, None]) / std[:, None, None]  # broadcast over (C, 1, 1)
     return out.astype(x.dtype, copy=False)
 
 

@@ -8,6 +8,7 @@ The source is found by :func:`inspect.getsource` and the docstring located with 
 text at a marker, which breaks when the code changes). In Jupyter the code is shown highlighted; elsewhere, and in
 every export, as text.
 """
+
 from __future__ import annotations
 
 import ast
@@ -24,18 +25,23 @@ def source_text(obj, *, docstring: bool = True) -> str:
     try:
         text = textwrap.dedent(inspect.getsource(obj))
     except (TypeError, OSError) as exc:
-        raise ValueError(f"obj: expected a function, method or class defined in a Python file, got {obj!r} ({exc})") \
-            from None
+        raise ValueError(
+            f"obj: expected a function, method or class defined in a Python file, got {obj!r} ({exc})"
+        ) from None
     if docstring:
         return text
     tree = ast.parse(text)
     node = tree.body[0]
     body = getattr(node, "body", [])
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-            and isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         lines = text.splitlines(keepends=True)
-        first, last = body[0].lineno - 1, body[0].end_lineno            # the docstring's lines, 0-based, end excl.
-        if len(body) == 1:                                             # a body that is only a docstring
+        first, last = body[0].lineno - 1, body[0].end_lineno  # the docstring's lines, 0-based, end excl.
+        if len(body) == 1:  # a body that is only a docstring
             indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
             lines[first:last] = [f"{indent}...\n"]
         else:
@@ -61,6 +67,7 @@ class Source:
             from IPython.display import Code
         except ImportError:  # pragma: no cover - notebooks always have IPython
             import html
+
             return f"<pre>{html.escape(self.text)}</pre>"
         return Code(self.text, language="python")._repr_html_()
 

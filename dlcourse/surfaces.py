@@ -17,6 +17,7 @@ a batch, or a whole grid for a contour plot), its minima, a plotting window and 
     path.xy          # (201, 2) positions, the start included
     path.values      # (201,) function values along the way
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,8 +28,17 @@ from . import optim
 from ._validate import as_float_array, check_finite
 from .nn import Parameter
 
-__all__ = ["Surface", "Rosenbrock", "Beale", "Saddle", "IllConditionedQuadratic", "SURFACES", "make_surface",
-           "OptimizerPath", "run_optimizer"]
+__all__ = [
+    "Surface",
+    "Rosenbrock",
+    "Beale",
+    "Saddle",
+    "IllConditionedQuadratic",
+    "SURFACES",
+    "make_surface",
+    "OptimizerPath",
+    "run_optimizer",
+]
 
 #: a path whose coordinates leave this box, or become NaN or infinite, has diverged and stops there
 DIVERGED = 1e6
@@ -91,15 +101,15 @@ class Rosenbrock(Surface):
 
     def __init__(self, a: float = 1.0, b: float = 100.0):
         self.a, self.b = float(a), float(b)
-        self.start = np.array([-1.2, 1.0])                       # Rosenbrock's (1960) own starting point
+        self.start = np.array([-1.2, 1.0])  # Rosenbrock's (1960) own starting point
         self.suggested_lr = {"SGD": 1e-3, "adaptive": 0.1}
-        self.minima = np.array([[self.a, self.a ** 2]])
+        self.minima = np.array([[self.a, self.a**2]])
 
     def _value(self, x, y):
-        return (self.a - x) ** 2 + self.b * (y - x ** 2) ** 2
+        return (self.a - x) ** 2 + self.b * (y - x**2) ** 2
 
     def _gradient(self, x, y):
-        r = y - x ** 2
+        r = y - x**2
         return -2 * (self.a - x) - 4 * self.b * x * r, 2 * self.b * r
 
 
@@ -119,16 +129,16 @@ class Beale(Surface):
 
     @staticmethod
     def _terms(x, y):
-        return 1.5 - x + x * y, 2.25 - x + x * y ** 2, 2.625 - x + x * y ** 3
+        return 1.5 - x + x * y, 2.25 - x + x * y**2, 2.625 - x + x * y**3
 
     def _value(self, x, y):
         u1, u2, u3 = self._terms(x, y)
-        return u1 ** 2 + u2 ** 2 + u3 ** 2
+        return u1**2 + u2**2 + u3**2
 
     def _gradient(self, x, y):
         u1, u2, u3 = self._terms(x, y)
-        dx = 2 * u1 * (y - 1) + 2 * u2 * (y ** 2 - 1) + 2 * u3 * (y ** 3 - 1)
-        dy = 2 * u1 * x + 4 * u2 * x * y + 6 * u3 * x * y ** 2
+        dx = 2 * u1 * (y - 1) + 2 * u2 * (y**2 - 1) + 2 * u3 * (y**3 - 1)
+        dy = 2 * u1 * x + 4 * u2 * x * y + 6 * u3 * x * y**2
         return dx, dy
 
 
@@ -150,15 +160,15 @@ class Saddle(Surface):
         self.saddle_points = np.array([[0.0, 0.0]])
 
     def _value(self, x, y):
-        return 0.5 * x ** 2 + 0.25 * y ** 4 - 0.5 * y ** 2
+        return 0.5 * x**2 + 0.25 * y**4 - 0.5 * y**2
 
     def _gradient(self, x, y):
-        return x, y ** 3 - y
+        return x, y**3 - y
 
 
 class IllConditionedQuadratic(Surface):
-    r""":math:`f(\mathbf{p}) = \tfrac12\,\mathbf{p}^\top R\,\mathrm{diag}(1, \kappa)\,R^\top\mathbf{p}`, minimum 0 at the
-    origin, with :math:`R` the rotation by ``angle_degrees``.
+    r""":math:`f(\mathbf{p}) = \tfrac12\,\mathbf{p}^\top R\,\mathrm{diag}(1, \kappa)\,R^\top\mathbf{p}`, minimum 0
+    at the origin, with :math:`R` the rotation by ``angle_degrees``.
 
     The curvatures along the two principal axes are 1 and :math:`\kappa` (the condition number). Gradient descent
     is stable only for a learning rate below :math:`2/\kappa`, at which the flat direction shrinks by just
@@ -173,10 +183,10 @@ class IllConditionedQuadratic(Surface):
         self.condition_number, self.angle_degrees = float(condition_number), float(angle_degrees)
         c, s = np.cos(np.radians(angle_degrees)), np.sin(np.radians(angle_degrees))
         rotation = np.array([[c, -s], [s, c]])
-        self.hessian = rotation @ np.diag([1.0, self.condition_number]) @ rotation.T     # (2, 2), symmetric
+        self.hessian = rotation @ np.diag([1.0, self.condition_number]) @ rotation.T  # (2, 2), symmetric
         self.name = "quadratic" if angle_degrees == 0 else "rotated quadratic"
         self.start = np.array([-4.5, 2.0])
-        self.suggested_lr = {"SGD": 1.8 / self.condition_number, "adaptive": 0.1}     # just below 2 / kappa
+        self.suggested_lr = {"SGD": 1.8 / self.condition_number, "adaptive": 0.1}  # just below 2 / kappa
         self.minima = np.zeros((1, 2))
 
     def _value(self, x, y):
@@ -188,7 +198,9 @@ class IllConditionedQuadratic(Surface):
         return H[0, 0] * x + H[0, 1] * y, H[1, 0] * x + H[1, 1] * y
 
     def __repr__(self) -> str:
-        return f"IllConditionedQuadratic(condition_number={self.condition_number:g}, angle_degrees={self.angle_degrees:g})"
+        return (
+            f"IllConditionedQuadratic(condition_number={self.condition_number:g}, angle_degrees={self.angle_degrees:g})"
+        )
 
 
 #: the surfaces by name, as the optimizer playground lists them
@@ -211,9 +223,10 @@ def make_surface(name: str) -> Surface:
 @dataclass
 class OptimizerPath:
     """Where an optimizer went on a surface."""
-    xy: np.ndarray          # (T + 1, 2) positions, the start first; shorter than steps + 1 if it diverged
-    values: np.ndarray      # (T + 1,) the function at those positions
-    diverged: bool          # the run left the box |x|, |y| < DIVERGED or produced NaN/inf, and was stopped
+
+    xy: np.ndarray  # (T + 1, 2) positions, the start first; shorter than steps + 1 if it diverged
+    values: np.ndarray  # (T + 1,) the function at those positions
+    diverged: bool  # the run left the box |x|, |y| < DIVERGED or produced NaN/inf, and was stopped
 
     @property
     def final(self) -> np.ndarray:
@@ -244,8 +257,10 @@ def run_optimizer(surface: Surface, optimizer, steps: int = 100, start=None, **h
         raise ValueError(f"surface: expected a dlcourse.surfaces.Surface, got {type(surface).__name__}")
     if isinstance(optimizer, str):
         if not isinstance(getattr(optim, optimizer, None), type) or optimizer in ("Optimizer", "lr_scheduler"):
-            raise ValueError(f"optimizer: expected the name of a dlcourse.optim optimizer (SGD, Adagrad, RMSprop, "
-                             f"Adam, AdamW), got {optimizer!r}")
+            raise ValueError(
+                f"optimizer: expected the name of a dlcourse.optim optimizer (SGD, Adagrad, RMSprop, "
+                f"Adam, AdamW), got {optimizer!r}"
+            )
         optimizer = getattr(optim, optimizer)
     if not callable(optimizer):
         raise ValueError(f"optimizer: expected an optimizer class or name, got {type(optimizer).__name__}")

@@ -11,6 +11,7 @@ Three pieces, each usable on its own::
 ``fit`` records one number per epoch and per metric in ``history`` ('loss', 'accuracy', and with validation data
 'val_loss', 'val_accuracy'), like the ``History`` of Keras's ``model.fit``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,15 +28,16 @@ def predict(model: nn.Module, X) -> np.ndarray:
     was_training = model.training
     model.eval()
     logits = model(X)
-    model.train(was_training)                   # leave the model in the mode it was in
+    model.train(was_training)  # leave the model in the mode it was in
     return logits.argmax(axis=1)
 
 
 def _check_pair(X, y, name: str) -> tuple[np.ndarray, np.ndarray]:
     X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
     if X.ndim < 1 or y.ndim != 1 or len(X) != len(y):
-        raise ValueError(f"{name}: expected inputs (N, ...) and labels (N,) of the same length N, got shapes "
-                         f"{X.shape} and {y.shape}")
+        raise ValueError(
+            f"{name}: expected inputs (N, ...) and labels (N,) of the same length N, got shapes {X.shape} and {y.shape}"
+        )
     if len(X) == 0:
         raise ValueError(f"{name}: expected at least one example, got 0")
     return X, y
@@ -58,13 +60,22 @@ def evaluate(model: nn.Module, X, y, loss_fn: nn.Module | None = None) -> tuple[
     loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
     was_training = model.training
     model.eval()
-    logits = model(X)                                                   # (N, C)
+    logits = model(X)  # (N, C)
     model.train(was_training)
     return float(loss_fn(logits, y)), accuracy_score(y, logits.argmax(axis=1))
 
 
-def train_epoch(model: nn.Module, X, y, *, optimizer: Optimizer, loss_fn: nn.Module | None = None,
-                batch_size: int | None = None, rng=None, shuffle: bool = True) -> float:
+def train_epoch(
+    model: nn.Module,
+    X,
+    y,
+    *,
+    optimizer: Optimizer,
+    loss_fn: nn.Module | None = None,
+    batch_size: int | None = None,
+    rng=None,
+    shuffle: bool = True,
+) -> float:
     """One pass over (X, y) in mini-batches: forward, loss, backward, step. Return the mean training loss.
 
     Parameters
@@ -90,18 +101,31 @@ def train_epoch(model: nn.Module, X, y, *, optimizer: Optimizer, loss_fn: nn.Mod
         batches = iterate_minibatches(X, y, batch_size, shuffle=shuffle, rng=rng)
     total, count = 0.0, 0
     for xb, yb in batches:
-        optimizer.zero_grad()                                           # gradients accumulate otherwise
-        loss = loss_fn(model(xb), yb)                                   # forward pass, mean over the batch
-        model.backward(loss_fn.backward(1.0))                           # backward pass fills the grads
-        optimizer.step()                                                # update the parameters
+        optimizer.zero_grad()  # gradients accumulate otherwise
+        loss = loss_fn(model(xb), yb)  # forward pass, mean over the batch
+        model.backward(loss_fn.backward(1.0))  # backward pass fills the grads
+        optimizer.step()  # update the parameters
         total += float(loss) * len(xb)
         count += len(xb)
     return total / count
 
 
-def fit(model: nn.Module, X, y, *, epochs: int, lr: float = 0.1, batch_size: int | None = None,
-        optimizer: Optimizer | None = None, loss_fn: nn.Module | None = None, rng=None, shuffle: bool = True,
-        validation_data: tuple | None = None, callback=None, progress: bool = False) -> dict[str, list[float]]:
+def fit(
+    model: nn.Module,
+    X,
+    y,
+    *,
+    epochs: int,
+    lr: float = 0.1,
+    batch_size: int | None = None,
+    optimizer: Optimizer | None = None,
+    loss_fn: nn.Module | None = None,
+    rng=None,
+    shuffle: bool = True,
+    validation_data: tuple | None = None,
+    callback=None,
+    progress: bool = False,
+) -> dict[str, list[float]]:
     """Train ``model`` on (X, y) by mini-batch gradient descent; return the per-epoch history.
 
     Parameters
@@ -130,16 +154,17 @@ def fit(model: nn.Module, X, y, *, epochs: int, lr: float = 0.1, batch_size: int
     epochs = check_positive_int(epochs, "epochs")
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise ValueError(f"validation_data: expected a pair (X_val, y_val), got {type(validation_data).__name__}"
-                             + (f" of length {len(validation_data)}" if isinstance(validation_data, (tuple, list))
-                                else ""))
+            raise ValueError(
+                f"validation_data: expected a pair (X_val, y_val), got {type(validation_data).__name__}"
+                + (f" of length {len(validation_data)}" if isinstance(validation_data, (tuple, list)) else "")
+            )
         X_val, y_val = _check_pair(*validation_data, "validation_data")
     if callback is not None and not callable(callback):
         raise ValueError(f"callback: expected a function callback(epoch, history), got {type(callback).__name__}")
     optimizer = optimizer if optimizer is not None else SGD(model, lr=lr)
     loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
     if rng is not None:
-        rng = check_rng(rng)                    # an int seed becomes one generator: a new order every epoch
+        rng = check_rng(rng)  # an int seed becomes one generator: a new order every epoch
     elif shuffle and batch_size is not None and batch_size < len(X):
         raise ValueError("rng: shuffling mini-batches needs an explicit np.random.Generator (or int seed)")
 
@@ -150,12 +175,16 @@ def fit(model: nn.Module, X, y, *, epochs: int, lr: float = 0.1, batch_size: int
     if progress:
         import sys
 
-        from tqdm.std import tqdm               # a text bar: it survives exports and printing, unlike a widget
+        from tqdm.std import tqdm  # a text bar: it survives exports and printing, unlike a widget
+
         bar = tqdm(total=epochs, desc="training", unit="epoch", file=sys.stdout, mininterval=0.2)
     try:
         for epoch in range(1, epochs + 1):
-            history["loss"].append(train_epoch(model, X, y, optimizer=optimizer, loss_fn=loss_fn,
-                                               batch_size=batch_size, rng=rng, shuffle=shuffle))
+            history["loss"].append(
+                train_epoch(
+                    model, X, y, optimizer=optimizer, loss_fn=loss_fn, batch_size=batch_size, rng=rng, shuffle=shuffle
+                )
+            )
             history["accuracy"].append(accuracy_score(y, predict(model, X)))
             if validation_data is not None:
                 val_loss, val_accuracy = evaluate(model, X_val, y_val, loss_fn)

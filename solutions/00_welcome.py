@@ -51,6 +51,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.datasets import load_digits
+from sklearn.neighbors import KNeighborsClassifier
 
 import dlcourse
 import dlcourse.functional as F
@@ -59,12 +61,10 @@ from dlcourse.checks import CheckFailure, ch00, check_function
 from dlcourse.fast import limit_threads
 from dlcourse.viz import arrays as figs
 from dlcourse.viz import show
-from sklearn.datasets import load_digits
-from sklearn.neighbors import KNeighborsClassifier
 
 rng = np.random.default_rng(0)
 np.set_printoptions(precision=4, suppress=True)
-limit_threads(1)      # small arrays: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
+limit_threads(1)  # small arrays: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
 
 # %% [markdown]
 # ## 1 How this course works
@@ -95,15 +95,16 @@ limit_threads(1)      # small arrays: one thread each for NumPy and PyTorch is f
 # (a shape, a dtype, a NaN, a value), *where* (the worst index), *by how much*, and often *why* (a hint for a known
 # trap). Here is one, on a deliberately wrong sigmoid, $\sigma(x) = 1/(1+e^{-x})$, with a sign error:
 
+
 # %%
 def wrong_sigmoid(x):
-    return 1 / (1 + np.exp(x))          # the bug: exp(x) instead of exp(-x)
+    return 1 / (1 + np.exp(x))  # the bug: exp(x) instead of exp(-x)
 
 
 x = rng.normal(size=5)
 try:
     check_function(wrong_sigmoid, "sigmoid", {"x": x})
-except CheckFailure as failure:         # in your own check cells there is no try/except: the cell just fails
+except CheckFailure as failure:  # in your own check cells there is no try/except: the cell just fails
     print(failure)
 
 # %% [markdown]
@@ -112,7 +113,7 @@ except CheckFailure as failure:         # in your own check cells there is no tr
 # sigmoid, `dlcourse.functional.sigmoid`, with one line:
 
 # %%
-check_function(F.sigmoid, "sigmoid", {"x": x});
+check_function(F.sigmoid, "sigmoid", {"x": x})
 
 # %% [markdown]
 # **Widgets.** Most chapters have an interactive figure: sliders or menus above a picture. Every widget first
@@ -160,7 +161,7 @@ show_source(F.sigmoid)
 # %%
 X = rng.normal(size=(4, 3))
 W, b = rng.normal(size=(2, 3)), rng.normal(size=2)
-ours = F.linear(X, W, b)                                             # NumPy, float64
+ours = F.linear(X, W, b)  # NumPy, float64
 theirs = torch.nn.functional.linear(torch.from_numpy(X), torch.from_numpy(W), torch.from_numpy(b)).numpy()
 print("dlcourse :", ours[0], "\nPyTorch  :", theirs[0])
 print("max |difference| =", np.abs(ours - theirs).max())
@@ -221,8 +222,8 @@ print(f"{'dlcourse':14s} {dlcourse.__version__}")
 
 # %%
 digits = load_digits()
-X_digits = torch.tensor(digits.data / 16, dtype=torch.float32)          # (1797, 64) pixels scaled to [0, 1]
-y_digits = torch.tensor(digits.target)                                  # (1797,) labels 0-9
+X_digits = torch.tensor(digits.data / 16, dtype=torch.float32)  # (1797, 64) pixels scaled to [0, 1]
+y_digits = torch.tensor(digits.target)  # (1797,) labels 0-9
 
 
 def make_net():
@@ -233,7 +234,7 @@ def make_net():
 torch.manual_seed(0)
 publisher = make_net()
 optimizer = torch.optim.Adam(publisher.parameters(), lr=0.02)
-for step in range(100):                                                  # training, on images 0-999 only
+for step in range(100):  # training, on images 0-999 only
     optimizer.zero_grad()
     torch.nn.functional.cross_entropy(publisher(X_digits[:1000]), y_digits[:1000]).backward()
     optimizer.step()
@@ -251,20 +252,22 @@ for name, tensor in torch.load(weights_file, weights_only=True).items():
 # trained on:
 
 # %%
-X_new, y_new = X_digits[1000:], digits.target[1000:]                   # (797, 64), (797,): unseen images
-fresh = make_net()                                                       # same layers, new random weights
+X_new, y_new = X_digits[1000:], digits.target[1000:]  # (797, 64), (797,): unseen images
+fresh = make_net()  # same layers, new random weights
 print(f"fresh network, random weights: accuracy {np.mean(fresh(X_new).argmax(1).numpy() == y_new):.1%}")
 
-state = torch.load(weights_file, weights_only=True)                     # name -> tensor; weights_only: no code runs
+state = torch.load(weights_file, weights_only=True)  # name -> tensor; weights_only: no code runs
 fresh.load_state_dict(state)
 print(f"after load_state_dict:         accuracy {np.mean(fresh(X_new).argmax(1).numpy() == y_new):.1%}")
 
-ours = nn.MLP(64, [32], 10, "relu")                                      # dlcourse, float64
+ours = nn.MLP(64, [32], 10, "relu")  # dlcourse, float64
 ours.load_state_dict(state)
 logits_ours = ours(X_new.double().numpy())
 logits_torch = fresh.double()(X_new.double()).detach().numpy()
-print(f"dlcourse with the same state dict: accuracy {np.mean(logits_ours.argmax(1) == y_new):.1%}, "
-      f"max |logits dlcourse - logits PyTorch| = {np.abs(logits_ours - logits_torch).max():.1e}")
+print(
+    f"dlcourse with the same state dict: accuracy {np.mean(logits_ours.argmax(1) == y_new):.1%}, "
+    f"max |logits dlcourse - logits PyTorch| = {np.abs(logits_ours - logits_torch).max():.1e}"
+)
 
 # %% [markdown]
 # A file of weights is only numbers, but `torch.load` can also unpickle arbitrary Python objects, which can run code;
@@ -310,7 +313,7 @@ print(f"dlcourse with the same state dict: accuracy {np.mean(logits_ours.argmax(
 show(figs.batch_axes_figure(5, 3))
 
 # %%
-X = rng.normal(loc=5.0, scale=2.0, size=(6, 3))     # 6 samples, 3 features
+X = rng.normal(loc=5.0, scale=2.0, size=(6, 3))  # 6 samples, 3 features
 print("shape", X.shape, " ndim", X.ndim, " dtype", X.dtype, " size", X.size)
 print("X.mean(axis=0)               ->", X.mean(axis=0).shape, " one mean per feature")
 print("X.mean(axis=0, keepdims=True) ->", X.mean(axis=0, keepdims=True).shape)
@@ -329,9 +332,9 @@ print("X.max()                      ->", np.shape(X.max()), "     everything at 
 # 8×8 images, and a fully connected network wants each one as a row of 64 numbers.
 
 # %%
-images = rng.integers(0, 17, size=(10, 8, 8))       # 10 images, 8x8 pixels
-flat = images.reshape(len(images), -1)              # (10, 64): one row per image
-back = flat.reshape(-1, 8, 8)                       # and back
+images = rng.integers(0, 17, size=(10, 8, 8))  # 10 images, 8x8 pixels
+flat = images.reshape(len(images), -1)  # (10, 64): one row per image
+back = flat.reshape(-1, 8, 8)  # and back
 print(images.shape, "->", flat.shape, "->", back.shape, "| same memory:", np.shares_memory(images, flat))
 print("equal after the round trip:", np.array_equal(images, back))
 M = np.arange(6).reshape(2, 3)
@@ -355,9 +358,9 @@ print(M, "\n.T ->\n", M.T, "\nM.T.shape =", M.T.shape)
 show(figs.broadcast_figure((3, 4), (4,)))
 
 # %%
-centred = X - X.mean(axis=0)                        # (6, 3) - (3,) -> (6, 3)
+centred = X - X.mean(axis=0)  # (6, 3) - (3,) -> (6, 3)
 print("column means after centring:", centred.mean(axis=0))
-outer = np.arange(3).reshape(3, 1) * np.arange(4)   # (3, 1) * (4,) -> (3, 4): a multiplication table
+outer = np.arange(3).reshape(3, 1) * np.arange(4)  # (3, 1) * (4,) -> (3, 4): a multiplication table
 print(outer)
 stretched = np.broadcast_to(np.arange(4.0), (1000, 4))
 print("a (1000, 4) broadcast view has strides", stretched.strides, "- no memory is copied")
@@ -431,13 +434,13 @@ print("same numbers:", np.allclose(sq_norms_loop(V), sq_norms_vectorised(V)))
 # %%
 H = 5
 W = rng.normal(size=(H, 3))
-Y = X @ W.T                                          # (6, 3) @ (3, 5) -> (6, 5)
+Y = X @ W.T  # (6, 3) @ (3, 5) -> (6, 5)
 Y_loop = np.array([[sum(X[n, d] * W[h, d] for d in range(3)) for h in range(H)] for n in range(len(X))])
 print("Y.shape =", Y.shape, "| max |@ - loops| =", np.abs(Y - Y_loop).max())
 stack_a, stack_b = rng.normal(size=(10, 4, 3)), rng.normal(size=(10, 3, 2))
 print("batched: (10, 4, 3) @ (10, 3, 2) ->", (stack_a @ stack_b).shape)
 try:
-    X * W                                            # (6, 3) * (5, 3): elementwise, and the shapes clash
+    X * W  # (6, 3) * (5, 3): elementwise, and the shapes clash
 except ValueError as error:
     print("X * W fails:", error)
 
@@ -457,8 +460,7 @@ c = np.random.default_rng(43).normal(size=3)
 print("seed 42:", a, "\nseed 42:", b, " identical:", np.array_equal(a, b))
 print("seed 43:", c)
 gen = np.random.default_rng(7)
-print("integers:", gen.integers(0, 10, size=5), " permutation:", gen.permutation(5),
-      " uniform:", gen.uniform(size=2))
+print("integers:", gen.integers(0, 10, size=5), " permutation:", gen.permutation(5), " uniform:", gen.uniform(size=2))
 
 # %% [markdown]
 # PyTorch has its own generators (`torch.Generator().manual_seed(seed)`) producing different streams. To compare
@@ -478,11 +480,15 @@ print("integers:", gen.integers(0, 10, size=5), " permutation:", gen.permutation
 # changes nothing:
 
 # %%
-print(f"{'dtype':8s} {'eps (halving)':>14s} {'np.finfo eps':>13s} {'digits':>6s} {'largest':>10s} {'smallest normal':>16s}")
+print(
+    f"{'dtype':8s} {'eps (halving)':>14s} {'np.finfo eps':>13s} {'digits':>6s} {'largest':>10s} {'smallest normal':>16s}"
+)
 for name in numerics.FLOAT_DTYPES:
     info = np.finfo(name)
-    print(f"{name:8s} {numerics.machine_epsilon(name):14.3e} {float(info.eps):13.3e} {info.precision:6d} "
-          f"{float(info.max):10.3e} {float(info.tiny):16.3e}")
+    print(
+        f"{name:8s} {numerics.machine_epsilon(name):14.3e} {float(info.eps):13.3e} {info.precision:6d} "
+        f"{float(info.max):10.3e} {float(info.tiny):16.3e}"
+    )
 print("torch.finfo(torch.float32).eps =", torch.finfo(torch.float32).eps)
 
 # %% [markdown]
@@ -497,8 +503,14 @@ print("1 + 1e-8 == 1 in float32:", f32(1) + f32(1e-8) == f32(1), "| in float64:"
 print("0.1 + 0.2 == 0.3:", 0.1 + 0.2 == 0.3, "->", repr(0.1 + 0.2), "(compare floats with a tolerance)")
 print("float32 integers stop being exact at 2**24:", f32(16_777_216) + f32(1) == f32(16_777_216))
 with np.errstate(over="ignore"):
-    print("exp(100) in float32:", np.exp(f32(100)), "| float32 max:", np.finfo(np.float32).max,
-          "| 70000 in float16:", np.float16(70000))
+    print(
+        "exp(100) in float32:",
+        np.exp(f32(100)),
+        "| float32 max:",
+        np.finfo(np.float32).max,
+        "| 70000 in float16:",
+        np.float16(70000),
+    )
 print("the stored value of 0.1 in float32:", numerics.rounding_error("0.1", np.float32)["exact"])
 
 # %% [markdown]
@@ -515,9 +527,9 @@ show(figs.float_spacing_figure())
 # sit far from zero. With float32 features around 10,000 (pixel sums, prices, timestamps):
 
 # %%
-data = (10_000 + rng.normal(size=10_000)).astype(np.float32)     # true variance close to 1
-one_pass = np.mean(data * data) - np.mean(data) ** 2             # E[x^2] - E[x]^2, in float32
-two_pass = np.mean((data - data.mean()) ** 2)                   # centre first, then square
+data = (10_000 + rng.normal(size=10_000)).astype(np.float32)  # true variance close to 1
+one_pass = np.mean(data * data) - np.mean(data) ** 2  # E[x^2] - E[x]^2, in float32
+two_pass = np.mean((data - data.mean()) ** 2)  # centre first, then square
 exact = np.var(data.astype(np.float64))
 print(f"E[x^2] - E[x]^2 in float32: {one_pass:10.4f}")
 print(f"two-pass in float32:        {two_pass:10.4f}")
@@ -533,10 +545,12 @@ print(f"float64 reference:          {exact:10.4f}")
 # the median error over 25 points for $f = \sin$ in both precisions:
 
 # %%
-h = np.logspace(-12, -1, 45)                                      # (K,) step sizes
-points = rng.uniform(0.5, 2.0, size=25)                           # (P,) where to differentiate
-errors = {dtype: np.median(numerics.centred_difference_error(np.sin, np.cos, points, h, dtype), axis=1)
-          for dtype in ("float32", "float64")}                    # dtype -> (K,) median over the points
+h = np.logspace(-12, -1, 45)  # (K,) step sizes
+points = rng.uniform(0.5, 2.0, size=25)  # (P,) where to differentiate
+errors = {
+    dtype: np.median(numerics.centred_difference_error(np.sin, np.cos, points, h, dtype), axis=1)
+    for dtype in ("float32", "float64")
+}  # dtype -> (K,) median over the points
 show(figs.finite_difference_figure(h, errors))
 for dtype, err in errors.items():
     print(f"{dtype}: smallest median error {err.min():.1e}, at h = {h[err.argmin()]:.0e}")
@@ -563,7 +577,7 @@ print("torch.from_numpy(X).dtype  :", torch.from_numpy(X).dtype)
 
 a = np.zeros(3)
 shared, copied = torch.from_numpy(a), torch.tensor(a)
-a[0] = 7.0                                                        # change the NumPy array...
+a[0] = 7.0  # change the NumPy array...
 print("after a[0] = 7: from_numpy ->", shared.tolist(), "| tensor ->", copied.tolist())
 
 # %% [markdown]
@@ -580,12 +594,18 @@ comparisons = {
     "population std (ddof=0)": (X.std(axis=0), Xt.std(dim=0, correction=0)),
 }
 for name, (np_result, torch_result) in comparisons.items():
-    print(f"{name:26s} shape {str(np_result.shape):8s} max |NumPy - PyTorch| = "
-          f"{np.abs(np_result - torch_result.numpy()).max():.1e}")
-print(f"{'torch.std default (ddof=1)':26s} max difference from np.std = "
-      f"{np.abs(X.std(axis=0) - Xt.std(dim=0).numpy()).max():.1e}   <- not a rounding error!")
-print(f"{'matrix product in float32':26s} max difference from float64 = "
-      f"{np.abs(X @ W.T - (Xt.float() @ Wt.float().T).double().numpy()).max():.1e}")
+    print(
+        f"{name:26s} shape {str(np_result.shape):8s} max |NumPy - PyTorch| = "
+        f"{np.abs(np_result - torch_result.numpy()).max():.1e}"
+    )
+print(
+    f"{'torch.std default (ddof=1)':26s} max difference from np.std = "
+    f"{np.abs(X.std(axis=0) - Xt.std(dim=0).numpy()).max():.1e}   <- not a rounding error!"
+)
+print(
+    f"{'matrix product in float32':26s} max difference from float64 = "
+    f"{np.abs(X @ W.T - (Xt.float() @ Wt.float().T).double().numpy()).max():.1e}"
+)
 
 # %% [markdown]
 # Identical to the last bit, or within a few units of $10^{-16}$, in float64; about $10^{-7}$ relative in float32,
@@ -609,6 +629,7 @@ print(f"{'matrix product in float32':26s} max difference from float64 = "
 #   by 1 instead of 0);
 # - no Python loops; do not modify `X` in place.
 
+
 # %% tags=["exercise-00-standardize"]
 def standardize(X):
     """Column-wise zero mean and unit variance; constant columns become 0.
@@ -623,9 +644,9 @@ def standardize(X):
     """
     ### BEGIN SOLUTION
     X = np.asarray(X, dtype=np.float64)
-    mean = X.mean(axis=0, keepdims=True)                 # (1, D)
-    std = X.std(axis=0, keepdims=True)                   # (1, D)
-    return (X - mean) / np.where(std == 0, 1.0, std)     # (N, D)
+    mean = X.mean(axis=0, keepdims=True)  # (1, D)
+    std = X.std(axis=0, keepdims=True)  # (1, D)
+    return (X - mean) / np.where(std == 0, 1.0, std)  # (N, D)
     ### END SOLUTION
 
 
@@ -647,11 +668,11 @@ ch00.check_standardize(standardize)
 # wraps around:
 
 # %%
-print("uint8: 3 - 5 =", np.array([3], np.uint8) - np.array([5], np.uint8), " 16 ** 2 =",
-      np.array([16], np.uint8) ** 2)
+print("uint8: 3 - 5 =", np.array([3], np.uint8) - np.array([5], np.uint8), " 16 ** 2 =", np.array([16], np.uint8) ** 2)
 
 # %% [markdown]
 # so convert the inputs to float64 first and return a float array of shape (N, M).
+
 
 # %% tags=["exercise-00-pairwise_sq_dists"]
 def pairwise_sq_dists(A, B):
@@ -669,8 +690,8 @@ def pairwise_sq_dists(A, B):
     ### BEGIN SOLUTION
     A = np.asarray(A, dtype=np.float64)
     B = np.asarray(B, dtype=np.float64)
-    diff = A[:, None, :] - B[None, :, :]                 # (N, 1, D) - (1, M, D) -> (N, M, D)
-    return np.sum(diff ** 2, axis=-1)                    # (N, M)
+    diff = A[:, None, :] - B[None, :, :]  # (N, 1, D) - (1, M, D) -> (N, M, D)
+    return np.sum(diff**2, axis=-1)  # (N, M)
     ### END SOLUTION
 
 
@@ -692,6 +713,7 @@ ch00.check_pairwise_sq_dists(pairwise_sq_dists)
 # - raise `ValueError` if a label is negative or at least `num_classes`. (NumPy would silently read index -1 as
 #   the last column, a bug that is very hard to find later.)
 
+
 # %% tags=["exercise-00-one_hot"]
 def one_hot(y, num_classes):
     """One-hot rows from integer class labels.
@@ -710,7 +732,7 @@ def one_hot(y, num_classes):
     if np.any(y < 0) or np.any(y >= num_classes):
         raise ValueError(f"y: labels must lie in [0, {num_classes - 1}], got min {y.min()} and max {y.max()}")
     Y = np.zeros((len(y), num_classes), dtype=np.int64)  # (N, C)
-    Y[np.arange(len(y)), y] = 1                          # row n gets its 1 in column y[n]
+    Y[np.arange(len(y)), y] = 1  # row n gets its 1 in column y[n]
     return Y
     ### END SOLUTION
 
@@ -730,6 +752,7 @@ ch00.check_one_hot(one_hot)
 # near zero. Write `isclose(a, b, rtol=1e-5, atol=1e-8)`:
 # - `a` and `b` are float arrays whose shapes broadcast; return a **bool** array of the broadcast shape;
 # - NaN is never close to anything (your formula gives that for free); the inputs are otherwise finite.
+
 
 # %% tags=["exercise-00-isclose"]
 def isclose(a, b, rtol=1e-5, atol=1e-8):
@@ -764,13 +787,19 @@ ch00.check_isclose(isclose)
 
 # %%
 digits = load_digits()
-X_all, y_all = digits.data, digits.target                         # (1797, 64) float64, (1797,) int
+X_all, y_all = digits.data, digits.target  # (1797, 64) float64, (1797,) int
 print("X:", X_all.shape, X_all.dtype, "| y:", y_all.shape, "| classes:", np.unique(y_all))
 constant = np.flatnonzero(X_all.std(axis=0) == 0)
 print("constant pixel columns (always 0):", constant)
 Z = arrays.standardize(X_all)
-print("after standardize: max |column mean| =", f"{np.abs(Z.mean(axis=0)).max():.1e}",
-      "| column stds:", np.unique(Z.std(axis=0).round(6)), "| NaNs:", np.isnan(Z).sum())
+print(
+    "after standardize: max |column mean| =",
+    f"{np.abs(Z.mean(axis=0)).max():.1e}",
+    "| column stds:",
+    np.unique(Z.std(axis=0).round(6)),
+    "| NaNs:",
+    np.isnan(Z).sum(),
+)
 
 # %% [markdown]
 # Real data have constant columns: the corner pixels of these digits are always blank. That is the edge case of
@@ -782,17 +811,21 @@ print("after standardize: max |column mean| =", f"{np.abs(Z.mean(axis=0)).max():
 # %%
 order = rng.permutation(len(X_all))
 train, test = order[:1000], order[1000:]
-D2 = arrays.pairwise_sq_dists(X_all[test], X_all[train])          # (797, 1000)
-nearest = np.argsort(D2, axis=1, kind="stable")[:, :5]            # (797, 5) indices of the 5 nearest
-pred_1 = y_all[train][nearest[:, 0]]                              # (797,)
+D2 = arrays.pairwise_sq_dists(X_all[test], X_all[train])  # (797, 1000)
+nearest = np.argsort(D2, axis=1, kind="stable")[:, :5]  # (797, 5) indices of the 5 nearest
+pred_1 = y_all[train][nearest[:, 0]]  # (797,)
 votes = arrays.one_hot(y_all[train][nearest].ravel(), 10).reshape(len(test), 5, 10).sum(axis=1)  # (797, 10)
-pred_5 = votes.argmax(axis=1)                                     # (797,) ties go to the smaller label
+pred_5 = votes.argmax(axis=1)  # (797,) ties go to the smaller label
 for k, pred in [(1, pred_1), (5, pred_5)]:
     sk = KNeighborsClassifier(n_neighbors=k).fit(X_all[train], y_all[train]).predict(X_all[test])
-    print(f"k = {k}: accuracy {np.mean(pred == y_all[test]):.3f} | scikit-learn {np.mean(sk == y_all[test]):.3f} "
-          f"| same predictions for {np.mean(pred == sk):.1%} of the test images")
-print(f"memory: the (N, M) distance matrix takes {D2.nbytes / 1e6:.1f} MB; the (N, M, D) differences of "
-      f"exercise 2's broadcasting would take {D2.nbytes * 64 / 1e6:.0f} MB")
+    print(
+        f"k = {k}: accuracy {np.mean(pred == y_all[test]):.3f} | scikit-learn {np.mean(sk == y_all[test]):.3f} "
+        f"| same predictions for {np.mean(pred == sk):.1%} of the test images"
+    )
+print(
+    f"memory: the (N, M) distance matrix takes {D2.nbytes / 1e6:.1f} MB; the (N, M, D) differences of "
+    f"exercise 2's broadcasting would take {D2.nbytes * 64 / 1e6:.0f} MB"
+)
 
 # %% [markdown]
 # Almost every test digit (the accuracies above) is recognised by simply looking up the most similar image, in a few

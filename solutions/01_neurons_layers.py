@@ -57,14 +57,13 @@ from dlcourse import data, nn, show_source, train
 from dlcourse import functional as F
 from dlcourse.checks import ch01
 from dlcourse.fast import limit_threads
-from dlcourse.viz import new_figure, show
-from dlcourse.viz import activations_plot, boundary
+from dlcourse.viz import activations_plot, boundary, new_figure, show
 from dlcourse.viz.playground import NetworkPlayground
 
 # %matplotlib inline
 np.set_printoptions(precision=4, suppress=True)
 rng = np.random.default_rng(0)
-limit_threads(1)      # small networks: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
+limit_threads(1)  # small networks: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
 
 
 # %% [markdown]
@@ -155,11 +154,11 @@ show(activations_plot.neuron_diagram(n_inputs=3))
 
 
 # %%
-x = np.array([1.0, 0.5, -2.0])          # D = 3 inputs
-w = np.array([0.4, -1.0, 0.25])         # one weight per input
+x = np.array([1.0, 0.5, -2.0])  # D = 3 inputs
+w = np.array([0.4, -1.0, 0.25])  # one weight per input
 b = 0.1
 
-z = w @ x + b                           # 0.4*1 - 1.0*0.5 + 0.25*(-2) + 0.1
+z = w @ x + b  # 0.4*1 - 1.0*0.5 + 0.25*(-2) + 0.1
 print("weighted input z =", z)
 print("step (perceptron):", float(z > 0))
 print("sigmoid neuron:   ", F.sigmoid(z))
@@ -176,14 +175,23 @@ print("sigmoid neuron:   ", F.sigmoid(z))
 
 
 # %%
-X_bits = data.XOR_INPUTS                                    # (4, 2): (0,0), (0,1), (1,0), (1,1)
+X_bits = data.XOR_INPUTS  # (4, 2): (0,0), (0,1), (1,0), (1,1)
 w_gate = np.array([1.0, 1.0])
-panels = [("AND", -1.5, np.array([0, 0, 0, 1])), ("OR", -0.5, np.array([0, 1, 1, 1])),
-          ("XOR, with the OR neuron", -0.5, data.XOR_TARGETS)]
+panels = [
+    ("AND", -1.5, np.array([0, 0, 0, 1])),
+    ("OR", -0.5, np.array([0, 1, 1, 1])),
+    ("XOR, with the OR neuron", -0.5, data.XOR_TARGETS),
+]
 fig = new_figure(11, 4.0)
 for ax, (name, b_gate, targets) in zip(fig.subplots(1, 3), panels):
-    boundary.plot_decision_boundary(lambda p, b_gate=b_gate: F.sigmoid(5 * (p @ w_gate + b_gate)), X_bits, targets,
-                                    ax=ax, margin=0.4, title=f"{name}: b = {b_gate}")
+    boundary.plot_decision_boundary(
+        lambda p, b_gate=b_gate: F.sigmoid(5 * (p @ w_gate + b_gate)),
+        X_bits,
+        targets,
+        ax=ax,
+        margin=0.4,
+        title=f"{name}: b = {b_gate}",
+    )
 show(fig)
 
 
@@ -231,11 +239,11 @@ show_source(F.linear)
 
 # %%
 torch.manual_seed(0)
-torch_layer = torch.nn.Linear(in_features=3, out_features=4).double()   # float64, like our arrays
+torch_layer = torch.nn.Linear(in_features=3, out_features=4).double()  # float64, like our arrays
 print("torch weight shape:", tuple(torch_layer.weight.shape), " bias shape:", tuple(torch_layer.bias.shape))
 
-X5 = rng.standard_normal((5, 3))                                         # (N, D)
-ours = F.linear(X5, torch_layer.weight.detach().numpy(), torch_layer.bias.detach().numpy())   # (N, H)
+X5 = rng.standard_normal((5, 3))  # (N, D)
+ours = F.linear(X5, torch_layer.weight.detach().numpy(), torch_layer.bias.detach().numpy())  # (N, H)
 theirs = torch_layer(torch.from_numpy(X5)).detach().numpy()
 print("output shape:", ours.shape)
 print(f"max |dlcourse - torch| = {np.abs(ours - theirs).max():.1e}")
@@ -327,8 +335,7 @@ show(activations_plot.plot_activations())
 # %%
 for x_val in [0.0, 2.0, 5.0, 10.0]:
     s = F.sigmoid(x_val)
-    print(f"x = {x_val:4}:  sigmoid = {s:.6f}  sigmoid' = {s * (1 - s):.2e}   "
-          f"tanh' = {1 - np.tanh(x_val) ** 2:.2e}")
+    print(f"x = {x_val:4}:  sigmoid = {s:.6f}  sigmoid' = {s * (1 - s):.2e}   tanh' = {1 - np.tanh(x_val) ** 2:.2e}")
 
 
 # %% [markdown]
@@ -349,7 +356,7 @@ show(activations_plot.plot_softmax([2.0, 1.0, 0.1, -1.0], temperatures=[1.0, 0.5
 
 
 # %%
-z2 = rng.standard_normal((4, 2))                       # 4 examples, 2 logits each
+z2 = rng.standard_normal((4, 2))  # 4 examples, 2 logits each
 print("softmax(z)[:, 1]   =", F.softmax(z2, dim=1)[:, 1])
 print("sigmoid(z1 - z0)   =", F.sigmoid(z2[:, 1] - z2[:, 0]))
 print("softmax(z - 100)  == softmax(z):", np.allclose(F.softmax(z2 - 100, dim=1), F.softmax(z2, dim=1)))
@@ -434,7 +441,7 @@ def sigmoid(x):
     out : array of shape (*), values in [0, 1]
     """
     ### BEGIN SOLUTION
-    e = np.exp(-np.abs(x))                     # in (0, 1]: never overflows
+    e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
     ### END SOLUTION
 
@@ -466,7 +473,7 @@ def softmax(x, dim=-1):
     out : array of shape (*)
     """
     ### BEGIN SOLUTION
-    z = x - x.max(axis=dim, keepdims=True)     # every exponent <= 0
+    z = x - x.max(axis=dim, keepdims=True)  # every exponent <= 0
     e = np.exp(z)
     return e / e.sum(axis=dim, keepdims=True)
     ### END SOLUTION
@@ -496,13 +503,13 @@ ch01.check_softmax(softmax)
 
 # %%
 gen = np.random.default_rng(1)
-layer1, layer2 = nn.Linear(3, 5, rng=gen), nn.Linear(5, 2, rng=gen)    # D = 3 -> H = 5 -> K = 2
+layer1, layer2 = nn.Linear(3, 5, rng=gen), nn.Linear(5, 2, rng=gen)  # D = 3 -> H = 5 -> K = 2
 X_in = gen.standard_normal((200, 3))
 
-two_layers = layer2(layer1(X_in))                                        # (200, 2)
+two_layers = layer2(layer1(X_in))  # (200, 2)
 W1, b1 = layer1.params["weight"], layer1.params["bias"]
 W2, b2 = layer2.params["weight"], layer2.params["bias"]
-W_merged, b_merged = W2 @ W1, W2 @ b1 + b2                              # (2, 3) and (2,)
+W_merged, b_merged = W2 @ W1, W2 @ b1 + b2  # (2, 3) and (2,)
 one_layer = F.linear(X_in, W_merged, b_merged)
 print("merged weight shape:", W_merged.shape, " merged bias shape:", b_merged.shape)
 print(f"max |two linear layers - one linear layer| = {np.abs(two_layers - one_layer).max():.1e}")
@@ -517,11 +524,12 @@ print(f"max |two linear layers - one linear layer| = {np.abs(two_layers - one_la
 # %%
 def best_affine_fit_error(inputs, outputs):
     """Largest residual of the least-squares fit outputs ≈ inputs @ A + c (over all affine maps)."""
-    design = np.c_[inputs, np.ones(len(inputs))]                      # (N, D + 1)
+    design = np.c_[inputs, np.ones(len(inputs))]  # (N, D + 1)
     coef, *_ = np.linalg.lstsq(design, outputs, rcond=None)
     return np.abs(design @ coef - outputs).max()
 
-with_tanh = layer2(F.tanh(4 * layer1(X_in)))          # scaled so that tanh works in its curved range
+
+with_tanh = layer2(F.tanh(4 * layer1(X_in)))  # scaled so that tanh works in its curved range
 print(f"linear-linear: best affine fit misses by at most {best_affine_fit_error(X_in, two_layers):.1e}")
 print(f"linear-tanh-linear: best affine fit misses by up to {best_affine_fit_error(X_in, with_tanh):.2f}")
 
@@ -587,7 +595,7 @@ show(activations_plot.network_diagram([2, 8, 8, 3]))
 # %%
 model = nn.MLP(2, [8, 8], 3, "tanh", rng=np.random.default_rng(1))
 print(model)
-X_batch = rng.standard_normal((5, 2))                                   # N = 5 examples, D = 2
+X_batch = rng.standard_normal((5, 2))  # N = 5 examples, D = 2
 print("\ninput", X_batch.shape)
 for i, (layer, out) in enumerate(zip(model, model.forward_all(X_batch))):
     print(f"after ({i}) {type(layer).__name__:6s} -> {out.shape}")
@@ -602,15 +610,17 @@ print("\nparameters:", model.num_parameters(), "= 8*(2+1) + 8*(8+1) + 3*(8+1)")
 
 # %%
 torch_model = torch.nn.Sequential(
-    torch.nn.Linear(2, 8), torch.nn.Tanh(),
-    torch.nn.Linear(8, 8), torch.nn.Tanh(),
+    torch.nn.Linear(2, 8),
+    torch.nn.Tanh(),
+    torch.nn.Linear(8, 8),
+    torch.nn.Tanh(),
     torch.nn.Linear(8, 3),
 ).double()
 state = {name: torch.from_numpy(value) for name, value in model.state_dict().items()}
 print("parameter names:", list(state))
 torch_model.load_state_dict(state)
 
-ours = model(X_batch)                                                    # (5, 3) logits
+ours = model(X_batch)  # (5, 3) logits
 theirs = torch_model(torch.from_numpy(X_batch)).detach().numpy()
 print(f"max |dlcourse - torch| = {np.abs(ours - theirs).max():.1e}")
 print("class probabilities (softmax of the logits):\n", F.softmax(ours, dim=1))
@@ -649,8 +659,8 @@ def mlp_forward(x, params):
     logits : (N, C)
     """
     ### BEGIN SOLUTION
-    hidden = np.maximum(x @ params["0.weight"].T + params["0.bias"], 0.0)    # (N, H)
-    return hidden @ params["2.weight"].T + params["2.bias"]                 # (N, C)
+    hidden = np.maximum(x @ params["0.weight"].T + params["0.bias"], 0.0)  # (N, H)
+    return hidden @ params["2.weight"].T + params["2.bias"]  # (N, C)
     ### END SOLUTION
 
 
@@ -713,6 +723,7 @@ def source_000_feedforward(rng):
     print("Output layer output:", output_layer_output)
     return output_layer_output
 
+
 source_outputs = source_000_feedforward(np.random.default_rng(0))
 
 
@@ -725,11 +736,13 @@ source_outputs = source_000_feedforward(np.random.default_rng(0))
 
 # %%
 for seed in [0, 1, 2]:
-    with contextlib.redirect_stdout(io.StringIO()):               # silence the source's own prints
+    with contextlib.redirect_stdout(io.StringIO()):  # silence the source's own prints
         out = source_000_feedforward(np.random.default_rng(seed))
     predicted = out.argmax(axis=1)
-    print(f"draw {seed}: row sums {out.sum(axis=1).round(2)}, predicted classes {predicted}, "
-          f"targets {data.XOR_TARGETS}, correct {int((predicted == data.XOR_TARGETS).sum())} of 4")
+    print(
+        f"draw {seed}: row sums {out.sum(axis=1).round(2)}, predicted classes {predicted}, "
+        f"targets {data.XOR_TARGETS}, correct {int((predicted == data.XOR_TARGETS).sum())} of 4"
+    )
 
 
 # %% [markdown]
@@ -799,15 +812,15 @@ ch01.check_xor_weights(xor_params)
 
 
 # %%
-X_xor, y_xor = data.XOR_INPUTS, data.XOR_TARGETS                       # (4, 2) and (4,)
-xor_net = nn.MLP(2, [4], 2, "tanh", rng=np.random.default_rng(0))       # 2 -> 4 (tanh) -> 2 logits
-initial_state = xor_net.state_dict()                                    # kept for the PyTorch run below
+X_xor, y_xor = data.XOR_INPUTS, data.XOR_TARGETS  # (4, 2) and (4,)
+xor_net = nn.MLP(2, [4], 2, "tanh", rng=np.random.default_rng(0))  # 2 -> 4 (tanh) -> 2 logits
+initial_state = xor_net.state_dict()  # kept for the PyTorch run below
 
-history = train.fit(xor_net, X_xor, y_xor, epochs=1000, lr=0.5)         # cross-entropy, full-batch SGD
+history = train.fit(xor_net, X_xor, y_xor, epochs=1000, lr=0.5)  # cross-entropy, full-batch SGD
 print(f"loss: {history['loss'][0]:.3f} at the start, {history['loss'][-1]:.4f} after 1000 epochs")
 print(f"accuracy first reaches 100% after epoch {history['accuracy'].index(1.0) + 1}")
 
-probabilities = F.softmax(xor_net(X_xor), dim=1)                       # (4, 2)
+probabilities = F.softmax(xor_net(X_xor), dim=1)  # (4, 2)
 for point, target, p in zip(X_xor.astype(int), y_xor, probabilities):
     print(f"  {tuple(point.tolist())} -> P(class 1) = {p[1]:.3f}   target {target}")
 print("predictions:", train.predict(xor_net, X_xor), " accuracy:", np.mean(train.predict(xor_net, X_xor) == y_xor))
@@ -818,8 +831,15 @@ print("predictions:", train.predict(xor_net, X_xor), " accuracy:", np.mean(train
 
 
 # %%
-show(boundary.plot_decision_boundary(lambda p: boundary.model_probabilities(xor_net, p), X_xor, y_xor,
-                                     margin=0.5, title="trained 2-4-2 tanh network on XOR"))
+show(
+    boundary.plot_decision_boundary(
+        lambda p: boundary.model_probabilities(xor_net, p),
+        X_xor,
+        y_xor,
+        margin=0.5,
+        title="trained 2-4-2 tanh network on XOR",
+    )
+)
 
 
 # %% [markdown]
@@ -837,13 +857,15 @@ inputs, targets = torch.from_numpy(X_xor), torch.from_numpy(y_xor)
 
 for epoch in range(1000):
     optimizer.zero_grad()
-    loss = loss_fn(torch_xor(inputs), targets)     # forward pass and loss
-    loss.backward()                                # backpropagation
-    optimizer.step()                               # gradient-descent update
+    loss = loss_fn(torch_xor(inputs), targets)  # forward pass and loss
+    loss.backward()  # backpropagation
+    optimizer.step()  # gradient-descent update
 
 torch_predictions = torch_xor(inputs).argmax(dim=1).numpy()
-print(f"PyTorch: loss {loss.item():.4f}, predictions {torch_predictions}, "
-      f"accuracy {np.mean(torch_predictions == y_xor):.0%}")
+print(
+    f"PyTorch: loss {loss.item():.4f}, predictions {torch_predictions}, "
+    f"accuracy {np.mean(torch_predictions == y_xor):.0%}"
+)
 difference = max(np.abs(torch_xor.state_dict()[k].numpy() - v).max() for k, v in xor_net.state_dict().items())
 print(f"max |dlcourse weights - torch weights| after training = {difference:.1e}")
 
@@ -863,6 +885,7 @@ def xor_success_count(activation, width, seeds=range(8), epochs=500):
         train.fit(net, X_xor, y_xor, epochs=epochs, lr=0.5)
         wins += int(np.all(train.predict(net, X_xor) == y_xor))
     return wins
+
 
 for activation in ["tanh", "relu"]:
     counts = {width: xor_success_count(activation, width) for width in [2, 4]}

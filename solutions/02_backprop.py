@@ -60,14 +60,13 @@ from dlcourse import functional as F
 from dlcourse.autograd import Tensor
 from dlcourse.checks import ch02, check_kernel, rel_error
 from dlcourse.fast import limit_threads
-from dlcourse.viz import show
-from dlcourse.viz import graph, gradcheck_plot
+from dlcourse.viz import gradcheck_plot, graph, show
 from dlcourse.viz.gradcheck_plot import GradCheckExplorer
 
 # %matplotlib inline
 np.set_printoptions(precision=4, suppress=True)
 rng = np.random.default_rng(0)
-limit_threads(1)      # small arrays: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
+limit_threads(1)  # small arrays: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
 
 
 # %% [markdown]
@@ -106,15 +105,15 @@ limit_threads(1)      # small arrays: one thread each for NumPy and PyTorch is f
 
 
 # %%
-x_line = rng.uniform(-2, 2, size=50)                      # (n,) inputs
+x_line = rng.uniform(-2, 2, size=50)  # (n,) inputs
 y_line = 1.5 * x_line - 0.5 + 0.2 * rng.standard_normal(50)  # (n,) targets: slope 1.5, intercept -0.5, noise
 w, b, alpha = 0.0, 0.0, 0.3
 for step in range(61):
-    error = w * x_line + b - y_line                       # (n,) prediction minus target
-    loss = 0.5 * np.mean(error ** 2)                      # source 003's 1/(2n) sum of squares
+    error = w * x_line + b - y_line  # (n,) prediction minus target
+    loss = 0.5 * np.mean(error**2)  # source 003's 1/(2n) sum of squares
     if step % 15 == 0:
         print(f"step {step:2d}: loss {loss:.5f}   w = {w:+.4f}   b = {b:+.4f}")
-    w, b = w - alpha * np.mean(error * x_line), b - alpha * np.mean(error)   # gradient descent
+    w, b = w - alpha * np.mean(error * x_line), b - alpha * np.mean(error)  # gradient descent
 
 
 # %% [markdown]
@@ -164,23 +163,28 @@ for step in range(61):
 
 
 # %%
-Y_hat, Y = rng.standard_normal((8, 1)), rng.standard_normal((8, 1))     # N = 8 examples, K = 1 output
+Y_hat, Y = rng.standard_normal((8, 1)), rng.standard_normal((8, 1))  # N = 8 examples, K = 1 output
 n = len(Y)
 variants = {
     "source 002: sum (y - ŷ)^2": (np.sum((Y - Y_hat) ** 2), -2 * (Y - Y_hat)),
     "source 003: 1/(2n) sum": (np.sum((Y_hat - Y) ** 2) / (2 * n), (Y_hat - Y) / n),
-    "mean (PyTorch, Keras, dlcourse)": (F.mse_loss(Y_hat, Y), F.mse_loss_backward(1.0, F.mse_loss_forward(Y_hat, Y)[1])),
+    "mean (PyTorch, Keras, dlcourse)": (
+        F.mse_loss(Y_hat, Y),
+        F.mse_loss_backward(1.0, F.mse_loss_forward(Y_hat, Y)[1]),
+    ),
 }
 for name, (value, grad) in variants.items():
     print(f"{name:33s} loss {value:7.4f}   dL/dŷ[0] = {grad[0, 0]:+.4f}")
 t_hat = torch.tensor(Y_hat, requires_grad=True)
 torch.nn.functional.mse_loss(t_hat, torch.tensor(Y)).backward()
-print(f"{'torch.nn.functional.mse_loss':33s} loss {torch.nn.functional.mse_loss(t_hat, torch.tensor(Y)).item():7.4f}"
-      f"   dL/dŷ[0] = {t_hat.grad[0, 0].item():+.4f}")
+print(
+    f"{'torch.nn.functional.mse_loss':33s} loss {torch.nn.functional.mse_loss(t_hat, torch.tensor(Y)).item():7.4f}"
+    f"   dL/dŷ[0] = {t_hat.grad[0, 0].item():+.4f}"
+)
 
-step_003 = 0.3 * variants["source 003: 1/(2n) sum"][1]                  # alpha = 0.3 on the 1/(2n) loss
-step_mean = 0.15 * variants["mean (PyTorch, Keras, dlcourse)"][1]       # alpha / 2 on the mean
-step_sum = 0.3 / (2 * n) * variants["source 002: sum (y - ŷ)^2"][1]     # alpha / (2n) on the sum
+step_003 = 0.3 * variants["source 003: 1/(2n) sum"][1]  # alpha = 0.3 on the 1/(2n) loss
+step_mean = 0.15 * variants["mean (PyTorch, Keras, dlcourse)"][1]  # alpha / 2 on the mean
+step_sum = 0.3 / (2 * n) * variants["source 002: sum (y - ŷ)^2"][1]  # alpha / (2n) on the sum
 print("same step:", np.allclose(step_003, step_mean), np.allclose(step_003, step_sum))
 
 
@@ -223,13 +227,13 @@ print("same step:", np.allclose(step_003, step_mean), np.allclose(step_003, step
 
 
 # %%
-z_bin = np.array([-1e4, -30.0, 0.0, 30.0, 1e4])          # (N,) logits
-y_bin = np.array([1.0, 1.0, 1.0, 0.0, 0.0])              # (N,) targets: the two extreme logits are confidently wrong
+z_bin = np.array([-1e4, -30.0, 0.0, 30.0, 1e4])  # (N,) logits
+y_bin = np.array([1.0, 1.0, 1.0, 0.0, 0.0])  # (N,) targets: the two extreme logits are confidently wrong
 
 with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", divide="warn", invalid="warn"):
     warnings.simplefilter("always")
-    p_naive = 1 / (1 + np.exp(-z_bin))                                            # overflows at z = -1e4
-    loss_naive = -(y_bin * np.log(p_naive) + (1 - y_bin) * np.log(1 - p_naive))   # log(0) = -inf
+    p_naive = 1 / (1 + np.exp(-z_bin))  # overflows at z = -1e4
+    loss_naive = -(y_bin * np.log(p_naive) + (1 - y_bin) * np.log(1 - p_naive))  # log(0) = -inf
     grad_naive = (p_naive - y_bin) / (p_naive * (1 - p_naive)) * p_naive * (1 - p_naive) / len(z_bin)
 print("naive   per-example loss:", loss_naive, "  gradient:", grad_naive)
 print("        NumPy warned:", sorted({str(w.message) for w in caught}))
@@ -240,7 +244,7 @@ grad_clamped = F.binary_cross_entropy_backward(np.ones(5) / 5, cache_clamped) * 
 print("clamped per-example loss:", loss_clamped, "  gradient:", grad_clamped)
 
 with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
-    warnings.simplefilter("error")                       # any warning in the fused loss would stop the cell here
+    warnings.simplefilter("error")  # any warning in the fused loss would stop the cell here
     loss_fused, cache_fused = F.binary_cross_entropy_with_logits_forward(z_bin, y_bin, reduction="none")
     grad_fused = F.binary_cross_entropy_with_logits_backward(np.ones(5) / 5, cache_fused)
 print("fused   per-example loss:", loss_fused, "  gradient:", grad_fused, "  (no warning)")
@@ -248,8 +252,10 @@ print("fused   per-example loss:", loss_fused, "  gradient:", grad_fused, "  (no
 zt = torch.tensor(z_bin, requires_grad=True)
 torch_bce = torch.nn.functional.binary_cross_entropy_with_logits(zt, torch.tensor(y_bin))
 torch_bce.backward()
-print(f"fused mean loss {F.binary_cross_entropy_with_logits(z_bin, y_bin):.6g} vs torch {torch_bce.item():.6g};"
-      f" max |gradient difference| = {np.abs(grad_fused - zt.grad.numpy()).max():.1e}")
+print(
+    f"fused mean loss {F.binary_cross_entropy_with_logits(z_bin, y_bin):.6g} vs torch {torch_bce.item():.6g};"
+    f" max |gradient difference| = {np.abs(grad_fused - zt.grad.numpy()).max():.1e}"
+)
 
 
 # %% [markdown]
@@ -291,22 +297,22 @@ print(f"fused mean loss {F.binary_cross_entropy_with_logits(z_bin, y_bin):.6g} v
 
 
 # %%
-Z_big = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 5e3], [3.0, -1e4, 1e4]])   # (N, C) = (3, 3) logits
-y_big = np.array([1, 0, 1])                                               # the true classes have tiny probabilities
+Z_big = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 5e3], [3.0, -1e4, 1e4]])  # (N, C) = (3, 3) logits
+y_big = np.array([1, 0, 1])  # the true classes have tiny probabilities
 
 with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", divide="warn", invalid="warn"):
     warnings.simplefilter("always")
-    S_textbook = np.exp(Z_big) / np.exp(Z_big).sum(axis=1, keepdims=True)       # inf / inf
+    S_textbook = np.exp(Z_big) / np.exp(Z_big).sum(axis=1, keepdims=True)  # inf / inf
     loss_textbook = -np.mean(np.log(S_textbook[np.arange(3), y_big]))
-    S_stable = F.softmax(Z_big, dim=1)                                           # stable softmax, then log(0)
+    S_stable = F.softmax(Z_big, dim=1)  # stable softmax, then log(0)
     loss_unfused = -np.mean(np.log(S_stable[np.arange(3), y_big]))
 print("textbook softmax + log:", loss_textbook, "| stable softmax + log:", loss_unfused)
 print("NumPy warned:", sorted({str(w.message) for w in caught}))
 
 with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
-    warnings.simplefilter("error")                                         # the fused loss raises no warning
+    warnings.simplefilter("error")  # the fused loss raises no warning
     loss_ce, cache_ce = F.cross_entropy_forward(Z_big, y_big)
-    dZ = F.cross_entropy_backward(1.0, cache_ce)                           # (N, C) = (S - onehot) / N
+    dZ = F.cross_entropy_backward(1.0, cache_ce)  # (N, C) = (S - onehot) / N
 Zt = torch.tensor(Z_big, requires_grad=True)
 torch_ce = torch.nn.functional.cross_entropy(Zt, torch.tensor(y_big))
 torch_ce.backward()
@@ -353,12 +359,17 @@ x_s, w_s, b_s, y_s = Tensor(2.0, name="x"), Tensor(-1.5, name="w"), Tensor(0.5, 
 u_s = w_s * x_s
 y_hat_s = u_s + b_s
 e_s = y_hat_s - y_s
-L_s = e_s ** 2
+L_s = e_s**2
 u_s.name, y_hat_s.name, e_s.name, L_s.name = "u", "ŷ", "e", "L"
 L_s.backward()
 print(f"dL/dw = {w_s.grad:.4g}, dL/dx = {x_s.grad:.4g}, dL/db = {b_s.grad:.4g}, dL/dy = {y_s.grad:.4g}")
-show(graph.plot_graph(L_s, edge_labels=True, title="L = (w x + b − y)²: values (black), local derivatives "
-                                                   "(blue), gradients dL/d(node) (red)"))
+show(
+    graph.plot_graph(
+        L_s,
+        edge_labels=True,
+        title="L = (w x + b − y)²: values (black), local derivatives (blue), gradients dL/d(node) (red)",
+    )
+)
 
 
 # %% [markdown]
@@ -387,8 +398,16 @@ a3, q3 = Tensor(3.0, name="a"), Tensor(2.0, name="q")
 fan = a3 * q3 + a3
 for out in (add, mul, fan):
     out.backward()
-show(graph.plot_graphs([(add, "add: the gradient is copied"), (mul, "multiply: the inputs swap"),
-                        (fan, "fan-out: the gradients add up")], edge_labels=True))
+show(
+    graph.plot_graphs(
+        [
+            (add, "add: the gradient is copied"),
+            (mul, "multiply: the inputs swap"),
+            (fan, "fan-out: the gradients add up"),
+        ],
+        edge_labels=True,
+    )
+)
 
 
 # %% [markdown]
@@ -471,7 +490,7 @@ show(graph.plot_graphs([(add, "add: the gradient is copied"), (mul, "multiply: t
 # %%
 x_row = np.array([2.0, 1.0, -1.0])
 s_row = F.softmax(x_row)
-J = np.diag(s_row) - np.outer(s_row, s_row)                                    # (C, C)
+J = np.diag(s_row) - np.outer(s_row, s_row)  # (C, C)
 J_torch = torch.autograd.functional.jacobian(lambda t: torch.softmax(t, dim=0), torch.tensor(x_row)).numpy()
 print("Jacobian of softmax:\n", J, f"\nmax |J - torch's| = {np.abs(J - J_torch).max():.1e}")
 dout_row = np.array([0.5, -1.0, 2.0])
@@ -487,7 +506,7 @@ print("softmax_backward(dout)   :", F.softmax_backward(dout_row, F.softmax_forwa
 
 # %%
 x_act = 2 * rng.standard_normal((4, 5))
-x_act[np.abs(x_act) < 0.05] = 0.5                              # keep ReLU's inputs away from the kink at 0
+x_act[np.abs(x_act) < 0.05] = 0.5  # keep ReLU's inputs away from the kink at 0
 kernels = {
     "sigmoid": (F.sigmoid_forward, F.sigmoid_backward, {}),
     "tanh": (F.tanh_forward, F.tanh_backward, {}),
@@ -577,9 +596,9 @@ ch02.check_sigmoid_backward(sigmoid_backward)
 def linear_backward(dout, cache):
     """Gradients of y = x Wᵀ + b: dout (N, out) -> dx (N, in), dweight (out, in), dbias (out,)."""
     ### BEGIN SOLUTION
-    dx = dout @ cache.weight                # (N, out) @ (out, in) -> (N, in)
-    dweight = dout.T @ cache.x              # (out, N) @ (N, in) -> (out, in)
-    dbias = dout.sum(axis=0)                # (out,): the bias was broadcast over the N rows
+    dx = dout @ cache.weight  # (N, out) @ (out, in) -> (N, in)
+    dweight = dout.T @ cache.x  # (out, N) @ (N, in) -> (out, in)
+    dbias = dout.sum(axis=0)  # (out,): the bias was broadcast over the N rows
     return dx, dweight, dbias
     ### END SOLUTION
 
@@ -612,10 +631,10 @@ def softmax_cross_entropy(logits, target):
     """Mean softmax cross-entropy of logits (N, C) and labels (N,); returns (loss, dloss/dlogits (N, C))."""
     ### BEGIN SOLUTION
     n = logits.shape[0]
-    z = logits - logits.max(axis=1, keepdims=True)                     # (N, C), every entry <= 0
-    log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))       # (N, C), log-softmax
+    z = logits - logits.max(axis=1, keepdims=True)  # (N, C), every entry <= 0
+    log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # (N, C), log-softmax
     loss = -log_probs[np.arange(n), target].mean()
-    dlogits = np.exp(log_probs)                                        # softmax, (N, C)
+    dlogits = np.exp(log_probs)  # softmax, (N, C)
     dlogits[np.arange(n), target] -= 1.0
     return loss, dlogits / n
     ### END SOLUTION
@@ -672,27 +691,27 @@ ch02.check_softmax_cross_entropy(softmax_cross_entropy)
 
 # %%
 X_moons, y_moons = data.make_dataset("moons", n_samples=64, noise=0.1, rng=np.random.default_rng(1))  # (64, 2), (64,)
-model = nn.MLP(2, [16], 2, "tanh", rng=np.random.default_rng(2))      # Linear(2, 16), Tanh, Linear(16, 2)
-params = model.state_dict()                                             # {'0.weight': (16, 2), ..., '2.bias': (2,)}
+model = nn.MLP(2, [16], 2, "tanh", rng=np.random.default_rng(2))  # Linear(2, 16), Tanh, Linear(16, 2)
+params = model.state_dict()  # {'0.weight': (16, 2), ..., '2.bias': (2,)}
 W1, b1, W2, b2 = params["0.weight"], params["0.bias"], params["2.weight"], params["2.bias"]
 
 # forward, keeping what the backward pass needs
 N = len(X_moons)
-Z1 = X_moons @ W1.T + b1                                   # (N, H)
-A1 = np.tanh(Z1)                                           # (N, H)
-Z2 = A1 @ W2.T + b2                                        # (N, C) logits
+Z1 = X_moons @ W1.T + b1  # (N, H)
+A1 = np.tanh(Z1)  # (N, H)
+Z2 = A1 @ W2.T + b2  # (N, C) logits
 log_probs = Z2 - Z2.max(axis=1, keepdims=True)
 log_probs -= np.log(np.exp(log_probs).sum(axis=1, keepdims=True))
 loss = -log_probs[np.arange(N), y_moons].mean()
 
 # backward
-delta2 = np.exp(log_probs)                                 # softmax, (N, C)
+delta2 = np.exp(log_probs)  # softmax, (N, C)
 delta2[np.arange(N), y_moons] -= 1
-delta2 /= N                                                # dL/dZ2
-dW2, db2 = delta2.T @ A1, delta2.sum(axis=0)               # (C, H), (C,)
-dA1 = delta2 @ W2                                          # (N, H)
-delta1 = dA1 * (1 - A1 ** 2)                               # dL/dZ1, (N, H)
-dW1, db1 = delta1.T @ X_moons, delta1.sum(axis=0)          # (H, D), (H,)
+delta2 /= N  # dL/dZ2
+dW2, db2 = delta2.T @ A1, delta2.sum(axis=0)  # (C, H), (C,)
+dA1 = delta2 @ W2  # (N, H)
+delta1 = dA1 * (1 - A1**2)  # dL/dZ1, (N, H)
+dW1, db1 = delta1.T @ X_moons, delta1.sum(axis=0)  # (H, D), (H,)
 by_hand = {"0.weight": dW1, "0.bias": db1, "2.weight": dW2, "2.bias": db2}
 print(f"loss = {loss:.6f}")
 
@@ -719,9 +738,11 @@ module_grads = {name: p.grad for name, p in model.named_parameters()}
 
 print(f"loss: by hand {loss:.15f}, torch {torch_loss.item():.15f}, dlcourse.nn {dl_loss:.15f}")
 for name in by_hand:
-    print(f"{name:9s} {str(by_hand[name].shape):8s} max |by hand - torch| = "
-          f"{np.abs(by_hand[name] - torch_grads[name]).max():.1e},  max |dlcourse.nn - torch| = "
-          f"{np.abs(module_grads[name] - torch_grads[name]).max():.1e}")
+    print(
+        f"{name:9s} {str(by_hand[name].shape):8s} max |by hand - torch| = "
+        f"{np.abs(by_hand[name] - torch_grads[name]).max():.1e},  max |dlcourse.nn - torch| = "
+        f"{np.abs(module_grads[name] - torch_grads[name]).max():.1e}"
+    )
 
 
 # %% [markdown]
@@ -804,7 +825,7 @@ show(gradcheck_plot.error_vs_step_figure("sigmoid", x=1.0))
 def numerical_gradient(f, x, h=1e-5):
     """Centred-difference gradient of the scalar function f at x: an array shaped like x."""
     ### BEGIN SOLUTION
-    x = np.array(x, dtype=np.float64)          # a private copy: the caller's array is never touched
+    x = np.array(x, dtype=np.float64)  # a private copy: the caller's array is never touched
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         old = x[i]
@@ -832,13 +853,13 @@ ch02.check_numerical_gradient(numerical_gradient)
 # %%
 def mlp_loss(weight1, dtype=np.float64):
     """Cross-entropy of the moons network as a function of its first weight matrix (H, D), computed in dtype."""
-    cast = lambda a: np.asarray(a, dtype=dtype)                          # noqa: E731
+    cast = lambda a: np.asarray(a, dtype=dtype)  # noqa: E731
     hidden = F.tanh(cast(X_moons) @ cast(weight1).T + cast(b1))
     return F.cross_entropy(hidden @ cast(W2).T + cast(b2), y_moons)
 
 
 for dtype, h in [(np.float64, 1e-6), (np.float32, 1e-6), (np.float32, 1e-2)]:
-    numeric = checks.numerical_gradient(lambda W: mlp_loss(W, dtype), [W1], np.array(1.0), h=h)
+    numeric = checks.numerical_gradient(lambda W, dtype=dtype: mlp_loss(W, dtype), [W1], np.array(1.0), h=h)
     worst = rel_error(dW1, numeric, floor=1e-8).max()
     print(f"{np.dtype(dtype).name}, h = {h:.0e}: worst relative error of dL/dW1 = {worst:.1e}")
 
@@ -868,7 +889,7 @@ GradCheckExplorer()
 #
 # Writing backward passes by hand is instructive once. Frameworks do it automatically: every operation on a tensor
 # records itself in a graph, and `backward()` walks the graph in reverse, applying the chain rule of section 3 at
-# each node. `dlcourse.autograd` is such an engine in under 400 lines, documentation included, after Karpathy's
+# each node. `dlcourse.autograd` is such an engine in about 400 lines, documentation included, after Karpathy's
 # micrograd (which does the same for scalars). A `Tensor` holds:
 #
 # - `data`, a NumPy array; `grad`, an array of the same shape holding $\partial L/\partial(\text{this tensor})$ after
@@ -921,15 +942,19 @@ show_source(Tensor.backward)
 
 
 # %%
-a_np, b_np = rng.standard_normal((4, 1)), rng.standard_normal((1, 3))          # broadcast to (4, 3)
-c_np = rng.standard_normal(3)                                                  # (3,), broadcast over 4 rows
-g_np = rng.standard_normal((4,))                                               # upstream gradient of the output
+a_np, b_np = rng.standard_normal((4, 1)), rng.standard_normal((1, 3))  # broadcast to (4, 3)
+c_np = rng.standard_normal(3)  # (3,), broadcast over 4 rows
+g_np = rng.standard_normal((4,))  # upstream gradient of the output
 a_t, b_t, c_t = Tensor(a_np), Tensor(b_np), Tensor(c_np)
-out = (a_t * b_t + c_t).exp().sum(axis=1) / 3.0                                # (4,)
+out = (a_t * b_t + c_t).exp().sum(axis=1) / 3.0  # (4,)
 out.backward(g_np)
 A_, B_, C_ = (torch.tensor(v, requires_grad=True) for v in (a_np, b_np, c_np))
 (torch.exp(A_ * B_ + C_).sum(dim=1) / 3.0).backward(torch.tensor(g_np))
-for name, ours, theirs in [("a (4, 1)", a_t.grad, A_.grad), ("b (1, 3)", b_t.grad, B_.grad), ("c (3,)", c_t.grad, C_.grad)]:
+for name, ours, theirs in [
+    ("a (4, 1)", a_t.grad, A_.grad),
+    ("b (1, 3)", b_t.grad, B_.grad),
+    ("c (3,)", c_t.grad, C_.grad),
+]:
     print(f"d/d{name}: shape {ours.shape}, max |autograd - torch| = {np.abs(ours - theirs.numpy()).max():.1e}")
 
 
@@ -948,9 +973,10 @@ for name, ours, theirs in [("a (4, 1)", a_t.grad, A_.grad), ("b (1, 3)", b_t.gra
 # %% tags=["exercise-02-mul_backward"]
 def mul_backward(dout, cache):
     """Gradients of out = a * b (with broadcasting): dout shaped like out -> (da shaped like a, db shaped like b)."""
+
     ### BEGIN SOLUTION
     def sum_to(grad, shape):
-        grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))            # axes that broadcasting prepended
+        grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))  # axes that broadcasting prepended
         stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
         return grad.sum(axis=stretched, keepdims=True) if stretched else grad  # axes of size 1 that were stretched
 
@@ -974,13 +1000,15 @@ ch02.check_mul_backward(mul_backward)
 # %%
 W1_t, b1_t, W2_t, b2_t = (Tensor(params[k], name=k) for k in ["0.weight", "0.bias", "2.weight", "2.bias"])
 X_t = Tensor(X_moons, name="X")
-hidden_t = autograd.linear(X_t, W1_t, b1_t).tanh()                     # (N, H)
+hidden_t = autograd.linear(X_t, W1_t, b1_t).tanh()  # (N, H)
 loss_t = autograd.cross_entropy(autograd.linear(hidden_t, W2_t, b2_t), y_moons)
 loss_t.backward()
 print(f"loss: autograd {loss_t.item():.15f}, torch {torch_loss.item():.15f}")
 for name, t in zip(by_hand, (W1_t, b1_t, W2_t, b2_t)):
-    print(f"{name:9s} max |autograd - torch| = {np.abs(t.grad - torch_grads[name]).max():.1e},  "
-          f"max |autograd - by hand| = {np.abs(t.grad - by_hand[name]).max():.1e}")
+    print(
+        f"{name:9s} max |autograd - torch| = {np.abs(t.grad - torch_grads[name]).max():.1e},  "
+        f"max |autograd - by hand| = {np.abs(t.grad - by_hand[name]).max():.1e}"
+    )
 print(f"{len(loss_t.topological_order())} nodes in the graph")
 
 
@@ -1015,7 +1043,7 @@ for step in range(steps):
     loss_step = autograd.cross_entropy(autograd.linear(hidden, leaves[2], leaves[3]), y_moons)
     loss_step.backward()
     for p in leaves:
-        p.data -= lr * p.grad                                    # gradient descent
+        p.data -= lr * p.grad  # gradient descent
     if step in (0, 99, 299):
         print(f"step {step + 1:3d}: loss {loss_step.item():.4f}")
 
@@ -1028,7 +1056,9 @@ for step in range(steps):
 final = dict(zip(["0.weight", "0.bias", "2.weight", "2.bias"], leaves))
 difference = max(np.abs(final[k].data - v.detach().numpy()).max() for k, v in torch_model.state_dict().items())
 accuracy = np.mean((autograd.linear(autograd.linear(X_t, *leaves[:2]).tanh(), *leaves[2:]).data.argmax(1)) == y_moons)
-print(f"training accuracy {accuracy:.0%}; max |autograd weights - torch weights| after {steps} steps = {difference:.1e}")
+print(
+    f"training accuracy {accuracy:.0%}; max |autograd weights - torch weights| after {steps} steps = {difference:.1e}"
+)
 
 
 # %% [markdown]

@@ -60,9 +60,9 @@ from sklearn import datasets as sk_datasets
 from sklearn.model_selection import train_test_split
 
 from dlcourse import data, init, interop, nn, optim, preprocess, show_source, train
-from dlcourse.data import cleaning
 from dlcourse import functional as F
 from dlcourse.checks import ch03
+from dlcourse.data import cleaning
 from dlcourse.fast import limit_threads
 from dlcourse.viz import curves, explorer, show
 from dlcourse.viz.explorer import ActivationsExplorer
@@ -70,7 +70,7 @@ from dlcourse.viz.explorer import ActivationsExplorer
 np.set_printoptions(precision=4, suppress=True)
 rng = np.random.default_rng(0)
 torch.manual_seed(0)
-limit_threads(1)      # tiny networks: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
+limit_threads(1)  # tiny networks: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
 
 
 # %% [markdown]
@@ -120,15 +120,15 @@ limit_threads(1)      # tiny networks: one thread each for NumPy and PyTorch is 
 # Both facts in numbers:
 
 # %%
-X_demo = rng.standard_normal((5, 3))                      # n = 5 examples, D = 3 inputs
-W_keras = rng.standard_normal((3, 4))                     # Keras layout (D, H)
+X_demo = rng.standard_normal((5, 3))  # n = 5 examples, D = 3 inputs
+W_keras = rng.standard_normal((3, 4))  # Keras layout (D, H)
 b = rng.standard_normal(4)
-y_keras = np.tanh(X_demo @ W_keras + b)                   # source 003: y = f(xW + b)
-y_torch_layout = F.tanh(F.linear(X_demo, W_keras.T, b))   # dlcourse: f(x Wᵀ + b) with W of shape (H, D)
+y_keras = np.tanh(X_demo @ W_keras + b)  # source 003: y = f(xW + b)
+y_torch_layout = F.tanh(F.linear(X_demo, W_keras.T, b))  # dlcourse: f(x Wᵀ + b) with W of shape (H, D)
 print(f"max |f(xW + b) - f(x Wᵀ + b)| with W transposed: {np.abs(y_keras - y_torch_layout).max():.1e}")
 
 y_true = rng.standard_normal((5, 4))
-source_loss = np.sum((y_keras - y_true) ** 2) / (2 * y_keras.size)    # 1/(2n) Σ (y - y*)², n = all entries
+source_loss = np.sum((y_keras - y_true) ** 2) / (2 * y_keras.size)  # 1/(2n) Σ (y - y*)², n = all entries
 print(f"source's loss {source_loss:.6f} = F.mse_loss / 2 = {F.mse_loss(y_keras, y_true) / 2:.6f}")
 
 
@@ -158,7 +158,7 @@ print(f"source's loss {source_loss:.6f} = F.mse_loss / 2 = {F.mse_loss(y_keras, 
 # First the digits as scikit-learn ships them, with raw pixel counts from 0 to 16:
 
 # %%
-raw = sk_datasets.load_digits()                           # raw.data: (1797, 64) counts 0..16; raw.target: (1797,)
+raw = sk_datasets.load_digits()  # raw.data: (1797, 64) counts 0..16; raw.target: (1797,)
 report = cleaning.audit(raw.data, raw.target, value_range=(0, 16))
 print(report)
 print("the constant columns are 0 in every image:", bool(np.all(raw.data[:, report.constant_columns] == 0)))
@@ -179,12 +179,12 @@ print("the constant columns are 0 in every image:", bool(np.all(raw.data[:, repo
 # %%
 damage = np.random.default_rng(7)
 X_messy, y_messy = raw.data.copy(), raw.target.copy()
-copies = damage.choice(len(X_messy), size=40, replace=False)                 # 40 images stored twice ...
+copies = damage.choice(len(X_messy), size=40, replace=False)  # 40 images stored twice ...
 y_copies = y_messy[copies].copy()
-y_copies[:5] = (y_copies[:5] + 1) % 10                                       # ... 5 of the copies mislabelled
+y_copies[:5] = (y_copies[:5] + 1) % 10  # ... 5 of the copies mislabelled
 X_messy, y_messy = np.concatenate([X_messy, X_messy[copies]]), np.concatenate([y_messy, y_copies])
 X_messy.ravel()[damage.choice(X_messy.size, size=25, replace=False)] = np.nan  # 25 pixels lost
-X_messy[damage.choice(len(X_messy), size=10, replace=False)] *= 255 / 16      # 10 images on a 0-255 scale
+X_messy[damage.choice(len(X_messy), size=10, replace=False)] *= 255 / 16  # 10 images on a 0-255 scale
 print(cleaning.audit(X_messy, y_messy, value_range=(0, 16)))
 
 
@@ -236,8 +236,12 @@ for name in ("train", "val", "test"):
 print("pixel range:", split.X_train.min(), "to", split.X_train.max(), "  dtype:", split.X_train.dtype)
 X_train, y_train = split.X_train, split.y_train
 X_val, y_val, X_test, y_test = split.X_val, split.y_val, split.X_test, split.y_test
-print("images with a copy in the training set: validation", len(cleaning.shared_rows(X_train, X_val)),
-      "| test", len(cleaning.shared_rows(X_train, X_test)))
+print(
+    "images with a copy in the training set: validation",
+    len(cleaning.shared_rows(X_train, X_val)),
+    "| test",
+    len(cleaning.shared_rows(X_train, X_test)),
+)
 
 # %%
 show(curves.plot_examples(X_train, y_train, n=30, title="the first 30 training images and their labels"))
@@ -256,20 +260,22 @@ show(curves.plot_examples(X_train, y_train, n=30, title="the first 30 training i
 # > on the raw pixel counts:
 
 # %%
-X_raw, y_raw = raw.data, raw.target                                          # (1797, 64) counts 0..16, (1797,)
+X_raw, y_raw = raw.data, raw.target  # (1797, 64) counts 0..16, (1797,)
 idx_train, idx_test = train_test_split(np.arange(len(y_raw)), test_size=0.2, stratify=y_raw, random_state=0)
 
-scale_all = np.max(X_raw)                                   # source 002: one statistic from all the data, no split
-scale_train = np.max(X_raw[idx_train])                      # corrected: split first, statistic from training images
-X_train_scaled, X_test_scaled = X_raw[idx_train] / scale_train, X_raw[idx_test] / scale_train   # applied to both
+scale_all = np.max(X_raw)  # source 002: one statistic from all the data, no split
+scale_train = np.max(X_raw[idx_train])  # corrected: split first, statistic from training images
+X_train_scaled, X_test_scaled = X_raw[idx_train] / scale_train, X_raw[idx_test] / scale_train  # applied to both
 print(f"maximum over all images: {scale_all}, over the training images: {scale_train}")
 
-leaky = preprocess.StandardScaler().fit(X_raw)              # per-pixel mean and std from all images, test included
+leaky = preprocess.StandardScaler().fit(X_raw)  # per-pixel mean and std from all images, test included
 honest = preprocess.StandardScaler().fit(X_raw[idx_train])  # from the training images only
-moved = np.abs(leaky.transform(X_raw[idx_test]) - honest.transform(X_raw[idx_test]))   # (n_test, 64)
+moved = np.abs(leaky.transform(X_raw[idx_test]) - honest.transform(X_raw[idx_test]))  # (n_test, 64)
 print(f"per-pixel means that change when the test images are left out: {np.sum(leaky.mean_ != honest.mean_)} of 64")
-print(f"standardised test pixels, all-data statistics vs training statistics: median difference "
-      f"{np.median(moved):.4f}, largest {moved.max():.1f}")
+print(
+    f"standardised test pixels, all-data statistics vs training statistics: median difference "
+    f"{np.median(moved):.4f}, largest {moved.max():.1f}"
+)
 
 
 # %% [markdown]
@@ -364,14 +370,19 @@ print(f"standardised test pixels, all-data statistics vs training statistics: me
 # idiom); `interop.to_torch` builds the `torch.nn.Sequential` with the same layers and a copy of the same weights:
 
 # %%
-source_model = nn.MLP(64, [64], 10, "relu", rng=1)                          # 64 -> 64 (ReLU) -> 10 logits
-init.init_linear_(source_model, "xavier_uniform", bias_init="zeros", rng=1)   # Keras's Dense defaults
-start_state = source_model.state_dict()                                      # kept for later runs
-torch_model = interop.to_torch(source_model)                                # float64, same weights
+source_model = nn.MLP(64, [64], 10, "relu", rng=1)  # 64 -> 64 (ReLU) -> 10 logits
+init.init_linear_(source_model, "xavier_uniform", bias_init="zeros", rng=1)  # Keras's Dense defaults
+start_state = source_model.state_dict()  # kept for later runs
+torch_model = interop.to_torch(source_model)  # float64, same weights
 print(source_model)
 print(torch_model)
-print("same weights:", all(np.array_equal(v, torch_model.state_dict()[k].numpy()) for k, v in start_state.items()),
-      "| parameters:", source_model.num_parameters(), "= 64*64 + 64 + 64*10 + 10")
+print(
+    "same weights:",
+    all(np.array_equal(v, torch_model.state_dict()[k].numpy()) for k, v in start_state.items()),
+    "| parameters:",
+    source_model.num_parameters(),
+    "= 64*64 + 64 + 64*10 + 10",
+)
 
 
 # %% [markdown]
@@ -385,18 +396,18 @@ EPOCHS, BATCH_SIZE, LR, MOMENTUM = 10, 128, 0.01, 0.9
 opt_ours = optim.SGD(source_model, lr=LR, momentum=MOMENTUM)
 opt_torch = torch.optim.SGD(torch_model.parameters(), lr=LR, momentum=MOMENTUM)
 loss_ours, loss_torch = nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()
-order_rng = np.random.default_rng(2)                 # one order of mini-batches, shared by both models
+order_rng = np.random.default_rng(2)  # one order of mini-batches, shared by both models
 steps_ours, steps_torch = [], []
 
 for epoch in range(EPOCHS):
     for xb, yb in data.iterate_minibatches(X_train, y_train, BATCH_SIZE, rng=order_rng):
-        opt_ours.zero_grad()                                      # dlcourse
+        opt_ours.zero_grad()  # dlcourse
         loss = loss_ours(source_model(xb), yb)
         source_model.backward(loss_ours.backward(1.0))
         opt_ours.step()
         steps_ours.append(loss)
 
-        opt_torch.zero_grad()                                     # PyTorch
+        opt_torch.zero_grad()  # PyTorch
         tloss = loss_torch(torch_model(torch.from_numpy(xb)), torch.from_numpy(yb))
         tloss.backward()
         opt_torch.step()
@@ -405,13 +416,20 @@ for epoch in range(EPOCHS):
 print(f"{len(steps_ours)} steps ({EPOCHS} epochs of {-(-len(X_train) // BATCH_SIZE)} mini-batches)")
 print(f"loss: {steps_ours[0]:.4f} at the first step, {steps_ours[-1]:.4f} at the last")
 print(f"max |loss dlcourse - loss PyTorch| over all steps = {np.abs(np.subtract(steps_ours, steps_torch)).max():.1e}")
-weight_gap = max(np.abs(v.detach().numpy() - source_model.state_dict()[k]).max()
-                 for k, v in torch_model.state_dict().items())
+weight_gap = max(
+    np.abs(v.detach().numpy() - source_model.state_dict()[k]).max() for k, v in torch_model.state_dict().items()
+)
 print(f"max |weights dlcourse - weights PyTorch| after training = {weight_gap:.1e}")
 
 # %%
-show(curves.plot_side_by_side({"dlcourse": steps_ours, "PyTorch": steps_torch}, xlabel="SGD step",
-                              ylabel="mini-batch loss", title="the source's model, trained twice on the same batches"))
+show(
+    curves.plot_side_by_side(
+        {"dlcourse": steps_ours, "PyTorch": steps_torch},
+        xlabel="SGD step",
+        ylabel="mini-batch loss",
+        title="the source's model, trained twice on the same batches",
+    )
+)
 
 
 # %% [markdown]
@@ -460,6 +478,7 @@ for name, (X_, y_) in {"training": (X_train, y_train), "validation": (X_val, y_v
 # for the full batch). Quadrupling the batch halves the typical error, at four times the cost per step. Let us
 # measure it on the source's model at its starting weights:
 
+
 # %%
 def flat_gradient(model, xb, yb):
     """All parameter gradients of the mean cross-entropy on (xb, yb), as one vector."""
@@ -469,20 +488,25 @@ def flat_gradient(model, xb, yb):
     model.backward(loss_fn.backward(1.0))
     return np.concatenate([p.grad.ravel() for p in model.parameters()])
 
+
 probe_model = copy.deepcopy(source_model)
-probe_model.load_state_dict(start_state)                                   # the untrained model
+probe_model.load_state_dict(start_state)  # the untrained model
 N = len(X_train)
-full = flat_gradient(probe_model, X_train, y_train)                        # ∇L, shape (4810,)
-per_example = np.array([flat_gradient(probe_model, X_train[i:i + 1], y_train[i:i + 1]) for i in range(N)])
+full = flat_gradient(probe_model, X_train, y_train)  # ∇L, shape (4810,)
+per_example = np.array([flat_gradient(probe_model, X_train[i : i + 1], y_train[i : i + 1]) for i in range(N)])
 sigma2 = np.mean(np.sum((per_example - full) ** 2, axis=1))
-print(f"N = {N}, parameters = {full.size}, σ² = {sigma2:.4f}, |∇L|² = {np.sum(full ** 2):.4f}")
+print(f"N = {N}, parameters = {full.size}, σ² = {sigma2:.4f}, |∇L|² = {np.sum(full**2):.4f}")
 noise_rng = np.random.default_rng(3)
 print("   B   measured E|ĝ - ∇L|²   predicted σ²/B·(N-B)/(N-1)   measured / |∇L|²   cost of a step: B/N")
 for B in [1, 8, 32, 128, 512, N]:
-    errors = [np.sum((flat_gradient(probe_model, X_train[idx], y_train[idx]) - full) ** 2)
-              for idx in (noise_rng.choice(N, B, replace=False) for _ in range(100))]
-    print(f"{B:5d}   {np.mean(errors):19.5f}   {sigma2 / B * (N - B) / (N - 1):26.5f}   "
-          f"{np.mean(errors) / np.sum(full ** 2):16.2f}   {B / N:18.3f}")
+    errors = [
+        np.sum((flat_gradient(probe_model, X_train[idx], y_train[idx]) - full) ** 2)
+        for idx in (noise_rng.choice(N, B, replace=False) for _ in range(100))
+    ]
+    print(
+        f"{B:5d}   {np.mean(errors):19.5f}   {sigma2 / B * (N - B) / (N - 1):26.5f}   "
+        f"{np.mean(errors) / np.sum(full**2):16.2f}   {B / N:18.3f}"
+    )
 
 
 # %% [markdown]
@@ -510,6 +534,7 @@ for B in [1, 8, 32, 128, 512, N]:
 #
 # The check compares the batch sizes with PyTorch's `DataLoader` and tests every property above.
 
+
 # %% tags=["exercise-03-batches"]
 def minibatches(X, y, batch_size, rng):
     """Yield (X[idx], y[idx]) for consecutive slices idx of one random permutation of range(N).
@@ -525,7 +550,7 @@ def minibatches(X, y, batch_size, rng):
     ### BEGIN SOLUTION
     order = rng.permutation(len(X))
     for start in range(0, len(X), batch_size):
-        idx = order[start:start + batch_size]
+        idx = order[start : start + batch_size]
         yield X[idx], y[idx]
     ### END SOLUTION
 
@@ -552,12 +577,21 @@ for B in [8, 32, 128, N]:
     model = copy.deepcopy(source_model)
     model.load_state_dict(start_state)
     label = f"B = {B}" + (" (full batch)" if B == N else "")
-    batch_runs[label] = train.fit(model, X_train, y_train, epochs=15, batch_size=B, rng=4,
-                                  optimizer=optim.SGD(model, lr=LR, momentum=MOMENTUM),
-                                  validation_data=(X_val, y_val))
+    batch_runs[label] = train.fit(
+        model,
+        X_train,
+        y_train,
+        epochs=15,
+        batch_size=B,
+        rng=4,
+        optimizer=optim.SGD(model, lr=LR, momentum=MOMENTUM),
+        validation_data=(X_val, y_val),
+    )
     updates_per_epoch[label] = -(-N // B)
-    print(f"{label:22s} {updates_per_epoch[label]:4d} updates/epoch  validation accuracy after 15 epochs "
-          f"{batch_runs[label]['val_accuracy'][-1]:.1%}")
+    print(
+        f"{label:22s} {updates_per_epoch[label]:4d} updates/epoch  validation accuracy after 15 epochs "
+        f"{batch_runs[label]['val_accuracy'][-1]:.1%}"
+    )
 
 # %%
 show(curves.plot_histories(batch_runs, ("val_loss", "val_accuracy")))
@@ -583,18 +617,29 @@ show(curves.plot_histories(batch_runs, ("val_loss",), steps_per_epoch=updates_pe
 # larger one:
 
 # %%
-order = np.argsort(y_train, kind="stable")                                # all 0s, then all 1s, ...
+order = np.argsort(y_train, kind="stable")  # all 0s, then all 1s, ...
 X_sorted, y_sorted = X_train[order], y_train[order]
 print("validation set, true counts per class:              ", np.bincount(y_val, minlength=10))
 for lr in (LR, 10 * LR):
     for shuffle in (False, True):
         model = copy.deepcopy(source_model)
         model.load_state_dict(start_state)
-        history = train.fit(model, X_sorted, y_sorted, epochs=10, batch_size=BATCH_SIZE, shuffle=shuffle, rng=5,
-                            optimizer=optim.SGD(model, lr=lr, momentum=MOMENTUM), validation_data=(X_val, y_val))
+        history = train.fit(
+            model,
+            X_sorted,
+            y_sorted,
+            epochs=10,
+            batch_size=BATCH_SIZE,
+            shuffle=shuffle,
+            rng=5,
+            optimizer=optim.SGD(model, lr=lr, momentum=MOMENTUM),
+            validation_data=(X_val, y_val),
+        )
         counts = np.bincount(train.predict(model, X_val), minlength=10)
-        print(f"lr {lr:4}, shuffle={shuffle!s:5}: accuracy {history['val_accuracy'][-1]:5.1%}, predictions per class "
-              f"{counts}, called 9: {counts[9] / len(y_val):.0%}")
+        print(
+            f"lr {lr:4}, shuffle={shuffle!s:5}: accuracy {history['val_accuracy'][-1]:5.1%}, predictions per class "
+            f"{counts}, called 9: {counts[9] / len(y_val):.0%}"
+        )
 
 
 # %% [markdown]
@@ -622,6 +667,7 @@ for lr in (LR, 10 * LR):
 #
 # The check trains one copy of a small network with your function and one in PyTorch on the same batches, and
 # compares the weights after the epoch and the mean loss.
+
 
 # %% tags=["exercise-03-epoch"]
 def train_epoch(model, X, y, *, optimizer, loss_fn, batch_size, rng):
@@ -663,6 +709,7 @@ ch03.check_train_epoch(train_epoch)
 # in later chapters), so call `model.eval()` before the forward pass, and afterwards put the model back in the mode it was in
 # (`was_training = model.training` first, `model.train(was_training)` at the end). The check compares with PyTorch.
 
+
 # %% tags=["exercise-03-evaluate"]
 def evaluate(model, X, y):
     """(mean cross-entropy, accuracy) of model on (X, y), in eval mode, the model left unchanged.
@@ -678,7 +725,7 @@ def evaluate(model, X, y):
     ### BEGIN SOLUTION
     was_training = model.training
     model.eval()
-    logits = model(X)                                       # (N, C)
+    logits = model(X)  # (N, C)
     model.train(was_training)
     loss = nn.CrossEntropyLoss()(logits, y)
     return float(loss), float(np.mean(logits.argmax(axis=1) == y))
@@ -709,10 +756,19 @@ show_source(train.fit, docstring=False)
 # %%
 refit = copy.deepcopy(source_model)
 refit.load_state_dict(start_state)
-train.fit(refit, X_train, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE, rng=np.random.default_rng(2),
-          optimizer=optim.SGD(refit, lr=LR, momentum=MOMENTUM))
-print("fit == the hand-written loop:", all(np.array_equal(v, source_model.state_dict()[k])
-                                             for k, v in refit.state_dict().items()))
+train.fit(
+    refit,
+    X_train,
+    y_train,
+    epochs=EPOCHS,
+    batch_size=BATCH_SIZE,
+    rng=np.random.default_rng(2),
+    optimizer=optim.SGD(refit, lr=LR, momentum=MOMENTUM),
+)
+print(
+    "fit == the hand-written loop:",
+    all(np.array_equal(v, source_model.state_dict()[k]) for k, v in refit.state_dict().items()),
+)
 
 
 # %% [markdown]
@@ -723,9 +779,18 @@ print("fit == the hand-written loop:", all(np.array_equal(v, source_model.state_
 long_model = copy.deepcopy(source_model)
 long_model.load_state_dict(start_state)
 live = curves.LiveLossPlot(epochs=100, every=10, title="the source's model, trained longer")
-long_history = train.fit(long_model, X_train, y_train, epochs=100, batch_size=BATCH_SIZE, rng=2,
-                         optimizer=optim.SGD(long_model, lr=LR, momentum=MOMENTUM),
-                         validation_data=(X_val, y_val), callback=live, progress=True)
+long_history = train.fit(
+    long_model,
+    X_train,
+    y_train,
+    epochs=100,
+    batch_size=BATCH_SIZE,
+    rng=2,
+    optimizer=optim.SGD(long_model, lr=LR, momentum=MOMENTUM),
+    validation_data=(X_val, y_val),
+    callback=live,
+    progress=True,
+)
 
 
 # %% [markdown]
@@ -738,11 +803,15 @@ long_history = train.fit(long_model, X_train, y_train, epochs=100, batch_size=BA
 
 # %%
 best_epoch = int(np.argmin(long_history["val_loss"])) + 1
-print(f"lowest validation loss at epoch {best_epoch} of 100"
-      + (": still falling at the end" if best_epoch == 100 else ": rising again since"))
-print(f"validation accuracy: {long_history['val_accuracy'][EPOCHS - 1]:.1%} after {EPOCHS} epochs, "
-      f"{long_history['val_accuracy'][-1]:.1%} after 100; training accuracy after 100: "
-      f"{long_history['accuracy'][-1]:.1%}")
+print(
+    f"lowest validation loss at epoch {best_epoch} of 100"
+    + (": still falling at the end" if best_epoch == 100 else ": rising again since")
+)
+print(
+    f"validation accuracy: {long_history['val_accuracy'][EPOCHS - 1]:.1%} after {EPOCHS} epochs, "
+    f"{long_history['val_accuracy'][-1]:.1%} after 100; training accuracy after 100: "
+    f"{long_history['accuracy'][-1]:.1%}"
+)
 
 
 # %% [markdown]
@@ -762,12 +831,21 @@ symmetric = nn.MLP(64, [64], 10, "relu", rng=0)
 for layer in init.linear_layers(symmetric):
     init.constant_(layer.params["weight"], 0.05)
     init.zeros_(layer.params["bias"])
-train.fit(symmetric, X_train, y_train, epochs=10, batch_size=BATCH_SIZE, rng=6,
-          optimizer=optim.SGD(symmetric, lr=LR, momentum=MOMENTUM))
-W1 = symmetric[0].params["weight"]                                       # (64 hidden units, 64 inputs)
+train.fit(
+    symmetric,
+    X_train,
+    y_train,
+    epochs=10,
+    batch_size=BATCH_SIZE,
+    rng=6,
+    optimizer=optim.SGD(symmetric, lr=LR, momentum=MOMENTUM),
+)
+W1 = symmetric[0].params["weight"]  # (64 hidden units, 64 inputs)
 print(f"after 10 epochs: largest difference between two hidden units' weights = {np.ptp(W1, axis=0).max():.1e}")
-print(f"validation accuracy {train.evaluate(symmetric, X_val, y_val)[1]:.1%}; classes it predicts: "
-      f"{np.unique(train.predict(symmetric, X_val))}")
+print(
+    f"validation accuracy {train.evaluate(symmetric, X_val, y_val)[1]:.1%}; classes it predicts: "
+    f"{np.unique(train.predict(symmetric, X_val))}"
+)
 
 
 # %% [markdown]
@@ -823,11 +901,15 @@ show_source(init.kaiming_normal_)
 
 # %%
 for name, param in [("linear", None), ("sigmoid", None), ("tanh", None), ("relu", None), ("leaky_relu", 0.2)]:
-    print(f"gain({name}{', ' + str(param) if param else ''}): dlcourse {init.calculate_gain(name, param):.6f}  "
-          f"torch {torch.nn.init.calculate_gain(name, param):.6f}")
+    print(
+        f"gain({name}{', ' + str(param) if param else ''}): dlcourse {init.calculate_gain(name, param):.6f}  "
+        f"torch {torch.nn.init.calculate_gain(name, param):.6f}"
+    )
 for shape in [(64, 64), (10, 64), (32, 16, 3, 3)]:
-    print(f"fans of {shape}: dlcourse {init._calculate_fan_in_and_fan_out(np.empty(shape))}  "
-          f"torch {torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))}")
+    print(
+        f"fans of {shape}: dlcourse {init._calculate_fan_in_and_fan_out(np.empty(shape))}  "
+        f"torch {torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))}"
+    )
 
 
 # %% [markdown]
@@ -836,16 +918,27 @@ for shape in [(64, 64), (10, 64), (32, 16, 3, 3)]:
 # 120,000 samples, the standard deviation of a sample standard deviation is about 0.2% of it:
 
 # %%
-shape = (400, 300)                                                        # fan_in 300, fan_out 400
-formulas = {"xavier_uniform_": np.sqrt(2 / 700), "xavier_normal_": np.sqrt(2 / 700),
-            "kaiming_uniform_": np.sqrt(2 / 300), "kaiming_normal_": np.sqrt(2 / 300)}
-kwargs = {"xavier_uniform_": {}, "xavier_normal_": {}, "kaiming_uniform_": {"nonlinearity": "relu"},
-          "kaiming_normal_": {"nonlinearity": "relu"}}
+shape = (400, 300)  # fan_in 300, fan_out 400
+formulas = {
+    "xavier_uniform_": np.sqrt(2 / 700),
+    "xavier_normal_": np.sqrt(2 / 700),
+    "kaiming_uniform_": np.sqrt(2 / 300),
+    "kaiming_normal_": np.sqrt(2 / 300),
+}
+kwargs = {
+    "xavier_uniform_": {},
+    "xavier_normal_": {},
+    "kaiming_uniform_": {"nonlinearity": "relu"},
+    "kaiming_normal_": {"nonlinearity": "relu"},
+}
 for name, std in formulas.items():
     ours = getattr(init, name)(np.empty(shape), **kwargs[name], rng=rng)
     theirs = getattr(torch.nn.init, name)(torch.empty(shape, dtype=torch.float64), **kwargs[name]).numpy()
-    bound = f"max |w| {np.abs(ours).max():.4f} / {np.abs(theirs).max():.4f} (bound {np.sqrt(3) * std:.4f})" \
-        if "uniform" in name else ""
+    bound = (
+        f"max |w| {np.abs(ours).max():.4f} / {np.abs(theirs).max():.4f} (bound {np.sqrt(3) * std:.4f})"
+        if "uniform" in name
+        else ""
+    )
     print(f"{name:17s} formula std {std:.5f}  dlcourse {ours.std():.5f}  torch {theirs.std():.5f}  {bound}")
 
 
@@ -879,8 +972,12 @@ show(explorer.plot_activation_histograms("relu"))
 
 # %%
 n_units = 128
-predicted = {"normal 0.01": np.sqrt(n_units * 0.01 ** 2 / 2), "pytorch": np.sqrt(n_units / (3 * n_units) / 2),
-             "xavier": np.sqrt(n_units * (2 / (2 * n_units)) / 2), "kaiming": np.sqrt(n_units * (2 / n_units) / 2)}
+predicted = {
+    "normal 0.01": np.sqrt(n_units * 0.01**2 / 2),
+    "pytorch": np.sqrt(n_units / (3 * n_units) / 2),
+    "xavier": np.sqrt(n_units * (2 / (2 * n_units)) / 2),
+    "kaiming": np.sqrt(n_units * (2 / n_units) / 2),
+}
 for scheme, factor in predicted.items():
     stats = explorer.explore("relu", 6, scheme, steps=0, width=n_units)
     measured = np.exp(np.mean(np.diff(np.log(stats.std_start))))
@@ -904,6 +1001,7 @@ for scheme, factor in predicted.items():
 # numbers) and statistical ones (the mean, the standard deviation and the shape of the distribution, on tens of
 # thousands of samples).
 
+
 # %% tags=["exercise-03-xavier"]
 def xavier_uniform_(tensor, gain=1.0, *, rng):
     """Fill tensor in place from U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)); return tensor.
@@ -913,7 +1011,7 @@ def xavier_uniform_(tensor, gain=1.0, *, rng):
     tensor : array of shape (out, in, *kernel), at least 2-D;  gain : float;  rng : np.random.Generator
     """
     ### BEGIN SOLUTION
-    receptive_field = int(np.prod(tensor.shape[2:]))        # 1 for a Linear weight (out, in)
+    receptive_field = int(np.prod(tensor.shape[2:]))  # 1 for a Linear weight (out, in)
     fan_in, fan_out = tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
     a = gain * np.sqrt(6.0 / (fan_in + fan_out))
     tensor[...] = rng.uniform(-a, a, tensor.shape)
@@ -937,6 +1035,7 @@ ch03.check_xavier_uniform(xavier_uniform_)
 # `a` is the negative slope of the leaky ReLU that follows the layer, and with the defaults ($a = 0$, leaky ReLU)
 # the gain is $\sqrt2$, He's ReLU value. `mode="fan_in"` preserves the variance of the activations in the forward
 # pass, `"fan_out"` that of the gradients in the backward pass. Use `rng.normal(mean, std, size)`.
+
 
 # %% tags=["exercise-03-kaiming"]
 def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, rng):
@@ -1029,24 +1128,39 @@ ActivationsExplorer()
 # lowest validation loss. The test set stays untouched.
 
 # %%
-scaler = preprocess.StandardScaler().fit(X_train)          # per-pixel mean and std, from the training set only
+scaler = preprocess.StandardScaler().fit(X_train)  # per-pixel mean and std, from the training set only
 Xs_train, Xs_val = scaler.transform(X_train), scaler.transform(X_val)
+
 
 def make_model(width, seed=0):
     model = nn.MLP(64, [width], 10, "relu", rng=seed)
-    return init.init_linear_(model, "kaiming_normal", rng=seed)              # He, biases at 0
+    return init.init_linear_(model, "kaiming_normal", rng=seed)  # He, biases at 0
+
 
 SEARCH_EPOCHS, SEARCH_BATCH = 40, 32
 search = {}
 for width in [64, 256]:
     for lr in [0.01, 0.03, 0.1]:
         model = make_model(width)
-        history = train.fit(model, Xs_train, y_train, epochs=SEARCH_EPOCHS, batch_size=SEARCH_BATCH, rng=100,
-                            optimizer=optim.SGD(model, lr=lr, momentum=0.9), validation_data=(Xs_val, y_val))
+        history = train.fit(
+            model,
+            Xs_train,
+            y_train,
+            epochs=SEARCH_EPOCHS,
+            batch_size=SEARCH_BATCH,
+            rng=100,
+            optimizer=optim.SGD(model, lr=lr, momentum=0.9),
+            validation_data=(Xs_val, y_val),
+        )
         best = int(np.argmin(history["val_loss"]))
-        search[f"{width} units, lr {lr}"] = dict(width=width, lr=lr, epochs=best + 1, history=history,
-                                                  val_loss=history["val_loss"][best],
-                                                  val_accuracy=history["val_accuracy"][best])
+        search[f"{width} units, lr {lr}"] = dict(
+            width=width,
+            lr=lr,
+            epochs=best + 1,
+            history=history,
+            val_loss=history["val_loss"][best],
+            val_accuracy=history["val_accuracy"][best],
+        )
 print("setting              best epoch   validation loss   validation accuracy")
 for name, s in search.items():
     print(f"{name:20s} {s['epochs']:10d}   {s['val_loss']:15.4f}   {s['val_accuracy']:19.1%}")
@@ -1054,11 +1168,15 @@ chosen_name = min(search, key=lambda k: search[k]["val_loss"])
 chosen = search[chosen_name]
 print(f"\nchosen on the validation set: {chosen_name}, {chosen['epochs']} epochs")
 accuracies = [s["val_accuracy"] for s in search.values()]
-print(f"the six validation accuracies lie within {round((max(accuracies) - min(accuracies)) * len(y_val))} "
-      f"of {len(y_val)} images of each other")
+print(
+    f"the six validation accuracies lie within {round((max(accuracies) - min(accuracies)) * len(y_val))} "
+    f"of {len(y_val)} images of each other"
+)
 overshoot = search["256 units, lr 0.1"]
-print(f"256 units, lr 0.1: lowest validation loss after {overshoot['epochs']} of {SEARCH_EPOCHS} epochs, "
-      f"{overshoot['history']['val_loss'][-1]:.3f} at the end")
+print(
+    f"256 units, lr 0.1: lowest validation loss after {overshoot['epochs']} of {SEARCH_EPOCHS} epochs, "
+    f"{overshoot['history']['val_loss'][-1]:.3f} at the end"
+)
 
 # %%
 show(curves.plot_histories({k: s["history"] for k, s in search.items()}, ("val_loss", "val_accuracy")))
@@ -1075,21 +1193,32 @@ show(curves.plot_histories({k: s["history"] for k, s in search.items()}, ("val_l
 # Then, once, the test set:
 
 # %%
-X_dev, y_dev = np.concatenate([X_train, X_val]), np.concatenate([y_train, y_val])     # training + validation
-scaler_dev = preprocess.StandardScaler().fit(X_dev)                                  # statistics refitted
+X_dev, y_dev = np.concatenate([X_train, X_val]), np.concatenate([y_train, y_val])  # training + validation
+scaler_dev = preprocess.StandardScaler().fit(X_dev)  # statistics refitted
 Xs_dev, Xs_test = scaler_dev.transform(X_dev), scaler_dev.transform(X_test)
+
 
 def final_run(seed):
     model = make_model(chosen["width"], seed)
-    train.fit(model, Xs_dev, y_dev, epochs=chosen["epochs"], batch_size=SEARCH_BATCH, rng=100 + seed,
-              optimizer=optim.SGD(model, lr=chosen["lr"], momentum=0.9))
+    train.fit(
+        model,
+        Xs_dev,
+        y_dev,
+        epochs=chosen["epochs"],
+        batch_size=SEARCH_BATCH,
+        rng=100 + seed,
+        optimizer=optim.SGD(model, lr=chosen["lr"], momentum=0.9),
+    )
     return model
 
+
 final_model = final_run(seed=0)
-test_loss, test_accuracy = train.evaluate(final_model, Xs_test, y_test)          # the one look at the test set
-print(f"final model ({chosen_name}, {chosen['epochs']} epochs, trained on {len(X_dev)} images): "
-      f"test accuracy {test_accuracy:.1%} ({round(test_accuracy * len(y_test))} of {len(y_test)}), "
-      f"test loss {test_loss:.3f}")
+test_loss, test_accuracy = train.evaluate(final_model, Xs_test, y_test)  # the one look at the test set
+print(
+    f"final model ({chosen_name}, {chosen['epochs']} epochs, trained on {len(X_dev)} images): "
+    f"test accuracy {test_accuracy:.1%} ({round(test_accuracy * len(y_test))} of {len(y_test)}), "
+    f"test loss {test_loss:.3f}"
+)
 print(f"the source's model after its 10 epochs:  test accuracy {baseline['test'][1]:.1%}")
 long_test = train.evaluate(long_model, X_test, y_test)[1]
 print(f"the source's model after 100 epochs:     test accuracy {long_test:.1%}")
@@ -1118,8 +1247,16 @@ print("PyTorch with the same weights makes the same test predictions:", same)
 # %%
 test_pred = train.predict(final_model, Xs_test)
 wrong = np.flatnonzero(test_pred != y_test)
-show(curves.plot_examples(X_test[wrong], y_test[wrong], predictions=test_pred[wrong], n=len(wrong), ncols=6,
-                          title="every misclassified test image: prediction (true label)"))
+show(
+    curves.plot_examples(
+        X_test[wrong],
+        y_test[wrong],
+        predictions=test_pred[wrong],
+        n=len(wrong),
+        ncols=6,
+        title="every misclassified test image: prediction (true label)",
+    )
+)
 
 
 # %% [markdown]

@@ -51,19 +51,18 @@ import numpy as np
 import torch
 
 from dlcourse import data, nn, optim, show_source, surfaces, train
-from dlcourse.optim import lr_scheduler
 from dlcourse.checks import ch04
-from dlcourse.metrics import accuracy_score
 from dlcourse.fast import limit_threads
-from dlcourse.viz import show
-from dlcourse.viz import optim_plots
+from dlcourse.metrics import accuracy_score
+from dlcourse.optim import lr_scheduler
+from dlcourse.viz import optim_plots, show
 from dlcourse.viz.optim_playground import OptimizerPlayground
 
 # %matplotlib inline
 np.set_printoptions(precision=4, suppress=True)
 rng = np.random.default_rng(0)
 torch.manual_seed(0)
-limit_threads(1)      # tiny tensors: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
+limit_threads(1)  # tiny tensors: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
 
 # %% [markdown]
 # ## 1 · Training is optimisation
@@ -164,7 +163,7 @@ show(optim_plots.plot_paths(bowl, gd_paths, title="gradient descent on an ill-co
 # measure their mean squared distance from it:
 
 # %%
-digits = data.load_digits(rng=0)                                     # train 1169, val 269, test 359; 64 pixels
+digits = data.load_digits(rng=0)  # train 1169, val 269, test 359; 64 pixels
 print(digits)
 mlp = nn.MLP(64, [32], 10, "relu", rng=np.random.default_rng(0))
 ce = nn.CrossEntropyLoss()
@@ -173,12 +172,12 @@ ce = nn.CrossEntropyLoss()
 def gradient_vector(model, X, y):
     """The gradient of the mean cross-entropy over (X, y), all parameters flattened into one vector (P,)."""
     model.zero_grad()
-    loss = ce(model(X), y)
+    ce(model(X), y)  # the forward pass stores what backward needs
     model.backward(ce.backward(1.0))
     return np.concatenate([p.grad.ravel() for p in model.parameters()])
 
 
-full = gradient_vector(mlp, digits.X_train, digits.y_train)            # (P,)
+full = gradient_vector(mlp, digits.X_train, digits.y_train)  # (P,)
 print(f"P = {full.size} parameters, |full gradient| = {np.linalg.norm(full):.4f}")
 batch_rng = np.random.default_rng(1)
 for B in (8, 32, 128, 512):
@@ -232,6 +231,7 @@ for B in (8, 32, 128, 512):
 # Both statements, run on Rosenbrock's valley: the source's formula written out in NumPy, `dlcourse.optim.SGD` and
 # `torch.optim.SGD` with `lr = α(1-β)`, and the dampened version:
 
+
 # %%
 def torch_path(surface, name, steps, **hyperparameters):
     """The same walk with torch.optim (float64): positions (steps + 1, 2). Gradients come from the surface."""
@@ -248,7 +248,7 @@ def torch_path(surface, name, steps, **hyperparameters):
 valley = surfaces.Rosenbrock()
 alpha, beta, steps = 0.01, 0.9, 200
 
-theta, v = valley.start.copy(), np.zeros(2)                        # the source's form, v_0 = 0
+theta, v = valley.start.copy(), np.zeros(2)  # the source's form, v_0 = 0
 source_path = [theta.copy()]
 for t in range(steps):
     v = beta * v + (1 - beta) * valley.gradient(theta)
@@ -258,13 +258,14 @@ source_path = np.array(source_path)
 
 ours = surfaces.run_optimizer(valley, "SGD", steps=steps, lr=alpha * (1 - beta), momentum=beta).xy
 theirs = torch_path(valley, "SGD", steps, lr=alpha * (1 - beta), momentum=beta)
-dampened = torch_path(valley, "SGD", 1, lr=alpha, momentum=beta, dampening=beta)      # its first step only
-print(f"source form vs dlcourse SGD(lr=α(1-β), momentum=β): max |difference| = "
-      f"{np.abs(source_path - ours).max():.1e}")
+dampened = torch_path(valley, "SGD", 1, lr=alpha, momentum=beta, dampening=beta)  # its first step only
+print(f"source form vs dlcourse SGD(lr=α(1-β), momentum=β): max |difference| = {np.abs(source_path - ours).max():.1e}")
 print(f"dlcourse vs torch.optim.SGD, same settings:          max |difference| = {np.abs(ours - theirs).max():.1e}")
 first_source, first_dampened = (np.linalg.norm(p[1] - p[0]) for p in (source_path, dampened))
-print(f"first step: source {first_source:.4f}, SGD(lr=α, momentum=β, dampening=β) {first_dampened:.4f}  "
-      f"({first_dampened / first_source:.0f} times larger; 1/(1-β) = {1 / (1 - beta):.0f})")
+print(
+    f"first step: source {first_source:.4f}, SGD(lr=α, momentum=β, dampening=β) {first_dampened:.4f}  "
+    f"({first_dampened / first_source:.0f} times larger; 1/(1-β) = {1 / (1 - beta):.0f})"
+)
 
 # %% [markdown]
 # Keras writes momentum a third way, $v \leftarrow \mu v - \eta g$, $\theta \leftarrow \theta + v$ (source 002 §4
@@ -309,6 +310,7 @@ print(f"first step: source {first_source:.4f}, SGD(lr=α, momentum=β, dampening
 # `torch.optim.SGD` with Nesterov momentum on the bowl of section 1, whose steep curvature is $\lambda = \kappa = 50$,
 # just below and just above the limit $\eta < 1.36/50$:
 
+
 # %%
 def spectral_radius(h, mu, nesterov):
     """Largest |eigenvalue| of one step of SGD with momentum mu on L = lambda theta^2 / 2, with h = lr * lambda."""
@@ -325,18 +327,27 @@ def largest_stable_h(mu, nesterov, lo=0.5, hi=10.0):
 
 
 mu = 0.9
-limits = {"momentum": (largest_stable_h(mu, False), 2 * (1 + mu)),
-          "Nesterov": (largest_stable_h(mu, True), 2 * (1 + mu) / (1 + 2 * mu))}
+limits = {
+    "momentum": (largest_stable_h(mu, False), 2 * (1 + mu)),
+    "Nesterov": (largest_stable_h(mu, True), 2 * (1 + mu) / (1 + 2 * mu)),
+}
 for name, (found, formula) in limits.items():
-    print(f"{name:8s} mu = {mu}: stable for lr * lambda < {found:.4f} (eigenvalues); formula {formula:.4f}; "
-          f"on the bowl (lambda = {bowl.condition_number:.0f}): lr < {formula / bowl.condition_number:.5f}")
+    print(
+        f"{name:8s} mu = {mu}: stable for lr * lambda < {found:.4f} (eigenvalues); formula {formula:.4f}; "
+        f"on the bowl (lambda = {bowl.condition_number:.0f}): lr < {formula / bowl.condition_number:.5f}"
+    )
 for lr in (0.027, 0.0275):
     ours = surfaces.run_optimizer(bowl, "SGD", steps=600, lr=lr, momentum=mu, nesterov=True)
     theirs = torch_path(bowl, "SGD", len(ours.xy) - 1, lr=lr, momentum=mu, nesterov=True)
-    outcome = (f"diverged after {len(ours.xy) - 1} steps" if ours.diverged
-               else f"|theta| = {np.linalg.norm(ours.final):.1e} after 600 steps")
-    print(f"Nesterov, lr = {lr}: {outcome};  max |dlcourse - torch| on the way "
-          f"{np.abs(ours.xy - theirs).max() / np.abs(theirs).max():.1e} (relative)")
+    outcome = (
+        f"diverged after {len(ours.xy) - 1} steps"
+        if ours.diverged
+        else f"|theta| = {np.linalg.norm(ours.final):.1e} after 600 steps"
+    )
+    print(
+        f"Nesterov, lr = {lr}: {outcome};  max |dlcourse - torch| on the way "
+        f"{np.abs(ours.xy - theirs).max() / np.abs(theirs).max():.1e} (relative)"
+    )
 
 # %% [markdown]
 # Here is `dlcourse.optim.SGD`, all of it:
@@ -358,6 +369,7 @@ show_source(optim.SGD.step)
 #
 # The check runs your function for 200 steps beside `torch.optim.SGD` on a noisy quadratic in four settings
 # (momentum, Nesterov, dampening, none) and reports the first step where the two part ways.
+
 
 # %% tags=["exercise-04-momentum"]
 def sgd_momentum_step(param, grad, buf, lr, momentum, dampening=0.0, nesterov=False):
@@ -427,7 +439,7 @@ ch04.check_sgd_momentum_step(sgd_momentum_step)
 for eps in (1e-10, 0.0):
     param = nn.Parameter("w", np.ones(2), np.zeros(2))
     opt = optim.Adagrad([param], lr=0.1, eps=eps)
-    with np.errstate(invalid="ignore"):                  # 0/0 warns; here it is the point
+    with np.errstate(invalid="ignore"):  # 0/0 warns; here it is the point
         for g in ([0.0, 2.0], [0.0, -1.0]):
             param.grad[:] = g
             opt.step()
@@ -442,6 +454,7 @@ for eps in (1e-10, 0.0):
 # constructor hands the options' defaults to the base class, which keeps them in `param_groups` (a list of dicts, one
 # per group of parameters, section 6), and `self.state[p]` holds what the optimizer remembers about parameter `p`:
 
+
 # %%
 class PrintedAdagrad(optim.Optimizer):
     """Source 001 §3.2.4 as printed: divide by sqrt(G_old + eps), G_old *without* the current gradient."""
@@ -454,17 +467,24 @@ class PrintedAdagrad(optim.Optimizer):
             for p in group["params"]:
                 G_old = self.state[p].setdefault("sum", np.zeros_like(p.data))
                 p.data -= group["lr"] / np.sqrt(G_old + group["eps"]) * p.grad
-                self.state[p]["sum"] = G_old + p.grad ** 2
+                self.state[p]["sum"] = G_old + p.grad**2
 
 
 saddle = surfaces.Saddle()
 printed = surfaces.run_optimizer(saddle, PrintedAdagrad, steps=50, lr=0.3)
 corrected = surfaces.run_optimizer(saddle, "Adagrad", steps=50, lr=0.3)
 print("printed AdaGrad,   first step:", printed.xy[1] - printed.xy[0], " diverged:", printed.diverged)
-print("corrected AdaGrad, first step:", corrected.xy[1] - corrected.xy[0], " after 50 steps:", corrected.final,
-      f"(minimum at (0, ±1))")
-print(f"dlcourse vs torch.optim.Adagrad over 50 steps: max |difference| = "
-      f"{np.abs(corrected.xy - torch_path(saddle, 'Adagrad', 50, lr=0.3)).max():.1e}")
+print(
+    "corrected AdaGrad, first step:",
+    corrected.xy[1] - corrected.xy[0],
+    " after 50 steps:",
+    corrected.final,
+    "(minimum at (0, ±1))",
+)
+print(
+    f"dlcourse vs torch.optim.Adagrad over 50 steps: max |difference| = "
+    f"{np.abs(corrected.xy - torch_path(saddle, 'Adagrad', 50, lr=0.3)).max():.1e}"
+)
 
 # %% [markdown]
 # The printed version's first step is $0.3 \times 10^4 \times$ the gradient; it leaves the plot, the box
@@ -501,24 +521,34 @@ print(f"dlcourse vs torch.optim.Adagrad over 50 steps: max |difference| = "
 # > stream of random gradients, for the printed formula (the running sum), and the corrected one (the running mean).
 
 # %%
-stream = np.random.default_rng(2).normal(0.0, 1.0, size=(1000, 1))     # 1000 gradients of one parameter
+stream = np.random.default_rng(2).normal(0.0, 1.0, size=(1000, 1))  # 1000 gradients of one parameter
 effective = {}
-for name, make in [("printed = AdaGrad (sum)", lambda p: optim.Adagrad(p, lr=0.01, eps=1e-8)),
-                   ("corrected RMSprop (mean)", lambda p: optim.RMSprop(p, lr=0.01, alpha=0.99))]:
+for name, make in [
+    ("printed = AdaGrad (sum)", lambda p: optim.Adagrad(p, lr=0.01, eps=1e-8)),
+    ("corrected RMSprop (mean)", lambda p: optim.RMSprop(p, lr=0.01, alpha=0.99)),
+]:
     param = nn.Parameter("theta", np.zeros(1), np.zeros(1))
     opt = make([param])
     rates = []
     for g in stream:
         param.grad[:] = g
         opt.step()
-        state = opt.state[param]                          # what the optimizer keeps for this parameter
+        state = opt.state[param]  # what the optimizer keeps for this parameter
         accumulator = state["sum"] if "sum" in state else state["square_avg"]
         rates.append(float(opt.param_groups[0]["lr"] / (np.sqrt(accumulator[0]) + 1e-8)))
     effective[name] = rates
-    print(f"{name:25s} effective lr after 10, 100, 1000 steps: "
-          + ", ".join(f"{rates[t - 1]:.4f}" for t in (10, 100, 1000)))
-show(optim_plots.plot_curves(effective, ylabel="effective learning rate", logy=True,
-                             title="steady gradients of size 1: the sum keeps growing, the mean settles"))
+    print(
+        f"{name:25s} effective lr after 10, 100, 1000 steps: "
+        + ", ".join(f"{rates[t - 1]:.4f}" for t in (10, 100, 1000))
+    )
+show(
+    optim_plots.plot_curves(
+        effective,
+        ylabel="effective learning rate",
+        logy=True,
+        title="steady gradients of size 1: the sum keeps growing, the mean settles",
+    )
+)
 
 # %% [markdown]
 # AdaGrad's rate falls as $0.01/\sqrt{t}$; RMSprop's settles at $0.01/\text{RMS}(g) \approx 0.01$ and fluctuates with
@@ -534,6 +564,7 @@ show(optim_plots.plot_curves(effective, ylabel="effective learning rate", logy=T
 #
 # The check runs 200 steps beside `torch.optim.RMSprop` in three settings, one of them with a large `eps` so that
 # where you add it matters, and names the source's printed formula if that is what your code computes.
+
 
 # %% tags=["exercise-04-rmsprop"]
 def rmsprop_step(param, grad, square_avg, lr, alpha, eps):
@@ -586,15 +617,16 @@ ch04.check_rmsprop_step(rmsprop_step)
 # whatever its scale. That makes $\eta$ easy to interpret, "how far may one coordinate move in one step", and the
 # default $10^{-3}$ works surprisingly often.
 
+
 # %%
 def adam_without_correction(param, grad, m, v, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
     """Adam with the bias correction left out (for comparison only)."""
     m = betas[0] * m + (1 - betas[0]) * grad
-    v = betas[1] * v + (1 - betas[1]) * grad ** 2
+    v = betas[1] * v + (1 - betas[1]) * grad**2
     return param - lr * m / (np.sqrt(v) + eps), m, v
 
 
-gradients = np.random.default_rng(3).normal(0.5, 1.0, size=(2000, 1))   # a noisy but consistent slope
+gradients = np.random.default_rng(3).normal(0.5, 1.0, size=(2000, 1))  # a noisy but consistent slope
 param = nn.Parameter("theta", np.zeros(1), np.zeros(1))
 adam = optim.Adam([param], lr=1e-3)
 theta_u, m_u, v_u = np.zeros(1), np.zeros(1), np.zeros(1)
@@ -608,9 +640,17 @@ for g in gradients:
     steps_taken["without the correction"].append(float(abs(new_theta - theta_u)[0]) / 1e-3)
     theta_u = new_theta
 for name, sizes in steps_taken.items():
-    print(f"{name:23s} step / lr at t = 1, 10, 100, 1000: " + ", ".join(f"{sizes[t - 1]:.2f}" for t in (1, 10, 100, 1000)))
-show(optim_plots.plot_curves(steps_taken, ylabel="|step| / lr", title="Adam's first steps, with and without bias "
-                             "correction (gradients ~ N(0.5, 1))", styles={"without the correction": {"ls": "--"}}))
+    print(
+        f"{name:23s} step / lr at t = 1, 10, 100, 1000: " + ", ".join(f"{sizes[t - 1]:.2f}" for t in (1, 10, 100, 1000))
+    )
+show(
+    optim_plots.plot_curves(
+        steps_taken,
+        ylabel="|step| / lr",
+        title="Adam's first steps, with and without bias correction (gradients ~ N(0.5, 1))",
+        styles={"without the correction": {"ls": "--"}},
+    )
+)
 
 # %% [markdown]
 # With the correction the first step is exactly $\eta$, and the steps settle near $\eta\,\mathbb{E}[g] /
@@ -645,6 +685,7 @@ show_source(optim.Adam.step)
 # The check runs 200 steps beside `torch.optim.Adam` in three settings and names the usual slips (no correction,
 # storing $\hat m$ instead of $m$, `eps` in the wrong place, an off-by-one step count, swapped betas).
 
+
 # %% tags=["exercise-04-adam"]
 def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps):
     """One step of torch.optim.Adam (no weight decay, no amsgrad).
@@ -663,8 +704,8 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps):
     beta1, beta2 = betas
     m = beta1 * exp_avg + (1 - beta1) * grad
     v = beta2 * exp_avg_sq + (1 - beta2) * grad * grad
-    m_hat = m / (1 - beta1 ** step)
-    v_hat = v / (1 - beta2 ** step)
+    m_hat = m / (1 - beta1**step)
+    v_hat = v / (1 - beta2**step)
     return param - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
     ### END SOLUTION
 
@@ -713,7 +754,7 @@ print(f"SGD(weight_decay=λ) vs explicit decay (1 - ηλ)θ - ηg: max |differen
 noise = np.random.default_rng(4).normal(0.0, 10.0, size=2000)
 magnitudes = {}
 for name, cls in [("Adam + L2", optim.Adam), ("AdamW", optim.AdamW)]:
-    param = nn.Parameter("w", np.ones(2), np.zeros(2))                    # [busy, idle]
+    param = nn.Parameter("w", np.ones(2), np.zeros(2))  # [busy, idle]
     opt = cls([param], lr=1e-3, weight_decay=0.1)
     busy, idle = [1.0], [1.0]
     for g in noise:
@@ -722,12 +763,21 @@ for name, cls in [("Adam + L2", optim.Adam), ("AdamW", optim.AdamW)]:
         busy.append(abs(param.data[0]))
         idle.append(abs(param.data[1]))
     magnitudes[f"{name}: busy weight"], magnitudes[f"{name}: idle weight"] = busy, idle
-    print(f"{name:9s} after 2000 steps: |busy| = {busy[-1]:.3f}, |idle| = {idle[-1]:.3f}   "
-          f"(pure decay (1 - ηλ)^2000 = {(1 - 1e-4) ** 2000:.3f})")
-styles = {"Adam + L2: busy weight": {"color": "tab:red"}, "Adam + L2: idle weight": {"color": "tab:red", "ls": "--"},
-          "AdamW: busy weight": {"color": "tab:purple"}, "AdamW: idle weight": {"color": "tab:purple", "ls": "--"}}
-show(optim_plots.plot_curves(magnitudes, ylabel="|weight|", styles=styles,
-                             title="weight decay 0.1: L2 inside Adam vs decoupled (AdamW)"))
+    print(
+        f"{name:9s} after 2000 steps: |busy| = {busy[-1]:.3f}, |idle| = {idle[-1]:.3f}   "
+        f"(pure decay (1 - ηλ)^2000 = {(1 - 1e-4) ** 2000:.3f})"
+    )
+styles = {
+    "Adam + L2: busy weight": {"color": "tab:red"},
+    "Adam + L2: idle weight": {"color": "tab:red", "ls": "--"},
+    "AdamW: busy weight": {"color": "tab:purple"},
+    "AdamW: idle weight": {"color": "tab:purple", "ls": "--"},
+}
+show(
+    optim_plots.plot_curves(
+        magnitudes, ylabel="|weight|", styles=styles, title="weight decay 0.1: L2 inside Adam vs decoupled (AdamW)"
+    )
+)
 
 # %% [markdown]
 # With L2 inside Adam the idle weight is down to 2% after 2000 steps while the busy one has barely moved; AdamW
@@ -740,6 +790,7 @@ show(optim_plots.plot_curves(magnitudes, ylabel="|weight|", styles=styles,
 # defaults and checks (a bad value raises a `ValueError` naming it), and the same arithmetic. Here each one trains a
 # 64-32-10 MLP on digits mini-batches for 200 steps beside `torch.optim`, both starting from the same weights in
 # float64; after every step we record the largest difference between the two sets of weights:
+
 
 # %%
 def twin_models(seed=0):
@@ -773,22 +824,31 @@ def train_side_by_side(ours, theirs, opt, t_opt, steps):
         t_loss(theirs(torch.from_numpy(X)), torch.from_numpy(y)).backward()
         t_opt.step()
         t_state = theirs.state_dict()
-        worst = max(worst, max(float(np.abs(p.data - t_state[key].numpy()).max())
-                               for key, p in ours.named_parameters()))
+        worst = max(
+            worst, max(float(np.abs(p.data - t_state[key].numpy()).max()) for key, p in ours.named_parameters())
+        )
     return worst
 
 
-settings = [("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.05, momentum=0.9, weight_decay=1e-3)),
-            ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True)), ("Adagrad", dict(lr=0.05, lr_decay=1e-3)),
-            ("RMSprop", dict(lr=1e-3, momentum=0.5, centered=True)), ("Adam", dict(lr=1e-3)),
-            ("Adam", dict(lr=1e-3, amsgrad=True, weight_decay=1e-2)), ("AdamW", dict(lr=1e-3, weight_decay=0.05))]
+settings = [
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.05, momentum=0.9, weight_decay=1e-3)),
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True)),
+    ("Adagrad", dict(lr=0.05, lr_decay=1e-3)),
+    ("RMSprop", dict(lr=1e-3, momentum=0.5, centered=True)),
+    ("Adam", dict(lr=1e-3)),
+    ("Adam", dict(lr=1e-3, amsgrad=True, weight_decay=1e-2)),
+    ("AdamW", dict(lr=1e-3, weight_decay=0.05)),
+]
 worst_overall = 0.0
 for name, hyper in settings:
     difference = max_difference_over_training(name, **hyper)
     worst_overall = max(worst_overall, difference)
     print(f"{name:8s} {str(hyper):58s} max |dlcourse - torch| over 200 steps: {difference:.1e}")
-print(f"largest difference: {worst_overall:.1e} = {worst_overall / np.finfo(np.float64).eps:.1f} times float64's "
-      f"machine epsilon ({np.finfo(np.float64).eps:.1e})")
+print(
+    f"largest difference: {worst_overall:.1e} = {worst_overall / np.finfo(np.float64).eps:.1f} times float64's "
+    f"machine epsilon ({np.finfo(np.float64).eps:.1e})"
+)
 
 # %% [markdown]
 # Differences of a few units of float64's machine epsilon, $2^{-52} \approx 2.2 \cdot 10^{-16}$ (the last line above), are
@@ -813,6 +873,7 @@ for bad in [dict(lr=-0.1), dict(betas=(0.9, 1.0)), dict(eps=-1e-8), dict(weight_
 # all of its options, printed here as PyTorch prints an optimizer. The same call in both libraries, trained side by
 # side as above:
 
+
 # %%
 def two_groups(model):
     """The hidden layer with the constructor's options; the output layer with its own, ten times smaller rate."""
@@ -823,8 +884,10 @@ ours, theirs = twin_models()
 opt = optim.SGD(two_groups(ours), lr=0.05, momentum=0.9)
 t_opt = torch.optim.SGD(two_groups(theirs), lr=0.05, momentum=0.9)
 print(opt)
-print(f"two parameter groups: max |dlcourse - torch| over 200 steps: "
-      f"{train_side_by_side(ours, theirs, opt, t_opt, 200):.1e}")
+print(
+    f"two parameter groups: max |dlcourse - torch| over 200 steps: "
+    f"{train_side_by_side(ours, theirs, opt, t_opt, 200):.1e}"
+)
 
 # %% [markdown]
 # A group's options can be changed between steps, `opt.param_groups[1]['lr'] = 1e-3` say, and the next `step()` uses
@@ -865,6 +928,7 @@ print(f"two parameter groups: max |dlcourse - torch| over 200 steps: "
 # Each schedule over 60 epochs, from `dlcourse.optim.lr_scheduler` and `torch.optim.lr_scheduler`, built by the same
 # code:
 
+
 # %%
 def schedule_rates(make, module, epochs=60, base_lr=0.1):
     """The rate of epochs 0..epochs under the schedule ``make(module, optimizer)``."""
@@ -875,7 +939,7 @@ def schedule_rates(make, module, epochs=60, base_lr=0.1):
     sched = make(module, opt)
     rates = [sched.get_last_lr()[0]]
     for _ in range(epochs):
-        opt.step()                                                     # the epoch's training steps would go here
+        opt.step()  # the epoch's training steps would go here
         sched.step()
         rates.append(sched.get_last_lr()[0])
     return np.array(rates)
@@ -886,7 +950,8 @@ schedules = {
     "ExponentialLR(gamma=0.95)": lambda m, o: m.ExponentialLR(o, gamma=0.95),
     "CosineAnnealingLR(T_max=60)": lambda m, o: m.CosineAnnealingLR(o, T_max=60),
     "warmup 5 + cosine 55": lambda m, o: m.SequentialLR(
-        o, [m.LinearLR(o, start_factor=0.1, total_iters=5), m.CosineAnnealingLR(o, T_max=55)], milestones=[5]),
+        o, [m.LinearLR(o, start_factor=0.1, total_iters=5), m.CosineAnnealingLR(o, T_max=55)], milestones=[5]
+    ),
     "MultiStepLR([30, 45], gamma=0.1)": lambda m, o: m.MultiStepLR(o, milestones=[30, 45], gamma=0.1),
 }
 rates = {}
@@ -903,6 +968,7 @@ show(optim_plots.plot_schedules(rates))
 # `epoch` (a float): `base_lr` at epoch 0, `eta_min` at epoch `T_max`, following
 # $\eta_{\min} + \tfrac12(\eta_0 - \eta_{\min})(1 + \cos(\pi e / T_{\max}))$ in between. The check compares every epoch
 # from 0 to `T_max` for four schedules with `torch.optim.lr_scheduler.CosineAnnealingLR`.
+
 
 # %% tags=["exercise-04-cosine"]
 def cosine_lr(epoch, base_lr, T_max, eta_min=0.0):
@@ -940,8 +1006,9 @@ def train_digits(optimizer_name, lr, epochs=20, **hyperparameters):
     """Train the 64-64-10 MLP on the digits training split; return the model and fit's history."""
     model = nn.MLP(64, [64], 10, "relu", rng=np.random.default_rng(0))
     opt = getattr(optim, optimizer_name)(model.parameters(), lr=lr, **hyperparameters)
-    history = train.fit(model, digits.X_train, digits.y_train, epochs=epochs, batch_size=64, optimizer=opt,
-                        rng=np.random.default_rng(1))
+    history = train.fit(
+        model, digits.X_train, digits.y_train, epochs=epochs, batch_size=64, optimizer=opt, rng=np.random.default_rng(1)
+    )
     return model, history
 
 
@@ -954,14 +1021,18 @@ for label, (name, hyper, lrs) in candidates.items():
     val_acc, best_lr, model, history = max(runs, key=lambda run: run[0])
     histories[label], chosen_lr[label] = history, best_lr
     test_accuracy[label] = accuracy_score(digits.y_test, train.predict(model, digits.X_test))
-    print(f"{label:9s} validation accuracy by lr: "
-          + ", ".join(f"{lr:g}: {acc:.3f}" for acc, lr, *_ in runs)
-          + f"  -> lr {best_lr:g}, final training loss {history['loss'][-1]:.4f}, "
-            f"test accuracy {test_accuracy[label]:.3f}")
+    print(
+        f"{label:9s} validation accuracy by lr: "
+        + ", ".join(f"{lr:g}: {acc:.3f}" for acc, lr, *_ in runs)
+        + f"  -> lr {best_lr:g}, final training loss {history['loss'][-1]:.4f}, "
+        f"test accuracy {test_accuracy[label]:.3f}"
+    )
 n_test = len(digits.y_test)
 lowest, highest = min(test_accuracy.values()), max(test_accuracy.values())
-print(f"test accuracies from {lowest:.1%} to {highest:.1%}: a spread of {round((highest - lowest) * n_test)} of "
-      f"{n_test} test images (one image = {100 / n_test:.2f} percentage points)")
+print(
+    f"test accuracies from {lowest:.1%} to {highest:.1%}: a spread of {round((highest - lowest) * n_test)} of "
+    f"{n_test} test images (one image = {100 / n_test:.2f} percentage points)"
+)
 show(optim_plots.plot_training_curves(histories, test_accuracy))
 
 # %% [markdown]
@@ -987,26 +1058,48 @@ scheduled, scheduled_accuracy, final_weights = {}, {}, {}
 for label, with_schedule in [("momentum, constant lr", False), ("momentum, warmup + cosine", True)]:
     model = nn.MLP(64, [64], 10, "relu", rng=np.random.default_rng(0))
     opt = optim.SGD(model.parameters(), lr=momentum_lr, momentum=0.9)
-    sched = (lr_scheduler.SequentialLR(opt, [lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=4),
-                                             lr_scheduler.CosineAnnealingLR(opt, T_max=16)], milestones=[4])
-             if with_schedule else None)
+    sched = (
+        lr_scheduler.SequentialLR(
+            opt,
+            [
+                lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=4),
+                lr_scheduler.CosineAnnealingLR(opt, T_max=16),
+            ],
+            milestones=[4],
+        )
+        if with_schedule
+        else None
+    )
     batch_order = np.random.default_rng(1)
     losses = []
     for epoch in range(20):
-        losses += train.fit(model, digits.X_train, digits.y_train, epochs=1, batch_size=64, optimizer=opt,
-                            rng=batch_order)["loss"]
+        losses += train.fit(
+            model, digits.X_train, digits.y_train, epochs=1, batch_size=64, optimizer=opt, rng=batch_order
+        )["loss"]
         if sched is not None:
             sched.step()
     scheduled[label], final_weights[label] = losses, model.state_dict()
     scheduled_accuracy[label] = accuracy_score(digits.y_test, train.predict(model, digits.X_test))
-    print(f"{label:26s} lr {momentum_lr:g}: final training loss {losses[-1]:.5f}, "
-          f"fall over the last 5 epochs {losses[-6] - losses[-1]:.5f}, test accuracy {scheduled_accuracy[label]:.3f}")
+    print(
+        f"{label:26s} lr {momentum_lr:g}: final training loss {losses[-1]:.5f}, "
+        f"fall over the last 5 epochs {losses[-6] - losses[-1]:.5f}, test accuracy {scheduled_accuracy[label]:.3f}"
+    )
 (constant, cosine), (acc_constant, acc_cosine) = scheduled.values(), scheduled_accuracy.values()
-print(f"the schedule {'lowered' if cosine[-1] < constant[-1] else 'did not lower'} the final training loss, and "
-      f"changed the test accuracy by {round((acc_cosine - acc_constant) * n_test):+d} of {n_test} test images")
-show(optim_plots.plot_curves(scheduled, xlabel="epoch", ylabel="mean training loss", logy=True,
-                             x=np.arange(1, 21), title="SGD with momentum on digits: constant rate vs schedule",
-                             styles={"momentum, warmup + cosine": {"color": "tab:red"}}))
+print(
+    f"the schedule {'lowered' if cosine[-1] < constant[-1] else 'did not lower'} the final training loss, and "
+    f"changed the test accuracy by {round((acc_cosine - acc_constant) * n_test):+d} of {n_test} test images"
+)
+show(
+    optim_plots.plot_curves(
+        scheduled,
+        xlabel="epoch",
+        ylabel="mean training loss",
+        logy=True,
+        x=np.arange(1, 21),
+        title="SGD with momentum on digits: constant rate vs schedule",
+        styles={"momentum, warmup + cosine": {"color": "tab:red"}},
+    )
+)
 
 # %% [markdown]
 # Here the schedule does not pay (the last line above). After 20 epochs the loss under the constant rate is still
@@ -1029,13 +1122,17 @@ show(optim_plots.plot_curves(scheduled, xlabel="epoch", ylabel="mean training lo
 #
 # The warmup-and-cosine run above, stopped after 8 of its 20 epochs, saved, and resumed in new objects:
 
+
 # %%
 def scheduled_run(seed):
     """The MLP, SGD with momentum and the warmup + cosine schedule of the run above, freshly built."""
     model = nn.MLP(64, [64], 10, "relu", rng=np.random.default_rng(seed))
     opt = optim.SGD(model.parameters(), lr=momentum_lr, momentum=0.9)
-    sched = lr_scheduler.SequentialLR(opt, [lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=4),
-                                            lr_scheduler.CosineAnnealingLR(opt, T_max=16)], milestones=[4])
+    sched = lr_scheduler.SequentialLR(
+        opt,
+        [lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=4), lr_scheduler.CosineAnnealingLR(opt, T_max=16)],
+        milestones=[4],
+    )
     return model, opt, sched
 
 
@@ -1048,22 +1145,30 @@ def train_epochs(model, opt, sched, epochs, batch_order):
 model, opt, sched = scheduled_run(seed=0)
 batch_order = np.random.default_rng(1)
 train_epochs(model, opt, sched, 8, batch_order)
-checkpoint = pickle.dumps({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                           "scheduler": sched.state_dict(), "batch_order": batch_order})
+checkpoint = pickle.dumps(
+    {
+        "model": model.state_dict(),
+        "optimizer": opt.state_dict(),
+        "scheduler": sched.state_dict(),
+        "batch_order": batch_order,
+    }
+)
 saved_opt = opt.state_dict()
 print(f"checkpoint after epoch {sched.last_epoch}: {len(checkpoint):,} bytes")
 print("optimizer state_dict: param_groups[0] =", saved_opt["param_groups"][0])
 print("                      state[1] =", {k: v.shape for k, v in saved_opt["state"][1].items()}, "(0.bias)")
 
-model, opt, sched = scheduled_run(seed=1)                 # new objects, even other initial weights
+model, opt, sched = scheduled_run(seed=1)  # new objects, even other initial weights
 saved = pickle.loads(checkpoint)
 model.load_state_dict(saved["model"])
 opt.load_state_dict(saved["optimizer"])
 sched.load_state_dict(saved["scheduler"])
 train_epochs(model, opt, sched, 12, saved["batch_order"])
 straight = final_weights["momentum, warmup + cosine"]
-print(f"resumed after 8 epochs vs 20 epochs in one go: max |weight difference| = "
-      f"{max(np.abs(value - straight[name]).max() for name, value in model.state_dict().items())}")
+print(
+    f"resumed after 8 epochs vs 20 epochs in one go: max |weight difference| = "
+    f"{max(np.abs(value - straight[name]).max() for name, value in model.state_dict().items())}"
+)
 
 # %% [markdown]
 # The resumed run ends on exactly the weights of the uninterrupted one: the difference is zero, not merely small.

@@ -53,8 +53,6 @@
 # corrected here).
 
 # %%
-import contextlib
-import io
 import sys
 import time
 
@@ -64,15 +62,14 @@ from tqdm.std import tqdm
 
 from dlcourse import augment as A
 from dlcourse import data, nn, show_source, train
-from dlcourse.tools import bench
 from dlcourse import functional as F
-from dlcourse.fast import conv as fast_conv
 from dlcourse.checks import ch05, check_kernel
-from dlcourse.optim.lr_scheduler import CosineAnnealingLR
-from dlcourse.optim import Adam
+from dlcourse.fast import conv as fast_conv
 from dlcourse.fast import limit_threads
-from dlcourse.viz import show
-from dlcourse.viz import filters
+from dlcourse.optim import Adam
+from dlcourse.optim.lr_scheduler import CosineAnnealingLR
+from dlcourse.tools import bench
+from dlcourse.viz import filters, show
 from dlcourse.viz.filters import FilterExplorer
 from dlcourse.viz.image_grid import image_grid_figure
 
@@ -80,7 +77,7 @@ from dlcourse.viz.image_grid import image_grid_figure
 np.set_printoptions(precision=4, suppress=True)
 rng = np.random.default_rng(0)
 torch.manual_seed(0)
-limit_threads(1)      # small matrices: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
+limit_threads(1)  # small matrices: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
 
 
 # %% [markdown]
@@ -148,14 +145,12 @@ limit_threads(1)      # small matrices: one thread each for NumPy and PyTorch is
 # with `K[::-1, ::-1]` and the two agree.
 
 # %%
-from scipy.signal import convolve2d, correlate2d   # scipy ships with scikit-learn
+from scipy.signal import convolve2d, correlate2d  # scipy ships with scikit-learn
 
-image5 = rng.integers(0, 10, (5, 5)).astype(float)      # a 5x5 "image"
-kernel3 = np.array([[1.0, 2.0, 0.0],
-                    [0.0, 1.0, -1.0],
-                    [0.0, 0.0, 3.0]])                   # not symmetric, so a flip shows
+image5 = rng.integers(0, 10, (5, 5)).astype(float)  # a 5x5 "image"
+kernel3 = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, -1.0], [0.0, 0.0, 3.0]])  # not symmetric, so a flip shows
 
-ours = F.conv2d(image5[None, None], kernel3[None, None])[0, 0]          # (N, C, H, W) in, (N, F, H', W') out
+ours = F.conv2d(image5[None, None], kernel3[None, None])[0, 0]  # (N, C, H, W) in, (N, F, H', W') out
 theirs = torch.nn.functional.conv2d(torch.from_numpy(image5)[None, None], torch.from_numpy(kernel3)[None, None])[0, 0]
 print("dlcourse conv2d:\n", ours)
 print("equal to torch.nn.functional.conv2d:", np.allclose(ours, theirs.numpy()))
@@ -176,13 +171,13 @@ print("... with the kernel flipped:        ", np.allclose(ours, convolve2d(image
 # > windows of growing size, and after a global maximum (one number per map):
 
 # %%
-scene = filters.load_image("china", shrink=2)[60:124, 100:166]           # (64, 66) grey
-original, moved = scene[:, 1:65], scene[:, 0:64]                         # moved: one pixel to the right
-sobel_x = filters.KERNELS["sobel x"][None, None]                         # (1, 1, 3, 3)
-fa = np.maximum(F.conv2d(original[None, None], sobel_x), 0)              # (1, 1, 62, 62) edge map + ReLU
+scene = filters.load_image("china", shrink=2)[60:124, 100:166]  # (64, 66) grey
+original, moved = scene[:, 1:65], scene[:, 0:64]  # moved: one pixel to the right
+sobel_x = filters.KERNELS["sobel x"][None, None]  # (1, 1, 3, 3)
+fa = np.maximum(F.conv2d(original[None, None], sobel_x), 0)  # (1, 1, 62, 62) edge map + ReLU
 fb = np.maximum(F.conv2d(moved[None, None], sobel_x), 0)
 print("equivariance: the map of the moved image is the moved map:", np.allclose(fb[..., 1:], fa[..., :-1]))
-change = lambda p, q: np.abs(p - q).mean() / np.abs(p).mean()           # mean relative change  # noqa: E731
+change = lambda p, q: np.abs(p - q).mean() / np.abs(p).mean()  # mean relative change  # noqa: E731
 print(f"position by position, a one-pixel shift changes the map by {change(fa, fb):.0%}")
 for k in (2, 4, 8):
     print(f"after {k}x{k} max pooling:  {change(F.max_pool2d(fa, k), F.max_pool2d(fb, k)):.0%}")
@@ -206,7 +201,7 @@ print(f"after a global maximum:     {change(fa.max(axis=(2, 3)), fb.max(axis=(2,
 # (Sobel and Feldman's operator). **Emboss** mixes a diagonal derivative with the image, which looks like a relief.
 
 # %%
-photo = filters.load_image("china", shrink=2)          # (213, 320) grey values in [0, 1]
+photo = filters.load_image("china", shrink=2)  # (213, 320) grey values in [0, 1]
 print("photo:", photo.shape, photo.dtype)
 show(filters.plot_kernel_gallery(photo))
 
@@ -249,6 +244,7 @@ show(filters.plot_conv_arithmetic(size=5, kernel_size=3, stride=2, padding=1, wi
 # Write `conv_output_size(size, kernel_size, stride=1, padding=0)` returning the number of output positions along
 # one axis as an `int`. The check compares with the shapes PyTorch's `conv2d` actually produces, in sixteen cases,
 # and names the usual slips (a missing $+1$, padding on one side only, rounding up).
+
 
 # %% tags=["exercise-05-output-size"]
 def conv_output_size(size, kernel_size, stride=1, padding=0):
@@ -306,17 +302,17 @@ ch05.check_output_size(conv_output_size)
 # Let us evaluate the source's formula literally, with `np.einsum` in channels-last layout, and compare:
 
 # %%
-x_hwc = rng.standard_normal((6, 7, 3))            # a^(l-1): H x W x C (one image, channels last)
-W_src = rng.standard_normal((3, 3, 3, 4))          # W_{m,n,p,k}: kh x kw x C x F (TensorFlow's kernel layout)
+x_hwc = rng.standard_normal((6, 7, 3))  # a^(l-1): H x W x C (one image, channels last)
+W_src = rng.standard_normal((3, 3, 3, 4))  # W_{m,n,p,k}: kh x kw x C x F (TensorFlow's kernel layout)
 b_src = rng.standard_normal(4)
 H_out, W_out = 6 - 3 + 1, 7 - 3 + 1
-a_src = np.zeros((H_out, W_out, 4))                # a^(l) before f: H' x W' x F
+a_src = np.zeros((H_out, W_out, 4))  # a^(l) before f: H' x W' x F
 for i in range(H_out):
     for j in range(W_out):
-        a_src[i, j] = np.einsum("mnpk,mnp->k", W_src, x_hwc[i:i + 3, j:j + 3]) + b_src
+        a_src[i, j] = np.einsum("mnpk,mnp->k", W_src, x_hwc[i : i + 3, j : j + 3]) + b_src
 
 weight_torch_layout = W_src.transpose(3, 2, 0, 1)  # (m, n, p, k) -> (k, p, m, n) = (F, C, kh, kw)
-ours = F.conv2d(x_hwc.transpose(2, 0, 1)[None], weight_torch_layout, b_src)[0]    # (F, H', W')
+ours = F.conv2d(x_hwc.transpose(2, 0, 1)[None], weight_torch_layout, b_src)[0]  # (F, H', W')
 print("source 004's formula == dlcourse conv2d:", np.allclose(a_src.transpose(2, 0, 1), ours))
 
 
@@ -336,12 +332,13 @@ show_source(F.conv2d_naive)
 # Compared with PyTorch on a batch of colour images, with stride 2 and padding 1:
 
 # %%
-x_small = rng.standard_normal((4, 3, 9, 9))         # N=4 images, C=3 channels, 9x9
-w_small = rng.standard_normal((5, 3, 3, 3))         # F=5 filters of 3x3x3
+x_small = rng.standard_normal((4, 3, 9, 9))  # N=4 images, C=3 channels, 9x9
+w_small = rng.standard_normal((5, 3, 3, 3))  # F=5 filters of 3x3x3
 b_small = rng.standard_normal(5)
 ours = F.conv2d_naive(x_small, w_small, b_small, stride=2, padding=1)
-theirs = torch.nn.functional.conv2d(torch.from_numpy(x_small), torch.from_numpy(w_small), torch.from_numpy(b_small),
-                                    stride=2, padding=1).numpy()
+theirs = torch.nn.functional.conv2d(
+    torch.from_numpy(x_small), torch.from_numpy(w_small), torch.from_numpy(b_small), stride=2, padding=1
+).numpy()
 print("output shape:", ours.shape, " expected H' =", F.conv_output_size(9, 3, 2, 1))
 print(f"max |dlcourse - torch| = {np.abs(ours - theirs).max():.1e}")
 print("parameters of this layer: F*(C*kh*kw + 1) =", 5 * (3 * 3 * 3 + 1))
@@ -356,6 +353,7 @@ print("parameters of this layer: F*(C*kh*kw + 1) =", 5 * (3 * 3 * 3 + 1))
 # $n, f, i, j$ with `np.sum(window * weight[f])` are perfectly fine. Do **not** flip the kernel. The check compares
 # with `torch.nn.functional.conv2d` on six cases and recognises a flipped kernel, a missing bias, and an ignored
 # stride or padding.
+
 
 # %% tags=["exercise-05-conv2d"]
 def conv2d_naive(x, weight, bias, stride=1, padding=0):
@@ -379,7 +377,7 @@ def conv2d_naive(x, weight, bias, stride=1, padding=0):
         for f in range(F_):
             for i in range(H2):
                 for j in range(W2):
-                    window = xp[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw]   # (C, kh, kw)
+                    window = xp[n, :, i * stride : i * stride + kh, j * stride : j * stride + kw]  # (C, kh, kw)
                     out[n, f, i, j] = np.sum(window * weight[f]) + bias[f]
     return out
     ### END SOLUTION
@@ -428,6 +426,7 @@ ch05.check_conv2d(conv2d_naive)
 # reshape. The check compares with `unfold` on five cases with non-square kernels, and names a transposed result or
 # rows in the wrong order.
 
+
 # %% tags=["exercise-05-im2col"]
 def im2col(x, kernel_size, stride=1, padding=0):
     """Receptive fields as columns, like torch.nn.functional.unfold.
@@ -450,7 +449,7 @@ def im2col(x, kernel_size, stride=1, padding=0):
     cols = np.empty((N, C, kh, kw, H2, W2))
     for u in range(kh):
         for v in range(kw):
-            cols[:, :, u, v] = xp[:, :, u:u + sh * H2:sh, v:v + sw * W2:sw]    # (N, C, H2, W2)
+            cols[:, :, u, v] = xp[:, :, u : u + sh * H2 : sh, v : v + sw * W2 : sw]  # (N, C, H2, W2)
     return cols.reshape(N, C * kh * kw, H2 * W2)
     ### END SOLUTION
 
@@ -467,9 +466,9 @@ ch05.check_im2col(im2col)
 show_source(F.unfold)
 
 # %%
-cols = F.unfold(x_small, (3, 3), stride=2, padding=1)                     # (N, C*kh*kw, L) = (4, 27, 25)
-y_mat = w_small.reshape(5, -1) @ cols + b_small[:, None]                  # (F, 27) @ (N, 27, L) -> (N, F, L)
-y = y_mat.reshape(4, 5, 5, 5)                                             # (N, F, H', W')
+cols = F.unfold(x_small, (3, 3), stride=2, padding=1)  # (N, C*kh*kw, L) = (4, 27, 25)
+y_mat = w_small.reshape(5, -1) @ cols + b_small[:, None]  # (F, 27) @ (N, 27, L) -> (N, F, L)
+y = y_mat.reshape(4, 5, 5, 5)  # (N, F, H', W')
 print("columns:", cols.shape, " output:", y.shape)
 print(f"max |im2col conv - torch| = {np.abs(y - theirs).max():.1e}")
 
@@ -511,13 +510,16 @@ timings = {
     "loops over positions (conv2d_naive)": seconds(lambda: F.conv2d_naive(x_bench, w_bench, b_bench), 1),
     "im2col + one matmul (conv2d)": seconds(lambda: F.conv2d(x_bench, w_bench, b_bench), 20),
     "fast kernel of nn.Conv2d (fast_conv)": seconds(lambda: fast_conv.conv2d(x_bench, w_bench, b_bench), 20),
-    "PyTorch (torch.nn.functional.conv2d)": seconds(lambda: torch.nn.functional.conv2d(xt_bench, wt_bench,
-                                                                                         bt_bench), 20),
+    "PyTorch (torch.nn.functional.conv2d)": seconds(
+        lambda: torch.nn.functional.conv2d(xt_bench, wt_bench, bt_bench), 20
+    ),
 }
 for name, t in timings.items():
     print(f"{name:38s} {t * 1e3:8.2f} ms")
-print(f"max |im2col - torch| in float32: "
-      f"{np.abs(F.conv2d(x_bench, w_bench, b_bench) - torch.nn.functional.conv2d(xt_bench, wt_bench, bt_bench).numpy()).max():.1e}")
+print(
+    f"max |im2col - torch| in float32: "
+    f"{np.abs(F.conv2d(x_bench, w_bench, b_bench) - torch.nn.functional.conv2d(xt_bench, wt_bench, bt_bench).numpy()).max():.1e}"
+)
 
 
 # %% [markdown]
@@ -554,13 +556,20 @@ print(f"max |im2col - torch| in float32: "
 
 # %%
 print(bench.format_table(bench.run(["conv2d_mnist", "conv2d_cifar"], repeat=3, threads=1)))
-rng_cifar = np.random.default_rng(1)                                               # leaves rng's draws as they were
-x_cifar = rng_cifar.standard_normal((32 * 3 * 3, 64 * 16 * 16)).astype(np.float32)  # columns (C*kh*kw, N*H'*W')
-w_cifar = rng_cifar.standard_normal((64, 32 * 3 * 3)).astype(np.float32)           # (F, C*kh*kw)
-d_cifar = w_cifar @ x_cifar                                                        # (F, N*H'*W')
-products = seconds(lambda: (w_cifar @ x_cifar, x_cifar @ d_cifar.T, w_cifar.T @ d_cifar), 3)
+
+
+def time_three_products(repeat=3):
+    """Seconds for conv2d_cifar's three im2col matrix products (forward, weight gradient, column gradient), alone.
+    The 23 MB of arrays are freed on return; their generator leaves rng's draws as they were."""
+    rng_cifar = np.random.default_rng(1)
+    x = rng_cifar.standard_normal((32 * 3 * 3, 64 * 16 * 16)).astype(np.float32)  # columns (C*kh*kw, N*H'*W')
+    w = rng_cifar.standard_normal((64, 32 * 3 * 3)).astype(np.float32)  # (F, C*kh*kw)
+    d = w @ x  # (F, N*H'*W')
+    return seconds(lambda: (w @ x, x @ d.T, w.T @ d), repeat)
+
+
+products = time_three_products()
 print(f"conv2d_cifar's three matrix products alone: {products * 1e3:.3f} ms")
-del x_cifar, d_cifar                                                              # 23 MB freed
 
 
 # %% [markdown]
@@ -622,14 +631,24 @@ show_source(F.conv2d_backward)
 # PyTorch's:
 
 # %%
-inputs = {"x": rng.standard_normal((2, 3, 7, 6)), "weight": rng.standard_normal((4, 3, 3, 2)),
-          "bias": rng.standard_normal(4)}
+inputs = {
+    "x": rng.standard_normal((2, 3, 7, 6)),
+    "weight": rng.standard_normal((4, 3, 3, 2)),
+    "bias": rng.standard_normal(4),
+}
 for options in [{"stride": 1, "padding": 0}, {"stride": 2, "padding": 1}, {"stride": (1, 2), "padding": (2, 0)}]:
     check_kernel(F.conv2d_forward, F.conv2d_backward, "conv2d", inputs, wrt=("x", "weight", "bias"), options=options)
-    check_kernel(fast_conv.conv2d_forward, fast_conv.conv2d_backward, "conv2d", inputs, wrt=("x", "weight", "bias"),
-                 options=options, name="fast_conv.conv2d")
-dcols = rng.standard_normal(F.unfold(inputs["x"], (3, 2), stride=2, padding=1).shape)   # (N, C*kh*kw, L)
-folded = F.fold(dcols, (7, 6), (3, 2), stride=2, padding=1)                             # (N, C, H, W)
+    check_kernel(
+        fast_conv.conv2d_forward,
+        fast_conv.conv2d_backward,
+        "conv2d",
+        inputs,
+        wrt=("x", "weight", "bias"),
+        options=options,
+        name="fast_conv.conv2d",
+    )
+dcols = rng.standard_normal(F.unfold(inputs["x"], (3, 2), stride=2, padding=1).shape)  # (N, C*kh*kw, L)
+folded = F.fold(dcols, (7, 6), (3, 2), stride=2, padding=1)  # (N, C, H, W)
 theirs_folded = torch.nn.functional.fold(torch.from_numpy(dcols), (7, 6), (3, 2), padding=1, stride=2).numpy()
 print(f"max |fold - torch fold| = {np.abs(folded - theirs_folded).max():.1e}")
 
@@ -660,12 +679,12 @@ print(f"max |fold - torch fold| = {np.abs(folded - theirs_folded).max():.1e}")
 
 # %%
 fmap = rng.standard_normal((1, 1, 7, 7))
-pool_k3_s2 = F.max_pool2d(fmap, kernel_size=3, stride=2)          # k = 3, s = 2: overlapping windows
-pool_k2_s2 = F.max_pool2d(fmap, kernel_size=2, stride=2)          # k = s = 2: what the source's formula reads as
+pool_k3_s2 = F.max_pool2d(fmap, kernel_size=3, stride=2)  # k = 3, s = 2: overlapping windows
+pool_k2_s2 = F.max_pool2d(fmap, kernel_size=2, stride=2)  # k = s = 2: what the source's formula reads as
 torch_k3_s2 = torch.nn.functional.max_pool2d(torch.from_numpy(fmap), kernel_size=3, stride=2).numpy()
 print("k=3, s=2 output:", pool_k3_s2.shape[2:], " equal to torch:", np.allclose(pool_k3_s2, torch_k3_s2))
 print("k=2, s=2 output:", pool_k2_s2.shape[2:], " a different layer, not the same numbers")
-manual = np.array([[fmap[0, 0, 2 * i:2 * i + 3, 2 * j:2 * j + 3].max() for j in range(3)] for i in range(3)])
+manual = np.array([[fmap[0, 0, 2 * i : 2 * i + 3, 2 * j : 2 * j + 3].max() for j in range(3)] for i in range(3)])
 print("max over m, n in 0..k-1 at (i*s + m, j*s + n) reproduces it:", np.allclose(manual, pool_k3_s2[0, 0]))
 
 
@@ -680,14 +699,14 @@ print("max over m, n in 0..k-1 at (i*s + m, j*s + n) reproduces it:", np.allclos
 # maximum in reading order. The checks keep inputs away from ties.) On a 4 × 4 map with 2 × 2 windows:
 
 # %%
-x_pool = np.array([[[[1.0, 5.0, 2.0, 0.0],
-                     [3.0, 4.0, 9.0, 1.0],
-                     [0.0, 0.0, 1.0, 1.5],
-                     [7.0, 0.5, 2.0, 1.0]]]])
+x_pool = np.array([[[[1.0, 5.0, 2.0, 0.0], [3.0, 4.0, 9.0, 1.0], [0.0, 0.0, 1.0, 1.5], [7.0, 0.5, 2.0, 1.0]]]])
 out_pool, cache_pool = F.max_pool2d_forward(x_pool, kernel_size=2)
 dout_pool = np.array([[[[10.0, 20.0], [30.0, 40.0]]]])
 print("max pool:\n", out_pool[0, 0])
-print("dx (max pooling routes each gradient to its window's maximum):\n", F.max_pool2d_backward(dout_pool, cache_pool)[0, 0])
+print(
+    "dx (max pooling routes each gradient to its window's maximum):\n",
+    F.max_pool2d_backward(dout_pool, cache_pool)[0, 0],
+)
 out_avg, cache_avg = F.avg_pool2d_forward(x_pool, kernel_size=2)
 print("dx (average pooling spreads it evenly):\n", F.avg_pool2d_backward(dout_pool, cache_avg)[0, 0])
 
@@ -703,6 +722,7 @@ print("dx (average pooling spreads it evenly):\n", F.avg_pool2d_backward(dout_po
 # inputs have no ties), and `+=` makes overlapping windows add up. The check compares the output and `dx` with
 # PyTorch and with finite differences of your own forward pass, with overlapping windows too.
 
+
 # %% tags=["exercise-05-maxpool"]
 def max_pool2d_forward(x, kernel_size, stride=None):
     """Max pooling over square windows. x: (N, C, H, W) -> out: (N, C, H', W'); returns (out, cache)."""
@@ -714,7 +734,7 @@ def max_pool2d_forward(x, kernel_size, stride=None):
     out = np.zeros((N, C, H2, W2))
     for i in range(H2):
         for j in range(W2):
-            out[:, :, i, j] = x[:, :, i * s:i * s + k, j * s:j * s + k].max(axis=(2, 3))
+            out[:, :, i, j] = x[:, :, i * s : i * s + k, j * s : j * s + k].max(axis=(2, 3))
     return out, (x, k, s)
     ### END SOLUTION
 
@@ -726,9 +746,9 @@ def max_pool2d_backward(dout, cache):
     dx = np.zeros_like(x)
     for i in range(dout.shape[2]):
         for j in range(dout.shape[3]):
-            window = x[:, :, i * s:i * s + k, j * s:j * s + k]                    # (N, C, k, k)
-            mask = window == window.max(axis=(2, 3), keepdims=True)              # True at the maximum
-            dx[:, :, i * s:i * s + k, j * s:j * s + k] += mask * dout[:, :, i:i + 1, j:j + 1]
+            window = x[:, :, i * s : i * s + k, j * s : j * s + k]  # (N, C, k, k)
+            mask = window == window.max(axis=(2, 3), keepdims=True)  # True at the maximum
+            dx[:, :, i * s : i * s + k, j * s : j * s + k] += mask * dout[:, :, i : i + 1, j : j + 1]
     return dx
     ### END SOLUTION
 
@@ -766,6 +786,7 @@ show_source(F.max_pool2d_backward, docstring=False)
 # 18 weights per channel pair instead of 25, with a nonlinearity in between (Simonyan and Zisserman, 2015, built
 # VGG on this). For the networks of this chapter (kernel size, stride) per layer:
 
+
 # %%
 def receptive_fields(layers):
     """(kernel, stride) per layer -> the receptive field r and the jump j after each layer."""
@@ -796,14 +817,18 @@ for name, layers in networks.items():
 # %%
 two_convs = nn.Sequential(nn.Conv2d(1, 1, 3, rng=0), nn.Conv2d(1, 1, 3, rng=1))
 field_in = np.zeros((1, 1, 11, 11))
-field_out = two_convs(field_in)                                  # (1, 1, 7, 7)
+field_out = two_convs(field_in)  # (1, 1, 7, 7)
 select = np.zeros_like(field_out)
-select[0, 0, 3, 3] = 1.0                                         # dL/dy = 1 at the centre unit only
+select[0, 0, 3, 3] = 1.0  # dL/dy = 1 at the centre unit only
 grad = two_convs.backward(select)[0, 0]
 rows, cols = np.nonzero(grad)
-print("output:", field_out.shape, " pixels reached by the centre unit's gradient:",
-      f"rows {rows.min()}..{rows.max()}, columns {cols.min()}..{cols.max()}",
-      f"-> {rows.max() - rows.min() + 1}x{cols.max() - cols.min() + 1}")
+print(
+    "output:",
+    field_out.shape,
+    " pixels reached by the centre unit's gradient:",
+    f"rows {rows.min()}..{rows.max()}, columns {cols.min()}..{cols.max()}",
+    f"-> {rows.max() - rows.min() + 1}x{cols.max() - cols.min() + 1}",
+)
 
 
 # %% [markdown]
@@ -828,33 +853,44 @@ print("output:", field_out.shape, " pixels reached by the centre unit's gradient
 # the same network in `torch.nn` has the same state-dict keys, and one `load_state_dict` makes the two identical.
 # First a check of one whole forward and backward pass, in float64, against PyTorch's autograd:
 
+
 # %%
 def digits_cnn(rng, dtype=np.float32):
     """Conv(1->16) ReLU Conv(16->32) ReLU MaxPool(2) Flatten Linear(512->64) ReLU Linear(64->10), for 8x8 digits."""
     return nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1, rng=rng, dtype=dtype), nn.ReLU(),      # (N, 16, 8, 8)
-        nn.Conv2d(16, 32, 3, padding=1, rng=rng, dtype=dtype), nn.ReLU(),     # (N, 32, 8, 8)
-        nn.MaxPool2d(2),                                                      # (N, 32, 4, 4)
-        nn.Flatten(),                                                         # (N, 512)
-        nn.Linear(512, 64, rng=rng, dtype=dtype), nn.ReLU(),                  # (N, 64)
-        nn.Linear(64, 10, rng=rng, dtype=dtype))                              # (N, 10) logits
+        nn.Conv2d(1, 16, 3, padding=1, rng=rng, dtype=dtype),
+        nn.ReLU(),  # (N, 16, 8, 8)
+        nn.Conv2d(16, 32, 3, padding=1, rng=rng, dtype=dtype),
+        nn.ReLU(),  # (N, 32, 8, 8)
+        nn.MaxPool2d(2),  # (N, 32, 4, 4)
+        nn.Flatten(),  # (N, 512)
+        nn.Linear(512, 64, rng=rng, dtype=dtype),
+        nn.ReLU(),  # (N, 64)
+        nn.Linear(64, 10, rng=rng, dtype=dtype),
+    )  # (N, 10) logits
 
 
 def torch_digits_cnn():
     return torch.nn.Sequential(
-        torch.nn.Conv2d(1, 16, 3, padding=1), torch.nn.ReLU(),
-        torch.nn.Conv2d(16, 32, 3, padding=1), torch.nn.ReLU(),
-        torch.nn.MaxPool2d(2), torch.nn.Flatten(),
-        torch.nn.Linear(512, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
+        torch.nn.Conv2d(1, 16, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.Conv2d(16, 32, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(512, 64),
+        torch.nn.ReLU(),
+        torch.nn.Linear(64, 10),
+    )
 
 
 model64 = digits_cnn(np.random.default_rng(1), dtype=np.float64)
 twin64 = torch_digits_cnn().double()
 print(model64)
 print("same state-dict keys as torch:", list(model64.state_dict()) == list(twin64.state_dict()))
-model64.load_state_dict(twin64.state_dict())                # torch's random init, copied one-to-one
+model64.load_state_dict(twin64.state_dict())  # torch's random init, copied one-to-one
 
-digits = data.load_digits(images=True)                      # float64 in [0, 1], (N, 1, 8, 8)
+digits = data.load_digits(images=True)  # float64 in [0, 1], (N, 1, 8, 8)
 print(digits)
 xb, yb = digits.X_train[:32], digits.y_train[:32]
 loss_fn = nn.CrossEntropyLoss()
@@ -868,8 +904,10 @@ loss_t.backward()
 grads = {p.name: p.grad for p in model64.parameters()}
 worst = max(np.abs(grads[name] - p.grad.numpy()).max() for name, p in twin64.named_parameters())
 print(f"loss: dlcourse {loss:.12f}, torch {loss_t.item():.12f}")
-print(f"max |gradient difference| over all {len(grads)} parameters: {worst:.1e};  dx: "
-      f"{np.abs(dx - xt.grad.numpy()).max():.1e}")
+print(
+    f"max |gradient difference| over all {len(grads)} parameters: {worst:.1e};  dx: "
+    f"{np.abs(dx - xt.grad.numpy()).max():.1e}"
+)
 
 
 # %% [markdown]
@@ -884,17 +922,19 @@ print(f"max |gradient difference| over all {len(grads)} parameters: {worst:.1e};
 
 # %%
 mean, std = digits.X_train.mean(), digits.X_train.std()
+
+
 def standardize(X):
     return ((X - mean) / std).astype(np.float32)
 
 
-X_fit = standardize(np.concatenate([digits.X_train, digits.X_val]))    # (1438, 1, 8, 8)
+X_fit = standardize(np.concatenate([digits.X_train, digits.X_val]))  # (1438, 1, 8, 8)
 y_fit = np.concatenate([digits.y_train, digits.y_val])
-X_test, y_test = standardize(digits.X_test), digits.y_test             # (359, 1, 8, 8)
+X_test, y_test = standardize(digits.X_test), digits.y_test  # (359, 1, 8, 8)
 
 EPOCHS, BATCH, LR = 30, 32, 0.002
 model = digits_cnn(np.random.default_rng(0))
-initial_state = model.state_dict()                                     # for the PyTorch twin below
+initial_state = model.state_dict()  # for the PyTorch twin below
 optimizer = Adam(model, lr=LR)
 scheduler = CosineAnnealingLR(optimizer, T_max=EPOCHS)
 loss_fn = nn.CrossEntropyLoss()
@@ -907,8 +947,8 @@ for epoch in tqdm(range(EPOCHS), desc="training the CNN", unit="epoch", file=sys
     total = 0.0
     for xb, yb in batches[epoch]:
         optimizer.zero_grad()
-        loss = loss_fn(model(xb), yb)                   # forward: (B, 1, 8, 8) -> (B, 10) logits -> loss
-        model.backward(loss_fn.backward(1.0))           # backward through Linear, Flatten, pool, conv ...
+        loss = loss_fn(model(xb), yb)  # forward: (B, 1, 8, 8) -> (B, 10) logits -> loss
+        model.backward(loss_fn.backward(1.0))  # backward through Linear, Flatten, pool, conv ...
         optimizer.step()
         total += float(loss) * len(xb)
     scheduler.step()
@@ -917,8 +957,10 @@ train_seconds = time.perf_counter() - start
 
 test_loss, test_accuracy = train.evaluate(model, X_test, y_test)
 print(f"training loss: {history[0]:.3f} after epoch 1, {history[-1]:.4f} after epoch {EPOCHS}")
-print(f"trained in {train_seconds:.1f} s;  test accuracy {test_accuracy:.2%} "
-      f"({round((1 - test_accuracy) * len(y_test))} of {len(y_test)} test digits wrong), test loss {test_loss:.3f}")
+print(
+    f"trained in {train_seconds:.1f} s;  test accuracy {test_accuracy:.2%} "
+    f"({round((1 - test_accuracy) * len(y_test))} of {len(y_test)} test digits wrong), test loss {test_loss:.3f}"
+)
 
 
 # %% [markdown]
@@ -930,9 +972,11 @@ print(f"trained in {train_seconds:.1f} s;  test accuracy {test_accuracy:.2%} "
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import SVC
 
-flat = lambda X: X.reshape(len(X), -1)                                  # (N, 1, 8, 8) -> (N, 64)  # noqa: E731
-for name, classifier in [("logistic regression", LogisticRegression(max_iter=2000)),
-                         ("support-vector machine (RBF kernel)", SVC())]:
+flat = lambda X: X.reshape(len(X), -1)  # (N, 1, 8, 8) -> (N, 64)  # noqa: E731
+for name, classifier in [
+    ("logistic regression", LogisticRegression(max_iter=2000)),
+    ("support-vector machine (RBF kernel)", SVC()),
+]:
     accuracy = classifier.fit(flat(X_fit), y_fit).score(flat(X_test), y_test)
     print(f"{name:36s} test accuracy {accuracy:.2%}")
 print(f"{'our CNN':36s} test accuracy {test_accuracy:.2%}")
@@ -985,8 +1029,8 @@ show(filters.plot_filters(model[0].params["weight"], title="first-layer kernels 
 # edges, the background around them:
 
 # %%
-digit = X_test[:1]                                                   # (1, 1, 8, 8)
-maps = model[1](model[0](digit))[0]                                  # conv + ReLU: (16, 8, 8)
+digit = X_test[:1]  # (1, 1, 8, 8)
+maps = model[1](model[0](digit))[0]  # conv + ReLU: (16, 8, 8)
 show(filters.plot_feature_maps(digits.X_test[0, 0], maps, title=f"first-layer feature maps of a test '{y_test[0]}'"))
 
 
@@ -1008,6 +1052,7 @@ show(filters.plot_feature_maps(digits.X_test[0, 0], maps, title=f"first-layer fe
 #
 # A small function traces a batch through a `torch.nn.Sequential`, layer by layer, with each layer's parameter
 # count, so that we can check the shapes against the output-size formula:
+
 
 # %%
 def trace(model, x):
@@ -1048,17 +1093,21 @@ def trace(model, x):
 #
 # In PyTorch (the images are (N, 1, 28, 28), channels first; the softmax moves into the loss):
 
+
 # %%
 def source003_mnist_model(channels=1, size=28):
     """Source 003 §4's CNN: Conv(32, 3x3) ReLU, MaxPool(2), Flatten, Dense(128) ReLU, Dense(10) (logits)."""
-    after_conv = F.conv_output_size(size, 3)                  # 28 -> 26
+    after_conv = F.conv_output_size(size, 3)  # 28 -> 26
     after_pool = F.conv_output_size(after_conv, 2, stride=2)  # 26 -> 13
     return torch.nn.Sequential(
-        torch.nn.Conv2d(channels, 32, kernel_size=3), torch.nn.ReLU(),
+        torch.nn.Conv2d(channels, 32, kernel_size=3),
+        torch.nn.ReLU(),
         torch.nn.MaxPool2d(2),
         torch.nn.Flatten(),
-        torch.nn.Linear(32 * after_pool * after_pool, 128), torch.nn.ReLU(),
-        torch.nn.Linear(128, 10))
+        torch.nn.Linear(32 * after_pool * after_pool, 128),
+        torch.nn.ReLU(),
+        torch.nn.Linear(128, 10),
+    )
 
 
 mnist_model = source003_mnist_model()
@@ -1077,25 +1126,27 @@ _ = trace(mnist_model, torch.zeros(8, 1, 28, 28))
 # %%
 split, loaded = data.load_or_digits("mnist")
 n_fit = min(len(split.y_train), 12_000)
-to_tensor = lambda X: torch.from_numpy(X.astype(np.float32) / 255.0)          # uint8 0..255 -> [0, 1]  # noqa: E731
+to_tensor = lambda X: torch.from_numpy(X.astype(np.float32) / 255.0)  # uint8 0..255 -> [0, 1]  # noqa: E731
 X_m, y_m = to_tensor(split.X_train[:n_fit]), torch.from_numpy(split.y_train[:n_fit])
 X_mt, y_mt = to_tensor(split.X_test), torch.from_numpy(split.y_test)
 torch.manual_seed(0)
 demo = source003_mnist_model(channels=X_m.shape[1], size=X_m.shape[2])
-demo_opt = torch.optim.Adam(demo.parameters())                                 # Keras's 'adam': lr = 0.001
+demo_opt = torch.optim.Adam(demo.parameters())  # Keras's 'adam': lr = 0.001
 start = time.perf_counter()
 for epoch in range(5):
     order = torch.randperm(n_fit)
     for k in range(0, n_fit, 128):
-        idx = order[k:k + 128]
+        idx = order[k : k + 128]
         demo_opt.zero_grad()
         torch.nn.functional.cross_entropy(demo(X_m[idx]), y_m[idx]).backward()
         demo_opt.step()
 with torch.no_grad():
     demo_acc = (demo(X_mt).argmax(dim=1) == y_mt).float().mean().item()
-print(f"source 003's model on {loaded} ({n_fit} training images of {tuple(X_m.shape[1:])}, "
-      f"{-(-n_fit // 128)} batches per epoch), 5 epochs in {time.perf_counter() - start:.1f} s: "
-      f"test accuracy {demo_acc:.2%}")
+print(
+    f"source 003's model on {loaded} ({n_fit} training images of {tuple(X_m.shape[1:])}, "
+    f"{-(-n_fit // 128)} batches per epoch), 5 epochs in {time.perf_counter() - start:.1f} s: "
+    f"test accuracy {demo_acc:.2%}"
+)
 if loaded == "digits":
     print(f"(our digits CNN of section 9, trained for {EPOCHS} epochs: {test_accuracy:.2%})")
 
@@ -1149,12 +1200,19 @@ if loaded == "digits":
 
 # %%
 source000_model = torch.nn.Sequential(
-    torch.nn.Conv2d(1, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),        # 28 -> 26 -> 13
-    torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),       # 13 -> 11 -> 5 (floor of 5.5)
-    torch.nn.Conv2d(64, 64, 3), torch.nn.ReLU(),                              # 5 -> 3
-    torch.nn.Flatten(),                                                       # 64 * 3 * 3 = 576
-    torch.nn.Linear(576, 64), torch.nn.ReLU(),
-    torch.nn.Linear(64, 10))
+    torch.nn.Conv2d(1, 32, 3),
+    torch.nn.ReLU(),
+    torch.nn.MaxPool2d(2),  # 28 -> 26 -> 13
+    torch.nn.Conv2d(32, 64, 3),
+    torch.nn.ReLU(),
+    torch.nn.MaxPool2d(2),  # 13 -> 11 -> 5 (floor of 5.5)
+    torch.nn.Conv2d(64, 64, 3),
+    torch.nn.ReLU(),  # 5 -> 3
+    torch.nn.Flatten(),  # 64 * 3 * 3 = 576
+    torch.nn.Linear(576, 64),
+    torch.nn.ReLU(),
+    torch.nn.Linear(64, 10),
+)
 _ = trace(source000_model, torch.zeros(8, 1, 28, 28))
 
 
@@ -1168,10 +1226,19 @@ _ = trace(source000_model, torch.zeros(8, 1, 28, 28))
 
 # %%
 ours000 = nn.Sequential(
-    nn.Conv2d(1, 32, 3, rng=0), nn.ReLU(), nn.MaxPool2d(2),
-    nn.Conv2d(32, 64, 3, rng=0), nn.ReLU(), nn.MaxPool2d(2),
-    nn.Conv2d(64, 64, 3, rng=0), nn.ReLU(),
-    nn.Flatten(), nn.Linear(576, 64, rng=0), nn.ReLU(), nn.Linear(64, 10, rng=0))
+    nn.Conv2d(1, 32, 3, rng=0),
+    nn.ReLU(),
+    nn.MaxPool2d(2),
+    nn.Conv2d(32, 64, 3, rng=0),
+    nn.ReLU(),
+    nn.MaxPool2d(2),
+    nn.Conv2d(64, 64, 3, rng=0),
+    nn.ReLU(),
+    nn.Flatten(),
+    nn.Linear(576, 64, rng=0),
+    nn.ReLU(),
+    nn.Linear(64, 10, rng=0),
+)
 ours000.load_state_dict(source000_model.state_dict())
 batch28 = rng.random((16, 1, 28, 28))
 with torch.no_grad():
@@ -1210,20 +1277,27 @@ print(f"max |dlcourse logits - torch logits| on a batch of 16: {np.abs(ours000(b
 # > lr=0.001)`, which is what runs below. The listing also needs `import numpy as np` for §4.2's `np.mean`, which
 # > the source never imports (chapter 06 §1).
 
+
 # %%
 def source001_cifar_model():
     """Source 001 §4.3's CNN for 32x32 colour images."""
     return torch.nn.Sequential(
-        torch.nn.Conv2d(3, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),     # 32 -> 30 -> 15
-        torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),    # 15 -> 13 -> 6
-        torch.nn.Flatten(),                                                    # 64 * 6 * 6 = 2304
-        torch.nn.Linear(2304, 128), torch.nn.ReLU(),
-        torch.nn.Linear(128, 10))
+        torch.nn.Conv2d(3, 32, 3),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),  # 32 -> 30 -> 15
+        torch.nn.Conv2d(32, 64, 3),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),  # 15 -> 13 -> 6
+        torch.nn.Flatten(),  # 64 * 6 * 6 = 2304
+        torch.nn.Linear(2304, 128),
+        torch.nn.ReLU(),
+        torch.nn.Linear(128, 10),
+    )
 
 
 cifar_model = source001_cifar_model()
-cifar_optimizer = torch.optim.Adam(cifar_model.parameters(), lr=0.001)           # Keras: learning_rate=0.001
-cifar_logits = trace(cifar_model, torch.rand(32, 3, 32, 32))                     # one batch of 32, as in §4.4
+cifar_optimizer = torch.optim.Adam(cifar_model.parameters(), lr=0.001)  # Keras: learning_rate=0.001
+cifar_logits = trace(cifar_model, torch.rand(32, 3, 32, 32))  # one batch of 32, as in §4.4
 print("one batch's logits:", tuple(cifar_logits.shape))
 
 
@@ -1247,14 +1321,17 @@ print("one batch's logits:", tuple(cifar_logits.shape))
 # output names the data and their size.
 
 # %%
-FULL_RECIPE = False   # True: the source's whole recipe on real CIFAR-10 (downloads 170 MB once; takes long, see below)
+FULL_RECIPE = False  # True: the source's whole recipe on real CIFAR-10 (downloads 170 MB once; takes long, see below)
 if FULL_RECIPE:
     cifar, cifar_name = data.load_cifar10_or_colour_digits(n_train=None, n_test=None, download=True)
 else:
     cifar, cifar_name = data.load_cifar10_or_colour_digits(n_train=1024, n_test=1000)
 print(cifar, " classes:", ", ".join(cifar.classes))
-show(image_grid_figure(cifar.X_train[:20], cifar.y_train[:20], cifar.classes,
-                       title=f"the first training images ({cifar_name})"))
+show(
+    image_grid_figure(
+        cifar.X_train[:20], cifar.y_train[:20], cifar.classes, title=f"the first training images ({cifar_name})"
+    )
+)
 
 
 # %% [markdown]
@@ -1265,6 +1342,7 @@ show(image_grid_figure(cifar.X_train[:20], cifar.y_train[:20], cifar.classes,
 # repeats the border pixels. One deliberate deviation: a mirrored digit is not a digit (chapter 06 §1), so the
 # horizontal flips of `horizontal_flip=True` are switched on only for CIFAR-10's photos.
 
+
 # %%
 def train_source001(split, epochs=10, batch_size=32, flip=True, seed=0):
     """Source 001 §4.2-§4.5 in PyTorch: scale to [0, 1], subtract the training mean image, train the §4.3 model with
@@ -1272,26 +1350,28 @@ def train_source001(split, epochs=10, batch_size=32, flip=True, seed=0):
 
     Returns (model, test accuracy in [0, 1], mean training loss per epoch, seconds per training step).
     """
-    x_train = split.X_train.astype(np.float32)                          # (N, 3, 32, 32) ...
+    x_train = split.X_train.astype(np.float32)  # (N, 3, 32, 32) ...
     x_test = split.X_test.astype(np.float32)
-    x_train /= 255                                                      # ... in [0, 1], §4.2's "/ 255"
+    x_train /= 255  # ... in [0, 1], §4.2's "/ 255"
     x_test /= 255
-    mean_image = x_train.mean(axis=0)                                   # (3, 32, 32) from the training set only
+    mean_image = x_train.mean(axis=0)  # (3, 32, 32) from the training set only
     x_train -= mean_image
     x_test -= mean_image
-    datagen = A.Compose([A.RandomAffine(10, translate=(0.1, 0.1))]     # rotation_range=10, *_shift_range=0.1
-                        + ([A.RandomHorizontalFlip()] if flip else []))  # horizontal_flip=True
+    datagen = A.Compose(
+        [A.RandomAffine(10, translate=(0.1, 0.1))]  # rotation_range=10, *_shift_range=0.1
+        + ([A.RandomHorizontalFlip()] if flip else [])
+    )  # horizontal_flip=True
     torch.manual_seed(seed)
     model = source001_cifar_model()
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.001)          # Keras 3: Adam(learning_rate=0.001)
-    rng = np.random.default_rng(seed)                                   # batch order and augmentation draws
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.001)  # Keras 3: Adam(learning_rate=0.001)
+    rng = np.random.default_rng(seed)  # batch order and augmentation draws
     y_train = torch.from_numpy(split.y_train)
     losses, steps, start = [], 0, time.perf_counter()
     for epoch in range(epochs):
         order, total = rng.permutation(len(x_train)), 0.0
         for k in range(0, len(order), batch_size):
-            idx = order[k:k + batch_size]
-            xb = torch.from_numpy(datagen(x_train[idx], rng))          # a new random version of every image
+            idx = order[k : k + batch_size]
+            xb = torch.from_numpy(datagen(x_train[idx], rng))  # a new random version of every image
             optimizer.zero_grad()
             loss = torch.nn.functional.cross_entropy(model(xb), y_train[idx])
             loss.backward()
@@ -1299,23 +1379,31 @@ def train_source001(split, epochs=10, batch_size=32, flip=True, seed=0):
             total, steps = total + loss.item() * len(idx), steps + 1
         losses.append(total / len(order))
     seconds_per_step = (time.perf_counter() - start) / steps
-    with torch.no_grad():                                               # §4.5, in chunks to keep memory small
-        logits = [model(torch.from_numpy(x_test[k:k + 100])) for k in range(0, len(x_test), 100)]
+    with torch.no_grad():  # §4.5, in chunks to keep memory small
+        logits = [model(torch.from_numpy(x_test[k : k + 100])) for k in range(0, len(x_test), 100)]
     accuracy = float((torch.cat(logits).argmax(dim=1).numpy() == split.y_test).mean())
     return model, accuracy, losses, seconds_per_step
 
 
 EPOCHS_001 = 10
-cifar_model, accuracy, cifar_losses, seconds_per_step = train_source001(cifar, epochs=EPOCHS_001,
-                                                                         flip=cifar_name == "cifar10")
-print(f"data: {cifar_name}, {len(cifar.y_train)} training images, {EPOCHS_001} epochs of batches of 32 "
-      f"({seconds_per_step * 1e3:.0f} ms per step)")
+cifar_model, accuracy, cifar_losses, seconds_per_step = train_source001(
+    cifar, epochs=EPOCHS_001, flip=cifar_name == "cifar10"
+)
+print(
+    f"data: {cifar_name}, {len(cifar.y_train)} training images, {EPOCHS_001} epochs of batches of 32 "
+    f"({seconds_per_step * 1e3:.0f} ms per step)"
+)
 print("mean training loss per epoch:", " ".join(f"{loss:.2f}" for loss in cifar_losses))
-print('Accuracy: %.2f' % (accuracy * 100), f"(percent of the {len(cifar.y_test)} test images classified correctly; "
-      f"guessing would score {100 / len(cifar.classes):.0f})")
+print(
+    "Accuracy: %.2f" % (accuracy * 100),
+    f"(percent of the {len(cifar.y_test)} test images classified correctly; "
+    f"guessing would score {100 / len(cifar.classes):.0f})",
+)
 full_steps = EPOCHS_001 * -(-50_000 // 32)
-print(f"the full recipe (50,000 images, {EPOCHS_001} epochs = {full_steps:,} steps) would take about "
-      f"{full_steps * seconds_per_step / 60:.0f} minutes at this speed on this machine")
+print(
+    f"the full recipe (50,000 images, {EPOCHS_001} epochs = {full_steps:,} steps) would take about "
+    f"{full_steps * seconds_per_step / 60:.0f} minutes at this speed on this machine"
+)
 
 
 # %% [markdown]

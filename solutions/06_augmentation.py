@@ -55,22 +55,23 @@ import sys
 import numpy as np
 import torch
 from scipy import ndimage
-from sklearn import decomposition as skd, preprocessing as skp
+from sklearn import decomposition as skd
+from sklearn import preprocessing as skp
 from sklearn.datasets import load_wine
 from tqdm.std import tqdm
 
-from dlcourse import augment as A, data, nn, optim, preprocess, show_source, train
+from dlcourse import augment as A
+from dlcourse import data, nn, optim, preprocess, show_source, train
 from dlcourse.augment import functional as AF
 from dlcourse.checks import ch06
 from dlcourse.fast import limit_threads
-from dlcourse.viz import show
-from dlcourse.viz import augment_plots
+from dlcourse.viz import augment_plots, show
 from dlcourse.viz.augment_explorer import AugmentationExplorer
 
 # %matplotlib inline
 np.set_printoptions(precision=4, suppress=True)
 rng = np.random.default_rng(0)
-limit_threads(1)      # small networks: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
+limit_threads(1)  # small networks: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
 
 
 # %% [markdown]
@@ -161,30 +162,39 @@ limit_threads(1)      # small networks: one thread each for NumPy and PyTorch is
 # %%
 from sklearn.datasets import load_sample_images
 
-photos = load_sample_images().images                                # two (427, 640, 3) uint8 photos
+photos = load_sample_images().images  # two (427, 640, 3) uint8 photos
 tops, lefts = rng.integers(0, 427 - 32, 64), rng.integers(0, 640 - 32, 64)
-x_train_uint8 = np.stack([photos[i % 2][t:t + 32, l:l + 32] for i, (t, l) in enumerate(zip(tops, lefts))])
-x_train_uint8 = x_train_uint8.transpose(0, 3, 1, 2)                # NHWC (Keras) -> NCHW (PyTorch): (64, 3, 32, 32)
+x_train_uint8 = np.stack(
+    [photos[i % 2][top : top + 32, left : left + 32] for i, (top, left) in enumerate(zip(tops, lefts))]
+)
+x_train_uint8 = x_train_uint8.transpose(0, 3, 1, 2)  # NHWC (Keras) -> NCHW (PyTorch): (64, 3, 32, 32)
 x_test_uint8 = x_train_uint8[48:]
 x_train_uint8 = x_train_uint8[:48]
 
 # normalisation and image mean subtraction, as in the source (training mean for both sets)
 x_train = x_train_uint8.astype(np.float32) / 255
 x_test = x_test_uint8.astype(np.float32) / 255
-mean_image = np.mean(x_train, axis=0)                               # (3, 32, 32): one mean per pixel and colour
+mean_image = np.mean(x_train, axis=0)  # (3, 32, 32): one mean per pixel and colour
 x_train = x_train - mean_image
 x_test = x_test - mean_image
 
 # the source's ImageDataGenerator, in dlcourse (torchvision's names; one random draw per image and batch)
-datagen = A.Compose([
-    A.RandomRotation(10),
-    A.RandomAffine(0, translate=(0.1, 0.1)),
-    A.RandomHorizontalFlip(),
-])
-batch = datagen(x_train[:32], rng)                                   # what one training step would see
+datagen = A.Compose(
+    [
+        A.RandomRotation(10),
+        A.RandomAffine(0, translate=(0.1, 0.1)),
+        A.RandomHorizontalFlip(),
+    ]
+)
+batch = datagen(x_train[:32], rng)  # what one training step would see
 print(datagen)
-print("batch:", batch.shape, batch.dtype, f"  mean image: {mean_image.shape}",
-      f"  train mean after subtraction: {x_train.mean():.1e}")
+print(
+    "batch:",
+    batch.shape,
+    batch.dtype,
+    f"  mean image: {mean_image.shape}",
+    f"  train mean after subtraction: {x_train.mean():.1e}",
+)
 
 # %% [markdown]
 # The source's preprocessing lines, run as printed in a fresh namespace that holds only the data (channels last, as
@@ -198,14 +208,18 @@ mean = np.mean(x_train, axis=0)
 x_train -= mean
 x_test -= mean
 """
-namespace = {"x_train": x_train_uint8.transpose(0, 2, 3, 1), "x_test": x_test_uint8.transpose(0, 2, 3, 1)}   # NHWC
+namespace = {"x_train": x_train_uint8.transpose(0, 2, 3, 1), "x_test": x_test_uint8.transpose(0, 2, 3, 1)}  # NHWC
 try:
     exec(printed, dict(namespace))
 except NameError as error:
     print("as printed:", type(error).__name__, "-", error)
-exec("import numpy as np\n" + printed, namespace)                    # corrected: NumPy imported
-print("corrected:  mean image", namespace["mean"].shape, "; equal to the NCHW version above:",
-      np.array_equal(namespace["x_train"].transpose(0, 3, 1, 2), x_train))
+exec("import numpy as np\n" + printed, namespace)  # corrected: NumPy imported
+print(
+    "corrected:  mean image",
+    namespace["mean"].shape,
+    "; equal to the NCHW version above:",
+    np.array_equal(namespace["x_train"].transpose(0, 3, 1, 2), x_train),
+)
 
 
 # %% [markdown]
@@ -214,11 +228,15 @@ print("corrected:  mean image", namespace["mean"].shape, "; equal to the NCHW ve
 # features; `dlcourse.preprocess.StandardScaler` gives the same numbers:
 
 # %%
-flat = x_train_uint8.reshape(48, -1).astype(np.float64) / 255       # (48, 3072)
+flat = x_train_uint8.reshape(48, -1).astype(np.float64) / 255  # (48, 3072)
 ours = preprocess.StandardScaler(with_std=False).fit_transform(flat)
 theirs = skp.StandardScaler(with_std=False).fit_transform(flat)
-print("max |dlcourse - sklearn| =", np.abs(ours - theirs).max(),
-      "  max |dlcourse - source's mean subtraction| =", np.abs(ours.reshape(x_train.shape) - x_train).max())
+print(
+    "max |dlcourse - sklearn| =",
+    np.abs(ours - theirs).max(),
+    "  max |dlcourse - source's mean subtraction| =",
+    np.abs(ours.reshape(x_train.shape) - x_train).max(),
+)
 
 
 # %% [markdown]
@@ -261,20 +279,21 @@ print("max |dlcourse - sklearn| =", np.abs(ours - theirs).max(),
 
 # %%
 wine = load_wine()
-X_wine, y_wine = wine.data, wine.target                              # (178, 13), (178,)
+X_wine, y_wine = wine.data, wine.target  # (178, 13), (178,)
 order = np.random.default_rng(1).permutation(len(X_wine))
 wine_train, wine_test = order[:120], order[120:]
-Xw_train, Xw_test, yw_train, yw_test = (X_wine[wine_train], X_wine[wine_test], y_wine[wine_train],
-                                        y_wine[wine_test])
+Xw_train, Xw_test, yw_train, yw_test = (X_wine[wine_train], X_wine[wine_test], y_wine[wine_train], y_wine[wine_test])
 
-minmax = preprocess.MinMaxScaler().fit(Xw_train)                     # statistics from the training rows only
+minmax = preprocess.MinMaxScaler().fit(Xw_train)  # statistics from the training rows only
 standard = preprocess.StandardScaler().fit(Xw_train)
 scaled = {"min-max scaled": minmax.transform(Xw_train), "standardised": standard.transform(Xw_train)}
-for name, ours, ref in [("MinMaxScaler", scaled["min-max scaled"], skp.MinMaxScaler().fit(Xw_train)),
-                        ("StandardScaler", scaled["standardised"], skp.StandardScaler().fit(Xw_train))]:
+for name, ours, ref in [
+    ("MinMaxScaler", scaled["min-max scaled"], skp.MinMaxScaler().fit(Xw_train)),
+    ("StandardScaler", scaled["standardised"], skp.StandardScaler().fit(Xw_train)),
+]:
     print(f"{name:15s} max |dlcourse - sklearn| = {np.abs(ours - ref.transform(Xw_train)).max():.1e}")
 Xt = torch.from_numpy(Xw_train)
-torch_z = (Xt - Xt.mean(0)) / Xt.std(0, unbiased=False)             # the same formula in PyTorch
+torch_z = (Xt - Xt.mean(0)) / Xt.std(0, unbiased=False)  # the same formula in PyTorch
 print(f"{'PyTorch':15s} max |dlcourse - torch|   = {np.abs(scaled['standardised'] - torch_z.numpy()).max():.1e}")
 show(augment_plots.feature_scales_figure(Xw_train, scaled, wine.feature_names))
 
@@ -291,8 +310,11 @@ show(augment_plots.feature_scales_figure(Xw_train, scaled, wine.feature_names))
 # min-max-scaled ones, add their mean to $X^\top X / N$ and make it worse, one more reason to centre):
 
 # %%
-for name, Z in [("raw", Xw_train), ("min-max scaled", scaled["min-max scaled"]),
-                ("standardised", scaled["standardised"])]:
+for name, Z in [
+    ("raw", Xw_train),
+    ("min-max scaled", scaled["min-max scaled"]),
+    ("standardised", scaled["standardised"]),
+]:
     print(f"{name:15s} condition number of the covariance: {np.linalg.cond(np.cov(Z.T)):.3g}")
 
 
@@ -313,12 +335,14 @@ for name, scaler in [("raw", None), ("min-max scaled", minmax), ("standardised",
         final_loss[name].append(history["loss"][-1])
         first_loss[name].append(history["loss"][0])
         test_acc[name].append(train.evaluate(model, te, yw_test)[1])
-        hidden = model[1](model[0](tr))                                  # (120, 16) ReLU outputs on the training set
-        dead[name].append(int(np.sum(np.all(hidden == 0, axis=0))))     # units that output 0 for every input
+        hidden = model[1](model[0](tr))  # (120, 16) ReLU outputs on the training set
+        dead[name].append(int(np.sum(np.all(hidden == 0, axis=0))))  # units that output 0 for every input
     best = int(np.argmax(test_acc[name]))
-    print(f"{name:15s} best test accuracy {test_acc[name][best]:.1%} (lr = {lrs[best]}, {dead[name][best]} of 16 "
-          f"hidden units dead)\n{'':15s} first-epoch loss per lr: {np.round(first_loss[name], 3)}\n{'':15s} "
-          f"final training loss per lr: {np.round(final_loss[name], 3)}  (ln 3 = {np.log(3):.3f})")
+    print(
+        f"{name:15s} best test accuracy {test_acc[name][best]:.1%} (lr = {lrs[best]}, {dead[name][best]} of 16 "
+        f"hidden units dead)\n{'':15s} first-epoch loss per lr: {np.round(first_loss[name], 3)}\n{'':15s} "
+        f"final training loss per lr: {np.round(final_loss[name], 3)}  (ln 3 = {np.log(3):.3f})"
+    )
 show(augment_plots.learning_rate_sweep_figure(final_loss, lrs))
 
 
@@ -358,6 +382,7 @@ show(augment_plots.learning_rate_sweep_figure(final_loss, lrs))
 # but not in the test set. It recognises the usual slips: test statistics for the test set, statistics of both sets
 # together, `ddof=1`, and an `eps` added to the standard deviation.
 
+
 # %% tags=["exercise-06-standardize"]
 def standardize_train_test(X_train, X_test):
     """Standardise both sets with the training set's column means and standard deviations.
@@ -371,9 +396,9 @@ def standardize_train_test(X_train, X_test):
     Z_train : (N, D);  Z_test : (M, D)
     """
     ### BEGIN SOLUTION
-    mean = X_train.mean(axis=0)                                     # (D,)
-    std = X_train.std(axis=0)                                       # (D,), ddof=0
-    std = np.where(std == 0, 1.0, std)                              # constant columns: divide by 1
+    mean = X_train.mean(axis=0)  # (D,)
+    std = X_train.std(axis=0)  # (D,), ddof=0
+    std = np.where(std == 0, 1.0, std)  # constant columns: divide by 1
     return (X_train - mean) / std, (X_test - mean) / std
     ### END SOLUTION
 
@@ -406,8 +431,8 @@ ch06.check_standardize_train_test(standardize_train_test)
 # `channel_stats` computes the statistics and `Normalize` applies them; PyTorch's broadcasting gives the same numbers:
 
 # %%
-x01 = x_train_uint8.astype(np.float64) / 255                         # (48, 3, 32, 32) in [0, 1]
-channel_mean, channel_std = preprocess.channel_stats(x01)            # (3,), (3,) from the training images
+x01 = x_train_uint8.astype(np.float64) / 255  # (48, 3, 32, 32) in [0, 1]
+channel_mean, channel_std = preprocess.channel_stats(x01)  # (3,), (3,) from the training images
 normalised = preprocess.Normalize(channel_mean, channel_std)(x01)
 xt = torch.from_numpy(x01)
 torch_normalised = (xt - xt.mean(dim=(0, 2, 3), keepdim=True)) / xt.std(dim=(0, 2, 3), keepdim=True, unbiased=False)
@@ -478,7 +503,7 @@ print(f"max |dlcourse - torch| = {np.abs(normalised - torch_normalised.numpy()).
 # %%
 angle_35 = np.deg2rad(35)
 rotation_35 = np.array([[np.cos(angle_35), np.sin(angle_35)], [-np.sin(angle_35), np.cos(angle_35)]])
-cloud = rng.standard_normal((400, 2)) * np.array([2.0, 0.6]) @ rotation_35 + np.array([1.0, -0.5])   # (400, 2)
+cloud = rng.standard_normal((400, 2)) * np.array([2.0, 0.6]) @ rotation_35 + np.array([1.0, -0.5])  # (400, 2)
 show(augment_plots.pca_whitening_figure(cloud))
 
 
@@ -488,18 +513,22 @@ show(augment_plots.pca_whitening_figure(cloud))
 # digits, compared with scikit-learn and with the eigendecomposition of the covariance matrix in PyTorch:
 
 # %%
-digits = data.load_digits()                                          # 64 pixels in [0, 1]; train 1169, test 359
+digits = data.load_digits()  # 64 pixels in [0, 1]; train 1169, test 359
 pca = preprocess.PCA().fit(digits.X_train)
 ref = skd.PCA(svd_solver="full").fit(digits.X_train)
-print(f"components: max |dlcourse - sklearn| = {np.abs(pca.components_ - ref.components_).max():.1e}; "
-      f"variances: {np.abs(pca.explained_variance_ - ref.explained_variance_).max():.1e}; "
-      f"projections: {np.abs(pca.transform(digits.X_test) - ref.transform(digits.X_test)).max():.1e}")
+print(
+    f"components: max |dlcourse - sklearn| = {np.abs(pca.components_ - ref.components_).max():.1e}; "
+    f"variances: {np.abs(pca.explained_variance_ - ref.explained_variance_).max():.1e}; "
+    f"projections: {np.abs(pca.transform(digits.X_test) - ref.transform(digits.X_test)).max():.1e}"
+)
 
 Xd = torch.from_numpy(digits.X_train)
-C = torch.cov(Xd.T)                                                  # (64, 64), divides by N - 1
-eigenvalues = torch.linalg.eigvalsh(C).flip(0).numpy()              # eigh sorts ascending: flip
-print("variances: max |dlcourse - torch.linalg.eigvalsh(cov)| =",
-      f"{np.abs(pca.explained_variance_ - eigenvalues).max():.1e}")
+C = torch.cov(Xd.T)  # (64, 64), divides by N - 1
+eigenvalues = torch.linalg.eigvalsh(C).flip(0).numpy()  # eigh sorts ascending: flip
+print(
+    "variances: max |dlcourse - torch.linalg.eigvalsh(cov)| =",
+    f"{np.abs(pca.explained_variance_ - eigenvalues).max():.1e}",
+)
 print("first explained variance ratios:", pca.explained_variance_ratio_[:6])
 print(f"components needed for 90% of the variance: {preprocess.PCA(0.9).fit(digits.X_train).n_components_} of 64")
 
@@ -535,15 +564,19 @@ show(augment_plots.reconstruction_figure(digits.X_test, pca, ks=(1, 2, 5, 10, 20
 
 # %%
 zca = preprocess.ZCA(epsilon=0.01).fit(digits.X_train)
-white = zca.transform(digits.X_test)                                 # (359, 64)
-lam = np.linalg.eigvalsh(np.cov(zca.transform(digits.X_train).T))   # variances along the principal directions
-print(f"variances along the 64 principal directions after whitening: {np.sum(lam > 0.9)} above 0.9, the largest "
-      f"{lam.max():.3f}; {np.sum(lam < 1e-10)} exactly 0 (the constant pixels), the rest shrunk by lambda/(lambda+eps)")
+white = zca.transform(digits.X_test)  # (359, 64)
+lam = np.linalg.eigvalsh(np.cov(zca.transform(digits.X_train).T))  # variances along the principal directions
+print(
+    f"variances along the 64 principal directions after whitening: {np.sum(lam > 0.9)} above 0.9, the largest "
+    f"{lam.max():.3f}; {np.sum(lam < 1e-10)} exactly 0 (the constant pixels), the rest shrunk by lambda/(lambda+eps)"
+)
 # with epsilon = 0 on full-rank data, ZCA is PCA whitening rotated back: check on the 2-D cloud
 pca_white = skd.PCA(whiten=True, svd_solver="full").fit(cloud)
 zca_cloud = preprocess.ZCA(0.0).fit_transform(cloud)
-print("ZCA(0) == sklearn PCA(whiten=True) @ components_: max difference",
-      f"{np.abs(zca_cloud - pca_white.transform(cloud) @ pca_white.components_).max():.1e}")
+print(
+    "ZCA(0) == sklearn PCA(whiten=True) @ components_: max difference",
+    f"{np.abs(zca_cloud - pca_white.transform(cloud) @ pca_white.components_).max():.1e}",
+)
 show(augment_plots.whitened_digits_figure(digits.X_test, white))
 
 
@@ -559,6 +592,7 @@ show(augment_plots.whitened_digits_figure(digits.X_test, white))
 # returning $U$ or $V$ instead of $V^\top$'s rows, $s_k$ instead of $s_k^2 / (N - 1)$, or components in increasing
 # order of variance (what `np.linalg.eigh` returns).
 
+
 # %% tags=["exercise-06-pca"]
 def pca_svd(X, n_components):
     """The first n_components principal directions of X and the variance along each.
@@ -572,8 +606,8 @@ def pca_svd(X, n_components):
     components : (K, D), orthonormal rows;  explained_variance : (K,), decreasing
     """
     ### BEGIN SOLUTION
-    Xc = X - X.mean(axis=0)                                          # (N, D) centred
-    _, S, Vt = np.linalg.svd(Xc, full_matrices=False)               # S (min(N, D),), Vt (min(N, D), D)
+    Xc = X - X.mean(axis=0)  # (N, D) centred
+    _, S, Vt = np.linalg.svd(Xc, full_matrices=False)  # S (min(N, D),), Vt (min(N, D), D)
     return Vt[:n_components], S[:n_components] ** 2 / (len(X) - 1)
     ### END SOLUTION
 
@@ -600,8 +634,12 @@ ch06.check_pca_svd(pca_svd)
 
 # %%
 constant = np.flatnonzero(digits.X_train.std(axis=0) == 0)
-print("constant pixels in the training split:", len(constant), " (row, column):",
-      [tuple(int(v) for v in divmod(i, 8)) for i in constant])
+print(
+    "constant pixels in the training split:",
+    len(constant),
+    " (row, column):",
+    [tuple(int(v) for v in divmod(i, 8)) for i in constant],
+)
 features = {
     "64 standardised pixels": preprocess.StandardScaler(),
     "10 PCA-whitened components": preprocess.PCA(10, whiten=True),
@@ -609,7 +647,7 @@ features = {
 }
 feature_accuracy, feature_models = {}, {}
 for name, transformer in features.items():
-    tr, te = transformer.fit_transform(digits.X_train), transformer.transform(digits.X_test)   # fit on train
+    tr, te = transformer.fit_transform(digits.X_train), transformer.transform(digits.X_test)  # fit on train
     model = nn.MLP(tr.shape[1], [64], 10, "relu", rng=np.random.default_rng(0))
     train.fit(model, tr, digits.y_train, epochs=15, batch_size=64, optimizer=optim.Adam(model, lr=3e-3), rng=0)
     feature_accuracy[name] = train.evaluate(model, te, digits.y_test)[1]
@@ -661,12 +699,12 @@ from sklearn.svm import SVC
 from dlcourse import hybrid
 
 scaler, mlp = feature_models["64 standardised pixels"]
-X_tr, X_te = scaler.transform(digits.X_train), scaler.transform(digits.X_test)          # (1169, 64), (359, 64)
-H_tr, H_te = hybrid.hidden_features(mlp, X_tr), hybrid.hidden_features(mlp, X_te)      # (N, 64) hidden layer
+X_tr, X_te = scaler.transform(digits.X_train), scaler.transform(digits.X_test)  # (1169, 64), (359, 64)
+H_tr, H_te = hybrid.hidden_features(mlp, X_tr), hybrid.hidden_features(mlp, X_te)  # (N, 64) hidden layer
 
 
 def svm():
-    return CalibratedClassifierCV(SVC(), ensemble=False)                  # an RBF SVM with Platt's probabilities
+    return CalibratedClassifierCV(SVC(), ensemble=False)  # an RBF SVM with Platt's probabilities
 
 
 def forest():
@@ -674,27 +712,38 @@ def forest():
 
 
 probabilities = {"MLP (network alone)": hybrid.predict_proba(mlp, X_te)}
-for name, make, (A_tr, A_te) in [("SVM on pixels", svm, (X_tr, X_te)), ("random forest on pixels", forest, (X_tr, X_te)),
-                                 ("SVM on the MLP's hidden layer", svm, (H_tr, H_te)),
-                                 ("random forest on the MLP's hidden layer", forest, (H_tr, H_te))]:
-    probabilities[name] = make().fit(A_tr, digits.y_train).predict_proba(A_te)   # (359, 10)
+for name, make, (A_tr, A_te) in [
+    ("SVM on pixels", svm, (X_tr, X_te)),
+    ("random forest on pixels", forest, (X_tr, X_te)),
+    ("SVM on the MLP's hidden layer", svm, (H_tr, H_te)),
+    ("random forest on the MLP's hidden layer", forest, (H_tr, H_te)),
+]:
+    probabilities[name] = make().fit(A_tr, digits.y_train).predict_proba(A_te)  # (359, 10)
 probabilities["ensemble: MLP + SVM + forest on pixels"] = hybrid.soft_vote(
-    [probabilities[k] for k in ("MLP (network alone)", "SVM on pixels", "random forest on pixels")])
+    [probabilities[k] for k in ("MLP (network alone)", "SVM on pixels", "random forest on pixels")]
+)
 probabilities["ensemble: MLP + SVM + forest on its hidden layer"] = hybrid.soft_vote(
-    [probabilities[k] for k in ("MLP (network alone)", "SVM on the MLP's hidden layer",
-                                "random forest on the MLP's hidden layer")])
+    [
+        probabilities[k]
+        for k in ("MLP (network alone)", "SVM on the MLP's hidden layer", "random forest on the MLP's hidden layer")
+    ]
+)
 hybrid_errors = {name: int(np.sum(p.argmax(axis=1) != digits.y_test)) for name, p in probabilities.items()}
 for name, errors in hybrid_errors.items():
     print(f"{name:48s} test accuracy {1 - errors / n_test:.1%}  ({errors} of {n_test} wrong)")
 best_single = min((e, k) for k, e in hybrid_errors.items() if not k.startswith("ensemble"))
 best_hybrid = min((e, k) for k, e in hybrid_errors.items() if k != "MLP (network alone)")
-print(f"best single model: {best_single[1]} ({best_single[0]} wrong); best model other than the MLP alone: "
-      f"{best_hybrid[1]} ({best_hybrid[0]} wrong); the MLP alone: {hybrid_errors['MLP (network alone)']} wrong")
+print(
+    f"best single model: {best_single[1]} ({best_single[0]} wrong); best model other than the MLP alone: "
+    f"{best_hybrid[1]} ({best_hybrid[0]} wrong); the MLP alone: {hybrid_errors['MLP (network alone)']} wrong"
+)
 print(f"(on its own training digits the MLP is right {train.evaluate(mlp, X_tr, digits.y_train)[1]:.1%} of the time)")
 mlp_wrong = probabilities["MLP (network alone)"].argmax(axis=1) != digits.y_test
 svm_wrong = probabilities["SVM on pixels"].argmax(axis=1) != digits.y_test
-print(f"the MLP and the SVM on pixels are both wrong on {int(np.sum(mlp_wrong & svm_wrong))} digits; "
-      f"only the MLP on {int(np.sum(mlp_wrong & ~svm_wrong))}, only the SVM on {int(np.sum(svm_wrong & ~mlp_wrong))}")
+print(
+    f"the MLP and the SVM on pixels are both wrong on {int(np.sum(mlp_wrong & svm_wrong))} digits; "
+    f"only the MLP on {int(np.sum(mlp_wrong & ~svm_wrong))}, only the SVM on {int(np.sum(svm_wrong & ~mlp_wrong))}"
+)
 
 
 # %% [markdown]
@@ -795,23 +844,33 @@ show_source(AF.affine_source_coords, docstring=False)
 # coordinates from $-1$ to $1$ across the image, so the rotation matrix picks up the aspect ratio $H/W$:
 
 # %%
-x = rng.random((4, 3, 9, 12))                                        # a batch of 4 colour images, 9 x 12
+x = rng.random((4, 3, 9, 12))  # a batch of 4 colour images, 9 x 12
 angle = 23.0
 ours = AF.rotate(x, angle)
 scipy_rotated = ndimage.rotate(x, angle, axes=(2, 3), reshape=False, order=1, mode="grid-constant", cval=0.0)
 
 t, (n, c, h, w) = np.deg2rad(angle), x.shape
-theta = torch.tensor([[np.cos(t), -np.sin(t) * h / w, 0.0],         # output -> input, in [-1, 1] coordinates
-                      [np.sin(t) * w / h, np.cos(t), 0.0]]).expand(n, 2, 3)
+theta = torch.tensor(
+    [
+        [np.cos(t), -np.sin(t) * h / w, 0.0],  # output -> input, in [-1, 1] coordinates
+        [np.sin(t) * w / h, np.cos(t), 0.0],
+    ]
+).expand(n, 2, 3)
 grid = torch.nn.functional.affine_grid(theta, [n, c, h, w], align_corners=False)
-torch_rotated = torch.nn.functional.grid_sample(torch.from_numpy(x), grid, mode="bilinear", padding_mode="zeros",
-                                                align_corners=False).numpy()
-print(f"rotate by {angle}°: max |dlcourse - scipy| = {np.abs(ours - scipy_rotated).max():.1e}, "
-      f"max |dlcourse - torch| = {np.abs(ours - torch_rotated).max():.1e}")
+torch_rotated = torch.nn.functional.grid_sample(
+    torch.from_numpy(x), grid, mode="bilinear", padding_mode="zeros", align_corners=False
+).numpy()
+print(
+    f"rotate by {angle}°: max |dlcourse - scipy| = {np.abs(ours - scipy_rotated).max():.1e}, "
+    f"max |dlcourse - torch| = {np.abs(ours - torch_rotated).max():.1e}"
+)
 square = rng.random((2, 1, 7, 7))
-print("rotate by 90° equals np.rot90:", np.array_equal(AF.rotate(square, 90), np.rot90(square, 1, axes=(2, 3))),
-      "  shift by (2, -1) equals scipy:", np.allclose(AF.translate(x, 2, -1),
-                                                     ndimage.shift(x, (0, 0, -1, 2), order=1, mode="grid-constant")))
+print(
+    "rotate by 90° equals np.rot90:",
+    np.array_equal(AF.rotate(square, 90), np.rot90(square, 1, axes=(2, 3))),
+    "  shift by (2, -1) equals scipy:",
+    np.allclose(AF.translate(x, 2, -1), ndimage.shift(x, (0, 0, -1, 2), order=1, mode="grid-constant")),
+)
 
 
 # %% [markdown]
@@ -825,8 +884,8 @@ print("rotate by 90° equals np.rot90:", np.array_equal(AF.rotate(square, 90), n
 # generator for the whole figure:
 
 # %%
-digit_images = data.load_digits(images=True).X_test[:5]               # (5, 1, 8, 8)
-photo = A.load_sample_photo("china.jpg")                              # (1, 3, 53, 80)
+digit_images = data.load_digits(images=True).X_test[:5]  # (5, 1, 8, 8)
+photo = A.load_sample_photo("china.jpg")  # (1, 3, 53, 80)
 gallery = {
     "rotate ±30°": A.RandomRotation(30),
     "horizontal flip": A.RandomHorizontalFlip(p=1.0),
@@ -852,8 +911,13 @@ a = pipeline(digit_images, np.random.default_rng(42))
 b = pipeline(digit_images, np.random.default_rng(42))
 c = pipeline(digit_images, np.random.default_rng(43))
 print("same seed, same output:", np.array_equal(a, b), "  another seed, another output:", not np.array_equal(a, c))
-print("shape and dtype kept:", a.shape, a.dtype, " float32 in, float32 out:",
-      pipeline(digit_images.astype(np.float32), np.random.default_rng(0)).dtype)
+print(
+    "shape and dtype kept:",
+    a.shape,
+    a.dtype,
+    " float32 in, float32 out:",
+    pipeline(digit_images.astype(np.float32), np.random.default_rng(0)).dtype,
+)
 
 
 # %% [markdown]
@@ -870,12 +934,13 @@ print("shape and dtype kept:", a.shape, a.dtype, " float32 in, float32 out:",
 # `torch.flip(x, dims=[-1])`), that about a fraction `p` of 400 images is flipped (within 5 standard errors), that
 # `p = 0` and `p = 1` flip nothing and everything, and that the result is reproducible from the generator.
 
+
 # %% tags=["exercise-06-hflip"]
 def random_hflip(x, p, rng):
     """Mirror each image of x (N, C, H, W) left-right with probability p; returns a new (N, C, H, W) array."""
     ### BEGIN SOLUTION
-    flip = rng.random(len(x)) < p                                    # (N,) one coin per image
-    return np.where(flip[:, None, None, None], x[..., ::-1], x)      # broadcast over (C, H, W)
+    flip = rng.random(len(x)) < p  # (N,) one coin per image
+    return np.where(flip[:, None, None, None], x[..., ::-1], x)  # broadcast over (C, H, W)
     ### END SOLUTION
 
 
@@ -894,13 +959,14 @@ ch06.check_random_hflip(random_hflip)
 # properties (changed values are 0 or 1, whole pixels change, nothing else moves), the fraction of noisy pixels and of
 # salt among them (within 5 standard errors, on 25,600 pixels), `amount = 0`, and reproducibility.
 
+
 # %% tags=["exercise-06-salt-pepper"]
 def salt_and_pepper(x, amount, rng):
     """Set a random fraction `amount` of the pixels of x (N, C, H, W) to 0 or 1 (half each); returns a new array."""
     ### BEGIN SOLUTION
     n, _, h, w = x.shape
-    hit = rng.random((n, 1, h, w)) < amount                          # (N, 1, H, W) which pixels
-    salt = rng.random((n, 1, h, w)) < 0.5                            # salt or pepper
+    hit = rng.random((n, 1, h, w)) < amount  # (N, 1, H, W) which pixels
+    salt = rng.random((n, 1, h, w)) < 0.5  # salt or pepper
     return np.where(hit, np.where(salt, 1.0, 0.0), x)
     ### END SOLUTION
 
@@ -920,15 +986,16 @@ ch06.check_salt_and_pepper(salt_and_pepper)
 # The check compares with `scipy.ndimage.shift(x, (0, 0, dy, dx), order=0, cval=fill)` on nine shifts, and recognises
 # `np.roll` (which wraps around instead of filling), swapped or negated directions, and a forgotten fill value.
 
+
 # %% tags=["exercise-06-shift"]
 def shift(x, dx, dy, fill=0.0):
     """Move the content of x (N, C, H, W) dx pixels right and dy pixels down; uncovered pixels get fill."""
     ### BEGIN SOLUTION
     _, _, h, w = x.shape
-    out = np.full(x.shape, fill, dtype=x.dtype)                       # a canvas of fill
+    out = np.full(x.shape, fill, dtype=x.dtype)  # a canvas of fill
     rows_out, rows_in = slice(max(dy, 0), min(h + dy, h)), slice(max(-dy, 0), min(h - dy, h))
     cols_out, cols_in = slice(max(dx, 0), min(w + dx, w)), slice(max(-dx, 0), min(w - dx, w))
-    if abs(dy) < h and abs(dx) < w:                                   # some of the image stays inside
+    if abs(dy) < h and abs(dx) < w:  # some of the image stays inside
         out[:, :, rows_out, cols_out] = x[:, :, rows_in, cols_in]
     return out
     ### END SOLUTION
@@ -965,14 +1032,16 @@ ch06.check_shift(shift)
 # that are *not* as neatly centred and sized as scikit-learn's digits.
 
 # %%
-split = data.load_digits(images=True)                                # X: (N, 1, 8, 8); train 1169, val 269, test 359
+split = data.load_digits(images=True)  # X: (N, 1, 8, 8); train 1169, val 269, test 359
 jittered_test = A.RandomAffine(10, translate=(0.125, 0.125), scale=(0.9, 1.1))(split.X_test, np.random.default_rng(99))
 
 
 def stratified_subset(y, fraction, rng):
     """Indices of a random `fraction` of each class of y (at least one per class), shuffled."""
-    picks = [rng.choice(np.flatnonzero(y == c), max(1, round(fraction * np.sum(y == c))), replace=False)
-             for c in np.unique(y)]
+    picks = [
+        rng.choice(np.flatnonzero(y == c), max(1, round(fraction * np.sum(y == c))), replace=False)
+        for c in np.unique(y)
+    ]
     return rng.permutation(np.concatenate(picks))
 
 
@@ -980,9 +1049,9 @@ def train_with_augmentation(X, y, augment, seed, epochs=150):
     """An MLP trained on images X (N, 1, 8, 8), each epoch on a freshly augmented copy (augment=None: as is)."""
     model = nn.MLP(64, [64], 10, "relu", rng=np.random.default_rng(seed))
     optimizer = optim.Adam(model, lr=3e-3)
-    rng = np.random.default_rng(seed + 1000)                         # mini-batch order and augmentation draws
+    rng = np.random.default_rng(seed + 1000)  # mini-batch order and augmentation draws
     for epoch in range(epochs):
-        X_epoch = X if augment is None else augment(X, rng)          # (N, 1, 8, 8), new random transforms
+        X_epoch = X if augment is None else augment(X, rng)  # (N, 1, 8, 8), new random transforms
         train.train_epoch(model, X_epoch.reshape(len(X), -1), y, optimizer=optimizer, batch_size=32, rng=rng)
     return model
 
@@ -995,8 +1064,10 @@ conditions = {
 seeds = range(8)
 sizes = [len(stratified_subset(split.y_train, 0.10, np.random.default_rng(seed))) for seed in seeds]
 per_digit = np.bincount(split.y_train[stratified_subset(split.y_train, 0.10, np.random.default_rng(0))])
-print(f"{sizes[0]} training images per run (every seed: {sorted(set(sizes))}), {per_digit.min()} to "
-      f"{per_digit.max()} per digit, of the {len(split.y_train)} of the training split")
+print(
+    f"{sizes[0]} training images per run (every seed: {sorted(set(sizes))}), {per_digit.min()} to "
+    f"{per_digit.max()} per digit, of the {len(split.y_train)} of the training split"
+)
 evaluation_sets = {"test": split.X_test, "jittered test": jittered_test}
 accuracy = {name: {condition: [] for condition in conditions} for name in evaluation_sets}
 with tqdm(total=len(seeds) * len(conditions), desc="training", unit="run", file=sys.stdout, mininterval=1.0) as bar:
@@ -1005,15 +1076,18 @@ with tqdm(total=len(seeds) * len(conditions), desc="training", unit="run", file=
         for condition, augment in conditions.items():
             model = train_with_augmentation(split.X_train[subset], split.y_train[subset], augment, seed)
             for name, X_eval in evaluation_sets.items():
-                accuracy[name][condition].append(train.evaluate(model, X_eval.reshape(len(X_eval), -1),
-                                                                split.y_test)[1])
+                accuracy[name][condition].append(
+                    train.evaluate(model, X_eval.reshape(len(X_eval), -1), split.y_test)[1]
+                )
             bar.update(1)
 for name, by_condition in accuracy.items():
     print(f"\n{name}:")
     for condition, values in by_condition.items():
         values = np.array(values)
-        print(f"  {condition:14s} {values.mean():.1%} ± {values.std(ddof=1):.1%}   seeds: "
-              + " ".join(f"{v:.1%}" for v in values))
+        print(
+            f"  {condition:14s} {values.mean():.1%} ± {values.std(ddof=1):.1%}   seeds: "
+            + " ".join(f"{v:.1%}" for v in values)
+        )
 
 
 # %% [markdown]
@@ -1024,10 +1098,12 @@ for name, by_condition in accuracy.items():
 for name, by_condition in accuracy.items():
     base = np.array(by_condition["none"])
     for condition in list(conditions)[1:]:
-        diff = np.array(by_condition[condition]) - base              # (8,) paired differences
-        print(f"{name:14s} {condition:14s} minus none: {100 * diff.mean():+.1f} ± {100 * diff.std(ddof=1):.1f} "
-              f"points (mean ± std over seeds), better in {int(np.sum(diff > 0))} of {len(diff)} seeds; "
-              f"mean accuracy {np.mean(by_condition['none']):.0%} -> {np.mean(by_condition[condition]):.0%}")
+        diff = np.array(by_condition[condition]) - base  # (8,) paired differences
+        print(
+            f"{name:14s} {condition:14s} minus none: {100 * diff.mean():+.1f} ± {100 * diff.std(ddof=1):.1f} "
+            f"points (mean ± std over seeds), better in {int(np.sum(diff > 0))} of {len(diff)} seeds; "
+            f"mean accuracy {np.mean(by_condition['none']):.0%} -> {np.mean(by_condition[condition]):.0%}"
+        )
 show(augment_plots.experiment_figure(accuracy))
 
 

@@ -3,6 +3,7 @@
 The ``browser`` fixture itself (one headless Chromium per test session) is in tests/conftest.py. Playwright never
 downloads a browser here: it launches the chromium found on PATH, and the tests that need it skip without one.
 """
+
 from __future__ import annotations
 
 import io
@@ -16,16 +17,25 @@ import pytest
 from PIL import Image
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on PATH (Debian: apt-get install "
-                                                             "chromium; .ci/run installs it)")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="no chromium binary on PATH (Debian: apt-get install chromium; .ci/run installs it)"
+)
 # playwright adds --headless itself (headless=True)
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
 
 
 @dataclass
 class Traffic:
     """What a page tried to load from outside ``allowed`` (refused) and which of its loads failed."""
+
     allowed: tuple[str, ...]
     refused: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -44,8 +54,14 @@ def guard(page, *allowed: str) -> Traffic:
 
     page.route("**/*", route)
     # Chromium refuses about:blank loads some pages make while probing fonts; that one is expected
-    page.on("requestfailed", lambda r: None if r.url == "about:blank" or r.url in traffic.refused
-            else traffic.failed.append(f"{r.url} ({r.failure})"))
+    page.on(
+        "requestfailed",
+        lambda r: (
+            None
+            if r.url == "about:blank" or r.url in traffic.refused
+            else traffic.failed.append(f"{r.url} ({r.failure})")
+        ),
+    )
     return traffic
 
 
@@ -63,5 +79,8 @@ def stamp(path: Path) -> int | None:
 def picture_stats(png: bytes) -> dict:
     """Distinct colours and brightness spread of a screenshot (a blank or one-colour box has few of both)."""
     pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
-    return {"colours": len(np.unique(pixels.reshape(-1, 3), axis=0)), "std": float(pixels.std()),
-            "size": pixels.shape[1::-1]}
+    return {
+        "colours": len(np.unique(pixels.reshape(-1, 3), axis=0)),
+        "std": float(pixels.std()),
+        "size": pixels.shape[1::-1],
+    }

@@ -1,4 +1,5 @@
 """What the tests of every chapter's exercise checks share: run a check, read its line, expect its failure."""
+
 from __future__ import annotations
 
 import contextlib

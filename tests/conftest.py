@@ -3,13 +3,13 @@ after the run.
 
 The measurements themselves are taken by the project's root conftest.py while nbval runs solutions/.
 """
+
 from __future__ import annotations
 
 import os
 
 import pytest
 from hypothesis import settings
-
 from notebook_runner import RUNS_KEY, Run
 
 settings.register_profile("default", deadline=None, max_examples=30)
@@ -21,15 +21,19 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 def browser(tmp_path_factory):
     """A headless Chromium (the one on PATH, see tests/browser_support.py) with a fresh profile, shared by the
     session's browser tests; closed at the end of the session."""
-    from playwright.sync_api import sync_playwright
-
     from browser_support import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
 
     pw = sync_playwright().start()
     try:
         context = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 900}, timeout=60_000)
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+            timeout=60_000,
+        )
     except BaseException:
         pw.stop()
         raise

@@ -4,6 +4,7 @@ hold the chapter's descriptions of its checks ("in four settings", "on nine shif
     from exercise_runs import check_outputs
     check_outputs("04")["momentum"]      # '✔ sgd_momentum_step: 4 settings x 200 steps equal ...'
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -12,7 +13,6 @@ import io
 
 import nbformat
 import numpy as np
-
 from prose import chapter_path
 
 
@@ -34,5 +34,15 @@ def check_outputs(chapter: str) -> dict[str, str]:
     return outputs
 
 
-WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-         "sixteen": 16}
+WORDS = {
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "sixteen": 16,
+}

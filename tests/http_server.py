@@ -1,6 +1,7 @@
 """For the download tests: a loopback HTTP server that serves bytes from memory on 127.0.0.1, counts requests
 and can misbehave on purpose (cut a response short, or send a short file with a matching length); and small
 files in the real formats for it to serve (IDX gzip, the CIFAR-10 python tarball, the aclImdb tarball)."""
+
 from __future__ import annotations
 
 import gzip
@@ -31,8 +32,7 @@ class FileServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def url(self, prefix: str = "/") -> str:
         return f"http://127.0.0.1:{self.port}{prefix}"
@@ -62,7 +62,7 @@ class FileServer:
                 if data is None:
                     self.send_error(404, "Not Found")
                     return
-                body = data[:len(data) // 2] if fault in ("cut", "short") else data
+                body = data[: len(data) // 2] if fault in ("cut", "short") else data
                 self.send_response(200)
                 self.send_header("Content-Type", "application/octet-stream")
                 self.send_header("Content-Length", str(len(data) if fault == "cut" else len(body)))
@@ -74,7 +74,7 @@ class FileServer:
                 if fault == "cut":
                     self.close_connection = True
 
-            def log_message(self, *args):      # keep the test output quiet
+            def log_message(self, *args):  # keep the test output quiet
                 pass
 
         return Handler
@@ -89,8 +89,12 @@ def refused_url() -> str:
 
 
 # ------------------------------------------------------------------------------ small files, real formats
-MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-               "t10k-labels-idx1-ubyte.gz")
+MNIST_FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
 
 
 def idx_bytes(arr: np.ndarray) -> bytes:
@@ -116,10 +120,12 @@ def sha256(data: bytes) -> str:
 
 def make_mnist(n_train=7, n_test=3, seed=0):
     rng = np.random.default_rng(seed)
-    arrays = {"train-images-idx3-ubyte.gz": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
-              "train-labels-idx1-ubyte.gz": rng.integers(0, 10, n_train, dtype=np.uint8),
-              "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
-              "t10k-labels-idx1-ubyte.gz": rng.integers(0, 10, n_test, dtype=np.uint8)}
+    arrays = {
+        "train-images-idx3-ubyte.gz": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+        "train-labels-idx1-ubyte.gz": rng.integers(0, 10, n_train, dtype=np.uint8),
+        "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+        "t10k-labels-idx1-ubyte.gz": rng.integers(0, 10, n_test, dtype=np.uint8),
+    }
     return arrays, {name: idx_bytes(a) for name, a in arrays.items()}
 
 
@@ -129,14 +135,26 @@ CIFAR_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
 def make_cifar10(per_batch=2, n_test=3, seed=0):
     """cifar-10-batches-py/ with data_batch_1..5, test_batch (dicts, data as (n, 3072) rows) and batches.meta."""
     rng = np.random.default_rng(seed)
-    images = {b: rng.integers(0, 256, (n, 3, 32, 32), dtype=np.uint8)
-              for b, n in [(f"data_batch_{i}", per_batch) for i in range(1, 6)] + [("test_batch", n_test)]}
+    images = {
+        b: rng.integers(0, 256, (n, 3, 32, 32), dtype=np.uint8)
+        for b, n in [(f"data_batch_{i}", per_batch) for i in range(1, 6)] + [("test_batch", n_test)]
+    }
     labels = {b: [int(v) for v in rng.integers(0, 10, len(x))] for b, x in images.items()}
-    members = {f"cifar-10-batches-py/{b}": pickle.dumps(
-        {"batch_label": b, "labels": labels[b], "data": x.reshape(len(x), 3072),
-         "filenames": [f"img_{i}.png" for i in range(len(x))]}, protocol=2) for b, x in images.items()}
+    members = {
+        f"cifar-10-batches-py/{b}": pickle.dumps(
+            {
+                "batch_label": b,
+                "labels": labels[b],
+                "data": x.reshape(len(x), 3072),
+                "filenames": [f"img_{i}.png" for i in range(len(x))],
+            },
+            protocol=2,
+        )
+        for b, x in images.items()
+    }
     members["cifar-10-batches-py/batches.meta"] = pickle.dumps(
-        {"label_names": CIFAR_CLASSES, "num_cases_per_batch": per_batch, "num_vis": 3072}, protocol=2)
+        {"label_names": CIFAR_CLASSES, "num_cases_per_batch": per_batch, "num_vis": 3072}, protocol=2
+    )
     members["cifar-10-batches-py/readme.html"] = b"<html></html>"
     return images, labels, tar_gz(members)
 
@@ -157,4 +175,4 @@ def make_imdb():
     members["aclImdb/train/unsup/0_0.txt"] = b"an unlabelled review that must be skipped"
     members["aclImdb/train/labeledBow.feat"] = b"0:1 1:2\n"
     members["aclImdb/imdb.vocab"] = b"the\nfilm\n"
-    return tar_gz(dict(sorted(members.items(), reverse=True)))     # archive order is not the loader's order
+    return tar_gz(dict(sorted(members.items(), reverse=True)))  # archive order is not the loader's order

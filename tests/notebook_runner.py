@@ -4,6 +4,7 @@ Two cells are injected into a copy of the notebook: a first one that refuses eve
 to this machine (the course must run offline), and a last one that reports the kernel's peak resident memory
 (VmHWM from /proc; not ``ru_maxrss``, which Linux carries over from the process that forked the kernel).
 """
+
 from __future__ import annotations
 
 import json
@@ -13,11 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import pytest
 from jupyter_client import KernelManager
 from nbclient import NotebookClient
 from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
 
-OFFLINE_GUARD = '''\
+OFFLINE_GUARD = """\
 import socket as _socket
 def _loopback_only(_connect):
     def connect(self, address, *args):
@@ -29,9 +31,9 @@ def _loopback_only(_connect):
     return connect
 _socket.socket.connect = _loopback_only(_socket.socket.connect)
 del _loopback_only
-'''
+"""
 
-PEAK_MEMORY = '''\
+PEAK_MEMORY = """\
 import json as _json, os as _os, re as _re
 try:        # Linux: the peak resident set of this process since it started (VmHWM), in KiB
     with open(f"/proc/{_os.getpid()}/status") as _f:
@@ -40,7 +42,7 @@ except OSError:   # elsewhere: ru_maxrss, which on Linux would also count the fo
     import resource as _resource
     _peak = _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss
 print("__PEAK_KIB__" + _json.dumps(_peak))
-'''
+"""
 
 
 def peak_mib_of(pid: int) -> float | None:
@@ -58,9 +60,9 @@ class Run:
     path: Path
     seconds: float
     peak_mib: float
-    nb: nbformat.NotebookNode | None               # executed, without the injected cells (None: measured by nbval)
-    errors: dict[int, str] = field(default_factory=dict)   # cell index -> "ename: evalue"
-    source: str = "own run"                        # who measured: nbval's run, or this module's own run
+    nb: nbformat.NotebookNode | None  # executed, without the injected cells (None: measured by nbval)
+    errors: dict[int, str] = field(default_factory=dict)  # cell index -> "ename: evalue"
+    source: str = "own run"  # who measured: nbval's run, or this module's own run
 
 
 def execute(path: Path, *, allow_errors: bool = False, timeout: int = 300) -> Run:
@@ -70,20 +72,24 @@ def execute(path: Path, *, allow_errors: bool = False, timeout: int = 300) -> Ru
     nb.cells.append(nbformat.v4.new_code_cell(PEAK_MEMORY))
     # the kernel runs in this Python environment, whatever kernelspecs the machine has (as nbval-current-env)
     km = KernelManager(kernel_name=CURRENT_ENV_KERNEL_NAME, kernel_spec_manager=NbvalKernelspecManager())
-    client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=allow_errors,
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb, km=km, timeout=timeout, allow_errors=allow_errors, resources={"metadata": {"path": str(path.parent)}}
+    )
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
     peak_line = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
     peak_kib = json.loads(peak_line.split("__PEAK_KIB__", 1)[1])
     nb.cells = nb.cells[1:-1]
-    errors = {i: f"{o.ename}: {o.evalue}" for i, c in enumerate(nb.cells) if c.cell_type == "code"
-              for o in c.outputs if o.output_type == "error"}
+    errors = {
+        i: f"{o.ename}: {o.evalue}"
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    }
     return Run(path, seconds, peak_kib / 1024, nb, errors)
 
-
-import pytest
 
 #: notebook name -> Run, for the summary printed at the end of the test session
 RUNS_KEY = pytest.StashKey[dict]()

@@ -1,8 +1,9 @@
 """The text of a chapter, for tests that hold its prose to the code: numbers quoted in markdown, references.
 
-    from prose import chapter_markdown
-    text = chapter_markdown("04")            # every markdown cell of solutions/04_*.ipynb, joined
+from prose import chapter_markdown
+text = chapter_markdown("04")            # every markdown cell of solutions/04_*.ipynb, joined
 """
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ Values are float64 and moderate (|x| <= 5 unless a test asks otherwise), so that
 accurate; arrays fed to ReLU-like kernels keep |x| > 1e-3, away from the kink where neither PyTorch's nor the
 finite-difference gradient is meaningful.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +12,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-KINK = 1e-3          # keep |x| above this for ReLU and leaky ReLU
+KINK = 1e-3  # keep |x| above this for ReLU and leaky ReLU
 REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -42,8 +43,11 @@ def shapes(min_dims: int = 1, max_dims: int = 3, min_side: int = 1, max_side: in
 
 def float_arrays(shape=None, elements=None, **shape_kwargs):
     """float64 arrays of the given shape (or a drawn one) with moderate elements."""
-    return arrays(np.float64, shape if shape is not None else shapes(**shape_kwargs),
-                  elements=elements if elements is not None else floats())
+    return arrays(
+        np.float64,
+        shape if shape is not None else shapes(**shape_kwargs),
+        elements=elements if elements is not None else floats(),
+    )
 
 
 def kink_free_arrays(**shape_kwargs):
@@ -177,8 +181,9 @@ def broadcastable_arrays(draw, num: int = 2, elements=None, min_dims: int = 0, m
     from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
     shapes_ = draw(mutually_broadcastable_shapes(num_shapes=num, min_dims=min_dims, max_dims=max_dims, max_side=4))
-    return tuple(draw(float_arrays(s, elements=elements if elements is not None else floats()))
-                 for s in shapes_.input_shapes)
+    return tuple(
+        draw(float_arrays(s, elements=elements if elements is not None else floats())) for s in shapes_.input_shapes
+    )
 
 
 @st.composite
@@ -188,8 +193,16 @@ def matmul_arrays(draw):
     kind = draw(st.sampled_from(["2d", "vec-mat", "mat-vec", "vec-vec", "batched"]))
     if kind == "batched":
         batch = draw(st.integers(2, 3))
-        sa, sb = draw(st.sampled_from([((batch, n, k), (k, m)), ((batch, n, k), (batch, k, m)),
-                                       ((1, n, k), (batch, k, m)), ((n, k), (batch, k, m))]))
+        sa, sb = draw(
+            st.sampled_from(
+                [
+                    ((batch, n, k), (k, m)),
+                    ((batch, n, k), (batch, k, m)),
+                    ((1, n, k), (batch, k, m)),
+                    ((n, k), (batch, k, m)),
+                ]
+            )
+        )
     else:
         sa = {"2d": (n, k), "vec-mat": (k,), "mat-vec": (n, k), "vec-vec": (k,)}[kind]
         sb = {"2d": (k, m), "vec-mat": (k, m), "mat-vec": (k,), "vec-vec": (k,)}[kind]
@@ -266,31 +279,40 @@ def scheduler_settings(draw):
         "StepLR": lambda: {"step_size": draw(st.integers(1, 10)), "gamma": gamma},
         "MultiStepLR": lambda: {"milestones": draw(st.lists(st.integers(0, 40), max_size=5)), "gamma": gamma},
         "ExponentialLR": lambda: {"gamma": gamma},
-        "CosineAnnealingLR": lambda: {"T_max": draw(st.integers(1, 30)), "eta_min": _maybe(draw, [0.0, 1e-3],
-                                                                                          st.floats(0.0, 0.05))},
-        "LinearLR": lambda: {"start_factor": _maybe(draw, [1 / 3, 0.1], st.floats(0.01, 1.0)),
-                             "end_factor": _maybe(draw, [1.0], st.floats(0.0, 1.0)),
-                             "total_iters": draw(st.integers(1, 20))},
+        "CosineAnnealingLR": lambda: {
+            "T_max": draw(st.integers(1, 30)),
+            "eta_min": _maybe(draw, [0.0, 1e-3], st.floats(0.0, 0.05)),
+        },
+        "LinearLR": lambda: {
+            "start_factor": _maybe(draw, [1 / 3, 0.1], st.floats(0.01, 1.0)),
+            "end_factor": _maybe(draw, [1.0], st.floats(0.0, 1.0)),
+            "total_iters": draw(st.integers(1, 20)),
+        },
     }[name]()
     return name, kwargs, draw(st.integers(1, 80))
 
 
 # ------------------------------------------------------------------------------------------------- init
-weight_shapes = array_shapes(min_dims=2, max_dims=4, min_side=1, max_side=7)   # (out, in, *kernel)
+weight_shapes = array_shapes(min_dims=2, max_dims=4, min_side=1, max_side=7)  # (out, in, *kernel)
 fan_modes = st.sampled_from(["fan_in", "fan_out"])
-gains = st.sampled_from([1.0, 5.0 / 3, 2.0 ** 0.5]) | floats(0.1, 3.0)
+gains = st.sampled_from([1.0, 5.0 / 3, 2.0**0.5]) | floats(0.1, 3.0)
 #: (nonlinearity, param) pairs accepted by calculate_gain
-nonlinearities = (st.sampled_from(["linear", "conv1d", "conv2d", "conv3d", "conv_transpose2d", "sigmoid", "tanh",
-                                   "relu", "selu"]).map(lambda n: (n, None))
-                  | st.tuples(st.just("leaky_relu"), st.none() | floats(0.0, 3.0)))
+nonlinearities = st.sampled_from(
+    ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose2d", "sigmoid", "tanh", "relu", "selu"]
+).map(lambda n: (n, None)) | st.tuples(st.just("leaky_relu"), st.none() | floats(0.0, 3.0))
 
 
 @st.composite
 def classification_training(draw):
     """(n_examples, n_features, n_classes, hidden sizes, batch_size or None) for small training runs."""
     n = draw(st.integers(5, 40))
-    return (n, draw(st.integers(1, 4)), draw(st.integers(2, 4)), draw(st.lists(st.integers(1, 6), max_size=2)),
-            draw(st.none() | st.integers(1, n + 3)))
+    return (
+        n,
+        draw(st.integers(1, 4)),
+        draw(st.integers(2, 4)),
+        draw(st.lists(st.integers(1, 6), max_size=2)),
+        draw(st.none() | st.integers(1, n + 3)),
+    )
 
 
 # ----------------------------------------------------------------------------------------------- images
@@ -298,15 +320,24 @@ image_dtypes = st.sampled_from([np.float64, np.float32])
 
 
 @st.composite
-def image_batches(draw, min_n: int = 1, max_n: int = 4, max_c: int = 3, min_side: int = 1, max_side: int = 10,
-                  dtype=None, lo: float = 0.0, hi: float = 1.0):
+def image_batches(
+    draw,
+    min_n: int = 1,
+    max_n: int = 4,
+    max_c: int = 3,
+    min_side: int = 1,
+    max_side: int = 10,
+    dtype=None,
+    lo: float = 0.0,
+    hi: float = 1.0,
+):
     """A batch of images (N, C, H, W) (NCHW, float64 or float32) with pixel values in [lo, hi]."""
     n = draw(st.integers(min_n, max_n))
     c = draw(st.integers(1, max_c))
     h = draw(st.integers(min_side, max_side))
     w = draw(st.integers(min_side, max_side))
     dt = draw(image_dtypes) if dtype is None else dtype
-    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     return (lo + (hi - lo) * rng.random((n, c, h, w))).astype(dt)
 
 
@@ -318,15 +349,16 @@ def square_image_batches(draw, max_side: int = 10, **kwargs):
 
 
 @st.composite
-def design_matrices(draw, min_n: int = 2, max_n: int = 30, min_d: int = 1, max_d: int = 8,
-                    constant_columns: bool = True):
+def design_matrices(
+    draw, min_n: int = 2, max_n: int = 30, min_d: int = 1, max_d: int = 8, constant_columns: bool = True
+):
     """A data matrix X (N, D) float64 with columns of very different scales and offsets (what scalers and PCA
     see); with ``constant_columns`` some columns may be constant."""
     n = draw(st.integers(min_n, max_n))
     d = draw(st.integers(min_d, max_d))
-    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
-    scales = 10.0 ** rng.uniform(-2, 2, d)                                      # (D,)
-    offsets = rng.uniform(-50, 50, d)                                            # (D,)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    scales = 10.0 ** rng.uniform(-2, 2, d)  # (D,)
+    offsets = rng.uniform(-50, 50, d)  # (D,)
     X = rng.standard_normal((n, d)) @ rng.standard_normal((d, d)) * scales + offsets
     if constant_columns and d > 1 and draw(st.booleans()):
         X[:, draw(st.integers(0, d - 1))] = offsets[0]
@@ -346,8 +378,16 @@ def _as_pair(value) -> tuple[int, int]:
 
 
 @st.composite
-def conv2d_setups(draw, bias: bool | None = None, max_n: int = 2, max_c: int = 3, max_f: int = 3,
-                  max_side: int = 7, max_kernel: int = 3, dtype=np.float64):
+def conv2d_setups(
+    draw,
+    bias: bool | None = None,
+    max_n: int = 2,
+    max_c: int = 3,
+    max_f: int = 3,
+    max_side: int = 7,
+    max_kernel: int = 3,
+    dtype=np.float64,
+):
     """(inputs, options) for conv2d: inputs {'x': (N, C, H, W), 'weight': (F, C, kh, kw), 'bias': (F,) or None},
     options {'stride', 'padding'} (ints or pairs), drawn so that the kernel fits the padded input."""
     n, c, f = draw(st.integers(1, max_n)), draw(st.integers(1, max_c)), draw(st.integers(1, max_f))
@@ -358,10 +398,12 @@ def conv2d_setups(draw, bias: bool | None = None, max_n: int = 2, max_c: int = 3
     h = draw(st.integers(max(1, kh - 2 * ph), max_side))
     w = draw(st.integers(max(1, kw - 2 * pw), max_side))
     with_bias = draw(st.booleans()) if bias is None else bias
-    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
-    inputs = {"x": rng.standard_normal((n, c, h, w)).astype(dtype),
-              "weight": rng.standard_normal((f, c, kh, kw)).astype(dtype),
-              "bias": rng.standard_normal(f).astype(dtype) if with_bias else None}
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    inputs = {
+        "x": rng.standard_normal((n, c, h, w)).astype(dtype),
+        "weight": rng.standard_normal((f, c, kh, kw)).astype(dtype),
+        "bias": rng.standard_normal(f).astype(dtype) if with_bias else None,
+    }
     return inputs, {"stride": stride, "padding": padding}
 
 
@@ -378,7 +420,7 @@ def pool2d_setups(draw, max_n: int = 2, max_c: int = 3, max_side: int = 8, max_k
     padding = ph if ph == pw and draw(st.booleans()) else (ph, pw)
     h = draw(st.integers(max(1, kh - 2 * ph), max_side))
     w = draw(st.integers(max(1, kw - 2 * pw), max_side))
-    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     size = n * c * h * w
-    values = 0.1 * (rng.permutation(size) - size / 2) + rng.uniform(-0.02, 0.02, size)   # gaps >= 0.06
+    values = 0.1 * (rng.permutation(size) - size / 2) + rng.uniform(-0.02, 0.02, size)  # gaps >= 0.06
     return values.reshape(n, c, h, w), {"kernel_size": kernel, "stride": stride, "padding": padding}

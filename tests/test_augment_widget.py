@@ -1,4 +1,5 @@
 """The augmentation explorer and chapter 06's figures, driven headlessly: build, set controls, read the result."""
+
 from __future__ import annotations
 
 import io
@@ -6,10 +7,20 @@ import io
 import numpy as np
 import pytest
 
-from dlcourse import augment as A, data, preprocess
+from dlcourse import augment as A
+from dlcourse import data, preprocess
 from dlcourse.viz import augment_plots, figure_to_png
-from dlcourse.viz.augment_explorer import (DEFAULTS, N_DIGITS, N_PHOTOS, N_ROWS, TRANSFORM_NAMES,
-                                           AugmentationExplorer, ExplorerResult, explore, make_transform)
+from dlcourse.viz.augment_explorer import (
+    DEFAULTS,
+    N_DIGITS,
+    N_PHOTOS,
+    N_ROWS,
+    TRANSFORM_NAMES,
+    AugmentationExplorer,
+    ExplorerResult,
+    explore,
+    make_transform,
+)
 
 
 def assert_not_blank(png: bytes) -> None:
@@ -88,10 +99,13 @@ def test_strength_maps_onto_each_transform():
     assert isinstance(make_transform("all combined", 0.5, shape), A.Compose)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(name="blur", strength=0.5, shape=(1, 1, 8, 8)), "name: expected one of"),
-    (dict(name="rotation", strength=1.5, shape=(1, 1, 8, 8)), "strength: expected a number in"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(name="blur", strength=0.5, shape=(1, 1, 8, 8)), "name: expected one of"),
+        (dict(name="rotation", strength=1.5, shape=(1, 1, 8, 8)), "strength: expected a number in"),
+    ],
+)
 def test_bad_settings_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_transform(**kwargs)
@@ -115,8 +129,9 @@ def test_chapter_figures_draw_something():
         augment_plots.pca_whitening_figure(cloud),
         augment_plots.eigen_digits_figure(pca, n=6),
         augment_plots.reconstruction_figure(digits.X_test, pca, ks=(1, 5, 20), n=3),
-        augment_plots.whitened_digits_figure(digits.X_test, preprocess.ZCA(0.01).fit(digits.X_train)
-                                             .transform(digits.X_test), n=4),
+        augment_plots.whitened_digits_figure(
+            digits.X_test, preprocess.ZCA(0.01).fit(digits.X_train).transform(digits.X_test), n=4
+        ),
         augment_plots.inverse_mapping_figure((8, 8), 30),
         augment_plots.transform_gallery_figure(imgs, photo, {"rotate": A.RandomRotation(30)}, rng, n_digits=3),
         augment_plots.experiment_figure({"test": {"none": [0.8, 0.85, 0.9], "aug": [0.82, 0.86, 0.88]}}),

@@ -4,6 +4,7 @@ Every operation is turned into a forward/backward kernel pair (build Tensors, ru
 the checker's random upstream gradient, read each input's ``.grad``) and handed to ``check_kernel``, the same checker
 the exercises use: outputs and gradients against PyTorch, gradients against centred differences of the forward.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -13,25 +14,37 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import (
+    axis_and_keepdims,
+    broadcastable_arrays,
+    classification_batch,
+    float_arrays,
+    floats,
+    kink_free_arrays,
+    matmul_arrays,
+    nonzero_floats,
+    scaled_settings,
+    shapes,
+)
 
 from dlcourse import autograd, nn
 from dlcourse.autograd import Tensor, mul_backward, mul_forward, unbroadcast
 from dlcourse.checks import check_kernel, rel_error, tolerances
-from strategies import (axis_and_keepdims, broadcastable_arrays, classification_batch, float_arrays, floats,
-                        kink_free_arrays, matmul_arrays, nonzero_floats, scaled_settings, shapes)
 
 
 def autograd_kernel(fn):
     """(forward, backward) for check_kernel from a function of Tensors: backward returns every input's .grad."""
+
     def forward(*arrays):
         tensors = [Tensor(a) for a in arrays]
         out = fn(*tensors)
-        return out.data.copy(), (tensors, out)             # a copy: reshape, T and slices return views
+        return out.data.copy(), (tensors, out)  # a copy: reshape, T and slices return views
 
     def backward(dout, cache):
         tensors, out = cache
         out.backward(dout)
         return tuple(t.grad for t in tensors)
+
     return forward, backward
 
 
@@ -54,7 +67,7 @@ BINARY = {
 @given(data=st.data())
 def test_binary_ops_with_broadcasting(op, data):
     a, shaped_like_b = data.draw(broadcastable_arrays(num=2))
-    other = data.draw(float_arrays(shaped_like_b.shape, elements=nonzero_floats()))    # a safe divisor
+    other = data.draw(float_arrays(shaped_like_b.shape, elements=nonzero_floats()))  # a safe divisor
     fn, torch_fn = BINARY[op]
     check_op(op, fn, torch_fn, {"a": a, "b": other})
 
@@ -67,14 +80,17 @@ def test_mutually_broadcast_product_and_sum(pair):
     check_op("a*b+a", lambda a, b: a * b + a, lambda a, b: a * b + a, {"a": a, "b": b})
 
 
-@pytest.mark.parametrize("op, fn, torch_fn", [
-    ("radd", lambda a: 2.0 + a, lambda a: 2.0 + a),
-    ("rsub", lambda a: 2.0 - a, lambda a: 2.0 - a),
-    ("rmul", lambda a: 3.0 * a, lambda a: 3.0 * a),
-    ("rtruediv", lambda a: 1.5 / a, lambda a: 1.5 / a),
-    ("neg", lambda a: -a, lambda a: -a),
-    ("array-left", lambda a: np.arange(3.0) * a + np.ones(3), lambda a: torch.arange(3.0, dtype=a.dtype) * a + 1),
-])
+@pytest.mark.parametrize(
+    "op, fn, torch_fn",
+    [
+        ("radd", lambda a: 2.0 + a, lambda a: 2.0 + a),
+        ("rsub", lambda a: 2.0 - a, lambda a: 2.0 - a),
+        ("rmul", lambda a: 3.0 * a, lambda a: 3.0 * a),
+        ("rtruediv", lambda a: 1.5 / a, lambda a: 1.5 / a),
+        ("neg", lambda a: -a, lambda a: -a),
+        ("array-left", lambda a: np.arange(3.0) * a + np.ones(3), lambda a: torch.arange(3.0, dtype=a.dtype) * a + 1),
+    ],
+)
 @scaled_settings(15)
 @given(x=float_arrays((2, 3), elements=nonzero_floats()))
 def test_numbers_and_arrays_on_either_side(op, fn, torch_fn, x):
@@ -85,7 +101,7 @@ def test_numbers_and_arrays_on_either_side(op, fn, torch_fn, x):
 @scaled_settings(12)
 @given(x=float_arrays(elements=floats(0.5, 3.0)))
 def test_pow(exponent, x):
-    check_op(f"pow{exponent}", lambda a: a ** exponent, lambda a: a ** exponent, {"a": x})
+    check_op(f"pow{exponent}", lambda a: a**exponent, lambda a: a**exponent, {"a": x})
 
 
 @scaled_settings(40)
@@ -113,8 +129,13 @@ def test_sum_and_mean_over_any_axes(reduction, data):
         if a.ndim == 0:
             return a * 1.0
         return getattr(torch, reduction)(a, dim=dim, keepdim=keepdims)
-    check_op(f"{reduction}(axis={axis}, keepdims={keepdims})",
-             lambda a: getattr(a, reduction)(axis=axis, keepdims=keepdims), torch_fn, {"a": x})
+
+    check_op(
+        f"{reduction}(axis={axis}, keepdims={keepdims})",
+        lambda a: getattr(a, reduction)(axis=axis, keepdims=keepdims),
+        torch_fn,
+        {"a": x},
+    )
 
 
 # ---------------------------------------------------------------------------------- elementwise functions
@@ -176,8 +197,12 @@ INDICES = [
 @pytest.mark.parametrize("name, index", INDICES, ids=[n for n, _ in INDICES])
 def test_indexing_sums_the_gradient_of_repeated_entries(name, index):
     x = np.random.default_rng(3).standard_normal((3, 4))
-    check_op(f"index {name}", lambda a: a[index], lambda a: a[tuple(torch.as_tensor(i) if isinstance(i, np.ndarray)
-                                                                    else i for i in index)], {"a": x})
+    check_op(
+        f"index {name}",
+        lambda a: a[index],
+        lambda a: a[tuple(torch.as_tensor(i) if isinstance(i, np.ndarray) else i for i in index)],
+        {"a": x},
+    )
 
 
 # ------------------------------------------------------------------------------------------ softmax family
@@ -194,8 +219,12 @@ def test_softmax_family_every_dim(op, data):
 @given(batch=classification_batch())
 def test_cross_entropy(batch):
     logits, labels = batch
-    check_op("cross_entropy", lambda z: autograd.cross_entropy(z, labels),
-             lambda z: torch.nn.functional.cross_entropy(z, torch.as_tensor(labels)), {"z": logits})
+    check_op(
+        "cross_entropy",
+        lambda z: autograd.cross_entropy(z, labels),
+        lambda z: torch.nn.functional.cross_entropy(z, torch.as_tensor(labels)),
+        {"z": logits},
+    )
 
 
 @scaled_settings(20)
@@ -204,21 +233,30 @@ def test_mse_loss_and_linear(data):
     x = data.draw(float_arrays((3, 4)))
     target = data.draw(float_arrays((3, 2)))
     w, b = data.draw(float_arrays((2, 4), elements=floats(-2, 2))), data.draw(float_arrays((2,)))
-    check_op("linear+mse", lambda x, w, b: autograd.mse_loss(autograd.linear(x, w, b), target),
-             lambda x, w, b: torch.nn.functional.mse_loss(torch.nn.functional.linear(x, w, b), torch.tensor(target)),
-             {"x": x, "w": w, "b": b})
+    check_op(
+        "linear+mse",
+        lambda x, w, b: autograd.mse_loss(autograd.linear(x, w, b), target),
+        lambda x, w, b: torch.nn.functional.mse_loss(torch.nn.functional.linear(x, w, b), torch.tensor(target)),
+        {"x": x, "w": w, "b": b},
+    )
 
 
 # ------------------------------------------------------------------------------------- a whole network
 @scaled_settings(15)
-@given(n=st.integers(1, 8), d=st.integers(1, 4), h=st.integers(1, 6), c=st.integers(2, 4),
-       activation=st.sampled_from(["tanh", "relu", "sigmoid"]), seed=st.integers(0, 2**16))
+@given(
+    n=st.integers(1, 8),
+    d=st.integers(1, 4),
+    h=st.integers(1, 6),
+    c=st.integers(2, 4),
+    activation=st.sampled_from(["tanh", "relu", "sigmoid"]),
+    seed=st.integers(0, 2**16),
+)
 def test_mlp_cross_entropy_graph_matches_torch(n, d, h, c, activation, seed):
     """Linear -> activation -> Linear -> cross-entropy: loss and every parameter's gradient equal torch.autograd's."""
     rng = np.random.default_rng(seed)
     params = nn.MLP(d, [h], c, activation, rng=rng).state_dict()
     x, y = rng.standard_normal((n, d)), rng.integers(0, c, size=n)
-    if activation == "relu":                                 # keep pre-activations away from ReLU's kink
+    if activation == "relu":  # keep pre-activations away from ReLU's kink
         z = x @ params["0.weight"].T + params["0.bias"]
         params["0.bias"] = params["0.bias"] + np.where(np.abs(z).min(axis=0) < 1e-3, 0.01, 0.0)
     names = ["0.weight", "0.bias", "2.weight", "2.bias"]
@@ -231,6 +269,7 @@ def test_mlp_cross_entropy_graph_matches_torch(n, d, h, c, activation, seed):
         act = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}[activation]
         hidden = act(torch.nn.functional.linear(torch.tensor(x), w1, b1))
         return torch.nn.functional.cross_entropy(torch.nn.functional.linear(hidden, w2, b2), torch.tensor(y))
+
     inputs = dict(zip(["w1", "b1", "w2", "b2"], (params[k] for k in names)))
     check_op(f"mlp-{activation}", mlp, torch_mlp, inputs)
 
@@ -238,7 +277,7 @@ def test_mlp_cross_entropy_graph_matches_torch(n, d, h, c, activation, seed):
 # --------------------------------------------------------------------------------------- engine behaviour
 def test_fan_out_adds_the_gradients_of_every_use():
     x = Tensor(np.array([1.5, -2.0]))
-    y = x * x + x * 3.0 + x                                  # dy/dx = 2x + 4
+    y = x * x + x * 3.0 + x  # dy/dx = 2x + 4
     y.backward(np.ones(2))
     assert np.array_equal(x.grad, 2 * x.data + 4)
 
@@ -249,8 +288,8 @@ def test_leaves_accumulate_until_zero_grad_and_intermediates_do_not():
     loss = hidden.sum()
     loss.backward()
     loss.backward()
-    assert np.array_equal(w.grad, [6.0, 6.0])                # two passes accumulate, like torch
-    assert np.array_equal(hidden.grad, [1.0, 1.0])           # an intermediate result is recomputed, not summed
+    assert np.array_equal(w.grad, [6.0, 6.0])  # two passes accumulate, like torch
+    assert np.array_equal(hidden.grad, [1.0, 1.0])  # an intermediate result is recomputed, not summed
     w.zero_grad()
     assert w.grad is None
     loss.backward()
@@ -271,7 +310,7 @@ def test_deep_graphs_need_no_recursion():
     for _ in range(5000):
         y = y * 1.0001 + 0.0
     y.backward()
-    assert x.grad == pytest.approx(1.0001 ** 5000, rel=1e-9)
+    assert x.grad == pytest.approx(1.0001**5000, rel=1e-9)
 
 
 def test_topological_order_puts_parents_first():
@@ -280,7 +319,7 @@ def test_topological_order_puts_parents_first():
     d = (c + a).exp() * c
     order = d.topological_order()
     position = {id(t): i for i, t in enumerate(order)}
-    assert len(order) == len(position) == 6                   # a, b, c, c + a, exp, d, each once
+    assert len(order) == len(position) == 6  # a, b, c, c + a, exp, d, each once
     for t in order:
         assert all(position[id(p)] < position[id(t)] for p in t.parents)
     assert order[-1] is d
@@ -299,20 +338,23 @@ def test_detach_stops_the_gradient():
     assert np.array_equal(x.grad, [1.0, 2.0])
 
 
-@pytest.mark.parametrize("make, match", [
-    (lambda: Tensor(np.ones(3)).backward(), "gradient: expected an upstream gradient of shape"),
-    (lambda: Tensor(np.ones(3)).backward(np.ones(2)), "gradient: expected shape"),
-    (lambda: Tensor(2.0) ** Tensor(3.0), "exponent: expected a number"),
-    (lambda: Tensor(2.0) @ Tensor(np.ones(2)), "other: matmul needs operands"),
-    (lambda: Tensor(np.ones(3))[Tensor(0.0)], "index: expected"),
-    (lambda: Tensor(None), "data: expected an array"),
-    (lambda: autograd.cross_entropy(Tensor(np.ones(3)), [0]), "input: expected logits of shape"),
-    (lambda: autograd.cross_entropy(Tensor(np.ones((2, 3))), [0, 3]), "target: class indices must lie"),
-    (lambda: autograd.mse_loss(Tensor(np.ones(3)), np.ones(2)), "target: expected the same shape"),
-    (lambda: unbroadcast(np.ones(3), (2, 3)), "shape: expected at most 1 dimensions"),
-    (lambda: unbroadcast(np.ones((2, 3)), (4,)), "shape: a gradient of shape"),
-    (lambda: mul_forward(np.ones(3), np.ones(2)), "b: expected a shape that broadcasts"),
-])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: Tensor(np.ones(3)).backward(), "gradient: expected an upstream gradient of shape"),
+        (lambda: Tensor(np.ones(3)).backward(np.ones(2)), "gradient: expected shape"),
+        (lambda: Tensor(2.0) ** Tensor(3.0), "exponent: expected a number"),
+        (lambda: Tensor(2.0) @ Tensor(np.ones(2)), "other: matmul needs operands"),
+        (lambda: Tensor(np.ones(3))[Tensor(0.0)], "index: expected"),
+        (lambda: Tensor(None), "data: expected an array"),
+        (lambda: autograd.cross_entropy(Tensor(np.ones(3)), [0]), "input: expected logits of shape"),
+        (lambda: autograd.cross_entropy(Tensor(np.ones((2, 3))), [0, 3]), "target: class indices must lie"),
+        (lambda: autograd.mse_loss(Tensor(np.ones(3)), np.ones(2)), "target: expected the same shape"),
+        (lambda: unbroadcast(np.ones(3), (2, 3)), "shape: expected at most 1 dimensions"),
+        (lambda: unbroadcast(np.ones((2, 3)), (4,)), "shape: a gradient of shape"),
+        (lambda: mul_forward(np.ones(3), np.ones(2)), "b: expected a shape that broadcasts"),
+    ],
+)
 def test_bad_input_is_named(make, match):
     with pytest.raises(ValueError, match=match):
         make()

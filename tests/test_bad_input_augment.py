@@ -4,6 +4,7 @@ and out-of-range values, wrong types and shapes with a ValueError that starts wi
 Transforms and functions are found programmatically; a parameter without bad values below fails
 :func:`test_every_parameter_has_bad_values`.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -16,12 +17,20 @@ from dlcourse import augment as A
 from dlcourse.augment import functional as AF
 
 NAN, INF = math.nan, math.inf
-X = np.zeros((2, 1, 4, 4))                                       # two 4x4 grey images
+X = np.zeros((2, 1, 4, 4))  # two 4x4 grey images
 
-TRANSFORMS = sorted(name for name in A.__all__ if isinstance(getattr(A, name), type)
-                    and issubclass(getattr(A, name), A.Transform) and getattr(A, name) is not A.Transform)
-FUNCTIONS = sorted(name for name, fn in vars(AF).items() if inspect.isfunction(fn) and not name.startswith("_")
-                   and fn.__module__ == AF.__name__)
+TRANSFORMS = sorted(
+    name
+    for name in A.__all__
+    if isinstance(getattr(A, name), type)
+    and issubclass(getattr(A, name), A.Transform)
+    and getattr(A, name) is not A.Transform
+)
+FUNCTIONS = sorted(
+    name
+    for name, fn in vars(AF).items()
+    if inspect.isfunction(fn) and not name.startswith("_") and fn.__module__ == AF.__name__
+)
 
 PROBABILITY = [NAN, INF, -0.1, 1.5, "0.5", None, True]
 FILL = [NAN, INF, -INF, [0.0, NAN], "white", [[1.0]]]
@@ -29,16 +38,22 @@ NUMBER = [NAN, INF, -INF, "0", None]
 
 # constructor parameter -> values every transform taking it must reject
 BAD_TRANSFORM_ARGS = {
-    "p": PROBABILITY, "amount": PROBABILITY, "salt_vs_pepper": PROBABILITY,
+    "p": PROBABILITY,
+    "amount": PROBABILITY,
+    "salt_vs_pepper": PROBABILITY,
     "degrees": [NAN, INF, -5, (10, -10), (NAN, 1), (0, INF), "ab", (1, 2, 3)],
     "translate": [(NAN, 0), (0, INF), (-0.1, 0), (0, 1.5), 3, "ab"],
     "scale": [(NAN, 1), (0.5, INF), (-1, 1), (2, 1), (1, NAN), "ab", 3],
     "ratio": [(NAN, 1), (0, 1), (1, INF), (3, 1)],
-    "fill": FILL, "value": FILL,
+    "fill": FILL,
+    "value": FILL,
     "size": [0, -1, 2.5, (2, 0), "3", (NAN, 2), True],
     "padding": [-1, 1.5, (1, 2, 3), NAN, "1"],
-    "interpolation": ["bicubic", None], "padding_mode": ["wrap", None],
-    "low": NUMBER, "high": NUMBER, "mean": NUMBER,
+    "interpolation": ["bicubic", None],
+    "padding_mode": ["wrap", None],
+    "low": NUMBER,
+    "high": NUMBER,
+    "mean": NUMBER,
     "sigma": [NAN, -1, INF, "0.1"],
     "transforms": [["flip"], [None]],
 }
@@ -54,22 +69,34 @@ FUNCTION_CALLS = {
     "rotate": ({"x": X, "angle": 10}, {"angle": PER_IMAGE}),
     "translate": ({"x": X, "tx": 1, "ty": 1}, {"tx": PER_IMAGE, "ty": PER_IMAGE}),
     "zoom": ({"x": X, "scale": 1.5}, {"scale": [0, -1, [1.0, 0.0], *PER_IMAGE]}),
-    "affine": ({"x": X}, {"angle": PER_IMAGE, "translate": [(NAN, 0), (0, INF), 3, "ab"],
-                          "scale": [0, -1, *PER_IMAGE]}),
-    "affine_source_coords": ({"shape": X.shape}, {"angle": PER_IMAGE, "translate": [(NAN, 0), 3],
-                                                  "scale": [0, NAN]}),
+    "affine": (
+        {"x": X},
+        {"angle": PER_IMAGE, "translate": [(NAN, 0), (0, INF), 3, "ab"], "scale": [0, -1, *PER_IMAGE]},
+    ),
+    "affine_source_coords": ({"shape": X.shape}, {"angle": PER_IMAGE, "translate": [(NAN, 0), 3], "scale": [0, NAN]}),
     "pad": ({"x": X, "padding": 1}, {"padding": [-1, 1.5, (1, 2, 3), NAN, "1"]}),
-    "crop": ({"x": X, "top": 0, "left": 0, "height": 2, "width": 2},
-             {"top": [NAN, -1, 0.5, INF, 3], "left": [NAN, -1, 0.5, INF, 3], "height": [0, 5, 2.5, NAN],
-              "width": [0, 5, 2.5, NAN]}),
-    "erase": ({"x": X, "i": 0, "j": 0, "h": 1, "w": 1},
-              {"i": [NAN, -1, 0.5, INF], "j": [NAN, -1, 0.5, INF], "h": [NAN, -1, 0.5, INF],
-               "w": [NAN, -1, 0.5, INF]}),
-    "salt_and_pepper": ({"x": X, "amount": 0.1, "rng": 0},
-                        {"amount": PROBABILITY, "salt_vs_pepper": PROBABILITY, "low": NUMBER, "high": NUMBER}),
+    "crop": (
+        {"x": X, "top": 0, "left": 0, "height": 2, "width": 2},
+        {
+            "top": [NAN, -1, 0.5, INF, 3],
+            "left": [NAN, -1, 0.5, INF, 3],
+            "height": [0, 5, 2.5, NAN],
+            "width": [0, 5, 2.5, NAN],
+        },
+    ),
+    "erase": (
+        {"x": X, "i": 0, "j": 0, "h": 1, "w": 1},
+        {"i": [NAN, -1, 0.5, INF], "j": [NAN, -1, 0.5, INF], "h": [NAN, -1, 0.5, INF], "w": [NAN, -1, 0.5, INF]},
+    ),
+    "salt_and_pepper": (
+        {"x": X, "amount": 0.1, "rng": 0},
+        {"amount": PROBABILITY, "salt_vs_pepper": PROBABILITY, "low": NUMBER, "high": NUMBER},
+    ),
     "gaussian_noise": ({"x": X, "rng": 0}, {"mean": NUMBER, "sigma": [NAN, -1, INF, "0.1"]}),
-    "sample": ({"x": X, "rows": np.zeros((2, 4, 4)), "cols": np.zeros((2, 4, 4))},
-               {"rows": [np.zeros((2, 4)), np.zeros((3, 4, 4))], "cols": [np.zeros((2, 4, 5))]}),
+    "sample": (
+        {"x": X, "rows": np.zeros((2, 4, 4)), "cols": np.zeros((2, 4, 4))},
+        {"rows": [np.zeros((2, 4)), np.zeros((3, 4, 4))], "cols": [np.zeros((2, 4, 5))]},
+    ),
     "hflip": ({"x": X}, {}),
     "vflip": ({"x": X}, {}),
     "as_batch": ({"x": X}, {}),
@@ -77,9 +104,14 @@ FUNCTION_CALLS = {
     "fill_values": ({"fill": 0.0, "channels": 1}, {"fill": FILL}),
 }
 #: parameters several functions share, with the values each must reject
-FUNCTION_COMMON = {"fill": FILL, "value": FILL, "interpolation": ["bicubic", None], "padding_mode": ["wrap", None],
-                   "clip": []}
-FUNCTION_PARAMS_CHECKED_ELSEWHERE = {"x", "rng", "shape", "n", "name", "channels"}   # images, generators, internals
+FUNCTION_COMMON = {
+    "fill": FILL,
+    "value": FILL,
+    "interpolation": ["bicubic", None],
+    "padding_mode": ["wrap", None],
+    "clip": [],
+}
+FUNCTION_PARAMS_CHECKED_ELSEWHERE = {"x", "rng", "shape", "n", "name", "channels"}  # images, generators, internals
 
 
 def transform_cases():
@@ -109,11 +141,19 @@ def assert_names(message, param):
 
 def test_every_parameter_has_bad_values():
     assert len(TRANSFORMS) >= 11 and len(FUNCTIONS) >= 14, (TRANSFORMS, FUNCTIONS)
-    missing = [f"{name}({param})" for name in TRANSFORMS for param in inspect.signature(getattr(A, name)).parameters
-               if param not in BAD_TRANSFORM_ARGS and param not in ANY_VALUE]
+    missing = [
+        f"{name}({param})"
+        for name in TRANSFORMS
+        for param in inspect.signature(getattr(A, name)).parameters
+        if param not in BAD_TRANSFORM_ARGS and param not in ANY_VALUE
+    ]
     missing += [f"{name}(...)" for name in FUNCTIONS if name not in FUNCTION_CALLS]
-    missing += [f"{name}({param})" for name in FUNCTIONS for param in inspect.signature(getattr(AF, name)).parameters
-                if param not in function_bad_values(name) and param not in FUNCTION_PARAMS_CHECKED_ELSEWHERE]
+    missing += [
+        f"{name}({param})"
+        for name in FUNCTIONS
+        for param in inspect.signature(getattr(AF, name)).parameters
+        if param not in function_bad_values(name) and param not in FUNCTION_PARAMS_CHECKED_ELSEWHERE
+    ]
     assert not missing, f"parameters without bad values here: {missing}"
 
 
@@ -135,12 +175,20 @@ def test_functions_reject_bad_scalars_naming_them(name, param, bad):
     assert_names(str(info.value), param)
 
 
-@pytest.mark.parametrize("make", [
-    lambda: A.RandomHorizontalFlip(p=0), lambda: A.RandomHorizontalFlip(p=np.float32(1.0)),
-    lambda: A.RandomRotation(0), lambda: A.RandomRotation((np.float64(-5), 5)), lambda: A.GaussianNoise(sigma=0),
-    lambda: A.SaltAndPepperNoise(amount=1, low=-1.0, high=np.int64(2)), lambda: A.RandomErasing(scale=(0, 1)),
-    lambda: A.RandomAffine(0, translate=(0, 1), scale=(0.5, 0.5), fill=[0.5]), lambda: A.Cutout(1, value=-1),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: A.RandomHorizontalFlip(p=0),
+        lambda: A.RandomHorizontalFlip(p=np.float32(1.0)),
+        lambda: A.RandomRotation(0),
+        lambda: A.RandomRotation((np.float64(-5), 5)),
+        lambda: A.GaussianNoise(sigma=0),
+        lambda: A.SaltAndPepperNoise(amount=1, low=-1.0, high=np.int64(2)),
+        lambda: A.RandomErasing(scale=(0, 1)),
+        lambda: A.RandomAffine(0, translate=(0, 1), scale=(0.5, 0.5), fill=[0.5]),
+        lambda: A.Cutout(1, value=-1),
+    ],
+)
 def test_edge_values_that_are_fine(make):
     out = make()(X, 0)
     assert out.shape == X.shape and np.all(np.isfinite(out))

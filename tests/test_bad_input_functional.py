@@ -4,6 +4,7 @@ broadcast gradient: dout of the wrong shape or dtype, a cache from elsewhere, an
 Every kernel pair ``x_forward`` / ``x_backward`` exported by dlcourse.functional is found programmatically; one
 that has no example inputs below fails :func:`test_every_kernel_pair_has_examples`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,14 +13,17 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
+from strategies import REDUCTIONS, scaled_settings
 
 import dlcourse.functional as F
 from dlcourse.checks import tolerances
-from strategies import REDUCTIONS, scaled_settings
 
 TF = torch.nn.functional
-KERNELS = sorted(name[:-len("_forward")] for name in F.__all__
-                 if name.endswith("_forward") and name[:-len("_forward")] + "_backward" in F.__all__)
+KERNELS = sorted(
+    name[: -len("_forward")]
+    for name in F.__all__
+    if name.endswith("_forward") and name[: -len("_forward")] + "_backward" in F.__all__
+)
 LOSSES = ("mse_loss", "cross_entropy", "binary_cross_entropy_with_logits", "binary_cross_entropy")
 
 
@@ -40,23 +44,44 @@ EXAMPLES = {
     "leaky_relu": (lambda n, r: {"x": _normal(r, n, 1)}, {"negative_slope": 0.1}, ("x",), TF.leaky_relu),
     "softmax": (lambda n, r: {"x": _normal(r, n, 4)}, {"dim": 1}, ("x",), torch.softmax),
     "log_softmax": (lambda n, r: {"x": _normal(r, n, 4)}, {"dim": 1}, ("x",), torch.log_softmax),
-    "linear": (lambda n, r: {"x": _normal(r, n, 3), "weight": _normal(r, 1, 3), "bias": _normal(r, 1)}, {},
-               ("x", "weight", "bias"), TF.linear),
-    "conv2d": (lambda n, r: {"x": _normal(r, n, 2, 5, 5), "weight": _normal(r, 1, 2, 3, 3), "bias": _normal(r, 1)},
-               {"padding": 1}, ("x", "weight", "bias"), TF.conv2d),
+    "linear": (
+        lambda n, r: {"x": _normal(r, n, 3), "weight": _normal(r, 1, 3), "bias": _normal(r, 1)},
+        {},
+        ("x", "weight", "bias"),
+        TF.linear,
+    ),
+    "conv2d": (
+        lambda n, r: {"x": _normal(r, n, 2, 5, 5), "weight": _normal(r, 1, 2, 3, 3), "bias": _normal(r, 1)},
+        {"padding": 1},
+        ("x", "weight", "bias"),
+        TF.conv2d,
+    ),
     "max_pool2d": (lambda n, r: {"x": _normal(r, n, 1, 4, 4)}, {"kernel_size": 2}, ("x",), TF.max_pool2d),
     "avg_pool2d": (lambda n, r: {"x": _normal(r, n, 1, 4, 4)}, {"kernel_size": 2}, ("x",), TF.avg_pool2d),
     "mse_loss": (lambda n, r: {"input": _normal(r, n, 1), "target": _normal(r, n, 1)}, {}, ("input",), TF.mse_loss),
-    "cross_entropy": (lambda n, r: {"input": _normal(r, n, 3), "target": r.integers(0, 3, n)}, {}, ("input",),
-                      TF.cross_entropy),
-    "binary_cross_entropy_with_logits": (lambda n, r: {"input": _normal(r, n, 1), "target": _uniform(r, n, 1)}, {},
-                                         ("input",), TF.binary_cross_entropy_with_logits),
-    "binary_cross_entropy": (lambda n, r: {"input": _uniform(r, n, 1), "target": _uniform(r, n, 1)}, {},
-                             ("input",), TF.binary_cross_entropy),
+    "cross_entropy": (
+        lambda n, r: {"input": _normal(r, n, 3), "target": r.integers(0, 3, n)},
+        {},
+        ("input",),
+        TF.cross_entropy,
+    ),
+    "binary_cross_entropy_with_logits": (
+        lambda n, r: {"input": _normal(r, n, 1), "target": _uniform(r, n, 1)},
+        {},
+        ("input",),
+        TF.binary_cross_entropy_with_logits,
+    ),
+    "binary_cross_entropy": (
+        lambda n, r: {"input": _uniform(r, n, 1), "target": _uniform(r, n, 1)},
+        {},
+        ("input",),
+        TF.binary_cross_entropy,
+    ),
 }
 # every kernel, and every loss once per reduction
-CASES = [(name, None) for name in KERNELS if name not in LOSSES] + [(name, r) for name in KERNELS if name in LOSSES
-                                                                      for r in REDUCTIONS]
+CASES = [(name, None) for name in KERNELS if name not in LOSSES] + [
+    (name, r) for name in KERNELS if name in LOSSES for r in REDUCTIONS
+]
 CASE_IDS = [name if r is None else f"{name}-{r}" for name, r in CASES]
 
 
@@ -76,8 +101,10 @@ def ours(name, inputs, options, dout):
 
 def theirs(name, inputs, options, wrt, dout):
     """PyTorch's output and gradients in float64 for dout (a NumPy array of any dtype, cast by torch.as_tensor)."""
-    tensors = {k: torch.tensor(v, requires_grad=k in wrt) if np.issubdtype(v.dtype, np.floating)
-               else torch.as_tensor(v) for k, v in inputs.items()}
+    tensors = {
+        k: torch.tensor(v, requires_grad=k in wrt) if np.issubdtype(v.dtype, np.floating) else torch.as_tensor(v)
+        for k, v in inputs.items()
+    }
     out = EXAMPLES[name][3](*tensors.values(), **options)
     out.backward(torch.as_tensor(np.asarray(dout)))
     return out.detach().numpy(), tuple(tensors[k].grad.numpy() for k in wrt)
@@ -89,7 +116,8 @@ def assert_same(got, expected, what):
     assert got.shape == expected.shape, f"{what}: shape {got.shape}, PyTorch {expected.shape}"
     assert np.array_equal(np.isnan(got), np.isnan(expected)), f"{what}: NaN at other places than PyTorch's"
     assert np.array_equal(got[np.isinf(got)], expected[np.isinf(got)]) and np.array_equal(
-        np.isinf(got), np.isinf(expected)), f"{what}: infinities differ from PyTorch's"
+        np.isinf(got), np.isinf(expected)
+    ), f"{what}: infinities differ from PyTorch's"
     finite = np.isfinite(expected)
     err = np.abs(got[finite] - expected[finite]) / np.maximum(np.abs(expected[finite]), 1.0)
     assert np.all(err <= tolerances.REFERENCE_RTOL), f"{what}: off by {err.max():.1e} relative to PyTorch"
@@ -139,8 +167,9 @@ def test_dout_of_any_other_shape_raises_as_in_torch(name, reduction, bad_shape):
     dout = np.ones(bad_shape)
     with pytest.raises(RuntimeError, match="Mismatch in shape"):
         theirs(name, inputs, options, wrt, dout)
-    message = raises_value_error(getattr(F, name + "_backward"), dout, cache,
-                                 words=(dout_name(name) + ":", str(np.shape(out)), str(bad_shape)))
+    message = raises_value_error(
+        getattr(F, name + "_backward"), dout, cache, words=(dout_name(name) + ":", str(np.shape(out)), str(bad_shape))
+    )
     assert "broadcast" not in message
 
 
@@ -149,15 +178,22 @@ def _has_axis_of_length_1(name, reduction):
     return 1 in np.shape(getattr(F, name + "_forward")(*inputs.values(), **options)[0])
 
 
-@pytest.mark.parametrize("name, reduction", [c for c in CASES if _has_axis_of_length_1(*c)],
-                         ids=[i for i, c in zip(CASE_IDS, CASES) if _has_axis_of_length_1(*c)])
+@pytest.mark.parametrize(
+    "name, reduction",
+    [c for c in CASES if _has_axis_of_length_1(*c)],
+    ids=[i for i, c in zip(CASE_IDS, CASES) if _has_axis_of_length_1(*c)],
+)
 def test_a_gradient_of_shape_n_for_an_output_n_by_1_names_the_reshape(name, reduction):
     """The classic: dout of shape (N,) for an output (N, 1) would broadcast to (N, N); it raises, saying how to fix."""
     inputs, options, _ = example(name, reduction)
     out, cache = getattr(F, name + "_forward")(*inputs.values(), **options)
     squeezed = np.ones([d for d in np.shape(out) if d != 1])
-    raises_value_error(getattr(F, name + "_backward"), squeezed, cache,
-                       words=(f"got shape {squeezed.shape}", f"reshape it to {np.shape(out)}"))
+    raises_value_error(
+        getattr(F, name + "_backward"),
+        squeezed,
+        cache,
+        words=(f"got shape {squeezed.shape}", f"reshape it to {np.shape(out)}"),
+    )
 
 
 # --------------------------------------------------------------------------------------------- dout dtype
@@ -175,9 +211,11 @@ def test_dout_of_another_real_dtype_is_cast_to_the_outputs_as_in_torch(name, red
 
 
 @pytest.mark.parametrize("name, reduction", CASES, ids=CASE_IDS)
-@pytest.mark.parametrize("bad, words", [("1.0", ("dtype <U3",)), (np.array([1 + 2j]), ("real", "complex")),
-                                        ([[1.0, 2.0], [3.0]], ("array of numbers",))],
-                         ids=["string", "complex", "ragged"])
+@pytest.mark.parametrize(
+    "bad, words",
+    [("1.0", ("dtype <U3",)), (np.array([1 + 2j]), ("real", "complex")), ([[1.0, 2.0], [3.0]], ("array of numbers",))],
+    ids=["string", "complex", "ragged"],
+)
 def test_dout_that_is_not_real_numbers_raises(name, reduction, bad, words):
     inputs, options, _ = example(name, reduction)
     _, cache = getattr(F, name + "_forward")(*inputs.values(), **options)
@@ -203,7 +241,7 @@ def test_a_cache_from_elsewhere_raises_naming_the_forward(name):
     out, cache = getattr(F, name + "_forward")(*inputs.values(), **options)
     backward, forward_name = getattr(F, name + "_backward"), name + "_forward"
     dout = np.ones(np.shape(out))
-    for other in KERNELS:                                  # every other kernel's cache
+    for other in KERNELS:  # every other kernel's cache
         if other != name:
             o_inputs, o_options, _ = example(other, "mean" if other in LOSSES else None)
             other_cache = getattr(F, other + "_forward")(*o_inputs.values(), **o_options)[1]
@@ -240,8 +278,11 @@ def test_an_empty_batch_gives_torchs_result(name, reduction):
 
 
 @scaled_settings(30)
-@given(shape=array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=3).filter(lambda s: 0 in s),
-       op=st.sampled_from(["sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax"]), data=st.data())
+@given(
+    shape=array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=3).filter(lambda s: 0 in s),
+    op=st.sampled_from(["sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax"]),
+    data=st.data(),
+)
 def test_activations_of_empty_arrays_along_any_dim_match_torch(shape, op, data):
     options = {"dim": data.draw(st.integers(-len(shape), len(shape) - 1))} if "softmax" in op else {}
     inputs = {"x": np.zeros(shape)}
@@ -265,10 +306,17 @@ def test_softmax_of_a_0d_array_matches_torch(op, dim):
     assert_same(got, exp, "dx")
 
 
-@pytest.mark.parametrize("op, x_shape, w_shape", [
-    ("conv2d", (1, 2, 5, 5), (0, 2, 3, 3)), ("conv2d", (1, 0, 5, 5), (2, 0, 3, 3)),
-    ("conv2d", (1, 2, 5, 5), (1, 2, 0, 3)), ("max_pool2d", (2, 0, 4, 4), None), ("avg_pool2d", (2, 1, 0, 4), None),
-    ("max_pool2d", (2, 1, 4, 0), None)])
+@pytest.mark.parametrize(
+    "op, x_shape, w_shape",
+    [
+        ("conv2d", (1, 2, 5, 5), (0, 2, 3, 3)),
+        ("conv2d", (1, 0, 5, 5), (2, 0, 3, 3)),
+        ("conv2d", (1, 2, 5, 5), (1, 2, 0, 3)),
+        ("max_pool2d", (2, 0, 4, 4), None),
+        ("avg_pool2d", (2, 1, 0, 4), None),
+        ("max_pool2d", (2, 1, 4, 0), None),
+    ],
+)
 def test_empty_channels_or_images_raise_clearly(op, x_shape, w_shape):
     """Only the batch may be empty: an empty kernel, channel axis or image raises a ValueError naming it (PyTorch
     raises for the pooling cases and for an empty filter bank)."""
@@ -284,7 +332,7 @@ def test_cross_entropy_with_no_classes_raises_as_torch_does():
 
 # ---------------------------------------------------------------------------------------- non-finite dout
 @pytest.mark.parametrize("name, reduction", CASES, ids=CASE_IDS)
-@pytest.mark.filterwarnings("ignore:invalid value encountered")       # NumPy says so when inf * 0 gives nan
+@pytest.mark.filterwarnings("ignore:invalid value encountered")  # NumPy says so when inf * 0 gives nan
 @scaled_settings(20)
 @given(data=st.data())
 def test_non_finite_dout_gives_torchs_gradient(name, reduction, data):
@@ -300,8 +348,16 @@ def test_non_finite_dout_gives_torchs_gradient(name, reduction, data):
         assert_same(g, e, f"d{w}")
 
 
-@pytest.mark.parametrize("op, options", [("relu", {}), ("leaky_relu", {"negative_slope": 0.0}),
-                                         ("leaky_relu", {"negative_slope": 0.1}), ("sigmoid", {}), ("tanh", {})])
+@pytest.mark.parametrize(
+    "op, options",
+    [
+        ("relu", {}),
+        ("leaky_relu", {"negative_slope": 0.0}),
+        ("leaky_relu", {"negative_slope": 0.1}),
+        ("sigmoid", {}),
+        ("tanh", {}),
+    ],
+)
 @pytest.mark.parametrize("g", [np.inf, -np.inf, np.nan])
 @pytest.mark.filterwarnings("ignore:invalid value encountered")
 def test_activations_with_non_finite_dout_and_special_inputs_match_torch(op, options, g):

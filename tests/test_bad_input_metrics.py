@@ -1,6 +1,7 @@
 """dlcourse.metrics against scikit-learn on bad input: a mix of labels and scores or probabilities, NaN and
 infinity, lengths that differ, empty input. The same score as scikit-learn, or a ValueError from both (ours names
 the argument, and repeats scikit-learn's "can't handle a mix of ... targets" where scikit-learn says it)."""
+
 from __future__ import annotations
 
 import inspect
@@ -11,15 +12,18 @@ import pytest
 import sklearn.metrics
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import scaled_settings
 
 from dlcourse import metrics
-from strategies import scaled_settings
 
 # scikit-learn casts and reduces NaN and infinity on its way to rejecting them
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 
-METRICS = sorted(name for name, fn in vars(metrics).items()
-                 if inspect.isfunction(fn) and not name.startswith("_") and name.endswith("_score"))
+METRICS = sorted(
+    name
+    for name, fn in vars(metrics).items()
+    if inspect.isfunction(fn) and not name.startswith("_") and name.endswith("_score")
+)
 
 
 def compare(name, y_true, y_pred):
@@ -84,8 +88,22 @@ def test_named_cases_match_sklearn(name, case):
 @st.composite
 def targets(draw, n):
     """Labels, whole-number floats, probabilities, NaN/inf, strings, columns, indicators: one target of length n."""
-    kind = draw(st.sampled_from(["ints", "floats", "probabilities", "non-finite", "strings", "bools", "column",
-                                 "indicators", "whole numbers", "scores"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "ints",
+                "floats",
+                "probabilities",
+                "non-finite",
+                "strings",
+                "bools",
+                "column",
+                "indicators",
+                "whole numbers",
+                "scores",
+            ]
+        )
+    )
     if kind == "ints":
         return np.array(draw(st.lists(st.integers(-2, 3), min_size=n, max_size=n)), dtype=np.int64)
     if kind == "floats":
@@ -118,8 +136,11 @@ def test_drawn_targets_match_sklearn(name, data):
 
 
 def test_messages_name_the_argument_expected_and_received():
-    with pytest.raises(ValueError, match=r"^y_pred: expected class labels.*got continuous values.*"
-                                         r"can't handle a mix of binary and continuous targets"):
+    with pytest.raises(
+        ValueError,
+        match=r"^y_pred: expected class labels.*got continuous values.*"
+        r"can't handle a mix of binary and continuous targets",
+    ):
         metrics.accuracy_score([0, 1, 1], [0.2, 0.7, 0.9])
     with pytest.raises(ValueError, match=r"^y_pred: expected finite labels, got nan at index \(1,\)"):
         metrics.accuracy_score([0, 1, 1], [0, np.nan, 1])

@@ -5,6 +5,7 @@ backward, an empty batch, Flatten's dims, probabilities where class labels belon
 Every Module class dlcourse.nn exports is found programmatically; one without an example below fails
 :func:`test_every_module_has_an_example`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,14 +14,16 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
+from strategies import REDUCTIONS, scaled_settings
 
 from dlcourse import nn
 from dlcourse.checks import tolerances
-from strategies import REDUCTIONS, scaled_settings
 
-MODULES = sorted(name for name, obj in vars(nn).items()
-                 if not name.startswith("_") and isinstance(obj, type) and issubclass(obj, nn.Module)
-                 and obj is not nn.Module)
+MODULES = sorted(
+    name
+    for name, obj in vars(nn).items()
+    if not name.startswith("_") and isinstance(obj, type) and issubclass(obj, nn.Module) and obj is not nn.Module
+)
 LOSSES = ("BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss")
 #: modules whose backward needs no saved values, only shapes: PyTorch allows any number of backward passes
 SHAPES_ONLY = ("Flatten", "Identity")
@@ -44,21 +47,31 @@ EXAMPLES = {
     "Softmax": (lambda: nn.Softmax(dim=1), lambda: torch.nn.Softmax(dim=1), lambda n, r: (_normal(r, n, 4),)),
     "Identity": (nn.Identity, torch.nn.Identity, lambda n, r: (_normal(r, n, 1),)),
     "Linear": (lambda: nn.Linear(3, 1, rng=0), lambda: torch.nn.Linear(3, 1), lambda n, r: (_normal(r, n, 3),)),
-    "Conv2d": (lambda: nn.Conv2d(2, 1, 3, padding=1, rng=0), lambda: torch.nn.Conv2d(2, 1, 3, padding=1),
-               lambda n, r: (_normal(r, n, 2, 5, 5),)),
+    "Conv2d": (
+        lambda: nn.Conv2d(2, 1, 3, padding=1, rng=0),
+        lambda: torch.nn.Conv2d(2, 1, 3, padding=1),
+        lambda n, r: (_normal(r, n, 2, 5, 5),),
+    ),
     "MaxPool2d": (lambda: nn.MaxPool2d(2), lambda: torch.nn.MaxPool2d(2), lambda n, r: (_normal(r, n, 1, 4, 4),)),
     "AvgPool2d": (lambda: nn.AvgPool2d(2), lambda: torch.nn.AvgPool2d(2), lambda n, r: (_normal(r, n, 1, 4, 4),)),
     "Flatten": (nn.Flatten, torch.nn.Flatten, lambda n, r: (_normal(r, n, 1, 1, 1),)),
     "Sequential": (lambda: _mlp(nn), lambda: _mlp(torch.nn), lambda n, r: (_normal(r, n, 3),)),
     "MLP": (lambda: nn.MLP(3, [4], 1, "relu", rng=0), lambda: _mlp(torch.nn), lambda n, r: (_normal(r, n, 3),)),
     "MSELoss": (nn.MSELoss, torch.nn.MSELoss, lambda n, r: (_normal(r, n, 1), _normal(r, n, 1))),
-    "BCEWithLogitsLoss": (nn.BCEWithLogitsLoss, torch.nn.BCEWithLogitsLoss,
-                          lambda n, r: (_normal(r, n, 1), r.uniform(0, 1, (n, 1)))),
-    "CrossEntropyLoss": (nn.CrossEntropyLoss, torch.nn.CrossEntropyLoss,
-                         lambda n, r: (_normal(r, n, 3), r.integers(0, 3, n))),
+    "BCEWithLogitsLoss": (
+        nn.BCEWithLogitsLoss,
+        torch.nn.BCEWithLogitsLoss,
+        lambda n, r: (_normal(r, n, 1), r.uniform(0, 1, (n, 1))),
+    ),
+    "CrossEntropyLoss": (
+        nn.CrossEntropyLoss,
+        torch.nn.CrossEntropyLoss,
+        lambda n, r: (_normal(r, n, 3), r.integers(0, 3, n)),
+    ),
 }
-CASES = [(name, None) for name in MODULES if name not in LOSSES] + [(name, r) for name in MODULES if name in LOSSES
-                                                                      for r in REDUCTIONS]
+CASES = [(name, None) for name in MODULES if name not in LOSSES] + [
+    (name, r) for name in MODULES if name in LOSSES for r in REDUCTIONS
+]
 CASE_IDS = [name if r is None else f"{name}-{r}" for name, r in CASES]
 
 
@@ -100,7 +113,8 @@ def assert_same(got, expected, what):
     assert got.shape == expected.shape, f"{what}: shape {got.shape}, PyTorch {expected.shape}"
     assert np.array_equal(np.isnan(got), np.isnan(expected)), f"{what}: NaN at other places than PyTorch's"
     assert np.array_equal(np.isinf(got), np.isinf(expected)) and np.array_equal(
-        got[np.isinf(got)], expected[np.isinf(got)]), f"{what}: infinities differ from PyTorch's"
+        got[np.isinf(got)], expected[np.isinf(got)]
+    ), f"{what}: infinities differ from PyTorch's"
     finite = np.isfinite(expected)
     err = np.abs(got[finite] - expected[finite]) / np.maximum(np.abs(expected[finite]), 1.0)
     assert np.all(err <= tolerances.REFERENCE_RTOL), f"{what}: off by {err.max():.1e} relative to PyTorch"
@@ -139,7 +153,7 @@ def test_the_examples_match_torch(name, reduction):
 def test_backward_before_forward_raises_naming_the_module(name, reduction):
     ours, _ = twins(name, reduction)
     out_shape = np.shape(twins(name, reduction)[0](*inputs(name)))
-    if name == "Identity":                       # saves nothing: backward is dout itself, as in PyTorch
+    if name == "Identity":  # saves nothing: backward is dout itself, as in PyTorch
         assert np.array_equal(ours.backward(np.ones(out_shape)), np.ones(out_shape))
         return
     with pytest.raises(RuntimeError) as info:
@@ -168,8 +182,8 @@ def test_a_second_backward_after_one_forward_raises_as_in_torch(name, reduction)
     with pytest.raises(RuntimeError, match="second") as info:
         ours.backward(dout)
     assert "forward again" in str(info.value)
-    assert_param_grads(ours, run, "after the refused second backward: ")      # nothing was added
-    ours(*args)                                       # a new forward pass allows a new backward pass
+    assert_param_grads(ours, run, "after the refused second backward: ")  # nothing was added
+    ours(*args)  # a new forward pass allows a new backward pass
     run = TorchRun(theirs, args)
     assert_same(ours.backward(dout), run.backward(dout), "dx after a new forward")
     assert_param_grads(ours, run, "accumulated: ")
@@ -191,7 +205,7 @@ def test_dout_of_the_wrong_shape_raises_and_a_right_one_still_works(name, reduct
         ours.backward(np.ones(bad_shape))
     for word in (upstream_name(name) + ":", str(out_shape), str(bad_shape)):
         assert word in str(info.value)
-    dout = np.random.default_rng(2).standard_normal(out_shape)   # the failed call used up nothing
+    dout = np.random.default_rng(2).standard_normal(out_shape)  # the failed call used up nothing
     assert_same(ours.backward(dout), run.backward(dout), "dx")
     assert_param_grads(ours, run)
 
@@ -225,8 +239,23 @@ def test_an_empty_batch_gives_torchs_result(name, reduction):
     assert_param_grads(ours, run)
 
 
-@pytest.mark.parametrize("name", ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "MaxPool2d", "AvgPool2d",
-                                  "Flatten", "Identity", "Sequential", "Linear", "Conv2d"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ReLU",
+        "LeakyReLU",
+        "Sigmoid",
+        "Tanh",
+        "Softmax",
+        "MaxPool2d",
+        "AvgPool2d",
+        "Flatten",
+        "Identity",
+        "Sequential",
+        "Linear",
+        "Conv2d",
+    ],
+)
 @pytest.mark.filterwarnings("ignore:invalid value encountered")
 @scaled_settings(20)
 @given(data=st.data())
@@ -261,10 +290,14 @@ def test_loss_backward_with_no_dloss_is_torchs_implicit_one(name, reduction):
     assert_same(ours.backward(None), run.x.grad.numpy(), "dinput")
 
 
-@pytest.mark.parametrize("target, words", [
-    (np.array([0.2, 0.7, 0.1]), ("target:", "integer", "0.2", "not probabilities")),
-    (np.full((3, 3), 1 / 3), ("target:", "(3,)", "(3, 3)", "one class index per example")),
-], ids=["probabilities-per-example", "probabilities-per-class"])
+@pytest.mark.parametrize(
+    "target, words",
+    [
+        (np.array([0.2, 0.7, 0.1]), ("target:", "integer", "0.2", "not probabilities")),
+        (np.full((3, 3), 1 / 3), ("target:", "(3,)", "(3, 3)", "one class index per example")),
+    ],
+    ids=["probabilities-per-example", "probabilities-per-class"],
+)
 def test_cross_entropy_with_probabilities_for_labels_raises_naming_target(target, words):
     """torch raises for the first (a float target of shape (N,)) and reads the second as soft labels; dlcourse
     takes class indices only, and says so."""
@@ -280,8 +313,9 @@ def test_cross_entropy_with_probabilities_for_labels_raises_naming_target(target
 
 # ------------------------------------------------------------------------------------------------- Flatten
 @scaled_settings(60)
-@given(shape=array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=3), start=st.integers(-6, 6),
-       end=st.integers(-6, 6))
+@given(
+    shape=array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=3), start=st.integers(-6, 6), end=st.integers(-6, 6)
+)
 def test_flatten_reads_dims_as_torch_does(shape, start, end):
     """Negative dims, dims out of range (torch: IndexError), start after end (torch: RuntimeError), 0-d inputs
     (torch: shape (1,)) and empty arrays: the same shape as torch.flatten, or a ValueError naming the dim."""
@@ -301,16 +335,19 @@ def test_flatten_reads_dims_as_torch_does(shape, start, end):
     assert_same(layer.backward(dout), t.grad.numpy(), "dx")
 
 
-@pytest.mark.parametrize("make, words", [
-    (lambda: nn.Flatten(1.5), ("start_dim:", "int", "1.5")),
-    (lambda: nn.Flatten(end_dim=True), ("end_dim:", "True")),
-    (lambda: nn.Flatten(5)(np.zeros((2, 3))), ("start_dim:", "[-2, 1]", "5")),
-    (lambda: nn.Flatten(0, -3)(np.zeros((2, 3))), ("end_dim:", "[-2, 1]", "-3")),
-    (lambda: nn.Flatten(-1, 0)(np.zeros((2, 3))), ("start_dim:", "end_dim=0", "(2, 3)")),
-    (lambda: nn.Flatten()(np.zeros(4)), ("start_dim:", "[-1, 0]", "(4,)")),
-    (lambda: nn.LeakyReLU(float("nan")), ("negative_slope:", "nan")),
-    (lambda: nn.LeakyReLU("0.1"), ("negative_slope:", "'0.1'")),
-])
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda: nn.Flatten(1.5), ("start_dim:", "int", "1.5")),
+        (lambda: nn.Flatten(end_dim=True), ("end_dim:", "True")),
+        (lambda: nn.Flatten(5)(np.zeros((2, 3))), ("start_dim:", "[-2, 1]", "5")),
+        (lambda: nn.Flatten(0, -3)(np.zeros((2, 3))), ("end_dim:", "[-2, 1]", "-3")),
+        (lambda: nn.Flatten(-1, 0)(np.zeros((2, 3))), ("start_dim:", "end_dim=0", "(2, 3)")),
+        (lambda: nn.Flatten()(np.zeros(4)), ("start_dim:", "[-1, 0]", "(4,)")),
+        (lambda: nn.LeakyReLU(float("nan")), ("negative_slope:", "nan")),
+        (lambda: nn.LeakyReLU("0.1"), ("negative_slope:", "'0.1'")),
+    ],
+)
 def test_constructor_and_dim_errors_name_the_argument(make, words):
     with pytest.raises(ValueError) as info:
         make()

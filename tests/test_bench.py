@@ -1,4 +1,5 @@
 """dlcourse.tools.bench: the timing harness behind ``dlcourse bench`` (kept quick: one repeat, the small cases)."""
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,7 @@ def test_run_times_both_libraries_and_reports_ratios():
         assert set(r) == {"ours_s", "torch_s", "ratio"}
         assert r["ours_s"] > 0 and r["torch_s"] > 0
         assert r["ratio"] == pytest.approx(r["ours_s"] / r["torch_s"])
-    assert (torch.get_num_threads(), dlcourse_threads.get_num_threads()) == threads_before   # restored afterwards
+    assert (torch.get_num_threads(), dlcourse_threads.get_num_threads()) == threads_before  # restored afterwards
     table = bench.format_table(results)
     assert table.splitlines()[0].startswith("case") and "linear 784->256" in table and len(table.splitlines()) == 3
 
@@ -38,12 +39,15 @@ def test_every_case_runs_both_sides_once():
         assert description
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"cases": ["conv3d"]}, "cases: expected names from"),
-    ({"cases": []}, "cases: expected names from"),
-    ({"repeat": 0}, "repeat: expected a positive integer"),
-    ({"threads": 0}, "threads: expected a positive integer"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"cases": ["conv3d"]}, "cases: expected names from"),
+        ({"cases": []}, "cases: expected names from"),
+        ({"repeat": 0}, "repeat: expected a positive integer"),
+        ({"threads": 0}, "threads: expected a positive integer"),
+    ],
+)
 def test_bad_arguments_raise_value_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         bench.run(**kwargs)
@@ -61,19 +65,22 @@ def test_cli_writes_json(tmp_path, capsys):
 def test_the_thread_count_applies_to_dlcourse_too(monkeypatch):
     """With threads=1 the convolution must not split its batch over more threads than PyTorch gets."""
     seen = []
-    monkeypatch.setattr(dlcourse_threads, "_num_threads", 3)               # more than 1 on any machine
+    monkeypatch.setattr(dlcourse_threads, "_num_threads", 3)  # more than 1 on any machine
     real = fast_conv.conv2d_forward
-    monkeypatch.setattr(fast_conv, "conv2d_forward", lambda *a, **k: seen.append(dlcourse_threads.get_num_threads())
-                        or real(*a, **k))
+    monkeypatch.setattr(
+        fast_conv, "conv2d_forward", lambda *a, **k: seen.append(dlcourse_threads.get_num_threads()) or real(*a, **k)
+    )
     bench.run(cases=["conv2d_mnist"], repeat=1, threads=1)
     assert seen and set(seen) == {1}
-    assert dlcourse_threads.get_num_threads() == 3                          # restored afterwards
+    assert dlcourse_threads.get_num_threads() == 3  # restored afterwards
 
 
 #: the kernels the layers of dlcourse.nn run, by module
-NN_KERNELS = {fast_conv: ("conv2d_forward", "conv2d_backward"),
-              fast_pool: ("max_pool2d_forward", "max_pool2d_backward", "avg_pool2d_forward", "avg_pool2d_backward"),
-              F: ("linear_forward", "linear_backward")}
+NN_KERNELS = {
+    fast_conv: ("conv2d_forward", "conv2d_backward"),
+    fast_pool: ("max_pool2d_forward", "max_pool2d_backward", "avg_pool2d_forward", "avg_pool2d_backward"),
+    F: ("linear_forward", "linear_backward"),
+}
 
 
 def test_the_bench_times_the_kernels_the_nn_layers_run(monkeypatch):
@@ -82,11 +89,15 @@ def test_the_bench_times_the_kernels_the_nn_layers_run(monkeypatch):
     for module, names in NN_KERNELS.items():
         for name in names:
             real = getattr(module, name)
-            monkeypatch.setattr(module, name, lambda *a, _real=real, _name=name, **k: calls.append(_name)
-                                or _real(*a, **k))
-    layers = {"conv2d_cifar": (nn.Conv2d(2, 3, 3, padding=1, rng=0), (1, 2, 5, 5)),
-              "max_pool2d": (nn.MaxPool2d(2), (1, 1, 4, 4)), "avg_pool2d": (nn.AvgPool2d(2), (1, 1, 4, 4)),
-              "linear": (nn.Linear(3, 2, rng=0), (4, 3))}
+            monkeypatch.setattr(
+                module, name, lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k)
+            )
+    layers = {
+        "conv2d_cifar": (nn.Conv2d(2, 3, 3, padding=1, rng=0), (1, 2, 5, 5)),
+        "max_pool2d": (nn.MaxPool2d(2), (1, 1, 4, 4)),
+        "avg_pool2d": (nn.AvgPool2d(2), (1, 1, 4, 4)),
+        "linear": (nn.Linear(3, 2, rng=0), (4, 3)),
+    }
     for case, (layer, shape) in layers.items():
         calls.clear()
         layer.backward(np.ones_like(layer(np.zeros(shape))))

@@ -8,6 +8,7 @@
 JupyterLab in the browser is tested in tests/test_jupyterlab.py. Playwright never downloads a browser here: it
 launches the chromium found on PATH (tests/browser_support.py). Without one the tests skip.
 """
+
 from __future__ import annotations
 
 import io
@@ -19,14 +20,13 @@ from collections import Counter
 
 import nbformat
 import pytest
-from pypdf import PdfReader
-
 from browser_support import CHROMIUM, CHROMIUM_ARGS, guard, needs_chromium
+from pypdf import PdfReader
 from test_export import CHAPTERS, RAW_TEX, ROOT, export_once, first_heading, markdown_formulas, soup, source_name
 
 pytestmark = needs_chromium
-A4_CONTENT_PX = round((210 - 2 * 12) / 25.4 * 96)     # A4 less print.css's 12 mm side margins: 703 CSS px
-PRINT_SECONDS = 300                                     # only against a hang: printing a chapter takes seconds
+A4_CONTENT_PX = round((210 - 2 * 12) / 25.4 * 96)  # A4 less print.css's 12 mm side margins: 703 CSS px
+PRINT_SECONDS = 300  # only against a hang: printing a chapter takes seconds
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +72,7 @@ PRINT_FACTS = """() => {
         images_breakable: [...document.querySelectorAll('.jp-RenderedImage img')]
             .filter(i => getComputedStyle(i).breakInside !== 'avoid').length,
         code_not_wrapping: [...document.querySelectorAll('.jp-InputArea-editor pre, .jp-OutputArea-output pre')]
-            .filter(p => getComputedStyle(p).whiteSpace !== 'pre-wrap').length,
+            .filter(p => getComputedStyle(p).whiteSpace !== 'break-spaces').length,
     };
 }"""
 
@@ -91,10 +91,13 @@ def pdf_facts(pdf: bytes) -> dict:
 
 def math_fonts_installed() -> list[str]:
     """The fonts of print.css's list for math that this machine has (fontconfig), in the list's order."""
-    css = (ROOT / "dlcourse" / "export_assets" / "dlcourse_print" / "print.css").read_text()
+    css = (ROOT / "dlcourse" / "tools" / "export_assets" / "dlcourse_print" / "print.css").read_text()
     wanted = re.findall(r'"([^"]+)"', re.search(r"\bmath \{\s*font-family:([^;]*);", css).group(1))
-    listed = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True).stdout \
-        if shutil.which("fc-list") else ""
+    listed = (
+        subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True).stdout
+        if shutil.which("fc-list")
+        else ""
+    )
     families = {name.strip() for line in listed.splitlines() for name in line.split(",")}
     return [name for name in wanted if name in families]
 
@@ -104,10 +107,10 @@ def test_chapter_prints_with_whole_figures_and_rendered_math(chapter, solutions_
     page = browser.new_page()
     try:
         traffic = guard(page)
-        page.goto(solutions_export.page(chapter).as_uri())      # no script to wait for: complete once loaded
+        page.goto(solutions_export.page(chapter).as_uri())  # no script to wait for: complete once loaded
         screen = page.evaluate(SCREEN_FACTS)
         page.emulate_media(media="print")
-        page.set_viewport_size({"width": A4_CONTENT_PX, "height": 1000})    # the width of the printed page
+        page.set_viewport_size({"width": A4_CONTENT_PX, "height": 1000})  # the width of the printed page
         layout = page.evaluate(PRINT_FACTS)
         pdf = page.pdf(format="A4", print_background=True)
         (tmp_path / f"{chapter}.pdf").write_bytes(pdf)
@@ -148,8 +151,11 @@ def printed_symbols(math) -> list[str]:
     symbols = []
     for token in math.find_all(["mi", "mn", "mo", "mtext"]):
         parent = token.parent
-        if token.get("stretchy") == "true" or token.get("minsize") or (
-                parent.name in ("munder", "mover", "munderover") and parent.find(recursive=False) is not token):
+        if (
+            token.get("stretchy") == "true"
+            or token.get("minsize")
+            or (parent.name in ("munder", "mover", "munderover") and parent.find(recursive=False) is not token)
+        ):
             continue
         symbols += [c for c in unicodedata.normalize("NFKC", token.get_text()) if ord(c) > 127 and not c.isspace()]
     return symbols
@@ -161,9 +167,20 @@ def test_chapter_printed_at_once_by_headless_chromium_has_all_its_math(chapter, 
     any script: the printout must be complete all the same."""
     path = solutions_export.page(chapter)
     pdf = tmp_path / f"{chapter}.pdf"
-    subprocess.run([CHROMIUM, "--headless", *CHROMIUM_ARGS, f"--user-data-dir={tmp_path / 'profile'}",
-                    "--no-pdf-header-footer", f"--print-to-pdf={pdf}", path.as_uri()],
-                   check=True, capture_output=True, timeout=PRINT_SECONDS)
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            *CHROMIUM_ARGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            path.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=PRINT_SECONDS,
+    )
     reader = PdfReader(pdf)
     text = "\n".join(page.extract_text() or "" for page in reader.pages)
     page = soup(path)

@@ -5,6 +5,7 @@ busy machine the wall-clock time of the same work grows with the load (seen: 1.9
 CPU time), the CPU time much less. The budget is about twice the CPU time measured on the 2-core CI machine.
 The notebooks' own budgets (60 s each, 5 min in all, 1 GB per kernel) are in tests/test_notebooks.py.
 """
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """The solutions -> course pipeline: stripping answers, validating exercises, staleness, the CLI."""
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,9 @@ def square(x):
 def make_notebook(chapter="07", with_check=True):
     cells = [
         new_markdown_cell("# 07 · Title"),
-        new_code_cell("import numpy as np", execution_count=3,
-                      outputs=[new_output("stream", name="stdout", text="hi\n")]),
+        new_code_cell(
+            "import numpy as np", execution_count=3, outputs=[new_output("stream", name="stdout", text="hi\n")]
+        ),
         new_code_cell(SOLUTION_CELL, metadata={"tags": [f"exercise-{chapter}-square"]}),
     ]
     if with_check:
@@ -52,8 +54,12 @@ def write_project(root: Path, nb=None, name="07_topic") -> Path:
 # --- stripping ------------------------------------------------------------------------------------
 def test_strip_keeps_indentation_and_removes_answer():
     out = strip_solutions(SOLUTION_CELL)
-    assert out.splitlines() == ['def square(x):', '    """Return x squared."""',
-                                "    # YOUR CODE HERE", "    raise NotImplementedError()"]
+    assert out.splitlines() == [
+        "def square(x):",
+        '    """Return x squared."""',
+        "    # YOUR CODE HERE",
+        "    raise NotImplementedError()",
+    ]
 
 
 def test_strip_markdown_answer():
@@ -65,11 +71,14 @@ def test_strip_leaves_cells_without_markers_alone():
     assert strip_solutions(src) == src
 
 
-@pytest.mark.parametrize("src, words", [
-    ("### BEGIN SOLUTION\nx = 1", "never closed"),
-    ("x = 1\n### END SOLUTION", "without a matching"),
-    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "inside another"),
-])
+@pytest.mark.parametrize(
+    "src, words",
+    [
+        ("### BEGIN SOLUTION\nx = 1", "never closed"),
+        ("x = 1\n### END SOLUTION", "without a matching"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "inside another"),
+    ],
+)
 def test_strip_rejects_unbalanced_markers(src, words):
     with pytest.raises(NotebookError, match=words):
         strip_solutions(src, where="07_topic.ipynb, cell 2")
@@ -150,7 +159,7 @@ def test_build_writes_course_and_check_passes(tmp_path):
     report = build(tmp_path)
     assert report.written == ["course/07_topic.ipynb"]
     assert build(tmp_path, check=True).ok
-    assert build(tmp_path).written == []                      # idempotent
+    assert build(tmp_path).written == []  # idempotent
     sol = nbformat.read(tmp_path / "solutions/07_topic.ipynb", as_version=4)
     assert all(not c.get("outputs") for c in sol.cells if c.cell_type == "code"), "build clears stored outputs"
 

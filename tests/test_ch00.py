@@ -1,4 +1,5 @@
 """Chapter 00: dlcourse.arrays, dlcourse.numerics, the exercise checks (dlcourse.checks.ch00) and the widgets."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +7,8 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import array_shapes, arrays as np_arrays
+from hypothesis.extra.numpy import array_shapes
+from hypothesis.extra.numpy import arrays as np_arrays
 
 from dlcourse import arrays, numerics
 from dlcourse.checks import CheckFailure, ch00
@@ -47,8 +49,11 @@ def test_explain_broadcast_rejects_bad_shapes(shape):
 
 
 # ============================================================================ dlcourse.arrays: standardize
-quarter_matrices = st.tuples(st.integers(2, 12), st.integers(1, 5)).flatmap(
-    lambda nd: np_arrays(np.int64, nd, elements=st.integers(-40, 40))).map(lambda a: a / 4.0)
+quarter_matrices = (
+    st.tuples(st.integers(2, 12), st.integers(1, 5))
+    .flatmap(lambda nd: np_arrays(np.int64, nd, elements=st.integers(-40, 40)))
+    .map(lambda a: a / 4.0)
+)
 
 
 @given(quarter_matrices)
@@ -65,7 +70,7 @@ def test_standardize_gives_zero_mean_unit_variance_and_matches_sklearn(X):
 
 def test_standardize_treats_rounding_noise_as_constant_and_handles_integers():
     X = np.c_[np.full(10, 0.1), np.arange(10), np.full(10, 3.0)]
-    assert X.std(axis=0)[0] > 0           # column-wise, ten copies of 0.1 do not average to exactly 0.1
+    assert X.std(axis=0)[0] > 0  # column-wise, ten copies of 0.1 do not average to exactly 0.1
     Z = arrays.standardize(X)
     assert np.all(Z[:, 0] == 0) and np.all(Z[:, 2] == 0)
     Zi = arrays.standardize(np.arange(12).reshape(4, 3))
@@ -85,13 +90,14 @@ def test_standardize_does_not_modify_its_input_and_names_bad_arguments():
 
 
 # ============================================================================ dlcourse.arrays: distances
-@given(st.integers(1, 8), st.integers(1, 8), st.integers(1, 6), st.integers(0, 2 ** 32 - 1))
+@given(st.integers(1, 8), st.integers(1, 8), st.integers(1, 6), st.integers(0, 2**32 - 1))
 def test_pairwise_sq_dists_matches_torch_cdist(n, m, d, seed):
     rng = np.random.default_rng(seed)
     A, B = rng.normal(size=(n, d)) * 3, rng.normal(size=(m, d)) * 3
     got = arrays.pairwise_sq_dists(A, B)
-    expected = (torch.cdist(torch.from_numpy(A), torch.from_numpy(B),
-                            compute_mode="donot_use_mm_for_euclid_dist") ** 2).numpy()
+    expected = (
+        torch.cdist(torch.from_numpy(A), torch.from_numpy(B), compute_mode="donot_use_mm_for_euclid_dist") ** 2
+    ).numpy()
     assert got.shape == (n, m) and np.all(got >= 0)
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-10 * (1 + expected.max()))
 
@@ -100,7 +106,7 @@ def test_pairwise_sq_dists_exact_zero_diagonal_uint8_and_errors():
     P = np.array([[1.0, 2.0], [3.0, -1.0], [0.0, 0.0]])
     np.testing.assert_array_equal(np.diag(arrays.pairwise_sq_dists(P, P)), 0.0)
     A, B = np.array([[3, 0]], np.uint8), np.array([[5, 255]], np.uint8)
-    assert arrays.pairwise_sq_dists(A, B)[0, 0] == 4 + 255 ** 2          # no wrap-around
+    assert arrays.pairwise_sq_dists(A, B)[0, 0] == 4 + 255**2  # no wrap-around
     with pytest.raises(ValueError, match="B: expected shape"):
         arrays.pairwise_sq_dists(np.zeros((2, 3)), np.zeros((2, 4)))
     with pytest.raises(ValueError, match="A: expected a 2-D"):
@@ -149,8 +155,8 @@ def test_neighbours_are_consecutive_representable_numbers(dtype):
     values = numerics.neighbours(1.0, dtype, count=2)
     assert values.dtype == np.dtype(dtype) and values.shape == (5,) and values[2] == 1
     eps = np.finfo(dtype).eps
-    np.testing.assert_array_equal(np.diff(values[2:]), eps)          # above 1 the gap is eps
-    np.testing.assert_array_equal(np.diff(values[:3]), eps / 2)      # below 1 it halves
+    np.testing.assert_array_equal(np.diff(values[2:]), eps)  # above 1 the gap is eps
+    np.testing.assert_array_equal(np.diff(values[:3]), eps / 2)  # below 1 it halves
     with pytest.raises(ValueError, match="count"):
         numerics.neighbours(1.0, dtype, count=-1)
 
@@ -164,7 +170,7 @@ def test_rounding_error_is_exact():
     assert numerics.rounding_error("16777217", np.float32)["stored"] == 16777216
     assert numerics.rounding_error("70000", np.float16)["overflow"]
     assert numerics.rounding_error("1e-9", np.float16)["underflow"]
-    assert numerics.rounding_error(0.1, np.float64)["abs_error"] == 0.0   # a float is its own exact value
+    assert numerics.rounding_error(0.1, np.float64)["abs_error"] == 0.0  # a float is its own exact value
 
 
 def test_centred_difference_error_shows_why_checks_use_float64():
@@ -173,7 +179,7 @@ def test_centred_difference_error_shows_why_checks_use_float64():
     err32 = numerics.centred_difference_error(np.sin, np.cos, 1.0, h, np.float32)
     assert err64.shape == err32.shape == (23,)
     assert err64.min() < 1e-9 < 1e-7 < err32.min()
-    assert err32[0] == pytest.approx(np.cos(1.0), rel=1e-6)           # x + h == x: the estimate is 0
+    assert err32[0] == pytest.approx(np.cos(1.0), rel=1e-6)  # x + h == x: the estimate is 0
     grid = numerics.centred_difference_error(np.sin, np.cos, np.linspace(0, 1, 4), h, "float64")
     assert grid.shape == (23, 4)
     with pytest.raises(ValueError, match="h, x"):
@@ -203,8 +209,9 @@ def _not_implemented(*args, **kwargs):
     raise NotImplementedError()
 
 
-@pytest.mark.parametrize("check", [ch00.check_standardize, ch00.check_pairwise_sq_dists, ch00.check_one_hot,
-                                   ch00.check_isclose])
+@pytest.mark.parametrize(
+    "check", [ch00.check_standardize, ch00.check_pairwise_sq_dists, ch00.check_one_hot, ch00.check_isclose]
+)
 def test_every_check_reports_unfinished_and_missing_functions(check):
     _fails(check, _not_implemented, "not implemented yet")
     _fails(check, None, "got None instead of a function")
@@ -236,7 +243,7 @@ def _safe(std):
 
 
 def _ints_truncated(X):
-    out = np.zeros_like(X)                     # an int64 buffer for int64 X
+    out = np.zeros_like(X)  # an int64 buffer for int64 X
     out[:] = (X - X.mean(0)) / _safe(X.std(0))
     return out
 
@@ -251,20 +258,26 @@ def _in_place(X):
     return X
 
 
-@pytest.mark.parametrize("wrong, fragments", [
-    (lambda X: (X - X.mean(0)) / X.std(0), ["constant", "triggered a numerical warning", "np.where(std == 0, 1, std)"]),
-    (lambda X: np.where(X.std(0) == 0, 0, (X - X.mean(0)) / X.std(0)), ["still computes 0/0"]),
-    (_nan_silenced, ["contains nan", "column 1 of X is constant"]),
-    (lambda X: (X - X.mean(0)) / _safe(X.std(0, ddof=1)), ["wrong at index", "ddof=1"]),
-    (lambda X: (X - X.mean(1, keepdims=True)) / X.std(1, keepdims=True), ["each row (axis=1)"]),
-    (lambda X: (X - X.mean(1)) / X.std(1), ["raised ValueError", "broadcast", "your cell"]),
-    (lambda X: (X - X.mean()) / X.std(), ["whole array"]),
-    (lambda X: X - X.mean(0), ["not scaled"]),
-    (lambda X: (X - X.mean(0)) / _safe(X.var(0)), ["variance"]),
-    (lambda X: (X - X.mean(0)) / (X.std(0) + 1e-5), ["epsilon"]),
-    (_ints_truncated, ["dtype int64, expected float", "integers"]),
-    (_in_place, ["modified its input argument #1 (X) in place", "entries changed (X[", "not X -= ..."]),
-])
+@pytest.mark.parametrize(
+    "wrong, fragments",
+    [
+        (
+            lambda X: (X - X.mean(0)) / X.std(0),
+            ["constant", "triggered a numerical warning", "np.where(std == 0, 1, std)"],
+        ),
+        (lambda X: np.where(X.std(0) == 0, 0, (X - X.mean(0)) / X.std(0)), ["still computes 0/0"]),
+        (_nan_silenced, ["contains nan", "column 1 of X is constant"]),
+        (lambda X: (X - X.mean(0)) / _safe(X.std(0, ddof=1)), ["wrong at index", "ddof=1"]),
+        (lambda X: (X - X.mean(1, keepdims=True)) / X.std(1, keepdims=True), ["each row (axis=1)"]),
+        (lambda X: (X - X.mean(1)) / X.std(1), ["raised ValueError", "broadcast", "your cell"]),
+        (lambda X: (X - X.mean()) / X.std(), ["whole array"]),
+        (lambda X: X - X.mean(0), ["not scaled"]),
+        (lambda X: (X - X.mean(0)) / _safe(X.var(0)), ["variance"]),
+        (lambda X: (X - X.mean(0)) / (X.std(0) + 1e-5), ["epsilon"]),
+        (_ints_truncated, ["dtype int64, expected float", "integers"]),
+        (_in_place, ["modified its input argument #1 (X) in place", "entries changed (X[", "not X -= ..."]),
+    ],
+)
 def test_check_standardize_explains_typical_mistakes(wrong, fragments):
     _fails(ch00.check_standardize, wrong, *fragments)
 
@@ -272,8 +285,12 @@ def test_check_standardize_explains_typical_mistakes(wrong, fragments):
 def test_check_standardize_in_float32_is_told_so_not_about_epsilon():
     """A float32 answer is close but not exact, like one with an epsilon: the message names float32 and leaves out
     the exercise's guess about an epsilon."""
-    message = _fails(ch00.check_standardize, lambda X: arrays.standardize(X).astype(np.float32), "has dtype float32",
-                     "compute in float64")
+    message = _fails(
+        ch00.check_standardize,
+        lambda X: arrays.standardize(X).astype(np.float32),
+        "has dtype float32",
+        "compute in float64",
+    )
     assert "epsilon" not in message
 
 
@@ -289,7 +306,7 @@ def pairwise_loops(A, B):
 
 def pairwise_expansion_unclipped(A, B):
     A, B = np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64)
-    return (A ** 2).sum(1, keepdims=True) + (B ** 2).sum(1) - 2 * A @ B.T
+    return (A**2).sum(1, keepdims=True) + (B**2).sum(1) - 2 * A @ B.T
 
 
 def test_check_pairwise_passes_reference_loop_and_expansion_answers(capsys):
@@ -302,16 +319,23 @@ def _f(a):
     return np.asarray(a, dtype=np.float64)
 
 
-@pytest.mark.parametrize("wrong, fragments", [
-    (lambda A, B: np.sqrt(((_f(A)[:, None] - _f(B)[None]) ** 2).sum(-1)), ["squares (no square root)"]),
-    (lambda A, B: ((A[:, None] - B[None]) ** 2).sum(-1), ["uint8", "wraps around"]),
-    (lambda A, B: ((A[:, None] - B[None]).astype(float) ** 2).sum(-1), ["wrong at index", "wraps around"]),
-    (lambda A, B: ((_f(B)[:, None] - _f(A)[None]) ** 2).sum(-1), ["shape (5, 4), expected (4, 5)", "transposed"]),
-    (lambda A, B: ((_f(A)[:, None] - _f(B)[None]) ** 2).sum(axis=(1, 2)), ["shape (4,), expected (4, 5)",
-                                                                           "keepdims"]),
-    (lambda A, B: (_f(A) ** 2).sum(1) + (_f(B) ** 2).sum(1) - 2 * _f(A) @ _f(B).T, ["raised ValueError",
-                                                                                   "broadcast"]),
-])
+@pytest.mark.parametrize(
+    "wrong, fragments",
+    [
+        (lambda A, B: np.sqrt(((_f(A)[:, None] - _f(B)[None]) ** 2).sum(-1)), ["squares (no square root)"]),
+        (lambda A, B: ((A[:, None] - B[None]) ** 2).sum(-1), ["uint8", "wraps around"]),
+        (lambda A, B: ((A[:, None] - B[None]).astype(float) ** 2).sum(-1), ["wrong at index", "wraps around"]),
+        (lambda A, B: ((_f(B)[:, None] - _f(A)[None]) ** 2).sum(-1), ["shape (5, 4), expected (4, 5)", "transposed"]),
+        (
+            lambda A, B: ((_f(A)[:, None] - _f(B)[None]) ** 2).sum(axis=(1, 2)),
+            ["shape (4,), expected (4, 5)", "keepdims"],
+        ),
+        (
+            lambda A, B: (_f(A) ** 2).sum(1) + (_f(B) ** 2).sum(1) - 2 * _f(A) @ _f(B).T,
+            ["raised ValueError", "broadcast"],
+        ),
+    ],
+)
 def test_check_pairwise_explains_typical_mistakes(wrong, fragments):
     _fails(ch00.check_pairwise_sq_dists, wrong, *fragments)
 
@@ -338,18 +362,21 @@ def _eye_checked(y, num_classes, upper_only=False):
 def test_check_one_hot_passes_reference_loop_and_float_answers(capsys):
     _passes(ch00.check_one_hot, arrays.one_hot, capsys)
     _passes(ch00.check_one_hot, one_hot_loops, capsys)
-    _passes(ch00.check_one_hot, _eye_checked, capsys)                   # float64 0/1 is fine too
+    _passes(ch00.check_one_hot, _eye_checked, capsys)  # float64 0/1 is fine too
 
 
-@pytest.mark.parametrize("wrong, fragments", [
-    (lambda y, c: np.eye(c)[y], ["raised IndexError", "expected a ValueError"]),
-    (lambda y, c: _eye_checked(y, c, upper_only=True), ["instead of raising ValueError", "-1 silently"]),
-    (lambda y, c: np.eye(int(y.max()) + 1)[y], ["has shape (2, 2), expected (2, 4)", "not max(y) + 1"]),
-    (lambda y, c: np.eye(c, dtype=bool)[y], ["dtype bool"]),
-    (lambda y, c: np.eye(c)[y].T, ["transposed"]),
-    (lambda y, c: np.eye(c)[y][:, ::-1], ["wrong at index"]),
-    (lambda y, c: y, ["has shape (4,), expected (4, 3)"]),
-])
+@pytest.mark.parametrize(
+    "wrong, fragments",
+    [
+        (lambda y, c: np.eye(c)[y], ["raised IndexError", "expected a ValueError"]),
+        (lambda y, c: _eye_checked(y, c, upper_only=True), ["instead of raising ValueError", "-1 silently"]),
+        (lambda y, c: np.eye(int(y.max()) + 1)[y], ["has shape (2, 2), expected (2, 4)", "not max(y) + 1"]),
+        (lambda y, c: np.eye(c, dtype=bool)[y], ["dtype bool"]),
+        (lambda y, c: np.eye(c)[y].T, ["transposed"]),
+        (lambda y, c: np.eye(c)[y][:, ::-1], ["wrong at index"]),
+        (lambda y, c: y, ["has shape (4,), expected (4, 3)"]),
+    ],
+)
 def test_check_one_hot_explains_typical_mistakes(wrong, fragments):
     _fails(ch00.check_one_hot, wrong, *fragments)
 
@@ -374,26 +401,35 @@ def test_check_isclose_passes_reference_and_loop_answers(capsys):
     _passes(ch00.check_isclose, np.isclose, capsys)
 
 
-@pytest.mark.parametrize("wrong, fragments", [
-    (lambda a, b, rtol=1e-5, atol=1e-8: np.abs(a - b) <= atol + rtol * np.abs(a), ["not |a|"]),
-    (lambda a, b, rtol=1e-5, atol=1e-8: np.abs(a - b) <= atol + rtol * np.maximum(abs(a), abs(b)),
-     ["math.isclose"]),
-    (lambda a, b, rtol=1e-5, atol=1e-8: np.abs(a - b) < atol + rtol * np.abs(b), ["use <="]),
-    (lambda a, b, rtol=1e-5, atol=1e-8: np.abs(a - b) <= 1e-8 + 1e-5 * np.abs(b), ["rtol and atol arguments"]),
-    (lambda a, b, rtol=1e-5, atol=1e-8: a == b, ["exact equality"]),
-    (lambda a, b, rtol=1e-5, atol=1e-8: np.all(isclose_reference(a, b, rtol, atol)), ["shape ()", "broadcast"]),
-    (lambda a, b, rtol=1e-5, atol=1e-8: isclose_reference(a, b, rtol, atol).astype(int), ["expected bool"]),
-    (lambda a, b, rtol=1e-5, atol=1e-8: (isclose_reference(a, b, rtol, atol),), ["tuple"]),
-])
+@pytest.mark.parametrize(
+    "wrong, fragments",
+    [
+        (lambda a, b, rtol=1e-5, atol=1e-8: np.abs(a - b) <= atol + rtol * np.abs(a), ["not |a|"]),
+        (
+            lambda a, b, rtol=1e-5, atol=1e-8: np.abs(a - b) <= atol + rtol * np.maximum(abs(a), abs(b)),
+            ["math.isclose"],
+        ),
+        (lambda a, b, rtol=1e-5, atol=1e-8: np.abs(a - b) < atol + rtol * np.abs(b), ["use <="]),
+        (lambda a, b, rtol=1e-5, atol=1e-8: np.abs(a - b) <= 1e-8 + 1e-5 * np.abs(b), ["rtol and atol arguments"]),
+        (lambda a, b, rtol=1e-5, atol=1e-8: a == b, ["exact equality"]),
+        (lambda a, b, rtol=1e-5, atol=1e-8: np.all(isclose_reference(a, b, rtol, atol)), ["shape ()", "broadcast"]),
+        (lambda a, b, rtol=1e-5, atol=1e-8: isclose_reference(a, b, rtol, atol).astype(int), ["expected bool"]),
+        (lambda a, b, rtol=1e-5, atol=1e-8: (isclose_reference(a, b, rtol, atol),), ["tuple"]),
+    ],
+)
 def test_check_isclose_explains_typical_mistakes(wrong, fragments):
     _fails(ch00.check_isclose, wrong, *fragments)
 
 
 # ============================================================================ figures and widgets
 def test_static_figures_render():
-    for fig in (figs.batch_axes_figure(), figs.broadcast_figure((3, 1), (1, 4)), figs.broadcast_figure((3, 4), (3,)),
-                figs.float_spacing_figure(),
-                figs.finite_difference_figure(np.logspace(-8, -1, 8), {"float64": np.logspace(-12, -3, 8)})):
+    for fig in (
+        figs.batch_axes_figure(),
+        figs.broadcast_figure((3, 1), (1, 4)),
+        figs.broadcast_figure((3, 4), (3,)),
+        figs.float_spacing_figure(),
+        figs.finite_difference_figure(np.logspace(-8, -1, 8), {"float64": np.logspace(-12, -3, 8)}),
+    ):
         assert figure_to_png(fig).startswith(PNG_MAGIC)
     with pytest.raises(ValueError, match="shapes"):
         figs.broadcast_figure((2, 3, 4), (4,))

@@ -1,5 +1,6 @@
 """Chapter 00's text against the code: every number its prose quotes is recomputed here (the run-dependent ones are
 printed by the notebook's own cells instead)."""
+
 from __future__ import annotations
 
 import inspect
@@ -7,13 +8,12 @@ import re
 
 import numpy as np
 import torch
+from prose import ROOT, chapter_cells, chapter_markdown, quoted_number
 from sklearn.datasets import load_digits
 
 import dlcourse.functional as F
 from dlcourse import numerics
 from dlcourse.checks import compare, tolerances
-
-from prose import ROOT, chapter_cells, chapter_markdown, quoted_number
 
 TEXT = chapter_markdown("00")
 CODE = "\n".join(chapter_cells("00", "code"))
@@ -28,13 +28,14 @@ def test_the_course_has_fifteen_chapters_00_to_14():
 
 def test_the_tolerance_and_the_floor_of_the_relative_error():
     assert quoted_number(TEXT, r"\\max\(\|a\| \+ \|b\|,\\ 10\^\{(-\d+)\}\)") == np.log10(tolerances.FLOOR)
-    assert quoted_number(TEXT, r"the worst entry must stay below \$10\^\{(-\d+)\}\$") == \
-        np.log10(tolerances.REFERENCE_RTOL)
+    assert quoted_number(TEXT, r"the worst entry must stay below \$10\^\{(-\d+)\}\$") == np.log10(
+        tolerances.REFERENCE_RTOL
+    )
 
 
 def test_messages_show_twice_the_tolerance_in_the_plainer_measure():
     shown = quoted_number(TEXT, r"messages show the tolerance as \$2 \\times 10\^\{(-\d+)\}\$")
-    assert 2 * 10 ** shown == compare.shown_tolerance(tolerances.REFERENCE_RTOL)
+    assert 2 * 10**shown == compare.shown_tolerance(tolerances.REFERENCE_RTOL)
     # and the plainer measure is |a - b| / |b|, about twice rel(a, b) for small errors
     a, b = 1.0 + 1e-9, 1.0
     assert np.isclose(compare.relative_deviation(a, b), 2 * compare.rel_error(a, b), rtol=1e-6)
@@ -46,14 +47,17 @@ def test_same_formula_agrees_to_1e_12_and_a_bug_is_off_by_1e_2():
     bug = quoted_number(TEXT, r"a real bug is off by \$10\^\{(-\d+)\}\$ or more")
     x = np.random.default_rng(0).normal(size=1000) * 5
     same = compare.rel_error(F.sigmoid(x), torch.sigmoid(torch.from_numpy(x)).numpy()).max()
-    assert same <= 10 ** high and low < high
-    wrong = compare.rel_error(1 / (1 + np.exp(x)), F.sigmoid(x)).max()       # the sign error of section 1
-    assert wrong >= 10 ** bug
+    assert same <= 10**high and low < high
+    wrong = compare.rel_error(1 / (1 + np.exp(x)), F.sigmoid(x)).max()  # the sign error of section 1
+    assert wrong >= 10**bug
 
 
 def test_fraction_bits_and_machine_epsilon():
-    found = re.search(r'float64 \("double precision"\) has \$p = (\d+)\$, float32 \("single precision"\) '
-                      r'\$p = (\d+)\$, float16 \$p = (\d+)\$', TEXT)
+    found = re.search(
+        r'float64 \("double precision"\) has \$p = (\d+)\$, float32 \("single precision"\) '
+        r"\$p = (\d+)\$, float16 \$p = (\d+)\$",
+        TEXT,
+    )
     assert found, "the sentence giving p for the three types was reworded"
     for name, p in zip(("float64", "float32", "float16"), found.groups()):
         info = np.finfo(name)
@@ -72,7 +76,7 @@ def test_significant_digits_of_each_float_type():
     for name, digits in (("float64", (15, 16)), ("float32", (6, 7)), ("float16", (3, 3))):
         info = np.finfo(name)
         assert info.precision == digits[0]
-        assert round(np.log10(2.0 ** (info.nmant + 1))) == digits[1]    # decimal digits of the 1 + p bits
+        assert round(np.log10(2.0 ** (info.nmant + 1))) == digits[1]  # decimal digits of the 1 + p bits
     assert "float32 keeps 6 to 7 significant digits (eps ≈ 1.2e-7), float64 15 to 16 (eps ≈ 2.2e-16)" in TEXT
     assert f"{np.finfo(np.float32).eps:.1e}" == "1.2e-07" and f"{np.finfo(np.float64).eps:.1e}" == "2.2e-16"
 
@@ -86,10 +90,10 @@ def test_absorption_and_overflow_in_float32():
 
 def test_the_float_explorer_suggestions():
     assert "`16777217` in float32, `70000` and `1e-8` in float16" in TEXT
-    assert float(np.float32(16777217)) != 16777217                 # 2**24 + 1: not representable
+    assert float(np.float32(16777217)) != 16777217  # 2**24 + 1: not representable
     with np.errstate(over="ignore"):
-        assert np.isinf(np.float16(70000))                          # beyond float16's largest number, 65504
-    assert np.float16(1e-8) == 0                                    # below float16's smallest subnormal
+        assert np.isinf(np.float16(70000))  # beyond float16's largest number, 65504
+    assert np.float16(1e-8) == 0  # below float16's smallest subnormal
 
 
 def test_finite_difference_errors_in_both_precisions():
@@ -100,11 +104,13 @@ def test_finite_difference_errors_in_both_precisions():
     h = np.logspace(-12, -1, 45)
     for seed in (0, 1, 2):
         points = np.random.default_rng(seed).uniform(0.5, 2.0, size=25)
-        err = {dt: np.median(numerics.centred_difference_error(np.sin, np.cos, points, h, dt), axis=1)
-               for dt in ("float32", "float64")}
+        err = {
+            dt: np.median(numerics.centred_difference_error(np.sin, np.cos, points, h, dt), axis=1)
+            for dt in ("float32", "float64")
+        }
         assert 1e-12 <= err["float64"].min() < 1e-11 and 1e-6 <= h[err["float64"].argmin()] <= 1e-4
         assert 5e-7 <= err["float32"].min() < 1e-5 and 1e-3 <= h[err["float32"].argmin()] <= 1e-1
-        tiny = h < 1e-9                                             # x + h rounds back to x: the estimate is 0
+        tiny = h < 1e-9  # x + h rounds back to x: the estimate is 0
         assert np.allclose(err["float32"][tiny], np.median(np.abs(np.cos(points))), rtol=0.3)
 
 
@@ -151,6 +157,5 @@ def test_the_chapter_has_two_widgets_in_section_6():
     assert "This chapter has two, in section 6." in TEXT
     widgets = re.findall(r"^figs\.\w+Explorer\(", CODE, flags=re.M)
     assert len(widgets) == 2
-    section_6 = TEXT[TEXT.index("## 6 Widgets"):TEXT.index("## Summary")]
+    section_6 = TEXT[TEXT.index("## 6 Widgets") : TEXT.index("## Summary")]
     assert "Broadcasting explorer" in section_6 and "Floating-point explorer" in section_6
-

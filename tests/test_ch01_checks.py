@@ -1,15 +1,16 @@
 """Chapter 01's exercise checks: dlcourse's own answers pass, typical wrong answers fail with the right message."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from check_helpers import fails, not_implemented, printed, returns_none
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import floats, scaled_settings, seeds
 
 from dlcourse import functional as F
 from dlcourse.checks import ch01
-from strategies import floats, scaled_settings, seeds
-from check_helpers import fails, not_implemented, printed, returns_none
 
 few = scaled_settings(10)
 
@@ -35,6 +36,7 @@ def test_sigmoid_naive_formula_overflows():
 def test_sigmoid_where_with_both_branches_unsafe_overflows():
     def where_sigmoid(x):
         return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
+
     fails(ch01.check_sigmoid, where_sigmoid, "overflow", "np.where")
 
 
@@ -42,8 +44,10 @@ def test_sigmoid_wrong_formula_fails_on_values():
     fails(ch01.check_sigmoid, lambda x: 1 / (1 + np.exp(-np.clip(x, -500, 500))) + 0.01, "is wrong at index")
 
 
-@pytest.mark.parametrize("fn, pattern", [(returns_none, "is None"), (not_implemented, "not implemented yet"),
-                                         (None, "got None instead of a function")])
+@pytest.mark.parametrize(
+    "fn, pattern",
+    [(returns_none, "is None"), (not_implemented, "not implemented yet"), (None, "got None instead of a function")],
+)
 def test_sigmoid_missing_answers(fn, pattern):
     fails(ch01.check_sigmoid, fn, pattern)
 
@@ -56,6 +60,7 @@ def test_sigmoid_in_place_modification_is_caught():
     def in_place(x):
         x *= -1
         return F.sigmoid(-x)
+
     fails(ch01.check_sigmoid, in_place, "in place")
 
 
@@ -71,6 +76,7 @@ def test_softmax_without_max_subtraction_overflows():
     def naive(x, dim=-1):
         e = np.exp(x)
         return e / e.sum(axis=dim, keepdims=True)
+
     fails(ch01.check_softmax, naive, "overflow", "Subtract the maximum")
 
 
@@ -78,6 +84,7 @@ def test_softmax_with_global_max_gives_nan():
     def global_max(x, dim=-1):
         e = np.exp(x - x.max())
         return e / e.sum(axis=dim, keepdims=True)
+
     fails(ch01.check_softmax, global_max, "numerical warning", "x.max(axis=dim, keepdims=True)")
 
 
@@ -90,6 +97,7 @@ def test_softmax_without_keepdims():
     def no_keepdims(x, dim=-1):
         e = np.exp(x - x.max(axis=dim))
         return e / e.sum(axis=dim)
+
     fails(ch01.check_softmax, no_keepdims, "keepdims=True")
 
 
@@ -117,8 +125,9 @@ def test_linear_x_at_w_instead_of_w_transpose():
 def test_linear_x_at_w_shape_error_gets_the_same_hint():
     def x_at_w(x, weight, bias):
         if weight.shape[0] == weight.shape[1]:
-            return x @ weight.T + bias                  # skip the square case: the shape error must be explained
+            return x @ weight.T + bias  # skip the square case: the shape error must be explained
         return x @ weight + bias
+
     fails(ch01.check_linear, x_at_w, "raised ValueError", "weight.T")
 
 
@@ -157,15 +166,22 @@ def test_mlp_dlcourse_sequential_passes():
         model = nn.Sequential(nn.Linear(d, h, rng=0), nn.ReLU(), nn.Linear(h, c, rng=0))
         model.load_state_dict(params)
         return model(x)
+
     ch01.check_mlp_forward(with_modules)
 
 
-@pytest.mark.parametrize("wrong, pattern", [
-    (lambda x, p: F.linear(F.linear(x, p["0.weight"], p["0.bias"]), p["2.weight"], p["2.bias"]), "ReLU"),
-    (lambda x, p: F.relu(reference_mlp(x, p)), "no activation after the last layer"),
-    (lambda x, p: F.linear(F.tanh(F.linear(x, p["0.weight"], p["0.bias"])), p["2.weight"], p["2.bias"]), "not tanh"),
-    (lambda x, p: F.softmax(reference_mlp(x, p)), "is wrong at index"),
-])
+@pytest.mark.parametrize(
+    "wrong, pattern",
+    [
+        (lambda x, p: F.linear(F.linear(x, p["0.weight"], p["0.bias"]), p["2.weight"], p["2.bias"]), "ReLU"),
+        (lambda x, p: F.relu(reference_mlp(x, p)), "no activation after the last layer"),
+        (
+            lambda x, p: F.linear(F.tanh(F.linear(x, p["0.weight"], p["0.bias"])), p["2.weight"], p["2.bias"]),
+            "not tanh",
+        ),
+        (lambda x, p: F.softmax(reference_mlp(x, p)), "is wrong at index"),
+    ],
+)
 def test_mlp_typical_mistakes(wrong, pattern):
     fails(ch01.check_mlp_forward, wrong, pattern)
 
@@ -178,6 +194,7 @@ def test_mlp_modifying_params_is_caught():
     def in_place(x, p):
         p["0.weight"] *= 1.0 + 1e-3
         return reference_mlp(x, p)
+
     fails(ch01.check_mlp_forward, in_place, "in place")
 
 
@@ -187,12 +204,17 @@ def test_mlp_missing_answers(fn, pattern):
 
 
 # ------------------------------------------------------------------------------------------------ XOR
-XOR_SOLUTION = {"0.weight": np.array([[1.0, 1.0], [1.0, 1.0]]), "0.bias": np.array([0.0, -1.0]),
-                "2.weight": np.array([[0.0, 0.0], [1.0, -2.0]]), "2.bias": np.array([0.0, -0.5])}
+XOR_SOLUTION = {
+    "0.weight": np.array([[1.0, 1.0], [1.0, 1.0]]),
+    "0.bias": np.array([0.0, -1.0]),
+    "2.weight": np.array([[0.0, 0.0], [1.0, -2.0]]),
+    "2.bias": np.array([0.0, -0.5]),
+}
 
 
-@pytest.mark.parametrize("params", [XOR_SOLUTION, lambda: XOR_SOLUTION,
-                                    {k: v.tolist() for k, v in XOR_SOLUTION.items()}])
+@pytest.mark.parametrize(
+    "params", [XOR_SOLUTION, lambda: XOR_SOLUTION, {k: v.tolist() for k, v in XOR_SOLUTION.items()}]
+)
 def test_xor_hand_made_network_passes(params, capsys):
     ch01.check_xor_weights(params)
     assert "all four XOR points" in capsys.readouterr().out
@@ -202,10 +224,12 @@ def test_xor_hand_made_network_passes(params, capsys):
 @given(scale=floats(0.1, 100.0), h_extra=st.integers(0, 4))
 def test_xor_scaled_and_padded_solutions_pass(scale, h_extra):
     """Scaling the weights keeps the decisions; extra hidden units with zero output weights change nothing."""
-    p = {"0.weight": np.vstack([XOR_SOLUTION["0.weight"], np.ones((h_extra, 2))]),
-         "0.bias": np.r_[XOR_SOLUTION["0.bias"], np.zeros(h_extra)],
-         "2.weight": scale * np.hstack([XOR_SOLUTION["2.weight"], np.zeros((2, h_extra))]),
-         "2.bias": scale * XOR_SOLUTION["2.bias"]}
+    p = {
+        "0.weight": np.vstack([XOR_SOLUTION["0.weight"], np.ones((h_extra, 2))]),
+        "0.bias": np.r_[XOR_SOLUTION["0.bias"], np.zeros(h_extra)],
+        "2.weight": scale * np.hstack([XOR_SOLUTION["2.weight"], np.zeros((2, h_extra))]),
+        "2.bias": scale * XOR_SOLUTION["2.bias"],
+    }
     ch01.check_xor_weights(p)
 
 
@@ -213,35 +237,46 @@ def test_xor_trained_dlcourse_network_passes():
     """A network trained by dlcourse (Linear, ReLU, Linear) has the same state-dict keys and passes."""
     from dlcourse import data, nn, train
 
-    model = nn.MLP(2, [4], 2, "relu", rng=np.random.default_rng(0))     # (some seeds leave ReLU units dead)
+    model = nn.MLP(2, [4], 2, "relu", rng=np.random.default_rng(0))  # (some seeds leave ReLU units dead)
     train.fit(model, data.XOR_INPUTS, data.XOR_TARGETS, epochs=1000, lr=0.5)
     assert train.predict(model, data.XOR_INPUTS).tolist() == [0, 1, 1, 0]
     ch01.check_xor_weights(model.state_dict())
 
 
 def test_xor_all_zero_weights_are_ties():
-    message = fails(ch01.check_xor_weights, {k: np.zeros_like(v) for k, v in XOR_SOLUTION.items()},
-                    "4 of 4 XOR points misclassified", "tie")
+    message = fails(
+        ch01.check_xor_weights,
+        {k: np.zeros_like(v) for k, v in XOR_SOLUTION.items()},
+        "4 of 4 XOR points misclassified",
+        "tie",
+    )
     assert message.count("\n    (") == 4
 
 
 def test_xor_a_linear_attempt_fails():
     """Without useful hidden units (here one unit reading x1 + x2) XOR cannot be solved."""
-    p = {"0.weight": np.array([[1.0, 1.0]]), "0.bias": np.array([0.0]),
-         "2.weight": np.array([[0.0], [1.0]]), "2.bias": np.array([0.0, -0.5])}
+    p = {
+        "0.weight": np.array([[1.0, 1.0]]),
+        "0.bias": np.array([0.0]),
+        "2.weight": np.array([[0.0], [1.0]]),
+        "2.bias": np.array([0.0, -0.5]),
+    }
     fails(ch01.check_xor_weights, p, "misclassified", "predicts 1")
 
 
-@pytest.mark.parametrize("params, pattern", [
-    (None, "expected a dict"),
-    ({"0.weight": np.ones((2, 2))}, "missing the key"),
-    ({**XOR_SOLUTION, "0.weight": np.ones((2, 3))}, "expected (H, 2)"),
-    ({**XOR_SOLUTION, "0.bias": np.ones(3)}, "expected (2,), one bias per hidden unit"),
-    ({**XOR_SOLUTION, "2.weight": np.ones((2, 3))}, "expected (2, 2)"),
-    ({**XOR_SOLUTION, "2.bias": np.ones(1)}, "one bias per class"),
-    ({**XOR_SOLUTION, "2.bias": np.array([np.nan, 0.0])}, "NaN"),
-    ({**XOR_SOLUTION, "2.bias": "zero"}, "not an array of numbers"),
-])
+@pytest.mark.parametrize(
+    "params, pattern",
+    [
+        (None, "expected a dict"),
+        ({"0.weight": np.ones((2, 2))}, "missing the key"),
+        ({**XOR_SOLUTION, "0.weight": np.ones((2, 3))}, "expected (H, 2)"),
+        ({**XOR_SOLUTION, "0.bias": np.ones(3)}, "expected (2,), one bias per hidden unit"),
+        ({**XOR_SOLUTION, "2.weight": np.ones((2, 3))}, "expected (2, 2)"),
+        ({**XOR_SOLUTION, "2.bias": np.ones(1)}, "one bias per class"),
+        ({**XOR_SOLUTION, "2.bias": np.array([np.nan, 0.0])}, "NaN"),
+        ({**XOR_SOLUTION, "2.bias": "zero"}, "not an array of numbers"),
+    ],
+)
 def test_xor_malformed_params(params, pattern):
     fails(ch01.check_xor_weights, params, pattern)
 
@@ -261,27 +296,52 @@ def softmax(x, dim=-1):
     return e / e.sum(axis=dim, keepdims=True)
 
 
-@pytest.mark.parametrize("check, fn", [
-    (ch01.check_sigmoid, lambda x: stable_sigmoid(x.astype(np.float32))),
-    (ch01.check_softmax, lambda x, dim=-1: softmax(x.astype(np.float32), dim)),
-    (ch01.check_linear, lambda x, weight, bias: (x @ weight.T + bias).astype(np.float32)),
-    (ch01.check_mlp_forward, lambda x, params: F.linear(
-        np.maximum(F.linear(x.astype(np.float32), params["0.weight"].astype(np.float32),
-                            params["0.bias"].astype(np.float32)), 0),
-        params["2.weight"].astype(np.float32), params["2.bias"].astype(np.float32))),
-], ids=["sigmoid", "softmax", "linear", "mlp_forward"])
+@pytest.mark.parametrize(
+    "check, fn",
+    [
+        (ch01.check_sigmoid, lambda x: stable_sigmoid(x.astype(np.float32))),
+        (ch01.check_softmax, lambda x, dim=-1: softmax(x.astype(np.float32), dim)),
+        (ch01.check_linear, lambda x, weight, bias: (x @ weight.T + bias).astype(np.float32)),
+        (
+            ch01.check_mlp_forward,
+            lambda x, params: F.linear(
+                np.maximum(
+                    F.linear(
+                        x.astype(np.float32), params["0.weight"].astype(np.float32), params["0.bias"].astype(np.float32)
+                    ),
+                    0,
+                ),
+                params["2.weight"].astype(np.float32),
+                params["2.bias"].astype(np.float32),
+            ),
+        ),
+    ],
+    ids=["sigmoid", "softmax", "linear", "mlp_forward"],
+)
 def test_answers_computed_in_float32_are_told_so(check, fn):
     """The same message for every exercise, whether float32 round-off happened to stay within the tolerance or not
     (a float32 sigmoid used to pass, a float32 softmax to fail with two equal printed numbers)."""
-    message = fails(check, fn, "has dtype float32", "float64 precision", "about 7 significant digits",
-                    "compute in float64", "do not cast with .astype(np.float32)")
-    assert "Hint:" not in message                            # the exercise's own hints are about other mistakes
+    message = fails(
+        check,
+        fn,
+        "has dtype float32",
+        "float64 precision",
+        "about 7 significant digits",
+        "compute in float64",
+        "do not cast with .astype(np.float32)",
+    )
+    assert "Hint:" not in message  # the exercise's own hints are about other mistakes
 
 
-@pytest.mark.parametrize("check, fn", [(ch01.check_softmax, lambda x, dim=-1: None),
-                                       (ch01.check_linear, lambda x, weight, bias: None),
-                                       (ch01.check_mlp_forward, lambda x, params: None)],
-                         ids=["softmax", "linear", "mlp_forward"])
+@pytest.mark.parametrize(
+    "check, fn",
+    [
+        (ch01.check_softmax, lambda x, dim=-1: None),
+        (ch01.check_linear, lambda x, weight, bias: None),
+        (ch01.check_mlp_forward, lambda x, params: None),
+    ],
+    ids=["softmax", "linear", "mlp_forward"],
+)
 def test_a_missing_result_gets_only_the_hint_about_return(check, fn):
     message = fails(check, fn, "is None", "Hint: did the function end without `return`?")
     assert message.count("Hint:") == 1
@@ -291,5 +351,11 @@ def test_mlp_modifying_params_names_the_array_and_the_entry():
     def in_place(x, p):
         p["2.bias"] += 1.0
         return F.linear(np.maximum(F.linear(x, p["0.weight"], p["0.bias"]), 0), p["2.weight"], p["2.bias"] - 1.0)
-    fails(ch01.check_mlp_forward, in_place, "modified its input argument #2 (p) in place",
-          "2 of 2 entries changed (p['2.bias'][", "not p['2.bias'] -= ...")
+
+    fails(
+        ch01.check_mlp_forward,
+        in_place,
+        "modified its input argument #2 (p) in place",
+        "2 of 2 entries changed (p['2.bias'][",
+        "not p['2.bias'] -= ...",
+    )

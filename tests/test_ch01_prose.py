@@ -1,5 +1,6 @@
 """Chapter 01's text against the code: every number its prose quotes is recomputed here (the run-dependent ones are
 printed by the notebook's own cells instead)."""
+
 from __future__ import annotations
 
 import re
@@ -7,13 +8,12 @@ import warnings
 
 import numpy as np
 import torch
+from prose import chapter_cells, chapter_markdown, quoted_number
 
 from dlcourse import data, nn, train
 from dlcourse import functional as F
 from dlcourse.checks import ch01
 from dlcourse.viz import playground
-
-from prose import chapter_cells, chapter_markdown, quoted_number
 
 TEXT = chapter_markdown("01")
 CODE = "\n".join(chapter_cells("01", "code"))
@@ -36,15 +36,18 @@ def test_leaky_relu_default_slope():
 def test_saturation_and_the_sigmoid_derivative():
     bound = quoted_number(TEXT, r"For \$\|x\| \\gtrsim (\d+)\$, sigmoid and tanh are almost flat")
     s = F.sigmoid(bound)
-    assert s * (1 - s) < 0.1 * 0.25 and 1 - np.tanh(bound) ** 2 < 0.01          # under a tenth of their maxima
+    assert s * (1 - s) < 0.1 * 0.25 and 1 - np.tanh(bound) ** 2 < 0.01  # under a tenth of their maxima
     assert "$\\sigma'(0) = 1/4$" in TEXT and F.sigmoid(0.0) * (1 - F.sigmoid(0.0)) == 0.25
-    assert "$4^{-10} \\approx 10^{-6}$" in TEXT and round(np.log10(4.0 ** -10)) == -6
+    assert "$4^{-10} \\approx 10^{-6}$" in TEXT and round(np.log10(4.0**-10)) == -6
 
 
 def test_where_exp_overflows():
-    assert quoted_number(TEXT, r"numbers up to about \$(\d\.\d) \\times 10\^\{308\}\$") == \
-        round(np.finfo(np.float64).max / 1e308, 1)
-    assert quoted_number(TEXT, r"overflows to infinity once \$x > (\d+\.\d)\$") == round(np.log(np.finfo(np.float64).max), 1)
+    assert quoted_number(TEXT, r"numbers up to about \$(\d\.\d) \\times 10\^\{308\}\$") == round(
+        np.finfo(np.float64).max / 1e308, 1
+    )
+    assert quoted_number(TEXT, r"overflows to infinity once \$x > (\d+\.\d)\$") == round(
+        np.log(np.finfo(np.float64).max), 1
+    )
     assert quoted_number(TEXT, r"in float32 already at \$x > (\d+\.\d)\$") == round(np.log(np.finfo(np.float32).max), 1)
     assert quoted_number(TEXT, r"overflows for \$x < -(\d+)\$") == int(np.log(np.finfo(np.float64).max))
     assert quoted_number(TEXT, r"as soon as any logit exceeds (\d+)") == int(np.log(np.finfo(np.float64).max))
@@ -60,17 +63,17 @@ def test_and_or_neurons_and_the_impossible_xor():
     # no line w.x + b = 0 puts the XOR classes on opposite sides
     rng = np.random.default_rng(0)
     lines = rng.normal(size=(20_000, 3))
-    z = X @ lines[:, :2].T + lines[:, 2]                                   # (4, lines)
+    z = X @ lines[:, :2].T + lines[:, 2]  # (4, lines)
     assert not np.any(np.all((z > 0) == (data.XOR_TARGETS[:, None] == 1), axis=0))
 
 
 def test_the_parameter_count_formula():
     assert "$\\sum_{l=1}^{Q} n_l (n_{l-1} + 1)$ parameters" in TEXT
-    sizes = [2, 8, 8, 3]                                                   # the network of section 6
+    sizes = [2, 8, 8, 3]  # the network of section 6
     model = nn.MLP(2, [8, 8], 3, "tanh", rng=0)
-    assert model.num_parameters() == sum(sizes[l] * (sizes[l - 1] + 1) for l in range(1, len(sizes)))
+    assert model.num_parameters() == sum(sizes[k] * (sizes[k - 1] + 1) for k in range(1, len(sizes)))
     assert "two inputs, two hidden layers of 8 units and 3 outputs" in TEXT
-    assert "nn.MLP(2, [8, 8], 3, \"tanh\"" in CODE
+    assert 'nn.MLP(2, [8, 8], 3, "tanh"' in CODE
 
 
 def test_the_sources_xor_outputs_lie_between_half_and_one():
@@ -102,7 +105,7 @@ def test_the_checks_cover_what_the_exercises_say():
     assert "with `torch.nn.functional.linear` on five shapes" in TEXT
     assert len(ch01.linear_cases()) == 5
     x, weight, _ = ch01.linear_cases()[0]
-    assert weight.shape[0] == weight.shape[1]                              # "the first one has a square weight"
+    assert weight.shape[0] == weight.shape[1]  # "the first one has a square weight"
     assert "The check compares with PyTorch on four sizes" in TEXT
     assert len(ch01.mlp_cases()) == 4
     assert "logits as large as 1000" in TEXT

@@ -1,5 +1,6 @@
 """Chapter 03's text against the code: every number its prose quotes is recomputed here (the training results are
 printed by the notebook's own cells instead)."""
+
 from __future__ import annotations
 
 import inspect
@@ -8,6 +9,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from prose import chapter_cells, chapter_markdown, quoted_number
 from sklearn.datasets import load_digits as sklearn_digits
 from sklearn.model_selection import train_test_split
 
@@ -15,12 +17,10 @@ from dlcourse import data, init, preprocess
 from dlcourse.data import cleaning
 from dlcourse.viz import explorer
 
-from prose import chapter_cells, chapter_markdown, quoted_number
-
 TEXT = chapter_markdown("03")
-CALLOUTS = TEXT.replace(" > ", " ")                                         # blockquote lines joined as one text
+CALLOUTS = TEXT.replace(" > ", " ")  # blockquote lines joined as one text
 CODE = "\n".join(chapter_cells("03", "code"))
-SPLIT = data.load_digits(val_size=0.15, test_size=0.2, rng=0)               # the chapter's split
+SPLIT = data.load_digits(val_size=0.15, test_size=0.2, rng=0)  # the chapter's split
 
 
 def test_the_digits_data_set():
@@ -52,14 +52,20 @@ def test_what_the_audit_finds_in_the_digits():
     of the grid; the damaged copy is made as the text says."""
     bunch = sklearn_digits()
     report = cleaning.audit(bunch.data, bunch.target, value_range=(0, 16))
-    assert "scikit-learn's copy of the digits is clean: no duplicates, no missing values, nothing outside 0 to 16" in TEXT
+    assert (
+        "scikit-learn's copy of the digits is clean: no duplicates, no missing values, nothing outside 0 to 16" in TEXT
+    )
     assert report.duplicate_rows == 0 and report.conflicting_groups == 0
     assert report.missing_values == 0 and report.out_of_range_values == 0
     assert "the pixels listed are blank in every image, at the edges of the 8×8 grid" in TEXT
     assert len(report.constant_columns) > 0 and np.all(bunch.data[:, report.constant_columns] == 0)
     assert set(report.constant_columns % 8) <= {0, 7}
-    for phrase, code in [("size=40", "40 images stored twice"), ("[:5]", "5 of the copies mislabelled"),
-                         ("size=25", "25 pixels lost"), ("size=10", "10 images on a 0-255 scale")]:
+    for phrase, code in [
+        ("size=40", "40 images stored twice"),
+        ("[:5]", "5 of the copies mislabelled"),
+        ("size=25", "25 pixels lost"),
+        ("size=10", "10 images on a 0-255 scale"),
+    ]:
         assert phrase in CODE and code in CODE
     assert "a few images stored on a 0-255 scale instead of 0-16" in TEXT
 
@@ -84,8 +90,10 @@ def test_the_leak_of_source_002s_preprocessing():
 
 
 def test_the_source_model_and_its_settings():
-    assert ("with learning rate 0.01 and momentum 0.9, on mini-batches of 128 images, for 10 passes over the data "
-            "(10 **epochs**)") in TEXT
+    assert (
+        "with learning rate 0.01 and momentum 0.9, on mini-batches of 128 images, for 10 passes over the data "
+        "(10 **epochs**)"
+    ) in TEXT
     assert "EPOCHS, BATCH_SIZE, LR, MOMENTUM = 10, 128, 0.01, 0.9" in CODE
     assert "multilayer perceptron 64 → 64 (ReLU) → 10 (softmax)" in TEXT
     assert 'nn.MLP(64, [64], 10, "relu", rng=1)' in CODE
@@ -97,7 +105,7 @@ def test_mini_batch_arithmetic():
     assert "$N/B = 1169/128 \\approx 9$" in TEXT and round(n / 128) == 9
     assert quoted_number(TEXT, r"the tenth batch has (\d+)\s+examples") == n - 9 * 128
     assert math.ceil(n / 128) == 10
-    assert "at every one of the hundred steps" in TEXT and 10 * math.ceil(n / 128) == 100     # 10 epochs
+    assert "at every one of the hundred steps" in TEXT and 10 * math.ceil(n / 128) == 100  # 10 epochs
     assert quoted_number(TEXT, r"\$B = 8\$ makes (\d+) updates per epoch") == math.ceil(n / 8)
     assert "after 15 epochs the full-batch model has made 15 updates" in TEXT
     assert "for B in [8, 32, 128, N]:" in CODE and "epochs=15" in CODE
@@ -105,8 +113,9 @@ def test_mini_batch_arithmetic():
 
 def test_retraining_on_training_and_validation_sets():
     assert quoted_number(TEXT, r"together: (\d+)% more examples") == round(100 * len(SPLIT.y_val) / len(SPLIT.y_train))
-    assert quoted_number(TEXT, r"one more wrong image moves the score by (\d\.\d) percentage points") == \
-        round(100 / len(SPLIT.y_test), 1)
+    assert quoted_number(TEXT, r"one more wrong image moves the score by (\d\.\d) percentage points") == round(
+        100 / len(SPLIT.y_test), 1
+    )
     assert "the same 13 people wrote the images of all three sets" in TEXT.replace("\n", " ")
 
 
@@ -119,7 +128,7 @@ def test_the_search_settings():
 
 def test_geometric_growth_and_uniform_variance():
     assert "after 10 layers a factor of $0.5$ has become $0.001$ and a factor of $2$ has become $1024$" in TEXT
-    assert round(0.5 ** 10, 3) == 0.001 and 2 ** 10 == 1024
+    assert round(0.5**10, 3) == 0.001 and 2**10 == 1024
     assert "$U(-a, a)$ has variance $a^2/3$" in TEXT
     a = 1.7
     assert math.isclose(np.var(np.linspace(-a, a, 2_000_001)), a * a / 3, rel_tol=1e-5)
@@ -154,7 +163,7 @@ def test_the_histogram_figures():
     assert "$\\sqrt{128}\\cdot0.01 \\approx 0.11$" in TEXT and round(math.sqrt(128) * 0.01, 2) == 0.11
     assert "$\\sqrt{1/3} \\approx 0.58$" in TEXT and round(math.sqrt(1 / 3), 2) == 0.58
     stats = explorer.explore("tanh", 6, "normal 0.01", steps=0, width=128)
-    assert stats.std_start[-1] < 1e-4                                      # "all essentially 0" after six layers
+    assert stats.std_start[-1] < 1e-4  # "all essentially 0" after six layers
 
 
 @pytest.fixture(scope="module")
@@ -168,8 +177,9 @@ def runs():
         "relu x2": dict(activation="relu", depth=10, init_scheme="kaiming", scale=2.0),
         "relu x0.5": dict(activation="relu", depth=10, init_scheme="kaiming", scale=0.5),
     }
-    settings.update({f"normal {a}": dict(activation=a, depth=6, init_scheme="normal 0.01")
-                     for a in explorer.ACTIVATION_NAMES})
+    settings.update(
+        {f"normal {a}": dict(activation=a, depth=6, init_scheme="normal 0.01") for a in explorer.ACTIVATION_NAMES}
+    )
     return {name: explorer.explore(**s) for name, s in settings.items()}
 
 
@@ -181,8 +191,11 @@ def test_the_explorer_settings():
     assert "pixels standardised, plain SGD, mini-batches of 64" in TEXT and explorer.BATCH_SIZE == 64
     assert "the number of hidden layers (64 units each)" in TEXT and explorer.WIDTH == 64
     assert "**The default** (sigmoid, 6 layers, Xavier)" in TEXT
-    assert (explorer.DEFAULTS["activation"], explorer.DEFAULTS["depth"], explorer.DEFAULTS["init_scheme"]) == \
-        ("sigmoid", 6, "xavier")
+    assert (explorer.DEFAULTS["activation"], explorer.DEFAULTS["depth"], explorer.DEFAULTS["init_scheme"]) == (
+        "sigmoid",
+        6,
+        "xavier",
+    )
     assert "loss hardly moves in 60 steps" in TEXT and explorer.DEFAULTS["steps"] == 60
 
 
@@ -191,7 +204,7 @@ def test_what_the_explorer_shows(runs):
     assert "the first layer's thousands of times smaller than the output layer's" in TEXT
     assert runs["default"].gradient_ratio < 1e-3 and runs["sigmoid 10"].gradient_ratio < runs["default"].gradient_ratio
     loss = runs["default"].loss
-    assert abs(loss[-1] - loss[0]) < 0.2                                   # "the loss hardly moves"
+    assert abs(loss[-1] - loss[0]) < 0.2  # "the loss hardly moves"
     # tanh: gradients of similar size, the loss falls
     assert 0.1 < runs["tanh"].gradient_ratio < 10 and runs["tanh"].loss[-1] < 0.5 * runs["tanh"].loss[0]
     # ReLU: Xavier loses sqrt(2) per layer, He stays flat; twice He grows by 2 per layer and diverges quickly
@@ -202,8 +215,10 @@ def test_what_the_explorer_shows(runs):
     x2 = runs["relu x2"]
     assert abs(per_layer(x2) - 2) < 0.2 and 200 < x2.std_start[-1] / x2.std_start[0] < 1000
     assert "training diverges within a few steps" in TEXT and x2.diverged_at is not None and x2.diverged_at <= 5
-    assert "At scale 0.5 the signal dies instead" in TEXT and runs["relu x0.5"].std_start[-1] < 0.01 * \
-        runs["relu x0.5"].std_start[0]
+    assert (
+        "At scale 0.5 the signal dies instead" in TEXT
+        and runs["relu x0.5"].std_start[-1] < 0.01 * runs["relu x0.5"].std_start[0]
+    )
     # normal 0.01: the loss stays at ln 10 whatever the activation
     assert "the loss stays at $\\ln 10 \\approx 2.30$" in TEXT and round(math.log(10), 2) == 2.30
     for a in explorer.ACTIVATION_NAMES:

@@ -1,14 +1,14 @@
 """Chapter 04's text against the code: every number its prose quotes is recomputed here with dlcourse and PyTorch
 (the run-dependent ones, training results, are printed by the notebook's own cells instead)."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
+from prose import chapter_markdown, quoted_number
 
 from dlcourse import data, nn, optim, surfaces
-
-from prose import chapter_markdown, quoted_number
 
 TEXT = chapter_markdown("04")
 NUMBER = r"(\d+(?:,\d{3})*(?:\.\d+)?)"
@@ -107,8 +107,8 @@ def test_playground_limits_on_the_quadratic(final):
     momentum = quoted_number(TEXT, r"plain momentum only above\s+\$3\.8/\\kappa = " + NUMBER + r"\$")
     assert (gd, nesterov, momentum) == (0.04, 0.027, 0.076)
     assert final(0.99 * gd) < 1e-6 and final(1.01 * gd) == np.inf
-    assert final(nesterov, momentum=0.9, nesterov=True) < 1e-6            # 0.027 converges ...
-    assert final(0.0275, momentum=0.9, nesterov=True) == np.inf          # ... 0.0275 diverges
+    assert final(nesterov, momentum=0.9, nesterov=True) < 1e-6  # 0.027 converges ...
+    assert final(0.0275, momentum=0.9, nesterov=True) == np.inf  # ... 0.0275 diverges
     assert final(0.99 * momentum, steps=6000, momentum=0.9) < 1e-6
     assert final(1.01 * momentum, momentum=0.9) == np.inf
     assert 1.36 / 50 == pytest.approx(nesterov, abs=5e-4) and 3.8 / 50 == pytest.approx(momentum)
@@ -166,25 +166,26 @@ def test_adam_bias_correction_numbers():
 # ------------------------------------------------------------------------------------------ section 5
 def test_l2_inside_adam_shrinks_the_idle_weight():
     percent = quoted_number(TEXT, r"the idle weight is down to " + NUMBER + r"% after 2000 steps")
-    noise = np.random.default_rng(4).normal(0.0, 10.0, size=2000)          # the notebook's stream
+    noise = np.random.default_rng(4).normal(0.0, 10.0, size=2000)  # the notebook's stream
     param = nn.Parameter("w", np.ones(2), np.zeros(2))
     opt = optim.Adam([param], lr=1e-3, weight_decay=0.1)
     for g in noise:
         param.grad[:] = [g, 0.0]
         opt.step()
     assert round(100 * abs(param.data[1])) == percent
-    assert abs(param.data[0]) > 0.9                                          # "the busy one has barely moved"
+    assert abs(param.data[0]) > 0.9  # "the busy one has barely moved"
 
 
 # ------------------------------------------------------------------------------------------ sections 6 and 8
 def test_machine_epsilon_and_test_set_sizes():
     assert "$2^{-52} \\approx 2.2 \\cdot 10^{-16}$" in TEXT
-    assert np.finfo(np.float64).eps == 2.0 ** -52 and round(np.finfo(np.float64).eps * 1e16, 1) == 2.2
+    assert np.finfo(np.float64).eps == 2.0**-52 and round(np.finfo(np.float64).eps * 1e16, 1) == 2.2
     digits = data.load_digits(rng=0)
     assert quoted_number(TEXT, r"within the noise of a " + NUMBER + r"-image test set") == len(digits.y_test)
     assert quoted_number(TEXT, r"the validation accuracies \(" + NUMBER + r" images\)") == len(digits.y_val)
-    assert quoted_number(TEXT, r"One test example is " + NUMBER + r" percentage points") == \
-        round(100 / len(digits.y_test), 2)
+    assert quoted_number(TEXT, r"One test example is " + NUMBER + r" percentage points") == round(
+        100 / len(digits.y_test), 2
+    )
 
 
 def test_playground_settings_as_described():
@@ -193,13 +194,16 @@ def test_playground_settings_as_described():
     assert "(RMSprop keeps its default $\\alpha$ = 0.99)" in TEXT
     cls, hyper = optim_playground.OPTIMIZERS["RMSprop"]
     settings = dict(lr_sgd=0.01, lr_adaptive=0.1, momentum=0.9, beta1=0.9, beta2=0.999, weight_decay=0.1)
-    assert "alpha" not in hyper(settings) and torch.optim.RMSprop([torch.zeros(1, requires_grad=True)]).defaults[
-        "alpha"] == 0.99
+    assert (
+        "alpha" not in hyper(settings)
+        and torch.optim.RMSprop([torch.zeros(1, requires_grad=True)]).defaults["alpha"] == 0.99
+    )
     assert "straight or rotated by 30°" in TEXT and surfaces.make_surface("rotated quadratic").angle_degrees == 30
     assert surfaces.make_surface("quadratic").condition_number == 50
     # "at 0.03 Nesterov leaves it quickly": within the playground's default number of steps
-    race = optim_playground.race("quadratic", optimizers=("Nesterov",), lr_sgd=0.03, momentum=0.9,
-                                 steps=optim_playground.DEFAULTS["steps"])
+    race = optim_playground.race(
+        "quadratic", optimizers=("Nesterov",), lr_sgd=0.03, momentum=0.9, steps=optim_playground.DEFAULTS["steps"]
+    )
     assert race.paths["Nesterov"].diverged and len(race.paths["Nesterov"].xy) < 100
 
 

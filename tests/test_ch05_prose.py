@@ -1,6 +1,7 @@
 """Chapter 05's text against the code: every number its prose quotes is recomputed here with dlcourse and PyTorch
 (run-dependent numbers, training results, timings and benchmark ratios, are printed by the notebook's own cells
 instead), and the corrections the chapter owes its sources are there."""
+
 from __future__ import annotations
 
 import os
@@ -8,13 +9,12 @@ import os
 import numpy as np
 import pytest
 import torch
+from prose import chapter_cells, chapter_markdown, quoted_number
 
 from dlcourse import data, nn
 from dlcourse import functional as F
 from dlcourse.data import colour_digits, downloads
 from dlcourse.viz import filters
-
-from prose import chapter_cells, chapter_markdown, quoted_number
 
 TEXT = chapter_markdown("05")
 NUMBER = r"(\d+(?:,\d{3})*(?:\.\d+)?)"
@@ -24,16 +24,19 @@ def count(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-@pytest.mark.parametrize("callout", [
-    "Correction (source 004 §2.1 and §3.2.1)",           # structured data
-    "Correction (source 004 §3.2.1)",                    # cross-correlation; equivariance vs invariance
-    "Correction (source 004 §3.2.2)",                    # pooling formula
-    "Correction (source 003 §4)",                        # input_shape=
-    "Correction (source 000 §4.2)",
-    "Correction (source 001 §4.4)",
-    "Correction (source 001, references [7], [25], [42])",
-    "Correction (source 001, references [14], [32], [49])",
-])
+@pytest.mark.parametrize(
+    "callout",
+    [
+        "Correction (source 004 §2.1 and §3.2.1)",  # structured data
+        "Correction (source 004 §3.2.1)",  # cross-correlation; equivariance vs invariance
+        "Correction (source 004 §3.2.2)",  # pooling formula
+        "Correction (source 003 §4)",  # input_shape=
+        "Correction (source 000 §4.2)",
+        "Correction (source 001 §4.4)",
+        "Correction (source 001, references [7], [25], [42])",
+        "Correction (source 001, references [14], [32], [49])",
+    ],
+)
 def test_the_corrections_are_there(callout):
     assert f"> **{callout}.**" in TEXT
 
@@ -48,21 +51,28 @@ def test_structured_data_is_not_what_images_are_called():
 def test_counting_weights():
     numbers = quoted_number(TEXT, r"A 224 × 224 colour photo has " + NUMBER + " numbers")
     assert numbers == 224 * 224 * 3
-    assert quoted_number(TEXT, r"with 1,000 units needs " + NUMBER + " million weights") == round(numbers * 1000 / 1e6, -1)
-    assert quoted_number(TEXT, r"A 3 × 3 kernel over a colour image has " + NUMBER + " weights") == \
-        nn.Conv2d(3, 1, 3, rng=0).params["weight"].size
+    assert quoted_number(TEXT, r"with 1,000 units needs " + NUMBER + " million weights") == round(
+        numbers * 1000 / 1e6, -1
+    )
+    assert (
+        quoted_number(TEXT, r"A 3 × 3 kernel over a colour image has " + NUMBER + " weights")
+        == nn.Conv2d(3, 1, 3, rng=0).params["weight"].size
+    )
 
 
 def test_the_photo_and_the_kernel_gallery():
     photo = filters.load_image("china", shrink=2)
     assert quoted_number(TEXT, r"shrunk to " + NUMBER + r" × 320 pixels") == photo.shape[0] and photo.shape[1] == 320
     import inspect
+
     default_names = inspect.signature(filters.plot_kernel_gallery).parameters["names"].default
     assert "under seven classic 3 × 3 kernels" in TEXT and len(default_names) == 7
 
 
 def test_output_size_examples():
-    assert quoted_number(TEXT, r"\$H' = \\lfloor 5/2 \\rfloor \+ 1 = " + NUMBER + r"\$") == F.conv_output_size(8, 3, 2, 0)
+    assert quoted_number(TEXT, r"\$H' = \\lfloor 5/2 \\rfloor \+ 1 = " + NUMBER + r"\$") == F.conv_output_size(
+        8, 3, 2, 0
+    )
     out = torch.nn.functional.conv2d(torch.zeros(1, 1, 8, 8), torch.zeros(1, 1, 3, 3), stride=2)
     assert out.shape[-1] == 3
     six = quoted_number(TEXT, r"a 3 × 3 kernel: a " + NUMBER + r" × \d+ and a \d+ × \d+ output")
@@ -94,11 +104,17 @@ def test_the_chapter_prints_the_readable_kernels_whole():
 def test_the_fast_kernel_is_explained():
     from dlcourse.fast import conv as fast_conv
 
-    for point in ("**Threads per batch slice.**", "**Scratch memory reused between steps.**", "**No padded copy.**",
-                  "**The same-convolution shortcut.**"):
+    for point in (
+        "**Threads per batch slice.**",
+        "**Scratch memory reused between steps.**",
+        "**No padded copy.**",
+        "**The same-convolution shortcut.**",
+    ):
         assert point in TEXT
-    assert "nine copies of the input for a 3 × 3 kernel" in TEXT and \
-        F.unfold(np.zeros((1, 1, 5, 5)), 3, padding=1).shape[1] == 9
+    assert (
+        "nine copies of the input for a 3 × 3 kernel" in TEXT
+        and F.unfold(np.zeros((1, 1, 5, 5)), 3, padding=1).shape[1] == 9
+    )
     # offset (u, v) of a same convolution reads pixel p + (u - p_h) W + (v - p_w) of the flattened image
     assert "a shift by $(u - p)W + (v - p)$ pixels" in TEXT
     H, W, p = 5, 7, (1, 1)
@@ -129,12 +145,21 @@ def test_receptive_fields():
 
 # ------------------------------------------------------------------------------------------ section 9
 def test_digits_cnn_table():
-    rows = {"Conv2d(1, 16, 3, padding=1)": nn.Conv2d(1, 16, 3, padding=1, rng=0),
-            "Conv2d(16, 32, 3, padding=1)": nn.Conv2d(16, 32, 3, padding=1, rng=0),
-            "Linear(512, 64)": nn.Linear(512, 64, rng=0), "Linear(64, 10)": nn.Linear(64, 10, rng=0)}
+    rows = {
+        "Conv2d(1, 16, 3, padding=1)": nn.Conv2d(1, 16, 3, padding=1, rng=0),
+        "Conv2d(16, 32, 3, padding=1)": nn.Conv2d(16, 32, 3, padding=1, rng=0),
+        "Linear(512, 64)": nn.Linear(512, 64, rng=0),
+        "Linear(64, 10)": nn.Linear(64, 10, rng=0),
+    }
     for name, layer in rows.items():
-        quoted = quoted_number(TEXT, r"\| " + name.replace("(", r"\(").replace(")", r"\)")
-                               + r"(?: \+ ReLU)? \| [^|]+ \| (?:[^|=]*= )?" + NUMBER + r" \|")
+        quoted = quoted_number(
+            TEXT,
+            r"\| "
+            + name.replace("(", r"\(").replace(")", r"\)")
+            + r"(?: \+ ReLU)? \| [^|]+ \| (?:[^|=]*= )?"
+            + NUMBER
+            + r" \|",
+        )
         assert quoted == sum(p.size for p in layer.params.values()), name
     assert "| Flatten | (N, 512) | 0 |" in TEXT and 32 * 4 * 4 == 512
 
@@ -143,39 +168,64 @@ def test_digits_sizes():
     digits = data.load_digits(images=True)
     assert quoted_number(TEXT, r"validation data, " + NUMBER + " images") == len(digits.y_train) + len(digits.y_val)
     assert quoted_number(TEXT, r"With " + NUMBER + r" test images, every mistake") == len(digits.y_test)
-    assert quoted_number(TEXT, r"every mistake\s+costs " + NUMBER + " percentage points") == \
-        round(100 / len(digits.y_test), 2)
+    assert quoted_number(TEXT, r"every mistake\s+costs " + NUMBER + " percentage points") == round(
+        100 / len(digits.y_test), 2
+    )
 
 
 # ------------------------------------------------------------------------------------------ section 10
 def _source003(channels=1, size=28):
     after = F.conv_output_size(F.conv_output_size(size, 3), 2, stride=2)
-    return torch.nn.Sequential(torch.nn.Conv2d(channels, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-                               torch.nn.Flatten(), torch.nn.Linear(32 * after * after, 128), torch.nn.ReLU(),
-                               torch.nn.Linear(128, 10))
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(channels, 32, 3),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(32 * after * after, 128),
+        torch.nn.ReLU(),
+        torch.nn.Linear(128, 10),
+    )
 
 
 def _source000():
     return torch.nn.Sequential(
-        torch.nn.Conv2d(1, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(64, 64, 3), torch.nn.ReLU(), torch.nn.Flatten(),
-        torch.nn.Linear(576, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
+        torch.nn.Conv2d(1, 32, 3),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(32, 64, 3),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(64, 64, 3),
+        torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(576, 64),
+        torch.nn.ReLU(),
+        torch.nn.Linear(64, 10),
+    )
 
 
 def _source001():
     return torch.nn.Sequential(
-        torch.nn.Conv2d(3, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Flatten(), torch.nn.Linear(2304, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+        torch.nn.Conv2d(3, 32, 3),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(32, 64, 3),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(2304, 128),
+        torch.nn.ReLU(),
+        torch.nn.Linear(128, 10),
+    )
 
 
 def test_source003_model_counts():
     model = _source003()
     total = quoted_number(TEXT, NUMBER + r" parameters, 99\.8% of them in the first Dense layer")
     assert total == count(model)
-    assert quoted_number(TEXT, r"parameters, " + NUMBER + r"% of them in the first Dense layer") == \
-        round(100 * count(model[4]) / total, 1)
+    assert quoted_number(TEXT, r"parameters, " + NUMBER + r"% of them in the first Dense layer") == round(
+        100 * count(model[4]) / total, 1
+    )
     assert quoted_number(TEXT, r"13 × 13 × 32 = " + NUMBER + " pooled") == model[4].in_features == 13 * 13 * 32
     assert quoted_number(TEXT, r"The convolution itself has only " + NUMBER) == count(model[0])
     with torch.no_grad():
@@ -202,8 +252,9 @@ def test_source001_model_counts():
     model = _source001()
     total = quoted_number(TEXT, NUMBER + r" parameters, 93% of them again")
     assert total == count(model)
-    assert quoted_number(TEXT, r"parameters, " + NUMBER + r"% of them again in the first Dense layer") == \
-        round(100 * count(model[7]) / total)
+    assert quoted_number(TEXT, r"parameters, " + NUMBER + r"% of them again in the first Dense layer") == round(
+        100 * count(model[7]) / total
+    )
     with torch.no_grad():
         assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
 
@@ -215,7 +266,7 @@ def test_cifar10_numbers():
     assert f"enlarged to {low:.0f}–{high:.0f}" in TEXT
     gigabytes = quoted_number(TEXT, r"the float32 copies of the images need about " + NUMBER + " GB")
     assert gigabytes == round((50_000 + 10_000) * 3 * 32 * 32 * 4 / 1e9, 2)
-    assert "65–70" not in TEXT and "65-70" not in TEXT                    # an accuracy never measured here
+    assert "65–70" not in TEXT and "65-70" not in TEXT  # an accuracy never measured here
 
 
 def test_exercise_descriptions_match_what_the_checks_do():

@@ -1,18 +1,20 @@
 """Chapter 06's exercise checks: correct answers pass with one line (for any seed); typical wrong answers fail with a
 message naming the cause. The wrong answers are written the way a learner would write them."""
+
 from __future__ import annotations
 
 import re
 
 import numpy as np
 import pytest
+from check_helpers import fails, not_implemented, printed
 from hypothesis import given
 from hypothesis import strategies as st
-
-from dlcourse import augment as A, preprocess
-from dlcourse.checks import ch06
 from strategies import scaled_settings
-from check_helpers import fails, not_implemented, printed
+
+from dlcourse import augment as A
+from dlcourse import preprocess
+from dlcourse.checks import ch06
 
 
 # -------------------------------------------------------------------------------------------------- answers
@@ -43,16 +45,19 @@ def shift(x, dx, dy, fill=0.0):
     _, _, h, w = x.shape
     out = np.full(x.shape, fill, dtype=x.dtype)
     if abs(dy) < h and abs(dx) < w:
-        out[:, :, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
-            x[:, :, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+        out[:, :, max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = x[
+            :, :, max(-dy, 0) : h - max(dy, 0), max(-dx, 0) : w - max(dx, 0)
+        ]
     return out
 
 
-ANSWERS = [(ch06.check_standardize_train_test, standardize_train_test, "standardize_train_test"),
-           (ch06.check_pca_svd, pca_svd, "pca_svd"),
-           (ch06.check_random_hflip, random_hflip, "random_hflip"),
-           (ch06.check_salt_and_pepper, salt_and_pepper, "salt_and_pepper"),
-           (ch06.check_shift, shift, "shift")]
+ANSWERS = [
+    (ch06.check_standardize_train_test, standardize_train_test, "standardize_train_test"),
+    (ch06.check_pca_svd, pca_svd, "pca_svd"),
+    (ch06.check_random_hflip, random_hflip, "random_hflip"),
+    (ch06.check_salt_and_pepper, salt_and_pepper, "salt_and_pepper"),
+    (ch06.check_shift, shift, "shift"),
+]
 
 
 @pytest.mark.parametrize("check, fn, name", ANSWERS, ids=[a[2] for a in ANSWERS])
@@ -83,9 +88,12 @@ def test_answers_built_on_dlcourse_pass_too():
     def salt_with_dlcourse(x, amount, rng):
         return A.functional.salt_and_pepper(x, amount, rng)
 
-    for check, fn in [(ch06.check_standardize_train_test, standardize_with_dlcourse),
-                      (ch06.check_pca_svd, pca_with_dlcourse), (ch06.check_shift, shift_with_dlcourse),
-                      (ch06.check_salt_and_pepper, salt_with_dlcourse)]:
+    for check, fn in [
+        (ch06.check_standardize_train_test, standardize_with_dlcourse),
+        (ch06.check_pca_svd, pca_with_dlcourse),
+        (ch06.check_shift, shift_with_dlcourse),
+        (ch06.check_salt_and_pepper, salt_with_dlcourse),
+    ]:
         assert "\u2714" in printed(check, fn)
 
 
@@ -207,13 +215,16 @@ def v_rows_uncentred(X, k):
     return Vt.T[:k], S[:k] ** 2 / (len(X) - 1)
 
 
-@pytest.mark.parametrize("wrong, patterns", [
-    (u_columns, ["has shape (50, 3), expected (3, 6)", "U[:, :K]", "samples' coordinates", "Vt[:K]"]),
-    (u_rows, ["components (each up to its sign) is wrong", "first K rows of U", "Vt[:K], shape (K, D)"]),
-    (v_rows, ["components (each up to its sign) is wrong", "first K rows of V = Vt.T", "V's first K columns"]),
-    (v_columns, ["has shape (6, 3), expected (3, 6)", "components are rows", "not its transpose"]),
-    (v_rows_uncentred, ["first K rows of V = Vt.T", "Centre the data first, too"]),
-])
+@pytest.mark.parametrize(
+    "wrong, patterns",
+    [
+        (u_columns, ["has shape (50, 3), expected (3, 6)", "U[:, :K]", "samples' coordinates", "Vt[:K]"]),
+        (u_rows, ["components (each up to its sign) is wrong", "first K rows of U", "Vt[:K], shape (K, D)"]),
+        (v_rows, ["components (each up to its sign) is wrong", "first K rows of V = Vt.T", "V's first K columns"]),
+        (v_columns, ["has shape (6, 3), expected (3, 6)", "components are rows", "not its transpose"]),
+        (v_rows_uncentred, ["first K rows of V = Vt.T", "Centre the data first, too"]),
+    ],
+)
 def test_pca_components_from_the_wrong_factor_are_named(wrong, patterns):
     """The exercise asks for the first K rows of Vt; U's columns or rows, or V's rows or columns, are named."""
     fails(ch06.check_pca_svd, wrong, *patterns)
@@ -269,6 +280,7 @@ def test_random_hflip_mistakes_are_named():
 def test_salt_and_pepper_that_nudges_pixels_prints_numbers_that_differ():
     def nudges(x, amount, rng):
         return salt_and_pepper(x, amount, rng) * (1 + 1e-9)
+
     message = fails(ch06.check_salt_and_pepper, nudges, "changed from")
     was, now = re.search(r"changed from ([0-9.e-]+) to ([0-9.e-]+);", message).groups()
     assert was != now
@@ -288,7 +300,7 @@ def test_salt_and_pepper_mistakes_are_named():
     def half_amount(x, amount, rng):
         n, _, h, w = x.shape
         u = rng.random((n, 1, h, w))
-        return np.where(u < amount / 4, 1.0, np.where(u > 1 - amount / 4, 0.0, x))   # amount / 2 in all
+        return np.where(u < amount / 4, 1.0, np.where(u > 1 - amount / 4, 0.0, x))  # amount / 2 in all
 
     def only_salt(x, amount, rng):
         n, _, h, w = x.shape
@@ -323,8 +335,9 @@ def test_shift_mistakes_are_named():
     def crashes_beyond_the_image(x, dx, dy, fill=0.0):
         _, _, h, w = x.shape
         out = np.full(x.shape, fill)
-        out[:, :, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
-            x[:, :, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+        out[:, :, max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = x[
+            :, :, max(-dy, 0) : h - max(dy, 0), max(-dx, 0) : w - max(dx, 0)
+        ]
         return out
 
     fails(ch06.check_shift, rolled, "np.roll wraps around")

@@ -1,18 +1,18 @@
 """Chapter 06's text against the code: every number its prose quotes is recomputed here with dlcourse, scikit-learn
 and PyTorch (training results are printed by the notebook's own cells instead), and the corrections and terms the
 chapter owes its sources are there."""
+
 from __future__ import annotations
 
 import numpy as np
 import torch
+from prose import chapter_cells, chapter_markdown, quoted_number
 from scipy import ndimage
 
 from dlcourse import augment as A
 from dlcourse import data, preprocess
 from dlcourse.augment import functional as AF
 from dlcourse.viz import augment_explorer
-
-from prose import chapter_cells, chapter_markdown, quoted_number
 
 TEXT = chapter_markdown("06")
 CODE = "\n".join(chapter_cells("06", "code"))
@@ -29,7 +29,7 @@ def _wine_split():
 
 
 def test_the_corrections_and_the_hybrid_section_are_there():
-    assert TEXT.count("> **Correction (source 001 §4.2).**") == 2               # ImageDataGenerator; np.mean
+    assert TEXT.count("> **Correction (source 001 §4.2).**") == 2  # ImageDataGenerator; np.mean
     assert "NameError: name 'np' is not defined" in TEXT and 'exec("import numpy as np' in CODE
     assert "> **Correction (source 001, references [14], [32], [49]).**" in TEXT
     assert "### Hybrid models: a network with decision trees and SVMs" in TEXT
@@ -38,7 +38,10 @@ def test_the_corrections_and_the_hybrid_section_are_there():
 
 def test_key_terms_are_terms():
     assert "| image mean subtraction | 图像平均值的减去 |" not in TEXT
-    assert "| 减去均值，去均值 |" in TEXT and "| rotation (source 000 §7.8: \"数据旋转\", rotating the data) | 旋转 |" in TEXT
+    assert (
+        "| 减去均值，去均值 |" in TEXT
+        and '| rotation (source 000 §7.8: "数据旋转", rotating the data) | 旋转 |' in TEXT
+    )
     for term in ("| 椒盐噪声 |", "| 混合模型 |", "| 决策树 |", "| 随机森林 |", "| 支持向量机 |", "| 集成，集成学习 |"):
         assert term in TEXT, term
 
@@ -81,13 +84,16 @@ def test_small_formulas():
 def test_pca_of_the_digits():
     digits = data.load_digits()
     pca = preprocess.PCA().fit(digits.X_train)
-    assert quoted_number(TEXT, r"The largest principal variance of the digits is " + NUMBER) == \
-        round(pca.explained_variance_[0], 2)
+    assert quoted_number(TEXT, r"The largest principal variance of the digits is " + NUMBER) == round(
+        pca.explained_variance_[0], 2
+    )
     assert "the smallest are below $10^{-5}$ and three are exactly 0" in TEXT
     variances = pca.explained_variance_
     assert np.sum(variances < 1e-12) == 3 and np.all(variances[variances > 1e-12][-3:] < 1e-5)
-    assert quoted_number(TEXT, r"On the digits, " + NUMBER + r" of 64\s+components keep 90%") == \
-        preprocess.PCA(0.9).fit(digits.X_train).n_components_
+    assert (
+        quoted_number(TEXT, r"On the digits, " + NUMBER + r" of 64\s+components keep 90%")
+        == preprocess.PCA(0.9).fit(digits.X_train).n_components_
+    )
 
 
 def test_the_constant_pixels():
@@ -125,14 +131,15 @@ def test_experiment_setup_numbers():
     assert quoted_number(TEXT, r"the same " + NUMBER + r" test digits, each") == len(split.y_test)
     assert "each condition runs with 8 seeds" in TEXT and "seeds = range(8)" in CODE
     assert "**10% of the digits'" in TEXT and "stratified_subset(split.y_train, 0.10," in CODE
-    assert "117 images" not in TEXT and "119 images" not in TEXT                 # the cell prints the count
+    assert "117 images" not in TEXT and "119 images" not in TEXT  # the cell prints the count
 
 
 def test_hybrid_section_numbers():
     digits = data.load_digits()
     assert quoted_number(TEXT, r"measured once on the same\s+" + NUMBER + " test digits") == len(digits.y_test)
-    assert quoted_number(TEXT, r"With 359 test digits one image is " + NUMBER + " percentage points") == \
-        round(100 / len(digits.y_test), 2)
+    assert quoted_number(TEXT, r"With 359 test digits one image is " + NUMBER + " percentage points") == round(
+        100 / len(digits.y_test), 2
+    )
     assert quoted_number(TEXT, r"\$h = \\mathrm\{ReLU\}\(W_1 x \+ b_1\)\$, " + NUMBER + " numbers per digit") == 64
 
 

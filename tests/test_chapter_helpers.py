@@ -1,4 +1,5 @@
 """Every helper module a chapter introduces says so first in its docstring: "Chapter 03: ..." (AUTHORING.md)."""
+
 from __future__ import annotations
 
 import ast
@@ -12,10 +13,27 @@ CHAPTERS = {p.name[:2] for p in (ROOT / "solutions").glob("[0-9][0-9]_*.py")}
 
 #: the modules that hold what chapters teach and show, outside the kernels, layers and optimizers
 HELPERS = sorted(
-    [f"dlcourse/{name}.py" for name in ("arrays", "numerics", "init", "metrics", "preprocess", "train", "hybrid",
-                                        "surfaces", "interop", "source")]
-    + [str(p.relative_to(ROOT)) for sub in ("data", "augment", "autograd", "viz")
-       for p in (ROOT / "dlcourse" / sub).glob("*.py")])
+    [
+        f"dlcourse/{name}.py"
+        for name in (
+            "arrays",
+            "numerics",
+            "init",
+            "metrics",
+            "preprocess",
+            "train",
+            "hybrid",
+            "surfaces",
+            "interop",
+            "source",
+        )
+    ]
+    + [
+        str(p.relative_to(ROOT))
+        for sub in ("data", "augment", "autograd", "viz")
+        for p in (ROOT / "dlcourse" / sub).glob("*.py")
+    ]
+)
 
 
 @pytest.mark.parametrize("path", HELPERS)

@@ -8,6 +8,7 @@ through pickle, as a file on disk would. As in tests/test_optim.py, torch is han
 that only the update rule (and the checkpoint) is under test: the twins then differ by the rounding of the update
 arithmetic alone, a few ulps per step.
 """
+
 from __future__ import annotations
 
 import copy
@@ -19,11 +20,11 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import scaled_settings
 
 from dlcourse import nn, optim
 from dlcourse.checks import rel_error, tolerances
 from dlcourse.optim import lr_scheduler
-from strategies import scaled_settings
 
 EPOCHS, BATCHES = 10, 2
 
@@ -31,10 +32,16 @@ EPOCHS, BATCHES = 10, 2
 OPTIMIZERS = {
     "SGD momentum": ("SGD", {"lr": 0.05, "momentum": 0.9}, {"lr": 0.02, "dampening": 0.1, "weight_decay": 0.01}),
     "SGD nesterov": ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True}, {"lr": 0.02, "momentum": 0.5}),
-    "Adagrad": ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1},
-                {"lr": 0.05, "weight_decay": 0.01}),
-    "RMSprop": ("RMSprop", {"lr": 0.01, "momentum": 0.5, "centered": True}, {"lr": 0.005, "alpha": 0.9,
-                                                                             "centered": False}),
+    "Adagrad": (
+        "Adagrad",
+        {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1},
+        {"lr": 0.05, "weight_decay": 0.01},
+    ),
+    "RMSprop": (
+        "RMSprop",
+        {"lr": 0.01, "momentum": 0.5, "centered": True},
+        {"lr": 0.005, "alpha": 0.9, "centered": False},
+    ),
     "Adam": ("Adam", {"lr": 0.01, "amsgrad": True}, {"lr": 0.005, "betas": (0.8, 0.99), "weight_decay": 0.01}),
     "AdamW": ("AdamW", {"lr": 0.01}, {"lr": 0.003, "weight_decay": 0.1}),
 }
@@ -47,8 +54,9 @@ SCHEDULERS = {
     "CosineAnnealingLR": lambda m, o: m.CosineAnnealingLR(o, T_max=4, eta_min=1e-3),
     "LinearLR": lambda m, o: m.LinearLR(o, start_factor=0.2, total_iters=4),
     "LambdaLR": lambda m, o: m.LambdaLR(o, lambda epoch: 1 / (1 + epoch)),
-    "SequentialLR": lambda m, o: m.SequentialLR(o, [m.LinearLR(o, start_factor=0.1, total_iters=3),
-                                                    m.CosineAnnealingLR(o, T_max=5)], milestones=[3]),
+    "SequentialLR": lambda m, o: m.SequentialLR(
+        o, [m.LinearLR(o, start_factor=0.1, total_iters=3), m.CosineAnnealingLR(o, T_max=5)], milestones=[3]
+    ),
 }
 
 
@@ -63,8 +71,9 @@ class Ours:
     def __init__(self, opt_name: str, sched_name: str, seed: int):
         cls, options, second = OPTIMIZERS[opt_name]
         self.model = nn.MLP(3, [5], 2, "tanh", rng=seed)
-        self.opt = getattr(optim, cls)([{"params": self.model[0].parameters()},
-                                        {"params": self.model[2].parameters(), **second}], **options)
+        self.opt = getattr(optim, cls)(
+            [{"params": self.model[0].parameters()}, {"params": self.model[2].parameters(), **second}], **options
+        )
         self.sched = SCHEDULERS[sched_name](lr_scheduler, self.opt)
         self.loss_fn = nn.MSELoss()
 
@@ -77,8 +86,9 @@ class Ours:
         self.sched.step()
 
     def checkpoint(self) -> bytes:
-        return pickle.dumps({"model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
-                             "scheduler": self.sched.state_dict()})
+        return pickle.dumps(
+            {"model": self.model.state_dict(), "optimizer": self.opt.state_dict(), "scheduler": self.sched.state_dict()}
+        )
 
     def load(self, checkpoint: bytes) -> None:
         saved = pickle.loads(checkpoint)
@@ -94,8 +104,9 @@ class Theirs:
         cls, options, second = OPTIMIZERS[opt_name]
         self.model = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2)).double()
         self.model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in state_dict.items()})
-        self.opt = getattr(torch.optim, cls)([{"params": self.model[0].parameters()},
-                                              {"params": self.model[2].parameters(), **second}], **options)
+        self.opt = getattr(torch.optim, cls)(
+            [{"params": self.model[0].parameters()}, {"params": self.model[2].parameters(), **second}], **options
+        )
         self.sched = SCHEDULERS[sched_name](torch.optim.lr_scheduler, self.opt)
 
     def train_epoch(self, twin: Ours, batches) -> None:
@@ -113,8 +124,9 @@ class Theirs:
         self.sched.step()
 
     def checkpoint(self):
-        return copy.deepcopy({"model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
-                              "scheduler": self.sched.state_dict()})
+        return copy.deepcopy(
+            {"model": self.model.state_dict(), "optimizer": self.opt.state_dict(), "scheduler": self.sched.state_dict()}
+        )
 
     def load(self, saved) -> None:
         self.model.load_state_dict(saved["model"])
@@ -142,10 +154,13 @@ def _assert_close_to_torch(ours: Ours, theirs: Theirs, what: str) -> None:
         assert err <= tolerances.REFERENCE_RTOL, f"{what}: {name} differs from torch (rel. error {err:.1e})"
     for group, t_group in zip(ours.opt.param_groups, theirs.opt.param_groups):
         for key in ("lr", "initial_lr"):
-            assert abs(group[key] - t_group[key]) <= tolerances.REFERENCE_RTOL * abs(t_group[key]), \
+            assert abs(group[key] - t_group[key]) <= tolerances.REFERENCE_RTOL * abs(t_group[key]), (
                 f"{what}: {key} {group[key]!r}, torch {t_group[key]!r}"
-    for p, t_p in zip((p for g in ours.opt.param_groups for p in g["params"]),
-                      (p for g in theirs.opt.param_groups for p in g["params"])):
+            )
+    for p, t_p in zip(
+        (p for g in ours.opt.param_groups for p in g["params"]),
+        (p for g in theirs.opt.param_groups for p in g["params"]),
+    ):
         for key, value in theirs.opt.state[t_p].items():
             if torch.is_tensor(value) and value.ndim:
                 err = float(rel_error(ours.opt.state[p][key], value.numpy()).max())
@@ -155,12 +170,12 @@ def _assert_close_to_torch(ours: Ours, theirs: Theirs, what: str) -> None:
 @pytest.mark.parametrize("sched_name", sorted(SCHEDULERS))
 @pytest.mark.parametrize("opt_name", sorted(OPTIMIZERS))
 @scaled_settings(4)
-@given(stop=st.integers(1, EPOCHS - 1), seed=st.integers(0, 2 ** 16))
+@given(stop=st.integers(1, EPOCHS - 1), seed=st.integers(0, 2**16))
 def test_resumed_training_equals_the_uninterrupted_run_and_torch(opt_name, sched_name, stop, seed):
     batches = _batches(seed)
-    epochs = [batches[e * BATCHES:(e + 1) * BATCHES] for e in range(EPOCHS)]
+    epochs = [batches[e * BATCHES : (e + 1) * BATCHES] for e in range(EPOCHS)]
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")                       # torch's notes on schedulers and state dicts
+        warnings.simplefilter("ignore")  # torch's notes on schedulers and state dicts
         straight = Ours(opt_name, sched_name, seed)
         for batch in epochs:
             straight.train_epoch(batch)
@@ -172,7 +187,7 @@ def test_resumed_training_equals_the_uninterrupted_run_and_torch(opt_name, sched
         checkpoint, t_checkpoint = first.checkpoint(), t_first.checkpoint()
         del first, t_first
 
-        resumed = Ours(opt_name, sched_name, seed + 1)        # fresh objects, other initial weights
+        resumed = Ours(opt_name, sched_name, seed + 1)  # fresh objects, other initial weights
         t_resumed = Theirs(opt_name, sched_name, resumed.model.state_dict())
         resumed.load(checkpoint)
         t_resumed.load(t_checkpoint)
@@ -185,7 +200,7 @@ def test_resumed_training_equals_the_uninterrupted_run_and_torch(opt_name, sched
 
 def test_without_the_optimizer_and_scheduler_state_the_run_differs():
     """The checkpoint's optimizer and scheduler state matter: the model's weights alone do not resume the run."""
-    epochs = [_batches(0)[e * BATCHES:(e + 1) * BATCHES] for e in range(EPOCHS)]
+    epochs = [_batches(0)[e * BATCHES : (e + 1) * BATCHES] for e in range(EPOCHS)]
     straight, first = Ours("SGD momentum", "StepLR", 0), Ours("SGD momentum", "StepLR", 0)
     for batch in epochs:
         straight.train_epoch(batch)

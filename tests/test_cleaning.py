@@ -1,5 +1,6 @@
 """dlcourse.data.cleaning: duplicates, conflicting labels, leaks across a split, missing and out-of-range values,
 constant columns; the audit counts them and clean drops the right rows."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -78,7 +79,7 @@ def test_clean_drops_the_right_rows_and_says_why():
     assert cleaned.dropped == {"missing": 2, "out of range": 1, "duplicate": 1, "conflicting labels": 2}
     np.testing.assert_array_equal(cleaned.X, X[[0]])
     np.testing.assert_array_equal(cleaned.y, y[[0]])
-    np.testing.assert_array_equal(X, before)                  # the input is untouched
+    np.testing.assert_array_equal(X, before)  # the input is untouched
     assert sum(cleaned.dropped.values()) + len(cleaned.kept) == len(X)
     assert "kept=1" in repr(cleaned)
 

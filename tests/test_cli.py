@@ -1,4 +1,5 @@
 """The `dlcourse` command's export subcommand end to end (build, grade and bench have their own test files)."""
+
 from pathlib import Path
 
 import pytest

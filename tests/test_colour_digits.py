@@ -1,13 +1,14 @@
 """dlcourse.data.colour_digits: the offline CIFAR-10-shaped stand-in, and the loader preferring a cached CIFAR-10."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from http_server import CIFAR_CLASSES, make_cifar10, refused_url, sha256
 
 from dlcourse import data
 from dlcourse.data import colour_digits, downloads
 from dlcourse.data.downloads import DATA_ENV, RemoteFile, Source
-from http_server import CIFAR_CLASSES, make_cifar10, refused_url, sha256
 
 
 @pytest.fixture(autouse=True)
@@ -20,8 +21,10 @@ def cache(tmp_path, monkeypatch):
 @pytest.fixture
 def no_network(monkeypatch):
     """Fail the test if anything tries to download."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("a download was attempted")
+
     monkeypatch.setattr(downloads, "fetch", refuse)
     monkeypatch.setattr(data.datasets, "fetch", refuse)
 
@@ -33,7 +36,7 @@ def test_split_has_cifar10s_format():
         assert X.shape == (n, 3, 32, 32) and X.dtype == np.uint8
         assert y.shape == (n,) and y.dtype == np.int64 and set(y) <= set(range(10))
     assert split.classes == tuple(str(d) for d in range(10))
-    assert split.X_train.min() < 40 and split.X_train.max() > 200        # uses the whole 0..255 range
+    assert split.X_train.min() < 40 and split.X_train.max() > 200  # uses the whole 0..255 range
 
 
 def test_same_seed_same_images_and_other_seed_other_images():
@@ -56,18 +59,20 @@ def test_parts_come_from_the_digits_own_splits_and_classes_are_balanced():
 def test_render_puts_the_digit_in_ink_brighter_than_the_background():
     blank = np.zeros((4, 8, 8))
     bar = blank.copy()
-    bar[:, 1:7, 3:5] = 1.0                                                     # a vertical stroke
+    bar[:, 1:7, 3:5] = 1.0  # a vertical stroke
     rng_a, rng_b = np.random.default_rng(1), np.random.default_rng(1)
     empty = colour_digits.render_colour_digits(blank, rng_a).astype(float)
-    inked = colour_digits.render_colour_digits(bar, rng_b).astype(float)   # same draws: only the ink differs
+    inked = colour_digits.render_colour_digits(bar, rng_b).astype(float)  # same draws: only the ink differs
     luma = np.array([0.299, 0.587, 0.114])[None, :, None, None]
-    change = ((inked - empty) * luma).sum(axis=1)                            # (4, 32, 32)
-    assert np.all(change.max(axis=(1, 2)) > 0.2 * 255)                       # the stroke is clearly brighter
-    assert np.all(np.abs(change).mean(axis=(1, 2)) < 0.2 * 255)              # ... and covers a small part
+    change = ((inked - empty) * luma).sum(axis=1)  # (4, 32, 32)
+    assert np.all(change.max(axis=(1, 2)) > 0.2 * 255)  # the stroke is clearly brighter
+    assert np.all(np.abs(change).mean(axis=(1, 2)) < 0.2 * 255)  # ... and covers a small part
 
 
-@pytest.mark.parametrize("kwargs, name", [({"n_train": -1}, "n_train"), ({"n_test": 1.5}, "n_test"),
-                                          ({"n_val": True}, "n_val"), ({"size": 20}, "size")])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [({"n_train": -1}, "n_train"), ({"n_test": 1.5}, "n_test"), ({"n_val": True}, "n_val"), ({"size": 20}, "size")],
+)
 def test_bad_arguments_are_named(kwargs, name):
     with pytest.raises(ValueError, match=name):
         colour_digits.make_colour_digits(**kwargs)
@@ -93,23 +98,34 @@ def test_cached_cifar10_is_used_without_network(cache, monkeypatch, capsys):
     folder = cache / "cifar10"
     folder.mkdir(parents=True)
     (folder / "cifar-10-python.tar.gz").write_bytes(archive)
-    monkeypatch.setitem(downloads.SOURCES, "cifar10", Source("cifar10", "CIFAR-10", (refused_url(),), {
-        "cifar-10-python.tar.gz": RemoteFile(sha256(archive), len(archive))}))
+    monkeypatch.setitem(
+        downloads.SOURCES,
+        "cifar10",
+        Source(
+            "cifar10",
+            "CIFAR-10",
+            (refused_url(),),
+            {"cifar-10-python.tar.gz": RemoteFile(sha256(archive), len(archive))},
+        ),
+    )
     assert colour_digits.cifar10_cached()
     split, name = data.load_cifar10_or_colour_digits(n_train=5, n_test=4, rng=0)
     assert name == "cifar10" and split.classes == tuple(CIFAR_CLASSES)
     assert split.X_train.shape == (5, 3, 32, 32) and split.X_test.shape == (4, 3, 32, 32)
     every_train = np.concatenate([images[f"data_batch_{i}"] for i in range(1, 6)])
-    assert all(any(np.array_equal(x, t) for t in every_train) for x in split.X_train)   # real CIFAR images
+    assert all(any(np.array_equal(x, t) for t in every_train) for x in split.X_train)  # real CIFAR images
     assert all(any(np.array_equal(x, t) for t in images["test_batch"]) for x in split.X_test)
     whole, _ = data.load_cifar10_or_colour_digits(n_train=None, n_test=None, rng=0)
-    assert len(whole.y_train) == 20 and len(whole.y_test) == 6                # None keeps everything
+    assert len(whole.y_train) == 20 and len(whole.y_test) == 6  # None keeps everything
     assert "CIFAR-10:" in capsys.readouterr().out
 
 
 def test_a_failed_download_falls_back_with_the_reason(monkeypatch, capsys):
-    monkeypatch.setitem(downloads.SOURCES, "cifar10", Source("cifar10", "CIFAR-10", (refused_url(),), {
-        "cifar-10-python.tar.gz": RemoteFile("ab" * 32, 1234)}))
+    monkeypatch.setitem(
+        downloads.SOURCES,
+        "cifar10",
+        Source("cifar10", "CIFAR-10", (refused_url(),), {"cifar-10-python.tar.gz": RemoteFile("ab" * 32, 1234)}),
+    )
     split, name = data.load_cifar10_or_colour_digits(n_train=10, n_test=5, download=True, rng=0)
     assert name == "colour digits" and len(split.y_train) == 10
     assert "could not download" in capsys.readouterr().out.lower()
@@ -129,7 +145,7 @@ def test_image_grid_figure_draws_one_titled_panel_per_image():
     fig = image_grid_figure(split.X_train, split.y_train, split.classes, columns=5, title="stand-in")
     titled = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert titled == [split.classes[k] for k in split.y_train]
-    assert len(fig.axes) == 15                                                # 3 rows of 5, 3 panels blank
+    assert len(fig.axes) == 15  # 3 rows of 5, 3 panels blank
     with pytest.raises(ValueError, match="images"):
         image_grid_figure(np.zeros((2, 4, 8, 8)))
     with pytest.raises(ValueError, match="labels"):

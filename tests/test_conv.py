@@ -7,6 +7,7 @@ gradient, over hypothesis-drawn batch sizes, channels, kernel sizes, strides and
 sizes). ``unfold`` equals ``torch.nn.functional.unfold`` and ``fold`` equals ``torch.nn.functional.fold``.
 tests/test_fast_conv.py tests what only the fast pair does (threads, scratch memory, the same-convolution shortcut).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,16 +15,18 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import conv2d_setups, scaled_settings
 
 import dlcourse.functional as F
 from dlcourse.checks import check_function, check_kernel, tolerances
 from dlcourse.fast import conv as fast_conv
 from dlcourse.functional import sizes
-from strategies import conv2d_setups, scaled_settings
 
 WRT = ("x", "weight", "bias")
-PAIRS = {"teaching": (F.conv2d_forward, F.conv2d_backward, F.conv2d),
-         "fast": (fast_conv.conv2d_forward, fast_conv.conv2d_backward, fast_conv.conv2d)}
+PAIRS = {
+    "teaching": (F.conv2d_forward, F.conv2d_backward, F.conv2d),
+    "fast": (fast_conv.conv2d_forward, fast_conv.conv2d_backward, fast_conv.conv2d),
+}
 
 
 def _wrt(inputs):
@@ -34,8 +37,9 @@ def assert_same_math(got, expected, what):
     """The same float64 math written two ways: equal up to round-off, relative to the values' magnitude (a sum of
     a few hundred products of numbers of order 1 carries ~1e-14 of absolute error, a wrong formula order 1)."""
     scale = max(1.0, float(np.abs(expected).max(initial=0.0)))
-    np.testing.assert_allclose(got, expected, rtol=tolerances.REFERENCE_RTOL,
-                               atol=tolerances.REFERENCE_RTOL * scale, err_msg=what)
+    np.testing.assert_allclose(
+        got, expected, rtol=tolerances.REFERENCE_RTOL, atol=tolerances.REFERENCE_RTOL * scale, err_msg=what
+    )
 
 
 @pytest.mark.parametrize("kind", sorted(PAIRS))
@@ -57,8 +61,9 @@ def test_fast_equals_teaching_outputs_and_every_gradient(setup, seed):
     assert fast_out.shape == out.shape and fast_out.dtype == out.dtype
     assert_same_math(fast_out, out, "output")
     dout = np.random.default_rng(seed).standard_normal(out.shape)
-    for name, g, fast_g in zip(("dx", "dweight", "dbias"), F.conv2d_backward(dout, cache),
-                               fast_conv.conv2d_backward(dout, fast_cache)):
+    for name, g, fast_g in zip(
+        ("dx", "dweight", "dbias"), F.conv2d_backward(dout, cache), fast_conv.conv2d_backward(dout, fast_cache)
+    ):
         if g is None:
             assert fast_g is None and inputs["bias"] is None, name
             continue
@@ -80,8 +85,8 @@ def test_unfold_matches_torch_and_a_matrix_product_is_conv2d(setup):
     x, weight = inputs["x"], inputs["weight"]
     kernel = weight.shape[2:]
     check_function(F.unfold, "unfold", {"x": x}, options={"kernel_size": kernel, **options}, report=False)
-    cols = F.unfold(x, kernel, **options)                                   # (N, C*kh*kw, L)
-    out = weight.reshape(len(weight), -1) @ cols                            # (N, F, L)
+    cols = F.unfold(x, kernel, **options)  # (N, C*kh*kw, L)
+    out = weight.reshape(len(weight), -1) @ cols  # (N, F, L)
     expected = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(weight), **options).numpy()
     assert_same_math(out.reshape(expected.shape), expected, "unfold conv")
 
@@ -127,11 +132,14 @@ def test_float32_stays_float32_and_close_to_torch(kind, setup):
     np.testing.assert_allclose(out, expected, rtol=tolerances.FLOAT32_RTOL, atol=tolerances.FLOAT32_RTOL * scale)
 
 
-@pytest.mark.parametrize("size, kernel, stride, padding", [(28, 3, 1, 0), (28, 3, 1, 1), (32, 5, 2, 2), (7, 7, 1, 0),
-                                                           (8, 2, 2, 0), (9, 4, 3, 1), (1, 3, 1, 1)])
+@pytest.mark.parametrize(
+    "size, kernel, stride, padding",
+    [(28, 3, 1, 0), (28, 3, 1, 1), (32, 5, 2, 2), (7, 7, 1, 0), (8, 2, 2, 0), (9, 4, 3, 1), (1, 3, 1, 1)],
+)
 def test_conv_output_size_matches_torch(size, kernel, stride, padding):
-    out = torch.nn.functional.conv2d(torch.zeros(1, 1, size, size), torch.zeros(1, 1, kernel, kernel),
-                                     stride=stride, padding=padding)
+    out = torch.nn.functional.conv2d(
+        torch.zeros(1, 1, size, size), torch.zeros(1, 1, kernel, kernel), stride=stride, padding=padding
+    )
     assert F.conv_output_size(size, kernel, stride, padding) == out.shape[-1]
     assert F.conv_output_size is sizes.conv_output_size
 
@@ -141,8 +149,17 @@ def test_pair_reads_an_int_or_a_pair_as_pytorch_does(value, expected):
     assert sizes.pair(value, "stride", minimum=1) == expected
 
 
-@pytest.mark.parametrize("value, match", [(1.5, "an int or a pair"), (True, "an int or a pair"), ((1, 2, 3), "a pair"),
-                                          ("2", "an int or a pair"), (0, "values >= 1"), ((1, -1), "values >= 1")])
+@pytest.mark.parametrize(
+    "value, match",
+    [
+        (1.5, "an int or a pair"),
+        (True, "an int or a pair"),
+        ((1, 2, 3), "a pair"),
+        ("2", "an int or a pair"),
+        (0, "values >= 1"),
+        ((1, -1), "values >= 1"),
+    ],
+)
 def test_pair_names_the_argument(value, match):
     with pytest.raises(ValueError, match="kernel_size: expected .*" + match):
         sizes.pair(value, "kernel_size", minimum=1)
@@ -173,51 +190,70 @@ def test_backward_with_overlapping_and_skipped_pixels(kind):
         torch.nn.functional.conv2d(xt, wt, stride=stride).backward(torch.from_numpy(dout))
         assert_same_math(dx, xt.grad.numpy(), "dx")
         assert_same_math(dw, wt.grad.numpy(), "dweight")
-    assert np.all(dx[:, :, 2::3, :] == 0) and np.all(dx[:, :, :, 2::3] == 0)    # stride 3, k 2: never read
+    assert np.all(dx[:, :, 2::3, :] == 0) and np.all(dx[:, :, :, 2::3] == 0)  # stride 3, k 2: never read
 
 
 @pytest.mark.parametrize("conv", [F.conv2d, fast_conv.conv2d], ids=["teaching", "fast"])
-@pytest.mark.parametrize("call, match", [
-    (lambda conv: conv(np.zeros((1, 3, 5, 5)), np.zeros((2, 3, 3))), "weight: expected a 4-D array"),
-    (lambda conv: conv(np.zeros((3, 5, 5)), np.zeros((2, 3, 3, 3))), "x: expected a 4-D array"),
-    (lambda conv: conv(np.zeros((1, 2, 5, 5)), np.zeros((2, 3, 3, 3))), "x: expected 3 input channels"),
-    (lambda conv: conv(np.zeros((1, 3, 5, 5)), np.zeros((2, 3, 3, 3)), np.zeros(3)), r"bias: expected shape \(2,\)"),
-    (lambda conv: conv(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 3, 3))), "does not fit"),
-    (lambda conv: conv(np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3)), stride=0), "stride: expected values >= 1"),
-    (lambda conv: conv(np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3)), padding=-1), "padding: expected values >= 0"),
-    (lambda conv: conv(np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3)), stride=1.5), "stride: expected an int"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda conv: conv(np.zeros((1, 3, 5, 5)), np.zeros((2, 3, 3))), "weight: expected a 4-D array"),
+        (lambda conv: conv(np.zeros((3, 5, 5)), np.zeros((2, 3, 3, 3))), "x: expected a 4-D array"),
+        (lambda conv: conv(np.zeros((1, 2, 5, 5)), np.zeros((2, 3, 3, 3))), "x: expected 3 input channels"),
+        (
+            lambda conv: conv(np.zeros((1, 3, 5, 5)), np.zeros((2, 3, 3, 3)), np.zeros(3)),
+            r"bias: expected shape \(2,\)",
+        ),
+        (lambda conv: conv(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 3, 3))), "does not fit"),
+        (lambda conv: conv(np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3)), stride=0), "stride: expected values >= 1"),
+        (
+            lambda conv: conv(np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3)), padding=-1),
+            "padding: expected values >= 0",
+        ),
+        (lambda conv: conv(np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3)), stride=1.5), "stride: expected an int"),
+    ],
+)
 def test_bad_arguments_raise_value_errors_naming_them(conv, call, match):
     with pytest.raises(ValueError, match=match):
         call(conv)
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: F.conv2d_naive(np.zeros((1, 1, 5, 5)), np.zeros((1, 2, 3, 3))), "x: expected 2 input channels"),
-    (lambda: F.unfold(np.zeros((1, 1, 5)), 3), "x: expected a 4-D array"),
-    (lambda: F.unfold(np.zeros((1, 1, 5, 5)), 7), "kernel_size: a kernel of 7 does not fit"),
-    (lambda: F.fold(np.zeros((1, 9, 9)), 5, 3, padding=-1), "padding: expected values >= 0"),
-    (lambda: F.fold(np.zeros((1, 5, 9)), 5, 3), r"cols: expected shape \(N, C\*3\*3, 9\)"),
-    (lambda: F.fold(np.zeros((1, 9, 8)), 5, 3), r"cols: expected shape \(N, C\*3\*3, 9\)"),
-    (lambda: F.fold(np.zeros((1, 0, 9)), 5, 3), "cols: expected shape"),
-    (lambda: F.fold(np.zeros((9, 9)), 5, 3), "cols: expected a 3-D array"),
-    (lambda: F.fold(np.zeros((1, 9, 9)), (5, 0), 3), "output_size: expected values >= 1"),
-    (lambda: F.conv_output_size(5, 7), "kernel_size: a kernel of 7 does not fit"),
-    (lambda: F.conv_output_size(5, 3, stride=0), "stride: expected an integer >= 1"),
-    (lambda: F.conv2d_backward(np.zeros((1, 1, 2, 2)), F.conv2d_forward(np.zeros((1, 1, 5, 5)),
-                                                                        np.zeros((1, 1, 3, 3)))[1]),
-     r"dout: expected shape \(1, 1, 3, 3\)"),
-    (lambda: fast_conv.conv2d_backward(np.zeros((1, 1, 2, 2)), fast_conv.conv2d_forward(np.zeros((1, 1, 5, 5)),
-                                                                                         np.zeros((1, 1, 3, 3)))[1]),
-     r"dout: expected shape \(1, 1, 3, 3\)"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: F.conv2d_naive(np.zeros((1, 1, 5, 5)), np.zeros((1, 2, 3, 3))), "x: expected 2 input channels"),
+        (lambda: F.unfold(np.zeros((1, 1, 5)), 3), "x: expected a 4-D array"),
+        (lambda: F.unfold(np.zeros((1, 1, 5, 5)), 7), "kernel_size: a kernel of 7 does not fit"),
+        (lambda: F.fold(np.zeros((1, 9, 9)), 5, 3, padding=-1), "padding: expected values >= 0"),
+        (lambda: F.fold(np.zeros((1, 5, 9)), 5, 3), r"cols: expected shape \(N, C\*3\*3, 9\)"),
+        (lambda: F.fold(np.zeros((1, 9, 8)), 5, 3), r"cols: expected shape \(N, C\*3\*3, 9\)"),
+        (lambda: F.fold(np.zeros((1, 0, 9)), 5, 3), "cols: expected shape"),
+        (lambda: F.fold(np.zeros((9, 9)), 5, 3), "cols: expected a 3-D array"),
+        (lambda: F.fold(np.zeros((1, 9, 9)), (5, 0), 3), "output_size: expected values >= 1"),
+        (lambda: F.conv_output_size(5, 7), "kernel_size: a kernel of 7 does not fit"),
+        (lambda: F.conv_output_size(5, 3, stride=0), "stride: expected an integer >= 1"),
+        (
+            lambda: F.conv2d_backward(
+                np.zeros((1, 1, 2, 2)), F.conv2d_forward(np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3)))[1]
+            ),
+            r"dout: expected shape \(1, 1, 3, 3\)",
+        ),
+        (
+            lambda: fast_conv.conv2d_backward(
+                np.zeros((1, 1, 2, 2)), fast_conv.conv2d_forward(np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3)))[1]
+            ),
+            r"dout: expected shape \(1, 1, 3, 3\)",
+        ),
+    ],
+)
 def test_bad_arguments_of_the_other_kernels_raise_value_errors_naming_them(call, match):
     with pytest.raises(ValueError, match=match):
         call()
 
 
-@pytest.mark.parametrize("forward, backward", [(F.conv2d_forward, fast_conv.conv2d_backward),
-                                               (fast_conv.conv2d_forward, F.conv2d_backward)])
+@pytest.mark.parametrize(
+    "forward, backward", [(F.conv2d_forward, fast_conv.conv2d_backward), (fast_conv.conv2d_forward, F.conv2d_backward)]
+)
 def test_each_backward_takes_only_its_own_forwards_cache(forward, backward):
     x, w = np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3))
     out, cache = forward(x, w)

@@ -1,15 +1,21 @@
 """dlcourse.data: the synthetic 2-D sets and mini-batching."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from hypothesis import given
-
-from dlcourse import data
 from strategies import dataset_names, minibatch_setup, noise_levels, sample_counts, scaled_settings, seeds
 
-MAKERS = {"xor": data.make_xor, "circles": data.make_circles, "moons": data.make_moons,
-          "spirals": data.make_spirals, "blobs": data.make_blobs}
+from dlcourse import data
+
+MAKERS = {
+    "xor": data.make_xor,
+    "circles": data.make_circles,
+    "moons": data.make_moons,
+    "spirals": data.make_spirals,
+    "blobs": data.make_blobs,
+}
 
 
 def _balanced(counts, n):
@@ -46,7 +52,7 @@ def test_multi_class_sets_have_every_class_balanced(name, n, k):
 
 def test_xor_labels_both_classes():
     _, y = data.make_xor(400, rng=0)
-    assert 150 < np.sum(y) < 250                        # four equally likely corners, two of each class
+    assert 150 < np.sum(y) < 250  # four equally likely corners, two of each class
 
 
 def test_xor_truth_table():
@@ -103,10 +109,10 @@ def test_moons_without_noise_lie_on_their_half_circles():
 
 def test_xor_without_noise_sits_on_the_diagonals_of_its_corner():
     X, y = data.make_xor(200, noise=0.0, rng=0)
-    np.testing.assert_allclose(np.abs(X[:, 0]), np.abs(X[:, 1]), atol=1e-12)   # corner * scale
+    np.testing.assert_allclose(np.abs(X[:, 0]), np.abs(X[:, 1]), atol=1e-12)  # corner * scale
     assert np.all((np.abs(X[:, 0]) >= 0.3) & (np.abs(X[:, 0]) <= 1.0))
     assert np.array_equal(y, ((X[:, 0] > 0) != (X[:, 1] > 0)).astype(np.int64))
-    assert len({(np.sign(a), np.sign(b)) for a, b in X}) == 4                  # all four corners used
+    assert len({(np.sign(a), np.sign(b)) for a, b in X}) == 4  # all four corners used
 
 
 def test_spirals_without_noise_follow_their_arms():
@@ -127,23 +133,32 @@ def test_blobs_without_noise_are_their_centres():
     centres = np.array([X[y == c][0] for c in range(k)])
     for c in range(k):
         assert np.all(X[y == c] == centres[c])
-    np.testing.assert_allclose(np.hypot(*centres.T), 1.0, atol=1e-12)       # evenly on the unit circle
+    np.testing.assert_allclose(np.hypot(*centres.T), 1.0, atol=1e-12)  # evenly on the unit circle
     gaps = np.linalg.norm(centres - np.roll(centres, 1, axis=0), axis=1)
     np.testing.assert_allclose(gaps, 2 * np.sin(np.pi / k), atol=1e-12)
 
 
 def test_noise_is_gaussian_with_the_given_standard_deviation():
     X0, _ = data.make_circles(4000, noise=0.0, rng=3)
-    X1, _ = data.make_circles(4000, noise=0.2, rng=3)   # same angles, then noise
+    X1, _ = data.make_circles(4000, noise=0.2, rng=3)  # same angles, then noise
     residual = X1 - X0
     assert abs(residual.mean()) < 0.01 and residual.std() == pytest.approx(0.2, rel=0.05)
 
 
 # ---------------------------------------------------------------------------------------- bad arguments
 BAD_ARGUMENTS = [
-    ("n_samples", 0), ("n_samples", -5), ("n_samples", 2.5), ("n_samples", "100"), ("n_samples", True),
-    ("noise", -0.1), ("noise", float("nan")), ("noise", float("inf")), ("noise", "0.1"), ("noise", None),
-    ("rng", "seed"), ("rng", 1.5),
+    ("n_samples", 0),
+    ("n_samples", -5),
+    ("n_samples", 2.5),
+    ("n_samples", "100"),
+    ("n_samples", True),
+    ("noise", -0.1),
+    ("noise", float("nan")),
+    ("noise", float("inf")),
+    ("noise", "0.1"),
+    ("noise", None),
+    ("rng", "seed"),
+    ("rng", 1.5),
 ]
 
 
@@ -177,7 +192,7 @@ def test_spirals_bad_turns(turns):
 def test_make_dataset_unknown_name(name):
     with pytest.raises(ValueError, match="name") as info:
         data.make_dataset(name)
-    assert "moons" in str(info.value)                  # lists the choices
+    assert "moons" in str(info.value)  # lists the choices
 
 
 # ------------------------------------------------------------------------------------------ mini-batches
@@ -185,15 +200,15 @@ def test_make_dataset_unknown_name(name):
 @given(setup=minibatch_setup(), seed=seeds)
 def test_minibatches_cover_every_example_once(setup, seed):
     n, batch_size, shuffle = setup
-    X = np.arange(n)[:, None] * np.ones((1, 3))          # row i holds i
+    X = np.arange(n)[:, None] * np.ones((1, 3))  # row i holds i
     y = np.arange(n) * 10
     batches = list(data.iterate_minibatches(X, y, batch_size, shuffle=shuffle, rng=seed if shuffle else None))
-    assert len(batches) == -(-n // batch_size)           # ceil(n / batch_size)
+    assert len(batches) == -(-n // batch_size)  # ceil(n / batch_size)
     assert all(len(xb) == batch_size for xb, _ in batches[:-1])
     assert 1 <= len(batches[-1][0]) <= batch_size
     ids = np.concatenate([xb[:, 0] for xb, _ in batches]).astype(int)
-    assert sorted(ids) == list(range(n))                 # every example exactly once
-    for xb, yb in batches:                               # inputs and targets stay paired
+    assert sorted(ids) == list(range(n))  # every example exactly once
+    for xb, yb in batches:  # inputs and targets stay paired
         assert np.array_equal(yb, xb[:, 0] * 10)
         assert xb.shape[1:] == (3,)
     if not shuffle:
@@ -214,7 +229,7 @@ def test_shuffled_order_is_reproducible_and_changes_per_epoch():
 def test_shuffling_requires_an_rng_at_the_call():
     X = np.zeros((10, 2))
     with pytest.raises(ValueError, match="rng"):
-        data.iterate_minibatches(X, np.zeros(10), 4)     # raised when called, before any batch is drawn
+        data.iterate_minibatches(X, np.zeros(10), 4)  # raised when called, before any batch is drawn
     with pytest.raises(ValueError, match="rng"):
         data.iterate_minibatches(X, np.zeros(10), 4, rng="seed")
     assert len(list(data.iterate_minibatches(X, np.zeros(10), 4, shuffle=False))) == 3

@@ -1,4 +1,5 @@
 """dlcourse.data.load_digits: scikit-learn's digits, scaled and split without overlap, stratified, reproducible."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -46,12 +47,15 @@ def test_same_seed_same_split_other_seed_other_split():
     assert not np.array_equal(a.y_train, c.y_train)
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"val_size": 0.5, "test_size": 0.5}, "val_size \\+ test_size"),
-    ({"test_size": -0.1}, "test_size: expected a fraction"),
-    ({"val_size": "a"}, "val_size: expected a fraction"),
-    ({"rng": "seed"}, "rng: expected"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"val_size": 0.5, "test_size": 0.5}, "val_size \\+ test_size"),
+        ({"test_size": -0.1}, "test_size: expected a fraction"),
+        ({"val_size": "a"}, "val_size: expected a fraction"),
+        ({"rng": "seed"}, "rng: expected"),
+    ],
+)
 def test_bad_arguments_name_themselves(kwargs, words):
     with pytest.raises(ValueError, match=words):
         load_digits(**kwargs)

@@ -1,5 +1,6 @@
 """dlcourse.data's real data sets, downloaded from a loopback HTTP server serving small files in the real formats
 (IDX gzip, the CIFAR-10 python tarball, the aclImdb tarball), with the registry pointed at those files."""
+
 from __future__ import annotations
 
 import gzip
@@ -12,18 +13,28 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from http_server import (
+    CIFAR_CLASSES,
+    IMDB_REVIEWS,
+    MNIST_FILES,
+    FileServer,
+    idx_bytes,
+    make_cifar10,
+    make_imdb,
+    make_mnist,
+    refused_url,
+    sha256,
+    tar_gz,
+)
 
 from dlcourse import data
 from dlcourse.data import datasets, downloads, formats, text
 from dlcourse.data.downloads import DATA_ENV, DatasetUnavailable, RemoteFile, Source
-from http_server import (CIFAR_CLASSES, IMDB_REVIEWS, MNIST_FILES, FileServer, idx_bytes, make_cifar10, make_imdb,
-                         make_mnist, refused_url, sha256, tar_gz)
 
 
 def source_for(name: str, files: dict[str, bytes], mirrors) -> Source:
     real = downloads.SOURCES[name]
-    return Source(real.name, real.title, tuple(mirrors),
-                  {f: RemoteFile(sha256(b), len(b)) for f, b in files.items()})
+    return Source(real.name, real.title, tuple(mirrors), {f: RemoteFile(sha256(b), len(b)) for f, b in files.items()})
 
 
 # -------------------------------------------------------------------------------------------- fixtures
@@ -51,9 +62,13 @@ def serve(server, name, files, prefix="/good/", mirrors_before=()):
 
 
 # ------------------------------------------------------------------------------------- download and parse
-@pytest.mark.parametrize("name, loader, classes", [("mnist", data.load_mnist, datasets.MNIST_CLASSES),
-                                                   ("fashion_mnist", data.load_fashion_mnist,
-                                                    datasets.FASHION_MNIST_CLASSES)])
+@pytest.mark.parametrize(
+    "name, loader, classes",
+    [
+        ("mnist", data.load_mnist, datasets.MNIST_CLASSES),
+        ("fashion_mnist", data.load_fashion_mnist, datasets.FASHION_MNIST_CLASSES),
+    ],
+)
 def test_idx_sets_download_and_parse_to_what_was_written(server, monkeypatch, cache, name, loader, classes):
     arrays, files = make_mnist()
     monkeypatch.setitem(downloads.SOURCES, name, serve(server, name, files))
@@ -61,14 +76,14 @@ def test_idx_sets_download_and_parse_to_what_was_written(server, monkeypatch, ca
     X, y = arrays["train-images-idx3-ubyte.gz"], arrays["train-labels-idx1-ubyte.gz"].astype(np.int64)
     assert split.X_train.shape == (5, 1, 28, 28) and split.X_val.shape == (2, 1, 28, 28)
     assert split.X_train.dtype == np.uint8 and split.y_train.dtype == np.int64 and split.y_test.dtype == np.int64
-    order = np.random.default_rng(0).permutation(7)        # the documented split: rng.permutation, val first
+    order = np.random.default_rng(0).permutation(7)  # the documented split: rng.permutation, val first
     assert np.array_equal(split.X_val[:, 0], X[order[:2]]) and np.array_equal(split.y_val, y[order[:2]])
     assert np.array_equal(split.X_train[:, 0], X[order[2:]]) and np.array_equal(split.y_train, y[order[2:]])
-    assert np.array_equal(split.X_test[:, 0], arrays["t10k-images-idx3-ubyte.gz"])   # official order
+    assert np.array_equal(split.X_test[:, 0], arrays["t10k-images-idx3-ubyte.gz"])  # official order
     assert np.array_equal(split.y_test, arrays["t10k-labels-idx1-ubyte.gz"])
     assert split.classes == classes and len(classes) == 10
     assert sorted(p.name for p in (cache / name).iterdir()) == sorted(MNIST_FILES)
-    assert loader(val_size=0.5, rng=0).X_val.shape[0] == 4                 # a fraction: round(0.5 * 7)
+    assert loader(val_size=0.5, rng=0).X_val.shape[0] == 4  # a fraction: round(0.5 * 7)
 
 
 def test_cifar10_download_and_parse_to_nchw(server, monkeypatch):
@@ -88,6 +103,7 @@ def test_cifar10_reader_refuses_pickled_code(tmp_path):
     class Evil:
         def __reduce__(self):
             return (os.system, ("echo pwned",))
+
     members = {f"cifar-10-batches-py/{b}": pickle.dumps({"data": Evil()}) for b in formats.CIFAR10_BATCHES}
     path = tmp_path / "evil.tar.gz"
     path.write_bytes(tar_gz(members))
@@ -98,7 +114,7 @@ def test_cifar10_reader_refuses_pickled_code(tmp_path):
 def test_imdb_ids_vocabulary_padding_and_raw_texts(server, monkeypatch):
     monkeypatch.setitem(downloads.SOURCES, "imdb", serve(server, "imdb", {"aclImdb_v1.tar.gz": make_imdb()}))
     split = data.load_imdb(num_words=6, maxlen=5, val_size=0, rng=3)
-    raw = data.load_imdb(val_size=0, rng=3, raw=True)                    # same rng: same order
+    raw = data.load_imdb(val_size=0, rng=3, raw=True)  # same rng: same order
     # training words by count: bad 4, great 4, film 3, the 3, then acting, dull, was 2 (ties alphabetical)
     assert split.vocab == ["<pad>", "<unk>", "bad", "great", "film", "the"]
     assert split.X_train.shape == (4, 5) and split.X_test.shape == (3, 5) and split.X_train.dtype == np.int64
@@ -107,8 +123,8 @@ def test_imdb_ids_vocabulary_padding_and_raw_texts(server, monkeypatch):
     index = {w: i for i, w in enumerate(split.vocab)}
     for ids, review in zip(np.concatenate([split.X_train, split.X_test]), raw.X_train + raw.X_test):
         words = re.findall(r"[^\W\d_]+", review.replace("<br />", " ").replace("<br/>", " ").lower())
-        want = [index.get(w, 1) for w in words][-5:]                     # keep the last maxlen words
-        assert ids.tolist() == [0] * (5 - len(want)) + want              # zeros in front
+        want = [index.get(w, 1) for w in words][-5:]  # keep the last maxlen words
+        assert ids.tolist() == [0] * (5 - len(want)) + want  # zeros in front
     labelled = {t: lab for (_, lab, _, _), t in IMDB_REVIEWS.items()}
     assert [labelled[t] for t in raw.X_test] == [split.classes[k] for k in raw.y_test]
     assert np.array_equal(split.y_train, raw.y_train) and split.y_train.dtype == np.int64
@@ -122,7 +138,7 @@ def test_imdb_vocabulary_comes_from_the_training_part_only(server, monkeypatch):
     raw = data.load_imdb(val_size=2, rng=0, raw=True)
     train_words = {w for t in raw.X_train for w in text.tokenize(t)}
     assert set(split.vocab[2:]) == train_words and split.X_val.shape == (2, 200)
-    assert "wonderful" not in split.vocab                                # a test-only word
+    assert "wonderful" not in split.vocab  # a test-only word
 
 
 # ------------------------------------------------------------------------------- cache and environment
@@ -135,19 +151,20 @@ def test_second_call_uses_the_cache_without_requests(server, monkeypatch, capsys
     assert len(out) == 4 and all(line.startswith("Downloaded MNIST ") for line in out)
     assert "sha256 checked" in out[0] and server.url("/good/train-images-idx3-ubyte.gz") in out[0]
     second = data.load_mnist(val_size=2)
-    assert len(server.requests) == 4                                     # nothing asked the second time
+    assert len(server.requests) == 4  # nothing asked the second time
     assert capsys.readouterr().out == ""
     assert np.array_equal(first.X_train, second.X_train) and np.array_equal(first.y_test, second.y_test)
 
 
 def test_environment_variable_and_data_home_choose_the_cache_folder(server, monkeypatch, tmp_path):
     import pooch
+
     _, files = make_mnist()
     monkeypatch.setitem(downloads.SOURCES, "mnist", serve(server, "mnist", files))
     monkeypatch.setenv(DATA_ENV, str(tmp_path / "from_env"))
     data.load_mnist(val_size=1)
     assert sorted(p.name for p in (tmp_path / "from_env" / "mnist").iterdir()) == sorted(MNIST_FILES)
-    data.load_mnist(val_size=1, data_home=tmp_path / "explicit")          # the argument beats the variable
+    data.load_mnist(val_size=1, data_home=tmp_path / "explicit")  # the argument beats the variable
     assert (tmp_path / "explicit" / "mnist" / MNIST_FILES[0]).is_file() and len(server.requests) == 8
     monkeypatch.delenv(DATA_ENV)
     assert downloads.cache_dir() == Path(pooch.os_cache("dlcourse"))
@@ -158,10 +175,10 @@ def test_a_corrupted_cached_file_is_fetched_again(server, monkeypatch, cache):
     monkeypatch.setitem(downloads.SOURCES, "mnist", serve(server, "mnist", files))
     data.load_mnist(val_size=0)
     cached = cache / "mnist" / "train-images-idx3-ubyte.gz"
-    cached.write_bytes(files["train-images-idx3-ubyte.gz"][:-100])       # truncated on disk
+    cached.write_bytes(files["train-images-idx3-ubyte.gz"][:-100])  # truncated on disk
     (cache / "mnist" / "t10k-labels-idx1-ubyte.gz").write_bytes(b"garbage")
     split = data.load_mnist(val_size=0, rng=0)
-    assert len(server.requests) == 6                                     # the two bad files, nothing else
+    assert len(server.requests) == 6  # the two bad files, nothing else
     assert server.requests_for("train-images-idx3-ubyte.gz") == 2 and server.requests_for(MNIST_FILES[3]) == 2
     assert sha256(cached.read_bytes()) == sha256(files["train-images-idx3-ubyte.gz"])
     order = np.random.default_rng(0).permutation(7)
@@ -180,7 +197,7 @@ def test_a_corrupted_cached_file_is_never_used_even_offline(monkeypatch, cache):
 # ---------------------------------------------------------------------------------- mirrors and failures
 def test_mirrors_are_tried_in_order_until_one_delivers(server, monkeypatch):
     _, files = make_mnist()
-    mirrors = (refused_url(), server.url("/missing/"))                   # refuses, then answers 404
+    mirrors = (refused_url(), server.url("/missing/"))  # refuses, then answers 404
     monkeypatch.setitem(downloads.SOURCES, "mnist", serve(server, "mnist", files, mirrors_before=mirrors))
     split = data.load_mnist(val_size=1)
     assert split.X_test.shape == (3, 1, 28, 28)
@@ -193,8 +210,7 @@ def test_a_truncated_download_is_rejected_and_the_next_mirror_used(server, monke
     for f, b in files.items():
         server.files[f"/bad/{f}"] = b
         server.faults[f"/bad/{f}"] = fault
-    monkeypatch.setitem(downloads.SOURCES, "mnist", serve(server, "mnist", files,
-                                                          mirrors_before=[server.url("/bad/")]))
+    monkeypatch.setitem(downloads.SOURCES, "mnist", serve(server, "mnist", files, mirrors_before=[server.url("/bad/")]))
     data.load_mnist(val_size=1)
     assert server.requests_for(MNIST_FILES[0]) == 2
     for f in MNIST_FILES:
@@ -209,7 +225,7 @@ def test_a_truncated_download_alone_raises_and_leaves_nothing_in_the_cache(serve
     monkeypatch.setitem(downloads.SOURCES, "mnist", source)
     with pytest.raises(DatasetUnavailable, match=why):
         data.load_mnist()
-    assert list((cache / "mnist").iterdir()) == []                      # no partial file, no temporary file
+    assert list((cache / "mnist").iterdir()) == []  # no partial file, no temporary file
 
 
 def test_server_down_raises_dataset_unavailable_naming_urls_path_and_variable(monkeypatch, cache):
@@ -221,7 +237,7 @@ def test_server_down_raises_dataset_unavailable_naming_urls_path_and_variable(mo
     msg = str(info.value)
     assert isinstance(info.value, OSError) and info.value.__cause__ is None
     assert msg.startswith("Could not download CIFAR-10 file 'cifar-10-python.tar.gz' from any of 2 URLs.")
-    assert "does not match the registry" not in msg                      # nothing was in the cache
+    assert "does not match the registry" not in msg  # nothing was in the cache
     for base in mirrors:
         assert f"{base}cifar-10-python.tar.gz  ->  could not connect" in msg
     assert str(cache / "cifar10" / "cifar-10-python.tar.gz") in msg and DATA_ENV in msg
@@ -247,7 +263,7 @@ def test_load_or_digits_falls_back_with_one_line(monkeypatch, capsys):
     total = len(split.y_train) + len(split.y_val) + len(split.y_test)
     assert total == 1797 and split.classes == datasets.MNIST_CLASSES
     again, _ = data.load_or_digits("mnist", rng=5)
-    assert np.array_equal(again.X_train, split.X_train)                  # the fallback follows rng
+    assert np.array_equal(again.X_train, split.X_train)  # the fallback follows rng
 
 
 def test_load_or_digits_returns_the_real_set_when_available(server, monkeypatch, capsys):
@@ -259,24 +275,28 @@ def test_load_or_digits_returns_the_real_set_when_available(server, monkeypatch,
 
 
 # ---------------------------------------------------------------------------------- argument validation
-@pytest.mark.parametrize("call, argument", [
-    (lambda: data.load_mnist(val_size=-1), "val_size"),
-    (lambda: data.load_mnist(val_size=1.0), "val_size"),
-    (lambda: data.load_fashion_mnist(val_size=True), "val_size"),
-    (lambda: data.load_cifar10(val_size="10%"), "val_size"),
-    (lambda: data.load_mnist(rng="seed"), "rng"),
-    (lambda: data.load_mnist(data_home=3), "data_home"),
-    (lambda: data.load_imdb(num_words=2), "num_words"),
-    (lambda: data.load_imdb(maxlen=0), "maxlen"),
-    (lambda: data.load_imdb(raw="yes"), "raw"),
-    (lambda: data.load_or_digits("imdb"), "name"),
-    (lambda: data.load_or_digits("MNIST"), "name"),
-    (lambda: downloads.fetch("mnist", "train.gz"), "filename"),
-])
+@pytest.mark.parametrize(
+    "call, argument",
+    [
+        (lambda: data.load_mnist(val_size=-1), "val_size"),
+        (lambda: data.load_mnist(val_size=1.0), "val_size"),
+        (lambda: data.load_fashion_mnist(val_size=True), "val_size"),
+        (lambda: data.load_cifar10(val_size="10%"), "val_size"),
+        (lambda: data.load_mnist(rng="seed"), "rng"),
+        (lambda: data.load_mnist(data_home=3), "data_home"),
+        (lambda: data.load_imdb(num_words=2), "num_words"),
+        (lambda: data.load_imdb(maxlen=0), "maxlen"),
+        (lambda: data.load_imdb(raw="yes"), "raw"),
+        (lambda: data.load_or_digits("imdb"), "name"),
+        (lambda: data.load_or_digits("MNIST"), "name"),
+        (lambda: downloads.fetch("mnist", "train.gz"), "filename"),
+    ],
+)
 def test_bad_arguments_raise_value_error_naming_them_before_any_download(server, monkeypatch, call, argument):
-    for name, source in downloads.SOURCES.items():       # real file names: a premature download would be counted
-        monkeypatch.setitem(downloads.SOURCES, name, source_for(name, dict.fromkeys(source.files, b""),
-                                                                [server.url("/")]))
+    for name, source in downloads.SOURCES.items():  # real file names: a premature download would be counted
+        monkeypatch.setitem(
+            downloads.SOURCES, name, source_for(name, dict.fromkeys(source.files, b""), [server.url("/")])
+        )
     with pytest.raises(ValueError, match=rf"^{argument}: expected"):
         call()
     assert server.requests == []
@@ -307,23 +327,35 @@ def test_read_idx_rejects_truncated_and_foreign_files(tmp_path):
 
 def test_tokenize_lowercases_strips_breaks_and_splits_on_non_letters():
     assert text.tokenize("A great film!<br /><br />Didn't like the 2nd half.") == [
-        "a", "great", "film", "didn", "t", "like", "the", "nd", "half"]
+        "a",
+        "great",
+        "film",
+        "didn",
+        "t",
+        "like",
+        "the",
+        "nd",
+        "half",
+    ]
     assert text.tokenize("Café<BR>naïve") == ["café", "naïve"]
 
 
 def test_pad_sequences_matches_keras_semantics():
     seqs = [[1, 2, 3, 4], [5], []]
     assert text.pad_sequences(seqs, 3).tolist() == [[2, 3, 4], [0, 0, 5], [0, 0, 0]]
-    assert text.pad_sequences(seqs, 3, padding="post", truncating="post").tolist() == [
-        [1, 2, 3], [5, 0, 0], [0, 0, 0]]
+    assert text.pad_sequences(seqs, 3, padding="post", truncating="post").tolist() == [[1, 2, 3], [5, 0, 0], [0, 0, 0]]
     with pytest.raises(ValueError, match=r"padding: expected one of \['pre', 'post'\], got 'left'"):
         text.pad_sequences(seqs, 3, padding="left")
 
 
 # ------------------------------------------------------------------------------------ registry, imports
 def test_registry_holds_the_official_files_with_sha256_and_mirrors():
-    names = {"mnist": set(MNIST_FILES), "fashion_mnist": set(MNIST_FILES),
-             "cifar10": {"cifar-10-python.tar.gz"}, "imdb": {"aclImdb_v1.tar.gz"}}
+    names = {
+        "mnist": set(MNIST_FILES),
+        "fashion_mnist": set(MNIST_FILES),
+        "cifar10": {"cifar-10-python.tar.gz"},
+        "imdb": {"aclImdb_v1.tar.gz"},
+    }
     for key, files in names.items():
         source = downloads.SOURCES[key]
         assert source.name == key and set(source.files) == files

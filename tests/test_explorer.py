@@ -1,5 +1,6 @@
 """Chapter 03's pictures: the activations-and-gradients explorer (driven headlessly, its numbers checked against
 PyTorch) and the learning-curve figures, including the live loss plot used as fit's callback."""
+
 from __future__ import annotations
 
 import io
@@ -13,8 +14,19 @@ from dlcourse.checks import rel_error
 from dlcourse.checks import tolerances as tol
 from dlcourse.interop import to_torch
 from dlcourse.viz import curves, figure_to_png
-from dlcourse.viz.explorer import (BATCH_SIZE, DEFAULTS, INIT_SCHEMES, N_PROBE, ActivationsExplorer, ExplorerResult,
-                                   _digits, build_model, explore, hidden_activations, plot_activation_histograms)
+from dlcourse.viz.explorer import (
+    BATCH_SIZE,
+    DEFAULTS,
+    INIT_SCHEMES,
+    N_PROBE,
+    ActivationsExplorer,
+    ExplorerResult,
+    _digits,
+    build_model,
+    explore,
+    hidden_activations,
+    plot_activation_histograms,
+)
 
 
 def assert_not_blank(png: bytes) -> None:
@@ -43,7 +55,7 @@ def test_defaults_give_a_picture_of_vanishing_gradients(explorer):
     assert r.hist_start.shape == r.hist_end.shape == (d, len(r.edges) - 1)
     np.testing.assert_allclose(r.hist_start.sum(axis=1), 1.0)
     assert r.grad_norms.shape == (steps, d + 1) and r.loss.shape == (steps,) and r.diverged_at is None
-    assert r.gradient_ratio < 1e-2                      # sigmoid: the first layer's gradient is far smaller
+    assert r.gradient_ratio < 1e-2  # sigmoid: the first layer's gradient is far smaller
     assert_not_blank(explorer.png)
     bundle = explorer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle and len(bundle["image/png"]) > 1000
@@ -99,7 +111,7 @@ def test_the_phenomena_the_chapter_describes():
     # twice the He scale in 10 ReLU layers: activations explode and training diverges
     exploding = explore("relu", depth, "kaiming", scale=2.0, steps=30)
     assert exploding.std_start[-1] > 100 * exploding.std_start[0] and exploding.diverged_at is not None
-    assert np.isnan(exploding.loss[exploding.diverged_at:]).all()
+    assert np.isnan(exploding.loss[exploding.diverged_at :]).all()
 
 
 def test_controls_update_the_result():
@@ -129,8 +141,11 @@ def test_static_histograms_render():
 
 
 def test_bad_settings_are_named():
-    for kwargs, word in [(dict(activation="gelu"), "activation"), (dict(init_scheme="he"), "init_scheme"),
-                         (dict(depth=0), "depth")]:
+    for kwargs, word in [
+        (dict(activation="gelu"), "activation"),
+        (dict(init_scheme="he"), "init_scheme"),
+        (dict(depth=0), "depth"),
+    ]:
         with pytest.raises(ValueError, match=word):
             explore(**kwargs)
     with pytest.raises(ValueError, match="initial"):
@@ -144,8 +159,9 @@ def histories():
     out = {}
     for bs in (32, 256):
         model = init.init_linear_(nn.MLP(64, [16], 10, rng=0), "kaiming_normal", rng=0)
-        out[f"batch {bs}"] = train.fit(model, s.X_train, s.y_train, epochs=3, batch_size=bs, lr=0.1, rng=0,
-                                       validation_data=(s.X_val, s.y_val))
+        out[f"batch {bs}"] = train.fit(
+            model, s.X_train, s.y_train, epochs=3, batch_size=bs, lr=0.1, rng=0, validation_data=(s.X_val, s.y_val)
+        )
     return out
 
 
@@ -190,9 +206,10 @@ def test_examples_gallery():
 def test_live_plot_headless_redraws_when_asked():
     X, y = data.make_blobs(40, n_classes=3, rng=0)
     live = curves.LiveLossPlot(epochs=7, every=3)
-    train.fit(nn.MLP(2, [4], 3, rng=0), X, y, epochs=7, batch_size=8, lr=0.1, rng=0, validation_data=(X, y),
-              callback=live)
-    assert live.updates == 3                                              # epochs 3, 6 and the last, 7
+    train.fit(
+        nn.MLP(2, [4], 3, rng=0), X, y, epochs=7, batch_size=8, lr=0.1, rng=0, validation_data=(X, y), callback=live
+    )
+    assert live.updates == 3  # epochs 3, 6 and the last, 7
     assert live.figure.get_suptitle() == "epoch 7 of 7"
     assert [len(line.get_xdata()) for line in live.figure.axes[0].lines] == [7, 7]
     assert_not_blank(figure_to_png(live.figure))

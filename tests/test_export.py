@@ -6,6 +6,7 @@ index). tests/test_browser.py opens the same export in Chromium and prints it. T
 markdown around it (code spans, escaped dollars), a formula that cannot be converted and the kernels' shutdown are
 tested on small notebooks of their own.
 """
+
 from __future__ import annotations
 
 import base64
@@ -20,8 +21,18 @@ from nbconvert import HTMLExporter
 
 import dlcourse.tools.export
 from dlcourse.tools.cli import main
-from dlcourse.tools.export import (BREAKABLE, WIDGET_VIEW, MathError, chapter_notebooks, chapter_title, export_html,
-                             make_exporter, prepare_for_export, select_chapters, tex_to_mathml)
+from dlcourse.tools.export import (
+    BREAKABLE,
+    WIDGET_VIEW,
+    MathError,
+    chapter_notebooks,
+    chapter_title,
+    export_html,
+    make_exporter,
+    prepare_for_export,
+    select_chapters,
+    tex_to_mathml,
+)
 from dlcourse.tools.notebooks import exercises
 from dlcourse.viz.core import figure_to_png, new_figure
 
@@ -135,8 +146,9 @@ def test_index_lists_number_title_and_link_of_each_chapter(solutions_export):
     index = soup(solutions_export.out / "index.html")
     rows = [tr.find_all("td") for tr in index.select("table.chapters tbody tr")]
     got = [(r[0].get_text(strip=True), r[1].get_text(strip=True), r[1].a["href"]) for r in rows]
-    expected = [(p.name[:2], first_heading(ROOT / "solutions" / f"{p.stem}.ipynb"), p.name)
-                for p in solutions_export.paths[:-1]]
+    expected = [
+        (p.name[:2], first_heading(ROOT / "solutions" / f"{p.stem}.ipynb"), p.name) for p in solutions_export.paths[:-1]
+    ]
     assert got == expected
     assert got[0][1] == "Welcome and toolkit"
     for _, _, href in got:
@@ -156,8 +168,11 @@ def test_page_is_titled_and_has_every_cell_run(solutions_export, chapter):
 
 
 # nothing a page loads may come from the network: scripts, stylesheets, images, frames, fonts, ES modules
-NETWORK_LOAD = re.compile(r"""<(?:script|link|img|iframe|source|embed)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//"""
-                          r"""|import\(\s*["'](?:https?:)?//|url\(\s*["']?(?:https?:)?//""", re.I)
+NETWORK_LOAD = re.compile(
+    r"""<(?:script|link|img|iframe|source|embed)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//"""
+    r"""|import\(\s*["'](?:https?:)?//|url\(\s*["']?(?:https?:)?//""",
+    re.I,
+)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -180,8 +195,9 @@ def test_every_formula_is_typeset_as_mathml(solutions_export, chapter):
     assert [m.select_one("annotation").get_text() for m in maths] == [tex for _, tex in formulas]
     assert all(m["display"] in ("block", "inline") and m.select_one("semantics > mrow") for m in maths)
     assert not page.select("merror")
-    leftover = [(i, hit) for i, cell in enumerate(page.select(".jp-MarkdownCell"))
-                for hit in RAW_TEX.findall(prose(cell))]
+    leftover = [
+        (i, hit) for i, cell in enumerate(page.select(".jp-MarkdownCell")) for hit in RAW_TEX.findall(prose(cell))
+    ]
     assert leftover == []
 
 
@@ -210,13 +226,21 @@ def test_widget_outputs_show_the_png_of_their_default_figure(solutions_export):
 def test_widget_views_give_way_to_their_png_or_a_note():
     """With the widget state stored (as nbclient does), nbconvert prefers the live view: a blank box on paper."""
     png = base64.b64encode(PNG_MAGIC + b"\0" * 64).decode()
-    outputs = [nbformat.v4.new_output("display_data", {WIDGET_VIEW: view, **data}) for view, data in [
-        ({"model_id": "fig", "version_major": 2, "version_minor": 0}, {"image/png": png, "text/plain": "<Fig>"}),
-        ({"model_id": "slider", "version_major": 2, "version_minor": 0}, {"text/plain": "IntSlider(value=3)"}),
-    ]]
+    outputs = [
+        nbformat.v4.new_output("display_data", {WIDGET_VIEW: view, **data})
+        for view, data in [
+            ({"model_id": "fig", "version_major": 2, "version_minor": 0}, {"image/png": png, "text/plain": "<Fig>"}),
+            ({"model_id": "slider", "version_major": 2, "version_minor": 0}, {"text/plain": "IntSlider(value=3)"}),
+        ]
+    ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("w", outputs=outputs)])
-    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {
-        "state": {"fig": {}, "slider": {}}, "version_major": 2, "version_minor": 0}}
+    nb.metadata["widgets"] = {
+        "application/vnd.jupyter.widget-state+json": {
+            "state": {"fig": {}, "slider": {}},
+            "version_major": 2,
+            "version_minor": 0,
+        }
+    }
     plain, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.from_dict(nb))
     assert len(BeautifulSoup(plain, "html.parser").select(".jupyter-widgets.jp-OutputArea-output")) == 2
     assert not BeautifulSoup(plain, "html.parser").select(".jp-OutputArea-output img")
@@ -233,8 +257,11 @@ def test_learner_export_keeps_going_and_shows_the_errors(learner_export):
     n_exercises = len(exercises(nb, "00", where=course.name))
     assert [p.name for p in learner_export.paths] == [course.with_suffix(".html").name, "index.html"]
     page = soup(learner_export.paths[0])
-    errors = [o for o in page.select('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
-              if "NotImplementedError" in o.get_text()]
+    errors = [
+        o
+        for o in page.select('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+        if "NotImplementedError" in o.get_text()
+    ]
     assert len(errors) >= n_exercises
     prompts = [p.get_text() for p in page.select("div.jp-CodeCell .jp-InputPrompt")]
     assert len(prompts) == sum(c.cell_type == "code" for c in nb.cells)
@@ -253,35 +280,42 @@ def test_every_chapter_is_exported_by_default():
     assert [p.name for p in select_chapters(solutions, ["01", "00"])] == [p.name for p in solutions[:2]]
 
 
-@pytest.mark.parametrize("source, title", [
-    ("# 03 · Training on real data\n\ntext", "Training on real data"),
-    ("Intro\n\n## 02 - Setup ##", "Setup"),
-    ("#no space is not a heading\n# Real one", "Real one"),
-    ("no heading at all", "fallback"),
-])
+@pytest.mark.parametrize(
+    "source, title",
+    [
+        ("# 03 · Training on real data\n\ntext", "Training on real data"),
+        ("Intro\n\n## 02 - Setup ##", "Setup"),
+        ("#no space is not a heading\n# Real one", "Real one"),
+        ("no heading at all", "fallback"),
+    ],
+)
 def test_chapter_title_is_the_first_heading_without_its_number(source, title):
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("# a comment, not a heading"),
-                                         nbformat.v4.new_markdown_cell(source)])
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("# a comment, not a heading"), nbformat.v4.new_markdown_cell(source)]
+    )
     assert chapter_title(nb, default="fallback") == title
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    (dict(root=ROOT / "no-such-folder"), "root"),
-    (dict(root=42), "root"),
-    (dict(out=ROOT / "pyproject.toml"), "out"),
-    (dict(out=ROOT / "solutions" / "html"), "out"),
-    (dict(out=ROOT / "course"), "out"),
-    (dict(chapters="00"), "chapters"),
-    (dict(chapters=[]), "chapters"),
-    (dict(chapters=["0"]), "chapters"),
-    (dict(chapters=[1]), "chapters"),
-    (dict(chapters=["99"]), "chapters"),
-    (dict(timeout=0), "timeout"),
-    (dict(timeout=-5), "timeout"),
-    (dict(timeout="60"), "timeout"),
-    (dict(timeout=True), "timeout"),
-    (dict(learner="yes"), "learner"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(root=ROOT / "no-such-folder"), "root"),
+        (dict(root=42), "root"),
+        (dict(out=ROOT / "pyproject.toml"), "out"),
+        (dict(out=ROOT / "solutions" / "html"), "out"),
+        (dict(out=ROOT / "course"), "out"),
+        (dict(chapters="00"), "chapters"),
+        (dict(chapters=[]), "chapters"),
+        (dict(chapters=["0"]), "chapters"),
+        (dict(chapters=[1]), "chapters"),
+        (dict(chapters=["99"]), "chapters"),
+        (dict(timeout=0), "timeout"),
+        (dict(timeout=-5), "timeout"),
+        (dict(timeout="60"), "timeout"),
+        (dict(timeout=True), "timeout"),
+        (dict(learner="yes"), "learner"),
+    ],
+)
 def test_bad_arguments_raise_value_error_naming_them(kwargs, name, tmp_path):
     args = dict(root=ROOT, out=tmp_path / "out") | kwargs
     root, out = args.pop("root"), args.pop("out")
@@ -294,8 +328,12 @@ def test_a_markdown_image_next_to_the_notebook_is_embedded(tmp_path, capsys):
     """export_html on a one-chapter course of its own: every chapter by default, linked images inlined."""
     (tmp_path / "solutions").mkdir()
     (tmp_path / "solutions" / "diagram.png").write_bytes(figure_to_png(new_figure(2, 1)))
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 07 · Tiny\n\n![a diagram](diagram.png)"),
-                                         nbformat.v4.new_code_cell("print(6 * 7)")])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# 07 · Tiny\n\n![a diagram](diagram.png)"),
+            nbformat.v4.new_code_cell("print(6 * 7)"),
+        ]
+    )
     nbformat.write(nb, tmp_path / "solutions" / "07_tiny.ipynb")
     paths = export_html(tmp_path, tmp_path / "out", timeout=60)
     assert [p.name for p in paths] == ["07_tiny.html", "index.html"]
@@ -325,37 +363,59 @@ def test_a_formula_becomes_mathml_with_its_tex_as_annotation():
     assert mathml("x").math["display"] == "inline"
 
 
-@pytest.mark.parametrize("tex, check", [
-    # letters: Unicode mathematical letters, since MathML Core browsers ignore mathvariant
-    (r"\mathbf z + \mathbf{W} + \mathbf{\theta}", lambda m: [t.get_text() for t in m.find_all("mi")] == ["𝐳", "𝐖", "𝛉"]
-     and not m.find(attrs={"mathvariant": "bold"})),
-    (r"\mathbb{R}^{N \times D}", lambda m: m.mi.get_text() == "ℝ"),
-    (r"\mathrm{softmax}(x)", lambda m: m.find("mi").get_text() == "softmax"),
-    (r"\text{fan\_in} + \text{\#}", lambda m: [t.get_text() for t in m.find_all("mtext")] == ["fan_in", "#"]),
-    (r"\texttt{x = y}", lambda m: "monospace" in m.mtext["style"]),
-    # spacing as in TeX: none around / and |a|, a thin space after \log, none inside scripts
-    (r"\partial L/\partial w", lambda m: all(o["lspace"] == o["rspace"] == "0" for o in m.find_all("mo"))),
-    (r"|a| + \|b\|", lambda m: [o.get("stretchy") for o in m.find_all("mo") if o.get_text() in "|‖"] == ["false"] * 4),
-    (r"\log x", lambda m: m.mi.find_next_sibling().name == "mspace"),
-    (r"\log(x)", lambda m: m.mi.find_next_sibling().name == "mo"),
-    (r"x_{n+1}", lambda m: m.msub.mo["lspace"] == "0"),
-    (r"\max(a, b)", lambda m: m.find("mo").get("rspace") == "0"),
-    # limits below and above \sum and \max (the browser sets them to the side in running text)
-    (r"\sum_{i=1}^{n} x_i", lambda m: m.munderover.mo["movablelimits"] == "true"),
-    (r"\max_{k} x_k", lambda m: m.munder is not None),
-    # primes on the baseline, accents as accents
-    (r"f'(x) + x''_{n}", lambda m: not m.find("msup") and [o.get_text() for o in m.find_all("mo") if o.get_text()
-                                                           in "′″"] == ["′", "″"]),
-    (r"\bar x + \hat{y}", lambda m: [o["accent"] for o in m.find_all("mover")] == ["true", "true"]),
-    # environments: aligned as a table aligned like TeX's (Chromium needs the CSS), cases, matrices
-    (r"\begin{aligned} a &= b \\ c + d &= e \end{aligned}",
-     lambda m: len(m.find_all("mtr")) == 2 and "-webkit-right" in m.mtd["style"]
-     and "-webkit-left" in m.find_all("mtd")[1]["style"]),
-    (r"y = \begin{cases} 1 & \text{if } x > 0 \\ 0 & \text{otherwise} \end{cases}",
-     lambda m: len(m.find_all("mtd")) == 4),
-    (r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}", lambda m: len(m.find_all("mtd")) == 4),
-    (r"\textstyle\sum_n x_n", lambda m: m.mstyle.munder is not None or m.mstyle.munderover is not None),
-])
+@pytest.mark.parametrize(
+    "tex, check",
+    [
+        # letters: Unicode mathematical letters, since MathML Core browsers ignore mathvariant
+        (
+            r"\mathbf z + \mathbf{W} + \mathbf{\theta}",
+            lambda m: (
+                [t.get_text() for t in m.find_all("mi")] == ["𝐳", "𝐖", "𝛉"]
+                and not m.find(attrs={"mathvariant": "bold"})
+            ),
+        ),
+        (r"\mathbb{R}^{N \times D}", lambda m: m.mi.get_text() == "ℝ"),
+        (r"\mathrm{softmax}(x)", lambda m: m.find("mi").get_text() == "softmax"),
+        (r"\text{fan\_in} + \text{\#}", lambda m: [t.get_text() for t in m.find_all("mtext")] == ["fan_in", "#"]),
+        (r"\texttt{x = y}", lambda m: "monospace" in m.mtext["style"]),
+        # spacing as in TeX: none around / and |a|, a thin space after \log, none inside scripts
+        (r"\partial L/\partial w", lambda m: all(o["lspace"] == o["rspace"] == "0" for o in m.find_all("mo"))),
+        (
+            r"|a| + \|b\|",
+            lambda m: [o.get("stretchy") for o in m.find_all("mo") if o.get_text() in "|‖"] == ["false"] * 4,
+        ),
+        (r"\log x", lambda m: m.mi.find_next_sibling().name == "mspace"),
+        (r"\log(x)", lambda m: m.mi.find_next_sibling().name == "mo"),
+        (r"x_{n+1}", lambda m: m.msub.mo["lspace"] == "0"),
+        (r"\max(a, b)", lambda m: m.find("mo").get("rspace") == "0"),
+        # limits below and above \sum and \max (the browser sets them to the side in running text)
+        (r"\sum_{i=1}^{n} x_i", lambda m: m.munderover.mo["movablelimits"] == "true"),
+        (r"\max_{k} x_k", lambda m: m.munder is not None),
+        # primes on the baseline, accents as accents
+        (
+            r"f'(x) + x''_{n}",
+            lambda m: (
+                not m.find("msup") and [o.get_text() for o in m.find_all("mo") if o.get_text() in "′″"] == ["′", "″"]
+            ),
+        ),
+        (r"\bar x + \hat{y}", lambda m: [o["accent"] for o in m.find_all("mover")] == ["true", "true"]),
+        # environments: aligned as a table aligned like TeX's (Chromium needs the CSS), cases, matrices
+        (
+            r"\begin{aligned} a &= b \\ c + d &= e \end{aligned}",
+            lambda m: (
+                len(m.find_all("mtr")) == 2
+                and "-webkit-right" in m.mtd["style"]
+                and "-webkit-left" in m.find_all("mtd")[1]["style"]
+            ),
+        ),
+        (
+            r"y = \begin{cases} 1 & \text{if } x > 0 \\ 0 & \text{otherwise} \end{cases}",
+            lambda m: len(m.find_all("mtd")) == 4,
+        ),
+        (r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}", lambda m: len(m.find_all("mtd")) == 4),
+        (r"\textstyle\sum_n x_n", lambda m: m.mstyle.munder is not None or m.mstyle.munderover is not None),
+    ],
+)
 def test_tex_is_converted_as_tex_would_set_it(tex, check):
     assert check(mathml(tex, display=True)), tex_to_mathml(tex, display=True)
 
@@ -370,14 +430,17 @@ def test_a_wide_display_may_break_between_its_qquad_parts():
     assert f"mrow.{BREAKABLE}" in css and "flex-wrap: wrap" in css
 
 
-@pytest.mark.parametrize("tex, message", [
-    (r"\foo{x} + 1", r"unknown command \\foo"),
-    (r"\frac{1}{", r"cannot parse"),
-    (r"a & b", r"'&' outside an environment"),
-    (r"a \\ b", r"'\\\\' outside an environment"),
-    (r"\begin{tikzpicture} x \end{tikzpicture}", r"unsupported environment \{tikzpicture\}"),
-    (" ", r"empty formula"),
-])
+@pytest.mark.parametrize(
+    "tex, message",
+    [
+        (r"\foo{x} + 1", r"unknown command \\foo"),
+        (r"\frac{1}{", r"cannot parse"),
+        (r"a & b", r"'&' outside an environment"),
+        (r"a \\ b", r"'\\\\' outside an environment"),
+        (r"\begin{tikzpicture} x \end{tikzpicture}", r"unsupported environment \{tikzpicture\}"),
+        (" ", r"empty formula"),
+    ],
+)
 def test_a_formula_that_cannot_be_typeset_raises_math_error(tex, message):
     with pytest.raises(MathError, match=message):
         tex_to_mathml(tex, display=False)
@@ -387,18 +450,34 @@ def test_a_formula_that_cannot_be_typeset_raises_math_error(tex, message):
 def test_code_spans_code_blocks_and_escaped_dollars_are_not_math():
     cells = [
         nbformat.v4.new_markdown_cell("# T\n\nIt costs \\$5, or \\$10 with `$x$` and `$$` in code; $y^2$ is math."),
-        nbformat.v4.new_markdown_cell("```python\nprice = '$$ 5 $$'  # $z$\n```\n\n    $indented$ code\n\n"
-                                      "| a | b |\n|---|---|\n| $t_1$ | `$` |\n\n$$\\sum_i w_i$$"),
-        nbformat.v4.new_markdown_cell("> $\\frac{\\partial L}{\\partial W}$ in a quote\n\n"
-                                      "\\begin{equation} e = mc^2 \\end{equation}"),
-        nbformat.v4.new_code_cell("show()", outputs=[nbformat.v4.new_output(
-            "display_data", {"text/latex": r"$$\frac{1}{2}$$", "text/plain": "<IPython.core.display.Math object>"})]),
+        nbformat.v4.new_markdown_cell(
+            "```python\nprice = '$$ 5 $$'  # $z$\n```\n\n    $indented$ code\n\n"
+            "| a | b |\n|---|---|\n| $t_1$ | `$` |\n\n$$\\sum_i w_i$$"
+        ),
+        nbformat.v4.new_markdown_cell(
+            "> $\\frac{\\partial L}{\\partial W}$ in a quote\n\n\\begin{equation} e = mc^2 \\end{equation}"
+        ),
+        nbformat.v4.new_code_cell(
+            "show()",
+            outputs=[
+                nbformat.v4.new_output(
+                    "display_data",
+                    {"text/latex": r"$$\frac{1}{2}$$", "text/plain": "<IPython.core.display.Math object>"},
+                )
+            ],
+        ),
     ]
     body, _ = make_exporter().from_notebook_node(nbformat.v4.new_notebook(cells=cells))
     page = BeautifulSoup(body, "html.parser")
     texts = [m.select_one("annotation").get_text() for m in page.select("math")]
-    assert texts == ["y^2", "t_1", r"\sum_i w_i", r"\frac{\partial L}{\partial W}", r"\begin{equation} e = mc^2 \end{equation}",
-                     r"\frac{1}{2}"]
+    assert texts == [
+        "y^2",
+        "t_1",
+        r"\sum_i w_i",
+        r"\frac{\partial L}{\partial W}",
+        r"\begin{equation} e = mc^2 \end{equation}",
+        r"\frac{1}{2}",
+    ]
     first = page.select(".jp-MarkdownCell")[0]
     assert "It costs $5, or $10 with" in first.get_text()
     assert [c.get_text() for c in first.find_all("code")] == ["$x$", "$$"]
@@ -411,15 +490,22 @@ def test_code_spans_code_blocks_and_escaped_dollars_are_not_math():
 def test_a_formula_keeps_the_punctuation_touching_it_on_its_line():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("so $\\eta < 1$: and ($a$ or $b$), $c$ d")])
     body, _ = make_exporter().from_notebook_node(nb)
-    groups = [(prose(g), [m.annotation.get_text() for m in g.find_all("math")])
-              for g in BeautifulSoup(body, "html.parser").select("span.dlcourse-nobreak")]
-    assert groups == [(":", [r"\eta < 1"]), ("(", ["a"]), ("),", ["b"])]        # $c$ d: nothing to keep
+    groups = [
+        (prose(g), [m.annotation.get_text() for m in g.find_all("math")])
+        for g in BeautifulSoup(body, "html.parser").select("span.dlcourse-nobreak")
+    ]
+    assert groups == [(":", [r"\eta < 1"]), ("(", ["a"]), ("),", ["b"])]  # $c$ d: nothing to keep
     assert ".dlcourse-nobreak" in (Path(dlcourse.tools.export.ASSETS) / "dlcourse_print" / "print.css").read_text()
 
 
 def test_a_formula_that_cannot_be_typeset_names_its_cell():
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T"), nbformat.v4.new_code_cell("1"),
-                                         nbformat.v4.new_markdown_cell("fine $x$, broken $\\nope{x}$")])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# T"),
+            nbformat.v4.new_code_cell("1"),
+            nbformat.v4.new_markdown_cell("fine $x$, broken $\\nope{x}$"),
+        ]
+    )
     with pytest.raises(MathError, match=r"^cell 2 \(markdown\): formula \$\\nope\{x\}\$: unknown command \\nope$"):
         make_exporter().from_notebook_node(nb)
     nb.cells[2].source = "fine"
@@ -432,15 +518,23 @@ def tiny_course(root: Path, chapters: dict[str, list]) -> Path:
     """A course folder of its own: solutions/NN_tiny.ipynb for each chapter number, with the cells given."""
     (root / "solutions").mkdir(parents=True)
     for number, cells in chapters.items():
-        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {number} · Tiny"), *cells]),
-                       root / "solutions" / f"{number}_tiny.ipynb")
+        nbformat.write(
+            nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {number} · Tiny"), *cells]),
+            root / "solutions" / f"{number}_tiny.ipynb",
+        )
     return root
 
 
-def test_the_export_stops_at_a_formula_it_cannot_typeset_naming_chapter_cell_and_formula(tmp_path, capsys,
-                                                                                          monkeypatch):
-    root = tiny_course(tmp_path / "course", {"07": [nbformat.v4.new_markdown_cell("ok $a$"),
-                                                     nbformat.v4.new_markdown_cell("$$\\begin{bmatrix} a \\end{bmat}$$")]})
+def test_the_export_stops_at_a_formula_it_cannot_typeset_naming_chapter_cell_and_formula(tmp_path, capsys, monkeypatch):
+    root = tiny_course(
+        tmp_path / "course",
+        {
+            "07": [
+                nbformat.v4.new_markdown_cell("ok $a$"),
+                nbformat.v4.new_markdown_cell("$$\\begin{bmatrix} a \\end{bmat}$$"),
+            ]
+        },
+    )
     expected = r"solutions/07_tiny\.ipynb, cell 2 \(markdown\): formula \$\$\\begin\{bmatrix\} a \\end\{bmat\}\$\$: "
     executed = []
     monkeypatch.setattr(dlcourse.tools.export, "execute_notebook", lambda path, **kwargs: executed.append(path))

@@ -2,6 +2,7 @@
 differences: a batch split over threads, caches that stay valid while later passes reuse scratch memory, and the
 flat-shift shortcut of "same" convolutions. tests/test_conv.py holds it equal to the readable pair over drawn shapes.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -10,13 +11,13 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given
+from strategies import conv2d_setups, scaled_settings
 
 import dlcourse.functional as F
 from dlcourse import nn
 from dlcourse.checks import check_kernel, tolerances
 from dlcourse.fast import conv as fast_conv
 from dlcourse.fast import threads
-from strategies import conv2d_setups, scaled_settings
 
 WRT = ("x", "weight", "bias")
 
@@ -48,8 +49,15 @@ def test_batch_split_over_threads_matches_torch_and_finite_differences(setup):
     inputs, options = setup
     wrt = WRT if inputs["bias"] is not None else WRT[:2]
     with every_image_its_own_thread():
-        check_kernel(fast_conv.conv2d_forward, fast_conv.conv2d_backward, "conv2d", inputs, wrt=wrt,
-                     options=options, report=False)
+        check_kernel(
+            fast_conv.conv2d_forward,
+            fast_conv.conv2d_backward,
+            "conv2d",
+            inputs,
+            wrt=wrt,
+            options=options,
+            report=False,
+        )
         assert len(fast_conv.conv2d_forward(**inputs, **options)[1].parts) == min(len(inputs["x"]), 3)
 
 
@@ -61,7 +69,7 @@ def test_a_cache_stays_valid_while_later_passes_reuse_scratch_memory():
     dout = rng.standard_normal((4, 5, 6, 6))
     out, cache = fast_conv.conv2d_forward(x, w, b, 1, 1)
     first = fast_conv.conv2d_backward(dout, cache)
-    for _ in range(3):                                   # scratch memory freed by these is handed out again
+    for _ in range(3):  # scratch memory freed by these is handed out again
         fast_conv.conv2d_backward(dout, fast_conv.conv2d_forward(x + 1.0, w, b, 1, 1)[1])
         fast_conv.conv2d(x - 1.0, w, b, 1, 1)
     again = fast_conv.conv2d_backward(dout, cache)
@@ -78,15 +86,32 @@ def test_same_convolutions_take_the_flat_shortcut_correctly(kernel, size):
     the kernel is wider than the image (every window wraps)."""
     rng = np.random.default_rng(sum(kernel) * 10 + sum(size))
     padding = ((kernel[0] - 1) // 2, (kernel[1] - 1) // 2)
-    inputs = {"x": rng.standard_normal((3, 2, *size)), "weight": rng.standard_normal((4, 2, *kernel)),
-              "bias": rng.standard_normal(4)}
+    inputs = {
+        "x": rng.standard_normal((3, 2, *size)),
+        "weight": rng.standard_normal((4, 2, *kernel)),
+        "bias": rng.standard_normal(4),
+    }
     out, _ = fast_conv.conv2d_forward(**inputs, stride=1, padding=padding)
     assert out.shape[2:] == size
-    check_kernel(fast_conv.conv2d_forward, fast_conv.conv2d_backward, "conv2d", inputs, wrt=WRT,
-                 options={"stride": 1, "padding": padding}, report=False)
+    check_kernel(
+        fast_conv.conv2d_forward,
+        fast_conv.conv2d_backward,
+        "conv2d",
+        inputs,
+        wrt=WRT,
+        options={"stride": 1, "padding": padding},
+        report=False,
+    )
     with every_image_its_own_thread():
-        check_kernel(fast_conv.conv2d_forward, fast_conv.conv2d_backward, "conv2d", inputs, wrt=WRT,
-                     options={"stride": 1, "padding": padding}, report=False)
+        check_kernel(
+            fast_conv.conv2d_forward,
+            fast_conv.conv2d_backward,
+            "conv2d",
+            inputs,
+            wrt=WRT,
+            options={"stride": 1, "padding": padding},
+            report=False,
+        )
 
 
 def test_an_empty_batch_gives_empty_outputs_and_zero_weight_gradients_as_torch():

@@ -1,4 +1,5 @@
 """The filter explorer and chapter 05's figures, driven headlessly: build, set controls, read the result."""
+
 from __future__ import annotations
 
 import io
@@ -28,7 +29,7 @@ def explorer():
 def test_default_shows_the_edge_kernel_on_the_photo(explorer):
     r = explorer.result
     assert isinstance(r, FilterResult) and r.kernel_name == "edge" and r.image_name == "china"
-    assert r.output.shape == r.image.shape == r.expected_shape           # padding 1, stride 1 keeps the size
+    assert r.output.shape == r.image.shape == r.expected_shape  # padding 1, stride 1 keeps the size
     assert_picture(explorer.png)
     bundle = explorer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle and len(bundle["image/png"]) > 1000
@@ -36,8 +37,9 @@ def test_default_shows_the_edge_kernel_on_the_photo(explorer):
 
 def test_output_is_torch_cross_correlation(explorer):
     r = explorer.result
-    expected = torch.nn.functional.conv2d(torch.from_numpy(r.image)[None, None],
-                                          torch.from_numpy(r.kernel)[None, None], padding=1)[0, 0].numpy()
+    expected = torch.nn.functional.conv2d(
+        torch.from_numpy(r.image)[None, None], torch.from_numpy(r.kernel)[None, None], padding=1
+    )[0, 0].numpy()
     np.testing.assert_allclose(r.output, expected, rtol=1e-10, atol=1e-12)
 
 
@@ -61,7 +63,7 @@ def test_every_kernel_and_image_can_be_chosen():
             assert np.all(np.isfinite(w.result.output))
     w.controls["kernel"].value = "identity"
     w.controls["padding"].value = 1
-    np.testing.assert_allclose(w.result.output, w.result.image)          # identity with padding 1 copies
+    np.testing.assert_allclose(w.result.output, w.result.image)  # identity with padding 1 copies
     assert_picture(w.png)
 
 

@@ -4,6 +4,7 @@ Every test goes through the package's own checker, ``check_kernel`` / ``check_fu
 learners' check cells and the grader use -- so the checker is exercised on correct code here and on buggy code in
 test_checker.py.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -13,11 +14,23 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import (
+    REDUCTIONS,
+    array_and_dim,
+    binary_batch,
+    classification_batch,
+    float_arrays,
+    kink_free_arrays,
+    linear_inputs,
+    negative_slopes,
+    probability_batch,
+    regression_pair,
+    scaled_settings,
+    shapes,
+)
 
 import dlcourse.functional as F
 from dlcourse.checks import Check, check_function, check_kernel, rel_error, tolerances
-from strategies import (REDUCTIONS, array_and_dim, binary_batch, classification_batch, float_arrays, probability_batch,
-                        kink_free_arrays, linear_inputs, negative_slopes, regression_pair, scaled_settings, shapes)
 
 
 def _check_pair(op, fn, forward, backward, inputs, wrt, options=None):
@@ -50,17 +63,31 @@ def test_relu(x):
 @scaled_settings(30)
 @given(x=kink_free_arrays(), negative_slope=negative_slopes)
 def test_leaky_relu(x, negative_slope):
-    _check_pair("leaky_relu", F.leaky_relu, F.leaky_relu_forward, F.leaky_relu_backward, {"x": x}, ("x",),
-                {"negative_slope": negative_slope})
+    _check_pair(
+        "leaky_relu",
+        F.leaky_relu,
+        F.leaky_relu_forward,
+        F.leaky_relu_backward,
+        {"x": x},
+        ("x",),
+        {"negative_slope": negative_slope},
+    )
 
 
 @pytest.mark.parametrize("negative_slope", [0.0, 0.01, 0.2, 1.0, 3.0])
 def test_leaky_relu_slopes_fixed(negative_slope):
     """Several negative slopes on a fixed array holding both signs (the default 0.01 also via the default arg)."""
     x = np.array([[-3.0, -0.5, 0.25], [2.0, -1e-2, 4.0]])
-    _check_pair("leaky_relu", F.leaky_relu, F.leaky_relu_forward, F.leaky_relu_backward, {"x": x}, ("x",),
-                {"negative_slope": negative_slope})
-    expected = np.where(x > 0, x, negative_slope * x)          # the definition
+    _check_pair(
+        "leaky_relu",
+        F.leaky_relu,
+        F.leaky_relu_forward,
+        F.leaky_relu_backward,
+        {"x": x},
+        ("x",),
+        {"negative_slope": negative_slope},
+    )
+    expected = np.where(x > 0, x, negative_slope * x)  # the definition
     assert np.array_equal(F.leaky_relu(x, negative_slope), expected)
 
 
@@ -98,8 +125,10 @@ def test_softmax_drawn_dim(op, case):
 def test_softmax_default_dim_is_last():
     x = np.arange(24.0).reshape(2, 3, 4) / 7
     assert rel_error(F.softmax(x), torch.softmax(torch.tensor(x), dim=-1).numpy()).max() <= tolerances.REFERENCE_RTOL
-    assert rel_error(F.log_softmax(x), torch.log_softmax(torch.tensor(x), dim=-1).numpy()).max() \
+    assert (
+        rel_error(F.log_softmax(x), torch.log_softmax(torch.tensor(x), dim=-1).numpy()).max()
         <= tolerances.REFERENCE_RTOL
+    )
 
 
 # ------------------------------------------------------------------------------------------------ linear
@@ -128,8 +157,15 @@ def test_linear_without_bias_returns_no_bias_gradient():
 @given(pair=regression_pair())
 def test_mse_loss(reduction, pair):
     inp, target = pair
-    _check_pair("mse_loss", F.mse_loss, F.mse_loss_forward, F.mse_loss_backward, {"input": inp, "target": target},
-                ("input",), {"reduction": reduction})
+    _check_pair(
+        "mse_loss",
+        F.mse_loss,
+        F.mse_loss_forward,
+        F.mse_loss_backward,
+        {"input": inp, "target": target},
+        ("input",),
+        {"reduction": reduction},
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -137,8 +173,15 @@ def test_mse_loss(reduction, pair):
 @given(batch=classification_batch())
 def test_cross_entropy(reduction, batch):
     logits, labels = batch
-    _check_pair("cross_entropy", F.cross_entropy, F.cross_entropy_forward, F.cross_entropy_backward,
-                {"input": logits, "target": labels}, ("input",), {"reduction": reduction})
+    _check_pair(
+        "cross_entropy",
+        F.cross_entropy,
+        F.cross_entropy_forward,
+        F.cross_entropy_backward,
+        {"input": logits, "target": labels},
+        ("input",),
+        {"reduction": reduction},
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -146,16 +189,24 @@ def test_cross_entropy(reduction, batch):
 @given(batch=binary_batch())
 def test_binary_cross_entropy_with_logits(reduction, batch):
     logits, target = batch
-    _check_pair("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits,
-                F.binary_cross_entropy_with_logits_forward, F.binary_cross_entropy_with_logits_backward,
-                {"input": logits, "target": target}, ("input",), {"reduction": reduction})
+    _check_pair(
+        "binary_cross_entropy_with_logits",
+        F.binary_cross_entropy_with_logits,
+        F.binary_cross_entropy_with_logits_forward,
+        F.binary_cross_entropy_with_logits_backward,
+        {"input": logits, "target": target},
+        ("input",),
+        {"reduction": reduction},
+    )
 
 
 LOSS_PAIRS = {
     "mse_loss": (F.mse_loss_forward, F.mse_loss_backward, torch.nn.functional.mse_loss),
-    "binary_cross_entropy_with_logits": (F.binary_cross_entropy_with_logits_forward,
-                                         F.binary_cross_entropy_with_logits_backward,
-                                         torch.nn.functional.binary_cross_entropy_with_logits),
+    "binary_cross_entropy_with_logits": (
+        F.binary_cross_entropy_with_logits_forward,
+        F.binary_cross_entropy_with_logits_backward,
+        torch.nn.functional.binary_cross_entropy_with_logits,
+    ),
 }
 
 
@@ -172,7 +223,7 @@ def test_reduction_none_takes_an_array_upstream_gradient(op):
     torch_fn(t_inp, torch.tensor(target), reduction="none").backward(torch.tensor(dloss))
     assert rel_error(backward(dloss, cache), t_inp.grad.numpy()).max() <= tolerances.REFERENCE_RTOL
     with pytest.raises(ValueError, match="dloss"):
-        backward(1.0, cache)                     # a scalar cannot stand for a per-element upstream gradient
+        backward(1.0, cache)  # a scalar cannot stand for a per-element upstream gradient
 
 
 def test_cross_entropy_reduction_none_gradient_per_example():
@@ -199,14 +250,14 @@ def test_float32_in_float32_out(op):
 def test_integer_input_is_computed_in_float64():
     out = F.sigmoid(np.array([-2, 0, 3]))
     assert out.dtype == np.float64
-    assert rel_error(out, torch.sigmoid(torch.tensor([-2.0, 0.0, 3.0], dtype=torch.float64)).numpy()).max() \
+    assert (
+        rel_error(out, torch.sigmoid(torch.tensor([-2.0, 0.0, 3.0], dtype=torch.float64)).numpy()).max()
         <= tolerances.REFERENCE_RTOL
+    )
 
 
 # --------------------------------------------------------------------------------------------- stability
-BIG = np.array([[1e4, -1e4, 0.0, 5e3],
-                [-1e4, -1e4, 1e4, 1e4],
-                [3.0, -1e4, -2.0, 1e4]])
+BIG = np.array([[1e4, -1e4, 0.0, 5e3], [-1e4, -1e4, 1e4, 1e4], [3.0, -1e4, -2.0, 1e4]])
 
 
 def _strict_forward_backward(forward, backward, *args, **options):
@@ -241,31 +292,49 @@ def test_activations_stable_for_huge_logits(case):
         # equal to torch in value and gradient (finite differences mean nothing at |x| = 1e4)
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            check_kernel(forward, backward, case.split("-")[0], {"x": x}, wrt=("x",), options=options,
-                         finite_differences=False)
+            check_kernel(
+                forward, backward, case.split("-")[0], {"x": x}, wrt=("x",), options=options, finite_differences=False
+            )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_cross_entropy_stable_for_huge_logits(reduction):
-    labels = np.array([1, 0, 1])                     # the true classes include logits of -1e4: loss 2e4, finite
+    labels = np.array([1, 0, 1])  # the true classes include logits of -1e4: loss 2e4, finite
     _strict_forward_backward(F.cross_entropy_forward, F.cross_entropy_backward, BIG, labels, reduction=reduction)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        check_kernel(F.cross_entropy_forward, F.cross_entropy_backward, "cross_entropy",
-                     {"input": BIG, "target": labels}, wrt=("input",), options={"reduction": reduction},
-                     finite_differences=False)
+        check_kernel(
+            F.cross_entropy_forward,
+            F.cross_entropy_backward,
+            "cross_entropy",
+            {"input": BIG, "target": labels},
+            wrt=("input",),
+            options={"reduction": reduction},
+            finite_differences=False,
+        )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_bce_with_logits_stable_for_huge_logits(reduction):
     target = np.array([[1.0, 1.0, 0.0, 0.5], [0.0, 1.0, 0.0, 1.0], [0.25, 0.0, 1.0, 0.0]])
-    _strict_forward_backward(F.binary_cross_entropy_with_logits_forward, F.binary_cross_entropy_with_logits_backward,
-                             BIG, target, reduction=reduction)
+    _strict_forward_backward(
+        F.binary_cross_entropy_with_logits_forward,
+        F.binary_cross_entropy_with_logits_backward,
+        BIG,
+        target,
+        reduction=reduction,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        check_kernel(F.binary_cross_entropy_with_logits_forward, F.binary_cross_entropy_with_logits_backward,
-                     "binary_cross_entropy_with_logits", {"input": BIG, "target": target}, wrt=("input",),
-                     options={"reduction": reduction}, finite_differences=False)
+        check_kernel(
+            F.binary_cross_entropy_with_logits_forward,
+            F.binary_cross_entropy_with_logits_backward,
+            "binary_cross_entropy_with_logits",
+            {"input": BIG, "target": target},
+            wrt=("input",),
+            options={"reduction": reduction},
+            finite_differences=False,
+        )
 
 
 def test_huge_logit_values_are_the_limits():
@@ -274,8 +343,7 @@ def test_huge_logit_values_are_the_limits():
     assert np.array_equal(F.softmax(np.array([1e4, -1e4, 1e4])), [0.5, 0.0, 0.5])
     assert rel_error(F.log_softmax(np.array([1e4, -1e4])), [0.0, -2e4]).max() <= tolerances.REFERENCE_RTOL
     assert float(F.cross_entropy(np.array([[1e4, -1e4]]), np.array([1]))) == pytest.approx(2e4, rel=1e-12)
-    assert float(F.binary_cross_entropy_with_logits(np.array([-1e4]), np.array([1.0]))) == pytest.approx(1e4,
-                                                                                                        rel=1e-12)
+    assert float(F.binary_cross_entropy_with_logits(np.array([-1e4]), np.array([1.0]))) == pytest.approx(1e4, rel=1e-12)
 
 
 # ------------------------------------------------------------------- binary cross-entropy on probabilities
@@ -284,8 +352,15 @@ def test_huge_logit_values_are_the_limits():
 @given(batch=probability_batch())
 def test_binary_cross_entropy(reduction, batch):
     p, target = batch
-    _check_pair("binary_cross_entropy", F.binary_cross_entropy, F.binary_cross_entropy_forward,
-                F.binary_cross_entropy_backward, {"input": p, "target": target}, ("input",), {"reduction": reduction})
+    _check_pair(
+        "binary_cross_entropy",
+        F.binary_cross_entropy,
+        F.binary_cross_entropy_forward,
+        F.binary_cross_entropy_backward,
+        {"input": p, "target": target},
+        ("input",),
+        {"reduction": reduction},
+    )
 
 
 def test_binary_cross_entropy_clamps_like_torch_at_0_and_1():
@@ -295,11 +370,17 @@ def test_binary_cross_entropy_clamps_like_torch_at_0_and_1():
     target = np.array([[0.0, 1.0, 1.0, 0.0], [1.0, 0.3, 0.7, 0.0]])
     _strict_forward_backward(F.binary_cross_entropy_forward, F.binary_cross_entropy_backward, p, target)
     loss = F.binary_cross_entropy(p, target, reduction="none")
-    assert loss[0, 0] == 100.0 and loss[0, 1] == 100.0 and loss[0, 2] == 0.0    # -log(0) clamped at 100
+    assert loss[0, 0] == 100.0 and loss[0, 1] == 100.0 and loss[0, 2] == 0.0  # -log(0) clamped at 100
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        check_kernel(F.binary_cross_entropy_forward, F.binary_cross_entropy_backward, "binary_cross_entropy",
-                     {"input": p, "target": target}, wrt=("input",), finite_differences=False)
+        check_kernel(
+            F.binary_cross_entropy_forward,
+            F.binary_cross_entropy_backward,
+            "binary_cross_entropy",
+            {"input": p, "target": target},
+            wrt=("input",),
+            finite_differences=False,
+        )
 
 
 @pytest.mark.parametrize("bad", [np.array([0.5, 1.5]), np.array([-0.1, 0.5]), np.array([np.nan, 0.5])])
@@ -311,8 +392,10 @@ def test_binary_cross_entropy_rejects_non_probabilities(bad):
 def test_binary_cross_entropy_of_sigmoid_equals_the_fused_loss_for_moderate_logits():
     z = np.linspace(-8, 8, 17)
     y = np.random.default_rng(3).uniform(0, 1, 17)
-    assert rel_error(F.binary_cross_entropy(F.sigmoid(z), y), F.binary_cross_entropy_with_logits(z, y)).max() \
+    assert (
+        rel_error(F.binary_cross_entropy(F.sigmoid(z), y), F.binary_cross_entropy_with_logits(z, y)).max()
         <= tolerances.REFERENCE_RTOL
+    )
 
 
 # ------------------------------------------------------------------------------------------ the package layout
@@ -320,8 +403,9 @@ def test_all_lists_every_function_and_no_submodule():
     """``__all__`` is written out: it names every public function of dlcourse.functional and nothing else."""
     import types
 
-    public = {name for name, obj in vars(F).items()
-              if not name.startswith("_") and not isinstance(obj, types.ModuleType)}
+    public = {
+        name for name, obj in vars(F).items() if not name.startswith("_") and not isinstance(obj, types.ModuleType)
+    }
     assert len(F.__all__) == len(set(F.__all__)), "a name is listed twice in __all__"
     assert set(F.__all__) == public
     assert all(callable(getattr(F, name)) for name in F.__all__)

@@ -3,6 +3,7 @@
 Submissions are built from chapter 00 (solved, unsolved, tampered, looping, crashing, malformed), trimmed to the
 import, exercise and check cells so that each runs in a couple of seconds.
 """
+
 from __future__ import annotations
 
 import csv
@@ -50,7 +51,7 @@ def cell_with_tag(nb, tag):
     return next(c for c in nb.cells if tag in c.metadata.get("tags", []))
 
 
-NAMES = list(exercises(_source_notebook("solved"), CHAPTER))      # in the notebook's order
+NAMES = list(exercises(_source_notebook("solved"), CHAPTER))  # in the notebook's order
 FIRST = NAMES[0]
 
 
@@ -85,8 +86,12 @@ def batch(tmp_path_factory):
 
     # solved, but also reassigns the check function to one that always passes
     patched = trimmed("solved")
-    patched.cells.insert(1, nbformat.v4.new_code_cell(
-        f"from dlcourse.checks import ch{CHAPTER}\nch{CHAPTER}.check_{FIRST} = lambda f: print('ok')"))
+    patched.cells.insert(
+        1,
+        nbformat.v4.new_code_cell(
+            f"from dlcourse.checks import ch{CHAPTER}\nch{CHAPTER}.check_{FIRST} = lambda f: print('ok')"
+        ),
+    )
     cell_with_tag(patched, f"exercise-{CHAPTER}-{FIRST}").source = "def " + FIRST + "(*a, **k):\n    return None"
     write(subs, f"{CHAPTER}_patched.ipynb", patched)
 
@@ -190,9 +195,9 @@ def test_rerun_skips_graded_and_regrades_changed_or_forced(batch, tmp_path):
     shutil.copytree(out, book)
     solved = subs / f"{CHAPTER}_solved.ipynb"
     before = json.loads(result_path(book, solved).read_text())
-    grade([solved], book, ROOT, progress=False)                       # unchanged: skipped
+    grade([solved], book, ROOT, progress=False)  # unchanged: skipped
     assert json.loads(result_path(book, solved).read_text()) == before
-    grade([solved], book, ROOT, force=True, progress=False)           # --force: graded again
+    grade([solved], book, ROOT, force=True, progress=False)  # --force: graded again
     assert json.loads(result_path(book, solved).read_text())["seconds"] != before["seconds"]
 
 
@@ -209,8 +214,17 @@ def test_grade_book_file_reads_back_as_the_same_record(batch):
     assert [GradeResult.from_dict(d) for d in stored] == sorted(results.values(), key=lambda r: r.submission)
     solved = subs / f"{CHAPTER}_solved.ipynb"
     data = json.loads(result_path(out, solved).read_text())
-    assert list(data) == ["submission", "sha256", "chapter", "status", "reason", "exercises", "score", "max_score",
-                          "seconds"]
+    assert list(data) == [
+        "submission",
+        "sha256",
+        "chapter",
+        "status",
+        "reason",
+        "exercises",
+        "score",
+        "max_score",
+        "seconds",
+    ]
     assert all(set(e) == {"passed", "message"} for e in data["exercises"].values())
 
 
@@ -223,10 +237,16 @@ def test_grade_record_layout_without_running_anything(tmp_path):
     r.fail_all(["01-b"], "\u2718 b: wrong")
     assert (r.status, r.score, r.max_score) == ("ok", 1, 2)
     data = r.fail("stopped").to_dict()
-    assert data == {"submission": str(path), "sha256": r.sha256, "chapter": "01", "status": "error",
-                    "reason": "stopped", "exercises": {"01-a": {"passed": True, "message": ""},
-                                                       "01-b": {"passed": False, "message": "\u2718 b: wrong"}},
-                    "score": 1, "max_score": 2}                       # no seconds: never timed
+    assert data == {
+        "submission": str(path),
+        "sha256": r.sha256,
+        "chapter": "01",
+        "status": "error",
+        "reason": "stopped",
+        "exercises": {"01-a": {"passed": True, "message": ""}, "01-b": {"passed": False, "message": "\u2718 b: wrong"}},
+        "score": 1,
+        "max_score": 2,
+    }  # no seconds: never timed
     assert GradeResult.from_dict(json.loads(json.dumps(data))) == r
     with pytest.raises(ValueError, match="not a grade record"):
         GradeResult.from_dict({"submission": "x"})
@@ -257,10 +277,14 @@ def test_cli_grade(tmp_path, capsys):
 
 # ------------------------------------------------------------------ an untouched learner notebook, graded both ways
 
+
 def readme_nbval_command(notebook: Path) -> list[str]:
     """README's plain-nbval recipe ("For instructors"), with its notebooks replaced by ``notebook``."""
-    line = next(line.strip() for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
-                if line.strip().startswith("pytest --nbval-lax"))
+    line = next(
+        line.strip()
+        for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+        if line.strip().startswith("pytest --nbval-lax")
+    )
     words = shlex.split(line)
     assert words[-1] == "submissions/*.ipynb", line
     return [sys.executable, "-m", *words[:-1], str(notebook)]
@@ -269,8 +293,7 @@ def readme_nbval_command(notebook: Path) -> list[str]:
 def nbval_cell_outcomes(command: list[str], folder: Path) -> dict[int, str]:
     """Run ``command`` (pytest on one notebook) in ``folder``; return {code cell number: passed/failed/skipped}."""
     junit = folder / "junit.xml"
-    proc = subprocess.run([*command, f"--junitxml={junit}"], cwd=folder, capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run([*command, f"--junitxml={junit}"], cwd=folder, capture_output=True, text=True, timeout=600)
     assert proc.returncode in (0, 1), proc.stdout[-3000:] + proc.stderr[-3000:]
     outcomes = {}
     for case in ElementTree.parse(junit).getroot().iter("testcase"):
@@ -310,8 +333,7 @@ def untouched(tmp_path_factory):
 def test_untouched_learner_notebook_gets_zero_with_dlcourse_grade(untouched, tmp_path):
     r = grade_one(untouched, ROOT, cell_timeout=60)
     assert r.status == "ok" and r.max_score == len(NAMES) and r.score == 0, r
-    assert all(e.message.startswith("\u2718") and "not implemented yet" in e.message
-               for e in r.exercises.values())
+    assert all(e.message.startswith("\u2718") and "not implemented yet" in e.message for e in r.exercises.values())
 
 
 def test_untouched_learner_notebook_gets_zero_with_readmes_plain_nbval(untouched):

@@ -1,4 +1,5 @@
 """dlcourse.hybrid: a network's hidden layer as features for classical models, and soft-voting ensembles."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,15 +16,16 @@ def mlp():
 
 def test_hidden_features_are_the_input_of_the_last_layer_as_in_torch(mlp):
     X = np.random.default_rng(1).standard_normal((7, 6))
-    twin = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 4), torch.nn.ReLU(),
-                               torch.nn.Linear(4, 3)).double()
+    twin = torch.nn.Sequential(
+        torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 4), torch.nn.ReLU(), torch.nn.Linear(4, 3)
+    ).double()
     twin.load_state_dict({k: torch.from_numpy(v) for k, v in mlp.state_dict().items()})
     with torch.no_grad():
         expected = twin[:-1](torch.from_numpy(X)).numpy()
     features = hybrid.hidden_features(mlp, X)
     assert features.shape == (7, 4)
     np.testing.assert_allclose(features, expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(mlp[-1](features), mlp(X), rtol=1e-12)                # the last layer reads them
+    np.testing.assert_allclose(mlp[-1](features), mlp(X), rtol=1e-12)  # the last layer reads them
 
 
 def test_predict_proba_is_the_softmax_of_the_logits_and_keeps_the_mode(mlp):
@@ -32,7 +34,7 @@ def test_predict_proba_is_the_softmax_of_the_logits_and_keeps_the_mode(mlp):
     p = hybrid.predict_proba(mlp, X)
     expected = torch.softmax(torch.from_numpy(mlp(X)), dim=1).numpy()
     np.testing.assert_allclose(p, expected, rtol=1e-12)
-    assert mlp.training                                                            # restored
+    assert mlp.training  # restored
     mlp.eval()
     hybrid.hidden_features(mlp, X)
     assert not mlp.training
@@ -67,14 +69,17 @@ def test_soft_vote_averages_probabilities_like_votingclassifier():
     np.testing.assert_allclose(equal, np.mean([m.predict_proba(X) for m in fitted], axis=0), rtol=1e-12)
 
 
-@pytest.mark.parametrize("probabilities, weights, name", [
-    ([], None, "probabilities"),
-    ([np.full((2, 3), 1 / 3), np.full((2, 2), 0.5)], None, r"probabilities\[1\]"),
-    ([np.full((2, 3), 0.5)], None, r"probabilities\[0\]"),                          # rows do not sum to 1
-    ([np.full((2, 3), 1 / 3)], [-1.0], "weights"),
-    ([np.full((2, 3), 1 / 3)] * 2, [0.0, 0.0], "weights"),
-    ([np.full((2, 3), 1 / 3)] * 2, [1.0], "weights"),
-])
+@pytest.mark.parametrize(
+    "probabilities, weights, name",
+    [
+        ([], None, "probabilities"),
+        ([np.full((2, 3), 1 / 3), np.full((2, 2), 0.5)], None, r"probabilities\[1\]"),
+        ([np.full((2, 3), 0.5)], None, r"probabilities\[0\]"),  # rows do not sum to 1
+        ([np.full((2, 3), 1 / 3)], [-1.0], "weights"),
+        ([np.full((2, 3), 1 / 3)] * 2, [0.0, 0.0], "weights"),
+        ([np.full((2, 3), 1 / 3)] * 2, [1.0], "weights"),
+    ],
+)
 def test_soft_vote_rejects_bad_input(probabilities, weights, name):
     with pytest.raises(ValueError, match=name):
         hybrid.soft_vote(probabilities, weights)

@@ -5,6 +5,7 @@ the gain and the fans (exactly), the uniform bound (every one of PyTorch's sampl
 it), and the standard deviation (ours, PyTorch's and the published formula agree within STAT_SIGMAS standard
 errors), plus the in-place, reproducibility and validation contracts.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,13 +14,13 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given
+from strategies import fan_modes, gains, nonlinearities, scaled_settings, seeds, weight_shapes
 
 from dlcourse import init, nn
 from dlcourse.checks import tolerances as tol
-from strategies import fan_modes, gains, nonlinearities, scaled_settings, seeds, weight_shapes
 
 few = scaled_settings(15)
-BIG = (400, 300)                         # 120,000 samples: standard errors of the std below 0.3 %
+BIG = (400, 300)  # 120,000 samples: standard errors of the std below 0.3 %
 KURTOSIS = {"uniform": 1.8, "normal": 3.0}
 
 
@@ -48,8 +49,9 @@ def formula_std(name: str, shape, **kw) -> float:
 @given(pair=nonlinearities)
 def test_calculate_gain_equals_torch(pair):
     name, param = pair
-    assert init.calculate_gain(name, param) == pytest.approx(torch.nn.init.calculate_gain(name, param),
-                                                             rel=tol.REFERENCE_RTOL)
+    assert init.calculate_gain(name, param) == pytest.approx(
+        torch.nn.init.calculate_gain(name, param), rel=tol.REFERENCE_RTOL
+    )
 
 
 def test_calculate_gain_known_values():
@@ -82,10 +84,14 @@ def test_fans_need_two_dimensions():
 SCHEMES = {
     "xavier_uniform_": ("uniform", [{}, {"gain": 5 / 3}]),
     "xavier_normal_": ("normal", [{}, {"gain": 0.5}]),
-    "kaiming_uniform_": ("uniform", [{}, {"nonlinearity": "relu"}, {"a": math.sqrt(5)},
-                                     {"mode": "fan_out", "nonlinearity": "tanh"}]),
-    "kaiming_normal_": ("normal", [{}, {"nonlinearity": "relu", "mode": "fan_out"}, {"a": 0.2},
-                                   {"nonlinearity": "linear"}]),
+    "kaiming_uniform_": (
+        "uniform",
+        [{}, {"nonlinearity": "relu"}, {"a": math.sqrt(5)}, {"mode": "fan_out", "nonlinearity": "tanh"}],
+    ),
+    "kaiming_normal_": (
+        "normal",
+        [{}, {"nonlinearity": "relu", "mode": "fan_out"}, {"a": 0.2}, {"nonlinearity": "linear"}],
+    ),
 }
 CASES = [(name, kw) for name, (_, kws) in SCHEMES.items() for kw in kws]
 
@@ -127,7 +133,8 @@ def test_fills_in_place_reproducibly_within_bounds(shape, seed, gain, mode, pair
     elif a is None:
         a = 0.0
     calls = {
-        "xavier_uniform_": dict(gain=gain), "xavier_normal_": dict(gain=gain),
+        "xavier_uniform_": dict(gain=gain),
+        "xavier_normal_": dict(gain=gain),
         "kaiming_uniform_": dict(a=a, mode=mode, nonlinearity=nonlinearity),
         "kaiming_normal_": dict(a=a, mode=mode, nonlinearity=nonlinearity),
     }
@@ -163,15 +170,18 @@ def test_basic_fills():
     assert abs(g.std() - 2.0) < tol.STAT_SIGMAS * std_se(2.0, 10_000, "normal")
 
 
-@pytest.mark.parametrize("call, words", [
-    (lambda: init.xavier_uniform_([[1.0, 2.0]], rng=0), ("tensor", "NumPy array", "list")),
-    (lambda: init.xavier_uniform_(np.zeros((2, 2), dtype=int), rng=0), ("tensor", "floating", "int")),
-    (lambda: init.xavier_normal_(np.zeros((2, 2))), ("rng", "NoneType")),
-    (lambda: init.kaiming_normal_(np.zeros((2, 2)), mode="fan_avg", rng=0), ("mode", "fan_avg")),
-    (lambda: init.kaiming_uniform_(np.zeros((2, 2)), nonlinearity="swish", rng=0), ("nonlinearity", "swish")),
-    (lambda: init.normal_(np.zeros(2), std=-1.0, rng=0), ("std", "-1.0")),
-    (lambda: init.uniform_(np.zeros(2), 1.0, 0.0, rng=0), ("b", "0.0")),
-])
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: init.xavier_uniform_([[1.0, 2.0]], rng=0), ("tensor", "NumPy array", "list")),
+        (lambda: init.xavier_uniform_(np.zeros((2, 2), dtype=int), rng=0), ("tensor", "floating", "int")),
+        (lambda: init.xavier_normal_(np.zeros((2, 2))), ("rng", "NoneType")),
+        (lambda: init.kaiming_normal_(np.zeros((2, 2)), mode="fan_avg", rng=0), ("mode", "fan_avg")),
+        (lambda: init.kaiming_uniform_(np.zeros((2, 2)), nonlinearity="swish", rng=0), ("nonlinearity", "swish")),
+        (lambda: init.normal_(np.zeros(2), std=-1.0, rng=0), ("std", "-1.0")),
+        (lambda: init.uniform_(np.zeros(2), 1.0, 0.0, rng=0), ("b", "0.0")),
+    ],
+)
 def test_bad_arguments_are_named(call, words):
     with pytest.raises(ValueError) as info:
         call()
@@ -193,20 +203,24 @@ def test_linear_layers_in_forward_order():
 def test_pytorch_scheme_reproduces_the_default_linear_init(seed):
     """kaiming_uniform_(a=sqrt(5)) is U(±1/sqrt(fan_in)): nn.Linear's (and torch.nn.Linear's) default draws."""
     default = nn.MLP(5, [7, 4], 3, rng=np.random.default_rng(seed))
-    redone = init.init_linear_(nn.MLP(5, [7, 4], 3, rng=0), "pytorch", bias_init="pytorch",
-                               rng=np.random.default_rng(seed))
+    redone = init.init_linear_(
+        nn.MLP(5, [7, 4], 3, rng=0), "pytorch", bias_init="pytorch", rng=np.random.default_rng(seed)
+    )
     for name, value in default.state_dict().items():
         np.testing.assert_allclose(redone.state_dict()[name], value, rtol=tol.REFERENCE_RTOL, atol=0)
 
 
-@pytest.mark.parametrize("scheme, nonlinearity, expected", [
-    ("xavier_uniform", None, lambda fi, fo: math.sqrt(2 / (fi + fo))),
-    ("xavier_normal", "tanh", lambda fi, fo: 5 / 3 * math.sqrt(2 / (fi + fo))),
-    ("kaiming_normal", None, lambda fi, fo: math.sqrt(2 / fi)),
-    ("kaiming_uniform", "tanh", lambda fi, fo: 5 / 3 / math.sqrt(fi)),
-    ("pytorch", None, lambda fi, fo: 1 / math.sqrt(3 * fi)),
-    (0.01, None, lambda fi, fo: 0.01),
-])
+@pytest.mark.parametrize(
+    "scheme, nonlinearity, expected",
+    [
+        ("xavier_uniform", None, lambda fi, fo: math.sqrt(2 / (fi + fo))),
+        ("xavier_normal", "tanh", lambda fi, fo: 5 / 3 * math.sqrt(2 / (fi + fo))),
+        ("kaiming_normal", None, lambda fi, fo: math.sqrt(2 / fi)),
+        ("kaiming_uniform", "tanh", lambda fi, fo: 5 / 3 / math.sqrt(fi)),
+        ("pytorch", None, lambda fi, fo: 1 / math.sqrt(3 * fi)),
+        (0.01, None, lambda fi, fo: 0.01),
+    ],
+)
 def test_init_linear_draws_every_layer_from_its_scheme(scheme, nonlinearity, expected):
     model = nn.MLP(300, [200, 400], 100, rng=0)
     init.init_linear_(model, scheme, nonlinearity=nonlinearity, rng=0)
@@ -225,12 +239,15 @@ def test_init_linear_scale_multiplies_the_weights_exactly():
         np.testing.assert_array_equal(b.state_dict()[name], 2.5 * value if name.endswith("weight") else value)
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    (dict(weight_init="he"), ("weight_init", "'he'")),
-    (dict(weight_init="xavier_uniform", bias_init="ones"), ("bias_init", "ones")),
-    (dict(weight_init="xavier_uniform", scale=-1.0), ("scale", "-1.0")),
-    (dict(weight_init="xavier_uniform", scale=float("nan")), ("scale", "nan")),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        (dict(weight_init="he"), ("weight_init", "'he'")),
+        (dict(weight_init="xavier_uniform", bias_init="ones"), ("bias_init", "ones")),
+        (dict(weight_init="xavier_uniform", scale=-1.0), ("scale", "-1.0")),
+        (dict(weight_init="xavier_uniform", scale=float("nan")), ("scale", "nan")),
+    ],
+)
 def test_init_linear_bad_arguments(kwargs, words):
     with pytest.raises(ValueError) as info:
         init.init_linear_(nn.MLP(2, [3], 2, rng=0), rng=0, **kwargs)

@@ -1,4 +1,5 @@
 """dlcourse.interop.to_torch: the same network in PyTorch, same names, same outputs and gradients in float64."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,12 +7,12 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import module_inputs, scaled_settings, seeds
 
 from dlcourse import nn
 from dlcourse.checks import rel_error
 from dlcourse.checks import tolerances as tol
 from dlcourse.interop import to_torch
-from strategies import module_inputs, scaled_settings, seeds
 
 few = scaled_settings(20)
 ACTIVATIONS = ["relu", "tanh", "sigmoid", "leaky_relu", "identity"]
@@ -37,8 +38,13 @@ def assert_same_function(model, tmodel, x, dout):
 
 
 @few
-@given(hidden=st.lists(st.integers(1, 6), max_size=3), activation=st.sampled_from(ACTIVATIONS),
-       out=st.integers(1, 4), seed=seeds, x=module_inputs(features=3))
+@given(
+    hidden=st.lists(st.integers(1, 6), max_size=3),
+    activation=st.sampled_from(ACTIVATIONS),
+    out=st.integers(1, 4),
+    seed=seeds,
+    x=module_inputs(features=3),
+)
 def test_same_outputs_and_gradients(hidden, activation, out, seed, x):
     model = nn.MLP(3, hidden, out, activation, rng=seed)
     tmodel = to_torch(model)
@@ -49,17 +55,18 @@ def test_same_outputs_and_gradients(hidden, activation, out, seed, x):
 
 
 def test_parameters_are_copies_and_modes_follow():
-    model = nn.Sequential(nn.Linear(2, 3, rng=0), nn.LeakyReLU(0.2), nn.Linear(3, 2, bias=False, rng=0),
-                          nn.Softmax(dim=1))
+    model = nn.Sequential(
+        nn.Linear(2, 3, rng=0), nn.LeakyReLU(0.2), nn.Linear(3, 2, bias=False, rng=0), nn.Softmax(dim=1)
+    )
     model.eval()
     tmodel = to_torch(model)
     assert not tmodel.training and isinstance(tmodel[1], torch.nn.LeakyReLU) and tmodel[1].negative_slope == 0.2
     assert tmodel[2].bias is None and tmodel[3].dim == 1
     with torch.no_grad():
         tmodel[0].weight.add_(1.0)
-    assert not np.allclose(model[0].params["weight"], tmodel[0].weight.detach().numpy())   # no shared memory
+    assert not np.allclose(model[0].params["weight"], tmodel[0].weight.detach().numpy())  # no shared memory
     x = np.random.default_rng(1).standard_normal((4, 2))
-    model.load_state_dict(tmodel.state_dict())                                      # and back again
+    model.load_state_dict(tmodel.state_dict())  # and back again
     assert_close(model(x), tmodel(torch.from_numpy(x)).detach().numpy())
 
 
@@ -74,8 +81,13 @@ def test_unsupported_modules_are_named():
 
 
 @few
-@given(seed=seeds, n=st.integers(1, 3), padding=st.integers(0, 1), stride=st.integers(1, 2),
-       pool=st.sampled_from(["max", "avg"]))
+@given(
+    seed=seeds,
+    n=st.integers(1, 3),
+    padding=st.integers(0, 1),
+    stride=st.integers(1, 2),
+    pool=st.sampled_from(["max", "avg"]),
+)
 def test_a_cnn_has_the_same_outputs_and_gradients(seed, n, padding, stride, pool):
     """Conv2d -> ReLU -> pooling -> Flatten -> Linear, as in chapter 05, against its PyTorch copy in float64."""
     rng = np.random.default_rng(seed)
@@ -86,7 +98,12 @@ def test_a_cnn_has_the_same_outputs_and_gradients(seed, n, padding, stride, pool
     width = features(x).shape[1]
     model = nn.Sequential(conv, nn.ReLU(), pooling, nn.Flatten(), nn.Linear(width, 4, rng=seed))
     tmodel = to_torch(model)
-    assert [type(m).__name__ for m in tmodel] == ["Conv2d", "ReLU", "MaxPool2d" if pool == "max" else "AvgPool2d",
-                                                  "Flatten", "Linear"]
+    assert [type(m).__name__ for m in tmodel] == [
+        "Conv2d",
+        "ReLU",
+        "MaxPool2d" if pool == "max" else "AvgPool2d",
+        "Flatten",
+        "Linear",
+    ]
     assert list(tmodel.state_dict()) == list(model.state_dict()) == ["0.weight", "0.bias", "4.weight", "4.bias"]
     assert_same_function(model, tmodel, x, rng.standard_normal((n, 4)))

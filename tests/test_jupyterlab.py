@@ -12,6 +12,7 @@ token and throw-away config folders), on 127.0.0.1. Then:
 
 Playwright never downloads a browser here: it launches the chromium found on PATH. Without one the tests skip.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,9 +31,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from browser_support import free_port, guard, needs_chromium, picture_stats, stamp
 
 from dlcourse.tools.notebooks import exercises
-from browser_support import free_port, guard, needs_chromium, picture_stats, stamp
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = sorted((ROOT / "course").glob("*.ipynb"))
@@ -40,7 +41,7 @@ LAB_START_SECONDS, RUN_ALL_SECONDS = 90, 240
 FAIL_MARK = "\u2718"
 
 pytestmark = [pytest.mark.notebooks, needs_chromium]
-LAB_SETTINGS = {   # a fresh user-settings folder: nothing saved behind the test's back, every cell in the DOM
+LAB_SETTINGS = {  # a fresh user-settings folder: nothing saved behind the test's back, every cell in the DOM
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
     "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
@@ -65,8 +66,9 @@ class Lab:
     runtime: Path
 
     def api(self, path: str, method: str = "GET"):
-        req = urllib.request.Request(f"{self.url}/api/{path}", method=method,
-                                     headers={"Authorization": f"token {self.token}"})
+        req = urllib.request.Request(
+            f"{self.url}/api/{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(req, timeout=10) as response:
             body = response.read()
         return json.loads(body) if body else None
@@ -91,17 +93,39 @@ def lab(tmp_path_factory):
     words = readme_lab_command()
     assert words[:2] == ["jupyter", "lab"], words
     port, token = free_port(), secrets.token_hex(24)
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp / "config"), JUPYTER_DATA_DIR=str(tmp / "data"),
-               JUPYTER_RUNTIME_DIR=str(tmp / "runtime"))
-    cmd = [sys.executable, "-m", "jupyterlab", *words[2:], "--no-browser", "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-           "--ServerApp.allow_root=True", f"--LabApp.user_settings_dir={tmp / 'settings'}",
-           f"--LabApp.workspaces_dir={tmp / 'workspaces'}", "--LabApp.news_url=None",
-           f"--FileCheckpoints.checkpoint_dir={tmp / 'checkpoints'}"]
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(tmp / "config"),
+        JUPYTER_DATA_DIR=str(tmp / "data"),
+        JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        *words[2:],
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        "--ServerApp.allow_root=True",
+        f"--LabApp.user_settings_dir={tmp / 'settings'}",
+        f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
+        "--LabApp.news_url=None",
+        f"--FileCheckpoints.checkpoint_dir={tmp / 'checkpoints'}",
+    ]
     log = tmp / "jupyterlab.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     lab = Lab(f"http://127.0.0.1:{port}", token, log, tmp / "runtime")
     try:
         deadline = time.monotonic() + LAB_START_SECONDS
@@ -116,7 +140,7 @@ def lab(tmp_path_factory):
         yield lab
     finally:
         try:
-            lab.api("shutdown", method="POST")           # stops the kernels too
+            lab.api("shutdown", method="POST")  # stops the kernels too
             proc.wait(timeout=30)
         except (OSError, subprocess.TimeoutExpired):
             pass
@@ -134,8 +158,7 @@ def test_readme_command_roots_lab_at_the_repository_and_opens_chapter_00(lab):
     assert {"README.md", "course", "solutions"} <= names, names
     opened = list(lab.runtime.glob("jpserver-file-to-run-*-open.html"))
     assert len(opened) == 1, "README's command should open a notebook"
-    assert re.search(r'href="[^"]*/lab/tree/course/00_welcome\.ipynb\?', opened[0].read_text()), \
-        opened[0].read_text()
+    assert re.search(r'href="[^"]*/lab/tree/course/00_welcome\.ipynb\?', opened[0].read_text()), opened[0].read_text()
 
 
 KERNEL_IDLE = """() => {
@@ -202,7 +225,7 @@ def test_run_all_runs_every_cell_of_an_untouched_learner_notebook(path, lab, bro
     with lab_page(browser, lab, tmp_path) as page:
         traffic = run_all(page, lab, f"course/{path.name}")
         seconds = time.monotonic() - start
-        page.wait_for_timeout(500)                       # let the last outputs render
+        page.wait_for_timeout(500)  # let the last outputs render
         cells = page.evaluate(CELL_OUTPUTS)
         page.screenshot(path=tmp_path / f"{path.stem}.png", full_page=False)
     print(f"\nJupyterLab: {path.name} run all in {seconds:.0f} s")
@@ -213,9 +236,11 @@ def test_run_all_runs_every_cell_of_an_untouched_learner_notebook(path, lab, bro
         assert len(errors) == 1, f"check of {name!r} (cell {i}) should show one message, shows {errors}"
         lines = errors[0].splitlines()
         assert len(lines) == 1 and lines[0].startswith(FAIL_MARK) and "not implemented yet" in lines[0], errors[0]
-    others = {i: [o["text"][:300] for o in c["outputs"] if o["stderr"] and
-                  re.search(r"Traceback|Error|\u2718", o["text"])]
-              for i, c in enumerate(cells) if i not in checks}
+    others = {
+        i: [o["text"][:300] for o in c["outputs"] if o["stderr"] and re.search(r"Traceback|Error|\u2718", o["text"])]
+        for i, c in enumerate(cells)
+        if i not in checks
+    }
     assert {i: e for i, e in others.items() if e} == {}, "cells outside the checks failed"
     last_code = max(i for i, c in enumerate(cells) if c["code"])
     assert cells[last_code]["outputs"], "the last cell's output should appear"
@@ -232,18 +257,23 @@ def test_chapter_01_runs_whole_and_shows_the_live_playground(lab, browser, tmp_p
         config = json.loads(page.locator("#jupyter-config-data").text_content())
         assert WIDGETS_EXTENSION in [e["name"] for e in config.get("federated_extensions", [])]
         page.screenshot(path=tmp_path / "lab-after-run-all.png")
-        tracebacks = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
-                                  has_text="Traceback")
+        tracebacks = page.locator(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']", has_text="Traceback"
+        )
         assert tracebacks.count() == 0, tracebacks.first.inner_text()[:2000]
 
-        cell = page.locator(".jp-Notebook .jp-CodeCell").filter(
-            has=page.locator(".jp-InputArea-editor", has_text=PLAYGROUND_CELL)).last
+        cell = (
+            page.locator(".jp-Notebook .jp-CodeCell")
+            .filter(has=page.locator(".jp-InputArea-editor", has_text=PLAYGROUND_CELL))
+            .last
+        )
         output = cell.locator(".jp-OutputArea")
         widget = output.locator(".widget-vbox").first
         image = output.locator("img.widget-image")
         image.wait_for(timeout=30_000)
-        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle(),
-                               timeout=30_000)
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=30_000
+        )
         widget.scroll_into_view_if_needed()
         assert output.locator("select").count() >= 2 and output.locator(".widget-slider").count() >= 3
         natural = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
@@ -258,8 +288,11 @@ def test_chapter_01_runs_whole_and_shows_the_live_playground(lab, browser, tmp_p
         dataset = output.locator("select").first
         assert dataset.input_value() == "xor"
         dataset.select_option("circles")
-        page.wait_for_function("([img, old]) => img.src !== old && img.naturalWidth > 0",
-                               arg=[image.element_handle(), old_src], timeout=60_000)
+        page.wait_for_function(
+            "([img, old]) => img.src !== old && img.naturalWidth > 0",
+            arg=[image.element_handle(), old_src],
+            timeout=60_000,
+        )
         changed = widget.screenshot(path=tmp_path / "playground-circles.png")
         assert picture_stats(changed)["colours"] > 1000 and changed != shot
     assert traffic.refused == [], "JupyterLab tried to reach the network"

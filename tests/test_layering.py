@@ -26,6 +26,7 @@ when it is imported: ``import dlcourse`` loads only NumPy.
 The rules are functions of a package folder, so the last tests run them on a small package written to a temporary
 folder, with one bad import at a time, to show that each rule catches what it is meant to.
 """
+
 from __future__ import annotations
 
 import ast
@@ -53,12 +54,18 @@ LAYERS = [
 
 #: (importer, imported) -> why the import sits inside a function
 LAZY_IMPORTS = {
-    ("dlcourse.data.colour_digits", "dlcourse.augment"):
-        "the photo backgrounds are needed only when stand-in images are painted",
-    ("dlcourse.checks.ch03", "dlcourse.data"):
-        "a check builds its test data when it runs; loading chapter 03's checks stays cheap",
-    ("dlcourse.checks.ch03", "dlcourse.interop"):
-        "as above: the PyTorch copy of a model is made only when the check runs",
+    (
+        "dlcourse.data.colour_digits",
+        "dlcourse.augment",
+    ): "the photo backgrounds are needed only when stand-in images are painted",
+    (
+        "dlcourse.checks.ch03",
+        "dlcourse.data",
+    ): "a check builds its test data when it runs; loading chapter 03's checks stays cheap",
+    (
+        "dlcourse.checks.ch03",
+        "dlcourse.interop",
+    ): "as above: the PyTorch copy of a model is made only when the check runs",
     ("dlcourse.checks.ch03", "dlcourse.nn"): "as above: the check's model is built when it runs",
     ("dlcourse.checks.ch03", "dlcourse.optim"): "as above: the check's optimizer is built when it runs",
     ("dlcourse.checks.ch06", "dlcourse.data"): "a check builds its test data when it runs",
@@ -74,9 +81,9 @@ LIGHT = {"numpy"}
 # ------------------------------------------------------------------------------------------------ reading
 @dataclass(frozen=True)
 class Import:
-    importer: str      # dotted module name
-    imported: str      # dotted module name (a package means its __init__), or the top name of a third-party one
-    lazy: bool         # inside a function: runs only when the function is called
+    importer: str  # dotted module name
+    imported: str  # dotted module name (a package means its __init__), or the top name of a third-party one
+    lazy: bool  # inside a function: runs only when the function is called
     line: int
 
     def __str__(self) -> str:
@@ -110,7 +117,7 @@ def read_imports(package: Path) -> list[Import]:
     for name, path in modules.items():
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         lazy_nodes = _function_nodes(tree)
-        here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]   # the enclosing package
+        here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]  # the enclosing package
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
@@ -126,7 +133,7 @@ def read_imports(package: Path) -> list[Import]:
             for target in dict.fromkeys(targets):
                 internal = target == package.name or target.startswith(package.name + ".")
                 if internal:
-                    while target not in modules and "." in target:     # `import pkg.mod.Name` -> pkg.mod
+                    while target not in modules and "." in target:  # `import pkg.mod.Name` -> pkg.mod
                         target = target.rsplit(".", 1)[0]
                 else:
                     target = target.split(".")[0]
@@ -165,8 +172,11 @@ def upward_imports(imports: list[Import], package: str, layers=LAYERS) -> list[s
 
 def viz_importers(imports: list[Import], package: str) -> list[str]:
     """Imports of the figures from outside them."""
-    return [str(i) for i in internal(imports, package)
-            if in_subpackage(i.imported, package, "viz") and not in_subpackage(i.importer, package, "viz")]
+    return [
+        str(i)
+        for i in internal(imports, package)
+        if in_subpackage(i.imported, package, "viz") and not in_subpackage(i.importer, package, "viz")
+    ]
 
 
 def import_cycles(imports: list[Import], package: str) -> list[list[str]]:
@@ -220,9 +230,14 @@ def torch_importers(imports: list[Import]) -> set[str]:
 
 def heavy_module_level_imports(imports: list[Import], package: str) -> list[str]:
     """Third-party imports (other than NumPy) that run when a module below ``tools`` is imported."""
-    return [str(i) for i in imports
-            if not i.lazy and i.imported.split(".")[0] not in (package, "__future__", *LIGHT)
-            and i.imported not in sys.stdlib_module_names and not in_subpackage(i.importer, package, "tools")]
+    return [
+        str(i)
+        for i in imports
+        if not i.lazy
+        and i.imported.split(".")[0] not in (package, "__future__", *LIGHT)
+        and i.imported not in sys.stdlib_module_names
+        and not in_subpackage(i.importer, package, "tools")
+    ]
 
 
 # ------------------------------------------------------------------------------------------- the package
@@ -239,8 +254,11 @@ def test_no_layer_imports_a_higher_one():
 
 
 def test_the_library_never_imports_the_tools():
-    assert [str(i) for i in internal(IMPORTS, "dlcourse") if in_subpackage(i.imported, "dlcourse", "tools")
-            and not in_subpackage(i.importer, "dlcourse", "tools")] == []
+    assert [
+        str(i)
+        for i in internal(IMPORTS, "dlcourse")
+        if in_subpackage(i.imported, "dlcourse", "tools") and not in_subpackage(i.importer, "dlcourse", "tools")
+    ] == []
 
 
 def test_nothing_outside_viz_imports_viz():
@@ -266,9 +284,11 @@ def test_modules_below_tools_import_only_numpy_and_the_standard_library_when_imp
 
 
 def test_import_dlcourse_loads_only_numpy():
-    code = ("import sys\nbefore = set(sys.modules)\nimport dlcourse\n"
-            "new = {m.split('.')[0] for m in set(sys.modules) - before}\n"
-            "print(','.join(sorted(new - set(sys.stdlib_module_names) - {'dlcourse', 'numpy'})))")
+    code = (
+        "import sys\nbefore = set(sys.modules)\nimport dlcourse\n"
+        "new = {m.split('.')[0] for m in set(sys.modules) - before}\n"
+        "print(','.join(sorted(new - set(sys.stdlib_module_names) - {'dlcourse', 'numpy'})))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", f"import dlcourse loaded {result.stdout.strip()}"
@@ -302,9 +322,14 @@ def write_package(tmp_path: Path, changes: dict[str, str] | None = None) -> Path
 
 def all_violations(root: Path) -> dict[str, object]:
     imports = read_imports(root)
-    return {"upward": upward_imports(imports, "pkg"), "viz": viz_importers(imports, "pkg"),
-            "cycles": import_cycles(imports, "pkg"), "lazy": lazy_imports(imports, "pkg"),
-            "torch": torch_importers(imports) - {"pkg._lazy"}, "heavy": heavy_module_level_imports(imports, "pkg")}
+    return {
+        "upward": upward_imports(imports, "pkg"),
+        "viz": viz_importers(imports, "pkg"),
+        "cycles": import_cycles(imports, "pkg"),
+        "lazy": lazy_imports(imports, "pkg"),
+        "torch": torch_importers(imports) - {"pkg._lazy"},
+        "heavy": heavy_module_level_imports(imports, "pkg"),
+    }
 
 
 NO_VIOLATIONS = {"upward": [], "viz": [], "cycles": [], "lazy": set(), "torch": set(), "heavy": []}
@@ -314,23 +339,49 @@ def test_the_clean_test_package_passes_every_rule(tmp_path):
     assert all_violations(write_package(tmp_path)) == NO_VIOLATIONS
 
 
-@pytest.mark.parametrize("changes, expected", [
-    ({"functional/dense.py": "from ..nn import Linear\n"},           # the kernel imports a module: up, and round
-     {"upward": ["pkg.functional.dense -> pkg.nn (line 2): layer 'kernels' imports layer 'modules'"],
-      "cycles": [["pkg.functional", "pkg.functional.dense", "pkg.nn", "pkg.nn.linear"]]}),
-    ({"nn/linear.py": "def export():\n    import pkg.tools\n"},     # up, even inside a function
-     {"upward": ["pkg.nn.linear -> pkg.tools (line 4, in a function): layer 'modules' imports layer 'tooling'"],
-      "lazy": {("pkg.nn.linear", "pkg.tools")}}),
-    ({"tools/__init__.py": "from ..viz import figure\n"}, {"viz": ["pkg.tools -> pkg.viz (line 4)"]}),
-    ({"__init__.py": "from . import data\n", "data/__init__.py": "from .. import show\n"},
-     {"cycles": [["pkg", "pkg.data"]]}),
-    ({"functional/__init__.py": "from . import dense\n", "functional/dense.py": "from . import linear\n"},
-     {"cycles": [["pkg.functional", "pkg.functional.dense"]]}),
-    ({"data/__init__.py": "def build():\n    from ..nn import Linear\n"}, {"lazy": {("pkg.data", "pkg.nn")}}),
-    ({"functional/dense.py": "def reference():\n    import torch\n"}, {"torch": {"pkg.functional.dense"}}),
-    ({"data/__init__.py": "import sklearn.datasets\n"}, {"heavy": ["pkg.data -> sklearn (line 2)"]}),
-], ids=["kernel-imports-module", "module-imports-tools-lazily", "tools-import-viz", "cycle-through-the-root",
-        "cycle-within-a-package", "lazy-import", "torch-outside-lazy", "heavy-at-import"])
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        (
+            {"functional/dense.py": "from ..nn import Linear\n"},  # the kernel imports a module: up, and round
+            {
+                "upward": ["pkg.functional.dense -> pkg.nn (line 2): layer 'kernels' imports layer 'modules'"],
+                "cycles": [["pkg.functional", "pkg.functional.dense", "pkg.nn", "pkg.nn.linear"]],
+            },
+        ),
+        (
+            {"nn/linear.py": "def export():\n    import pkg.tools\n"},  # up, even inside a function
+            {
+                "upward": [
+                    "pkg.nn.linear -> pkg.tools (line 4, in a function): layer 'modules' imports layer 'tooling'"
+                ],
+                "lazy": {("pkg.nn.linear", "pkg.tools")},
+            },
+        ),
+        ({"tools/__init__.py": "from ..viz import figure\n"}, {"viz": ["pkg.tools -> pkg.viz (line 4)"]}),
+        (
+            {"__init__.py": "from . import data\n", "data/__init__.py": "from .. import show\n"},
+            {"cycles": [["pkg", "pkg.data"]]},
+        ),
+        (
+            {"functional/__init__.py": "from . import dense\n", "functional/dense.py": "from . import linear\n"},
+            {"cycles": [["pkg.functional", "pkg.functional.dense"]]},
+        ),
+        ({"data/__init__.py": "def build():\n    from ..nn import Linear\n"}, {"lazy": {("pkg.data", "pkg.nn")}}),
+        ({"functional/dense.py": "def reference():\n    import torch\n"}, {"torch": {"pkg.functional.dense"}}),
+        ({"data/__init__.py": "import sklearn.datasets\n"}, {"heavy": ["pkg.data -> sklearn (line 2)"]}),
+    ],
+    ids=[
+        "kernel-imports-module",
+        "module-imports-tools-lazily",
+        "tools-import-viz",
+        "cycle-through-the-root",
+        "cycle-within-a-package",
+        "lazy-import",
+        "torch-outside-lazy",
+        "heavy-at-import",
+    ],
+)
 def test_each_rule_catches_a_bad_import(tmp_path, changes, expected):
     assert all_violations(write_package(tmp_path, changes)) == {**NO_VIOLATIONS, **expected}
 

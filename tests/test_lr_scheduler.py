@@ -1,5 +1,6 @@
 """dlcourse.optim.lr_scheduler against torch.optim.lr_scheduler: the same rates, epoch by epoch, the same counting,
 for one parameter group and for several."""
+
 from __future__ import annotations
 
 import math
@@ -9,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import example, given
+from strategies import scaled_settings, scheduler_settings
 
 from dlcourse import nn, optim
-from dlcourse.optim import lr_scheduler as ls
 from dlcourse.checks import rel_error, tolerances
-from strategies import scaled_settings, scheduler_settings
+from dlcourse.optim import lr_scheduler as ls
 
 BASE_LR = 0.5
 
@@ -34,7 +35,7 @@ def _rates(make, epochs, base_lr=BASE_LR):
     ours, theirs = [sched.get_last_lr()[0]], [t_sched.get_last_lr()[0]]
     assert opt.param_groups[0]["lr"] == ours[0]
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")        # torch warns when step() runs before any optimizer step
+        warnings.simplefilter("ignore")  # torch warns when step() runs before any optimizer step
         for _ in range(epochs):
             opt.step()
             t_opt.step()
@@ -49,8 +50,7 @@ def _rates(make, epochs, base_lr=BASE_LR):
 def _assert_same(ours, theirs):
     err = rel_error(ours, theirs)
     worst = int(np.argmax(err))
-    assert err[worst] <= tolerances.REFERENCE_RTOL, \
-        f"epoch {worst}: lr {ours[worst]!r}, torch {theirs[worst]!r}"
+    assert err[worst] <= tolerances.REFERENCE_RTOL, f"epoch {worst}: lr {ours[worst]!r}, torch {theirs[worst]!r}"
 
 
 # ---------------------------------------------------------------------------------------- against torch
@@ -72,17 +72,27 @@ def test_schedule_equals_torch_epoch_by_epoch(setting):
 
 
 def test_lambda_lr_equals_torch():
-    ours, theirs = _rates(lambda m, o: m.LambdaLR(o, lambda e: 0.95 ** e / (1 + 0.1 * e)), 30)
+    ours, theirs = _rates(lambda m, o: m.LambdaLR(o, lambda e: 0.95**e / (1 + 0.1 * e)), 30)
     _assert_same(ours, theirs)
 
 
-@pytest.mark.parametrize("make, epochs", [
-    (lambda m, o: m.SequentialLR(o, [m.LinearLR(o, 0.1, total_iters=5), m.CosineAnnealingLR(o, T_max=20)], [5]), 40),
-    (lambda m, o: m.SequentialLR(o, [m.LinearLR(o, 0.25, total_iters=3), m.ExponentialLR(o, 0.9),
-                                     m.StepLR(o, 4, 0.5)], [6, 12]), 30),
-    (lambda m, o: m.SequentialLR(o, [m.ExponentialLR(o, 0.8), m.LambdaLR(o, lambda e: 1 / (e + 1))], [3]), 10),
-    (lambda m, o: m.SequentialLR(o, [m.CosineAnnealingLR(o, T_max=4)], []), 10),
-])
+@pytest.mark.parametrize(
+    "make, epochs",
+    [
+        (
+            lambda m, o: m.SequentialLR(o, [m.LinearLR(o, 0.1, total_iters=5), m.CosineAnnealingLR(o, T_max=20)], [5]),
+            40,
+        ),
+        (
+            lambda m, o: m.SequentialLR(
+                o, [m.LinearLR(o, 0.25, total_iters=3), m.ExponentialLR(o, 0.9), m.StepLR(o, 4, 0.5)], [6, 12]
+            ),
+            30,
+        ),
+        (lambda m, o: m.SequentialLR(o, [m.ExponentialLR(o, 0.8), m.LambdaLR(o, lambda e: 1 / (e + 1))], [3]), 10),
+        (lambda m, o: m.SequentialLR(o, [m.CosineAnnealingLR(o, T_max=4)], []), 10),
+    ],
+)
 def test_sequential_lr_equals_torch(make, epochs):
     ours, theirs = _rates(make, epochs)
     _assert_same(ours, theirs)
@@ -99,7 +109,7 @@ def test_two_schedulers_on_one_optimizer_chain_like_torch():
             for s in (a, b, ta, tb):
                 s.step()
             assert math.isclose(opt.param_groups[0]["lr"], t_opt.param_groups[0]["lr"], rel_tol=1e-12)
-    assert math.isclose(opt.param_groups[0]["lr"], BASE_LR * 0.9 ** 12 * 0.5 ** 4, rel_tol=1e-12)
+    assert math.isclose(opt.param_groups[0]["lr"], BASE_LR * 0.9**12 * 0.5**4, rel_tol=1e-12)
 
 
 def test_adam_trained_under_a_schedule_equals_torch():
@@ -112,6 +122,7 @@ def test_adam_trained_under_a_schedule_equals_torch():
 
     def schedule(m, o):
         return m.SequentialLR(o, [m.LinearLR(o, 0.2, total_iters=4), m.CosineAnnealingLR(o, T_max=30)], [4])
+
     sched, t_sched = schedule(ls, opt), schedule(torch.optim.lr_scheduler, t_opt)
     loss_fn = nn.MSELoss()
     for _ in range(60):
@@ -136,7 +147,7 @@ def test_construction_sets_epoch_zero_and_records_the_base_rate():
     group = opt.param_groups[0]
     assert sched.last_epoch == 0 and group["initial_lr"] == 0.3 and sched.base_lrs == [0.3]
     assert math.isclose(group["lr"], 0.03) and sched.get_last_lr() == [group["lr"]]
-    later = ls.StepLR(opt, 2)                                   # a second scheduler keeps the recorded base rate
+    later = ls.StepLR(opt, 2)  # a second scheduler keeps the recorded base rate
     assert later.base_lrs == [0.3]
 
 
@@ -154,7 +165,7 @@ def test_step_exponential_and_linear_closed_forms():
     ours, _ = _rates(lambda m, o: m.StepLR(o, step_size=4, gamma=0.5), 30)
     np.testing.assert_allclose(ours, BASE_LR * 0.5 ** (e // 4), rtol=1e-12)
     ours, _ = _rates(lambda m, o: m.ExponentialLR(o, gamma=0.9), 30)
-    np.testing.assert_allclose(ours, BASE_LR * 0.9 ** e, rtol=1e-12)
+    np.testing.assert_allclose(ours, BASE_LR * 0.9**e, rtol=1e-12)
     ours, _ = _rates(lambda m, o: m.LinearLR(o, start_factor=0.2, end_factor=1.0, total_iters=8), 30)
     np.testing.assert_allclose(ours, BASE_LR * (0.2 + 0.8 * np.minimum(e, 8) / 8), rtol=1e-12)
     ours, _ = _rates(lambda m, o: m.MultiStepLR(o, milestones=[5, 12], gamma=0.1), 30)
@@ -162,35 +173,38 @@ def test_step_exponential_and_linear_closed_forms():
 
 
 def test_sequential_restarts_the_next_schedule_at_its_epoch_zero():
-    ours, _ = _rates(lambda m, o: m.SequentialLR(o, [m.LinearLR(o, 0.1, total_iters=5),
-                                                     m.CosineAnnealingLR(o, T_max=10)], [5]), 15)
+    ours, _ = _rates(
+        lambda m, o: m.SequentialLR(o, [m.LinearLR(o, 0.1, total_iters=5), m.CosineAnnealingLR(o, T_max=10)], [5]), 15
+    )
     np.testing.assert_allclose(ours[:5], BASE_LR * (0.1 + 0.9 * np.arange(5) / 5), rtol=1e-12)
-    np.testing.assert_allclose(ours[5:], BASE_LR * (1 + np.cos(np.pi * np.arange(11) / 10)) / 2, rtol=1e-9,
-                               atol=1e-12)
+    np.testing.assert_allclose(ours[5:], BASE_LR * (1 + np.cos(np.pi * np.arange(11) / 10)) / 2, rtol=1e-9, atol=1e-12)
 
 
 # ------------------------------------------------------------------------------------------ bad arguments
-@pytest.mark.parametrize("make, pattern", [
-    (lambda o: ls.StepLR(o, step_size=0), "step_size"),
-    (lambda o: ls.StepLR(o, step_size=2.5), "step_size"),
-    (lambda o: ls.StepLR(o, step_size=3, gamma=-0.1), "gamma"),
-    (lambda o: ls.MultiStepLR(o, milestones=5), "milestones"),
-    (lambda o: ls.MultiStepLR(o, milestones=[3, -1]), r"milestones\[1\]"),
-    (lambda o: ls.ExponentialLR(o, gamma=float("nan")), "gamma"),
-    (lambda o: ls.CosineAnnealingLR(o, T_max=0), "T_max"),
-    (lambda o: ls.CosineAnnealingLR(o, T_max=10, eta_min=-1.0), "eta_min"),
-    (lambda o: ls.LinearLR(o, start_factor=0.0), "start_factor"),
-    (lambda o: ls.LinearLR(o, start_factor=1.5), "start_factor"),
-    (lambda o: ls.LinearLR(o, end_factor=2.0), "end_factor"),
-    (lambda o: ls.LinearLR(o, total_iters=0), "total_iters"),
-    (lambda o: ls.LambdaLR(o, lr_lambda=0.5), "lr_lambda"),
-    (lambda o: ls.StepLR("sgd", step_size=2), "optimizer"),
-    (lambda o: ls.SequentialLR(o, [], []), "schedulers"),
-    (lambda o: ls.SequentialLR(o, [ls.StepLR(o, 2), ls.StepLR(o, 3)], []), "milestones"),
-    (lambda o: ls.SequentialLR(o, [ls.StepLR(o, 2), ls.StepLR(o, 3), ls.StepLR(o, 4)], [5, 3]), r"milestones\[1\]"),
-    (lambda o: ls.SequentialLR(o, [ls.StepLR(o, 2), ls.StepLR(_pair()[0], 3)], [5]), r"schedulers\[1\]"),
-    (lambda o: ls.SequentialLR(o, [ls.StepLR(o, 2), "cosine"], [5]), r"schedulers\[1\]"),
-])
+@pytest.mark.parametrize(
+    "make, pattern",
+    [
+        (lambda o: ls.StepLR(o, step_size=0), "step_size"),
+        (lambda o: ls.StepLR(o, step_size=2.5), "step_size"),
+        (lambda o: ls.StepLR(o, step_size=3, gamma=-0.1), "gamma"),
+        (lambda o: ls.MultiStepLR(o, milestones=5), "milestones"),
+        (lambda o: ls.MultiStepLR(o, milestones=[3, -1]), r"milestones\[1\]"),
+        (lambda o: ls.ExponentialLR(o, gamma=float("nan")), "gamma"),
+        (lambda o: ls.CosineAnnealingLR(o, T_max=0), "T_max"),
+        (lambda o: ls.CosineAnnealingLR(o, T_max=10, eta_min=-1.0), "eta_min"),
+        (lambda o: ls.LinearLR(o, start_factor=0.0), "start_factor"),
+        (lambda o: ls.LinearLR(o, start_factor=1.5), "start_factor"),
+        (lambda o: ls.LinearLR(o, end_factor=2.0), "end_factor"),
+        (lambda o: ls.LinearLR(o, total_iters=0), "total_iters"),
+        (lambda o: ls.LambdaLR(o, lr_lambda=0.5), "lr_lambda"),
+        (lambda o: ls.StepLR("sgd", step_size=2), "optimizer"),
+        (lambda o: ls.SequentialLR(o, [], []), "schedulers"),
+        (lambda o: ls.SequentialLR(o, [ls.StepLR(o, 2), ls.StepLR(o, 3)], []), "milestones"),
+        (lambda o: ls.SequentialLR(o, [ls.StepLR(o, 2), ls.StepLR(o, 3), ls.StepLR(o, 4)], [5, 3]), r"milestones\[1\]"),
+        (lambda o: ls.SequentialLR(o, [ls.StepLR(o, 2), ls.StepLR(_pair()[0], 3)], [5]), r"schedulers\[1\]"),
+        (lambda o: ls.SequentialLR(o, [ls.StepLR(o, 2), "cosine"], [5]), r"schedulers\[1\]"),
+    ],
+)
 def test_bad_arguments_raise_naming_them(make, pattern):
     opt, _ = _pair()
     with pytest.raises(ValueError, match=rf"^{pattern}: expected"):
@@ -213,9 +227,10 @@ SCHEDULES = {
     "ExponentialLR": lambda m, o: m.ExponentialLR(o, gamma=0.9),
     "CosineAnnealingLR": lambda m, o: m.CosineAnnealingLR(o, T_max=5, eta_min=0.001),
     "LinearLR": lambda m, o: m.LinearLR(o, start_factor=0.25, total_iters=4),
-    "LambdaLR": lambda m, o: m.LambdaLR(o, lambda e: 0.9 ** e),
-    "SequentialLR": lambda m, o: m.SequentialLR(o, [m.LinearLR(o, 0.1, total_iters=3),
-                                                    m.CosineAnnealingLR(o, T_max=6)], [3]),
+    "LambdaLR": lambda m, o: m.LambdaLR(o, lambda e: 0.9**e),
+    "SequentialLR": lambda m, o: m.SequentialLR(
+        o, [m.LinearLR(o, 0.1, total_iters=3), m.CosineAnnealingLR(o, T_max=6)], [3]
+    ),
 }
 
 
@@ -223,8 +238,13 @@ def _grouped_pair():
     """Optimizers with two groups of different base rates, in dlcourse and torch."""
     model = nn.MLP(2, [3], 2, rng=0)
     ours = optim.SGD([{"params": model[0].parameters()}, {"params": model[2].parameters(), "lr": 0.02}], lr=0.5)
-    theirs = torch.optim.SGD([{"params": [torch.zeros(2, requires_grad=True)]},
-                              {"params": [torch.zeros(2, requires_grad=True)], "lr": 0.02}], lr=0.5)
+    theirs = torch.optim.SGD(
+        [
+            {"params": [torch.zeros(2, requires_grad=True)]},
+            {"params": [torch.zeros(2, requires_grad=True)], "lr": 0.02},
+        ],
+        lr=0.5,
+    )
     return ours, theirs
 
 
@@ -264,7 +284,7 @@ def test_state_dict_resumes_the_schedule_in_a_fresh_scheduler(name):
     for _ in range(8):
         fresh.step()
         got.append(fresh.get_last_lr())
-    assert got == expected                                   # the same floats, not merely close
+    assert got == expected  # the same floats, not merely close
     assert "optimizer" not in saved and ("lr_lambda" not in saved if name == "LambdaLR" else True)
 
 

@@ -7,14 +7,15 @@
   books: "chapter 9 of Goodfellow et al."). Every chapter cited must exist; until it does, the text says
   "a later chapter".
 """
+
 import re
 from pathlib import Path
-
-from dlcourse.tools.notebooks import exercises
 
 import nbformat
 import pytest
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+from dlcourse.tools.notebooks import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,13 +48,18 @@ def test_cited_chapters_reads_lists_and_leaves_books_alone():
     assert cited_chapters("chapter 9 of Goodfellow et al.; chapter 8, Optimization") == []
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob("*.py")) + sorted((ROOT / "dlcourse").rglob("*.py")),
-                         ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "solutions").glob("*.py")) + sorted((ROOT / "dlcourse").rglob("*.py")),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
 def test_every_cited_chapter_exists(path):
     existing = {p.name[:2] for p in (ROOT / "solutions").glob("*.ipynb")}
     missing = sorted({n for n in cited_chapters(path.read_text(encoding="utf-8")) if n not in existing})
-    assert not missing, (f"{path.relative_to(ROOT)} cites chapter(s) {', '.join(missing)}, which do not exist yet: "
-                         "say 'a later chapter' until they do")
+    assert not missing, (
+        f"{path.relative_to(ROOT)} cites chapter(s) {', '.join(missing)}, which do not exist yet: "
+        "say 'a later chapter' until they do"
+    )
 
 
 NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]

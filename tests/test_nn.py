@@ -1,15 +1,23 @@
 """dlcourse.nn modules against torch.nn in float64: forward, backward, parameter names, accumulation, state dicts."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 from hypothesis import given
+from strategies import (
+    binary_batch,
+    classification_batch,
+    module_inputs,
+    negative_slopes,
+    reductions,
+    scaled_settings,
+    seeds,
+)
 
 from dlcourse import nn
 from dlcourse.checks import rel_error, tolerances
-from strategies import (binary_batch, classification_batch, module_inputs, negative_slopes, reductions,
-                        scaled_settings, seeds)
 
 RTOL = tolerances.REFERENCE_RTOL
 
@@ -81,13 +89,21 @@ def test_parameters_of_the_same_array_are_the_same_parameter():
     assert a[0] != a[1] and a[0] != nn.Linear(2, 3, rng=0).parameters()[0]
 
 
-@pytest.mark.parametrize("activation, torch_cls", [("relu", torch.nn.ReLU), ("tanh", torch.nn.Tanh),
-                                                   ("sigmoid", torch.nn.Sigmoid), ("leaky_relu", torch.nn.LeakyReLU),
-                                                   ("identity", torch.nn.Identity)])
+@pytest.mark.parametrize(
+    "activation, torch_cls",
+    [
+        ("relu", torch.nn.ReLU),
+        ("tanh", torch.nn.Tanh),
+        ("sigmoid", torch.nn.Sigmoid),
+        ("leaky_relu", torch.nn.LeakyReLU),
+        ("identity", torch.nn.Identity),
+    ],
+)
 def test_mlp_is_the_torch_sequential_it_names(activation, torch_cls):
     ours = nn.MLP(2, [8, 6], 3, activation, rng=0)
-    theirs = torch.nn.Sequential(torch.nn.Linear(2, 8), torch_cls(), torch.nn.Linear(8, 6), torch_cls(),
-                                 torch.nn.Linear(6, 3)).double()
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(2, 8), torch_cls(), torch.nn.Linear(8, 6), torch_cls(), torch.nn.Linear(6, 3)
+    ).double()
     assert list(ours.state_dict()) == list(theirs.state_dict())
     assert [type(m).__name__ for m in ours] == [type(m).__name__ for m in theirs]
     for name, value in theirs.state_dict().items():
@@ -125,10 +141,10 @@ def test_state_dict_round_trip_and_copies():
     model = nn.MLP(3, [4], 2, "tanh", rng=0)
     saved = model.state_dict()
     original = {k: v.copy() for k, v in saved.items()}
-    saved["0.weight"][...] = 99.0                       # the returned arrays are copies, not the parameters
+    saved["0.weight"][...] = 99.0  # the returned arrays are copies, not the parameters
     assert not np.any(model.state_dict()["0.weight"] == 99.0)
     saved["0.weight"][...] = original["0.weight"]
-    for p in model.parameters():                        # change every parameter, then restore
+    for p in model.parameters():  # change every parameter, then restore
         p.data += 1.0
     model.load_state_dict(saved)
     for name, value in model.state_dict().items():
@@ -161,7 +177,7 @@ def test_load_state_dict_rejects_wrong_keys_naming_them():
 def test_load_state_dict_rejects_wrong_shapes_naming_them():
     model = nn.MLP(3, [4], 2, rng=0)
     state = model.state_dict()
-    state["0.weight"] = np.zeros((3, 4))                # transposed
+    state["0.weight"] = np.zeros((3, 4))  # transposed
     with pytest.raises(ValueError) as info:
         model.load_state_dict(state)
     message = str(info.value)
@@ -171,7 +187,7 @@ def test_load_state_dict_rejects_wrong_shapes_naming_them():
 def test_load_state_dict_takes_torch_tensors_with_grad():
     theirs = torch.nn.Linear(3, 2).double()
     ours = nn.Linear(3, 2, rng=0)
-    ours.load_state_dict(dict(theirs.named_parameters()))   # Parameters that require grad
+    ours.load_state_dict(dict(theirs.named_parameters()))  # Parameters that require grad
     assert np.array_equal(ours.params["weight"], theirs.weight.detach().numpy())
 
 
@@ -191,19 +207,24 @@ def test_every_module_kind_matches_torch(x, slope, seed):
 
 
 ACTIVATION_MODULES = [
-    (nn.Sigmoid, torch.nn.Sigmoid, {}), (nn.Tanh, torch.nn.Tanh, {}), (nn.ReLU, torch.nn.ReLU, {}),
-    (nn.LeakyReLU, torch.nn.LeakyReLU, {}), (nn.LeakyReLU, torch.nn.LeakyReLU, {"negative_slope": 0.3}),
-    (nn.Softmax, torch.nn.Softmax, {"dim": 0}), (nn.Softmax, torch.nn.Softmax, {"dim": 1}),
+    (nn.Sigmoid, torch.nn.Sigmoid, {}),
+    (nn.Tanh, torch.nn.Tanh, {}),
+    (nn.ReLU, torch.nn.ReLU, {}),
+    (nn.LeakyReLU, torch.nn.LeakyReLU, {}),
+    (nn.LeakyReLU, torch.nn.LeakyReLU, {"negative_slope": 0.3}),
+    (nn.Softmax, torch.nn.Softmax, {"dim": 0}),
+    (nn.Softmax, torch.nn.Softmax, {"dim": 1}),
     (nn.Identity, torch.nn.Identity, {}),
 ]
 
 
-@pytest.mark.parametrize("ours_cls, torch_cls, kwargs", ACTIVATION_MODULES,
-                         ids=[f"{c.__name__}{k}" for c, _, k in ACTIVATION_MODULES])
+@pytest.mark.parametrize(
+    "ours_cls, torch_cls, kwargs", ACTIVATION_MODULES, ids=[f"{c.__name__}{k}" for c, _, k in ACTIVATION_MODULES]
+)
 def test_activation_modules_alone(ours_cls, torch_cls, kwargs):
     rng = np.random.default_rng(3)
     x = rng.uniform(-3, 3, (4, 5))
-    x[np.abs(x) < 1e-3] = 0.5                              # away from the ReLU kink
+    x[np.abs(x) < 1e-3] = 0.5  # away from the ReLU kink
     dout = rng.standard_normal((4, 5))
     ours = ours_cls(**kwargs)
     out, dx, _ = torch_grads(torch_cls(**kwargs), x, dout)
@@ -231,10 +252,15 @@ def test_linear_module_on_1d_and_3d_input():
 
 def test_gradients_accumulate_until_zero_grad_like_torch():
     torch.manual_seed(0)
-    ours, theirs = twin([(nn.Linear(3, 4, rng=0), torch.nn.Linear(3, 4)), (nn.Tanh(), torch.nn.Tanh()),
-                         (nn.Linear(4, 2, rng=1), torch.nn.Linear(4, 2))])
+    ours, theirs = twin(
+        [
+            (nn.Linear(3, 4, rng=0), torch.nn.Linear(3, 4)),
+            (nn.Tanh(), torch.nn.Tanh()),
+            (nn.Linear(4, 2, rng=1), torch.nn.Linear(4, 2)),
+        ]
+    )
     rng = np.random.default_rng(5)
-    for step in range(3):                               # three backward passes, no zero_grad in between
+    for step in range(3):  # three backward passes, no zero_grad in between
         x, dout = rng.standard_normal((6, 3)), rng.standard_normal((6, 2))
         ours(x)
         ours.backward(dout)
@@ -276,7 +302,7 @@ LOSSES = {
 @given(batch=binary_batch(), reduction=reductions)
 def test_elementwise_loss_modules_match_torch(name, batch, reduction):
     ours_cls, torch_cls = LOSSES[name]
-    inp, target = batch                                # targets in [0, 1] suit both losses
+    inp, target = batch  # targets in [0, 1] suit both losses
     loss_fn = ours_cls(reduction=reduction)
     t_inp = torch.tensor(inp, requires_grad=True)
     t_loss = torch_cls(reduction=reduction)(t_inp, torch.tensor(target))
@@ -311,8 +337,13 @@ def test_loss_backward_defaults_to_dloss_one():
 def test_model_and_loss_train_together_like_torch():
     """One full forward/backward of MLP + CrossEntropyLoss equals torch's parameter gradients."""
     torch.manual_seed(1)
-    ours, theirs = twin([(nn.Linear(2, 5, rng=0), torch.nn.Linear(2, 5)), (nn.ReLU(), torch.nn.ReLU()),
-                         (nn.Linear(5, 3, rng=1), torch.nn.Linear(5, 3))])
+    ours, theirs = twin(
+        [
+            (nn.Linear(2, 5, rng=0), torch.nn.Linear(2, 5)),
+            (nn.ReLU(), torch.nn.ReLU()),
+            (nn.Linear(5, 3, rng=1), torch.nn.Linear(5, 3)),
+        ]
+    )
     rng = np.random.default_rng(7)
     x, y = rng.standard_normal((8, 2)), rng.integers(0, 3, 8)
     loss_fn = nn.CrossEntropyLoss()
@@ -335,7 +366,7 @@ def test_linear_init_has_torchs_bounds_and_distribution():
     assert w.dtype == np.float64 and b.dtype == np.float64
     for values in (w, b):
         assert np.all(np.abs(values) <= bound)
-        assert values.max() > 0.95 * bound and values.min() < -0.95 * bound      # fills the interval
+        assert values.max() > 0.95 * bound and values.min() < -0.95 * bound  # fills the interval
     # uniform on [-bound, bound]: mean 0, standard deviation bound / sqrt(3)
     assert abs(w.mean()) < 0.02 * bound
     assert w.std() == pytest.approx(bound / np.sqrt(3), rel=0.02)
@@ -351,13 +382,14 @@ def test_linear_init_reproducible_from_a_seeded_rng(seed):
     a = nn.Linear(4, 3, rng=np.random.default_rng(seed))
     b = nn.Linear(4, 3, rng=np.random.default_rng(seed))
     c = nn.Linear(4, 3, rng=np.random.default_rng(seed + 1))
-    d = nn.Linear(4, 3, rng=seed)                        # an int seed is the same as default_rng(seed)
+    d = nn.Linear(4, 3, rng=seed)  # an int seed is the same as default_rng(seed)
     for name in ("weight", "bias"):
         assert np.array_equal(a.params[name], b.params[name])
         assert np.array_equal(a.params[name], d.params[name])
         assert not np.array_equal(a.params[name], c.params[name])
-    assert not np.array_equal(nn.MLP(2, [3], 2, rng=seed).state_dict()["0.weight"],
-                              nn.MLP(2, [3], 2, rng=seed + 1).state_dict()["0.weight"])
+    assert not np.array_equal(
+        nn.MLP(2, [3], 2, rng=seed).state_dict()["0.weight"], nn.MLP(2, [3], 2, rng=seed + 1).state_dict()["0.weight"]
+    )
     for name, value in nn.MLP(2, [3], 2, rng=seed).state_dict().items():
         assert np.array_equal(value, nn.MLP(2, [3], 2, rng=seed).state_dict()[name])
 
@@ -380,8 +412,9 @@ def test_train_and_eval_propagate_to_every_child():
     model.train(False)
     assert not any(m.training for m in modules)
     # nested parameter names follow torch too
-    theirs = torch.nn.Sequential(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU()), torch.nn.Linear(2, 2),
-                                 torch.nn.Softmax(dim=-1))
+    theirs = torch.nn.Sequential(
+        torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU()), torch.nn.Linear(2, 2), torch.nn.Softmax(dim=-1)
+    )
     assert list(model.state_dict()) == list(theirs.state_dict())
 
 

@@ -1,6 +1,7 @@
 """nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d and nn.Flatten against their torch.nn twins: names, shapes, default
 init, state dicts loading one-to-one, and whole CNNs (forward, input gradient, every parameter gradient) in
 float64 over drawn inputs."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,10 +9,10 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import scaled_settings, seeds
 
 from dlcourse import nn
 from dlcourse.checks import tolerances
-from strategies import scaled_settings, seeds
 
 
 def assert_close(ours, theirs, what):
@@ -24,15 +25,25 @@ def small_cnn_pair(kind: str = "max", seed: int = 0):
     pool_o = nn.MaxPool2d(2) if kind == "max" else nn.AvgPool2d(3, stride=1, padding=1)
     torch.manual_seed(seed)
     theirs = torch.nn.Sequential(
-        torch.nn.Conv2d(2, 3, 3, padding=1), torch.nn.ReLU(), pool_t,
-        torch.nn.Conv2d(3, 4, (2, 3), stride=(1, 2), bias=False), torch.nn.Tanh(),
-        torch.nn.Flatten(), torch.nn.LazyLinear(4)).double()
-    theirs(torch.zeros(1, 2, 9, 9, dtype=torch.float64))                 # materialise the lazy layer
+        torch.nn.Conv2d(2, 3, 3, padding=1),
+        torch.nn.ReLU(),
+        pool_t,
+        torch.nn.Conv2d(3, 4, (2, 3), stride=(1, 2), bias=False),
+        torch.nn.Tanh(),
+        torch.nn.Flatten(),
+        torch.nn.LazyLinear(4),
+    ).double()
+    theirs(torch.zeros(1, 2, 9, 9, dtype=torch.float64))  # materialise the lazy layer
     in_features = theirs[-1].in_features
     ours = nn.Sequential(
-        nn.Conv2d(2, 3, 3, padding=1, rng=seed), nn.ReLU(), pool_o,
-        nn.Conv2d(3, 4, (2, 3), stride=(1, 2), bias=False, rng=seed), nn.Tanh(),
-        nn.Flatten(), nn.Linear(in_features, 4, rng=seed))
+        nn.Conv2d(2, 3, 3, padding=1, rng=seed),
+        nn.ReLU(),
+        pool_o,
+        nn.Conv2d(3, 4, (2, 3), stride=(1, 2), bias=False, rng=seed),
+        nn.Tanh(),
+        nn.Flatten(),
+        nn.Linear(in_features, 4, rng=seed),
+    )
     ours.load_state_dict(theirs.state_dict())
     return ours, theirs
 
@@ -73,15 +84,15 @@ def test_conv2d_init_has_torchs_bounds_and_distribution():
     assert w.shape == (64, 8, 5, 5) and b.shape == (64,) and w.dtype == np.float64
     assert np.all(np.abs(w) <= bound) and np.all(np.abs(b) <= bound)
     assert w.max() > 0.95 * bound and w.min() < -0.95 * bound
-    n = w.size                                    # uniform on [-bound, bound]: mean 0, std bound / sqrt(3)
+    n = w.size  # uniform on [-bound, bound]: mean 0, std bound / sqrt(3)
     std = bound / np.sqrt(3)
     assert abs(w.mean()) < tolerances.STAT_SIGMAS * std / np.sqrt(n)
     # the sample variance of a uniform has standard error sqrt((m4 - s^4) / n), m4 = bound^4 / 5
-    se_var = np.sqrt((bound ** 4 / 5 - std ** 4) / n)
-    assert abs(w.var() - std ** 2) < tolerances.STAT_SIGMAS * se_var
+    se_var = np.sqrt((bound**4 / 5 - std**4) / n)
+    assert abs(w.var() - std**2) < tolerances.STAT_SIGMAS * se_var
     t = torch.nn.Conv2d(8, 64, 5)
     t_w, t_b = t.weight.detach().abs().max().item(), t.bias.detach().abs().max().item()
-    assert 0.95 * bound < t_w <= bound + 1e-7 and t_b <= bound + 1e-7       # torch's default, same bound
+    assert 0.95 * bound < t_w <= bound + 1e-7 and t_b <= bound + 1e-7  # torch's default, same bound
 
 
 def test_conv2d_init_is_reproducible_and_takes_a_dtype():
@@ -111,15 +122,18 @@ def test_flatten_matches_torch(start_dim, end_dim):
     np.testing.assert_array_equal(layer.backward(out), x)
 
 
-@pytest.mark.parametrize("make, match", [
-    (lambda: nn.Conv2d(0, 3, 3), "in_channels: expected a positive integer"),
-    (lambda: nn.Conv2d(1, 3, (3, 0)), "kernel_size: expected values >= 1"),
-    (lambda: nn.Conv2d(1, 3, 3, stride=0), "stride: expected values >= 1"),
-    (lambda: nn.MaxPool2d(2, padding=2), "padding: expected at most half"),
-    (lambda: nn.AvgPool2d("2"), "kernel_size: expected an int or a pair"),
-    (lambda: nn.Flatten(1.5), "start_dim: expected an int"),
-    (lambda: nn.Conv2d(3, 4, 3, rng=0)(np.zeros((1, 2, 5, 5))), "x: expected 3 input channels"),
-])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: nn.Conv2d(0, 3, 3), "in_channels: expected a positive integer"),
+        (lambda: nn.Conv2d(1, 3, (3, 0)), "kernel_size: expected values >= 1"),
+        (lambda: nn.Conv2d(1, 3, 3, stride=0), "stride: expected values >= 1"),
+        (lambda: nn.MaxPool2d(2, padding=2), "padding: expected at most half"),
+        (lambda: nn.AvgPool2d("2"), "kernel_size: expected an int or a pair"),
+        (lambda: nn.Flatten(1.5), "start_dim: expected an int"),
+        (lambda: nn.Conv2d(3, 4, 3, rng=0)(np.zeros((1, 2, 5, 5))), "x: expected 3 input channels"),
+    ],
+)
 def test_bad_arguments_raise_value_errors(make, match):
     with pytest.raises(ValueError, match=match):
         make()

@@ -5,14 +5,15 @@ The solutions are executed by nbval (collected from solutions/ before tests/ by 
 time and kernel memory conftest.py records; a solutions notebook nbval did not run in this session is executed
 here instead. The learner copies are executed here, offline (non-loopback connections refused).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from notebook_runner import NBVAL_KEY, RUNS_KEY, Run, execute
 
 from dlcourse.tools.notebooks import exercises
-from notebook_runner import NBVAL_KEY, RUNS_KEY, Run, execute
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
@@ -65,10 +66,12 @@ def test_learner_notebook_runs_offline_and_fails_only_in_exercises(path):
     assert not unexpected, f"cells outside exercises failed: {unexpected}"
     for name, info in found.items():
         error = run.errors.get(info["check"], "")
-        assert error.startswith(("CheckFailure", "NotImplementedError", "NameError")), \
+        assert error.startswith(("CheckFailure", "NotImplementedError", "NameError")), (
             f"exercise {name}: the check cell of an unfinished exercise should fail, got {error!r}"
-    widget_outputs = [o for c in run.nb.cells if c.cell_type == "code" for o in c.outputs
-                      if WIDGET_VIEW in o.get("data", {})]
+        )
+    widget_outputs = [
+        o for c in run.nb.cells if c.cell_type == "code" for o in c.outputs if WIDGET_VIEW in o.get("data", {})
+    ]
     assert widget_outputs, f"{path.name} has no interactive widget"
     for output in widget_outputs:
         assert len(output.data.get("image/png", "")) > 1000, "a widget output lacks its PNG of the default figure"

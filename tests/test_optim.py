@@ -14,17 +14,23 @@ drift apart, by chance (over 40 random RMSprop settings: a worst relative error 
 REFERENCE_RTOL). Fed the same gradient, the twins differ only by the rounding of the update arithmetic, a few ulps
 of each step, which adds up at most linearly (the same 40 settings: at most 3e-11).
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 from hypothesis import example, given
+from strategies import (
+    adagrad_hyperparameters,
+    adam_hyperparameters,
+    rmsprop_hyperparameters,
+    scaled_settings,
+    sgd_hyperparameters,
+)
 
 from dlcourse import nn, optim
 from dlcourse.checks import rel_error, tolerances
-from strategies import (adagrad_hyperparameters, adam_hyperparameters, rmsprop_hyperparameters, scaled_settings,
-                        sgd_hyperparameters)
 
 STEPS = 200
 OPTIMIZERS = ("SGD", "Adagrad", "RMSprop", "Adam", "AdamW")
@@ -53,8 +59,9 @@ def _assert_same_state(opt, t_opt, step):
             if value is None:
                 continue
             assert key in ours, f"step {step}: state[{i}] lacks torch's {key!r}"
-            _assert_close(np.asarray(ours[key], dtype=np.float64), value.detach().numpy(),
-                          f"step {step}: state[{i}][{key!r}]")
+            _assert_close(
+                np.asarray(ours[key], dtype=np.float64), value.detach().numpy(), f"step {step}: state[{i}][{key!r}]"
+            )
 
 
 def _run_both(hyper, name="SGD", steps=STEPS, seed=0, check_state=True):
@@ -71,14 +78,14 @@ def _run_both(hyper, name="SGD", steps=STEPS, seed=0, check_state=True):
     theirs_by_name = dict(theirs.named_parameters())
     losses = []
     for step in range(steps):
-        X, Y = rng.standard_normal((8, 3)), rng.standard_normal((8, 2))     # a fresh mini-batch every step
+        X, Y = rng.standard_normal((8, 3)), rng.standard_normal((8, 2))  # a fresh mini-batch every step
         opt.zero_grad()
         loss = loss_fn(ours(X), Y)
         ours.backward(loss_fn.backward(sign))
         opt.step()
         t_opt.zero_grad()
         (sign * torch.nn.functional.mse_loss(theirs(torch.tensor(X)), torch.tensor(Y))).backward()
-        for p in ours.parameters():                      # the same gradient for both (see the module docstring)
+        for p in ours.parameters():  # the same gradient for both (see the module docstring)
             t_grad = theirs_by_name[p.name].grad
             if step == 0:
                 _assert_close(p.grad, t_grad.numpy(), f"step 0: the gradient of {p.name}")
@@ -102,8 +109,9 @@ def _run_both(hyper, name="SGD", steps=STEPS, seed=0, check_state=True):
 @example(hyper={"lr": 0.05, "momentum": 0.0, "dampening": 0.0, "weight_decay": 0.05, "nesterov": False})
 @example(hyper={"lr": 0.02, "momentum": 0.8, "dampening": 0.3, "weight_decay": 0.01, "nesterov": False})
 @example(hyper={"lr": 0.02, "momentum": 0.95, "dampening": 0.0, "weight_decay": 0.01, "nesterov": True})
-@example(hyper={"lr": 0.02, "momentum": 0.9, "dampening": 0.0, "weight_decay": 0.01, "nesterov": True,
-                "maximize": True})
+@example(
+    hyper={"lr": 0.02, "momentum": 0.9, "dampening": 0.0, "weight_decay": 0.01, "nesterov": True, "maximize": True}
+)
 def test_sgd_equals_torch_step_for_step(hyper):
     losses = _run_both(hyper, "SGD")
     assert np.all(np.isfinite(losses))
@@ -111,9 +119,17 @@ def test_sgd_equals_torch_step_for_step(hyper):
 
 @scaled_settings(12)
 @given(hyper=adagrad_hyperparameters())
-@example(hyper={})                                                        # torch's defaults
-@example(hyper={"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.05, "initial_accumulator_value": 0.1,
-                "eps": 1e-6, "maximize": False})
+@example(hyper={})  # torch's defaults
+@example(
+    hyper={
+        "lr": 0.1,
+        "lr_decay": 0.01,
+        "weight_decay": 0.05,
+        "initial_accumulator_value": 0.1,
+        "eps": 1e-6,
+        "maximize": False,
+    }
+)
 @example(hyper={"lr": 0.1, "maximize": True})
 def test_adagrad_equals_torch_step_for_step(hyper):
     assert np.all(np.isfinite(_run_both(hyper, "Adagrad")))
@@ -126,7 +142,7 @@ def test_adagrad_equals_torch_step_for_step(hyper):
 @example(hyper={"lr": 0.01, "centered": True})
 @example(hyper={"lr": 0.005, "alpha": 0.9, "eps": 1e-6, "weight_decay": 0.01, "momentum": 0.9, "centered": True})
 @example(hyper={"lr": 0.005, "maximize": True, "momentum": 0.5})
-@example(hyper={"lr": 0.0187, "alpha": 0.5, "eps": 1e-6, "weight_decay": 0.01, "momentum": 0.523})   # drifted
+@example(hyper={"lr": 0.0187, "alpha": 0.5, "eps": 1e-6, "weight_decay": 0.01, "momentum": 0.523})  # drifted
 def test_rmsprop_equals_torch_step_for_step(hyper):
     assert np.all(np.isfinite(_run_both(hyper, "RMSprop")))
 
@@ -155,9 +171,16 @@ def test_adam_with_decoupled_weight_decay_is_adamw():
     _run_both({"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}, "Adam")
 
 
-@pytest.mark.parametrize("name, hyper", [("SGD", {"lr": 0.05, "momentum": 0.9}), ("Adagrad", {"lr": 0.1}),
-                                         ("RMSprop", {"lr": 0.01}), ("Adam", {"lr": 0.01}),
-                                         ("AdamW", {"lr": 0.01})])
+@pytest.mark.parametrize(
+    "name, hyper",
+    [
+        ("SGD", {"lr": 0.05, "momentum": 0.9}),
+        ("Adagrad", {"lr": 0.1}),
+        ("RMSprop", {"lr": 0.01}),
+        ("Adam", {"lr": 0.01}),
+        ("AdamW", {"lr": 0.01}),
+    ],
+)
 def test_every_optimizer_decreases_the_loss(name, hyper):
     rng = np.random.default_rng(1)
     X = rng.standard_normal((32, 3))
@@ -189,7 +212,7 @@ def test_sgd_on_a_quadratic_matches_the_formula():
     """theta <- theta - lr * (g + wd * theta) with g = 2 * theta for L = |theta|^2 (no momentum)."""
     layer = nn.Linear(2, 1, bias=False, rng=0)
     theta = layer.params["weight"].copy()
-    opt = optim.SGD(layer, lr=0.1, weight_decay=0.5)        # a Module is accepted as well as its parameters
+    opt = optim.SGD(layer, lr=0.1, weight_decay=0.5)  # a Module is accepted as well as its parameters
     for _ in range(5):
         opt.zero_grad()
         layer.grads["weight"] += 2 * layer.params["weight"]
@@ -232,7 +255,7 @@ def test_dampening_equal_to_momentum_differs_from_the_average_only_by_the_first_
     beta, lr = 0.9, 0.01
     path, a = _quadratic_run(lambda m: optim.SGD(m, lr=lr, momentum=beta, dampening=beta), 1)
     first_step = path[0] - path[1]
-    np.testing.assert_allclose(first_step, lr * a * path[0], rtol=1e-12)             # b_1 = g_1, not (1 - beta) g_1
+    np.testing.assert_allclose(first_step, lr * a * path[0], rtol=1e-12)  # b_1 = g_1, not (1 - beta) g_1
 
 
 @pytest.mark.parametrize("name", ["Adagrad", "RMSprop", "Adam"])
@@ -255,8 +278,9 @@ def test_adagrad_steps_shrink_like_one_over_sqrt_t_with_a_constant_gradient():
         opt.zero_grad()
         layer.grads["weight"] += np.array([[2.0, -0.5, 7.0]])
         opt.step()
-        np.testing.assert_allclose(before - layer.params["weight"], 0.5 / np.sqrt(t) * np.sign([[2.0, -0.5, 7.0]]),
-                                   rtol=1e-12)
+        np.testing.assert_allclose(
+            before - layer.params["weight"], 0.5 / np.sqrt(t) * np.sign([[2.0, -0.5, 7.0]]), rtol=1e-12
+        )
         before = layer.params["weight"].copy()
 
 
@@ -273,7 +297,7 @@ def test_adamw_decays_weights_without_gradient():
         if cls is optim.AdamW:
             np.testing.assert_allclose(layer.params["weight"], theta0 * (1 - 0.01 * 0.1) ** 10, rtol=1e-12)
         else:
-            moved = np.abs(theta0 - layer.params["weight"])                  # ~ lr per step, whatever |theta|
+            moved = np.abs(theta0 - layer.params["weight"])  # ~ lr per step, whatever |theta|
             assert np.all((moved > 0.09) & (moved <= 0.1 + 1e-12)), moved
 
 
@@ -323,23 +347,52 @@ def test_step_updates_the_model_in_place(name):
 
 # ------------------------------------------------------------------------------------------- bad arguments
 BAD = {
-    "SGD": [({"lr": -0.1}, "lr"), ({"lr": float("nan")}, "lr"), ({"lr": "0.1"}, "lr"),
-            ({"momentum": -0.5}, "momentum"), ({"momentum": float("inf")}, "momentum"),
-            ({"dampening": -1.0}, "dampening"), ({"weight_decay": -1e-4}, "weight_decay"),
-            ({"nesterov": True}, "nesterov"), ({"nesterov": True, "momentum": 0.9, "dampening": 0.1}, "nesterov"),
-            ({"nesterov": "yes", "momentum": 0.9}, "nesterov"), ({"maximize": 1}, "maximize")],
-    "Adagrad": [({"lr": -1.0}, "lr"), ({"lr_decay": -0.1}, "lr_decay"), ({"weight_decay": -1.0}, "weight_decay"),
-                ({"initial_accumulator_value": -0.1}, "initial_accumulator_value"), ({"eps": -1e-10}, "eps"),
-                ({"maximize": None}, "maximize")],
-    "RMSprop": [({"lr": -1.0}, "lr"), ({"alpha": -0.1}, "alpha"), ({"alpha": 1.5}, "alpha"), ({"eps": -1.0}, "eps"),
-                ({"weight_decay": -1.0}, "weight_decay"), ({"momentum": -0.9}, "momentum"),
-                ({"centered": "no"}, "centered")],
-    "Adam": [({"lr": -1e-3}, "lr"), ({"betas": (1.0, 0.999)}, r"betas\[0\]"), ({"betas": (0.9, -0.1)}, r"betas\[1\]"),
-             ({"betas": 0.9}, "betas"), ({"betas": (0.9, 0.99, 0.9)}, "betas"), ({"eps": -1e-8}, "eps"),
-             ({"weight_decay": -0.1}, "weight_decay"), ({"amsgrad": 0}, "amsgrad"),
-             ({"decoupled_weight_decay": "yes"}, "decoupled_weight_decay")],
-    "AdamW": [({"lr": float("inf")}, "lr"), ({"betas": (0.9, 1.0)}, r"betas\[1\]"), ({"weight_decay": -0.01},
-                                                                                   "weight_decay")],
+    "SGD": [
+        ({"lr": -0.1}, "lr"),
+        ({"lr": float("nan")}, "lr"),
+        ({"lr": "0.1"}, "lr"),
+        ({"momentum": -0.5}, "momentum"),
+        ({"momentum": float("inf")}, "momentum"),
+        ({"dampening": -1.0}, "dampening"),
+        ({"weight_decay": -1e-4}, "weight_decay"),
+        ({"nesterov": True}, "nesterov"),
+        ({"nesterov": True, "momentum": 0.9, "dampening": 0.1}, "nesterov"),
+        ({"nesterov": "yes", "momentum": 0.9}, "nesterov"),
+        ({"maximize": 1}, "maximize"),
+    ],
+    "Adagrad": [
+        ({"lr": -1.0}, "lr"),
+        ({"lr_decay": -0.1}, "lr_decay"),
+        ({"weight_decay": -1.0}, "weight_decay"),
+        ({"initial_accumulator_value": -0.1}, "initial_accumulator_value"),
+        ({"eps": -1e-10}, "eps"),
+        ({"maximize": None}, "maximize"),
+    ],
+    "RMSprop": [
+        ({"lr": -1.0}, "lr"),
+        ({"alpha": -0.1}, "alpha"),
+        ({"alpha": 1.5}, "alpha"),
+        ({"eps": -1.0}, "eps"),
+        ({"weight_decay": -1.0}, "weight_decay"),
+        ({"momentum": -0.9}, "momentum"),
+        ({"centered": "no"}, "centered"),
+    ],
+    "Adam": [
+        ({"lr": -1e-3}, "lr"),
+        ({"betas": (1.0, 0.999)}, r"betas\[0\]"),
+        ({"betas": (0.9, -0.1)}, r"betas\[1\]"),
+        ({"betas": 0.9}, "betas"),
+        ({"betas": (0.9, 0.99, 0.9)}, "betas"),
+        ({"eps": -1e-8}, "eps"),
+        ({"weight_decay": -0.1}, "weight_decay"),
+        ({"amsgrad": 0}, "amsgrad"),
+        ({"decoupled_weight_decay": "yes"}, "decoupled_weight_decay"),
+    ],
+    "AdamW": [
+        ({"lr": float("inf")}, "lr"),
+        ({"betas": (0.9, 1.0)}, r"betas\[1\]"),
+        ({"weight_decay": -0.01}, "weight_decay"),
+    ],
 }
 
 
@@ -361,20 +414,24 @@ def test_invalid_params_raise(name):
 
 # ------------------------------------------------------------------------------------------ parameter groups
 #: (optimizer, constructor options, the second group's own options), valid for dlcourse and torch
-GROUPED = [("SGD", {"lr": 0.05, "momentum": 0.9}, {"lr": 0.01, "nesterov": True, "weight_decay": 0.1}),
-           ("Adagrad", {"lr": 0.1}, {"lr": 0.02, "lr_decay": 0.05}),
-           ("RMSprop", {"lr": 0.01}, {"lr": 0.002, "momentum": 0.5, "centered": True}),
-           ("Adam", {"lr": 0.01, "betas": (0.8, 0.99)}, {"lr": 0.001, "amsgrad": True}),
-           ("AdamW", {"lr": 0.01}, {"lr": 0.003, "weight_decay": 0.5})]
+GROUPED = [
+    ("SGD", {"lr": 0.05, "momentum": 0.9}, {"lr": 0.01, "nesterov": True, "weight_decay": 0.1}),
+    ("Adagrad", {"lr": 0.1}, {"lr": 0.02, "lr_decay": 0.05}),
+    ("RMSprop", {"lr": 0.01}, {"lr": 0.002, "momentum": 0.5, "centered": True}),
+    ("Adam", {"lr": 0.01, "betas": (0.8, 0.99)}, {"lr": 0.001, "amsgrad": True}),
+    ("AdamW", {"lr": 0.01}, {"lr": 0.003, "weight_decay": 0.5}),
+]
 
 
 def _grouped_twins(name, options, second, seed=0):
     """The twin MLPs with two parameter groups: layer 0 with the constructor's options, layer 2 with its own."""
     ours, theirs = _twin_mlp(seed)
-    opt = getattr(optim, name)([{"params": ours[0].parameters()}, {"params": ours[2].parameters(), **second}],
-                               **options)
-    t_opt = getattr(torch.optim, name)([{"params": theirs[0].parameters()},
-                                        {"params": theirs[2].parameters(), **second}], **options)
+    opt = getattr(optim, name)(
+        [{"params": ours[0].parameters()}, {"params": ours[2].parameters(), **second}], **options
+    )
+    t_opt = getattr(torch.optim, name)(
+        [{"params": theirs[0].parameters()}, {"params": theirs[2].parameters(), **second}], **options
+    )
     return ours, theirs, opt, t_opt
 
 
@@ -404,18 +461,18 @@ def test_parameter_groups_equal_torch(name, options, second):
     assert len(opt.param_groups) == 2
     for group, t_group in zip(opt.param_groups, t_opt.param_groups):
         assert set(opt.defaults) <= set(group) and len(group["params"]) == len(t_group["params"]) == 2
-        for key in opt.defaults:                            # every option, in every group, as torch has it
+        for key in opt.defaults:  # every option, in every group, as torch has it
             assert group[key] == t_group[key], f"{key}: ours {group[key]!r}, torch {t_group[key]!r}"
     rng = np.random.default_rng(0)
     for step in range(30):
         _step_both(ours, theirs, opt, t_opt, rng)
         _assert_same_weights(ours, theirs, f"step {step}")
-    opt.param_groups[0]["lr"] = t_opt.param_groups[0]["lr"] = 0.0      # a change takes effect at the next step
+    opt.param_groups[0]["lr"] = t_opt.param_groups[0]["lr"] = 0.0  # a change takes effect at the next step
     frozen = ours[0].state_dict()
     for step in range(5):
         _step_both(ours, theirs, opt, t_opt, rng)
         _assert_same_weights(ours, theirs, f"after setting lr = 0, step {step}")
-    if name != "AdamW":                                     # AdamW's decay is lr * weight_decay: 0 too
+    if name != "AdamW":  # AdamW's decay is lr * weight_decay: 0 too
         assert all(np.array_equal(v, frozen[k]) for k, v in ours[0].state_dict().items())
 
 
@@ -481,27 +538,46 @@ def _layers():
     return model[0].parameters(), model[2].parameters()
 
 
-@pytest.mark.parametrize("make, pattern", [
-    (lambda a, b: optim.SGD([{"params": a}, {"lr": 0.1}], lr=0.1), r"^params\[1\]: expected a 'params' entry"),
-    (lambda a, b: optim.SGD([{"params": a}, {"params": b, "lrr": 0.1}], lr=0.1),
-     r"^params\[1\]: unknown option 'lrr' for SGD; its options are lr, momentum"),
-    (lambda a, b: optim.SGD([{"params": a}, {"params": b, "lr": -1.0}], lr=0.1), r"^params\[1\]\['lr'\]: expected"),
-    (lambda a, b: optim.Adam([{"params": a, "betas": (0.9, 1.0)}]), r"^params\[0\]\['betas'\]\[1\]: expected"),
-    (lambda a, b: optim.SGD([{"params": a}, {"params": a + b}], lr=0.1),
-     r"^params\[1\]: some parameters appear in more than one parameter group"),
-    (lambda a, b: optim.SGD(a + a, lr=0.1), r"^params: expected each parameter once"),
-    (lambda a, b: optim.SGD(set(a), lr=0.1), r"^params: expected an ordered collection"),
-    (lambda a, b: optim.SGD([{"params": a}, {"params": b, "nesterov": True}], lr=0.1),
-     r"^params\[1\]\['nesterov'\]: expected momentum > 0"),
-    (lambda a, b: optim.SGD([{"params": a}, {"params": [("w", b[0]), b[1]]}], lr=0.1), r"^params\[1\]\['params'\]: "
-     r"expected all parameters with names"),
-    (lambda a, b: optim.SGD([{"params": a}, {"params": [("w", b[0])]}], lr=0.1),
-     r"^params\[1\]: expected all parameter groups with names or all without"),
-    (lambda a, b: optim.SGD([{"params": a}, {"params": []}], lr=0.1), r"^params\[1\]\['params'\]: expected at least"),
-    (lambda a, b: optim.SGD(a, lr=0.1).add_param_group({"params": b, "momentum": -1}),
-     r"^param_group\['momentum'\]: expected"),
-    (lambda a, b: optim.SGD(a, lr=0.1).add_param_group(b), r"^param_group: expected a dict"),
-])
+@pytest.mark.parametrize(
+    "make, pattern",
+    [
+        (lambda a, b: optim.SGD([{"params": a}, {"lr": 0.1}], lr=0.1), r"^params\[1\]: expected a 'params' entry"),
+        (
+            lambda a, b: optim.SGD([{"params": a}, {"params": b, "lrr": 0.1}], lr=0.1),
+            r"^params\[1\]: unknown option 'lrr' for SGD; its options are lr, momentum",
+        ),
+        (lambda a, b: optim.SGD([{"params": a}, {"params": b, "lr": -1.0}], lr=0.1), r"^params\[1\]\['lr'\]: expected"),
+        (lambda a, b: optim.Adam([{"params": a, "betas": (0.9, 1.0)}]), r"^params\[0\]\['betas'\]\[1\]: expected"),
+        (
+            lambda a, b: optim.SGD([{"params": a}, {"params": a + b}], lr=0.1),
+            r"^params\[1\]: some parameters appear in more than one parameter group",
+        ),
+        (lambda a, b: optim.SGD(a + a, lr=0.1), r"^params: expected each parameter once"),
+        (lambda a, b: optim.SGD(set(a), lr=0.1), r"^params: expected an ordered collection"),
+        (
+            lambda a, b: optim.SGD([{"params": a}, {"params": b, "nesterov": True}], lr=0.1),
+            r"^params\[1\]\['nesterov'\]: expected momentum > 0",
+        ),
+        (
+            lambda a, b: optim.SGD([{"params": a}, {"params": [("w", b[0]), b[1]]}], lr=0.1),
+            r"^params\[1\]\['params'\]: "
+            r"expected all parameters with names",
+        ),
+        (
+            lambda a, b: optim.SGD([{"params": a}, {"params": [("w", b[0])]}], lr=0.1),
+            r"^params\[1\]: expected all parameter groups with names or all without",
+        ),
+        (
+            lambda a, b: optim.SGD([{"params": a}, {"params": []}], lr=0.1),
+            r"^params\[1\]\['params'\]: expected at least",
+        ),
+        (
+            lambda a, b: optim.SGD(a, lr=0.1).add_param_group({"params": b, "momentum": -1}),
+            r"^param_group\['momentum'\]: expected",
+        ),
+        (lambda a, b: optim.SGD(a, lr=0.1).add_param_group(b), r"^param_group: expected a dict"),
+    ],
+)
 def test_bad_parameter_groups_raise_naming_them(make, pattern):
     with pytest.raises(ValueError, match=pattern):
         make(*_layers())
@@ -516,23 +592,38 @@ def _saved_sgd():
     return opt.state_dict()
 
 
-@pytest.mark.parametrize("make, pattern", [
-    (lambda a, b: optim.SGD(a + b, lr=0.1), r"^state_dict: loaded state dict has a different number of parameter "
-     r"groups \(2\) than this optimizer \(1\)"),
-    (lambda a, b: optim.SGD([{"params": a[:1]}, {"params": a[1:] + b}], lr=0.1),
-     r"^state_dict: loaded state dict contains a parameter group that doesn't match the size of optimizer's group"),
-    (lambda a, b: optim.SGD([{"params": b}, {"params": a}], lr=0.1),
-     r"^state_dict\['state'\]\[0\]\['momentum_buffer'\]: expected shape \(2, 4\) \(the parameter's\), got \(4, 3\)"),
-    (lambda a, b: optim.Adam([{"params": a}, {"params": b}]), r"^state_dict\['param_groups'\]\[0\]: expected 'params' "
-     r"and every option of Adam, missing \['betas'"),
-])
+@pytest.mark.parametrize(
+    "make, pattern",
+    [
+        (
+            lambda a, b: optim.SGD(a + b, lr=0.1),
+            r"^state_dict: loaded state dict has a different number of parameter "
+            r"groups \(2\) than this optimizer \(1\)",
+        ),
+        (
+            lambda a, b: optim.SGD([{"params": a[:1]}, {"params": a[1:] + b}], lr=0.1),
+            r"^state_dict: loaded state dict contains a parameter group that doesn't match the size of "
+            r"optimizer's group",
+        ),
+        (
+            lambda a, b: optim.SGD([{"params": b}, {"params": a}], lr=0.1),
+            r"^state_dict\['state'\]\[0\]\['momentum_buffer'\]: expected shape \(2, 4\) \(the parameter's\), "
+            r"got \(4, 3\)",
+        ),
+        (
+            lambda a, b: optim.Adam([{"params": a}, {"params": b}]),
+            r"^state_dict\['param_groups'\]\[0\]: expected 'params' "
+            r"and every option of Adam, missing \['betas'",
+        ),
+    ],
+)
 def test_load_state_dict_rejects_a_mismatch_naming_it(make, pattern):
     saved = _saved_sgd()
     opt = make(*_layers())
     before = opt.state_dict()
     with pytest.raises(ValueError, match=pattern):
         opt.load_state_dict(saved)
-    assert opt.state_dict()["param_groups"] == before["param_groups"]        # nothing changed
+    assert opt.state_dict()["param_groups"] == before["param_groups"]  # nothing changed
 
 
 def test_load_state_dict_rejects_what_is_not_a_state_dict():

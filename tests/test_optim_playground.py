@@ -1,14 +1,15 @@
 """The optimizer playground and chapter 04's static figures, driven headlessly."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_playground import assert_not_blank
 
 from dlcourse.surfaces import SURFACES, make_surface, run_optimizer
 from dlcourse.viz import figure_to_png
 from dlcourse.viz import optim_plots as op
-from dlcourse.viz.optim_playground import (DEFAULTS, OPTIMIZER_NAMES, OptimizerPlayground, OptimizerRace, race)
-from test_playground import assert_not_blank
+from dlcourse.viz.optim_playground import DEFAULTS, OPTIMIZER_NAMES, OptimizerPlayground, OptimizerRace, race
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,7 @@ def test_default_figure_shows_the_default_race(playground):
         assert path.xy.shape == (DEFAULTS["steps"] + 1, 2) and not path.diverged
         np.testing.assert_array_equal(path.xy[0], r.surface.start)
     gaps = r.final_gaps()
-    assert gaps["momentum"] < 0.1 < gaps["SGD"]                  # on Rosenbrock's valley momentum wins clearly
+    assert gaps["momentum"] < 0.1 < gaps["SGD"]  # on Rosenbrock's valley momentum wins clearly
     assert_not_blank(playground.png)
     assert "momentum: f − f_min" in playground.summary(r)
 
@@ -37,13 +38,23 @@ def test_display_offers_the_widget_and_its_png(playground):
 
 def test_paths_are_dlcourse_optimizers_runs():
     """The widget draws exactly what run_optimizer computes with the chosen hyperparameters."""
-    r = race(surface="saddle", optimizers=("momentum", "Adam"), lr_sgd=0.03, lr_adaptive=0.05, momentum=0.8,
-             beta1=0.7, beta2=0.99, steps=40)
+    r = race(
+        surface="saddle",
+        optimizers=("momentum", "Adam"),
+        lr_sgd=0.03,
+        lr_adaptive=0.05,
+        momentum=0.8,
+        beta1=0.7,
+        beta2=0.99,
+        steps=40,
+    )
     surface = make_surface("saddle")
-    np.testing.assert_array_equal(r.paths["momentum"].xy,
-                                  run_optimizer(surface, "SGD", steps=40, lr=0.03, momentum=0.8).xy)
-    np.testing.assert_array_equal(r.paths["Adam"].xy,
-                                  run_optimizer(surface, "Adam", steps=40, lr=0.05, betas=(0.7, 0.99)).xy)
+    np.testing.assert_array_equal(
+        r.paths["momentum"].xy, run_optimizer(surface, "SGD", steps=40, lr=0.03, momentum=0.8).xy
+    )
+    np.testing.assert_array_equal(
+        r.paths["Adam"].xy, run_optimizer(surface, "Adam", steps=40, lr=0.05, betas=(0.7, 0.99)).xy
+    )
 
 
 def test_controls_update_the_result_and_the_surface_resets_the_rates():
@@ -63,9 +74,16 @@ def test_controls_update_the_result_and_the_surface_resets_the_rates():
     pg.controls["weight_decay"].value = 0.0
     pg.controls["beta1"].value = 0.5
     adamw = pg.result.paths["AdamW"]
-    np.testing.assert_array_equal(adamw.xy, run_optimizer(make_surface("saddle"), "Adam", steps=50,
-                                                          lr=pg.controls["lr_adaptive"].value,
-                                                          betas=(0.5, DEFAULTS["beta2"])).xy)
+    np.testing.assert_array_equal(
+        adamw.xy,
+        run_optimizer(
+            make_surface("saddle"),
+            "Adam",
+            steps=50,
+            lr=pg.controls["lr_adaptive"].value,
+            betas=(0.5, DEFAULTS["beta2"]),
+        ).xy,
+    )
     pg.controls["steps"].value = 120
     assert len(pg.result.paths["Nesterov"].xy) == 121
     assert_not_blank(pg.png)
@@ -100,12 +118,18 @@ def test_no_optimizer_selected_still_draws():
 @pytest.mark.parametrize("surface", list(SURFACES))
 def test_every_surface_with_every_optimizer_and_its_suggested_rates(surface):
     lrs = make_surface(surface).suggested_lr
-    r = race(surface=surface, optimizers=OPTIMIZER_NAMES, lr_sgd=lrs["SGD"], lr_adaptive=lrs["adaptive"],
-             momentum=0.5, steps=100)
+    r = race(
+        surface=surface,
+        optimizers=OPTIMIZER_NAMES,
+        lr_sgd=lrs["SGD"],
+        lr_adaptive=lrs["adaptive"],
+        momentum=0.5,
+        steps=100,
+    )
     assert list(r.paths) == list(OPTIMIZER_NAMES)
     kappa = getattr(r.surface, "condition_number", 0.0)
     for name, path in r.paths.items():
-        if name == "Nesterov" and lrs["SGD"] * kappa > 2 * 1.5 / 2.0:      # beyond Nesterov's limit (see below)
+        if name == "Nesterov" and lrs["SGD"] * kappa > 2 * 1.5 / 2.0:  # beyond Nesterov's limit (see below)
             assert path.diverged
             continue
         assert not path.diverged, (surface, name)
@@ -137,15 +161,26 @@ def test_bad_settings_are_named():
 # ---------------------------------------------------------------------------------------- static figures
 def test_static_figures_render():
     surface = make_surface("Rosenbrock")
-    paths = {"SGD": run_optimizer(surface, "SGD", steps=30, lr=1e-3),
-             "Adam": run_optimizer(surface, "Adam", steps=30, lr=0.1)}
-    histories = {"SGD": {"loss": [2.0, 1.0, 0.5], "accuracy": [0.5, 0.7, 0.8]},
-                 "Adam": {"loss": [2.0, 0.6, 0.2], "accuracy": [0.6, 0.8, 0.9]}}
-    figures = [op.plot_paths(surface, paths), op.plot_paths(surface, paths, values=False, title="two"),
-               op.plot_curves({"printed": [1, 2, 3], "corrected": [1, 1.5, 1.7]}, logy=True, ylabel="step size",
-                              styles={"printed": {"ls": "--"}}),
-               op.plot_schedules({"StepLR": [0.1, 0.1, 0.01], "cosine": [0.1, 0.05, 0.0]}),
-               op.plot_training_curves(histories, {"SGD": 0.9, "Adam": 0.95})]
+    paths = {
+        "SGD": run_optimizer(surface, "SGD", steps=30, lr=1e-3),
+        "Adam": run_optimizer(surface, "Adam", steps=30, lr=0.1),
+    }
+    histories = {
+        "SGD": {"loss": [2.0, 1.0, 0.5], "accuracy": [0.5, 0.7, 0.8]},
+        "Adam": {"loss": [2.0, 0.6, 0.2], "accuracy": [0.6, 0.8, 0.9]},
+    }
+    figures = [
+        op.plot_paths(surface, paths),
+        op.plot_paths(surface, paths, values=False, title="two"),
+        op.plot_curves(
+            {"printed": [1, 2, 3], "corrected": [1, 1.5, 1.7]},
+            logy=True,
+            ylabel="step size",
+            styles={"printed": {"ls": "--"}},
+        ),
+        op.plot_schedules({"StepLR": [0.1, 0.1, 0.01], "cosine": [0.1, 0.05, 0.0]}),
+        op.plot_training_curves(histories, {"SGD": 0.9, "Adam": 0.95}),
+    ]
     for fig in figures:
         assert_not_blank(figure_to_png(fig))
     with pytest.raises(ValueError, match="test_accuracy"):

@@ -1,13 +1,14 @@
 """The install story agrees with itself: pyproject.toml, environment.yml, binder/, README and .ci/run."""
+
 from __future__ import annotations
 
 import os
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,8 +76,11 @@ def test_ci_installs_and_tests_with_the_readme_commands():
 
 def test_readme_has_a_binder_badge_opening_chapter_00():
     text = (ROOT / "README.md").read_text()
-    assert re.search(r"\[!\[Binder\]\(https://mybinder.org/badge_logo.svg\)\]\(https://mybinder.org/v2/gh/"
-                     r"[^)]*urlpath=lab/tree/course/00_welcome.ipynb\)", text)
+    assert re.search(
+        r"\[!\[Binder\]\(https://mybinder.org/badge_logo.svg\)\]\(https://mybinder.org/v2/gh/"
+        r"[^)]*urlpath=lab/tree/course/00_welcome.ipynb\)",
+        text,
+    )
 
 
 def test_readme_chapter_table_names_every_notebook():
@@ -86,9 +90,11 @@ def test_readme_chapter_table_names_every_notebook():
 
 
 def test_import_dlcourse_is_light():
-    code = ("import sys, dlcourse, dlcourse.checks, dlcourse.nn, dlcourse.optim, dlcourse.data, dlcourse.train;"
-            "heavy = [m for m in ('torch', 'matplotlib', 'ipywidgets', 'sklearn') if m in sys.modules];"
-            "print(','.join(heavy))")
+    code = (
+        "import sys, dlcourse, dlcourse.checks, dlcourse.nn, dlcourse.optim, dlcourse.data, dlcourse.train;"
+        "heavy = [m for m in ('torch', 'matplotlib', 'ipywidgets', 'sklearn') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "", f"import dlcourse pulled in {out}"
 

@@ -1,4 +1,5 @@
 """The network playground, driven headlessly: build it, set controls, read ``widget.result`` and its PNG."""
+
 from __future__ import annotations
 
 import io
@@ -7,8 +8,15 @@ import numpy as np
 import pytest
 
 from dlcourse.viz import boundary
-from dlcourse.viz.playground import (ACTIVATION_NAMES, DATASET_NAMES, DEFAULTS, MAX_UNITS_SHOWN, NetworkPlayground,
-                                     PlaygroundResult, train_playground_model)
+from dlcourse.viz.playground import (
+    ACTIVATION_NAMES,
+    DATASET_NAMES,
+    DEFAULTS,
+    MAX_UNITS_SHOWN,
+    NetworkPlayground,
+    PlaygroundResult,
+    train_playground_model,
+)
 
 
 def png_pixels(png: bytes) -> np.ndarray:
@@ -68,7 +76,7 @@ def test_controls_update_the_result():
     assert r.params["activation"] == "relu" and r.hidden_sizes == [12, 12, 12]
     assert len(r.hidden_maps) == 3 and r.n_maps == 3 * min(12, MAX_UNITS_SHOWN)
     assert all(m.shape == (MAX_UNITS_SHOWN, *r.grid.xx.shape) for m in r.hidden_maps)
-    assert all(np.all(m >= 0) for m in r.hidden_maps)                   # ReLU units are non-negative
+    assert all(np.all(m >= 0) for m in r.hidden_maps)  # ReLU units are non-negative
     assert r.num_parameters == (2 * 12 + 12) + 2 * (12 * 12 + 12) + (12 * 2 + 2)
     assert_not_blank(pg.png)
 
@@ -128,6 +136,7 @@ def test_boundary_helpers():
     np.testing.assert_allclose(maps[1][2].ravel(), model.forward_all(grid.points)[3][:, 2])
     fig = boundary.plot_decision_boundary(lambda p: boundary.model_probabilities(model, p), X, y, resolution=30)
     from dlcourse.viz import figure_to_png
+
     assert_not_blank(figure_to_png(fig))
     with pytest.raises(ValueError, match="X"):
         boundary.make_grid(np.zeros((5, 3)))
@@ -146,8 +155,12 @@ def test_chapter_figures_render():
     np.testing.assert_allclose(curves["sigmoid"][1], s * (1 - s), rtol=1e-12)
     np.testing.assert_allclose(curves["tanh"][1], 1 - np.tanh(x) ** 2, rtol=1e-12)
     np.testing.assert_allclose(curves["ReLU"][1], [0.0, 1.0, 1.0])
-    for fig in (ap.plot_activations(), ap.plot_softmax([2.0, 1.0, 0.1], [1.0, 0.5]), ap.neuron_diagram(),
-                ap.network_diagram([2, 12, 2])):
+    for fig in (
+        ap.plot_activations(),
+        ap.plot_softmax([2.0, 1.0, 0.1], [1.0, 0.5]),
+        ap.neuron_diagram(),
+        ap.network_diagram([2, 12, 2]),
+    ):
         assert_not_blank(figure_to_png(fig))
     with pytest.raises(ValueError, match="sizes"):
         ap.network_diagram([3])

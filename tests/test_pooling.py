@@ -2,6 +2,7 @@
 hypothesis-drawn window sizes, strides (including the default None and overlapping windows) and paddings: the
 readable kernels of dlcourse.functional and the ones nn.MaxPool2d and nn.AvgPool2d run (dlcourse.fast.pooling),
 which give the same gradients, inf and nan in dout included."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,17 +10,21 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import pool2d_setups, scaled_settings
 
 import dlcourse.functional as F
 from dlcourse import nn
 from dlcourse.checks import check_function, check_kernel
 from dlcourse.fast import pooling as fast_pool
-from strategies import pool2d_setups, scaled_settings
 
-KERNELS = {"max_pool2d": (F.max_pool2d, F.max_pool2d_forward, F.max_pool2d_backward),
-           "avg_pool2d": (F.avg_pool2d, F.avg_pool2d_forward, F.avg_pool2d_backward)}
-FAST = {"max_pool2d": (fast_pool.max_pool2d, fast_pool.max_pool2d_forward, fast_pool.max_pool2d_backward),
-        "avg_pool2d": (fast_pool.avg_pool2d, fast_pool.avg_pool2d_forward, fast_pool.avg_pool2d_backward)}
+KERNELS = {
+    "max_pool2d": (F.max_pool2d, F.max_pool2d_forward, F.max_pool2d_backward),
+    "avg_pool2d": (F.avg_pool2d, F.avg_pool2d_forward, F.avg_pool2d_backward),
+}
+FAST = {
+    "max_pool2d": (fast_pool.max_pool2d, fast_pool.max_pool2d_forward, fast_pool.max_pool2d_backward),
+    "avg_pool2d": (fast_pool.avg_pool2d, fast_pool.avg_pool2d_forward, fast_pool.avg_pool2d_backward),
+}
 BOTH = {**{f"{op}-teaching": k for op, k in KERNELS.items()}, **{f"{op}-fast": k for op, k in FAST.items()}}
 
 
@@ -42,10 +47,13 @@ def test_fast_max_pool_backward_equals_the_teaching_one_even_for_ties_and_non_fi
     and inf or nan in dout lands on the maxima only."""
     x, options = setup
     if data.draw(st.booleans()):
-        x = np.round(x)                                                    # many ties
+        x = np.round(x)  # many ties
     out, cache = F.max_pool2d_forward(x, **options)
-    values = st.sampled_from([np.inf, -np.inf, np.nan, 0.0, 1.0, -2.5]) if data.draw(st.booleans()) else \
-        st.floats(-3, 3, allow_nan=False)
+    values = (
+        st.sampled_from([np.inf, -np.inf, np.nan, 0.0, 1.0, -2.5])
+        if data.draw(st.booleans())
+        else st.floats(-3, 3, allow_nan=False)
+    )
     dout = np.array(data.draw(st.lists(values, min_size=out.size, max_size=out.size))).reshape(out.shape)
     np.testing.assert_array_equal(fast_pool.max_pool2d_backward(dout, cache), F.max_pool2d_backward(dout, cache))
 
@@ -61,10 +69,7 @@ def test_nn_pooling_layers_run_the_fast_kernels(monkeypatch):
 
 
 def test_max_pool_routes_the_gradient_to_the_argmax_only():
-    x = np.array([[[[1.0, 5.0, 2.0, 0.0],
-                    [3.0, 4.0, 9.0, 1.0],
-                    [0.0, 0.0, 1.0, 1.5],
-                    [7.0, 0.5, 2.0, 1.0]]]])
+    x = np.array([[[[1.0, 5.0, 2.0, 0.0], [3.0, 4.0, 9.0, 1.0], [0.0, 0.0, 1.0, 1.5], [7.0, 0.5, 2.0, 1.0]]]])
     out, cache = F.max_pool2d_forward(x, 2)
     np.testing.assert_array_equal(out[0, 0], [[5.0, 9.0], [7.0, 2.0]])
     dx = F.max_pool2d_backward(np.array([[[[10.0, 20.0], [30.0, 40.0]]]]), cache)
@@ -105,17 +110,26 @@ def test_float32_in_float32_out():
         assert out.dtype == np.float32 and backward(np.ones_like(out), cache).dtype == np.float32
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: F.max_pool2d(np.zeros((1, 4, 4)), 2), "x: expected a 4-D array"),
-    (lambda: F.max_pool2d(np.zeros((1, 1, 4, 4)), 0), "kernel_size: expected values >= 1"),
-    (lambda: F.max_pool2d(np.zeros((1, 1, 4, 4)), 2, padding=2), "padding: expected at most half"),
-    (lambda: F.avg_pool2d(np.zeros((1, 1, 1, 4)), 2), "kernel_size: a 2x2 window does not fit"),
-    (lambda: F.avg_pool2d(np.zeros((1, 1, 4, 4)), 2, stride=(1, 0)), "stride: expected values >= 1"),
-    (lambda: F.max_pool2d_backward(np.zeros((1, 1, 3, 3)), F.max_pool2d_forward(np.zeros((1, 1, 4, 4)), 2)[1]),
-     r"dout: expected shape \(1, 1, 2, 2\)"),
-    (lambda: fast_pool.max_pool2d_backward(np.zeros((1, 1, 2, 2)), F.avg_pool2d_forward(np.zeros((1, 1, 4, 4)), 2)[1]),
-     "cache: expected the cache returned by max_pool2d_forward"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: F.max_pool2d(np.zeros((1, 4, 4)), 2), "x: expected a 4-D array"),
+        (lambda: F.max_pool2d(np.zeros((1, 1, 4, 4)), 0), "kernel_size: expected values >= 1"),
+        (lambda: F.max_pool2d(np.zeros((1, 1, 4, 4)), 2, padding=2), "padding: expected at most half"),
+        (lambda: F.avg_pool2d(np.zeros((1, 1, 1, 4)), 2), "kernel_size: a 2x2 window does not fit"),
+        (lambda: F.avg_pool2d(np.zeros((1, 1, 4, 4)), 2, stride=(1, 0)), "stride: expected values >= 1"),
+        (
+            lambda: F.max_pool2d_backward(np.zeros((1, 1, 3, 3)), F.max_pool2d_forward(np.zeros((1, 1, 4, 4)), 2)[1]),
+            r"dout: expected shape \(1, 1, 2, 2\)",
+        ),
+        (
+            lambda: fast_pool.max_pool2d_backward(
+                np.zeros((1, 1, 2, 2)), F.avg_pool2d_forward(np.zeros((1, 1, 4, 4)), 2)[1]
+            ),
+            "cache: expected the cache returned by max_pool2d_forward",
+        ),
+    ],
+)
 def test_bad_arguments_raise_value_errors_naming_them(call, match):
     with pytest.raises(ValueError, match=match):
         call()

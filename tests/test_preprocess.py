@@ -1,5 +1,6 @@
 """dlcourse.preprocess against scikit-learn (scalers, PCA) and PyTorch in float64 (statistics, eigenvalues, image
 normalisation), over data drawn by hypothesis; exact properties of whitening; errors that name the argument."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,10 +10,11 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from sklearn import decomposition as skd
 from sklearn import preprocessing as skp
+from strategies import design_matrices, image_batches, scaled_settings
 
 from dlcourse import preprocess as P
-from dlcourse.checks import rel_error, tolerances as tol
-from strategies import design_matrices, image_batches, scaled_settings
+from dlcourse.checks import rel_error
+from dlcourse.checks import tolerances as tol
 
 
 def assert_close(got, expected, rtol: float = tol.REFERENCE_RTOL, floor: float = tol.FLOOR):
@@ -68,7 +70,7 @@ def test_constant_training_column_is_divided_by_one():
     X_test = np.array([[0.0, 5.0]])
     scaler = P.StandardScaler().fit(X_train)
     assert scaler.scale_[1] == 1.0
-    assert scaler.transform(X_test)[0, 1] == 2.0                         # (5 - 3) / 1, not (5 - 3) / 1e-8
+    assert scaler.transform(X_test)[0, 1] == 2.0  # (5 - 3) / 1, not (5 - 3) / 1e-8
     assert np.all(np.isfinite(scaler.transform(X_train)))
 
 
@@ -92,13 +94,13 @@ def test_min_max_scaler_matches_sklearn(X, feature_range, clip):
     t = torch.from_numpy(X_train)
     lo, hi = t.amin(0), t.amax(0)
     span = torch.where(hi - lo > 0, hi - lo, torch.ones_like(lo))
-    expected = feature_range[0] + (feature_range[1] - feature_range[0]) * (t - lo) / span      # the formula, in torch
+    expected = feature_range[0] + (feature_range[1] - feature_range[0]) * (t - lo) / span  # the formula, in torch
     assert_close_to_scale(ours.transform(X_train), expected.numpy())
     out = ours.transform(X_train)
     width = feature_range[1] - feature_range[0]
     assert out.min() >= feature_range[0] - tol.REFERENCE_RTOL * width
     assert out.max() <= feature_range[1] + tol.REFERENCE_RTOL * width
-    if not clip:                                                          # clipping is not invertible
+    if not clip:  # clipping is not invertible
         assert_close(ours.inverse_transform(ours.transform(X_test)), X_test)
 
 
@@ -108,13 +110,13 @@ def pca_data(draw):
     """Data (N, D) whose sample variances along the principal axes are well separated, so that the principal
     directions are well defined; and a number of components K < rank."""
     n, d = draw(st.integers(3, 40)), draw(st.integers(1, 8))
-    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     q = np.linalg.qr(rng.standard_normal((d, d)))[0]
     X = rng.standard_normal((n, d)) * 2.0 ** -np.arange(d) * draw(st.floats(0.1, 10.0)) @ q + rng.uniform(-5, 5, d)
     s = np.linalg.svd(X - X.mean(0), compute_uv=False)
     rank = min(n - 1, d)
     assume(rank >= 1 and np.all(s[:rank] > 1e-6 * s[0]))
-    assume(rank == 1 or np.all(np.diff(s[:rank]) < -1e-3 * s[0]))        # distinct singular values
+    assume(rank == 1 or np.all(np.diff(s[:rank]) < -1e-3 * s[0]))  # distinct singular values
     k = draw(st.integers(1, rank))
     return X, k, rank
 
@@ -140,9 +142,9 @@ def test_pca_matches_sklearn(data, whiten):
 def test_pca_variances_are_torch_covariance_eigenvalues(data):
     X, _, rank = data
     pca = P.PCA().fit(X)
-    cov = torch.atleast_2d(torch.cov(torch.from_numpy(X).T))           # (D, D), divides by N - 1
-    eig = torch.linalg.eigvalsh(cov).flip(0).numpy()                    # descending
-    eig = np.atleast_1d(eig)[:len(pca.explained_variance_)]
+    cov = torch.atleast_2d(torch.cov(torch.from_numpy(X).T))  # (D, D), divides by N - 1
+    eig = torch.linalg.eigvalsh(cov).flip(0).numpy()  # descending
+    eig = np.atleast_1d(eig)[: len(pca.explained_variance_)]
     assert_close_to_scale(pca.explained_variance_[:rank], eig[:rank])
 
 
@@ -151,7 +153,7 @@ def test_pca_variances_are_torch_covariance_eigenvalues(data):
 def test_fractional_n_components_matches_sklearn(data, fraction):
     X, _, _ = data
     ratio = skd.PCA(svd_solver="full").fit(X).explained_variance_ratio_
-    assume(np.min(np.abs(np.cumsum(ratio) - fraction)) > 1e-9)       # not on a tie
+    assume(np.min(np.abs(np.cumsum(ratio) - fraction)) > 1e-9)  # not on a tie
     assert P.PCA(fraction).fit(X).n_components_ == skd.PCA(fraction, svd_solver="full").fit(X).n_components_
 
 
@@ -170,7 +172,7 @@ def test_full_pca_reconstructs_exactly_and_whitening_gives_unit_covariance():
 @scaled_settings(30)
 def test_zca_with_zero_epsilon_is_pca_whitening_rotated_back(data):
     X, _, rank = data
-    assume(rank == X.shape[1])                                          # full rank: N > D
+    assume(rank == X.shape[1])  # full rank: N > D
     zca = P.ZCA(0.0).fit(X)
     ref = skd.PCA(whiten=True, svd_solver="full").fit(X)
     Z = zca.transform(X)
@@ -186,12 +188,12 @@ def test_zca_epsilon_shrinks_each_principal_variance_to_lambda_over_lambda_plus_
     X, _, _ = data
     zca = P.ZCA(epsilon).fit(X)
     lam = zca.explained_variance_
-    projected = zca.transform(X) @ zca.components_.T                   # whitened data along the principal axes
+    projected = zca.transform(X) @ zca.components_.T  # whitened data along the principal axes
     assert_close(projected.var(axis=0, ddof=1), lam / (lam + epsilon))
 
 
 def test_zca_without_epsilon_refuses_rank_deficient_data():
-    X = np.random.default_rng(0).standard_normal((3, 5))               # rank 2 after centring
+    X = np.random.default_rng(0).standard_normal((3, 5))  # rank 2 after centring
     with pytest.raises(ValueError, match="epsilon"):
         P.ZCA(0.0).fit(X)
 
@@ -207,29 +209,35 @@ def test_channel_stats_and_normalize_match_torch(x):
     assert_close(std, t.std(dim=(0, 2, 3), unbiased=False).numpy(), rtol=rtol)
     m, s = np.linspace(0.2, 0.6, x.shape[1]), np.linspace(0.5, 2.0, x.shape[1])
     out = P.Normalize(m, s)(x)
-    expected = (t - torch.from_numpy(m).view(-1, 1, 1)) / torch.from_numpy(s).view(-1, 1, 1)   # torchvision's formula
+    expected = (t - torch.from_numpy(m).view(-1, 1, 1)) / torch.from_numpy(s).view(-1, 1, 1)  # torchvision's formula
     assert out.dtype == x.dtype and out.shape == x.shape
     assert_close(out, expected.numpy(), rtol=rtol)
-    assert np.array_equal(P.normalize(x[0], m, s), out[0])              # one image (C, H, W)
+    assert np.array_equal(P.normalize(x[0], m, s), out[0])  # one image (C, H, W)
     assert_close(P.Normalize(0.5, 0.25)(x), (x - 0.5) / 0.25, rtol=rtol)
 
 
 # --------------------------------------------------------------------------------------------- errors
-@pytest.mark.parametrize("make, match", [
-    (lambda: P.StandardScaler().transform(np.ones((2, 2))), "not fitted"),
-    (lambda: P.StandardScaler().fit(np.ones((3, 2))).transform(np.ones((3, 4))), "X: expected 2 features"),
-    (lambda: P.StandardScaler().fit(np.ones(3)), "X: expected a 2-D array"),
-    (lambda: P.StandardScaler().fit(np.array([[1.0, np.nan]])), "X: expected finite"),
-    (lambda: P.MinMaxScaler((1, 0)), "feature_range"),
-    (lambda: P.PCA(0), "n_components"),
-    (lambda: P.PCA(1.5), "n_components"),
-    (lambda: P.PCA(5).fit(np.ones((3, 4))), "n_components: expected at most"),
-    (lambda: P.PCA(2).fit(np.random.default_rng(0).random((5, 3))).inverse_transform(np.ones((2, 3))), "Z: expected 2"),
-    (lambda: P.ZCA(-1.0), "epsilon"),
-    (lambda: P.normalize(np.ones((2, 3, 4, 4)), [0.5, 0.5], [1, 1, 1]), "mean: expected one number per channel"),
-    (lambda: P.normalize(np.ones((2, 3, 4, 4)), 0.5, 0.0), "std: expected positive"),
-    (lambda: P.normalize(np.ones((4, 4)), 0.5, 1.0), "x: expected an image"),
-])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: P.StandardScaler().transform(np.ones((2, 2))), "not fitted"),
+        (lambda: P.StandardScaler().fit(np.ones((3, 2))).transform(np.ones((3, 4))), "X: expected 2 features"),
+        (lambda: P.StandardScaler().fit(np.ones(3)), "X: expected a 2-D array"),
+        (lambda: P.StandardScaler().fit(np.array([[1.0, np.nan]])), "X: expected finite"),
+        (lambda: P.MinMaxScaler((1, 0)), "feature_range"),
+        (lambda: P.PCA(0), "n_components"),
+        (lambda: P.PCA(1.5), "n_components"),
+        (lambda: P.PCA(5).fit(np.ones((3, 4))), "n_components: expected at most"),
+        (
+            lambda: P.PCA(2).fit(np.random.default_rng(0).random((5, 3))).inverse_transform(np.ones((2, 3))),
+            "Z: expected 2",
+        ),
+        (lambda: P.ZCA(-1.0), "epsilon"),
+        (lambda: P.normalize(np.ones((2, 3, 4, 4)), [0.5, 0.5], [1, 1, 1]), "mean: expected one number per channel"),
+        (lambda: P.normalize(np.ones((2, 3, 4, 4)), 0.5, 0.0), "std: expected positive"),
+        (lambda: P.normalize(np.ones((4, 4)), 0.5, 1.0), "x: expected an image"),
+    ],
+)
 def test_bad_input_raises_a_value_error_naming_the_argument(make, match):
     with pytest.raises(ValueError, match=match):
         make()

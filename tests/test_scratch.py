@@ -1,4 +1,5 @@
 """dlcourse.fast.scratch: reused memory for the kernels' big temporaries."""
+
 import gc
 
 import numpy as np
@@ -28,7 +29,7 @@ def test_memory_of_a_dead_array_is_reused_for_the_same_size():
     address = _address(a)
     del a
     assert scratch.free_bytes() == 6 * 10 * 8
-    b = scratch.empty((4, 15), np.float64)                 # another shape, same number of elements
+    b = scratch.empty((4, 15), np.float64)  # another shape, same number of elements
     assert _address(b) == address and b.shape == (4, 15)
     assert scratch.free_bytes() == 0
 
@@ -46,9 +47,9 @@ def test_memory_in_use_is_never_handed_out_twice():
 def test_other_sizes_and_dtypes_get_new_memory():
     a = scratch.empty((10,), np.float32)
     del a
-    b = scratch.empty((10,), np.float64)                   # same size in elements, other dtype
-    c = scratch.empty((11,), np.float32)                   # same dtype, other size
-    assert scratch.free_bytes() == 40                      # the float32 block of 10 is still free
+    b = scratch.empty((10,), np.float64)  # same size in elements, other dtype
+    c = scratch.empty((11,), np.float32)  # same dtype, other size
+    assert scratch.free_bytes() == 40  # the float32 block of 10 is still free
     d = scratch.empty((2, 5), np.float32)
     assert scratch.free_bytes() == 0 and d.shape == (2, 5)
     assert b.dtype == np.float64 and c.shape == (11,)
@@ -60,7 +61,7 @@ def test_the_free_list_is_bounded_dropping_the_oldest(monkeypatch):
     addresses = [_address(a) for a in arrays]
     del arrays
     gc.collect()
-    assert scratch.free_bytes() == 2000                    # the third block did not fit
+    assert scratch.free_bytes() == 2000  # the third block did not fit
     kept = {_address(scratch.empty((1000,), np.uint8)) for _ in range(2)}
     assert kept <= set(addresses)
 

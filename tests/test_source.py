@@ -1,4 +1,5 @@
 """show_source: the code a chapter prints, found by inspect and ast, with or without its docstring."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,7 +24,7 @@ class WithProperty:
 
     @staticmethod
     def make():
-        'a single-quoted docstring'
+        "a single-quoted docstring"
         return WithProperty()
 
 
@@ -41,8 +42,11 @@ def test_without_the_docstring_keeps_signature_and_body():
 
 def test_methods_are_dedented_and_descriptors_unwrapped():
     assert source_text(SGD.step, docstring=False).startswith("def step(self)")
-    assert source_text(WithProperty.size, docstring=False).splitlines() == ["@property", "def size(self):",
-                                                                           "    return 3"]
+    assert source_text(WithProperty.size, docstring=False).splitlines() == [
+        "@property",
+        "def size(self):",
+        "    return 3",
+    ]
     assert "single-quoted" not in source_text(WithProperty.__dict__["make"], docstring=False)
 
 

@@ -1,5 +1,6 @@
 """dlcourse.surfaces: values against formulas written in torch, gradients against torch.autograd and finite
 differences (float64), the stated minima and saddle, and optimizer paths equal to torch.optim's on each surface."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,42 +8,59 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import floats, scaled_settings
 
 from dlcourse import surfaces
 from dlcourse.checks import numerical_gradient, rel_error, tolerances
-from dlcourse.surfaces import (SURFACES, Beale, IllConditionedQuadratic, OptimizerPath, Rosenbrock, Saddle,
-                               make_surface, run_optimizer)
-from strategies import floats, scaled_settings
+from dlcourse.surfaces import (
+    SURFACES,
+    Beale,
+    IllConditionedQuadratic,
+    OptimizerPath,
+    Rosenbrock,
+    Saddle,
+    make_surface,
+    run_optimizer,
+)
 
 
 def torch_value(surface, xy: torch.Tensor) -> torch.Tensor:
     """Each surface's formula, written again in torch (an independent reference)."""
     x, y = xy[..., 0], xy[..., 1]
     if isinstance(surface, Rosenbrock):
-        return (surface.a - x) ** 2 + surface.b * (y - x ** 2) ** 2
+        return (surface.a - x) ** 2 + surface.b * (y - x**2) ** 2
     if isinstance(surface, Beale):
-        return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y ** 2) ** 2 + (2.625 - x + x * y ** 3) ** 2
+        return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
     if isinstance(surface, Saddle):
-        return x ** 2 / 2 + y ** 4 / 4 - y ** 2 / 2
+        return x**2 / 2 + y**4 / 4 - y**2 / 2
     if isinstance(surface, IllConditionedQuadratic):
         theta = torch.tensor(np.radians(surface.angle_degrees), dtype=torch.float64)
         c, s = torch.cos(theta), torch.sin(theta)
-        u, v = c * x + s * y, -s * x + c * y                   # coordinates along the principal axes
-        return 0.5 * (u ** 2 + surface.condition_number * v ** 2)
+        u, v = c * x + s * y, -s * x + c * y  # coordinates along the principal axes
+        return 0.5 * (u**2 + surface.condition_number * v**2)
     raise AssertionError(surface)
 
 
-ALL = [Rosenbrock(), Rosenbrock(a=0.5, b=10.0), Beale(), Saddle(), IllConditionedQuadratic(),
-       IllConditionedQuadratic(condition_number=10.0, angle_degrees=30.0),
-       IllConditionedQuadratic(condition_number=3.0, angle_degrees=-75.0)]
+ALL = [
+    Rosenbrock(),
+    Rosenbrock(a=0.5, b=10.0),
+    Beale(),
+    Saddle(),
+    IllConditionedQuadratic(),
+    IllConditionedQuadratic(condition_number=10.0, angle_degrees=30.0),
+    IllConditionedQuadratic(condition_number=3.0, angle_degrees=-75.0),
+]
 ids = [repr(s) for s in ALL]
 
 
 def points_in(surface):
     """Points inside the surface's window, (n, 2)."""
     x0, x1, y0, y1 = surface.extent
-    return st.integers(1, 6).flatmap(lambda n: st.lists(st.tuples(floats(x0, x1), floats(y0, y1)), min_size=n,
-                                                        max_size=n)).map(lambda pts: np.array(pts))
+    return (
+        st.integers(1, 6)
+        .flatmap(lambda n: st.lists(st.tuples(floats(x0, x1), floats(y0, y1)), min_size=n, max_size=n))
+        .map(lambda pts: np.array(pts))
+    )
 
 
 @pytest.mark.parametrize("surface", ALL, ids=ids)
@@ -74,7 +92,7 @@ def test_minima_are_stationary_and_lowest(surface):
     assert surface.minima.ndim == 2 and surface.minima.shape[1] == 2
     np.testing.assert_allclose(surface.gradient(surface.minima), 0.0, atol=1e-12)
     x0, x1, y0, y1 = surface.extent
-    grid = np.stack(np.meshgrid(np.linspace(x0, x1, 101), np.linspace(y0, y1, 101)), axis=-1)   # (101, 101, 2)
+    grid = np.stack(np.meshgrid(np.linspace(x0, x1, 101), np.linspace(y0, y1, 101)), axis=-1)  # (101, 101, 2)
     assert surface.value(grid).shape == (101, 101)
     assert surface.value(grid).min() >= surface.min_value - 1e-12
     assert surface.gradient(grid).shape == (101, 101, 2)
@@ -99,14 +117,19 @@ def test_quadratic_has_the_stated_curvatures(kappa, angle):
     q = IllConditionedQuadratic(kappa, angle)
     np.testing.assert_allclose(np.linalg.eigvalsh(q.hessian), [1.0, kappa], rtol=1e-12)
     c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
-    np.testing.assert_allclose(q.value([c, s]), 0.5, rtol=1e-12)                 # curvature 1 along the first axis
+    np.testing.assert_allclose(q.value([c, s]), 0.5, rtol=1e-12)  # curvature 1 along the first axis
     np.testing.assert_allclose(q.value([-s, c]), 0.5 * kappa, rtol=1e-12)
 
 
 # ---------------------------------------------------------------------------------------- running optimizers
-PATH_CASES = [("SGD", {"lr": 1e-3, "momentum": 0.9}), ("SGD", {"lr": 1e-3, "momentum": 0.9, "nesterov": True}),
-              ("Adagrad", {"lr": 0.3}), ("RMSprop", {"lr": 0.01, "centered": True}), ("Adam", {"lr": 0.05}),
-              ("AdamW", {"lr": 0.05, "weight_decay": 0.1})]
+PATH_CASES = [
+    ("SGD", {"lr": 1e-3, "momentum": 0.9}),
+    ("SGD", {"lr": 1e-3, "momentum": 0.9, "nesterov": True}),
+    ("Adagrad", {"lr": 0.3}),
+    ("RMSprop", {"lr": 0.01, "centered": True}),
+    ("Adam", {"lr": 0.05}),
+    ("AdamW", {"lr": 0.05, "weight_decay": 0.1}),
+]
 
 
 @pytest.mark.parametrize("name, hyper", PATH_CASES)
@@ -152,26 +175,30 @@ def test_gradient_descent_diverges_above_two_over_kappa():
 
 def test_run_optimizer_accepts_a_class_a_factory_and_a_start():
     from dlcourse import optim
+
     a = run_optimizer(Saddle(), optim.Adam, steps=5, start=[1.0, 1.0], lr=0.1)
     b = run_optimizer(Saddle(), lambda params: optim.Adam(params, lr=0.1), steps=5, start=np.array([1.0, 1.0]))
     assert isinstance(a, OptimizerPath) and np.array_equal(a.xy, b.xy) and np.array_equal(a.xy[0], [1.0, 1.0])
     assert run_optimizer(Saddle(), "SGD", steps=0).xy.shape == (1, 2)
 
 
-@pytest.mark.parametrize("call, pattern", [
-    (lambda: run_optimizer("rosenbrock", "SGD"), "surface"),
-    (lambda: run_optimizer(Saddle(), "Adamax"), "optimizer"),
-    (lambda: run_optimizer(Saddle(), "Optimizer"), "optimizer"),
-    (lambda: run_optimizer(Saddle(), 3), "optimizer"),
-    (lambda: run_optimizer(Saddle(), "SGD", steps=-1), "steps"),
-    (lambda: run_optimizer(Saddle(), "SGD", start=[1.0, 2.0, 3.0]), "start"),
-    (lambda: run_optimizer(Saddle(), "SGD", start=[np.nan, 0.0]), "start"),
-    (lambda: run_optimizer(Saddle(), "SGD", lr=-1.0), "lr"),
-    (lambda: Saddle().value(np.zeros((4, 3))), "xy"),
-    (lambda: Saddle().gradient(5.0), "xy"),
-    (lambda: make_surface("Himmelblau"), "name"),
-    (lambda: IllConditionedQuadratic(condition_number=0.5), "condition_number"),
-])
+@pytest.mark.parametrize(
+    "call, pattern",
+    [
+        (lambda: run_optimizer("rosenbrock", "SGD"), "surface"),
+        (lambda: run_optimizer(Saddle(), "Adamax"), "optimizer"),
+        (lambda: run_optimizer(Saddle(), "Optimizer"), "optimizer"),
+        (lambda: run_optimizer(Saddle(), 3), "optimizer"),
+        (lambda: run_optimizer(Saddle(), "SGD", steps=-1), "steps"),
+        (lambda: run_optimizer(Saddle(), "SGD", start=[1.0, 2.0, 3.0]), "start"),
+        (lambda: run_optimizer(Saddle(), "SGD", start=[np.nan, 0.0]), "start"),
+        (lambda: run_optimizer(Saddle(), "SGD", lr=-1.0), "lr"),
+        (lambda: Saddle().value(np.zeros((4, 3))), "xy"),
+        (lambda: Saddle().gradient(5.0), "xy"),
+        (lambda: make_surface("Himmelblau"), "name"),
+        (lambda: IllConditionedQuadratic(condition_number=0.5), "condition_number"),
+    ],
+)
 def test_bad_arguments_raise_naming_them(call, pattern):
     with pytest.raises(ValueError, match=rf"^{pattern}"):
         call()

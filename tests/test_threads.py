@@ -1,4 +1,5 @@
 """dlcourse.fast.threads: the thread counts of NumPy's BLAS, PyTorch and dlcourse, and the batch-slice thread pool."""
+
 import ast
 import subprocess
 import sys
@@ -8,8 +9,8 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from dlcourse.fast import threads
 from dlcourse.checks import tolerances
+from dlcourse.fast import threads
 from dlcourse.fast.threads import limit_threads
 
 
@@ -26,9 +27,11 @@ def _blas_threads() -> int:
 
 
 def test_limit_threads_applies_to_blas_torch_and_dlcourse():
-    code = ("import torch, threadpoolctl; from dlcourse.fast import threads; threads.limit_threads(1);"
-            "blas = [p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas'];"
-            "print(torch.get_num_threads(), max(blas), threads.get_num_threads())")
+    code = (
+        "import torch, threadpoolctl; from dlcourse.fast import threads; threads.limit_threads(1);"
+        "blas = [p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas'];"
+        "print(torch.get_num_threads(), max(blas), threads.get_num_threads())"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["1", "1", "1"]
 
@@ -46,14 +49,17 @@ def test_set_num_threads(num_threads):
     assert threads.get_num_threads() == 3
 
 
-@pytest.mark.parametrize("n, work, k, expected", [
-    (64, 302e6, 2, 2),          # a CIFAR-sized convolution: one slice per thread
-    (64, 12e6, 2, 1),           # an MNIST-sized one: not worth a second thread
-    (64, 1e12, 4, 4),
-    (3, 1e12, 8, 3),            # never more slices than images
-    (1, 1e12, 2, 1),
-    (10, 1e12, 1, 1),           # one thread allowed
-])
+@pytest.mark.parametrize(
+    "n, work, k, expected",
+    [
+        (64, 302e6, 2, 2),  # a CIFAR-sized convolution: one slice per thread
+        (64, 12e6, 2, 1),  # an MNIST-sized one: not worth a second thread
+        (64, 1e12, 4, 4),
+        (3, 1e12, 8, 3),  # never more slices than images
+        (1, 1e12, 2, 1),
+        (10, 1e12, 1, 1),  # one thread allowed
+    ],
+)
 def test_batch_parts_cover_the_batch_in_order(num_threads, n, work, k, expected):
     threads.set_num_threads(k)
     parts = threads.batch_parts(n, work)
@@ -64,7 +70,7 @@ def test_batch_parts_cover_the_batch_in_order(num_threads, n, work, k, expected)
 
 
 def test_parallel_map_runs_each_item_on_its_own_thread_with_single_threaded_blas():
-    barrier = threading.Barrier(2, timeout=10)       # both calls must be running at the same time to pass it
+    barrier = threading.Barrier(2, timeout=10)  # both calls must be running at the same time to pass it
 
     def work(i, j):
         barrier.wait()
@@ -72,7 +78,7 @@ def test_parallel_map_runs_each_item_on_its_own_thread_with_single_threaded_blas
 
     with threadpool_limits(limits=2, user_api="blas"):
         results = threads.parallel_map(work, [1, 2], [10, 20])
-        assert _blas_threads() == 2                     # restored afterwards
+        assert _blas_threads() == 2  # restored afterwards
     assert [r[0] for r in results] == [10, 40]
     assert results[0][1] != results[1][1] and all(r[1].startswith("dlcourse") for r in results)
     assert [r[2] for r in results] == [1, 1]
@@ -81,20 +87,23 @@ def test_parallel_map_runs_each_item_on_its_own_thread_with_single_threaded_blas
 def test_a_blas_library_loaded_after_the_first_parallel_map_is_limited_too():
     """SciPy brings its own OpenBLAS: imported after dlcourse's first parallel_map, it must run single-threaded in
     the workers as well (in a fresh process, where SciPy is not loaded yet)."""
-    code = "\n".join([
-        "import threading, sys",
-        "from threadpoolctl import threadpool_info",
-        "from dlcourse.fast import threads",
-        "assert 'scipy' not in sys.modules",
-        "threads.parallel_map(lambda i: i, [0, 1])",
-        "import scipy.linalg",
-        "barrier = threading.Barrier(2, timeout=10)",
-        "def work(i):",
-        "    barrier.wait()",
-        "    return [p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas']",
-        "print(threads.parallel_map(work, [0, 1]))"])
+    code = "\n".join(
+        [
+            "import threading, sys",
+            "from threadpoolctl import threadpool_info",
+            "from dlcourse.fast import threads",
+            "assert 'scipy' not in sys.modules",
+            "threads.parallel_map(lambda i: i, [0, 1])",
+            "import scipy.linalg",
+            "barrier = threading.Barrier(2, timeout=10)",
+            "def work(i):",
+            "    barrier.wait()",
+            "    return [p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas']",
+            "print(threads.parallel_map(work, [0, 1]))",
+        ]
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    per_worker = ast.literal_eval(out.strip())                  # each worker: the threads of every BLAS library
+    per_worker = ast.literal_eval(out.strip())  # each worker: the threads of every BLAS library
     assert len(per_worker) == 2 and all(n == 1 for libraries in per_worker for n in libraries), out
 
 
@@ -111,7 +120,7 @@ def test_nested_parallel_map_runs_serially_instead_of_deadlocking():
     results = threads.parallel_map(outer, [0, 1])
     for i, inner in enumerate(results):
         assert [r[:2] for r in inner] == [(i, 1), (i, 2), (i, 3)]
-        assert len({r[2] for r in inner}) == 1          # all on the worker that ran outer(i)
+        assert len({r[2] for r in inner}) == 1  # all on the worker that ran outer(i)
 
 
 def test_parallel_map_raises_the_callers_exception():
@@ -122,7 +131,7 @@ def test_parallel_map_raises_the_callers_exception():
 
     with pytest.raises(KeyError, match="slice 1 failed"):
         threads.parallel_map(work, [0, 1])
-    assert threads.parallel_map(work, [0, 2]) == [0, 2]    # the pool still works
+    assert threads.parallel_map(work, [0, 2]) == [0, 2]  # the pool still works
 
 
 def test_parallel_map_of_numpy_work_matches_serial():

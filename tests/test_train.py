@@ -1,5 +1,6 @@
 """dlcourse.train: fit learns the synthetic sets and equals a PyTorch loop epoch by epoch; evaluate, train_epoch,
 predict."""
+
 from __future__ import annotations
 
 import contextlib
@@ -10,13 +11,13 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import classification_training, scaled_settings, seeds, sgd_hyperparameters
 
 from dlcourse import data, metrics, nn, optim
 from dlcourse.checks import rel_error
 from dlcourse.checks import tolerances as tol
 from dlcourse.interop import to_torch
 from dlcourse.train import evaluate, fit, predict, train_epoch
-from strategies import classification_training, scaled_settings, seeds, sgd_hyperparameters
 
 few = scaled_settings(15)
 
@@ -34,8 +35,15 @@ def test_fit_learns_moons_full_batch():
 def test_fit_learns_xor_with_minibatches():
     X, y = data.make_xor(200, noise=0.1, rng=1)
     model = nn.MLP(2, [8], 2, "relu", rng=1)
-    history = fit(model, X, y, epochs=60, batch_size=16, rng=np.random.default_rng(0),
-                  optimizer=optim.SGD(model, lr=0.1, momentum=0.9))
+    history = fit(
+        model,
+        X,
+        y,
+        epochs=60,
+        batch_size=16,
+        rng=np.random.default_rng(0),
+        optimizer=optim.SGD(model, lr=0.1, momentum=0.9),
+    )
     assert history["loss"][-1] < 0.25 * history["loss"][0]
     assert history["accuracy"][-1] >= 0.97
 
@@ -64,13 +72,14 @@ def test_history_loss_is_the_mean_training_loss_of_each_epoch():
 
 def test_fit_with_a_seed_shuffles_differently_each_epoch():
     """An int rng seeds one generator for the whole run, not the same permutation every epoch."""
+
     class FirstRows(nn.Identity):
         def __init__(self):
             super().__init__()
             self.seen = []
 
         def forward(self, x):
-            if len(x) == 5:                           # a mini-batch, not predict()'s whole set
+            if len(x) == 5:  # a mini-batch, not predict()'s whole set
                 self.seen.append(x[:, 0].copy())
             return x
 
@@ -142,7 +151,7 @@ def torch_history(tmodel, X, y, X_val, y_val, *, epochs, batch_size, hyper, seed
         step = len(X) if batch_size is None else batch_size
         total = 0.0
         for start in range(0, len(X), step):
-            idx = torch.from_numpy(order[start:start + step])
+            idx = torch.from_numpy(order[start : start + step])
             opt.zero_grad()
             loss = loss_fn(tmodel(Xt[idx]), yt[idx])
             loss.backward()
@@ -168,8 +177,17 @@ def test_fit_equals_pytorch_epoch_by_epoch(setup, hyper, seed):
     model = nn.MLP(d, hidden, c, "tanh", rng=seed)
     tmodel = to_torch(model)
     states = []
-    history = fit(model, X, y, epochs=3, batch_size=batch_size, optimizer=optim.SGD(model, **hyper), rng=seed,
-                  validation_data=(X_val, y_val), callback=lambda epoch, h: states.append(model.state_dict()))
+    history = fit(
+        model,
+        X,
+        y,
+        epochs=3,
+        batch_size=batch_size,
+        optimizer=optim.SGD(model, **hyper),
+        rng=seed,
+        validation_data=(X_val, y_val),
+        callback=lambda epoch, h: states.append(model.state_dict()),
+    )
     expected = torch_history(tmodel, X, y, X_val, y_val, epochs=3, batch_size=batch_size, hyper=hyper, seed=seed)
     assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     for key in ("loss", "val_loss"):
@@ -184,8 +202,17 @@ def test_fit_equals_pytorch_epoch_by_epoch(setup, hyper, seed):
 def test_callback_sees_each_epoch_and_the_history_so_far():
     X, y = data.make_blobs(30, n_classes=3, rng=0)
     calls = []
-    fit(nn.MLP(2, [4], 3, rng=0), X, y, epochs=4, lr=0.1, batch_size=8, rng=0, validation_data=(X[:5], y[:5]),
-        callback=lambda epoch, h: calls.append((epoch, {k: len(v) for k, v in h.items()})))
+    fit(
+        nn.MLP(2, [4], 3, rng=0),
+        X,
+        y,
+        epochs=4,
+        lr=0.1,
+        batch_size=8,
+        rng=0,
+        validation_data=(X[:5], y[:5]),
+        callback=lambda epoch, h: calls.append((epoch, {k: len(v) for k, v in h.items()})),
+    )
     assert calls == [(e, {"loss": e, "accuracy": e, "val_loss": e, "val_accuracy": e}) for e in range(1, 5)]
 
 
@@ -203,7 +230,7 @@ def test_shuffle_false_visits_the_stored_order_and_needs_no_rng():
         for start in range(0, 20, 6):
             opt.zero_grad()
             loss_fn = nn.CrossEntropyLoss()
-            loss_fn(b(X[start:start + 6]), y[start:start + 6])
+            loss_fn(b(X[start : start + 6]), y[start : start + 6])
             b.backward(loss_fn.backward(1.0))
             opt.step()
     for name, value in a.state_dict().items():
@@ -217,20 +244,22 @@ def test_progress_bar_prints_and_changes_nothing():
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             model = nn.MLP(2, [4], 2, rng=0)
-            runs.append(fit(model, X, y, epochs=5, batch_size=8, rng=1, progress=progress,
-                            validation_data=(X, y)))
+            runs.append(fit(model, X, y, epochs=5, batch_size=8, rng=1, progress=progress, validation_data=(X, y)))
         text = buf.getvalue()
         assert ("training" in text and "5/5" in text and "val_accuracy" in text) == progress
     assert runs[0] == runs[1]
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    (dict(epochs=0), ("epochs", "positive integer", "0")),
-    (dict(epochs=2, validation_data=np.zeros((3, 2))), ("validation_data", "pair", "ndarray")),
-    (dict(epochs=2, validation_data=(np.zeros((3, 2)),)), ("validation_data", "length 1")),
-    (dict(epochs=2, validation_data=(np.zeros((3, 2)), np.zeros(4))), ("validation_data", "(3, 2)", "(4,)")),
-    (dict(epochs=2, callback="plot"), ("callback", "str")),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        (dict(epochs=0), ("epochs", "positive integer", "0")),
+        (dict(epochs=2, validation_data=np.zeros((3, 2))), ("validation_data", "pair", "ndarray")),
+        (dict(epochs=2, validation_data=(np.zeros((3, 2)),)), ("validation_data", "length 1")),
+        (dict(epochs=2, validation_data=(np.zeros((3, 2)), np.zeros(4))), ("validation_data", "(3, 2)", "(4,)")),
+        (dict(epochs=2, callback="plot"), ("callback", "str")),
+    ],
+)
 def test_fit_bad_arguments_are_named(kwargs, words):
     X, y = data.make_blobs(10, n_classes=2, rng=0)
     with pytest.raises(ValueError) as info:
@@ -283,4 +312,3 @@ def test_train_epoch_loss_is_weighted_by_batch_size():
     loss = train_epoch(model, X, y, optimizer=optim.SGD(model, lr=0.0), batch_size=5, rng=0)
     assert close(loss, full)
     assert close(train_epoch(model, X, y, optimizer=optim.SGD(model, lr=0.0)), full)
-

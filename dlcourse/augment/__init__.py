@@ -9,11 +9,37 @@ here draw their parameters at random for every image and are named after ``torch
     augment = A.Compose([A.RandomRotation(10), A.RandomAffine(0, translate=(0.1, 0.1))])
     x_aug = augment(x, rng)          # x: (N, C, H, W) floats; rng: np.random.Generator
 """
+
 from . import functional
 from .samples import load_sample_photo
-from .transforms import (Compose, Cutout, GaussianNoise, RandomAffine, RandomApply, RandomCrop, RandomErasing,
-                         RandomHorizontalFlip, RandomRotation, RandomVerticalFlip, SaltAndPepperNoise, Transform)
+from .transforms import (
+    Compose,
+    Cutout,
+    GaussianNoise,
+    RandomAffine,
+    RandomApply,
+    RandomCrop,
+    RandomErasing,
+    RandomHorizontalFlip,
+    RandomRotation,
+    RandomVerticalFlip,
+    SaltAndPepperNoise,
+    Transform,
+)
 
-__all__ = ["Compose", "Cutout", "GaussianNoise", "RandomAffine", "RandomApply", "RandomCrop", "RandomErasing",
-           "RandomHorizontalFlip", "RandomRotation", "RandomVerticalFlip", "SaltAndPepperNoise", "Transform",
-           "functional", "load_sample_photo"]
+__all__ = [
+    "Compose",
+    "Cutout",
+    "GaussianNoise",
+    "RandomAffine",
+    "RandomApply",
+    "RandomCrop",
+    "RandomErasing",
+    "RandomHorizontalFlip",
+    "RandomRotation",
+    "RandomVerticalFlip",
+    "SaltAndPepperNoise",
+    "Transform",
+    "functional",
+    "load_sample_photo",
+]

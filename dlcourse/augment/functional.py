@@ -11,16 +11,16 @@ turns the picture counter-clockwise; rotation and scaling are about the image ce
 *source* position (inverse mapping) and interpolated there, bilinearly or from the nearest pixel; source positions
 outside the image read the ``fill`` value (bilinear interpolation blends the border pixels with it).
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from .._validate import (as_float_array, check_choice, check_int, check_number, check_probability,
-                         check_rng)
+from .._validate import as_float_array, check_choice, check_int, check_number, check_probability, check_rng
 
 INTERPOLATIONS = ("bilinear", "nearest")
 PADDING_MODES = ("constant", "edge", "reflect", "symmetric")
-_SNAP = 1e-9     # source positions this close to a pixel centre are taken as exactly on it
+_SNAP = 1e-9  # source positions this close to a pixel centre are taken as exactly on it
 
 
 # ------------------------------------------------------------------------------------------ validation
@@ -63,8 +63,9 @@ def fill_values(fill, channels: int | None, name: str = "fill") -> np.ndarray:
     if arr.ndim == 0:
         return np.full(channels or 1, float(arr))
     if arr.ndim != 1 or (channels is not None and arr.shape != (channels,)):
-        raise ValueError(f"{name}: expected a number or {channels or 'C'} numbers (one per channel), got shape "
-                         f"{arr.shape}")
+        raise ValueError(
+            f"{name}: expected a number or {channels or 'C'} numbers (one per channel), got shape {arr.shape}"
+        )
     return arr
 
 
@@ -118,32 +119,37 @@ def sample(x, rows, cols, *, interpolation: str = "bilinear", fill=0.0) -> np.nd
     _check_interpolation(interpolation)
     rows, cols = np.asarray(rows, dtype=np.float64), np.asarray(cols, dtype=np.float64)
     if rows.ndim != 3 or rows.shape[0] != n or cols.shape != rows.shape:
-        raise ValueError(f"rows, cols: expected two arrays (N, H', W') with N = {n}, got shapes {rows.shape} and "
-                         f"{cols.shape}")
+        raise ValueError(
+            f"rows, cols: expected two arrays (N, H', W') with N = {n}, got shapes {rows.shape} and {cols.shape}"
+        )
     fill = fill_values(fill, c)
-    padded = np.empty((n, h + 2, w + 2, c))                                 # (N, H+2, W+2, C): a border of fill
+    padded = np.empty((n, h + 2, w + 2, c))  # (N, H+2, W+2, C): a border of fill
     padded[:] = fill
     padded[:, 1:-1, 1:-1, :] = x.transpose(0, 2, 3, 1)
-    batch = np.arange(n)[:, None, None]                                     # (N, 1, 1)
-    rows = np.nan_to_num(rows, nan=-1.0, posinf=h, neginf=-1.0)            # non-finite: outside the image
+    batch = np.arange(n)[:, None, None]  # (N, 1, 1)
+    rows = np.nan_to_num(rows, nan=-1.0, posinf=h, neginf=-1.0)  # non-finite: outside the image
     cols = np.nan_to_num(cols, nan=-1.0, posinf=w, neginf=-1.0)
     rows = np.where(np.abs(rows - np.round(rows)) < _SNAP, np.round(rows), rows)
     cols = np.where(np.abs(cols - np.round(cols)) < _SNAP, np.round(cols), cols)
     if interpolation == "nearest":
-        r, cc = np.floor(rows + 0.5), np.floor(cols + 0.5)                  # (N, H', W') nearest pixel centres
+        r, cc = np.floor(rows + 0.5), np.floor(cols + 0.5)  # (N, H', W') nearest pixel centres
         inside = (r >= 0) & (r <= h - 1) & (cc >= 0) & (cc <= w - 1)
-        r = np.where(inside, r, -1).astype(np.intp) + 1                     # outside -> the fill border
+        r = np.where(inside, r, -1).astype(np.intp) + 1  # outside -> the fill border
         cc = np.where(inside, cc, -1).astype(np.intp) + 1
-        out = padded[batch, r, cc]                                          # (N, H', W', C)
+        out = padded[batch, r, cc]  # (N, H', W', C)
     else:
-        rows, cols = np.clip(rows, -1.0, h), np.clip(cols, -1.0, w)         # beyond one pixel: only fill
-        r0 = np.minimum(np.floor(rows), h - 1)                              # (N, H', W'), in [-1, h-1]
+        rows, cols = np.clip(rows, -1.0, h), np.clip(cols, -1.0, w)  # beyond one pixel: only fill
+        r0 = np.minimum(np.floor(rows), h - 1)  # (N, H', W'), in [-1, h-1]
         c0 = np.minimum(np.floor(cols), w - 1)
-        a, b = (rows - r0)[..., None], (cols - c0)[..., None]               # (N, H', W', 1) weights
-        r0, c0 = r0.astype(np.intp) + 1, c0.astype(np.intp) + 1             # indices into the padded array
-        out = ((1 - a) * (1 - b) * padded[batch, r0, c0] + (1 - a) * b * padded[batch, r0, c0 + 1]
-               + a * (1 - b) * padded[batch, r0 + 1, c0] + a * b * padded[batch, r0 + 1, c0 + 1])
-    return out.transpose(0, 3, 1, 2).astype(x.dtype, copy=False)           # (N, C, H', W')
+        a, b = (rows - r0)[..., None], (cols - c0)[..., None]  # (N, H', W', 1) weights
+        r0, c0 = r0.astype(np.intp) + 1, c0.astype(np.intp) + 1  # indices into the padded array
+        out = (
+            (1 - a) * (1 - b) * padded[batch, r0, c0]
+            + (1 - a) * b * padded[batch, r0, c0 + 1]
+            + a * (1 - b) * padded[batch, r0 + 1, c0]
+            + a * b * padded[batch, r0 + 1, c0 + 1]
+        )
+    return out.transpose(0, 3, 1, 2).astype(x.dtype, copy=False)  # (N, C, H', W')
 
 
 def affine_source_coords(shape: tuple, angle=0.0, translate=(0.0, 0.0), scale=1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -168,7 +174,7 @@ def affine_source_coords(shape: tuple, angle=0.0, translate=(0.0, 0.0), scale=1.
     rows, cols : two (N, H, W) arrays of source positions
     """
     n, _, h, w = shape
-    theta = np.deg2rad(per_sample(angle, n, "angle"))[:, None, None]     # (N, 1, 1)
+    theta = np.deg2rad(per_sample(angle, n, "angle"))[:, None, None]  # (N, 1, 1)
     try:
         tx, ty = translate
     except (TypeError, ValueError):
@@ -179,16 +185,15 @@ def affine_source_coords(shape: tuple, angle=0.0, translate=(0.0, 0.0), scale=1.
     if np.any(s <= 0):
         raise ValueError(f"scale: expected positive factors, got {np.ravel(s).tolist()}")
     cy, cx = (h - 1) / 2, (w - 1) / 2
-    dr = np.arange(h, dtype=np.float64)[None, :, None] - cy - ty          # (N, H, 1) output offsets minus t
-    dc = np.arange(w, dtype=np.float64)[None, None, :] - cx - tx          # (N, 1, W)
+    dr = np.arange(h, dtype=np.float64)[None, :, None] - cy - ty  # (N, H, 1) output offsets minus t
+    dc = np.arange(w, dtype=np.float64)[None, None, :] - cx - tx  # (N, 1, W)
     cos, sin = np.cos(theta), np.sin(theta)
-    rows = (cos * dr + sin * dc) / s + cy                                   # (N, H, W)
-    cols = (-sin * dr + cos * dc) / s + cx                                  # (N, H, W)
+    rows = (cos * dr + sin * dc) / s + cy  # (N, H, W)
+    cols = (-sin * dr + cos * dc) / s + cx  # (N, H, W)
     return rows, cols
 
 
-def affine(x, angle=0.0, translate=(0.0, 0.0), scale=1.0, *, interpolation: str = "bilinear",
-           fill=0.0) -> np.ndarray:
+def affine(x, angle=0.0, translate=(0.0, 0.0), scale=1.0, *, interpolation: str = "bilinear", fill=0.0) -> np.ndarray:
     """Rotate by ``angle`` degrees (counter-clockwise), scale by ``scale`` about the centre, then move by
     ``translate = (tx, ty)`` pixels (right, down), like ``torchvision.transforms.v2.functional.affine`` without
     shear. Parameters are one number or one per image (N,). Returns an array of x's shape and dtype."""
@@ -220,12 +225,22 @@ def zoom(x, scale, *, interpolation: str = "bilinear", fill=0.0) -> np.ndarray:
 # ------------------------------------------------------------------------------------------ pad, crop, erase
 def _padding(padding) -> tuple[int, int, int, int]:
     """torchvision's padding forms -> (left, top, right, bottom)."""
-    values = [padding] if isinstance(padding, (int, np.integer)) else list(padding) \
-        if isinstance(padding, (tuple, list)) else None
-    if values is None or len(values) not in (1, 2, 4) or any(
-            isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0 for v in values):
-        raise ValueError(f"padding: expected a non-negative int, (left/right, top/bottom) or (left, top, right, "
-                         f"bottom), got {padding!r}")
+    values = (
+        [padding]
+        if isinstance(padding, (int, np.integer))
+        else list(padding)
+        if isinstance(padding, (tuple, list))
+        else None
+    )
+    if (
+        values is None
+        or len(values) not in (1, 2, 4)
+        or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0 for v in values)
+    ):
+        raise ValueError(
+            f"padding: expected a non-negative int, (left/right, top/bottom) or (left, top, right, "
+            f"bottom), got {padding!r}"
+        )
     if len(values) == 1:
         values = values * 4
     elif len(values) == 2:
@@ -253,10 +268,11 @@ def pad(x, padding, fill=0.0, padding_mode: str = "constant") -> np.ndarray:
     check_choice(padding_mode, "padding_mode", PADDING_MODES)
     width = ((0, 0), (0, 0), (top, bottom), (left, right))
     if padding_mode == "constant":
-        out = np.empty(batch.shape[:2] + (batch.shape[2] + top + bottom, batch.shape[3] + left + right),
-                       dtype=batch.dtype)
+        out = np.empty(
+            batch.shape[:2] + (batch.shape[2] + top + bottom, batch.shape[3] + left + right), dtype=batch.dtype
+        )
         out[:] = fill_values(fill, batch.shape[1])[:, None, None]
-        out[:, :, top:top + batch.shape[2], left:left + batch.shape[3]] = batch
+        out[:, :, top : top + batch.shape[2], left : left + batch.shape[3]] = batch
     else:
         out = np.pad(batch, width, mode=padding_mode)
     return out.reshape(shape[:-2] + out.shape[-2:])
@@ -273,11 +289,13 @@ def crop(x, top, left, height: int, width: int) -> np.ndarray:
     if np.any(top != np.round(top)) or np.any(left != np.round(left)):
         raise ValueError("top, left: expected whole pixel positions")
     if np.any(top < 0) or np.any(top + height > h) or np.any(left < 0) or np.any(left + width > w):
-        raise ValueError(f"top, left: the {height}x{width} window must lie inside the {h}x{w} image, got "
-                         f"top {top.astype(int).tolist()}, left {left.astype(int).tolist()}")
-    rows = top.astype(np.intp)[:, None] + np.arange(height)                # (N, height)
-    cols = left.astype(np.intp)[:, None] + np.arange(width)                # (N, width)
-    out = batch[np.arange(n)[:, None, None], :, rows[:, :, None], cols[:, None, :]]   # (N, height, width, C)
+        raise ValueError(
+            f"top, left: the {height}x{width} window must lie inside the {h}x{w} image, got "
+            f"top {top.astype(int).tolist()}, left {left.astype(int).tolist()}"
+        )
+    rows = top.astype(np.intp)[:, None] + np.arange(height)  # (N, height)
+    cols = left.astype(np.intp)[:, None] + np.arange(width)  # (N, width)
+    out = batch[np.arange(n)[:, None, None], :, rows[:, :, None], cols[:, None, :]]  # (N, height, width, C)
     out = out.transpose(0, 3, 1, 2)
     return out.reshape(shape[:-2] + out.shape[-2:]) if len(shape) < 4 else out
 
@@ -292,18 +310,19 @@ def erase(x, i, j, h, w, value=0.0) -> np.ndarray:
     for v, name in ((i, "i"), (j, "j"), (h, "h"), (w, "w")):
         if np.any(v < 0) or np.any(v != np.round(v)):
             raise ValueError(f"{name}: expected whole numbers of pixels >= 0, got {v.tolist()}")
-    rows = np.arange(height)[None, :]                                        # (1, H)
-    cols = np.arange(width)[None, :]                                         # (1, W)
-    in_rows = (rows >= i[:, None]) & (rows < (i + h)[:, None])               # (N, H)
-    in_cols = (cols >= j[:, None]) & (cols < (j + w)[:, None])               # (N, W)
-    mask = in_rows[:, None, :, None] & in_cols[:, None, None, :]             # (N, 1, H, W)
+    rows = np.arange(height)[None, :]  # (1, H)
+    cols = np.arange(width)[None, :]  # (1, W)
+    in_rows = (rows >= i[:, None]) & (rows < (i + h)[:, None])  # (N, H)
+    in_cols = (cols >= j[:, None]) & (cols < (j + w)[:, None])  # (N, W)
+    mask = in_rows[:, None, :, None] & in_cols[:, None, None, :]  # (N, 1, H, W)
     out = np.where(mask, fill_values(value, c, "value")[None, :, None, None], batch)
     return out.astype(batch.dtype, copy=False).reshape(shape)
 
 
 # ------------------------------------------------------------------------------------------ noise
-def salt_and_pepper(x, amount: float, rng, *, salt_vs_pepper: float = 0.5, low: float = 0.0,
-                    high: float = 1.0) -> np.ndarray:
+def salt_and_pepper(
+    x, amount: float, rng, *, salt_vs_pepper: float = 0.5, low: float = 0.0, high: float = 1.0
+) -> np.ndarray:
     """Replace a random fraction ``amount`` of the pixels by ``high`` (salt) or ``low`` (pepper).
 
     Each pixel (all its channels together) is hit independently with probability ``amount``; a hit pixel becomes
@@ -315,7 +334,7 @@ def salt_and_pepper(x, amount: float, rng, *, salt_vs_pepper: float = 0.5, low: 
     low, high = check_number(low, "low"), check_number(high, "high")
     rng = check_rng(rng)
     n, _, h, w = batch.shape
-    hit = rng.random((n, 1, h, w)) < amount                                  # (N, 1, H, W)
+    hit = rng.random((n, 1, h, w)) < amount  # (N, 1, H, W)
     salt = rng.random((n, 1, h, w)) < salt_vs_pepper
     out = np.where(hit, np.where(salt, high, low), batch)
     return out.astype(batch.dtype, copy=False).reshape(shape)

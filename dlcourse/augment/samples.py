@@ -1,4 +1,5 @@
 """Chapter 06: a colour photo to try transforms on: scikit-learn's sample images, shipped with it (no download)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,7 +23,7 @@ def load_sample_photo(name: str = "china.jpg", factor: int = 8) -> np.ndarray:
 
     check_choice(name, "name", SAMPLE_IMAGES)
     factor = check_int(factor, "factor", minimum=1, maximum=64)
-    photo = load_sample_image(name).astype(np.float64) / 255.0              # (427, 640, 3)
+    photo = load_sample_image(name).astype(np.float64) / 255.0  # (427, 640, 3)
     h, w = photo.shape[0] // factor, photo.shape[1] // factor
-    blocks = photo[:h * factor, :w * factor].reshape(h, factor, w, factor, 3)
-    return blocks.mean(axis=(1, 3)).transpose(2, 0, 1)[None]                # (1, 3, h, w)
+    blocks = photo[: h * factor, : w * factor].reshape(h, factor, w, factor, 3)
+    return blocks.mean(axis=(1, 3)).transpose(2, 0, 1)[None]  # (1, 3, h, w)

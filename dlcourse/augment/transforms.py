@@ -6,6 +6,7 @@ batch gets its *own* random parameters, all drawn from ``rng`` in a documented o
 always gives the same output. The result has x's shape and dtype (:class:`RandomCrop` may change H and W if
 asked to). :class:`Compose` chains transforms and passes the same generator down.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,8 +14,7 @@ import numbers
 
 import numpy as np
 
-from .._validate import (check_choice, check_fraction, check_interval, check_number, check_probability,
-                         check_rng)
+from .._validate import check_choice, check_fraction, check_interval, check_number, check_probability, check_rng
 from . import functional as F
 
 
@@ -33,10 +33,18 @@ def _range(value, name: str, symmetric_around: float | None = 0.0, lo_limit: flo
 
 def _size(size) -> tuple[int, int]:
     """A positive int n -> (n, n); a pair of positive ints (height, width) -> itself."""
-    pair = (size, size) if isinstance(size, (int, np.integer)) else tuple(size) if isinstance(size, (tuple, list)) \
+    pair = (
+        (size, size)
+        if isinstance(size, (int, np.integer))
+        else tuple(size)
+        if isinstance(size, (tuple, list))
         else None
-    if pair is None or len(pair) != 2 or any(isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer))
-                                             or s < 1 for s in pair):
+    )
+    if (
+        pair is None
+        or len(pair) != 2
+        or any(isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)) or s < 1 for s in pair)
+    ):
         raise ValueError(f"size: expected a positive int or (height, width), got {size!r}")
     return int(pair[0]), int(pair[1])
 
@@ -47,8 +55,9 @@ class Transform:
     def __call__(self, x, rng) -> np.ndarray:
         batch, shape = F.as_batch(x)
         if len(shape) != 4:
-            raise ValueError(f"x: expected a batch (N, C, H, W); for one image (C, H, W) pass x[None], got shape "
-                             f"{shape}")
+            raise ValueError(
+                f"x: expected a batch (N, C, H, W); for one image (C, H, W) pass x[None], got shape {shape}"
+            )
         return self.apply(batch, check_rng(rng))
 
     def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:  # pragma: no cover
@@ -90,7 +99,7 @@ class RandomApply(Transform):
         self.p = check_probability(p)
 
     def apply(self, x, rng):
-        chosen = rng.random(len(x)) < self.p                                   # (N,)
+        chosen = rng.random(len(x)) < self.p  # (N,)
         out = x.copy()
         if chosen.any():
             out[chosen] = self.transforms(x[chosen], rng)
@@ -105,7 +114,7 @@ class RandomHorizontalFlip(Transform):
         self.p = check_probability(p)
 
     def apply(self, x, rng):
-        flip = rng.random(len(x)) < self.p                                      # (N,)
+        flip = rng.random(len(x)) < self.p  # (N,)
         return np.where(flip[:, None, None, None], x[..., ::-1], x)
 
 
@@ -149,7 +158,7 @@ class RandomAffine(Transform):
         self.translate = translate
         self.scale = None if scale is None else _range(scale, "scale", symmetric_around=None, lo_limit=1e-6)
         self.interpolation = F._check_interpolation(interpolation)
-        F.fill_values(fill, None)                                   # finite numbers (checked per channel later)
+        F.fill_values(fill, None)  # finite numbers (checked per channel later)
         self.fill = fill
 
     def draw(self, shape: tuple, rng: np.random.Generator) -> dict:
@@ -176,8 +185,7 @@ class RandomRotation(RandomAffine):
         super().__init__(degrees, interpolation=interpolation, fill=fill)
 
     def __repr__(self) -> str:
-        return (f"RandomRotation(degrees={self.degrees!r}, interpolation={self.interpolation!r}, "
-                f"fill={self.fill!r})")
+        return f"RandomRotation(degrees={self.degrees!r}, interpolation={self.interpolation!r}, fill={self.fill!r})"
 
 
 class RandomCrop(Transform):
@@ -229,18 +237,18 @@ class RandomErasing(Transform):
     def draw(self, shape: tuple, rng: np.random.Generator) -> dict:
         """{'i', 'j', 'h', 'w'} (N,) integer arrays; h = w = 0 where nothing is erased."""
         n, _, height, width = shape
-        erase = rng.random(n) < self.p                                          # (N,)
-        area = height * width * rng.uniform(*self.scale, size=(n, 10))         # (N, 10) candidates
+        erase = rng.random(n) < self.p  # (N,)
+        area = height * width * rng.uniform(*self.scale, size=(n, 10))  # (N, 10) candidates
         aspect = np.exp(rng.uniform(math.log(self.ratio[0]), math.log(self.ratio[1]), size=(n, 10)))
         h = np.round(np.sqrt(area * aspect)).astype(int)
         w = np.round(np.sqrt(area / aspect)).astype(int)
-        fits = (h < height) & (w < width) & (h > 0) & (w > 0)                  # (N, 10)
-        first = np.argmax(fits, axis=1)                                         # first fitting candidate
+        fits = (h < height) & (w < width) & (h > 0) & (w > 0)  # (N, 10)
+        first = np.argmax(fits, axis=1)  # first fitting candidate
         rows = np.arange(n)
         erase &= fits[rows, first]
         h, w = np.where(erase, h[rows, first], 0), np.where(erase, w[rows, first], 0)
-        i = rng.integers(0, height - h + 1)                                     # (N,) tops
-        j = rng.integers(0, width - w + 1)                                      # (N,) lefts
+        i = rng.integers(0, height - h + 1)  # (N,) tops
+        j = rng.integers(0, width - w + 1)  # (N,) lefts
         return {"i": i, "j": j, "h": h, "w": w}
 
     def apply(self, x, rng):
@@ -277,8 +285,7 @@ class SaltAndPepperNoise(Transform):
         self.low, self.high = check_number(low, "low"), check_number(high, "high")
 
     def apply(self, x, rng):
-        return F.salt_and_pepper(x, self.amount, rng, salt_vs_pepper=self.salt_vs_pepper, low=self.low,
-                                 high=self.high)
+        return F.salt_and_pepper(x, self.amount, rng, salt_vs_pepper=self.salt_vs_pepper, low=self.low, high=self.high)
 
 
 class GaussianNoise(Transform):

@@ -15,9 +15,11 @@ Names and semantics follow PyTorch: ``t.sum(axis, keepdims)`` (NumPy's argument 
 behaviour), ``t.T``, ``t @ u``, ``t.relu()``, ``t.log_softmax(dim)``; like ``torch.Tensor.grad``, the gradients of
 leaf tensors *accumulate* across backward passes until :meth:`Tensor.zero_grad`.
 """
+
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -42,13 +44,14 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     shape = tuple(shape)
     extra = grad.ndim - len(shape)
     if extra < 0:
-        raise ValueError(f"shape: expected at most {grad.ndim} dimensions for a gradient of shape {grad.shape}, "
-                         f"got {shape}")
+        raise ValueError(
+            f"shape: expected at most {grad.ndim} dimensions for a gradient of shape {grad.shape}, got {shape}"
+        )
     if extra:
-        grad = grad.sum(axis=tuple(range(extra)))                      # the prepended axes
+        grad = grad.sum(axis=tuple(range(extra)))  # the prepended axes
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)                # the axes of size 1 that were stretched
+        grad = grad.sum(axis=stretched, keepdims=True)  # the axes of size 1 that were stretched
     if grad.shape != shape:
         raise ValueError(f"shape: a gradient of shape {grad.shape} cannot come from an operand of shape {shape}")
     return grad
@@ -92,7 +95,7 @@ class Tensor:
     name : an optional label for figures and messages
     """
 
-    __array_ufunc__ = None                # ndarray + Tensor calls Tensor.__radd__ instead of NumPy's own loop
+    __array_ufunc__ = None  # ndarray + Tensor calls Tensor.__radd__ instead of NumPy's own loop
 
     def __init__(self, data, parents: tuple = (), op: str = "", name: str = ""):
         self.data = as_float_array(data, "data")
@@ -101,7 +104,7 @@ class Tensor:
         self.op = op
         self.name = name
         self._backward: Callable[[], None] = lambda: None
-        self._grad_fn: Callable[[np.ndarray], tuple] | None = None     # grad_out -> one contribution per parent
+        self._grad_fn: Callable[[np.ndarray], tuple] | None = None  # grad_out -> one contribution per parent
 
     # -- basics -----------------------------------------------------------------------------------
     shape = property(lambda self: self.data.shape)
@@ -123,20 +126,20 @@ class Tensor:
     def item(self) -> float:
         return self.data.item()
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """The same values as a new leaf: gradients do not flow through it."""
         return Tensor(self.data.copy())
 
     def zero_grad(self) -> None:
         self.grad = None
 
-    def _lift(self, other) -> "Tensor":
+    def _lift(self, other) -> Tensor:
         """Wrap a number or array as a constant leaf in this tensor's dtype."""
         if isinstance(other, Tensor):
             return other
         return Tensor(np.asarray(other, dtype=self.data.dtype))
 
-    def _child(self, data, parents: tuple, op: str, backward: Callable[[np.ndarray], tuple]) -> "Tensor":
+    def _child(self, data, parents: tuple, op: str, backward: Callable[[np.ndarray], tuple]) -> Tensor:
         """A new node; ``backward(grad_out)`` returns the local gradient contribution for each parent."""
         out = Tensor(data, parents, op)
         out._grad_fn = backward
@@ -144,6 +147,7 @@ class Tensor:
         def _backward():
             for parent, g in zip(parents, backward(out.grad)):
                 parent._accumulate(g)
+
         out._backward = _backward
         return out
 
@@ -171,13 +175,13 @@ class Tensor:
     def __truediv__(self, other):
         other = self._lift(other)
         a, b = self.data, other.data
-        return self._child(a / b, (self, other), "/", lambda g: (g / b, -g * a / b ** 2))
+        return self._child(a / b, (self, other), "/", lambda g: (g / b, -g * a / b**2))
 
     def __pow__(self, exponent):
         if isinstance(exponent, Tensor) or np.ndim(exponent) != 0:
             raise ValueError(f"exponent: expected a number (a constant power), got {type(exponent).__name__}")
         p, a = float(exponent), self.data
-        return self._child(a ** p, (self,), f"**{exponent:g}", lambda g: (g * p * a ** (p - 1),))
+        return self._child(a**p, (self,), f"**{exponent:g}", lambda g: (g * p * a ** (p - 1),))
 
     def __radd__(self, other):
         return self._lift(other) + self
@@ -199,12 +203,13 @@ class Tensor:
             raise ValueError(f"other: matmul needs operands with at least one dimension, got {a.shape} @ {b.shape}")
 
         def backward(g):
-            a2 = a[None, :] if a.ndim == 1 else a              # (..., n, k)
-            b2 = b[:, None] if b.ndim == 1 else b              # (..., k, m)
-            g2 = g.reshape(np.matmul(a2, b2).shape)            # (..., n, m): the promoted axes put back
-            da = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)   # (..., n, k)
-            db = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)   # (..., k, m)
+            a2 = a[None, :] if a.ndim == 1 else a  # (..., n, k)
+            b2 = b[:, None] if b.ndim == 1 else b  # (..., k, m)
+            g2 = g.reshape(np.matmul(a2, b2).shape)  # (..., n, m): the promoted axes put back
+            da = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)  # (..., n, k)
+            db = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)  # (..., k, m)
             return da, db
+
         return self._child(a @ b, (self, other), "@", backward)
 
     def __rmatmul__(self, other):
@@ -217,8 +222,9 @@ class Tensor:
 
         def backward(g):
             if not keepdims and axis is not None:
-                g = np.expand_dims(g, axis)                    # re-insert the summed axes as size 1
+                g = np.expand_dims(g, axis)  # re-insert the summed axes as size 1
             return (np.broadcast_to(g, shape),)
+
         return self._child(self.data.sum(axis=axis, keepdims=keepdims), (self,), "sum", backward)
 
     def mean(self, axis=None, keepdims: bool = False):
@@ -238,10 +244,10 @@ class Tensor:
 
     def tanh(self):
         out = np.tanh(self.data)
-        return self._child(out, (self,), "tanh", lambda g: (g * (1.0 - out ** 2),))
+        return self._child(out, (self,), "tanh", lambda g: (g * (1.0 - out**2),))
 
     def sigmoid(self):
-        e = np.exp(-np.abs(self.data))                         # stable, as dlcourse.functional.sigmoid
+        e = np.exp(-np.abs(self.data))  # stable, as dlcourse.functional.sigmoid
         out = np.where(self.data >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(self.dtype, copy=False)
         return self._child(out, (self,), "sigmoid", lambda g: (g * out * (1.0 - out),))
 
@@ -274,6 +280,7 @@ class Tensor:
             full = np.zeros(shape, dtype=dtype)
             np.add.at(full, index, g)
             return (full,)
+
         return self._child(self.data[index], (self,), "[]", backward)
 
     # -- softmax family ---------------------------------------------------------------------------
@@ -283,8 +290,8 @@ class Tensor:
         The maximum is subtracted as a *constant* (a detached tensor): log-softmax does not change when a constant
         is subtracted along ``dim``, so the gradient through the maximum would be exactly zero anyway.
         """
-        shift = Tensor(self.data.max(axis=dim, keepdims=True))   # constant: no gradient flows into it
-        z = self - shift                                         # every entry <= 0: exp cannot overflow
+        shift = Tensor(self.data.max(axis=dim, keepdims=True))  # constant: no gradient flows into it
+        z = self - shift  # every entry <= 0: exp cannot overflow
         return z - z.exp().sum(axis=dim, keepdims=True).log()
 
     def softmax(self, dim: int = -1):
@@ -296,7 +303,7 @@ class Tensor:
         graphs these are the local derivatives written on the edges of a graph figure)."""
         return tuple(self._grad_fn(np.ones_like(self.data))) if self._grad_fn else ()
 
-    def topological_order(self) -> list["Tensor"]:
+    def topological_order(self) -> list[Tensor]:
         """Every node this tensor depends on, each after all of its parents (iterative depth-first search)."""
         order, visited = [], set()
         stack = [(self, False)]
@@ -320,8 +327,10 @@ class Tensor:
         """
         if gradient is None:
             if self.size != 1:
-                raise ValueError(f"gradient: expected an upstream gradient of shape {self.shape}; it can be left out "
-                                 "only for a scalar (one-element) tensor")
+                raise ValueError(
+                    f"gradient: expected an upstream gradient of shape {self.shape}; it can be left out "
+                    "only for a scalar (one-element) tensor"
+                )
             gradient = np.ones_like(self.data)
         gradient = np.asarray(gradient, dtype=self.dtype)
         if gradient.shape != self.shape:
@@ -329,8 +338,8 @@ class Tensor:
         order = self.topological_order()
         for node in order:
             if node.parents:
-                node.grad = None                                 # intermediate results start from zero
+                node.grad = None  # intermediate results start from zero
         self._accumulate(gradient)
-        for node in reversed(order):                             # outputs before inputs
+        for node in reversed(order):  # outputs before inputs
             if node.parents and node.grad is not None:
                 node._backward()

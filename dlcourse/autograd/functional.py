@@ -4,6 +4,7 @@
 Nothing here has a backward pass of its own: each function only composes the engine's operations, and
 ``backward()`` differentiates the composition.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,7 +15,7 @@ from .engine import Tensor
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight.T + bias``: x (*, in_features), weight (out_features, in_features), bias (out_features,)."""
-    out = x @ weight.T                                  # (*, out)
+    out = x @ weight.T  # (*, out)
     return out + bias if bias is not None else out
 
 
@@ -42,5 +43,5 @@ def cross_entropy(input: Tensor, target) -> Tensor:
         raise ValueError(f"input: expected logits of shape (N, C), got shape {input.shape}")
     n, c = input.shape
     target = check_labels(target.data if isinstance(target, Tensor) else target, "target", n, c)
-    log_probs = input.log_softmax(dim=1)                # (N, C)
-    return -log_probs[np.arange(n), target].mean()      # pick each row's true class, average over the batch
+    log_probs = input.log_softmax(dim=1)  # (N, C)
+    return -log_probs[np.arange(n), target].mean()  # pick each row's true class, average over the batch

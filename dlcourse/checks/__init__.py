@@ -6,6 +6,7 @@
   :mod:`tolerances` — the pieces;
 * ``ch00``, ``ch01``, ... — each chapter's exercise checks, called from its check cells.
 """
+
 from . import tolerances
 from .compare import describe_mismatch, rel_error, relative_deviation
 from .errors import CheckFailure
@@ -13,8 +14,17 @@ from .gradcheck import numerical_gradient
 from .kernels import check_function, check_kernel
 from .runner import Check
 
-__all__ = ["Check", "CheckFailure", "check_function", "check_kernel", "describe_mismatch", "numerical_gradient",
-           "rel_error", "relative_deviation", "tolerances"]
+__all__ = [
+    "Check",
+    "CheckFailure",
+    "check_function",
+    "check_kernel",
+    "describe_mismatch",
+    "numerical_gradient",
+    "rel_error",
+    "relative_deviation",
+    "tolerances",
+]
 
 
 def __getattr__(name: str):

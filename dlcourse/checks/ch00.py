@@ -5,6 +5,7 @@ computes the reference with PyTorch in float64 (torch is imported inside the che
 and raises :class:`~dlcourse.checks.CheckFailure` with one message on failure. When a wrong answer matches a
 known mistake (the sample standard deviation, the wrong axis, a forgotten square ...), the message says so.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,8 +23,11 @@ def _same(got, candidate) -> bool:
     except (TypeError, ValueError):
         return False
     candidate = np.asarray(candidate, dtype=np.float64)
-    return (got.shape == candidate.shape and candidate.size > 0
-            and bool(np.allclose(got, candidate, rtol=1e-6, atol=1e-9, equal_nan=True)))
+    return (
+        got.shape == candidate.shape
+        and candidate.size > 0
+        and bool(np.allclose(got, candidate, rtol=1e-6, atol=1e-9, equal_nan=True))
+    )
 
 
 def _expect_finite(check: Check, got, expected, what: str, hint: str) -> None:
@@ -55,9 +59,11 @@ def _call(check: Check, fn, *args, label: str, note: str | None = None):
 def _standardize_cases() -> list[tuple[str, np.ndarray]]:
     rng = np.random.default_rng(1)
     const = rng.normal(size=(6, 3)) * [2.0, 1.0, 3.0]
-    const[:, 1] = 2.5                                        # exactly representable: its mean is exact
-    ints = np.array([[3, 0, 7, 1], [5, 2, 7, 9], [1, 4, 2, 2], [8, 8, 0, 4], [2, 1, 5, 6], [6, 3, 3, 0],
-                     [4, 9, 1, 5]], dtype=np.int64)
+    const[:, 1] = 2.5  # exactly representable: its mean is exact
+    ints = np.array(
+        [[3, 0, 7, 1], [5, 2, 7, 9], [1, 4, 2, 2], [8, 8, 0, 4], [2, 1, 5, 6], [6, 3, 3, 0], [4, 9, 1, 5]],
+        dtype=np.int64,
+    )
     return [
         ("(5, 3)", rng.normal(loc=[0.0, 10.0, -3.0], scale=[1.0, 5.0, 0.5], size=(5, 3))),
         ("(40, 6)", rng.normal(size=(40, 6)) * rng.uniform(0.5, 10.0, size=6) + rng.normal(size=6) * 20),
@@ -81,25 +87,35 @@ def _standardize_hint(got, X: np.ndarray) -> str | None:
     safe = np.where(std == 0, 1.0, std)
     with np.errstate(all="ignore"):
         known = [
-            ((X - mean) / np.where(std == 0, 1.0, X.std(0, ddof=1)),
-             "you divided by the sample standard deviation (ddof=1, torch.std's default); this exercise uses the "
-             "population one, np.std(X, axis=0) (ddof=0), like scikit-learn's StandardScaler."),
-            ((X - X.mean(1, keepdims=True)) / X.std(1, keepdims=True),
-             "you standardized each row (axis=1); compute one mean and one std per column, over the samples "
-             "(axis=0)."),
-            ((X - X.mean()) / X.std(),
-             "you used one mean and one std for the whole array; compute them per column with axis=0."),
+            (
+                (X - mean) / np.where(std == 0, 1.0, X.std(0, ddof=1)),
+                "you divided by the sample standard deviation (ddof=1, torch.std's default); this exercise uses the "
+                "population one, np.std(X, axis=0) (ddof=0), like scikit-learn's StandardScaler.",
+            ),
+            (
+                (X - X.mean(1, keepdims=True)) / X.std(1, keepdims=True),
+                "you standardized each row (axis=1); compute one mean and one std per column, over the samples "
+                "(axis=0).",
+            ),
+            (
+                (X - X.mean()) / X.std(),
+                "you used one mean and one std for the whole array; compute them per column with axis=0.",
+            ),
             (X - mean, "the columns are centred but not scaled: divide by the standard deviation as well."),
-            ((X - mean) / np.where(std == 0, 1.0, std ** 2),
-             "you divided by the variance; divide by the standard deviation, its square root."),
+            (
+                (X - mean) / np.where(std == 0, 1.0, std**2),
+                "you divided by the variance; divide by the standard deviation, its square root.",
+            ),
             (X / safe, "you scaled the columns without subtracting the mean first."),
         ]
     for candidate, hint in known:
         if _same(got, candidate):
             return hint
     if _close(got, (X - mean) / safe, 1e-3):
-        return ("close but not exact: did you add a small epsilon to the std? Here the exact std is used, and only "
-                "constant columns (std == 0) are divided by 1 instead.")
+        return (
+            "close but not exact: did you add a small epsilon to the std? Here the exact std is used, and only "
+            "constant columns (std == 0) are divided by 1 instead."
+        )
     return None
 
 
@@ -116,9 +132,15 @@ def check_standardize(standardize) -> None:
     check = Check("standardize")
     for label, X in _standardize_cases():
         constant = [j for j in range(X.shape[1]) if np.all(X[:, j] == X[0, j])]
-        note = (f"column {constant[0]} of X is constant, so its std is 0 and 0/0 gives NaN. Divide by "
+        note = (
+            (
+                f"column {constant[0]} of X is constant, so its std is 0 and 0/0 gives NaN. Divide by "
                 "np.where(std == 0, 1, std) instead (np.where(std == 0, 0, (X - mean) / std) still computes 0/0 "
-                "first).") if constant else None
+                "first)."
+            )
+            if constant
+            else None
+        )
         got = _call(check, standardize, X, label=f"standardize(X of shape {label})", note=note)
         expected = _standardize_reference(X)
         what = f"standardize(X) for X of shape {label}"
@@ -138,8 +160,11 @@ def _distance_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
         ("A (30, 8), B (20, 8)", rng.normal(size=(30, 8)) + 5.0, rng.normal(size=(20, 8)) * 2.0),
         ("A (7, 1), B (3, 1)", rng.normal(size=(7, 1)), rng.normal(size=(3, 1))),
         ("A = B (5, 3): the diagonal is 0", pts, pts.copy()),
-        ("A (3, 4), B (2, 4) of uint8 pixels", np.array([[0, 255, 3, 10], [200, 5, 5, 5], [1, 2, 3, 4]], np.uint8),
-         np.array([[5, 250, 0, 12], [255, 0, 9, 1]], np.uint8)),
+        (
+            "A (3, 4), B (2, 4) of uint8 pixels",
+            np.array([[0, 255, 3, 10], [200, 5, 5, 5], [1, 2, 3, 4]], np.uint8),
+            np.array([[5, 250, 0, 12], [255, 0, 9, 1]], np.uint8),
+        ),
     ]
 
 
@@ -153,11 +178,13 @@ def _distance_reference(A: np.ndarray, B: np.ndarray) -> np.ndarray:
 def _distance_hint(got, A: np.ndarray, B: np.ndarray, expected: np.ndarray) -> str | None:
     if A.dtype == np.uint8:
         with np.errstate(all="ignore"):
-            diff = A[:, None, :] - B[None, :, :]                               # (N, M, D), wrapped around
-            wrapped = [(diff ** 2).sum(-1), (diff.astype(np.float64) ** 2).sum(-1)]
+            diff = A[:, None, :] - B[None, :, :]  # (N, M, D), wrapped around
+            wrapped = [(diff**2).sum(-1), (diff.astype(np.float64) ** 2).sum(-1)]
         if any(_same(got, w) for w in wrapped) or getattr(got, "dtype", None) == np.uint8:
-            return ("uint8 arithmetic wraps around (3 - 5 = 254, 16 ** 2 = 0): convert the inputs first, "
-                    "A = np.asarray(A, dtype=np.float64).")
+            return (
+                "uint8 arithmetic wraps around (3 - 5 = 254, 16 ** 2 = 0): convert the inputs first, "
+                "A = np.asarray(A, dtype=np.float64)."
+            )
     if _same(got, np.sqrt(expected)):
         return "these are the distances themselves; the exercise asks for their squares (no square root)."
     if _same(got, expected.T):
@@ -171,8 +198,7 @@ def check_pairwise_sq_dists(pairwise_sq_dists) -> None:
     for label, A, B in _distance_cases():
         got = check.call(pairwise_sq_dists, A, B, label=f"pairwise_sq_dists({label})")
         expected = _distance_reference(A, B)
-        check.compare(got, expected, what=f"pairwise_sq_dists for {label}",
-                      hint=_distance_hint(got, A, B, expected))
+        check.compare(got, expected, what=f"pairwise_sq_dists for {label}", hint=_distance_hint(got, A, B, expected))
     check.passed("all squared distances match torch.cdist(A, B) ** 2, uint8 inputs included")
 
 
@@ -197,12 +223,16 @@ def _expect_value_error(check: Check, one_hot, y: np.ndarray, num_classes: int) 
     except NotImplementedError:
         check.fail("not implemented yet: replace `raise NotImplementedError()` with your code.")
     except Exception as exc:
-        check.fail(f"{label} raised {type(exc).__name__}: {exc}; expected a ValueError.",
-                   "check the labels first: if np.any(y < 0) or np.any(y >= num_classes): raise ValueError(...)")
-    check.fail(f"{label} returned {type(got).__name__} instead of raising ValueError: label {y.min()} or {y.max()} "
-               f"is not a class in [0, {num_classes - 1}].",
-               "NumPy's negative indices count from the end, so -1 silently means the last class; "
-               "check the labels and raise ValueError.")
+        check.fail(
+            f"{label} raised {type(exc).__name__}: {exc}; expected a ValueError.",
+            "check the labels first: if np.any(y < 0) or np.any(y >= num_classes): raise ValueError(...)",
+        )
+    check.fail(
+        f"{label} returned {type(got).__name__} instead of raising ValueError: label {y.min()} or {y.max()} "
+        f"is not a class in [0, {num_classes - 1}].",
+        "NumPy's negative indices count from the end, so -1 silently means the last class; "
+        "check the labels and raise ValueError.",
+    )
 
 
 def check_one_hot(one_hot) -> None:
@@ -215,18 +245,22 @@ def check_one_hot(one_hot) -> None:
         what = f"one_hot for {label}"
         arr = None if got is None or isinstance(got, tuple) else np.asarray(got)
         if arr is not None and arr.dtype != object:
-            check.expect(arr.dtype != bool, f"{what} has dtype bool.",
-                         "return numbers (e.g. .astype(np.int64) like PyTorch, or float64): True + True is True.")
+            check.expect(
+                arr.dtype != bool,
+                f"{what} has dtype bool.",
+                "return numbers (e.g. .astype(np.int64) like PyTorch, or float64): True + True is True.",
+            )
             check.expect(arr.dtype.kind in "iuf", f"{what} has dtype {arr.dtype}, expected integers or floats.")
             if arr.ndim == 2 and y.size and arr.shape == (y.size, int(y.max()) + 1) and arr.shape != expected.shape:
-                check.fail(f"{what} has shape {arr.shape}, expected {expected.shape}.",
-                           "use num_classes columns, not max(y) + 1: a batch need not contain every class.")
+                check.fail(
+                    f"{what} has shape {arr.shape}, expected {expected.shape}.",
+                    "use num_classes columns, not max(y) + 1: a batch need not contain every class.",
+                )
             got = arr.astype(np.float64)
         check.compare(got, expected.astype(np.float64), what=what)
     for y in (np.array([0, 3, 1]), np.array([0, -1, 2])):
         _expect_value_error(check, one_hot, y, 3)
-    check.passed("matches torch.nn.functional.one_hot, empty batches included; labels outside [0, C) raise "
-                 "ValueError")
+    check.passed("matches torch.nn.functional.one_hot, empty batches included; labels outside [0, C) raise ValueError")
 
 
 # --------------------------------------------------------------------------------------------- isclose
@@ -235,16 +269,22 @@ def _isclose_cases() -> list[tuple[str, np.ndarray, np.ndarray, dict]]:
     x = rng.normal(size=(6,))
     return [
         ("a = 0.1 + 0.2, b = 0.3", np.array([0.1 + 0.2]), np.array([0.3]), {}),
-        ("values near zero (atol decides)", np.array([1e-9, 0.0, 5e-8, -2e-9]), np.array([0.0, 1e-9, 0.0, 3e-9]),
-         {}),
-        ("large values (rtol decides)", np.array([1e8, 1e8, 1e8]), np.array([1e8 + 100.0, 1e8 + 1e4, 1e8 - 999.0]),
-         {}),
-        ("a = [1, 2], b = [2, 1], rtol = 0.6, atol = 0", np.array([1.0, 2.0]), np.array([2.0, 1.0]),
-         {"rtol": 0.6, "atol": 0.0}),
+        ("values near zero (atol decides)", np.array([1e-9, 0.0, 5e-8, -2e-9]), np.array([0.0, 1e-9, 0.0, 3e-9]), {}),
+        ("large values (rtol decides)", np.array([1e8, 1e8, 1e8]), np.array([1e8 + 100.0, 1e8 + 1e4, 1e8 - 999.0]), {}),
+        (
+            "a = [1, 2], b = [2, 1], rtol = 0.6, atol = 0",
+            np.array([1.0, 2.0]),
+            np.array([2.0, 1.0]),
+            {"rtol": 0.6, "atol": 0.0},
+        ),
         ("|a - b| exactly equal to atol", np.array([1.0, 2.0]), np.array([1.5, 2.25]), {"rtol": 0.0, "atol": 0.5}),
         ("random values against slightly perturbed copies", x, x * (1 + rng.choice([1e-7, 1e-3], size=6)), {}),
-        ("a of shape (3, 1), b of shape (4,)", rng.normal(size=(3, 1)).round(1), np.array([0.0, 0.1, -0.3, 1.0]),
-         {"atol": 0.15}),
+        (
+            "a of shape (3, 1), b of shape (4,)",
+            rng.normal(size=(3, 1)).round(1),
+            np.array([0.0, 0.1, -0.3, 1.0]),
+            {"atol": 0.15},
+        ),
         ("a with NaN (never close)", np.array([np.nan, 1.0, np.nan]), np.array([np.nan, np.nan, 1.0]), {}),
     ]
 
@@ -253,12 +293,15 @@ def _isclose_hint(got, a, b, opts) -> str | None:
     rtol, atol = opts.get("rtol", 1e-5), opts.get("atol", 1e-8)
     with np.errstate(invalid="ignore"):
         known = [
-            (np.abs(a - b) <= atol + rtol * np.abs(a),
-             "the tolerance scales with |b| (the reference value), not |a|: |a - b| <= atol + rtol * |b|."),
-            (np.abs(a - b) <= atol + rtol * np.maximum(np.abs(a), np.abs(b)),
-             "that is math.isclose's symmetric rule; NumPy and PyTorch use |a - b| <= atol + rtol * |b|."),
-            (np.abs(a - b) <= 1e-8 + 1e-5 * np.abs(b),
-             "use the rtol and atol arguments, not fixed numbers."),
+            (
+                np.abs(a - b) <= atol + rtol * np.abs(a),
+                "the tolerance scales with |b| (the reference value), not |a|: |a - b| <= atol + rtol * |b|.",
+            ),
+            (
+                np.abs(a - b) <= atol + rtol * np.maximum(np.abs(a), np.abs(b)),
+                "that is math.isclose's symmetric rule; NumPy and PyTorch use |a - b| <= atol + rtol * |b|.",
+            ),
+            (np.abs(a - b) <= 1e-8 + 1e-5 * np.abs(b), "use the rtol and atol arguments, not fixed numbers."),
             (np.abs(a - b) < atol + rtol * np.abs(b), "use <= (a difference equal to the tolerance is close)."),
             (a == b, "exact equality is what isclose replaces: allow |a - b| up to atol + rtol * |b|."),
         ]
@@ -279,18 +322,26 @@ def check_isclose(isclose) -> None:
         if got is None or isinstance(got, tuple):
             check.fail(describe_mismatch(got, expected, what=what)[0])
         arr = np.asarray(got)
-        check.expect(arr.shape == expected.shape, f"{what} has shape {arr.shape}, expected {expected.shape}.",
-                     "compare elementwise and let a and b broadcast; do not reduce (no np.all, no sum).")
-        check.expect(arr.dtype == bool, f"{what} has dtype {arr.dtype}, expected bool.",
-                     "return the comparison itself: np.abs(a - b) <= ... is already a bool array.")
+        check.expect(
+            arr.shape == expected.shape,
+            f"{what} has shape {arr.shape}, expected {expected.shape}.",
+            "compare elementwise and let a and b broadcast; do not reduce (no np.all, no sum).",
+        )
+        check.expect(
+            arr.dtype == bool,
+            f"{what} has dtype {arr.dtype}, expected bool.",
+            "return the comparison itself: np.abs(a - b) <= ... is already a bool array.",
+        )
         wrong = np.argwhere(arr != expected)
         if wrong.size:
             idx = tuple(int(i) for i in wrong[0])
             ai, bi = np.broadcast_arrays(a, b)
-            check.fail(f"{what} is wrong at index {list(idx)}: a = {float(ai[idx])!r}, b = {float(bi[idx])!r}, "
-                       f"got {arr[idx]}, "
-                       f"expected {expected[idx]} ({len(wrong)} of {arr.size} entries off).",
-                       _isclose_hint(arr, a, b, opts))
+            check.fail(
+                f"{what} is wrong at index {list(idx)}: a = {float(ai[idx])!r}, b = {float(bi[idx])!r}, "
+                f"got {arr[idx]}, "
+                f"expected {expected[idx]} ({len(wrong)} of {arr.size} entries off).",
+                _isclose_hint(arr, a, b, opts),
+            )
     check.passed("agrees with torch.isclose on every case (defaults rtol=1e-5, atol=1e-8, broadcasting, NaN)")
 
 

@@ -14,14 +14,15 @@ Every check compares with PyTorch in float64 on several shapes, including extrem
 trap, prints one line on success, and raises :class:`~dlcourse.checks.CheckFailure` naming the cause otherwise.
 ``seed`` changes the random cases (the tests vary it with hypothesis); the fixed edge cases are always included.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from .. import _lazy
 from .compare import matches
-from .reference import torch_reference
 from .errors import CheckFailure
+from .reference import torch_reference
 from .runner import Check
 
 #: parameter names of ``Sequential(Linear(D, H), ReLU(), Linear(H, C))``'s state dict: what ``mlp_forward`` takes
@@ -32,7 +33,6 @@ XOR_TARGETS = np.array([0, 1, 1, 0])
 
 def _random_shape(rng: np.random.Generator, max_ndim: int = 3, max_size: int = 5) -> tuple[int, ...]:
     return tuple(int(s) for s in rng.integers(1, max_size + 1, size=rng.integers(1, max_ndim + 1)))
-
 
 
 def _call(check: Check, fn, *args, label: str, hints: dict[str, str], **kwargs):
@@ -66,10 +66,12 @@ def sigmoid_cases(seed: int = 0) -> list[np.ndarray]:
 def check_sigmoid(fn, *, seed: int = 0) -> None:
     """``fn(x)`` must equal ``torch.sigmoid(x)`` for any shape, with no overflow for |x| up to 1000."""
     check = Check("sigmoid")
-    hints = {"overflow": "exp(-x) overflows for x < -709 (and exp(x) for x > 709). Use e = exp(-|x|), which is "
-                         "never above 1: sigma(x) = 1/(1+e) for x >= 0 and e/(1+e) for x < 0. Careful: "
-                         "np.where(cond, a, b) computes both a and b everywhere, so both must be safe.",
-             "invalid": "inf/inf or 0/0 produced NaN: use e = exp(-|x|), which lies in (0, 1]."}
+    hints = {
+        "overflow": "exp(-x) overflows for x < -709 (and exp(x) for x > 709). Use e = exp(-|x|), which is "
+        "never above 1: sigma(x) = 1/(1+e) for x >= 0 and e/(1+e) for x < 0. Careful: "
+        "np.where(cond, a, b) computes both a and b everywhere, so both must be safe.",
+        "invalid": "inf/inf or 0/0 produced NaN: use e = exp(-|x|), which lies in (0, 1].",
+    }
     for x in sigmoid_cases(seed):
         label = f"sigmoid(x of shape {x.shape})"
         got = _call(check, fn, x, label=label, hints=hints)
@@ -107,8 +109,10 @@ def _softmax_hint(got, x: np.ndarray, dim: int) -> str:
     if not sums_ok[dim % x.ndim]:
         others = [a for a, ok in enumerate(sums_ok) if ok]
         if others:
-            return (f"your output sums to 1 along axis {others[0]}, but it must along dim={dim}: take the max and "
-                    "the sum with axis=dim, keepdims=True.")
+            return (
+                f"your output sums to 1 along axis {others[0]}, but it must along dim={dim}: take the max and "
+                "the sum with axis=dim, keepdims=True."
+            )
         return f"the output must sum to 1 along dim={dim}: divide exp(...) by its sum over axis=dim (keepdims=True)."
     return "the entries sum to 1 but have the wrong values: softmax(x)_i = exp(x_i) / sum_j exp(x_j) along dim."
 
@@ -116,12 +120,14 @@ def _softmax_hint(got, x: np.ndarray, dim: int) -> str:
 def check_softmax(fn, *, seed: int = 0) -> None:
     """``fn(x, dim=d)`` must equal ``torch.softmax(x, dim=d)`` for several shapes and axes, logits up to 1000."""
     check = Check("softmax")
-    hints = {"overflow": "exp(1000) overflows. Subtract the maximum along dim first, z = x - x.max(axis=dim, "
-                         "keepdims=True): softmax is unchanged and every exponent is <= 0.",
-             "invalid": "0/0 produced NaN: a row far below the overall maximum underflows to all zeros. Subtract "
-                        "each slice's own maximum, x.max(axis=dim, keepdims=True), not x.max().",
-             "divide": "0/0 produced NaN: subtract each slice's own maximum, x.max(axis=dim, keepdims=True).",
-             "broadcast": "reduce with axis=dim and keepdims=True so the max and the sum broadcast against x."}
+    hints = {
+        "overflow": "exp(1000) overflows. Subtract the maximum along dim first, z = x - x.max(axis=dim, "
+        "keepdims=True): softmax is unchanged and every exponent is <= 0.",
+        "invalid": "0/0 produced NaN: a row far below the overall maximum underflows to all zeros. Subtract "
+        "each slice's own maximum, x.max(axis=dim, keepdims=True), not x.max().",
+        "divide": "0/0 produced NaN: subtract each slice's own maximum, x.max(axis=dim, keepdims=True).",
+        "broadcast": "reduce with axis=dim and keepdims=True so the max and the sum broadcast against x.",
+    }
     for x, dim in softmax_cases(seed):
         label = f"softmax(x of shape {x.shape}, dim={dim})"
         got = _call(check, fn, x, dim=dim, label=label, hints=hints)
@@ -137,14 +143,17 @@ def linear_cases(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray, np.ndarray
     rng = np.random.default_rng(seed)
     n, d, h = (int(v) for v in rng.integers(1, 7, size=3))
     sizes = [(4, 3, 3), (5, 3, 2), (1, 2, 1), (n, d, h), (64, 10, 7)]
-    return [(rng.standard_normal((n_, d_)), rng.standard_normal((h_, d_)), rng.standard_normal(h_))
-            for n_, d_, h_ in sizes]
+    return [
+        (rng.standard_normal((n_, d_)), rng.standard_normal((h_, d_)), rng.standard_normal(h_)) for n_, d_, h_ in sizes
+    ]
 
 
 def _linear_hint(got, x, weight, bias) -> str:
     if weight.shape[0] == weight.shape[1] and matches(got, x @ weight + bias):
-        return ("you computed x @ weight + bias. The weight is stored (out_features, in_features), as in "
-                "torch.nn.Linear, so the layer is x @ weight.T + bias.")
+        return (
+            "you computed x @ weight + bias. The weight is stored (out_features, in_features), as in "
+            "torch.nn.Linear, so the layer is x @ weight.T + bias."
+        )
     if matches(got, x @ weight.T):
         return "the bias is missing: add bias (shape (out_features,)); it broadcasts over the N rows."
     return "y = x @ weight.T + bias: x is (N, in_features), weight (out_features, in_features), bias (out_features,)."
@@ -153,8 +162,9 @@ def _linear_hint(got, x, weight, bias) -> str:
 def check_linear(fn, *, seed: int = 0) -> None:
     """``fn(x, weight, bias)`` must equal ``torch.nn.functional.linear``: y = x Wᵀ + b, shape (N, out_features)."""
     check = Check("linear")
-    shape_hint = ("weight has shape (out_features, in_features), as in torch.nn.Linear: multiply x by weight.T, "
-                  "not by weight.")
+    shape_hint = (
+        "weight has shape (out_features, in_features), as in torch.nn.Linear: multiply x by weight.T, not by weight."
+    )
     for x, weight, bias in linear_cases(seed):
         label = f"linear(x {x.shape}, weight {weight.shape}, bias {bias.shape})"
         got = _call(check, fn, x, weight, bias, label=label, hints={"mismatch": shape_hint, "not aligned": shape_hint})
@@ -183,8 +193,12 @@ def mlp_cases(seed: int = 0) -> list[tuple[np.ndarray, dict]]:
     n, d, h, c = (int(v) for v in rng.integers(1, 9, size=4))
     cases = []
     for n_, d_, h_, c_ in [(5, 3, 4, 2), (1, 2, 8, 3), (n, d, h, c), (64, 10, 16, 5)]:
-        params = {"0.weight": rng.standard_normal((h_, d_)), "0.bias": rng.standard_normal(h_),
-                  "2.weight": rng.standard_normal((c_, h_)), "2.bias": rng.standard_normal(c_)}
+        params = {
+            "0.weight": rng.standard_normal((h_, d_)),
+            "0.bias": rng.standard_normal(h_),
+            "2.weight": rng.standard_normal((c_, h_)),
+            "2.bias": rng.standard_normal(c_),
+        }
         cases.append((rng.standard_normal((n_, d_)), params))
     return cases
 
@@ -199,8 +213,10 @@ def _mlp_hint(got, x, params) -> str:
     for kwargs, hint in mistakes:
         if matches(got, _torch_mlp(x, params, **{"hidden": "relu", **kwargs})):
             return hint
-    return ("logits = relu(x @ W1.T + b1) @ W2.T + b2 with W1 = params['0.weight'], b1 = params['0.bias'], "
-            "W2 = params['2.weight'], b2 = params['2.bias'].")
+    return (
+        "logits = relu(x @ W1.T + b1) @ W2.T + b2 with W1 = params['0.weight'], b1 = params['0.bias'], "
+        "W2 = params['2.weight'], b2 = params['2.bias']."
+    )
 
 
 def check_mlp_forward(fn, *, seed: int = 0) -> None:
@@ -209,7 +225,7 @@ def check_mlp_forward(fn, *, seed: int = 0) -> None:
     for x, params in mlp_cases(seed):
         shapes = ", ".join(f"{k} {v.shape}" for k, v in params.items())
         label = f"mlp_forward(x {x.shape}, params with {shapes})"
-        got = check.call(fn, x, params, label=label)             # on copies; fails if it changes them
+        got = check.call(fn, x, params, label=label)  # on copies; fails if it changes them
         expected = _torch_mlp(x, params)
         hint = None if matches(got, expected) else _mlp_hint(got, x, params)
         check.compare(got, expected, what=label, hint=hint)
@@ -218,9 +234,11 @@ def check_mlp_forward(fn, *, seed: int = 0) -> None:
 
 # ------------------------------------------------------------------------------------------------ XOR
 def _validate_xor_params(check: Check, params) -> dict:
-    check.expect(isinstance(params, dict), f"expected a dict of arrays with keys {list(MLP_KEYS)}, got "
-                 f"{type(params).__name__}.",
-                 "return {'0.weight': ..., '0.bias': ..., '2.weight': ..., '2.bias': ...}.")
+    check.expect(
+        isinstance(params, dict),
+        f"expected a dict of arrays with keys {list(MLP_KEYS)}, got {type(params).__name__}.",
+        "return {'0.weight': ..., '0.bias': ..., '2.weight': ..., '2.bias': ...}.",
+    )
     missing = [k for k in MLP_KEYS if k not in params]
     check.expect(not missing, f"params is missing the key(s) {missing}.", f"use exactly the keys {list(MLP_KEYS)}.")
     arrays = {}
@@ -231,12 +249,17 @@ def _validate_xor_params(check: Check, params) -> dict:
             check.fail(f"params[{k!r}] is not an array of numbers (got {type(params[k]).__name__}).")
         check.expect(bool(np.all(np.isfinite(arrays[k]))), f"params[{k!r}] contains NaN or infinity.")
     w1, b1, w2, b2 = (arrays[k] for k in MLP_KEYS)
-    check.expect(w1.ndim == 2 and w1.shape[1] == 2, f"params['0.weight'] has shape {w1.shape}, expected (H, 2): "
-                 "H hidden units, each reading the 2 inputs.")
+    check.expect(
+        w1.ndim == 2 and w1.shape[1] == 2,
+        f"params['0.weight'] has shape {w1.shape}, expected (H, 2): H hidden units, each reading the 2 inputs.",
+    )
     h = w1.shape[0]
     check.expect(b1.shape == (h,), f"params['0.bias'] has shape {b1.shape}, expected ({h},), one bias per hidden unit.")
-    check.expect(w2.shape == (2, h), f"params['2.weight'] has shape {w2.shape}, expected (2, {h}): 2 output logits "
-                 f"reading the {h} hidden units.", "the layout is (out_features, in_features), as in torch.nn.Linear.")
+    check.expect(
+        w2.shape == (2, h),
+        f"params['2.weight'] has shape {w2.shape}, expected (2, {h}): 2 output logits reading the {h} hidden units.",
+        "the layout is (out_features, in_features), as in torch.nn.Linear.",
+    )
     check.expect(b2.shape == (2,), f"params['2.bias'] has shape {b2.shape}, expected (2,), one bias per class.")
     return arrays
 
@@ -251,17 +274,21 @@ def check_xor_weights(params) -> None:
     if callable(params):
         params = check.call(params, label=f"{getattr(params, '__name__', 'params')}()")
     arrays = _validate_xor_params(check, params)
-    logits = _torch_mlp(XOR_INPUTS, arrays)                                    # (4, 2)
+    logits = _torch_mlp(XOR_INPUTS, arrays)  # (4, 2)
     margins = logits[np.arange(4), XOR_TARGETS] - logits[np.arange(4), 1 - XOR_TARGETS]
     if np.any(margins <= 0):
         rows = []
         for (a, b), z, t, m in zip(XOR_INPUTS.astype(int), logits, XOR_TARGETS, margins):
             verdict = "ok" if m > 0 else ("tie" if m == 0 else f"predicts {1 - t}")
             rows.append(f"    ({a}, {b}) -> logits [{z[0]:.3g}, {z[1]:.3g}], target {t}: {verdict}")
-        check.fail(f"{int(np.sum(margins <= 0))} of 4 XOR points misclassified:\n" + "\n".join(rows),
-                   "design the hidden layer first. Two ReLU units suffice, e.g. one that counts the ones "
-                   "(x1 + x2) and one that fires only at (1, 1); then pick output weights that separate the four "
-                   "points in that hidden space, where a straight line can do it.")
+        check.fail(
+            f"{int(np.sum(margins <= 0))} of 4 XOR points misclassified:\n" + "\n".join(rows),
+            "design the hidden layer first. Two ReLU units suffice, e.g. one that counts the ones "
+            "(x1 + x2) and one that fires only at (1, 1); then pick output weights that separate the four "
+            "points in that hidden space, where a straight line can do it.",
+        )
     h = arrays["0.weight"].shape[0]
-    check.passed(f"all four XOR points classified correctly by your {h} hidden units "
-                 f"(smallest logit margin {float(margins.min()):.3g})")
+    check.passed(
+        f"all four XOR points classified correctly by your {h} hidden units "
+        f"(smallest logit margin {float(margins.min()):.3g})"
+    )

@@ -1,21 +1,20 @@
 """Checks for chapter 02's exercises (losses and backpropagation).
 
-==================================  =================================================  ================================
-exercise                            learner writes                                     check
-==================================  =================================================  ================================
-``exercise-02-sigmoid_backward``    ``sigmoid_backward(dout, cache)`` -> dx             :func:`check_sigmoid_backward`
-``exercise-02-linear_backward``     ``linear_backward(dout, cache)`` -> (dx, dW, db)    :func:`check_linear_backward`
-``exercise-02-cross_entropy``       ``softmax_cross_entropy(logits, target)``           :func:`check_softmax_cross_entropy`
-                                    -> (loss, dlogits)
-``exercise-02-numerical_gradient``  ``numerical_gradient(f, x, h=1e-5)`` -> grad        :func:`check_numerical_gradient`
-``exercise-02-mul_backward``        ``mul_backward(dout, cache)`` -> (da, db)           :func:`check_mul_backward`
-==================================  =================================================  ================================
+Each exercise's tag, what the learner writes, and its check:
+
+* ``exercise-02-sigmoid_backward``: ``sigmoid_backward(dout, cache)`` -> dx, :func:`check_sigmoid_backward`;
+* ``exercise-02-linear_backward``: ``linear_backward(dout, cache)`` -> (dx, dW, db), :func:`check_linear_backward`;
+* ``exercise-02-cross_entropy``: ``softmax_cross_entropy(logits, target)`` -> (loss, dlogits),
+  :func:`check_softmax_cross_entropy`;
+* ``exercise-02-numerical_gradient``: ``numerical_gradient(f, x, h=1e-5)`` -> grad, :func:`check_numerical_gradient`;
+* ``exercise-02-mul_backward``: ``mul_backward(dout, cache)`` -> (da, db), :func:`check_mul_backward`.
 
 Every gradient is compared with PyTorch's autograd in float64 *and* with centred finite differences (through
 :func:`~dlcourse.checks.check_kernel` where the exercise is a kernel pair), with a random upstream gradient. Before
 that, each check calls the learner's function once on a probe and compares the answer with the typical mistakes of
 that exercise, so that the failure message can say which one it is. ``seed`` changes the random cases.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,7 +29,6 @@ from .gradcheck import numerical_gradient
 from .kernels import check_kernel
 from .reference import torch_reference
 from .runner import Check
-
 
 
 def _diagnose(check: Check, got, mistakes) -> None:
@@ -57,8 +55,12 @@ def _random_shape(rng: np.random.Generator) -> tuple[int, ...]:
 def sigmoid_backward_cases(seed: int = 0) -> list[np.ndarray]:
     """Inputs x: ordinary values of several shapes, then saturated ones up to |x| = 1e4."""
     rng = np.random.default_rng(seed)
-    return [rng.standard_normal(6), 2.0 * rng.standard_normal((3, 4)), 3.0 * rng.standard_normal(_random_shape(rng)),
-            np.array([[-1e4, -40.0, -5.0, 0.0], [5.0, 40.0, 1e4, 0.5]])]
+    return [
+        rng.standard_normal(6),
+        2.0 * rng.standard_normal((3, 4)),
+        3.0 * rng.standard_normal(_random_shape(rng)),
+        np.array([[-1e4, -40.0, -5.0, 0.0], [5.0, 40.0, 1e4, 0.5]]),
+    ]
 
 
 def check_sigmoid_backward(fn, *, seed: int = 0) -> None:
@@ -68,14 +70,24 @@ def check_sigmoid_backward(fn, *, seed: int = 0) -> None:
     out, cache = F.sigmoid_forward(x)
     dout = np.random.default_rng(seed + 2).standard_normal(x.shape)
     got = check.call(fn, dout, cache, label="sigmoid_backward(dout, cache)")
-    _diagnose(check, got, [
-        (out * (1 - out), "your dx does not depend on dout: it is the local derivative s(1 - s) alone.",
-         "chain rule: dx = dout * s * (1 - s), the upstream gradient times the local derivative."),
-        (dout * x * (1 - x), "you used x(1 - x); the derivative is s(1 - s) with s = sigmoid(x).",
-         "s is already in the cache: cache.out."),
-        (dout * out, "a factor (1 - s) is missing.", "sigmoid'(x) = s * (1 - s)."),
-        (dout * (1 - out ** 2), "that is tanh's derivative, 1 - s^2.", "sigmoid'(x) = s * (1 - s)."),
-    ])
+    _diagnose(
+        check,
+        got,
+        [
+            (
+                out * (1 - out),
+                "your dx does not depend on dout: it is the local derivative s(1 - s) alone.",
+                "chain rule: dx = dout * s * (1 - s), the upstream gradient times the local derivative.",
+            ),
+            (
+                dout * x * (1 - x),
+                "you used x(1 - x); the derivative is s(1 - s) with s = sigmoid(x).",
+                "s is already in the cache: cache.out.",
+            ),
+            (dout * out, "a factor (1 - s) is missing.", "sigmoid'(x) = s * (1 - s)."),
+            (dout * (1 - out**2), "that is tanh's derivative, 1 - s^2.", "sigmoid'(x) = s * (1 - s)."),
+        ],
+    )
     for x in sigmoid_backward_cases(seed):
         check_kernel(F.sigmoid_forward, fn, "sigmoid", {"x": x}, wrt=("x",), check=check, report=False)
     check.passed("dx matches torch.autograd and finite differences on 4 arrays, |x| up to 1e4")
@@ -87,40 +99,74 @@ def linear_backward_cases(seed: int = 0) -> list[dict]:
     values rather than a shape error."""
     rng = np.random.default_rng(seed)
     n, d, h = (int(v) for v in rng.integers(1, 7, size=3))
-    return [{"x": rng.standard_normal((n_, d_)), "weight": rng.standard_normal((h_, d_)),
-             "bias": rng.standard_normal(h_)}
-            for n_, d_, h_ in [(3, 3, 3), (5, 3, 2), (1, 4, 2), (n, d, h), (16, 6, 4)]]
+    return [
+        {"x": rng.standard_normal((n_, d_)), "weight": rng.standard_normal((h_, d_)), "bias": rng.standard_normal(h_)}
+        for n_, d_, h_ in [(3, 3, 3), (5, 3, 2), (1, 4, 2), (n, d, h), (16, 6, 4)]
+    ]
 
 
 def check_linear_backward(fn, *, seed: int = 0) -> None:
     """``fn(dout, cache)`` with ``cache = F.linear_forward(x, weight, bias)[1]`` must return (dx, dweight, dbias)."""
     check = Check("linear_backward")
-    probe = linear_backward_cases(seed)[0]                              # square: N = in = out = 3
+    probe = linear_backward_cases(seed)[0]  # square: N = in = out = 3
     x, w = probe["x"], probe["weight"]
     _, cache = F.linear_forward(x, w, probe["bias"])
     dout = np.random.default_rng(seed + 3).standard_normal((3, 3))
     got = check.call(fn, dout, cache, label="linear_backward(dout, cache)")
-    check.expect(isinstance(got, tuple) and len(got) == 3,
-                 f"expected a tuple (dx, dweight, dbias), got {type(got).__name__}"
-                 + (f" of length {len(got)}" if isinstance(got, tuple) else "") + ".", "return dx, dweight, dbias")
+    check.expect(
+        isinstance(got, tuple) and len(got) == 3,
+        f"expected a tuple (dx, dweight, dbias), got {type(got).__name__}"
+        + (f" of length {len(got)}" if isinstance(got, tuple) else "")
+        + ".",
+        "return dx, dweight, dbias",
+    )
     dx, dweight, dbias = got
-    _diagnose(check, dx, [(dout @ w.T, "dx = dout @ weight.T is transposed.",
-                           "y = x W^T + b, so dx = dout @ weight: (N, out) @ (out, in) = (N, in).")])
-    _diagnose(check, dweight, [
-        (x.T @ dout, "dweight = x.T @ dout has the layout (in_features, out_features).",
-         "weight is stored (out_features, in_features), so dweight = dout.T @ x."),
-        ((dout.T @ x) / len(x), "dweight was divided by N.",
-         "the loss already averages over the batch (that is in dout): sum over the examples, do not average."),
-    ])
-    _diagnose(check, dbias, [(dout.mean(axis=0), "dbias is the mean of dout over the batch.",
-                              "every example adds its own dout to the bias gradient: dbias = dout.sum(axis=0).")])
-    hints = {"mismatch": "check the shapes: dx = dout @ weight (N, in), dweight = dout.T @ x (out, in), "
-                         "dbias = dout.sum(axis=0) (out,).",
-             "not aligned": "check the shapes: dx = dout @ weight (N, in), dweight = dout.T @ x (out, in)."}
+    _diagnose(
+        check,
+        dx,
+        [
+            (
+                dout @ w.T,
+                "dx = dout @ weight.T is transposed.",
+                "y = x W^T + b, so dx = dout @ weight: (N, out) @ (out, in) = (N, in).",
+            )
+        ],
+    )
+    _diagnose(
+        check,
+        dweight,
+        [
+            (
+                x.T @ dout,
+                "dweight = x.T @ dout has the layout (in_features, out_features).",
+                "weight is stored (out_features, in_features), so dweight = dout.T @ x.",
+            ),
+            (
+                (dout.T @ x) / len(x),
+                "dweight was divided by N.",
+                "the loss already averages over the batch (that is in dout): sum over the examples, do not average.",
+            ),
+        ],
+    )
+    _diagnose(
+        check,
+        dbias,
+        [
+            (
+                dout.mean(axis=0),
+                "dbias is the mean of dout over the batch.",
+                "every example adds its own dout to the bias gradient: dbias = dout.sum(axis=0).",
+            )
+        ],
+    )
+    hints = {
+        "mismatch": "check the shapes: dx = dout @ weight (N, in), dweight = dout.T @ x (out, in), "
+        "dbias = dout.sum(axis=0) (out,).",
+        "not aligned": "check the shapes: dx = dout @ weight (N, in), dweight = dout.T @ x (out, in).",
+    }
     for inputs in linear_backward_cases(seed):
         try:
-            check_kernel(F.linear_forward, fn, "linear", inputs, wrt=("x", "weight", "bias"), check=check,
-                         report=False)
+            check_kernel(F.linear_forward, fn, "linear", inputs, wrt=("x", "weight", "bias"), check=check, report=False)
         except CheckFailure as exc:
             _reraise_with_hint(exc, hints)
     check.passed("dx, dweight and dbias match torch.autograd and finite differences for 5 shapes")
@@ -131,8 +177,13 @@ def cross_entropy_cases(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     """(logits (N, C), labels (N,)): ordinary, one example, one class, random, and logits of +-1e4."""
     rng = np.random.default_rng(seed)
     cases = []
-    for n, c, scale in [(4, 3, 1.0), (1, 5, 2.0), (3, 1, 1.0), (int(rng.integers(1, 9)), int(rng.integers(2, 7)), 3.0),
-                        (32, 10, 1.0)]:
+    for n, c, scale in [
+        (4, 3, 1.0),
+        (1, 5, 2.0),
+        (3, 1, 1.0),
+        (int(rng.integers(1, 9)), int(rng.integers(2, 7)), 3.0),
+        (32, 10, 1.0),
+    ]:
         cases.append((scale * rng.standard_normal((n, c)), rng.integers(0, c, size=n)))
     cases.append((np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 5e3], [3.0, -1e4, 1e4]]), np.array([1, 0, 1])))
     return cases
@@ -142,12 +193,14 @@ def check_softmax_cross_entropy(fn, *, seed: int = 0) -> None:
     """``fn(logits, target)`` must return (mean cross-entropy, its gradient dloss/dlogits), as
     ``torch.nn.functional.cross_entropy`` and its autograd, without warnings for logits of +-1e4."""
     check = Check("softmax_cross_entropy")
-    hints = {"overflow": "exp of a large logit overflows: subtract each row's maximum first, z = logits - "
-                         "logits.max(axis=1, keepdims=True).",
-             "divide by zero": "log(0): a probability underflowed to 0. Compute the log-probabilities directly, "
-                               "log_probs = z - log(sum(exp(z))), with z the logits minus their row maximum.",
-             "invalid": "0/0 or inf - inf: subtract each row's maximum before exp, and compute log-probabilities "
-                        "as z - log(sum(exp(z))) instead of log(softmax)."}
+    hints = {
+        "overflow": "exp of a large logit overflows: subtract each row's maximum first, z = logits - "
+        "logits.max(axis=1, keepdims=True).",
+        "divide by zero": "log(0): a probability underflowed to 0. Compute the log-probabilities directly, "
+        "log_probs = z - log(sum(exp(z))), with z the logits minus their row maximum.",
+        "invalid": "0/0 or inf - inf: subtract each row's maximum before exp, and compute log-probabilities "
+        "as z - log(sum(exp(z))) instead of log(softmax).",
+    }
     for i, (logits, target) in enumerate(cross_entropy_cases(seed)):
         n, c = logits.shape
         label = f"softmax_cross_entropy(logits {logits.shape}, target {target.shape})"
@@ -155,34 +208,66 @@ def check_softmax_cross_entropy(fn, *, seed: int = 0) -> None:
             result = check.call(fn, logits, target, label=label)
         except CheckFailure as exc:
             _reraise_with_hint(exc, hints)
-        check.expect(isinstance(result, tuple) and len(result) == 2,
-                     f"{label} should return a pair (loss, dlogits), got {type(result).__name__}"
-                     + (f" of length {len(result)}" if isinstance(result, tuple) else "") + ".")
+        check.expect(
+            isinstance(result, tuple) and len(result) == 2,
+            f"{label} should return a pair (loss, dlogits), got {type(result).__name__}"
+            + (f" of length {len(result)}" if isinstance(result, tuple) else "")
+            + ".",
+        )
         loss, dlogits = result
-        expected_loss, grads = torch_reference("cross_entropy", {"input": logits, "target": target},
-                                               wrt=("input",), dout=np.array(1.0))
+        expected_loss, grads = torch_reference(
+            "cross_entropy", {"input": logits, "target": target}, wrt=("input",), dout=np.array(1.0)
+        )
         expected_grad = grads["input"]
         softmax = F.softmax(logits, dim=1)
         if i == 0:
-            _diagnose(check, loss, [(n * expected_loss, "the loss is the sum over the batch.",
-                                     "cross_entropy averages: divide the sum of -log p[y] by N.")])
-            _diagnose(check, dlogits, [
-                (n * expected_grad, "dlogits is N times too large.",
-                 "the loss is the mean over N examples, so dlogits = (softmax - onehot) / N."),
-                (-expected_grad, "dlogits has the wrong sign.", "dlogits = (softmax - onehot) / N."),
-                (softmax / n, "the one-hot target is missing from dlogits.",
-                 "subtract 1 at each row's true class: (softmax - onehot) / N."),
-            ])
+            _diagnose(
+                check,
+                loss,
+                [
+                    (
+                        n * expected_loss,
+                        "the loss is the sum over the batch.",
+                        "cross_entropy averages: divide the sum of -log p[y] by N.",
+                    )
+                ],
+            )
+            _diagnose(
+                check,
+                dlogits,
+                [
+                    (
+                        n * expected_grad,
+                        "dlogits is N times too large.",
+                        "the loss is the mean over N examples, so dlogits = (softmax - onehot) / N.",
+                    ),
+                    (-expected_grad, "dlogits has the wrong sign.", "dlogits = (softmax - onehot) / N."),
+                    (
+                        softmax / n,
+                        "the one-hot target is missing from dlogits.",
+                        "subtract 1 at each row's true class: (softmax - onehot) / N.",
+                    ),
+                ],
+            )
         check.compare(np.asarray(loss) if loss is not None else None, expected_loss, what=f"loss of {label}")
-        check.compare(dlogits, expected_grad, what=f"dlogits of {label}",
-                      hint="dlogits = (softmax(logits) - onehot(target)) / N.")
-        if np.abs(logits).max() < 100:                    # finite differences mean nothing at |logits| = 1e4
+        check.compare(
+            dlogits, expected_grad, what=f"dlogits of {label}", hint="dlogits = (softmax(logits) - onehot(target)) / N."
+        )
+        if np.abs(logits).max() < 100:  # finite differences mean nothing at |logits| = 1e4
+
             def loss_only(z, t):
                 return fn(z, t)[0]
+
             numeric = numerical_gradient(loss_only, [logits, target], np.array(1.0))
             floor = max(tol.FLOOR, tol.FD_ROUNDOFF * abs(float(expected_loss)) / tol.FD_RTOL)
-            check.compare(dlogits, numeric, what=f"dlogits against finite differences of your loss for {label}",
-                          rtol=tol.FD_RTOL, floor=floor, record=False)
+            check.compare(
+                dlogits,
+                numeric,
+                what=f"dlogits against finite differences of your loss for {label}",
+                rtol=tol.FD_RTOL,
+                floor=floor,
+                record=False,
+            )
     check.passed("loss and dlogits match PyTorch and finite differences on 6 batches, logits up to 1e4")
 
 
@@ -196,13 +281,28 @@ def _torch_functions():
     Xt, yt = torch.tensor(X), torch.tensor(y)
     T = rng.standard_normal((6, 2))
     return [
-        ("sum(exp(2x)) / 10", lambda x: np.sum(np.exp(2 * x)) / 10, lambda x: torch.sum(torch.exp(2 * x)) / 10,
-         (3, 4), 1e-3),
+        (
+            "sum(exp(2x)) / 10",
+            lambda x: np.sum(np.exp(2 * x)) / 10,
+            lambda x: torch.sum(torch.exp(2 * x)) / 10,
+            (3, 4),
+            1e-3,
+        ),
         ("sum(x * sin(x))", lambda x: np.sum(x * np.sin(x)), lambda x: torch.sum(x * torch.sin(x)), (5,), None),
-        ("cross_entropy(X @ W.T, y) as a function of W", lambda W: F.cross_entropy(X @ W.T, y),
-         lambda W: torch.nn.functional.cross_entropy(Xt @ W.T, yt), (3, 4), None),
-        ("mse(tanh(X @ W.T), T) as a function of W", lambda W: F.mse_loss(np.tanh(X @ W.T), T),
-         lambda W: torch.nn.functional.mse_loss(torch.tanh(Xt @ W.T), torch.tensor(T)), (2, 4), None),
+        (
+            "cross_entropy(X @ W.T, y) as a function of W",
+            lambda W: F.cross_entropy(X @ W.T, y),
+            lambda W: torch.nn.functional.cross_entropy(Xt @ W.T, yt),
+            (3, 4),
+            None,
+        ),
+        (
+            "mse(tanh(X @ W.T), T) as a function of W",
+            lambda W: F.mse_loss(np.tanh(X @ W.T), T),
+            lambda W: torch.nn.functional.mse_loss(torch.tanh(Xt @ W.T), torch.tensor(T)),
+            (2, 4),
+            None,
+        ),
     ]
 
 
@@ -247,24 +347,56 @@ def check_numerical_gradient(fn, *, seed: int = 0) -> None:
         xt = torch.tensor(x, requires_grad=True)
         f_torch(xt).backward()
         exact = xt.grad.numpy()
-        _diagnose(check, got, [(_forward_difference(f, x, 1e-5 if h is None else h),
-                                f"{label} is the one-sided difference (f(x + h) - f(x)) / h.",
-                                "its error shrinks only like h; the centred difference (f(x + h) - f(x - h)) / (2h) "
-                                "is accurate to order h^2.")])
-        _diagnose(check, got, [(_centred_difference(_in_float32(f), x, 1e-5 if h is None else h),
-                                f"{label} is the centred difference of f at points rounded to float32.",
-                                "float32 keeps about 7 significant digits, and f(x + h) - f(x - h) cancels most of "
-                                "them (the points x + h and x - h themselves move by up to 1e-7 |x|, a large part "
-                                "of h): keep x and every intermediate in float64, no .astype(np.float32).")])
-        _diagnose(check, got, [(2 * exact, f"{label} is twice the gradient.",
-                                "the two points x + h and x - h are 2h apart: divide by 2h."),
-                               (np.full(x.shape, float(np.sum(exact))), f"{label} has every entry equal to the sum "
-                                "of the gradient: all entries were moved at once.",
-                                "perturb one entry at a time: loop over np.ndindex(x.shape).")])
+        _diagnose(
+            check,
+            got,
+            [
+                (
+                    _forward_difference(f, x, 1e-5 if h is None else h),
+                    f"{label} is the one-sided difference (f(x + h) - f(x)) / h.",
+                    "its error shrinks only like h; the centred difference (f(x + h) - f(x - h)) / (2h) "
+                    "is accurate to order h^2.",
+                )
+            ],
+        )
+        _diagnose(
+            check,
+            got,
+            [
+                (
+                    _centred_difference(_in_float32(f), x, 1e-5 if h is None else h),
+                    f"{label} is the centred difference of f at points rounded to float32.",
+                    "float32 keeps about 7 significant digits, and f(x + h) - f(x - h) cancels most of "
+                    "them (the points x + h and x - h themselves move by up to 1e-7 |x|, a large part "
+                    "of h): keep x and every intermediate in float64, no .astype(np.float32).",
+                )
+            ],
+        )
+        _diagnose(
+            check,
+            got,
+            [
+                (
+                    2 * exact,
+                    f"{label} is twice the gradient.",
+                    "the two points x + h and x - h are 2h apart: divide by 2h.",
+                ),
+                (
+                    np.full(x.shape, float(np.sum(exact))),
+                    f"{label} has every entry equal to the sum of the gradient: all entries were moved at once.",
+                    "perturb one entry at a time: loop over np.ndindex(x.shape).",
+                ),
+            ],
+        )
         floor = max(tol.FLOOR, tol.FD_ROUNDOFF * abs(float(f(x))) / tol.FD_RTOL)
-        check.compare(got, exact, what=label, floor=floor,
-                      hint="for each index i: save x[i], set x[i] = old + h and old - h in turn, evaluate f, restore "
-                           "x[i], and divide the difference by 2h.")
+        check.compare(
+            got,
+            exact,
+            what=label,
+            floor=floor,
+            hint="for each index i: save x[i], set x[i] = old + h and old - h in turn, evaluate f, restore "
+            "x[i], and divide the difference by 2h.",
+        )
     check.passed("matches torch.autograd's exact gradients of 4 functions to finite-difference accuracy")
 
 
@@ -284,20 +416,44 @@ def check_mul_backward(fn, *, seed: int = 0) -> None:
     a, b = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
     dout = rng.standard_normal((3, 4))
     got = check.call(fn, dout, mul_forward(a, b)[1], label="mul_backward(dout, cache)")
-    check.expect(isinstance(got, tuple) and len(got) == 2,
-                 f"expected a pair (da, db), got {type(got).__name__}"
-                 + (f" of length {len(got)}" if isinstance(got, tuple) else "") + ".", "return da, db")
-    _diagnose(check, got[0], [(dout * a, "da = dout * a: the operands are swapped.",
-                               "d(a * b)/da = b, so da = dout * b (and db = dout * a)."),
-                              (b, "da does not depend on dout.", "chain rule: da = dout * b.")])
-    a, b = rng.standard_normal((4, 3)), rng.standard_normal(3)                 # b broadcast over 4 rows
+    check.expect(
+        isinstance(got, tuple) and len(got) == 2,
+        f"expected a pair (da, db), got {type(got).__name__}"
+        + (f" of length {len(got)}" if isinstance(got, tuple) else "")
+        + ".",
+        "return da, db",
+    )
+    _diagnose(
+        check,
+        got[0],
+        [
+            (
+                dout * a,
+                "da = dout * a: the operands are swapped.",
+                "d(a * b)/da = b, so da = dout * b (and db = dout * a).",
+            ),
+            (b, "da does not depend on dout.", "chain rule: da = dout * b."),
+        ],
+    )
+    a, b = rng.standard_normal((4, 3)), rng.standard_normal(3)  # b broadcast over 4 rows
     dout = rng.standard_normal((4, 3))
     got = check.call(fn, dout, mul_forward(a, b)[1], label="mul_backward(dout, cache)")
     if isinstance(got, tuple) and len(got) == 2:
-        _diagnose(check, got[1], [((dout * a).mean(axis=0), "db is the mean over the broadcast axis.",
-                                   "b was used once per row, so its gradient is the sum over the rows, not the mean.")])
-    hints = {"has shape": "sum the gradient over the axes along which the operand was broadcast: the axes that were "
-                          "prepended, and the axes where the operand has size 1 (keepdims=True)."}
+        _diagnose(
+            check,
+            got[1],
+            [
+                (
+                    (dout * a).mean(axis=0),
+                    "db is the mean over the broadcast axis.",
+                    "b was used once per row, so its gradient is the sum over the rows, not the mean.",
+                )
+            ],
+        )
+    hints = {
+        "has shape": "sum the gradient over the axes along which the operand was broadcast: the axes that were "
+        "prepended, and the axes where the operand has size 1 (keepdims=True)."
+    }
     for inputs in mul_cases(seed):
         try:
             check_kernel(mul_forward, fn, "mul", inputs, wrt=("a", "b"), check=check, report=False)

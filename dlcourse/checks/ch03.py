@@ -18,6 +18,7 @@ against ``torch.nn.init``'s formulas (its fans and gains) by exact properties (i
 same numbers) and statistically (mean, standard deviation and shape of the distribution within
 ``tolerances.STAT_SIGMAS`` standard errors). ``seed`` varies the random cases (the tests draw it with hypothesis).
 """
+
 from __future__ import annotations
 
 import math
@@ -32,21 +33,28 @@ from .runner import Check
 _USE_ITERATE = "draw the batches with data.iterate_minibatches(X, y, batch_size, rng=rng), so the order can be replayed"
 
 
-
 def _scalar(check: Check, value, what: str) -> float:
-    check.expect(value is not None, f"{what} is None; it should be one number.", "did the function end without "
-                 "`return`?")
+    check.expect(
+        value is not None, f"{what} is None; it should be one number.", "did the function end without `return`?"
+    )
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         arr = None
-    check.expect(arr is not None and arr.size == 1, f"{what} should be one number, got {type(value).__name__}"
-                 + (f" of shape {arr.shape}" if arr is not None else "") + ".")
+    check.expect(
+        arr is not None and arr.size == 1,
+        f"{what} should be one number, got {type(value).__name__}"
+        + (f" of shape {arr.shape}" if arr is not None else "")
+        + ".",
+    )
     check.expect(bool(np.isfinite(arr)), f"{what} is {float(arr)}.")
     dtype = np.asarray(value).dtype
-    check.expect(not (dtype.kind == "f" and dtype.itemsize < 8), f"{what} has dtype {dtype}, but the check compares "
-                 f"with float64 to float64 precision, and {dtype} keeps only about 7 significant digits. Fix: "
-                 f"{FLOAT32_FIX}")
+    check.expect(
+        not (dtype.kind == "f" and dtype.itemsize < 8),
+        f"{what} has dtype {dtype}, but the check compares "
+        f"with float64 to float64 precision, and {dtype} keeps only about 7 significant digits. Fix: "
+        f"{FLOAT32_FIX}",
+    )
     return float(arr.reshape(()))
 
 
@@ -54,14 +62,24 @@ def _scalar(check: Check, value, what: str) -> float:
 def _collect(check: Check, fn, X, y, batch_size, rng, label):
     X0, y0 = X.copy(), y.copy()
     result = check.call(lambda: list(fn(X, y, batch_size, rng)), label=label)
-    check.expect(np.array_equal(X, X0) and np.array_equal(y, y0), f"{label} changed X or y in place.",
-                 "do not shuffle the arrays themselves (rng.shuffle(X)); draw an order of indices and index with it.")
+    check.expect(
+        np.array_equal(X, X0) and np.array_equal(y, y0),
+        f"{label} changed X or y in place.",
+        "do not shuffle the arrays themselves (rng.shuffle(X)); draw an order of indices and index with it.",
+    )
     for i, batch in enumerate(result):
-        check.expect(isinstance(batch, tuple) and len(batch) == 2, f"{label}: batch {i} is a "
-                     f"{type(batch).__name__}, expected a pair (X_batch, y_batch).", "yield X[idx], y[idx]")
-        check.expect(isinstance(batch[0], np.ndarray) and isinstance(batch[1], np.ndarray)
-                     and batch[0].shape[1:] == X.shape[1:] and len(batch[0]) == len(batch[1]),
-                     f"{label}: batch {i} should be (X[idx] of shape (B, {X.shape[1]}), y[idx] of shape (B,)).")
+        check.expect(
+            isinstance(batch, tuple) and len(batch) == 2,
+            f"{label}: batch {i} is a {type(batch).__name__}, expected a pair (X_batch, y_batch).",
+            "yield X[idx], y[idx]",
+        )
+        check.expect(
+            isinstance(batch[0], np.ndarray)
+            and isinstance(batch[1], np.ndarray)
+            and batch[0].shape[1:] == X.shape[1:]
+            and len(batch[0]) == len(batch[1]),
+            f"{label}: batch {i} should be (X[idx] of shape (B, {X.shape[1]}), y[idx] of shape (B,)).",
+        )
     return result
 
 
@@ -71,7 +89,7 @@ def check_minibatches(fn, *, seed: int = 0) -> None:
 
     check = Check("minibatches")
     for n, batch_size in [(23, 5), (20, 5), (7, 10), (6, 1)]:
-        X = np.c_[np.arange(n, dtype=np.float64), -np.arange(n, dtype=np.float64)]     # row i is example i
+        X = np.c_[np.arange(n, dtype=np.float64), -np.arange(n, dtype=np.float64)]  # row i is example i
         y = 3 * np.arange(n) + 1
         label = f"minibatches(X of shape {X.shape}, y, batch_size={batch_size}, rng)"
         rng = np.random.default_rng(seed + n)
@@ -82,27 +100,41 @@ def check_minibatches(fn, *, seed: int = 0) -> None:
         hint = None
         if sum(sizes) == n - n % batch_size and n % batch_size:
             hint = f"the last, smaller batch of {n % batch_size} examples is missing: slice up to the end."
-        check.expect(sizes == expected_sizes, f"{label} gave batches of sizes {sizes}, expected {expected_sizes} "
-                     f"(as torch.utils.data.DataLoader(batch_size={batch_size}) gives).", hint)
+        check.expect(
+            sizes == expected_sizes,
+            f"{label} gave batches of sizes {sizes}, expected {expected_sizes} "
+            f"(as torch.utils.data.DataLoader(batch_size={batch_size}) gives).",
+            hint,
+        )
         ids = np.concatenate([b[0][:, 0] for b in batches]).astype(int)
-        check.expect(all(np.array_equal(3 * b[0][:, 0] + 1, b[1]) for b in batches),
-                     f"{label}: some X rows are paired with the wrong labels.",
-                     "shuffle X and y with the same order of indices: idx = order[start:stop]; X[idx], y[idx].")
-        check.expect(np.array_equal(np.sort(ids), np.arange(n)), f"{label} repeated some examples and skipped "
-                     f"others (each of the {n} examples must appear exactly once).",
-                     "draw a permutation (rng.permutation(n)), not indices with replacement (rng.integers, "
-                     "rng.choice).")
+        check.expect(
+            all(np.array_equal(3 * b[0][:, 0] + 1, b[1]) for b in batches),
+            f"{label}: some X rows are paired with the wrong labels.",
+            "shuffle X and y with the same order of indices: idx = order[start:stop]; X[idx], y[idx].",
+        )
+        check.expect(
+            np.array_equal(np.sort(ids), np.arange(n)),
+            f"{label} repeated some examples and skipped others (each of the {n} examples must appear exactly once).",
+            "draw a permutation (rng.permutation(n)), not indices with replacement (rng.integers, rng.choice).",
+        )
         if n > 10:
-            check.expect(not np.array_equal(ids, np.arange(n)), f"{label} returned the examples in their stored "
-                         "order.", "shuffle: visit the examples in the order rng.permutation(n).")
+            check.expect(
+                not np.array_equal(ids, np.arange(n)),
+                f"{label} returned the examples in their stored order.",
+                "shuffle: visit the examples in the order rng.permutation(n).",
+            )
             again = [b[0][:, 0] for b in _collect(check, fn, X, y, batch_size, rng, label)]
-            check.expect(not np.array_equal(np.concatenate(again).astype(int), ids),
-                         "two calls with the same generator gave the same order; every epoch needs a new one.",
-                         "draw the permutation from the rng you are given; do not create a new generator inside.")
+            check.expect(
+                not np.array_equal(np.concatenate(again).astype(int), ids),
+                "two calls with the same generator gave the same order; every epoch needs a new one.",
+                "draw the permutation from the rng you are given; do not create a new generator inside.",
+            )
             replay = _collect(check, fn, X, y, batch_size, np.random.default_rng(seed + n), label)
-            check.expect(np.array_equal(np.concatenate([b[0][:, 0] for b in replay]).astype(int), ids),
-                         f"{label}: two generators with the same seed gave different orders.",
-                         "use only the rng argument for randomness (rng.permutation), not np.random's global state.")
+            check.expect(
+                np.array_equal(np.concatenate([b[0][:, 0] for b in replay]).astype(int), ids),
+                f"{label}: two generators with the same seed gave different orders.",
+                "use only the rng argument for randomness (rng.permutation), not np.random's global state.",
+            )
     check.passed("each example exactly once per call, reshuffled by rng, batch sizes as torch's DataLoader")
 
 
@@ -140,26 +172,47 @@ def check_train_epoch(fn, *, seed: int = 0) -> None:
         start = model.state_dict()
         lr, momentum = 0.1, 0.9
         label = f"train_epoch(model, X of shape {X.shape}, y, batch_size={batch_size})"
-        got = check.call(fn, model, X, y, optimizer=optim.SGD(model, lr=lr, momentum=momentum),
-                         loss_fn=nn.CrossEntropyLoss(), batch_size=batch_size, rng=np.random.default_rng(seed),
-                         label=label)
+        got = check.call(
+            fn,
+            model,
+            X,
+            y,
+            optimizer=optim.SGD(model, lr=lr, momentum=momentum),
+            loss_fn=nn.CrossEntropyLoss(),
+            batch_size=batch_size,
+            rng=np.random.default_rng(seed),
+            label=label,
+        )
         expected, losses = _torch_epoch(_restored(model, start), X, y, batch_size, seed, lr, momentum)
         state = model.state_dict()
         if not all(matches(state[k], expected[k], tol.REFERENCE_RTOL) for k in expected):
             if all(np.array_equal(state[k], start[k]) for k in start):
                 hint = "the weights did not change: call optimizer.step() after model.backward(...) for each batch."
-            elif all(matches(state[k], v, tol.REFERENCE_RTOL) for k, v in _torch_epoch(
-                    _restored(model, start), X, y, batch_size, seed, lr, momentum, zero_grad=False)[0].items()):
+            elif all(
+                matches(state[k], v, tol.REFERENCE_RTOL)
+                for k, v in _torch_epoch(
+                    _restored(model, start), X, y, batch_size, seed, lr, momentum, zero_grad=False
+                )[0].items()
+            ):
                 hint = "call optimizer.zero_grad() before each backward pass: gradients add up across steps."
             else:
-                hint = ("one step per mini-batch: zero_grad, loss = loss_fn(model(xb), yb), "
-                        f"model.backward(loss_fn.backward(1.0)), step; {_USE_ITERATE}.")
+                hint = (
+                    "one step per mini-batch: zero_grad, loss = loss_fn(model(xb), yb), "
+                    f"model.backward(loss_fn.backward(1.0)), step; {_USE_ITERATE}."
+                )
             worst = max(expected, key=lambda k: float(np.max(rel_error(state[k], expected[k]))))
-            found = find_mismatch(state[worst], expected[worst], rtol=tol.REFERENCE_RTOL, explain_precision=False,
-                                  what=f"{label}: after the epoch, parameter {worst!r}")
+            found = find_mismatch(
+                state[worst],
+                expected[worst],
+                rtol=tol.REFERENCE_RTOL,
+                explain_precision=False,
+                what=f"{label}: after the epoch, parameter {worst!r}",
+            )
             problem = found.problem or f"{label}: after the epoch, parameter {worst!r} is wrong."
-            check.fail(f"{problem} The expected values are torch.optim.SGD's after the same steps.",
-                       found.hint if found.precision or found.hint else hint)
+            check.fail(
+                f"{problem} The expected values are torch.optim.SGD's after the same steps.",
+                found.hint if found.precision or found.hint else hint,
+            )
         for k in expected:
             check.compare(state[k], expected[k], what=f"{label}: parameter {k!r} after the epoch")
         got = _scalar(check, got, f"{label}'s return value")
@@ -167,8 +220,10 @@ def check_train_epoch(fn, *, seed: int = 0) -> None:
         if not matches(got, weighted, tol.REFERENCE_RTOL):
             hint = "return the mean loss over all examples: sum of (batch loss x batch size), divided by N."
             if matches(got, np.mean([loss for loss, _ in losses]), tol.REFERENCE_RTOL):
-                hint = ("you averaged the batch losses; the last batch is smaller, so weight each batch loss by its "
-                        "size (sum of loss x len(xb), divided by N).")
+                hint = (
+                    "you averaged the batch losses; the last batch is smaller, so weight each batch loss by its "
+                    "size (sum of loss x len(xb), divided by N)."
+                )
             elif matches(got, losses[-1][0], tol.REFERENCE_RTOL):
                 hint = "you returned the last batch's loss; return the mean over the whole epoch."
             check.fail(f"{label} returned the wrong mean loss: {describe_values(got, weighted, check.rtol)}.", hint)
@@ -214,36 +269,59 @@ def check_evaluate(fn, *, seed: int = 0) -> None:
         start = model.state_dict()
         label = f"evaluate(model, X of shape {X.shape}, y)"
         got = check.call(fn, model, X, y, label=label)
-        check.expect(all(np.array_equal(v, model.state_dict()[k]) for k, v in start.items()),
-                     f"{label} changed the model's parameters.", "evaluating must not train: no backward, no step.")
-        check.expect(getattr(probe, "seen", None) is False, f"{label} ran the model in training mode.",
-                     "call model.eval() before the forward pass (dropout and batch norm behave differently).")
-        check.expect(model.training is mode, f"{label} left the model in {'training' if model.training else 'eval'} "
-                     f"mode; it was in {'training' if mode else 'eval'} mode before.",
-                     "remember was_training = model.training and restore it with model.train(was_training).")
-        check.expect(isinstance(got, (tuple, list)) and len(got) == 2, f"{label} should return a pair (loss, "
-                     f"accuracy), got {type(got).__name__}.")
+        check.expect(
+            all(np.array_equal(v, model.state_dict()[k]) for k, v in start.items()),
+            f"{label} changed the model's parameters.",
+            "evaluating must not train: no backward, no step.",
+        )
+        check.expect(
+            getattr(probe, "seen", None) is False,
+            f"{label} ran the model in training mode.",
+            "call model.eval() before the forward pass (dropout and batch norm behave differently).",
+        )
+        check.expect(
+            model.training is mode,
+            f"{label} left the model in {'training' if model.training else 'eval'} "
+            f"mode; it was in {'training' if mode else 'eval'} mode before.",
+            "remember was_training = model.training and restore it with model.train(was_training).",
+        )
+        check.expect(
+            isinstance(got, (tuple, list)) and len(got) == 2,
+            f"{label} should return a pair (loss, accuracy), got {type(got).__name__}.",
+        )
         loss, acc = _scalar(check, got[0], f"{label}'s loss"), _scalar(check, got[1], f"{label}'s accuracy")
-        logits = to_torch(nn.Sequential(*list(model)[:-1]))(torch.from_numpy(X))      # without the probe
+        logits = to_torch(nn.Sequential(*list(model)[:-1]))(torch.from_numpy(X))  # without the probe
         expected_loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(y)).item()
         correct = int((logits.argmax(1).numpy() == y).sum())
         expected_acc = correct / n
         if not matches(acc, expected_acc, tol.REFERENCE_RTOL):
-            hints = {100 * expected_acc: "return the accuracy as a fraction in [0, 1], not a percentage.",
-                     float(correct): "divide the number of correct predictions by N.",
-                     expected_loss: "return (loss, accuracy) in this order."}
-            hint = next((h for v, h in hints.items() if matches(acc, v, tol.REFERENCE_RTOL)),
-                        "accuracy = mean(argmax(logits) == y).")
-            check.fail(f"{label}: wrong accuracy: "
-                       f"{describe_values(acc, expected_acc, check.rtol, detail=f'{correct} of {n} correct')}.", hint)
+            hints = {
+                100 * expected_acc: "return the accuracy as a fraction in [0, 1], not a percentage.",
+                float(correct): "divide the number of correct predictions by N.",
+                expected_loss: "return (loss, accuracy) in this order.",
+            }
+            hint = next(
+                (h for v, h in hints.items() if matches(acc, v, tol.REFERENCE_RTOL)),
+                "accuracy = mean(argmax(logits) == y).",
+            )
+            check.fail(
+                f"{label}: wrong accuracy: "
+                f"{describe_values(acc, expected_acc, check.rtol, detail=f'{correct} of {n} correct')}.",
+                hint,
+            )
         if not matches(loss, expected_loss, tol.REFERENCE_RTOL):
             probs = torch.softmax(logits, 1)
-            hints = {n * expected_loss: "return the mean loss over the examples, not the sum.",
-                     torch.nn.functional.cross_entropy(probs, torch.from_numpy(y)).item():
-                         "the model returns logits; the cross-entropy applies the softmax itself (no softmax first).",
-                     expected_acc: "return (loss, accuracy) in this order."}
-            hint = next((h for v, h in hints.items() if matches(loss, v, tol.REFERENCE_RTOL)),
-                        "loss = nn.CrossEntropyLoss()(logits, y).")
+            hints = {
+                n * expected_loss: "return the mean loss over the examples, not the sum.",
+                torch.nn.functional.cross_entropy(
+                    probs, torch.from_numpy(y)
+                ).item(): "the model returns logits; the cross-entropy applies the softmax itself (no softmax first).",
+                expected_acc: "return (loss, accuracy) in this order.",
+            }
+            hint = next(
+                (h for v, h in hints.items() if matches(loss, v, tol.REFERENCE_RTOL)),
+                "loss = nn.CrossEntropyLoss()(logits, y).",
+            )
             check.fail(f"{label}: wrong loss: {describe_values(loss, expected_loss, check.rtol)}.", hint)
         check.compare(np.array([loss, acc]), np.array([expected_loss, expected_acc]), what=f"{label}'s result")
     check.passed("loss and accuracy equal PyTorch's, computed in eval mode, parameters and mode untouched")
@@ -266,38 +344,60 @@ def _check_init(check: Check, fn, shape, kwargs: dict, seed: int, *, kind: str, 
     out = check.call(lambda: fn(w, **kwargs, rng=np.random.default_rng(seed)), label=label)
     if np.isnan(w).any():
         filled = isinstance(out, np.ndarray) and out.shape == shape and not np.isnan(out).any()
-        check.fail(f"{label} did not fill the array it was given.", "fill it in place, tensor[...] = values, and "
-                   "return it (a new array leaves the layer's own weight unchanged)." if filled else None)
-    check.expect(out is w, f"{label} returned {type(out).__name__}, expected the array it filled.",
-                 "end with `return tensor`, as torch.nn.init does.")
+        check.fail(
+            f"{label} did not fill the array it was given.",
+            "fill it in place, tensor[...] = values, and "
+            "return it (a new array leaves the layer's own weight unchanged)."
+            if filled
+            else None,
+        )
+    check.expect(
+        out is w,
+        f"{label} returned {type(out).__name__}, expected the array it filled.",
+        "end with `return tensor`, as torch.nn.init does.",
+    )
     n, sample = w.size, w.ravel()
-    check.expect(_stat_ok(sample.mean(), 0.0, std / math.sqrt(n)), f"{label}: the mean is {sample.mean():.3g}, "
-                 "expected 0 (the distribution is centred at 0).")
-    se = std * math.sqrt(((1.8 if kind == "uniform" else 3.0) - 1) / (4 * n))      # s.e. of the sample std
+    check.expect(
+        _stat_ok(sample.mean(), 0.0, std / math.sqrt(n)),
+        f"{label}: the mean is {sample.mean():.3g}, expected 0 (the distribution is centred at 0).",
+    )
+    se = std * math.sqrt(((1.8 if kind == "uniform" else 3.0) - 1) / (4 * n))  # s.e. of the sample std
     if not _stat_ok(sample.std(), std, se):
         hint = next((h for s, h in wrong if _stat_ok(sample.std(), s, se)), None)
         got_std, expected_std = format_pair(sample.std(), std, digits=4)
-        check.fail(f"{label}: the standard deviation is {got_std}, expected {expected_std} (the formula of "
-                   f"torch.nn.init, computed with its fans and gain; {n} samples).", hint)
+        check.fail(
+            f"{label}: the standard deviation is {got_std}, expected {expected_std} (the formula of "
+            f"torch.nn.init, computed with its fans and gain; {n} samples).",
+            hint,
+        )
     # the shape: P(|w| <= std) is 0.577 for a uniform, 0.683 for a normal distribution
     p = 1 / math.sqrt(3) if kind == "uniform" else math.erf(1 / math.sqrt(2))
     frac = float(np.mean(np.abs(sample) <= std))
     other = "normal (rng.normal)" if kind == "uniform" else "uniform (rng.uniform)"
-    check.expect(_stat_ok(frac, p, math.sqrt(p * (1 - p) / n)), f"{label}: {frac:.1%} of the values lie within one "
-                 f"standard deviation of 0; a {kind} distribution has {p:.1%}.",
-                 f"draw from a {kind} distribution, not a {other} one.")
+    check.expect(
+        _stat_ok(frac, p, math.sqrt(p * (1 - p) / n)),
+        f"{label}: {frac:.1%} of the values lie within one standard deviation of 0; a {kind} distribution has {p:.1%}.",
+        f"draw from a {kind} distribution, not a {other} one.",
+    )
     if kind == "uniform":
         bound = math.sqrt(3) * std
         d = -math.log(math.erfc(tol.STAT_SIGMAS / math.sqrt(2))) / n
         largest, bound_text = format_pair(np.abs(sample).max(), bound, digits=4)
-        check.expect(np.abs(sample).max() <= bound * (1 + tol.REFERENCE_RTOL), f"{label}: a value "
-                     f"{largest} lies outside the bound ±{bound_text}.")
-        check.expect(np.abs(sample).max() >= bound * (1 - d), f"{label}: the largest |value| is "
-                     f"{largest}; the values should spread up to the bound {bound_text}.")
+        check.expect(
+            np.abs(sample).max() <= bound * (1 + tol.REFERENCE_RTOL),
+            f"{label}: a value {largest} lies outside the bound ±{bound_text}.",
+        )
+        check.expect(
+            np.abs(sample).max() >= bound * (1 - d),
+            f"{label}: the largest |value| is {largest}; the values should spread up to the bound {bound_text}.",
+        )
     again = np.full(shape, np.nan)
     fn(again, **kwargs, rng=np.random.default_rng(seed))
-    check.expect(np.array_equal(again, w), f"{label}: the same seed gave different numbers.",
-                 "draw only from the rng argument (rng.uniform, rng.normal), not from np.random's global state.")
+    check.expect(
+        np.array_equal(again, w),
+        f"{label}: the same seed gave different numbers.",
+        "draw only from the rng argument (rng.uniform, rng.normal), not from np.random's global state.",
+    )
 
 
 def _fans(shape) -> tuple[int, int]:
@@ -307,8 +407,11 @@ def _fans(shape) -> tuple[int, int]:
 
 
 def _receptive_hint(shape):
-    return "for a weight of shape (out, in, k1, k2, ...), both fans are multiplied by k1·k2·..." if len(shape) > 2 \
+    return (
+        "for a weight of shape (out, in, k1, k2, ...), both fans are multiplied by k1·k2·..."
+        if len(shape) > 2
         else None
+    )
 
 
 def check_xavier_uniform(fn, *, seed: int = 0) -> None:
@@ -318,19 +421,33 @@ def check_xavier_uniform(fn, *, seed: int = 0) -> None:
         fan_in, fan_out = _fans(shape)
         g = 1.0 if gain is None else gain
         std = g * math.sqrt(2 / (fan_in + fan_out))
-        wrong = [(g / math.sqrt(fan_in), "Xavier uses both fans: std = gain·√(2 / (fan_in + fan_out))."),
-                 (g / math.sqrt(fan_out), "Xavier uses both fans: std = gain·√(2 / (fan_in + fan_out))."),
-                 (std / math.sqrt(3), "U(-a, a) has standard deviation a/√3, so a = √3·std = "
-                                      "gain·√(6 / (fan_in + fan_out))."),
-                 (std / math.sqrt(2), "the bound is a = gain·√(6 / (fan_in + fan_out)): 6, not 3."),
-                 (g * std, "multiply by the gain once, not twice."),
-                 (g * math.sqrt(2 / (shape[0] + shape[1])), _receptive_hint(shape))]
+        wrong = [
+            (g / math.sqrt(fan_in), "Xavier uses both fans: std = gain·√(2 / (fan_in + fan_out))."),
+            (g / math.sqrt(fan_out), "Xavier uses both fans: std = gain·√(2 / (fan_in + fan_out))."),
+            (
+                std / math.sqrt(3),
+                "U(-a, a) has standard deviation a/√3, so a = √3·std = gain·√(6 / (fan_in + fan_out)).",
+            ),
+            (std / math.sqrt(2), "the bound is a = gain·√(6 / (fan_in + fan_out)): 6, not 3."),
+            (g * std, "multiply by the gain once, not twice."),
+            (g * math.sqrt(2 / (shape[0] + shape[1])), _receptive_hint(shape)),
+        ]
         if gain is not None:
             wrong.insert(0, (std / g, "multiply the bound by the gain argument."))
-        _check_init(check, fn, shape, {} if gain is None else {"gain": gain}, seed, kind="uniform", std=std,
-                    wrong=[(s, h) for s, h in wrong if h and not math.isclose(s, std, rel_tol=0.02)])
-    check.passed("in place, within torch.nn.init's bound, same seed same numbers, mean/std/shape as U(-a, a) for "
-                 "4 shapes and gains")
+        _check_init(
+            check,
+            fn,
+            shape,
+            {} if gain is None else {"gain": gain},
+            seed,
+            kind="uniform",
+            std=std,
+            wrong=[(s, h) for s, h in wrong if h and not math.isclose(s, std, rel_tol=0.02)],
+        )
+    check.passed(
+        "in place, within torch.nn.init's bound, same seed same numbers, mean/std/shape as U(-a, a) for "
+        "4 shapes and gains"
+    )
 
 
 def check_kaiming_normal(fn, *, seed: int = 0) -> None:
@@ -338,8 +455,13 @@ def check_kaiming_normal(fn, *, seed: int = 0) -> None:
     torch = _lazy.torch()
 
     check = Check("kaiming_normal_")
-    cases = [((300, 100), {}), ((100, 400), {"mode": "fan_out", "nonlinearity": "relu"}), ((200, 50), {"a": 0.5}),
-             ((32, 16, 3, 3), {"nonlinearity": "tanh"}), ((256, 64), {"nonlinearity": "linear"})]
+    cases = [
+        ((300, 100), {}),
+        ((100, 400), {"mode": "fan_out", "nonlinearity": "relu"}),
+        ((200, 50), {"a": 0.5}),
+        ((32, 16, 3, 3), {"nonlinearity": "tanh"}),
+        ((256, 64), {"nonlinearity": "linear"}),
+    ]
     for shape, kwargs in cases:
         fan_in, fan_out = _fans(shape)
         mode, a = kwargs.get("mode", "fan_in"), kwargs.get("a", 0)
@@ -347,15 +469,31 @@ def check_kaiming_normal(fn, *, seed: int = 0) -> None:
         gain = torch.nn.init.calculate_gain(nonlinearity, a)
         fan, other_fan = (fan_in, fan_out) if mode == "fan_in" else (fan_out, fan_in)
         std = gain / math.sqrt(fan)
-        wrong = [(gain / math.sqrt(other_fan), f"mode={mode!r} divides by {mode} = "
-                                               f"{'in' if mode == 'fan_in' else 'out'}_features·(receptive field)."),
-                 (1 / math.sqrt(fan), f"multiply by gain = calculate_gain(nonlinearity, a) (here {gain:.4g})."),
-                 (gain ** 2 / fan, "std = gain/√fan; gain²/fan is the variance."),
-                 (torch.nn.init.calculate_gain(nonlinearity) / math.sqrt(fan),
-                  f"the gain depends on the nonlinearity and on its negative slope a: calculate_gain(nonlinearity, a) "
-                  f"(here {gain:.4g}, not √2)."),
-                 (gain / math.sqrt(shape[1] if mode == "fan_in" else shape[0]), _receptive_hint(shape))]
-        _check_init(check, fn, shape, kwargs, seed, kind="normal", std=std,
-                    wrong=[(s, h) for s, h in wrong if h and not math.isclose(s, std, rel_tol=0.02)])
-    check.passed("in place, same seed same numbers, mean/std/shape as N(0, (gain/√fan)²) with torch.nn.init's fans "
-                 "and gains for 5 cases")
+        wrong = [
+            (
+                gain / math.sqrt(other_fan),
+                f"mode={mode!r} divides by {mode} = {'in' if mode == 'fan_in' else 'out'}_features·(receptive field).",
+            ),
+            (1 / math.sqrt(fan), f"multiply by gain = calculate_gain(nonlinearity, a) (here {gain:.4g})."),
+            (gain**2 / fan, "std = gain/√fan; gain²/fan is the variance."),
+            (
+                torch.nn.init.calculate_gain(nonlinearity) / math.sqrt(fan),
+                f"the gain depends on the nonlinearity and on its negative slope a: calculate_gain(nonlinearity, a) "
+                f"(here {gain:.4g}, not √2).",
+            ),
+            (gain / math.sqrt(shape[1] if mode == "fan_in" else shape[0]), _receptive_hint(shape)),
+        ]
+        _check_init(
+            check,
+            fn,
+            shape,
+            kwargs,
+            seed,
+            kind="normal",
+            std=std,
+            wrong=[(s, h) for s, h in wrong if h and not math.isclose(s, std, rel_tol=0.02)],
+        )
+    check.passed(
+        "in place, same seed same numbers, mean/std/shape as N(0, (gain/√fan)²) with torch.nn.init's fans "
+        "and gains for 5 cases"
+    )

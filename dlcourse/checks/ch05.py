@@ -15,6 +15,7 @@ missing bias, stride or padding ignored, the wrong layout, the gradient spread o
 with = where overlapping windows must add with +=, stride=None taken as 1 instead of kernel_size) and names
 them. ``seed`` changes the random cases; the fixed edge cases are always included.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,8 +32,18 @@ from .runner import Check
 def output_size_cases(seed: int = 0) -> list[tuple[int, int, int, int]]:
     """(size, kernel_size, stride, padding): the common layers, cases where the floor matters, and random ones."""
     rng = np.random.default_rng(seed)
-    fixed = [(28, 3, 1, 0), (28, 3, 1, 1), (32, 5, 1, 2), (26, 2, 2, 0), (7, 3, 2, 1), (8, 3, 2, 0),
-             (224, 7, 2, 3), (10, 4, 3, 0), (5, 5, 1, 0), (1, 3, 1, 1)]
+    fixed = [
+        (28, 3, 1, 0),
+        (28, 3, 1, 1),
+        (32, 5, 1, 2),
+        (26, 2, 2, 0),
+        (7, 3, 2, 1),
+        (8, 3, 2, 0),
+        (224, 7, 2, 3),
+        (10, 4, 3, 0),
+        (5, 5, 1, 0),
+        (1, 3, 1, 1),
+    ]
     random_cases = []
     while len(random_cases) < 6:
         size, k = int(rng.integers(1, 64)), int(rng.integers(1, 8))
@@ -44,21 +55,26 @@ def output_size_cases(seed: int = 0) -> list[tuple[int, int, int, int]]:
 
 def _torch_output_size(size: int, k: int, s: int, p: int) -> int:
     torch = _lazy.torch()
-    out = torch.nn.functional.conv2d(torch.zeros(1, 1, size, 1), torch.zeros(1, 1, k, 1), stride=(s, 1),
-                                     padding=(p, 0))
+    out = torch.nn.functional.conv2d(torch.zeros(1, 1, size, 1), torch.zeros(1, 1, k, 1), stride=(s, 1), padding=(p, 0))
     return int(out.shape[2])
 
 
 #: known mistakes in the output-size formula, as functions of (size, k, s, p), with what to say about each
 _OUTPUT_SIZE_MISTAKES = [
-    (lambda n, k, s, p: (n + 2 * p - k) // s,
-     "the + 1 is missing: with size = kernel_size the kernel still fits once, so the output has one position."),
+    (
+        lambda n, k, s, p: (n + 2 * p - k) // s,
+        "the + 1 is missing: with size = kernel_size the kernel still fits once, so the output has one position.",
+    ),
     (lambda n, k, s, p: (n + p - k) // s + 1, "padding goes on both sides: add 2 * padding, not padding."),
     (lambda n, k, s, p: (n - k) // s + 1, "the padding is missing: the padded input has size + 2 * padding pixels."),
-    (lambda n, k, s, p: (n + 2 * p - k + 1) // s,
-     "the stride divides (size + 2p - k) only, and then 1 is added: floor((size + 2p - k) / s) + 1."),
-    (lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1,
-     "round down, not up: a window that would stick out past the padded border is not computed."),
+    (
+        lambda n, k, s, p: (n + 2 * p - k + 1) // s,
+        "the stride divides (size + 2p - k) only, and then 1 is added: floor((size + 2p - k) / s) + 1.",
+    ),
+    (
+        lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1,
+        "round down, not up: a window that would stick out past the padded border is not computed.",
+    ),
     (lambda n, k, s, p: n + 2 * p - k + 1, "the stride is ignored: divide (size + 2p - k) by the stride."),
 ]
 
@@ -82,24 +98,36 @@ def check_output_size(fn, *, seed: int = 0) -> None:
         label = f"conv_output_size(size={size}, kernel_size={k}, stride={s}, padding={p})"
         got = check.call(fn, size, k, s, p, label=label)
         expected = _torch_output_size(size, k, s, p)
-        check.expect(got is not None, f"{label} returned None; expected the int {expected}.",
-                     "did the function end without `return`?")
+        check.expect(
+            got is not None,
+            f"{label} returned None; expected the int {expected}.",
+            "did the function end without `return`?",
+        )
         if isinstance(got, (float, np.floating)) and abs(float(got) - expected) < 1 and float(got) != expected:
-            check.fail(f"{label} returned {got!r}; expected the int {expected}.",
-                       "use integer division // (it rounds down): a layer cannot have a fractional number of "
-                       "positions.")
-        check.expect(isinstance(got, (int, np.integer, float, np.floating)) and not isinstance(got, bool),
-                     f"{label} returned {got!r} ({type(got).__name__}); expected the int {expected}.")
+            check.fail(
+                f"{label} returned {got!r}; expected the int {expected}.",
+                "use integer division // (it rounds down): a layer cannot have a fractional number of positions.",
+            )
+        check.expect(
+            isinstance(got, (int, np.integer, float, np.floating)) and not isinstance(got, bool),
+            f"{label} returned {got!r} ({type(got).__name__}); expected the int {expected}.",
+        )
         answers[case] = got
     wrong = [(case, got) for case, got in answers.items() if got != _torch_output_size(*case)]
     if wrong:
         (size, k, s, p), got = wrong[0]
-        check.fail(f"conv_output_size(size={size}, kernel_size={k}, stride={s}, padding={p}) returned {got}; "
-                   f"PyTorch's conv2d gives {_torch_output_size(size, k, s, p)} ({len(wrong)} of {len(cases)} "
-                   "cases wrong).", _output_size_hint(answers))
+        check.fail(
+            f"conv_output_size(size={size}, kernel_size={k}, stride={s}, padding={p}) returned {got}; "
+            f"PyTorch's conv2d gives {_torch_output_size(size, k, s, p)} ({len(wrong)} of {len(cases)} "
+            "cases wrong).",
+            _output_size_hint(answers),
+        )
     floats = [case for case, got in answers.items() if not isinstance(got, (int, np.integer))]
-    check.expect(not floats, f"conv_output_size{floats[0] if floats else ''} returned a float; expected an int.",
-                 "use integer division //, so the result is an int.")
+    check.expect(
+        not floats,
+        f"conv_output_size{floats[0] if floats else ''} returned a float; expected an int.",
+        "use integer division //, so the result is an int.",
+    )
     check.passed(f"matches PyTorch's output sizes in {len(cases)} cases (padding, stride, floor)")
 
 
@@ -114,22 +142,32 @@ def conv2d_cases(seed: int = 0) -> list[tuple[dict, dict]]:
         ((2, 2, 7, 7), (3, 3, 3), 1, 1),
         ((2, 2, 8, 9), (2, 3, 2), 2, 0),
         ((1, 3, 9, 8), (2, 3, 3), 2, 1),
-        ((int(rng.integers(1, 3)), int(rng.integers(1, 4)), int(rng.integers(5, 9)), int(rng.integers(5, 9))),
-         (int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4))), int(rng.integers(1, 3)),
-         int(rng.integers(0, 2))),
+        (
+            (int(rng.integers(1, 3)), int(rng.integers(1, 4)), int(rng.integers(5, 9)), int(rng.integers(5, 9))),
+            (int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4))),
+            int(rng.integers(1, 3)),
+            int(rng.integers(0, 2)),
+        ),
     ]
     cases = []
     for (n, c, h, w), (f, kh, kw), s, p in shapes:
-        inputs = {"x": rng.standard_normal((n, c, h, w)), "weight": rng.standard_normal((f, c, kh, kw)),
-                  "bias": rng.standard_normal(f)}
+        inputs = {
+            "x": rng.standard_normal((n, c, h, w)),
+            "weight": rng.standard_normal((f, c, kh, kw)),
+            "bias": rng.standard_normal(f),
+        }
         cases.append((inputs, {"stride": s, "padding": p}))
     return cases
 
 
 def _torch_conv(inputs: dict, stride, padding, *, flip=False, bias=True) -> np.ndarray:
     weight = inputs["weight"][:, :, ::-1, ::-1].copy() if flip else inputs["weight"]
-    out, _ = torch_reference("conv2d", {"x": inputs["x"], "weight": weight,
-                                        "bias": inputs["bias"] if bias else None}, stride=stride, padding=padding)
+    out, _ = torch_reference(
+        "conv2d",
+        {"x": inputs["x"], "weight": weight, "bias": inputs["bias"] if bias else None},
+        stride=stride,
+        padding=padding,
+    )
     return out
 
 
@@ -137,32 +175,41 @@ def _conv_hint(got, inputs: dict, stride, padding) -> str:
     x, weight = inputs["x"], inputs["weight"]
     F, N = weight.shape[0], x.shape[0]
     if matches(got, _torch_conv(inputs, stride, padding, flip=True)):
-        return ("your kernel is flipped: that is the mathematical convolution. Deep-learning libraries compute "
-                "cross-correlation: out[n, f, i, j] = sum of x_pad[n, :, i*s:i*s+kh, j*s:j*s+kw] * weight[f].")
+        return (
+            "your kernel is flipped: that is the mathematical convolution. Deep-learning libraries compute "
+            "cross-correlation: out[n, f, i, j] = sum of x_pad[n, :, i*s:i*s+kh, j*s:j*s+kw] * weight[f]."
+        )
     if matches(got, _torch_conv(inputs, stride, padding, bias=False)):
         return "the bias is missing: add bias[f] to every position of output channel f."
     if np.ndim(got) == 4 and np.shape(got)[:2] == (N, F):
         h, w = np.shape(got)[2:]
         if stride > 1 and (h, w) == _torch_conv(inputs, 1, padding).shape[2:]:
-            return (f"stride {stride} is ignored: the window moves {stride} pixels at a time, so start row i at "
-                    f"i * stride.")
+            return (
+                f"stride {stride} is ignored: the window moves {stride} pixels at a time, so start row i at i * stride."
+            )
         if padding > 0 and (h, w) == _torch_conv(inputs, stride, 0).shape[2:]:
             return f"padding {padding} is ignored: pad x with np.pad(x, ((0,0), (0,0), (p,p), (p,p))) first."
-    return ("out[n, f, i, j] = bias[f] + sum over c, u, v of weight[f, c, u, v] * x_pad[n, c, i*s + u, j*s + v], "
-            "with H' = (H + 2p - kh) // s + 1.")
+    return (
+        "out[n, f, i, j] = bias[f] + sum over c, u, v of weight[f, c, u, v] * x_pad[n, c, i*s + u, j*s + v], "
+        "with H' = (H + 2p - kh) // s + 1."
+    )
 
 
 def check_conv2d(fn, *, seed: int = 0) -> None:
     """``fn(x, weight, bias, stride, padding)`` must equal ``torch.nn.functional.conv2d`` (float64)."""
     check = Check("conv2d")
-    hints = {"broadcast": "shapes: x (N, C, H, W), weight (F, C, kh, kw); a window x_pad[:, :, rows, cols] is "
-                          "(N, C, kh, kw).",
-             "index": "an index ran past the input: H' = (H + 2p - kh) // s + 1 positions, and pad x first."}
+    hints = {
+        "broadcast": "shapes: x (N, C, H, W), weight (F, C, kh, kw); a window x_pad[:, :, rows, cols] is "
+        "(N, C, kh, kw).",
+        "index": "an index ran past the input: H' = (H + 2p - kh) // s + 1 positions, and pad x first.",
+    }
     cases = conv2d_cases(seed)
     for inputs, options in cases:
         s, p = options["stride"], options["padding"]
-        label = (f"conv2d(x {inputs['x'].shape}, weight {inputs['weight'].shape}, bias {inputs['bias'].shape}, "
-                 f"stride={s}, padding={p})")
+        label = (
+            f"conv2d(x {inputs['x'].shape}, weight {inputs['weight'].shape}, bias {inputs['bias'].shape}, "
+            f"stride={s}, padding={p})"
+        )
         got = _call(check, fn, inputs["x"], inputs["weight"], inputs["bias"], s, p, label=label, hints=hints)
         expected = _torch_conv(inputs, s, p)
         hint = None if matches(got, expected) else _conv_hint(got, inputs, s, p)
@@ -179,8 +226,12 @@ def im2col_cases(seed: int = 0) -> list[tuple[np.ndarray, tuple, int, int]]:
         (rng.standard_normal((2, 3, 5, 6)), (2, 3), 1, 0),
         (rng.standard_normal((2, 2, 6, 6)), (3, 3), 2, 1),
         (rng.standard_normal((1, 3, 7, 5)), (3, 2), (2, 1), (1, 0)),
-        (rng.standard_normal((int(rng.integers(1, 3)), int(rng.integers(1, 4)), 6, 7)),
-         (int(rng.integers(1, 4)), int(rng.integers(1, 4))), int(rng.integers(1, 3)), int(rng.integers(0, 2))),
+        (
+            rng.standard_normal((int(rng.integers(1, 3)), int(rng.integers(1, 4)), 6, 7)),
+            (int(rng.integers(1, 4)), int(rng.integers(1, 4))),
+            int(rng.integers(1, 3)),
+            int(rng.integers(0, 2)),
+        ),
     ]
 
 
@@ -193,9 +244,11 @@ def _im2col_hint(got, x, kernel_size, stride, padding, expected) -> str:
     if np.shape(got) == expected.shape:
         alt = expected.reshape(N, C, kh, kw, L).transpose(0, 2, 3, 1, 4).reshape(N, K, L)
         if matches(got, alt):
-            return ("the rows are in the order (kh, kw, C); PyTorch orders them (C, kh, kw): row c*kh*kw + u*kw + v.")
-    return ("row c*kh*kw + u*kw + v, column i*W' + j holds x_pad[n, c, i*sh + u, j*sw + v]: the same layout as "
-            "torch.nn.functional.unfold.")
+            return "the rows are in the order (kh, kw, C); PyTorch orders them (C, kh, kw): row c*kh*kw + u*kw + v."
+    return (
+        "row c*kh*kw + u*kw + v, column i*W' + j holds x_pad[n, c, i*sh + u, j*sw + v]: the same layout as "
+        "torch.nn.functional.unfold."
+    )
 
 
 def check_im2col(fn, *, seed: int = 0) -> None:
@@ -204,9 +257,19 @@ def check_im2col(fn, *, seed: int = 0) -> None:
     cases = im2col_cases(seed)
     for x, kernel_size, stride, padding in cases:
         label = f"im2col(x {x.shape}, kernel_size={kernel_size}, stride={stride}, padding={padding})"
-        got = _call(check, fn, x, kernel_size, stride, padding, label=label,
-                    hints={"could not broadcast": "the slice of x_pad for offset (u, v) has shape (N, C, H', W'): "
-                                                  "rows u : u + sh*H' : sh and columns v : v + sw*W' : sw."})
+        got = _call(
+            check,
+            fn,
+            x,
+            kernel_size,
+            stride,
+            padding,
+            label=label,
+            hints={
+                "could not broadcast": "the slice of x_pad for offset (u, v) has shape (N, C, H', W'): "
+                "rows u : u + sh*H' : sh and columns v : v + sw*W' : sw."
+            },
+        )
         expected, _ = torch_reference("unfold", {"x": x}, kernel_size=kernel_size, stride=stride, padding=padding)
         hint = None if matches(got, expected) else _im2col_hint(got, x, kernel_size, stride, padding, expected)
         check.compare(got, expected, what=label, hint=hint)
@@ -224,12 +287,18 @@ def max_pool_cases(seed: int = 0) -> list[tuple[np.ndarray, int, int | None]]:
         size = int(np.prod(shape))
         return (0.1 * (rng.permutation(size) - size / 2) + rng.uniform(-0.02, 0.02, size)).reshape(shape)
 
-    return [(distinct((1, 1, 4, 4)), 2, 2), (distinct((2, 3, 6, 6)), 2, None), (distinct((2, 2, 5, 5)), 3, 1),
-            (distinct((1, 2, 7, 7)), 3, 2), (distinct((2, 2, 7, 5)), 2, 2)]
+    return [
+        (distinct((1, 1, 4, 4)), 2, 2),
+        (distinct((2, 3, 6, 6)), 2, None),
+        (distinct((2, 2, 5, 5)), 3, 1),
+        (distinct((1, 2, 7, 7)), 3, 2),
+        (distinct((2, 2, 7, 5)), 2, 2),
+    ]
 
 
-def _max_pool_assigning(x: np.ndarray, kernel_size: int, stride: int | None, dout: np.ndarray, *,
-                        whole_window: bool) -> np.ndarray:
+def _max_pool_assigning(
+    x: np.ndarray, kernel_size: int, stride: int | None, dout: np.ndarray, *, whole_window: bool
+) -> np.ndarray:
     """dx of a max-pool backward pass that assigns (=) where it should add (+=), so that a later window overwrites
     an earlier one where they overlap.
 
@@ -242,10 +311,10 @@ def _max_pool_assigning(x: np.ndarray, kernel_size: int, stride: int | None, dou
     dx = np.zeros_like(x)
     for i in range(dout.shape[2]):
         for j in range(dout.shape[3]):
-            window = x[:, :, i * s:i * s + k, j * s:j * s + k]                      # (N, C, k, k)
+            window = x[:, :, i * s : i * s + k, j * s : j * s + k]  # (N, C, k, k)
             mask = window == window.max(axis=(2, 3), keepdims=True)
-            d = np.broadcast_to(dout[:, :, i:i + 1, j:j + 1], mask.shape)
-            region = dx[:, :, i * s:i * s + k, j * s:j * s + k]                     # a view into dx
+            d = np.broadcast_to(dout[:, :, i : i + 1, j : j + 1], mask.shape)
+            region = dx[:, :, i * s : i * s + k, j * s : j * s + k]  # a view into dx
             if whole_window:
                 region[...] = mask * d
             else:
@@ -255,23 +324,28 @@ def _max_pool_assigning(x: np.ndarray, kernel_size: int, stride: int | None, dou
 
 def _max_pool_hint(dx, x, kernel_size, stride, dout) -> str | None:
     """Recognise a backward pass that averages instead of routing, or assigns instead of adding."""
-    _, grads = torch_reference("avg_pool2d", {"x": x}, wrt=("x",), dout=dout, kernel_size=kernel_size,
-                               stride=stride)
+    _, grads = torch_reference("avg_pool2d", {"x": x}, wrt=("x",), dout=dout, kernel_size=kernel_size, stride=stride)
     if matches(dx, grads["x"]):
-        return ("you spread the gradient evenly over the window, which is average pooling's backward. Max pooling "
-                "sends all of dout to the one input that was the maximum (remember its position in the forward "
-                "pass), and zero to the others.")
+        return (
+            "you spread the gradient evenly over the window, which is average pooling's backward. Max pooling "
+            "sends all of dout to the one input that was the maximum (remember its position in the forward "
+            "pass), and zero to the others."
+        )
     if matches(dx, grads["x"] * kernel_size * kernel_size):
         return "every input of the window got the full dout. Only the maximum gets it; the others get zero."
     if any(matches(dx, _max_pool_assigning(x, kernel_size, stride, dout, whole_window=w)) for w in (True, False)):
-        return ("where windows overlap (stride < kernel_size), one input can be the maximum of several windows and "
-                "must receive the sum of their gradients: accumulate with dx[...] += ..., not dx[...] = ... (with "
-                "repeated fancy indices, dx[idx] += v adds only once; use np.add.at(dx, idx, v)).")
+        return (
+            "where windows overlap (stride < kernel_size), one input can be the maximum of several windows and "
+            "must receive the sum of their gradients: accumulate with dx[...] += ..., not dx[...] = ... (with "
+            "repeated fancy indices, dx[idx] += v adds only once; use np.add.at(dx, idx, v))."
+        )
     return None
 
 
-_STRIDE_NONE_HINT = ("stride=None means stride = kernel_size, as in torch.nn.functional.max_pool2d (windows side "
-                     "by side, not overlapping), not 1: s = kernel_size if stride is None else stride.")
+_STRIDE_NONE_HINT = (
+    "stride=None means stride = kernel_size, as in torch.nn.functional.max_pool2d (windows side "
+    "by side, not overlapping), not 1: s = kernel_size if stride is None else stride."
+)
 
 
 def _stride_none_hint(text: str, forward, x: np.ndarray, kernel_size: int) -> str | None:
@@ -303,11 +377,19 @@ def check_max_pool2d(forward, backward, *, seed: int = 0) -> None:
     check = Check("max_pool2d")
     cases = max_pool_cases(seed)
     for i, (x, kernel_size, stride) in enumerate(cases):
-        dout_seed = 1000 * seed + i          # check_kernel draws dout from this generator; the hint redraws it
+        dout_seed = 1000 * seed + i  # check_kernel draws dout from this generator; the hint redraws it
         try:
-            check_kernel(forward, backward, "max_pool2d", {"x": x}, wrt=("x",),
-                         options={"kernel_size": kernel_size, "stride": stride},
-                         rng=np.random.default_rng(dout_seed), check=check, report=False)
+            check_kernel(
+                forward,
+                backward,
+                "max_pool2d",
+                {"x": x},
+                wrt=("x",),
+                options={"kernel_size": kernel_size, "stride": stride},
+                rng=np.random.default_rng(dout_seed),
+                check=check,
+                report=False,
+            )
         except AssertionError as exc:
             text = str(exc)
             hint = None
@@ -320,5 +402,7 @@ def check_max_pool2d(forward, backward, *, seed: int = 0) -> None:
             if hint:
                 raise type(exc)(text.split("\n  Hint:")[0] + f"\n  Hint: {hint}") from None
             raise
-    check.passed(f"forward and backward match PyTorch and finite differences in {len(cases)} cases "
-                 "(2x2, default stride, overlapping 3x3 windows)")
+    check.passed(
+        f"forward and backward match PyTorch and finite differences in {len(cases)} cases "
+        "(2x2, default stride, overlapping 3x3 windows)"
+    )

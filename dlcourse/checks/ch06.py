@@ -16,6 +16,7 @@ image is its input or its mirror image; a hit pixel is 0 or 1 in all channels; s
 statistically (fractions within ``tolerances.STAT_SIGMAS`` standard errors). Typical mistakes are recognised from
 the wrong output and named in the hint. ``seed`` varies the random cases.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,14 +30,17 @@ from .errors import CheckFailure
 from .runner import Check
 
 
-
 def _pair(check: Check, got, label: str, names: str) -> tuple:
-    check.expect(got is not None, f"{label} returned None; expected a pair ({names}).",
-                 "did the function end without `return`?")
-    check.expect(isinstance(got, (tuple, list)) and len(got) == 2,
-                 f"{label} should return a pair ({names}), got {type(got).__name__}"
-                 + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else "") + ".",
-                 f"end with `return {names}`.")
+    check.expect(
+        got is not None, f"{label} returned None; expected a pair ({names}).", "did the function end without `return`?"
+    )
+    check.expect(
+        isinstance(got, (tuple, list)) and len(got) == 2,
+        f"{label} should return a pair ({names}), got {type(got).__name__}"
+        + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else "")
+        + ".",
+        f"end with `return {names}`.",
+    )
     return tuple(got)
 
 
@@ -67,7 +71,7 @@ def standardize_cases(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     scales, offsets = np.array([1.0, 10.0, 100.0, 0.1, 3.0]), np.array([0.0, 5.0, -50.0, 2.0, 1.0])
     X = rng.standard_normal((40, 5)) * scales + offsets
     Y = rng.standard_normal((60, 4)) * 2.0 + 1.0
-    Y[:45, 1] = 3.0                                          # constant in the training part only
+    Y[:45, 1] = 3.0  # constant in the training part only
     digits = load_digits(rng=seed)
     return [(X[:30], X[30:]), (Y[:45], Y[45:]), (digits.X_train, digits.X_test)]
 
@@ -80,42 +84,71 @@ def check_standardize_train_test(fn, *, seed: int = 0) -> None:
     check = Check("standardize_train_test")
     for X_train, X_test in standardize_cases(seed):
         label = f"standardize_train_test(X_train {X_train.shape}, X_test {X_test.shape})"
-        got = _call(check, fn, X_train, X_test, label=label, hints={
-            "divide": "some columns are constant in the training set (the digits' corner pixels are always 0), so "
-                      "their std is 0 and x / std gives NaN or inf. Divide by 1 there: np.where(std == 0, 1, std)."})
+        got = _call(
+            check,
+            fn,
+            X_train,
+            X_test,
+            label=label,
+            hints={
+                "divide": "some columns are constant in the training set (the digits' corner pixels are always 0), so "
+                "their std is 0 and x / std gives NaN or inf. Divide by 1 there: np.where(std == 0, 1, std)."
+            },
+        )
         Z_train, Z_test = _pair(check, got, label, "Z_train, Z_test")
         scaler = StandardScaler().fit(X_train)
         expected_train, expected_test = scaler.transform(X_train), scaler.transform(X_test)
         mean, std = X_train.mean(axis=0), X_train.std(axis=0)
         constant = scaler.scale_ == 1.0
         variants = [
-            (np.where(std == 0, 1.0, X_train.std(axis=0, ddof=1)),
-             "np.std uses ddof=0 by default, and so does StandardScaler; you divided by the sample standard "
-             "deviation (ddof=1)."),
-            (std + 1e-8, "a column that is constant in the training set has std 0. Adding a tiny eps turns any "
-                         "test value that differs into a huge number (1e8 times the difference); divide by 1 in "
-                         "such columns instead, as StandardScaler does: np.where(std == 0, 1, std)."),
-            (std + 1e-6, "a column that is constant in the training set has std 0; divide by 1 there instead of "
-                         "adding an eps: np.where(std == 0, 1, std)."),
+            (
+                np.where(std == 0, 1.0, X_train.std(axis=0, ddof=1)),
+                "np.std uses ddof=0 by default, and so does StandardScaler; you divided by the sample standard "
+                "deviation (ddof=1).",
+            ),
+            (
+                std + 1e-8,
+                "a column that is constant in the training set has std 0. Adding a tiny eps turns any "
+                "test value that differs into a huge number (1e8 times the difference); divide by 1 in "
+                "such columns instead, as StandardScaler does: np.where(std == 0, 1, std).",
+            ),
+            (
+                std + 1e-6,
+                "a column that is constant in the training set has std 0; divide by 1 there instead of "
+                "adding an eps: np.where(std == 0, 1, std).",
+            ),
         ]
-        for which, got_z, expected, X in (("Z_train", Z_train, expected_train, X_train),
-                                          ("Z_test", Z_test, expected_test, X_test)):
+        for which, got_z, expected, X in (
+            ("Z_train", Z_train, expected_train, X_train),
+            ("Z_test", Z_test, expected_test, X_test),
+        ):
             hint = None
             if not matches(got_z, expected):
                 if which == "Z_test" and matches(got_z, StandardScaler().fit_transform(X_test)):
-                    hint = ("you standardised the test set with its own mean and std. Use the training set's "
-                            "statistics for both sets: the test set stands for new data, and a model must see it "
-                            "transformed exactly as its training data were.")
+                    hint = (
+                        "you standardised the test set with its own mean and std. Use the training set's "
+                        "statistics for both sets: the test set stands for new data, and a model must see it "
+                        "transformed exactly as its training data were."
+                    )
                 elif matches(got_z, StandardScaler().fit(np.vstack([X_train, X_test])).transform(X)):
-                    hint = ("you computed the mean and std of train and test together: the test set then leaks "
-                            "into the preprocessing. Fit the statistics on X_train only.")
+                    hint = (
+                        "you computed the mean and std of train and test together: the test set then leaks "
+                        "into the preprocessing. Fit the statistics on X_train only."
+                    )
                 else:
                     with np.errstate(all="ignore"):
                         hint = next((h for s, h in variants if matches(got_z, (X - mean) / s)), None)
-            if hint is None and constant.any() and isinstance(got_z, np.ndarray) and got_z.shape == expected.shape \
-                    and not np.all(np.isfinite(got_z)):
-                hint = ("columns that are constant in the training set (std 0) gave NaN or inf: divide by 1 there, "
-                        "np.where(std == 0, 1, std), as StandardScaler does.")
+            if (
+                hint is None
+                and constant.any()
+                and isinstance(got_z, np.ndarray)
+                and got_z.shape == expected.shape
+                and not np.all(np.isfinite(got_z))
+            ):
+                hint = (
+                    "columns that are constant in the training set (std 0) gave NaN or inf: divide by 1 there, "
+                    "np.where(std == 0, 1, std), as StandardScaler does."
+                )
             check.compare(got_z, expected, what=f"{label}: {which}", hint=hint)
     check.passed("both sets equal StandardScaler().fit(X_train).transform(...) on 3 data sets (incl. the digits)")
 
@@ -126,8 +159,9 @@ def pca_cases(seed: int = 0) -> list[tuple[np.ndarray, int]]:
     from ..data import load_digits
 
     rng = np.random.default_rng(seed)
-    tall = rng.standard_normal((50, 6)) @ np.diag([5.0, 3.0, 2.0, 1.0, 0.5, 0.2]) @ \
-        np.linalg.qr(rng.standard_normal((6, 6)))[0] + rng.uniform(-3, 3, 6)
+    tall = rng.standard_normal((50, 6)) @ np.diag([5.0, 3.0, 2.0, 1.0, 0.5, 0.2]) @ np.linalg.qr(
+        rng.standard_normal((6, 6))
+    )[0] + rng.uniform(-3, 3, 6)
     wide = rng.standard_normal((8, 12)) * np.linspace(3.0, 0.5, 12) + 2.0
     square = rng.standard_normal((30, 4)) * np.array([4.0, 2.0, 1.0, 0.5]) - 1.0
     return [(tall, 3), (wide, 4), (square, 4), (load_digits(rng=seed).X_train, 10)]
@@ -143,16 +177,28 @@ def _svd_layout_hint(components, X: np.ndarray, k: int) -> str | None:
     """Recognise components taken from the wrong factor of the SVD, or from the wrong side of Vt: U's columns or
     rows, V's rows (V = Vt.T), or Vt[:K] transposed; of the centred data or of X itself."""
     for data, extra in ((X - X.mean(axis=0), ""), (X, " Centre the data first, too: the SVD of X - X.mean(axis=0).")):
-        U, _, Vt = np.linalg.svd(data, full_matrices=False)               # U (N, R), Vt (R, D), R = min(N, D)
+        U, _, Vt = np.linalg.svd(data, full_matrices=False)  # U (N, R), Vt (R, D), R = min(N, D)
         mistakes = [
-            (U[:, :k], "you returned U[:, :K], the samples' coordinates along the components (one row per sample); "
-                       "the components are the first K rows of Vt: Vt[:K], shape (K, D)."),
-            (U[:k], "you returned the first K rows of U, which holds the samples' coordinates (one row per sample); "
-                    "the components are the first K rows of Vt: Vt[:K], shape (K, D)."),
-            (Vt[:k].T, "the components are rows: return Vt[:K] of shape (K, D), not its transpose (V's first K "
-                       "columns as a (D, K) array)."),
-            (Vt.T[:k], "you returned the first K rows of V = Vt.T; the components are V's first K columns, i.e. the "
-                       "first K rows of Vt as np.linalg.svd returns it: Vt[:K], shape (K, D)."),
+            (
+                U[:, :k],
+                "you returned U[:, :K], the samples' coordinates along the components (one row per sample); "
+                "the components are the first K rows of Vt: Vt[:K], shape (K, D).",
+            ),
+            (
+                U[:k],
+                "you returned the first K rows of U, which holds the samples' coordinates (one row per sample); "
+                "the components are the first K rows of Vt: Vt[:K], shape (K, D).",
+            ),
+            (
+                Vt[:k].T,
+                "the components are rows: return Vt[:K] of shape (K, D), not its transpose (V's first K "
+                "columns as a (D, K) array).",
+            ),
+            (
+                Vt.T[:k],
+                "you returned the first K rows of V = Vt.T; the components are V's first K columns, i.e. the "
+                "first K rows of Vt as np.linalg.svd returns it: Vt[:K], shape (K, D).",
+            ),
         ]
         hint = next((h for candidate, h in mistakes if _same_up_to_signs(components, candidate)), None)
         if hint:
@@ -163,21 +209,24 @@ def _svd_layout_hint(components, X: np.ndarray, k: int) -> str | None:
 def _components_hint(comps: np.ndarray, X: np.ndarray, k: int, full) -> str | None:
     """Recognise sign-aligned (K, D) components that are principal directions of the wrong data or order."""
     Vt_raw = np.linalg.svd(X, full_matrices=False)[2][:k]
-    overlap = np.abs(comps @ full.components_.T)                              # (K, min(N, D))
+    overlap = np.abs(comps @ full.components_.T)  # (K, min(N, D))
     if np.allclose(np.abs(np.sum(comps * Vt_raw, axis=1)), 1.0, atol=1e-6):
         return "centre the data first: the SVD of X - X.mean(axis=0), not of X."
     if np.allclose(overlap.max(axis=1), 1.0, atol=1e-6):
-        return ("these are principal directions, but not the K of largest variance in decreasing order "
-                "(np.linalg.eigh sorts eigenvalues in increasing order); the first component must have "
-                "the largest variance.")
+        return (
+            "these are principal directions, but not the K of largest variance in decreasing order "
+            "(np.linalg.eigh sorts eigenvalues in increasing order); the first component must have "
+            "the largest variance."
+        )
     return None
 
 
 def _align_signs(components, reference: np.ndarray):
     """``components`` with each row's sign flipped to agree with the reference's (when it is a finite array of
     the reference's shape), so that components are compared up to their signs."""
-    if not (isinstance(components, np.ndarray) and components.shape == reference.shape
-            and np.all(np.isfinite(components))):
+    if not (
+        isinstance(components, np.ndarray) and components.shape == reference.shape and np.all(np.isfinite(components))
+    ):
         return components
     comps = np.asarray(components, dtype=np.float64)
     signs = np.sign(np.sum(comps * reference, axis=1))
@@ -210,14 +259,27 @@ def check_pca_svd(fn, *, seed: int = 0) -> None:
                 hint = "the components are rows: return Vt[:K] of shape (K, D), not its transpose."
         check.compare(comps, ref.components_, what=f"{label}: components (each up to its sign)", hint=hint)
         S = ref.singular_values_
-        wrong = [(S, "explained_variance is the square of a singular value divided by N - 1: S**2 / (N - 1)."),
-                 (S ** 2, "divide the squared singular values by N - 1."),
-                 (S ** 2 / n, "divide by N - 1 (the sample variance, what PCA reports), not by N.")]
-        hint = None if matches(variance, ref.explained_variance_) else \
-            next((h for v, h in wrong if matches(variance, v)), None)
-        if hint is None and isinstance(variance, np.ndarray) and variance.shape == (k,) and \
-                np.all(np.isin(np.round(variance / full.explained_variance_.max(), 9),
-                               np.round(full.explained_variance_ / full.explained_variance_.max(), 9))):
+        wrong = [
+            (S, "explained_variance is the square of a singular value divided by N - 1: S**2 / (N - 1)."),
+            (S**2, "divide the squared singular values by N - 1."),
+            (S**2 / n, "divide by N - 1 (the sample variance, what PCA reports), not by N."),
+        ]
+        hint = (
+            None
+            if matches(variance, ref.explained_variance_)
+            else next((h for v, h in wrong if matches(variance, v)), None)
+        )
+        if (
+            hint is None
+            and isinstance(variance, np.ndarray)
+            and variance.shape == (k,)
+            and np.all(
+                np.isin(
+                    np.round(variance / full.explained_variance_.max(), 9),
+                    np.round(full.explained_variance_ / full.explained_variance_.max(), 9),
+                )
+            )
+        ):
             hint = "these are variances of principal directions, but not the K largest in decreasing order."
         check.compare(variance, ref.explained_variance_, what=f"{label}: explained_variance", hint=hint)
     check.passed("components (up to sign) and variances equal sklearn's PCA(svd_solver='full') on 4 data sets")
@@ -229,18 +291,22 @@ def _reproducible(check: Check, fn, args: tuple, label: str, seed: int) -> np.nd
     first = check.call(fn, *args, np.random.default_rng(seed), label=label)
     check.compare(first, args[0], what=f"{label} (its shape and dtype)", rtol=np.inf, record=False)
     again = check.call(fn, *args, np.random.default_rng(seed), label=label)
-    check.expect(np.array_equal(np.asarray(first), np.asarray(again)),
-                 f"{label}: two calls with generators seeded alike gave different results.",
-                 "draw every random number from the rng argument (rng.random, rng.integers), not from np.random.")
+    check.expect(
+        np.array_equal(np.asarray(first), np.asarray(again)),
+        f"{label}: two calls with generators seeded alike gave different results.",
+        "draw every random number from the rng argument (rng.random, rng.integers), not from np.random.",
+    )
     return first
 
 
 def _varies(check: Check, fn, args: tuple, label: str, seed: int, first: np.ndarray) -> None:
     """Generators with different seeds give different outputs (checked last: the other checks explain more)."""
     other = check.call(fn, *args, np.random.default_rng(seed + 1), label=label)
-    check.expect(not np.array_equal(np.asarray(first), np.asarray(other)),
-                 f"{label}: generators with different seeds gave the same result.",
-                 "use the rng argument you are given; a generator seeded inside the function repeats itself.")
+    check.expect(
+        not np.array_equal(np.asarray(first), np.asarray(other)),
+        f"{label}: generators with different seeds gave the same result.",
+        "use the rng argument you are given; a generator seeded inside the function repeats itself.",
+    )
 
 
 def check_random_hflip(fn, *, seed: int = 0) -> None:
@@ -250,15 +316,19 @@ def check_random_hflip(fn, *, seed: int = 0) -> None:
 
     check = Check("random_hflip")
     rng = np.random.default_rng(seed)
-    for n, shape, p, dtype in [(400, (3, 5, 6), 0.5, np.float64), (400, (1, 4, 7), 0.2, np.float64),
-                               (300, (2, 6, 6), 0.5, np.float32), (20, (3, 3, 4), 0.0, np.float64),
-                               (20, (3, 3, 4), 1.0, np.float64)]:
+    for n, shape, p, dtype in [
+        (400, (3, 5, 6), 0.5, np.float64),
+        (400, (1, 4, 7), 0.2, np.float64),
+        (300, (2, 6, 6), 0.5, np.float32),
+        (20, (3, 3, 4), 0.0, np.float64),
+        (20, (3, 3, 4), 1.0, np.float64),
+    ]:
         x = rng.random((n, *shape)).astype(dtype)
         label = f"random_hflip(x of shape {x.shape}, p={p}, rng)"
         got = _reproducible(check, fn, (x, p), label, seed)
         expected_flip = torch.flip(torch.from_numpy(x.astype(np.float64)), dims=[-1]).numpy()
         got = np.asarray(got, dtype=np.float64)
-        same = np.all(got == x, axis=(1, 2, 3))                                 # (N,)
+        same = np.all(got == x, axis=(1, 2, 3))  # (N,)
         flipped = np.all(got == expected_flip, axis=(1, 2, 3)) & ~same
         bad = ~(same | flipped)
         if bad.any():
@@ -270,20 +340,32 @@ def check_random_hflip(fn, *, seed: int = 0) -> None:
                 hint = "you reversed the order of the images (axis 0); reverse the last axis, W."
             elif shape[0] > 1 and np.array_equal(got[i], x[i, ::-1]):
                 hint = "you reversed the channels (axis 1); reverse the last axis, W."
-            check.fail(f"{label}: image {i} is neither unchanged nor its left-right mirror image "
-                       f"({int(bad.sum())} of {n} images).", hint)
+            check.fail(
+                f"{label}: image {i} is neither unchanged nor its left-right mirror image "
+                f"({int(bad.sum())} of {n} images).",
+                hint,
+            )
         count = int(flipped.sum())
         if 0 < p < 1:
-            check.expect(0 < count < n, f"{label}: {'all' if count else 'none'} of the {n} images were flipped.",
-                         "draw one coin per image, rng.random(N) < p, not one for the whole batch.")
-            check.expect(_fraction_ok(count, n, p), f"{label}: {count} of {n} images were flipped ({count / n:.1%}), "
-                         f"expected about {p:.0%}.",
-                         "flip an image when rng.random() < p (so that p is the probability of flipping)."
-                         if _fraction_ok(count, n, 1 - p) else None)
+            check.expect(
+                0 < count < n,
+                f"{label}: {'all' if count else 'none'} of the {n} images were flipped.",
+                "draw one coin per image, rng.random(N) < p, not one for the whole batch.",
+            )
+            check.expect(
+                _fraction_ok(count, n, p),
+                f"{label}: {count} of {n} images were flipped ({count / n:.1%}), expected about {p:.0%}.",
+                "flip an image when rng.random() < p (so that p is the probability of flipping)."
+                if _fraction_ok(count, n, 1 - p)
+                else None,
+            )
             _varies(check, fn, (x, p), label, seed, got)
         else:
-            check.expect(count == n * p, f"{label}: {count} of {n} images were flipped, expected {int(n * p)}.",
-                         "with p = 0 nothing is flipped and with p = 1 everything: flip where rng.random(N) < p.")
+            check.expect(
+                count == n * p,
+                f"{label}: {count} of {n} images were flipped, expected {int(n * p)}.",
+                "with p = 0 nothing is flipped and with p = 1 everything: flip where rng.random(N) < p.",
+            )
     check.passed("every image is itself or its mirror image, flipped with probability p, reproducible from rng")
 
 
@@ -293,27 +375,35 @@ def check_salt_and_pepper(fn, *, seed: int = 0) -> None:
     1 equally likely; the rest is unchanged; reproducible from ``rng``."""
     check = Check("salt_and_pepper")
     rng = np.random.default_rng(seed)
-    for shape, amount, dtype in [((100, 3, 16, 16), 0.1, np.float64), ((50, 1, 20, 20), 0.3, np.float64),
-                                 ((64, 3, 8, 8), 0.05, np.float32), ((10, 3, 8, 8), 0.0, np.float64)]:
-        x = rng.uniform(0.1, 0.9, shape).astype(dtype)           # so that 0 and 1 can only be noise
+    for shape, amount, dtype in [
+        ((100, 3, 16, 16), 0.1, np.float64),
+        ((50, 1, 20, 20), 0.3, np.float64),
+        ((64, 3, 8, 8), 0.05, np.float32),
+        ((10, 3, 8, 8), 0.0, np.float64),
+    ]:
+        x = rng.uniform(0.1, 0.9, shape).astype(dtype)  # so that 0 and 1 can only be noise
         label = f"salt_and_pepper(x of shape {shape}, amount={amount}, rng)"
         got = _reproducible(check, fn, (x, amount), label, seed)
         got = np.asarray(got, dtype=np.float64)
-        changed = got != x                                                      # (N, C, H, W)
+        changed = got != x  # (N, C, H, W)
         bad = changed & (got != 0.0) & (got != 1.0)
         if bad.any():
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             now, was = format_pair(got[idx], x[idx], digits=4)
-            check.fail(f"{label}: the value at {list(idx)} changed from {was} to {now}; noisy pixels "
-                       "must become exactly 0 (pepper) or 1 (salt), the others stay as they were.",
-                       "set the chosen pixels with np.where(...); do not add noise to the image.")
-        hit = changed.any(axis=1)                                               # (N, H, W) pixels touched
+            check.fail(
+                f"{label}: the value at {list(idx)} changed from {was} to {now}; noisy pixels "
+                "must become exactly 0 (pepper) or 1 (salt), the others stay as they were.",
+                "set the chosen pixels with np.where(...); do not add noise to the image.",
+            )
+        hit = changed.any(axis=1)  # (N, H, W) pixels touched
         whole = np.all(changed == hit[:, None], axis=1) & np.all(got == got[:, :1], axis=1)
         if not np.all(whole | ~hit):
             idx = tuple(int(i) for i in np.argwhere(hit & ~whole)[0])
-            check.fail(f"{label}: pixel (image {idx[0]}, row {idx[1]}, column {idx[2]}) is noisy in some channels "
-                       "but not all, or has a mix of 0 and 1.",
-                       "draw the noise per pixel, shape (N, 1, H, W), so that it broadcasts over the channels.")
+            check.fail(
+                f"{label}: pixel (image {idx[0]}, row {idx[1]}, column {idx[2]}) is noisy in some channels "
+                "but not all, or has a mix of 0 and 1.",
+                "draw the noise per pixel, shape (N, 1, H, W), so that it broadcasts over the channels.",
+            )
         n_pix, hits = hit.size, int(hit.sum())
         if amount == 0:
             check.expect(hits == 0, f"{label}: {hits} pixels changed with amount=0.")
@@ -324,12 +414,17 @@ def check_salt_and_pepper(fn, *, seed: int = 0) -> None:
                 hint = "amount is the fraction of all noisy pixels, salt and pepper together, not of each kind."
             elif _fraction_ok(hits, n_pix, 1 - amount):
                 hint = "a pixel becomes noisy when rng.random() < amount (you replaced the others)."
-            check.fail(f"{label}: {hits} of {n_pix} pixels are noisy ({hits / n_pix:.2%}), expected about "
-                       f"{amount:.0%}.", hint)
+            check.fail(
+                f"{label}: {hits} of {n_pix} pixels are noisy ({hits / n_pix:.2%}), expected about {amount:.0%}.", hint
+            )
         salt = int((hit & (got[:, 0] == 1.0)).sum())
-        check.expect(_fraction_ok(salt, hits, 0.5), f"{label}: {salt} of the {hits} noisy pixels are salt (1), "
-                     f"expected about half.", "choose salt or pepper with a second draw, rng.random(...) < 0.5, for "
-                     "the noisy pixels." if salt in (0, hits) else None)
+        check.expect(
+            _fraction_ok(salt, hits, 0.5),
+            f"{label}: {salt} of the {hits} noisy pixels are salt (1), expected about half.",
+            "choose salt or pepper with a second draw, rng.random(...) < 0.5, for the noisy pixels."
+            if salt in (0, hits)
+            else None,
+        )
         _varies(check, fn, (x, amount), label, seed, got)
     check.passed("a fraction amount of whole pixels becomes 0 or 1, half each, the rest untouched, reproducible")
 
@@ -340,8 +435,17 @@ def shift_cases(seed: int = 0) -> list[tuple[np.ndarray, int, int, float]]:
     rng = np.random.default_rng(seed)
     x = rng.random((3, 2, 5, 7))
     extra = int(rng.integers(-4, 5)), int(rng.integers(-3, 4))
-    return [(x, 1, 0, 0.0), (x, 0, 2, 0.0), (x, -2, 1, 0.5), (x, 3, -2, 0.0), (x, 0, 0, 0.0), (x, *extra, 0.25),
-            (x, 8, 0, 0.5), (x[:, :1], -1, -6, 0.0), (rng.random((2, 3, 6, 6)).astype(np.float32), 2, 3, 1.0)]
+    return [
+        (x, 1, 0, 0.0),
+        (x, 0, 2, 0.0),
+        (x, -2, 1, 0.5),
+        (x, 3, -2, 0.0),
+        (x, 0, 0, 0.0),
+        (x, *extra, 0.25),
+        (x, 8, 0, 0.5),
+        (x[:, :1], -1, -6, 0.0),
+        (rng.random((2, 3, 6, 6)).astype(np.float32), 2, 3, 1.0),
+    ]
 
 
 def _scipy_shift(x, dx, dy, fill):
@@ -361,13 +465,20 @@ def check_shift(fn, *, seed: int = 0) -> None:
         hint = None
         if not matches(got, expected):
             variants = [
-                (np.roll(x, (dy, dx), axis=(2, 3)), "np.roll wraps around: what leaves one side comes back on the "
-                                                    "other. Start from a canvas full of fill and copy the part "
-                                                    "that stays inside."),
-                (_scipy_shift(x, dy, dx, fill), "dx and dy are swapped: dx moves along the width (last axis), dy "
-                                                "along the height."),
-                (_scipy_shift(x, -dx, -dy, fill), "wrong direction: positive dx moves the content right, so "
-                                                  "out[..., j] = x[..., j - dx]."),
+                (
+                    np.roll(x, (dy, dx), axis=(2, 3)),
+                    "np.roll wraps around: what leaves one side comes back on the "
+                    "other. Start from a canvas full of fill and copy the part "
+                    "that stays inside.",
+                ),
+                (
+                    _scipy_shift(x, dy, dx, fill),
+                    "dx and dy are swapped: dx moves along the width (last axis), dy along the height.",
+                ),
+                (
+                    _scipy_shift(x, -dx, -dy, fill),
+                    "wrong direction: positive dx moves the content right, so out[..., j] = x[..., j - dx].",
+                ),
                 (_scipy_shift(x, dx, dy, 0.0), "the uncovered pixels must get the fill value, not 0."),
             ]
             hint = next((h for v, h in variants if matches(got, v)), None)

@@ -8,6 +8,7 @@ Two measures of the same difference:
   answer twice too large, 0.1 for one 10 % off. For small errors it is twice :func:`rel_error`, so a tolerance
   ``rtol`` on the first reads as :func:`shown_tolerance` ``= 2 * rtol`` on the second (see tolerances).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -48,8 +49,11 @@ def matches(got, expected, rtol: float = tol.MISTAKE_RTOL) -> bool:
     except (TypeError, ValueError):
         return False
     expected = np.asarray(expected, dtype=np.float64)
-    return (got.shape == expected.shape and bool(np.all(np.isfinite(got)))
-            and float(np.max(rel_error(got, expected), initial=0.0)) < rtol)
+    return (
+        got.shape == expected.shape
+        and bool(np.all(np.isfinite(got)))
+        and float(np.max(rel_error(got, expected), initial=0.0)) < rtol
+    )
 
 
 # ------------------------------------------------------------------------------------------------ numbers
@@ -81,7 +85,7 @@ def how_far(got, expected, floor: float = tol.FLOOR) -> str:
     if ratio < 0:
         size = "" if abs(abs(ratio) - 1) < 0.05 else f", {_fmt_ratio(-ratio)}x the expected size"
         return f"the opposite sign{size}"
-    shown = float(f"{ratio:.2g}")                             # decided on the printed ratio: 1.4999999 is 1.5x
+    shown = float(f"{ratio:.2g}")  # decided on the printed ratio: 1.4999999 is 1.5x
     if shown >= 1.5 or shown <= 0.67:
         return f"{_fmt_ratio(ratio)}x the expected value"
     if abs(ratio - 1) >= 1e-3:
@@ -104,13 +108,17 @@ def describe_values(got, expected, rtol: float, floor: float = tol.FLOOR, detail
     ``detail`` is added inside the parentheses."""
     g_text, e_text = format_pair(got, expected)
     far = how_far(got, expected, floor)
-    return (f"got {g_text}, expected {e_text}{': ' + far if far else ''} "
-            f"({error_and_tolerance(got, expected, rtol, floor)}{'; ' + detail if detail else ''})")
+    return (
+        f"got {g_text}, expected {e_text}{': ' + far if far else ''} "
+        f"({error_and_tolerance(got, expected, rtol, floor)}{'; ' + detail if detail else ''})"
+    )
 
 
 # ------------------------------------------------------------------------------------------------ precision
-FLOAT32_FIX = ("compute in float64: do not cast with .astype(np.float32) or np.float32(...), build arrays and "
-               "constants as float64, and check the dtype of your intermediate arrays (print(a.dtype)).")
+FLOAT32_FIX = (
+    "compute in float64: do not cast with .astype(np.float32) or np.float32(...), build arrays and "
+    "constants as float64, and check the dtype of your intermediate arrays (print(a.dtype))."
+)
 
 
 def _within_float32(got: np.ndarray, expected: np.ndarray, rtol: float = tol.FLOAT32_RTOL) -> bool:
@@ -141,6 +149,7 @@ class Mismatch(NamedTuple):
     """What :func:`find_mismatch` found: the message (None when ``got`` is right), the worst relative error
     (:func:`relative_deviation`), whether the message is about float32 precision (a check's own hint would then
     mislead), and a hint for the kind of problem (a shape that looks transposed, a missing `return` ...)."""
+
     problem: str | None
     worst: float
     precision: bool = False
@@ -151,11 +160,12 @@ def _structure_problem(got, expected: np.ndarray, what: str, expect_dtype: str) 
     """(problem, hint) for what is wrong before any value is compared (None, not array-like, tuple, shape, dtype
     kind), or (None, None)."""
     if got is None:
-        return f"{what} is None. Expected an array of shape {expected.shape}.", \
-            "did the function end without `return`?"
+        return f"{what} is None. Expected an array of shape {expected.shape}.", "did the function end without `return`?"
     if isinstance(got, tuple) and expected.ndim > 0:
-        return f"{what} is a tuple of {len(got)} items, expected one array of shape {expected.shape}.", \
-            "return only the array."
+        return (
+            f"{what} is a tuple of {len(got)} items, expected one array of shape {expected.shape}.",
+            "return only the array.",
+        )
     try:
         got_arr = np.asarray(got)
     except Exception:
@@ -178,8 +188,9 @@ def _structure_problem(got, expected: np.ndarray, what: str, expect_dtype: str) 
         "int": np.issubdtype(got_arr.dtype, np.integer),
     }[expect_dtype]
     if not kind_ok:
-        return f"{what} has dtype {got_arr.dtype}, expected {expect_dtype}.", \
-            ("integer arrays truncate; build results from float arrays." if expect_dtype.startswith("float") else None)
+        return f"{what} has dtype {got_arr.dtype}, expected {expect_dtype}.", (
+            "integer arrays truncate; build results from float arrays." if expect_dtype.startswith("float") else None
+        )
     return None, None
 
 
@@ -189,9 +200,11 @@ def _non_finite_problem(got_arr: np.ndarray, expected: np.ndarray, what: str) ->
     if not bad.any():
         return None, None
     idx = tuple(int(i) for i in np.argwhere(bad)[0])
-    hint = ("exp() of a large number overflows; rewrite the formula so the exponent is never large and "
-            "positive." if np.isinf(got_arr[idx]) else
-            "NaN comes from 0/0, inf - inf or inf * 0 (often after an overflow), or log of a negative number.")
+    hint = (
+        "exp() of a large number overflows; rewrite the formula so the exponent is never large and positive."
+        if np.isinf(got_arr[idx])
+        else "NaN comes from 0/0, inf - inf or inf * 0 (often after an overflow), or log of a negative number."
+    )
     where = f"contains {got_arr[idx]} at index {_fmt_index(idx)}" if idx else f"is {got_arr[idx]}"
     return f"{what} {where} (expected {expected[idx]:.6g}).", hint
 
@@ -203,28 +216,39 @@ def _errors(got: np.ndarray, expected: np.ndarray, floor: float) -> tuple[np.nda
         err = rel_error(got, expected, floor)
         dev = relative_deviation(got, expected, floor)
     same = (got == expected) | (np.isnan(got) & np.isnan(expected))
-    return (np.where(same, 0.0, np.where(np.isnan(err), np.inf, err)),
-            np.where(same, 0.0, np.where(np.isnan(dev), np.inf, dev)))
+    return (
+        np.where(same, 0.0, np.where(np.isnan(err), np.inf, err)),
+        np.where(same, 0.0, np.where(np.isnan(dev), np.inf, dev)),
+    )
 
 
 def _precision_problem(got: np.ndarray, expected: np.ndarray, dev: np.ndarray, rtol: float, what: str) -> str | None:
     """The failure of a result that lost precision to float32 where the check needs float64's, if it did: a float32
     result, or float64 values that are all float32 numbers (rounded and converted back), within float32 round-off
     of a reference that float32 cannot hold."""
-    if rtol >= tol.FLOAT32_RTOL or expected.dtype != np.float64 or _float32_numbers(expected) \
-            or not _within_float32(got, expected):
+    if (
+        rtol >= tol.FLOAT32_RTOL
+        or expected.dtype != np.float64
+        or _float32_numbers(expected)
+        or not _within_float32(got, expected)
+    ):
         return None
     idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(dev)), dev.shape))
     g_text, e_text = format_pair(got[idx], expected[idx])
-    at = (f"at index {_fmt_index(idx)}: " if idx else "") + \
-        f"got {g_text}, expected {e_text}, relative error {dev[idx]:.2g}"
+    at = (
+        f"at index {_fmt_index(idx)}: " if idx else ""
+    ) + f"got {g_text}, expected {e_text}, relative error {dev[idx]:.2g}"
     if got.dtype.kind == "f" and got.dtype.itemsize < 8 and dev[idx] > 0:
-        return (f"{what} has dtype {got.dtype}, but the check compares with float64 to float64 precision, and "
-                f"{got.dtype} keeps only about {_digits(got.dtype)} significant digits ({at}). Fix: {FLOAT32_FIX}")
+        return (
+            f"{what} has dtype {got.dtype}, but the check compares with float64 to float64 precision, and "
+            f"{got.dtype} keeps only about {_digits(got.dtype)} significant digits ({at}). Fix: {FLOAT32_FIX}"
+        )
     if got.dtype == np.float64 and dev[idx] > tol.FLOAT64_ROUNDOFF and _float32_numbers(got):
-        return (f"{what} has dtype float64, but every value in it is a float32 number: it was computed in or "
-                f"rounded to float32, which keeps only about 7 significant digits, then converted back ({at}). "
-                f"Fix: {FLOAT32_FIX}")
+        return (
+            f"{what} has dtype float64, but every value in it is a float32 number: it was computed in or "
+            f"rounded to float32, which keeps only about 7 significant digits, then converted back ({at}). "
+            f"Fix: {FLOAT32_FIX}"
+        )
     return None
 
 
@@ -236,14 +260,24 @@ def _precision_note(got: np.ndarray, expected: np.ndarray, rtol: float, guess: b
     if got.dtype.kind == "f" and got.dtype.itemsize < 8:
         return f" Your result also has dtype {got.dtype}: {FLOAT32_FIX}"
     if guess and got.dtype == np.float64 and _within_float32(got, expected, tol.FLOAT32_GUESS):
-        return (f" Errors this small (at most {tol.FLOAT32_GUESS:.0e} of the largest value) are typical of float32 "
-                f"arithmetic (about 7 significant digits): if any array or constant in your computation is float32, "
-                f"{FLOAT32_FIX}")
+        return (
+            f" Errors this small (at most {tol.FLOAT32_GUESS:.0e} of the largest value) are typical of float32 "
+            f"arithmetic (about 7 significant digits): if any array or constant in your computation is float32, "
+            f"{FLOAT32_FIX}"
+        )
     return ""
 
 
-def find_mismatch(got, expected, *, what: str = "output", rtol: float = tol.REFERENCE_RTOL,
-                  expect_dtype: str = "float", floor: float = tol.FLOOR, explain_precision: bool = True) -> Mismatch:
+def find_mismatch(
+    got,
+    expected,
+    *,
+    what: str = "output",
+    rtol: float = tol.REFERENCE_RTOL,
+    expect_dtype: str = "float",
+    floor: float = tol.FLOOR,
+    explain_precision: bool = True,
+) -> Mismatch:
     """Compare ``got`` with ``expected``; see :func:`describe_mismatch`.
 
     ``explain_precision=False`` leaves out the guess that a float64 result failing by errors of float32's size
@@ -276,9 +310,16 @@ def find_mismatch(got, expected, *, what: str = "output", rtol: float = tol.REFE
     return Mismatch(f"{what} is wrong{where}: {values}.{note}", worst)
 
 
-def describe_mismatch(got, expected, *, what: str = "output", rtol: float = tol.REFERENCE_RTOL,
-                      expect_dtype: str = "float", floor: float = tol.FLOOR,
-                      explain_precision: bool = True) -> tuple[str | None, float]:
+def describe_mismatch(
+    got,
+    expected,
+    *,
+    what: str = "output",
+    rtol: float = tol.REFERENCE_RTOL,
+    expect_dtype: str = "float",
+    floor: float = tol.FLOOR,
+    explain_precision: bool = True,
+) -> tuple[str | None, float]:
     """Compare ``got`` with ``expected``; return (problem or None, worst relative error).
 
     Checks, in order: None, not array-like, shape, dtype kind, NaN/inf, float32 precision, values. ``expect_dtype``
@@ -286,8 +327,9 @@ def describe_mismatch(got, expected, *, what: str = "output", rtol: float = tol.
     floor. Pass or fail follows :func:`rel_error` and ``rtol``; the worst error returned and the numbers printed
     are :func:`relative_deviation`, with the tolerance shown as :func:`shown_tolerance`.
     """
-    found = find_mismatch(got, expected, what=what, rtol=rtol, expect_dtype=expect_dtype, floor=floor,
-                          explain_precision=explain_precision)
+    found = find_mismatch(
+        got, expected, what=what, rtol=rtol, expect_dtype=expect_dtype, floor=floor, explain_precision=explain_precision
+    )
     if found.problem and found.hint:
         return f"{found.problem} Hint: {found.hint}", found.worst
     return found.problem, found.worst

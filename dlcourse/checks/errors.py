@@ -1,4 +1,5 @@
 """The one exception a check raises, shown in Jupyter as a short message instead of a traceback."""
+
 from __future__ import annotations
 
 

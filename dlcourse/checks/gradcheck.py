@@ -9,17 +9,19 @@ bug hides behind an all-ones pattern), the gradient of :math:`L = \sum \delta \o
 whose error is :math:`O(h^2)`. In float64 with :math:`h = 10^{-6}` that is about 1e-10; in float32 round-off
 (eps/h ~ 0.1) swamps the answer, which is why gradient checks are always run in float64.
 """
+
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from . import tolerances as tol
 
 
-def numerical_gradient(f: Callable[..., np.ndarray], inputs: Sequence[np.ndarray], dout, wrt: int = 0,
-                       h: float = tol.FD_STEP) -> np.ndarray:
+def numerical_gradient(
+    f: Callable[..., np.ndarray], inputs: Sequence[np.ndarray], dout, wrt: int = 0, h: float = tol.FD_STEP
+) -> np.ndarray:
     """Centred-difference gradient of ``sum(dout * f(*inputs))`` with respect to ``inputs[wrt]``.
 
     ``f`` must be a pure function of its inputs; the inputs are copied, never modified.
@@ -28,7 +30,7 @@ def numerical_gradient(f: Callable[..., np.ndarray], inputs: Sequence[np.ndarray
     -------
     grad : array with the shape of ``inputs[wrt]``
     """
-    args = [a if a is None else np.array(a, copy=True) for a in inputs]   # None (no bias) and labels stay as they are
+    args = [a if a is None else np.array(a, copy=True) for a in inputs]  # None (no bias) and labels stay as they are
     x = args[wrt] = np.array(inputs[wrt], dtype=np.float64, copy=True)
     dout = np.asarray(dout, dtype=np.float64)
     grad = np.zeros_like(x)

@@ -7,6 +7,7 @@
 
 The tests of dlcourse's own kernels, the learners' exercises and the grader all use these same functions.
 """
+
 from __future__ import annotations
 
 import zlib
@@ -52,12 +53,20 @@ def kernel_names(name: str) -> tuple[str, str]:
     both give ('sigmoid_forward', 'sigmoid_backward')."""
     for suffix in ("_forward", "_backward"):
         if name.endswith(suffix):
-            name = name[:-len(suffix)]
+            name = name[: -len(suffix)]
     return f"{name}_forward", f"{name}_backward"
 
 
-def check_function(fn, op: str, inputs: dict, *, options: dict | None = None, name: str | None = None,
-                   check: Check | None = None, report: bool = True) -> Check:
+def check_function(
+    fn,
+    op: str,
+    inputs: dict,
+    *,
+    options: dict | None = None,
+    name: str | None = None,
+    check: Check | None = None,
+    report: bool = True,
+) -> Check:
     """Compare ``fn(*inputs.values(), **options)`` with the PyTorch reference ``op`` in float64."""
     options = options or {}
     check = check or Check(_check_name(name, op))
@@ -70,9 +79,20 @@ def check_function(fn, op: str, inputs: dict, *, options: dict | None = None, na
     return check
 
 
-def check_kernel(forward, backward, op: str, inputs: dict, *, wrt: tuple[str, ...], options: dict | None = None,
-                 name: str | None = None, rng=None, finite_differences: bool = True, check: Check | None = None,
-                 report: bool = True) -> Check:
+def check_kernel(
+    forward,
+    backward,
+    op: str,
+    inputs: dict,
+    *,
+    wrt: tuple[str, ...],
+    options: dict | None = None,
+    name: str | None = None,
+    rng=None,
+    finite_differences: bool = True,
+    check: Check | None = None,
+    report: bool = True,
+) -> Check:
     """Check a forward/backward pair against PyTorch (float64) and centred finite differences.
 
     Parameters
@@ -92,28 +112,37 @@ def check_kernel(forward, backward, op: str, inputs: dict, *, wrt: tuple[str, ..
     forward_name, backward_name = kernel_names(check.name)
 
     result = check.call(forward, *inputs.values(), label=f"{forward_name}({call})", **options)
-    check.expect(isinstance(result, tuple) and len(result) == 2,
-                 f"forward should return a pair (out, cache), got {type(result).__name__}"
-                 + (f" of length {len(result)}" if isinstance(result, tuple) else "") + ".",
-                 "end the forward pass with `return out, cache`.")
+    check.expect(
+        isinstance(result, tuple) and len(result) == 2,
+        f"forward should return a pair (out, cache), got {type(result).__name__}"
+        + (f" of length {len(result)}" if isinstance(result, tuple) else "")
+        + ".",
+        "end the forward pass with `return out, cache`.",
+    )
     out, cache = result
     expected_out, _ = torch_reference(op, inputs, **options)
     check.compare(out, expected_out, what=f"forward output for {call}")
-    dout = rng.standard_normal(expected_out.shape)        # only after the output's shape is known to be right
+    dout = rng.standard_normal(expected_out.shape)  # only after the output's shape is known to be right
     _, expected_grads = torch_reference(op, inputs, wrt=wrt, dout=dout, **options)
 
     grads = check.call(backward, dout, cache, label=f"{backward_name}(dout, cache)")
     if len(wrt) == 1 and not isinstance(grads, tuple):
         grads = (grads,)
-    check.expect(isinstance(grads, tuple) and len(grads) >= len(wrt),
-                 f"backward should return {len(wrt)} gradient(s) ({', '.join('d' + w for w in wrt)}), got "
-                 f"{type(grads).__name__}" + (f" of length {len(grads)}" if isinstance(grads, tuple) else "") + ".")
+    check.expect(
+        isinstance(grads, tuple) and len(grads) >= len(wrt),
+        f"backward should return {len(wrt)} gradient(s) ({', '.join('d' + w for w in wrt)}), got "
+        f"{type(grads).__name__}" + (f" of length {len(grads)}" if isinstance(grads, tuple) else "") + ".",
+    )
     for name_, grad in zip(wrt, grads):
         not_summed = isinstance(grad, np.ndarray) and grad.size > expected_grads[name_].size
-        hint = (f"d{name_} must have the shape of {name_}; sum over the batch where {name_} was broadcast."
-                if not_summed else None)                       # misleading when only the values are wrong
-        check.compare(grad, expected_grads[name_],
-                      what=f"gradient d{name_} for {call} (random upstream gradient dout)", hint=hint)
+        hint = (
+            f"d{name_} must have the shape of {name_}; sum over the batch where {name_} was broadcast."
+            if not_summed
+            else None
+        )  # misleading when only the values are wrong
+        check.compare(
+            grad, expected_grads[name_], what=f"gradient d{name_} for {call} (random upstream gradient dout)", hint=hint
+        )
 
     if finite_differences:
         names = list(inputs)
@@ -126,10 +155,18 @@ def check_kernel(forward, backward, op: str, inputs: dict, *, wrt: tuple[str, ..
         fd_floor = max(tol.FLOOR, tol.FD_ROUNDOFF * float(np.sum(np.abs(dout * expected_out))) / fd_rtol)
         for name_, grad in zip(wrt, grads):
             numeric = numerical_gradient(f, list(inputs.values()), dout, wrt=names.index(name_))
-            check.compare(grad, numeric, what=f"gradient d{name_} for {call} against finite differences of your "
-                                              "forward",
-                          rtol=fd_rtol, floor=fd_floor, record=False)
+            check.compare(
+                grad,
+                numeric,
+                what=f"gradient d{name_} for {call} against finite differences of your forward",
+                rtol=fd_rtol,
+                floor=fd_floor,
+                record=False,
+            )
     if report:
-        check.passed("forward and backward match PyTorch" + (" and finite differences" if finite_differences else "")
-                     + f" for {shapes}")
+        check.passed(
+            "forward and backward match PyTorch"
+            + (" and finite differences" if finite_differences else "")
+            + f" for {shapes}"
+        )
     return check

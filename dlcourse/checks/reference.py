@@ -2,9 +2,10 @@
 
 torch is imported only when a reference is first needed, so ``import dlcourse`` stays light.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -25,14 +26,15 @@ def torch_ops() -> dict[str, Callable]:
         "linear": lambda x, weight, bias=None: F.linear(x, weight, bias),
         "mse_loss": lambda input, target, reduction="mean": F.mse_loss(input, target, reduction=reduction),
         "cross_entropy": lambda input, target, reduction="mean": F.cross_entropy(input, target, reduction=reduction),
-        "binary_cross_entropy_with_logits": lambda input, target, reduction="mean":
-            F.binary_cross_entropy_with_logits(input, target, reduction=reduction),
-        "binary_cross_entropy": lambda input, target, reduction="mean":
-            F.binary_cross_entropy(input, target, reduction=reduction),
+        "binary_cross_entropy_with_logits": lambda input, target, reduction="mean": F.binary_cross_entropy_with_logits(
+            input, target, reduction=reduction
+        ),
+        "binary_cross_entropy": lambda input, target, reduction="mean": F.binary_cross_entropy(
+            input, target, reduction=reduction
+        ),
         "mul": lambda a, b: a * b,
         "conv2d": lambda x, weight, bias=None, stride=1, padding=0: F.conv2d(x, weight, bias, stride, padding),
-        "unfold": lambda x, kernel_size, stride=1, padding=0: F.unfold(x, kernel_size, stride=stride,
-                                                                       padding=padding),
+        "unfold": lambda x, kernel_size, stride=1, padding=0: F.unfold(x, kernel_size, stride=stride, padding=padding),
         "max_pool2d": lambda x, kernel_size, stride=None, padding=0: F.max_pool2d(x, kernel_size, stride, padding),
         "avg_pool2d": lambda x, kernel_size, stride=None, padding=0: F.avg_pool2d(x, kernel_size, stride, padding),
     }

@@ -14,6 +14,7 @@ wrong values, float32 precision, a numerical warning, an input modified in place
 ends in one :class:`CheckFailure` whose message names the cause, with at most one hint line; a pass prints one
 line.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -29,14 +30,15 @@ from . import tolerances as tol
 from .compare import Mismatch, find_mismatch, format_pair, shown_tolerance
 from .errors import CheckFailure
 
-PASS_MARK = "\u2714"   # ✔
-FAIL_MARK = "\u2718"   # ✘
+PASS_MARK = "\u2714"  # ✔
+FAIL_MARK = "\u2718"  # ✘
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
 # frames in dlcourse, NumPy and other installed packages or the standard library are not the learner's code
-_LIBRARY_DIRS = (_PACKAGE_DIR,) + tuple(sorted({str(Path(sysconfig.get_paths()[key]).resolve())
-                                                for key in ("stdlib", "platstdlib", "purelib", "platlib")}))
+_LIBRARY_DIRS = (_PACKAGE_DIR,) + tuple(
+    sorted({str(Path(sysconfig.get_paths()[key]).resolve()) for key in ("stdlib", "platstdlib", "purelib", "platlib")})
+)
 
 
 def _learner_frame(exc: BaseException) -> str:
@@ -51,12 +53,12 @@ def _learner_frame(exc: BaseException) -> str:
     return ""
 
 
-_WARNING_HINTS = {   # checked in this order: NumPy's 0/0 warning reads "invalid value encountered in divide"
+_WARNING_HINTS = {  # checked in this order: NumPy's 0/0 warning reads "invalid value encountered in divide"
     "overflow": "large inputs overflow exp(); rewrite so that every exponent is <= 0 "
-                "(e.g. subtract the maximum, or use exp(-|x|)).",
+    "(e.g. subtract the maximum, or use exp(-|x|)).",
     "invalid": "an invalid operation (0/0, inf - inf, log of a negative number) produced NaN.",
     "divide by zero": "a division by zero or log(0); guard the denominator, or work with logits and log-sum-exp "
-                      "instead of probabilities.",
+    "instead of probabilities.",
 }
 
 
@@ -66,7 +68,7 @@ def _copy(value):
         return value.copy()
     if isinstance(value, dict):
         return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, tuple) and hasattr(value, "_fields"):          # a NamedTuple cache
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple cache
         return type(value)(*(_copy(v) for v in value))
     if isinstance(value, (list, tuple)):
         return type(value)(_copy(v) for v in value)
@@ -80,6 +82,7 @@ def _fmt_entry(name: str, idx: tuple) -> str:
 class Change(NamedTuple):
     """How an argument changed during a call: a description, whether only by rounding, and the name of the array
     that changed (``params['0.weight']`` when the argument is a dict of arrays)."""
+
     text: str
     rounding: bool
     name: str
@@ -108,8 +111,12 @@ def _array_change(before: np.ndarray, after, name: str) -> Change | None:
     biggest = float(diff[idx])
     if biggest <= tol.ROUNDING_EPS * np.finfo(before.dtype).eps * scale:
         ulps = int(round(biggest / float(np.spacing(max(abs(before[idx]), abs(after[idx]))))))
-        return Change(f"{count} are off by rounding, by up to {biggest:.2g} ({ulps} unit{'s' if ulps != 1 else ''} "
-                      f"in the last place: {example})", True, name)
+        return Change(
+            f"{count} are off by rounding, by up to {biggest:.2g} ({ulps} unit{'s' if ulps != 1 else ''} "
+            f"in the last place: {example})",
+            True,
+            name,
+        )
     return Change(f"{count} changed ({example})", False, name)
 
 
@@ -129,8 +136,12 @@ def describe_change(before, after, name: str) -> Change | None:
         return next((c for k in before if (c := describe_change(before[k], after[k], f"{name}[{k!r}]"))), None)
     if isinstance(before, (list, tuple)):
         if not isinstance(after, (list, tuple)) or len(before) != len(after):
-            return Change(f"{name} now has {len(after) if isinstance(after, (list, tuple)) else 'no'} items "
-                          f"(it had {len(before)})", False, name)
+            return Change(
+                f"{name} now has {len(after) if isinstance(after, (list, tuple)) else 'no'} items "
+                f"(it had {len(before)})",
+                False,
+                name,
+            )
         fields = getattr(before, "_fields", None)
         names = [f"{name}.{f}" for f in fields] if fields else [f"{name}[{i}]" for i in range(len(before))]
         return next((c for b, a, n in zip(before, after, names) if (c := describe_change(b, a, n))), None)
@@ -140,17 +151,22 @@ def describe_change(before, after, name: str) -> Change | None:
 def _argument_names(fn, count: int) -> list[str | None]:
     """The names of ``fn``'s first ``count`` positional parameters, None where unknown."""
     try:
-        params = [p for p in inspect.signature(fn).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        params = [
+            p
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
     except (TypeError, ValueError):
         params = []
     return [params[i].name if i < len(params) else None for i in range(count)]
 
 
 def _restore_hint(name: str) -> str:
-    return (f"a value restored by arithmetic ({name}[i] += h, later {name}[i] -= h) is not always the value you "
-            f"started from in floating point. Save the old value and put it back exactly: old = {name}[i]; "
-            f"{name}[i] = old + h; ...; {name}[i] = old (or work on a copy, {name} = {name}.copy()).")
+    return (
+        f"a value restored by arithmetic ({name}[i] += h, later {name}[i] -= h) is not always the value you "
+        f"started from in floating point. Save the old value and put it back exactly: old = {name}[i]; "
+        f"{name}[i] = old + h; ...; {name}[i] = old (or work on a copy, {name} = {name}.copy())."
+    )
 
 
 def _in_place_hint(name: str) -> str:
@@ -198,8 +214,10 @@ class Check:
         if not callable(fn):
             self.fail(f"expected a function, got {type(fn).__name__}.")
         copies = [_copy(a) for a in args]
-        with warnings.catch_warnings(record=True) as caught, \
-                np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+        with (
+            warnings.catch_warnings(record=True) as caught,
+            np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"),
+        ):
             warnings.simplefilter("always")
             try:
                 result = fn(*copies, **kwargs)
@@ -212,8 +230,12 @@ class Check:
         numeric = [w for w in caught if issubclass(w.category, RuntimeWarning)]
         if numeric:
             message = str(numeric[0].message)
-            self.fail(f"{label} triggered a numerical warning: '{message}'.", _WARNING_HINTS.get(
-                next((k for k in _WARNING_HINTS if k in message), ""), "look for the operation named above."))
+            self.fail(
+                f"{label} triggered a numerical warning: '{message}'.",
+                _WARNING_HINTS.get(
+                    next((k for k in _WARNING_HINTS if k in message), ""), "look for the operation named above."
+                ),
+            )
         for i, (before, after, name) in enumerate(zip(args, copies, _argument_names(fn, len(args)))):
             change = describe_change(before, after, name or "x")
             if change:
@@ -224,9 +246,18 @@ class Check:
         return result
 
     # -- comparing --------------------------------------------------------------------------------
-    def compare(self, got, expected, *, what: str = "output", rtol: float | None = None,
-                expect_dtype: str = "float", hint: str | None = None, record: bool = True,
-                floor: float = tol.FLOOR) -> None:
+    def compare(
+        self,
+        got,
+        expected,
+        *,
+        what: str = "output",
+        rtol: float | None = None,
+        expect_dtype: str = "float",
+        hint: str | None = None,
+        record: bool = True,
+        floor: float = tol.FLOOR,
+    ) -> None:
         """Fail unless ``got`` matches ``expected`` in shape, dtype kind, finiteness and value.
 
         ``record=False`` keeps this comparison out of the error reported by :meth:`passed` (used for finite
@@ -234,8 +265,9 @@ class Check:
         is left out when the failure is float32 precision, which the message then explains.
         """
         rtol = self.rtol if rtol is None else rtol
-        found = find_mismatch(got, expected, what=what, rtol=rtol, expect_dtype=expect_dtype, floor=floor,
-                              explain_precision=hint is None)
+        found = find_mismatch(
+            got, expected, what=what, rtol=rtol, expect_dtype=expect_dtype, floor=floor, explain_precision=hint is None
+        )
         if found.problem:
             self.fail(found.problem, _merge_hints(found, got, hint))
         if record:
@@ -251,6 +283,7 @@ class Check:
     # -- passing ----------------------------------------------------------------------------------
     def passed(self, detail: str) -> None:
         """Print the one line that says the check passed."""
-        numbers = (f" (max relative error {self.worst:.1e}, tolerance {shown_tolerance(self.rtol):.0e})"
-                   if self.cases else "")
+        numbers = (
+            f" (max relative error {self.worst:.1e}, tolerance {shown_tolerance(self.rtol):.0e})" if self.cases else ""
+        )
         print(f"{PASS_MARK} {self.name}: {detail}{numbers}")

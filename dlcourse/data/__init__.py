@@ -1,18 +1,46 @@
 """Chapters 01, 03 and 05: the data the course ships or makes: synthetic 2-D sets (chapter 01), scikit-learn's
 digits, mini-batching and data cleaning (chapter 03); and the seeds' real data sets (MNIST, Fashion-MNIST, CIFAR-10,
 IMDB; chapter 05), downloaded with pooch when online, with an offline CIFAR-shaped stand-in."""
+
+from . import cleaning
 from .batching import iterate_minibatches
 from .colour_digits import load_cifar10_or_colour_digits, make_colour_digits
-from . import cleaning
-from .datasets import (ImageSplit, TextSplit, load_cifar10, load_fashion_mnist, load_imdb, load_mnist,
-                       load_or_digits)
+from .datasets import ImageSplit, TextSplit, load_cifar10, load_fashion_mnist, load_imdb, load_mnist, load_or_digits
 from .digits import Split, load_digits
 from .downloads import DatasetUnavailable
-from .synthetic import (DATASETS, XOR_INPUTS, XOR_TARGETS, make_blobs, make_circles, make_dataset, make_moons,
-                        make_spirals, make_xor)
+from .synthetic import (
+    DATASETS,
+    XOR_INPUTS,
+    XOR_TARGETS,
+    make_blobs,
+    make_circles,
+    make_dataset,
+    make_moons,
+    make_spirals,
+    make_xor,
+)
 
-__all__ = ["Split", "load_digits", "iterate_minibatches", "DATASETS", "XOR_INPUTS", "XOR_TARGETS", "make_blobs", "make_circles",
-           "make_dataset", "make_moons", "make_spirals", "make_xor",
-           "ImageSplit", "TextSplit", "DatasetUnavailable", "load_mnist", "load_fashion_mnist", "load_cifar10",
-           "load_imdb", "load_or_digits"]
+__all__ = [
+    "cleaning",
+    "Split",
+    "load_digits",
+    "iterate_minibatches",
+    "DATASETS",
+    "XOR_INPUTS",
+    "XOR_TARGETS",
+    "make_blobs",
+    "make_circles",
+    "make_dataset",
+    "make_moons",
+    "make_spirals",
+    "make_xor",
+    "ImageSplit",
+    "TextSplit",
+    "DatasetUnavailable",
+    "load_mnist",
+    "load_fashion_mnist",
+    "load_cifar10",
+    "load_imdb",
+    "load_or_digits",
+]
 __all__ += ["load_cifar10_or_colour_digits", "make_colour_digits"]

@@ -1,7 +1,8 @@
 """Chapter 03: mini-batches, shuffled once per epoch with an explicit generator, then sliced."""
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -25,10 +26,10 @@ def iterate_minibatches(X, y, batch_size: int, *, shuffle: bool = True, rng=None
         order = check_rng(rng, needed_for="shuffling").permutation(len(X))
     else:
         order = np.arange(len(X))
-    return _batches(X, y, order, batch_size)      # the checks above run at the call, not at the first batch
+    return _batches(X, y, order, batch_size)  # the checks above run at the call, not at the first batch
 
 
 def _batches(X, y, order, batch_size):
     for start in range(0, len(X), batch_size):
-        idx = order[start:start + batch_size]
+        idx = order[start : start + batch_size]
         yield X[idx], y[idx]

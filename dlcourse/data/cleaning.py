@@ -20,6 +20,7 @@ What is looked for, in a data matrix X of shape (N, D) (N rows = samples, D colu
 
 Rows compare by value: 0.0 and -0.0 are equal, and so are two NaNs in the same places.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,8 +29,17 @@ import numpy as np
 
 from .._validate import as_float_array, check_interval
 
-__all__ = ["AuditReport", "Cleaned", "audit", "clean", "constant_columns", "duplicate_groups", "missing_mask",
-           "out_of_range_mask", "shared_rows"]
+__all__ = [
+    "AuditReport",
+    "Cleaned",
+    "audit",
+    "clean",
+    "constant_columns",
+    "duplicate_groups",
+    "missing_mask",
+    "out_of_range_mask",
+    "shared_rows",
+]
 
 
 # -- checks on the arguments ---------------------------------------------------------------------------------------
@@ -51,9 +61,9 @@ def _value_range(value_range) -> tuple[float, float]:
 # -- rows as hashable keys -------------------------------------------------------------------------------------------
 def _row_keys(X: np.ndarray) -> np.ndarray:
     """One bytes-like key per row (N,), equal exactly when the rows are equal value by value."""
-    X = np.ascontiguousarray(X, dtype=np.float64) + 0.0                     # -0.0 + 0.0 = 0.0: one key for zero
-    X[np.isnan(X)] = np.nan                                                 # one NaN bit pattern
-    return X.view(np.dtype((np.void, X.dtype.itemsize * X.shape[1]))).ravel()   # (N,)
+    X = np.ascontiguousarray(X, dtype=np.float64) + 0.0  # -0.0 + 0.0 = 0.0: one key for zero
+    X[np.isnan(X)] = np.nan  # one NaN bit pattern
+    return X.view(np.dtype((np.void, X.dtype.itemsize * X.shape[1]))).ravel()  # (N,)
 
 
 def duplicate_groups(X) -> list[np.ndarray]:
@@ -99,8 +109,8 @@ def constant_columns(X) -> np.ndarray:
     if len(X) == 0:
         return np.zeros(0, dtype=np.int64)
     finite = np.isfinite(X)
-    low = np.where(finite, X, np.inf).min(axis=0)                          # (D,)
-    high = np.where(finite, X, -np.inf).max(axis=0)                        # (D,)
+    low = np.where(finite, X, np.inf).min(axis=0)  # (D,)
+    high = np.where(finite, X, -np.inf).max(axis=0)  # (D,)
     return np.flatnonzero(~finite.any(axis=0) | (low == high))
 
 
@@ -109,16 +119,17 @@ def constant_columns(X) -> np.ndarray:
 class AuditReport:
     """What :func:`audit` found. Counts of rows and values; ``None`` where the check needs what was not given
     (labels for conflicting labels, ``value_range`` for out-of-range values)."""
+
     n_rows: int
     n_columns: int
-    duplicate_rows: int                 # rows identical to an earlier row (the copies beyond the first)
-    duplicate_groups: int               # distinct rows that occur more than once
-    conflicting_groups: int | None      # of those groups, how many carry more than one label
-    missing_values: int                 # NaN or ±inf entries
+    duplicate_rows: int  # rows identical to an earlier row (the copies beyond the first)
+    duplicate_groups: int  # distinct rows that occur more than once
+    conflicting_groups: int | None  # of those groups, how many carry more than one label
+    missing_values: int  # NaN or ±inf entries
     rows_with_missing: int
-    out_of_range_values: int | None     # finite entries outside value_range
+    out_of_range_values: int | None  # finite entries outside value_range
     rows_out_of_range: int | None
-    constant_columns: np.ndarray = field(repr=False)   # indices of the columns with a single value
+    constant_columns: np.ndarray = field(repr=False)  # indices of the columns with a single value
 
     def __str__(self) -> str:
         def count(value):
@@ -126,16 +137,20 @@ class AuditReport:
 
         def rows(n):
             return f"{n:,} row" + ("" if n == 1 else "s")
+
         cols = ", ".join(str(c) for c in self.constant_columns) or "none"
-        return "\n".join([
-            f"rows x columns:           {self.n_rows:,} x {self.n_columns:,}",
-            f"duplicate rows:           {self.duplicate_rows:,} (in {self.duplicate_groups:,} groups of identical rows)",
-            f"  groups with 2+ labels:  {count(self.conflicting_groups)}",
-            f"missing values (NaN/inf): {self.missing_values:,} (in {rows(self.rows_with_missing)})",
-            f"out-of-range values:      {count(self.out_of_range_values)}"
-            + ("" if self.rows_out_of_range is None else f" (in {rows(self.rows_out_of_range)})"),
-            f"constant columns:         {len(self.constant_columns):,} ({cols})",
-        ])
+        return "\n".join(
+            [
+                f"rows x columns:           {self.n_rows:,} x {self.n_columns:,}",
+                f"duplicate rows:           {self.duplicate_rows:,} "
+                f"(in {self.duplicate_groups:,} groups of identical rows)",
+                f"  groups with 2+ labels:  {count(self.conflicting_groups)}",
+                f"missing values (NaN/inf): {self.missing_values:,} (in {rows(self.rows_with_missing)})",
+                f"out-of-range values:      {count(self.out_of_range_values)}"
+                + ("" if self.rows_out_of_range is None else f" (in {rows(self.rows_out_of_range)})"),
+                f"constant columns:         {len(self.constant_columns):,} ({cols})",
+            ]
+        )
 
 
 def audit(X, y=None, value_range=None) -> AuditReport:
@@ -157,13 +172,17 @@ def audit(X, y=None, value_range=None) -> AuditReport:
     missing = missing_mask(X)
     out = out_of_range_mask(X, value_range) if value_range is not None else None
     return AuditReport(
-        n_rows=len(X), n_columns=X.shape[1],
-        duplicate_rows=sum(len(g) - 1 for g in groups), duplicate_groups=len(groups),
+        n_rows=len(X),
+        n_columns=X.shape[1],
+        duplicate_rows=sum(len(g) - 1 for g in groups),
+        duplicate_groups=len(groups),
         conflicting_groups=conflicting,
-        missing_values=int(missing.sum()), rows_with_missing=int(missing.any(axis=1).sum()),
+        missing_values=int(missing.sum()),
+        rows_with_missing=int(missing.any(axis=1).sum()),
         out_of_range_values=None if out is None else int(out.sum()),
         rows_out_of_range=None if out is None else int(out.any(axis=1).sum()),
-        constant_columns=constant_columns(X))
+        constant_columns=constant_columns(X),
+    )
 
 
 # -- the cleaning ----------------------------------------------------------------------------------------------------
@@ -171,6 +190,7 @@ def audit(X, y=None, value_range=None) -> AuditReport:
 class Cleaned:
     """What :func:`clean` kept: ``X`` (M, D) and ``y`` (M,), ``kept`` the indices (M,) of those rows in the input
     (in their original order), and ``dropped``, how many rows went for each reason."""
+
     X: np.ndarray
     y: np.ndarray
     kept: np.ndarray
@@ -210,7 +230,7 @@ def clean(X, y, value_range=None) -> Cleaned:
     remaining = np.flatnonzero(keep)
     n_duplicate = n_conflicting = 0
     for group in duplicate_groups(X[remaining]):
-        rows = remaining[group]                                         # indices into X, increasing
+        rows = remaining[group]  # indices into X, increasing
         if len(np.unique(y[rows])) > 1:
             keep[rows] = False
             n_conflicting += len(rows)

@@ -12,6 +12,7 @@ The training images are drawn from the digits' training split, the validation an
 and test splits, so no handwritten digit appears in two parts. ``load_cifar10_or_colour_digits`` takes CIFAR-10
 when its archive is in the cache (or when asked to download it) and the stand-in otherwise.
 """
+
 from __future__ import annotations
 
 import functools
@@ -23,13 +24,13 @@ from .datasets import MNIST_CLASSES, ImageSplit, load_cifar10
 from .digits import load_digits
 from .downloads import DatasetUnavailable, cache_dir, get_source
 
-SIZE = 32                      # CIFAR-10's height and width
-DIGIT_HEIGHT = (16.0, 24.0)    # pixels: the 8x8 digit is enlarged by a factor from 2 to 3
-MAX_ANGLE = 15.0               # degrees, either way
-DARKEN = 0.5                   # backgrounds are photo patches dimmed to at most this brightness ...
-CONTRAST = 0.45                # ... and the ink is at least this much brighter (luma, on the [0, 1] scale)
-NOISE = 0.03                   # standard deviation of the pixel noise, on the [0, 1] scale
-CHUNK = 256                    # images rendered at a time
+SIZE = 32  # CIFAR-10's height and width
+DIGIT_HEIGHT = (16.0, 24.0)  # pixels: the 8x8 digit is enlarged by a factor from 2 to 3
+MAX_ANGLE = 15.0  # degrees, either way
+DARKEN = 0.5  # backgrounds are photo patches dimmed to at most this brightness ...
+CONTRAST = 0.45  # ... and the ink is at least this much brighter (luma, on the [0, 1] scale)
+NOISE = 0.03  # standard deviation of the pixel noise, on the [0, 1] scale
+CHUNK = 256  # images rendered at a time
 CIFAR10_FILE = "cifar-10-python.tar.gz"
 
 
@@ -40,7 +41,7 @@ def _photos() -> np.ndarray:
 
     photos = np.concatenate([load_sample_photo(name, factor=2) for name in ("china.jpg", "flower.jpg")])
     photos = photos.astype(np.float32)
-    photos.flags.writeable = False                                           # one copy, shared by every call
+    photos.flags.writeable = False  # one copy, shared by every call
     return photos
 
 
@@ -58,7 +59,7 @@ def render_colour_digits(digits, rng, size: int = SIZE) -> np.ndarray:
     images : (N, 3, size, size) uint8 in 0..255, RGB, NCHW (CIFAR-10's layout)
     """
     rng = check_rng(rng)
-    size = check_int(size, "size", minimum=int(np.ceil(DIGIT_HEIGHT[1])))   # the largest digit must fit
+    size = check_int(size, "size", minimum=int(np.ceil(DIGIT_HEIGHT[1])))  # the largest digit must fit
     ink8 = np.asarray(digits, dtype=np.float64)
     if ink8.ndim == 4 and ink8.shape[1] == 1:
         ink8 = ink8[:, 0]
@@ -67,8 +68,8 @@ def render_colour_digits(digits, rng, size: int = SIZE) -> np.ndarray:
     if not np.all(np.isfinite(ink8)) or ink8.min(initial=0) < 0 or ink8.max(initial=0) > 1:
         raise ValueError("digits: expected values in [0, 1]")
     out = np.empty((len(ink8), 3, size, size), np.uint8)
-    for start in range(0, len(ink8), CHUNK):                                 # bounded temporaries, any N
-        out[start:start + CHUNK] = _render(ink8[start:start + CHUNK], rng, size)
+    for start in range(0, len(ink8), CHUNK):  # bounded temporaries, any N
+        out[start : start + CHUNK] = _render(ink8[start : start + CHUNK], rng, size)
     return out
 
 
@@ -79,36 +80,37 @@ def _render(ink8: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray
     n = len(ink8)
     # the digit enlarged, turned and moved about the middle of the canvas, by inverse mapping: every output pixel
     # reads the 8x8 digit (placed in the canvas's middle) bilinearly at its source position, 0 outside it
-    scale = rng.uniform(*DIGIT_HEIGHT, size=n) / 8                          # (N,) enlargement, 2..3
+    scale = rng.uniform(*DIGIT_HEIGHT, size=n) / 8  # (N,) enlargement, 2..3
     angle = rng.uniform(-MAX_ANGLE, MAX_ANGLE, size=n)
-    room = np.maximum((size - 1.1 * 8 * scale) / 2, 0.0)                    # how far the centre may move
-    shift = rng.uniform(-1, 1, size=(2, n)) * room                           # (2, N) tx, ty in pixels
-    rows, cols = AF.affine_source_coords((n, 1, size, size), angle, (shift[0], shift[1]), scale)   # (N, S, S)
-    top = (size - 8) / 2                                                     # the digit's first row and column
-    ink = AF.sample(ink8[:, None], rows - top, cols - top)                   # (N, 1, size, size) in [0, 1]
+    room = np.maximum((size - 1.1 * 8 * scale) / 2, 0.0)  # how far the centre may move
+    shift = rng.uniform(-1, 1, size=(2, n)) * room  # (2, N) tx, ty in pixels
+    rows, cols = AF.affine_source_coords((n, 1, size, size), angle, (shift[0], shift[1]), scale)  # (N, S, S)
+    top = (size - 8) / 2  # the digit's first row and column
+    ink = AF.sample(ink8[:, None], rows - top, cols - top)  # (N, 1, size, size) in [0, 1]
     ink = np.clip(ink, 0.0, 1.0).astype(np.float32)
     # background: a random patch of one of the two photos, tinted towards a random colour
-    photos = _photos()                                                       # (2, 3, 213, 320)
+    photos = _photos()  # (2, 3, 213, 320)
     which = rng.integers(0, len(photos), n)
     tops = rng.integers(0, photos.shape[2] - size + 1, n)
     lefts = rng.integers(0, photos.shape[3] - size + 1, n)
-    prows = tops[:, None] + np.arange(size)                                  # (N, size)
+    prows = tops[:, None] + np.arange(size)  # (N, size)
     pcols = lefts[:, None] + np.arange(size)
-    patch = photos[which[:, None, None, None], np.arange(3)[None, :, None, None],
-                   prows[:, None, :, None], pcols[:, None, None, :]]          # (N, 3, size, size)
+    patch = photos[
+        which[:, None, None, None], np.arange(3)[None, :, None, None], prows[:, None, :, None], pcols[:, None, None, :]
+    ]  # (N, 3, size, size)
     tint = rng.random((n, 3, 1, 1), dtype=np.float32)
     mix = rng.uniform(0.3, 0.7, size=(n, 1, 1, 1)).astype(np.float32)
-    background = DARKEN * ((1 - mix) * patch + mix * tint)                  # values in [0, DARKEN]
+    background = DARKEN * ((1 - mix) * patch + mix * tint)  # values in [0, DARKEN]
     # ink: a random colour, lightened where needed to stand out from the background by CONTRAST in brightness
     colour = rng.random((n, 3, 1, 1), dtype=np.float32)
-    weights = np.array([0.299, 0.587, 0.114], np.float32)[None, :, None, None]           # luma
-    bg_luma = (background * weights).sum(axis=1, keepdims=True).mean(axis=(2, 3), keepdims=True)   # (N, 1, 1, 1)
+    weights = np.array([0.299, 0.587, 0.114], np.float32)[None, :, None, None]  # luma
+    bg_luma = (background * weights).sum(axis=1, keepdims=True).mean(axis=(2, 3), keepdims=True)  # (N, 1, 1, 1)
     ink_luma = (colour * weights).sum(axis=1, keepdims=True)
     lift = np.clip((bg_luma + CONTRAST - ink_luma) / np.maximum(1 - ink_luma, 1e-6), 0.0, 1.0)
-    colour = colour + lift * (1 - colour)                                    # towards white, hue kept
-    image = background * (1 - ink) + colour * ink                            # (N, 3, size, size)
+    colour = colour + lift * (1 - colour)  # towards white, hue kept
+    image = background * (1 - ink) + colour * ink  # (N, 3, size, size)
     image += NOISE * rng.standard_normal(size=image.shape, dtype=np.float32)
-    return (np.clip(image, 0.0, 1.0) * 255 + 0.5).astype(np.uint8)        # rounded to the nearest level
+    return (np.clip(image, 0.0, 1.0) * 255 + 0.5).astype(np.uint8)  # rounded to the nearest level
 
 
 def _draw(X, y, count: int, rng: np.random.Generator):
@@ -120,8 +122,7 @@ def _draw(X, y, count: int, rng: np.random.Generator):
     return X[idx], y[idx]
 
 
-def make_colour_digits(n_train: int = 3000, n_val: int = 0, n_test: int = 1000, rng=0,
-                       size: int = SIZE) -> ImageSplit:
+def make_colour_digits(n_train: int = 3000, n_val: int = 0, n_test: int = 1000, rng=0, size: int = SIZE) -> ImageSplit:
     """The colour-digits stand-in for CIFAR-10, in ``load_cifar10``'s format.
 
     Parameters
@@ -137,10 +138,11 @@ def make_colour_digits(n_train: int = 3000, n_val: int = 0, n_test: int = 1000, 
     ImageSplit with X arrays (n, 3, size, size) uint8 in 0..255 (RGB, NCHW), y arrays (n,) int64 in 0..9 and
     ``classes`` "0".."9".
     """
-    counts = {part: check_int(n, f"n_{part}", minimum=0) for part, n in (("train", n_train), ("val", n_val),
-                                                                          ("test", n_test))}
+    counts = {
+        part: check_int(n, f"n_{part}", minimum=0) for part, n in (("train", n_train), ("val", n_val), ("test", n_test))
+    }
     rng = check_rng(rng)
-    digits = load_digits(images=True, rng=rng)                              # (N, 1, 8, 8) in [0, 1], 3 splits
+    digits = load_digits(images=True, rng=rng)  # (N, 1, 8, 8) in [0, 1], 3 splits
     parts = {}
     for part, count in counts.items():
         X, y = _draw(getattr(digits, f"X_{part}"), getattr(digits, f"y_{part}"), count, rng)
@@ -161,8 +163,9 @@ def _subset(X, y, count, rng):
     return X[idx], y[idx]
 
 
-def load_cifar10_or_colour_digits(n_train: int | None = 3000, n_test: int | None = 1000, *, download: bool = False,
-                                  val_size=0, rng=0, data_home=None) -> tuple[ImageSplit, str]:
+def load_cifar10_or_colour_digits(
+    n_train: int | None = 3000, n_test: int | None = 1000, *, download: bool = False, val_size=0, rng=0, data_home=None
+) -> tuple[ImageSplit, str]:
     """CIFAR-10 when it is in the cache (or ``download=True``), else the colour-digits stand-in; both 3x32x32 uint8.
 
     Parameters
@@ -199,10 +202,11 @@ def load_cifar10_or_colour_digits(n_train: int | None = 3000, n_test: int | None
             print(f"CIFAR-10: {len(y_train):,} training and {len(y_test):,} test images (of 50,000 and 10,000)")
             return split, "cifar10"
     n_val = val_size if isinstance(val_size, (int, np.integer)) and not isinstance(val_size, bool) else 0
-    split = make_colour_digits(3000 if n_train is None else n_train, n_val, 1000 if n_test is None else n_test,
-                               rng=rng)
-    print(f"CIFAR-10 {why}: using the colour-digits stand-in instead ({len(split.y_train):,} training and "
-          f"{len(split.y_test):,} test images, 3x32x32, classes '0'..'9'; see dlcourse.data.colour_digits)")
+    split = make_colour_digits(3000 if n_train is None else n_train, n_val, 1000 if n_test is None else n_test, rng=rng)
+    print(
+        f"CIFAR-10 {why}: using the colour-digits stand-in instead ({len(split.y_train):,} training and "
+        f"{len(split.y_test):,} test images, 3x32x32, classes '0'..'9'; see dlcourse.data.colour_digits)"
+    )
     return split, "colour digits"
 
 

@@ -1,5 +1,5 @@
 """Chapter 05: the seeds' real data sets, MNIST, Fashion-MNIST, CIFAR-10 (and IMDB, for the recurrent networks of
-chapter 07), downloaded once with pooch.
+a later chapter), downloaded once with pooch.
 
 Every loader returns a ``Split`` like ``load_digits``: the official training set divided into train and
 validation parts by an explicit generator (``val_size``, ``rng``), and the official test set as test. Images
@@ -10,6 +10,7 @@ MNIST's training set would take 376 MB); labels are int64. Names follow torchvis
 When a download fails the loaders raise ``DatasetUnavailable``; notebooks call ``load_or_digits``, which
 falls back to scikit-learn's digits in the same layout.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,14 +25,25 @@ from .text import PAD, build_vocab, encode, pad_sequences
 
 MNIST_CLASSES = tuple(str(d) for d in range(10))
 # torchvision.datasets.FashionMNIST.classes
-FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
-                         "Bag", "Ankle boot")
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 IMDB_CLASSES = ("neg", "pos")
 
 
 @dataclass(repr=False)
 class ImageSplit(Split):
     """A ``Split`` of images: X arrays (N, C, H, W) uint8 in 0..255, y arrays (N,) int64; ``classes[k]`` names k."""
+
     classes: tuple = ()
 
 
@@ -41,6 +53,7 @@ class TextSplit(Split):
 
     ``vocab[i]`` is the word with id i (``vocab[0] = "<pad>"``, ``vocab[1] = "<unk>"``); empty for raw texts.
     """
+
     classes: tuple = IMDB_CLASSES
     vocab: list = None
 
@@ -62,8 +75,7 @@ def _check_val_size(val_size, n_train: int | None = None) -> float | int:
             return check_fraction(val_size, "val_size")
         count = check_int(val_size, "val_size", minimum=0)
     except ValueError:
-        raise ValueError(f"val_size: expected a count (int >= 0) or a fraction in [0, 1), got {val_size!r}") \
-            from None
+        raise ValueError(f"val_size: expected a count (int >= 0) or a fraction in [0, 1), got {val_size!r}") from None
     if n_train is not None and count >= n_train:
         raise ValueError(f"val_size: expected fewer than the {n_train} training examples, got {count}")
     return count
@@ -86,24 +98,27 @@ def _split_indices(n: int, val_size, rng: np.random.Generator) -> tuple[np.ndarr
 
 def _image_split(X_train, y_train, X_test, y_test, classes, val_size, rng) -> ImageSplit:
     train, val = _split_indices(len(y_train), val_size, rng)
-    return ImageSplit(X_train[train], y_train[train], X_train[val], y_train[val], X_test, y_test,
-                      classes=tuple(classes))
+    return ImageSplit(
+        X_train[train], y_train[train], X_train[val], y_train[val], X_test, y_test, classes=tuple(classes)
+    )
 
 
 def _load_idx_set(name: str, classes, val_size, rng, data_home) -> ImageSplit:
     rng = _check_common(val_size, rng, data_home)
     source = get_source(name)
     paths = {}
-    for f in source.files:                                          # every file, before any parsing
+    for f in source.files:  # every file, before any parsing
         paths[f] = fetch(source, f, data_home)
     arrays = {}
     for part, prefix in (("train", "train"), ("test", "t10k")):
         images = read_idx(paths[f"{prefix}-images-idx3-ubyte.gz"])  # (N, 28, 28) uint8
         labels = read_idx(paths[f"{prefix}-labels-idx1-ubyte.gz"])  # (N,) uint8
         if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels) or images.dtype != np.uint8:
-            raise ValueError(f"{source.title} {part}: expected (N, H, W) uint8 images and (N,) labels, got "
-                             f"{images.shape} {images.dtype} and {labels.shape}")
-        arrays[part] = images[:, None], labels.astype(np.int64)     # (N, 1, 28, 28) NCHW: a view, no copy
+            raise ValueError(
+                f"{source.title} {part}: expected (N, H, W) uint8 images and (N,) labels, got "
+                f"{images.shape} {images.dtype} and {labels.shape}"
+            )
+        arrays[part] = images[:, None], labels.astype(np.int64)  # (N, 1, 28, 28) NCHW: a view, no copy
     return _image_split(*arrays["train"], *arrays["test"], classes, val_size, rng)
 
 
@@ -145,12 +160,14 @@ def load_cifar10(val_size=5000, rng=0, *, data_home=None) -> ImageSplit:
     """
     rng = _check_common(val_size, rng, data_home)
     parts = read_cifar10_tar(fetch("cifar10", "cifar-10-python.tar.gz", data_home))
-    return _image_split(parts["X_train"], parts["y_train"], parts["X_test"], parts["y_test"], parts["classes"],
-                        val_size, rng)
+    return _image_split(
+        parts["X_train"], parts["y_train"], parts["X_test"], parts["y_test"], parts["classes"], val_size, rng
+    )
 
 
-def load_imdb(num_words: int | None = 10000, maxlen: int = 200, val_size=5000, rng=0, *, raw: bool = False,
-              data_home=None) -> TextSplit:
+def load_imdb(
+    num_words: int | None = 10000, maxlen: int = 200, val_size=5000, rng=0, *, raw: bool = False, data_home=None
+) -> TextSplit:
     """The IMDB movie reviews (Maas et al., 2011): 25,000 training and 25,000 test reviews, labelled neg/pos.
 
     Each review is tokenised by ``dlcourse.data.text.tokenize`` (lower-case, ``<br />`` removed, split on
@@ -179,24 +196,27 @@ def load_imdb(num_words: int | None = 10000, maxlen: int = 200, val_size=5000, r
     """
     rng = _check_common(val_size, rng, data_home)
     check_bool(raw, "raw")
-    if not raw:                                   # validate before a long download
+    if not raw:  # validate before a long download
         build_vocab([], num_words)
         pad_sequences([], maxlen)
     parts = read_imdb_tar(fetch("imdb", "aclImdb_v1.tar.gz", data_home))
     (train_texts, y_train), (test_texts, y_test) = parts["train"], parts["test"]
     train, val = _split_indices(len(y_train), val_size, rng)
     test = rng.permutation(len(y_test))
-    texts = {"train": [train_texts[i] for i in train], "val": [train_texts[i] for i in val],
-             "test": [test_texts[i] for i in test]}
+    texts = {
+        "train": [train_texts[i] for i in train],
+        "val": [train_texts[i] for i in val],
+        "test": [test_texts[i] for i in test],
+    }
     labels = {"train": y_train[train], "val": y_train[val], "test": y_test[test]}
     if raw:
-        return TextSplit(texts["train"], labels["train"], texts["val"], labels["val"], texts["test"],
-                         labels["test"], vocab=[])
+        return TextSplit(
+            texts["train"], labels["train"], texts["val"], labels["val"], texts["test"], labels["test"], vocab=[]
+        )
     vocab = build_vocab(texts["train"], num_words)
     index = {word: i for i, word in enumerate(vocab)}
     ids = {part: pad_sequences([encode(t, index) for t in texts[part]], maxlen) for part in texts}
-    return TextSplit(ids["train"], labels["train"], ids["val"], labels["val"], ids["test"], labels["test"],
-                     vocab=vocab)
+    return TextSplit(ids["train"], labels["train"], ids["val"], labels["val"], ids["test"], labels["test"], vocab=vocab)
 
 
 LOADERS = {"mnist": load_mnist, "fashion_mnist": load_fashion_mnist, "cifar10": load_cifar10}
@@ -204,10 +224,17 @@ LOADERS = {"mnist": load_mnist, "fashion_mnist": load_fashion_mnist, "cifar10": 
 
 def digits_as_images(rng=0) -> ImageSplit:
     """scikit-learn's digits in the image loaders' layout: (N, 1, 8, 8) uint8 in 0..255, classes "0".."9"."""
-    split = load_digits(rng=rng, images=True)      # float64 in [0, 1], from pixel values 0..16
+    split = load_digits(rng=rng, images=True)  # float64 in [0, 1], from pixel values 0..16
     to_uint8 = lambda X: np.round(X * 255).astype(np.uint8)  # noqa: E731
-    return ImageSplit(to_uint8(split.X_train), split.y_train, to_uint8(split.X_val), split.y_val,
-                      to_uint8(split.X_test), split.y_test, classes=MNIST_CLASSES)
+    return ImageSplit(
+        to_uint8(split.X_train),
+        split.y_train,
+        to_uint8(split.X_val),
+        split.y_val,
+        to_uint8(split.X_test),
+        split.y_test,
+        classes=MNIST_CLASSES,
+    )
 
 
 def load_or_digits(name: str, **kwargs) -> tuple[ImageSplit, str]:
@@ -231,11 +258,24 @@ def load_or_digits(name: str, **kwargs) -> tuple[ImageSplit, str]:
     except DatasetUnavailable as exc:
         reason = str(exc).splitlines()[0].rstrip(".")
         reason = reason[:1].lower() + reason[1:]
-        print(f"{get_source(name).title} unavailable ({reason}): using scikit-learn's digits instead "
-              f"(8x8, uint8 NCHW); run dlcourse.data.{loader.__name__}() for the full message.")
+        print(
+            f"{get_source(name).title} unavailable ({reason}): using scikit-learn's digits instead "
+            f"(8x8, uint8 NCHW); run dlcourse.data.{loader.__name__}() for the full message."
+        )
     return digits_as_images(kwargs.get("rng", 0)), "digits"
 
 
-__all__ = ["ImageSplit", "TextSplit", "DatasetUnavailable", "load_mnist", "load_fashion_mnist", "load_cifar10",
-           "load_imdb", "load_or_digits", "digits_as_images", "MNIST_CLASSES", "FASHION_MNIST_CLASSES",
-           "IMDB_CLASSES"]
+__all__ = [
+    "ImageSplit",
+    "TextSplit",
+    "DatasetUnavailable",
+    "load_mnist",
+    "load_fashion_mnist",
+    "load_cifar10",
+    "load_imdb",
+    "load_or_digits",
+    "digits_as_images",
+    "MNIST_CLASSES",
+    "FASHION_MNIST_CLASSES",
+    "IMDB_CLASSES",
+]

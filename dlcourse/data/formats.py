@@ -2,6 +2,7 @@
 tarball, and the aclImdb tarball of text files. Each reads straight from the downloaded file (no unpacking to
 disk) into uint8 / int64 arrays or Python strings.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -14,8 +15,14 @@ from pathlib import Path
 import numpy as np
 
 # IDX type codes (http://yann.lecun.com/exdb/mnist/, "THE IDX FILE FORMAT"); multi-byte values are big-endian
-IDX_DTYPES = {0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
-              0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+IDX_DTYPES = {
+    0x08: np.dtype("u1"),
+    0x09: np.dtype("i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
 
 
 def _open_maybe_gzip(path):
@@ -45,17 +52,18 @@ def read_idx(path) -> np.ndarray:
     with _open_maybe_gzip(path) as f:
         zero1, zero2, code, ndim = _read_exactly(f, 4, path, "header")
         if zero1 or zero2 or code not in IDX_DTYPES:
-            raise ValueError(f"{Path(path).name}: not an IDX file (magic bytes {zero1:#04x} {zero2:#04x} "
-                             f"{code:#04x})")
+            raise ValueError(f"{Path(path).name}: not an IDX file (magic bytes {zero1:#04x} {zero2:#04x} {code:#04x})")
         shape = tuple(int(s) for s in np.frombuffer(_read_exactly(f, 4 * ndim, path, "sizes"), dtype=">u4"))
         dtype = IDX_DTYPES[code]
         raw = np.empty(int(np.prod(shape, dtype=np.int64)) * dtype.itemsize, dtype=np.uint8)
         view, filled = memoryview(raw), 0
-        while filled < raw.size:                        # read into the array in 1 MiB steps: no second copy
-            got = f.readinto(view[filled:filled + (1 << 20)])
+        while filled < raw.size:  # read into the array in 1 MiB steps: no second copy
+            got = f.readinto(view[filled : filled + (1 << 20)])
             if not got:
-                raise ValueError(f"{Path(path).name}: truncated IDX file: header says shape {shape}, "
-                                 f"only {filled} of {raw.size} bytes of values present")
+                raise ValueError(
+                    f"{Path(path).name}: truncated IDX file: header says shape {shape}, "
+                    f"only {filled} of {raw.size} bytes of values present"
+                )
             filled += got
         if f.read(1):
             raise ValueError(f"{Path(path).name}: IDX file longer than its header's shape {shape}")
@@ -69,8 +77,14 @@ CIFAR10_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",
 
 class _ArrayUnpickler(pickle.Unpickler):
     """Unpickles dicts, lists, strings, numbers and NumPy arrays, and nothing else (no arbitrary code)."""
-    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-               ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}
+
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("_codecs", "encode"),
+    }
 
     def find_class(self, module, name):
         if (module, name) not in self.ALLOWED:
@@ -98,7 +112,7 @@ def read_cifar10_tar(path) -> dict:
     "y_test" (10000,) int64 and "classes" (10 str). Sizes follow the batches found.
     """
     found = {}
-    with tarfile.open(path, "r|gz") as tar:             # a stream: one pass over the compressed file
+    with tarfile.open(path, "r|gz") as tar:  # a stream: one pass over the compressed file
         for member in tar:
             name = member.name.rsplit("/", 1)[-1]
             if member.isfile() and name in CIFAR10_BATCHES:
@@ -110,7 +124,7 @@ def read_cifar10_tar(path) -> dict:
     def images_labels(batches):
         X = np.concatenate([np.asarray(found[b]["data"], dtype=np.uint8) for b in batches])
         y = np.concatenate([np.asarray(found[b]["labels"], dtype=np.int64) for b in batches])
-        return X.reshape(-1, 3, 32, 32), y                 # (N, 3072) -> (N, 3, 32, 32)
+        return X.reshape(-1, 3, 32, 32), y  # (N, 3072) -> (N, 3, 32, 32)
 
     X_train, y_train = images_labels(CIFAR10_BATCHES[:5])
     X_test, y_test = images_labels(["test_batch"])

@@ -5,6 +5,7 @@ Every function returns ``X`` of shape (n_samples, 2), float64, and ``y`` of shap
 and takes ``noise`` (standard deviation of Gaussian noise added to the points) and ``rng`` (a
 ``np.random.Generator`` or an int seed): the same rng state gives the same points.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -93,8 +94,7 @@ def make_blobs(n_samples: int = 200, noise: float = 0.3, n_classes: int = 2, rng
     return X, y.astype(np.int64)
 
 
-DATASETS = {"xor": make_xor, "circles": make_circles, "moons": make_moons, "spirals": make_spirals,
-            "blobs": make_blobs}
+DATASETS = {"xor": make_xor, "circles": make_circles, "moons": make_moons, "spirals": make_spirals, "blobs": make_blobs}
 
 
 def make_dataset(name: str, n_samples: int = 200, noise: float = 0.1, rng=0):

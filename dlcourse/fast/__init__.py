@@ -12,6 +12,7 @@ made of.
 The layers in :mod:`dlcourse.nn` use these; the kernels a chapter prints (:mod:`dlcourse.functional`) do not. Tests
 hold every fast kernel equal to its readable twin and to PyTorch.
 """
+
 from .threads import get_num_threads, limit_threads, set_num_threads
 
 __all__ = ["get_num_threads", "limit_threads", "set_num_threads"]

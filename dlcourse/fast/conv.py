@@ -21,6 +21,7 @@ and explains this one in prose. It computes the same im2col matrix products, wit
 
 tests/test_conv.py and tests/test_fast_conv.py hold this module equal to the readable one and to PyTorch.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -34,12 +35,13 @@ from . import scratch, threads
 
 class FastConv2dCache(NamedTuple):
     """What the fast :func:`conv2d_backward` needs from the fast :func:`conv2d_forward`."""
-    cols: list                    # per batch slice: its receptive fields (C*kh*kw, n*H'*W'), in scratch memory
-    parts: list                   # the batch slices (dlcourse.fast.threads.batch_parts), one per thread
-    x_shape: tuple                # (N, C, H, W)
-    weight: np.ndarray            # (F, C, kh, kw)
-    stride: tuple                 # (sh, sw)
-    padding: tuple                # (ph, pw)
+
+    cols: list  # per batch slice: its receptive fields (C*kh*kw, n*H'*W'), in scratch memory
+    parts: list  # the batch slices (dlcourse.fast.threads.batch_parts), one per thread
+    x_shape: tuple  # (N, C, H, W)
+    weight: np.ndarray  # (F, C, kh, kw)
+    stride: tuple  # (sh, sw)
+    padding: tuple  # (ph, pw)
     has_bias: bool
 
 
@@ -49,7 +51,7 @@ def _span(offset: int, padding: int, stride: int, size: int, out_size: int) -> t
     Returns ``(first, stop, inputs)``: outputs ``first:stop`` read real pixels (the others read padding zeros),
     namely the input pixels ``inputs``, a slice with step ``stride``.
     """
-    first = min(out_size, max(0, -((offset - padding) // stride)))       # ceil((padding - offset) / stride)
+    first = min(out_size, max(0, -((offset - padding) // stride)))  # ceil((padding - offset) / stride)
     stop = max(first, min(out_size, (size - 1 + padding - offset) // stride + 1))
     start = first * stride + offset - padding
     return first, stop, slice(start, start + stride * (stop - first) if stop > first else start, stride)
@@ -66,13 +68,13 @@ def _offsets(kernel_size, size, out_size, stride, padding):
 def _im2col(x, cols, stride, padding) -> None:
     """Copy the receptive fields of x (n, C, H, W) into cols (C, kh, kw, n, H', W'), one slice per kernel offset
     (u, v): ``cols[:, u, v, :, i, j] = x̃[:, :, i*sh + u, j*sw + v]``, with zeros where x̃ is padding."""
-    xt = x.transpose(1, 0, 2, 3)                                        # (C, n, H, W), a view
+    xt = x.transpose(1, 0, 2, 3)  # (C, n, H, W), a view
     _, kh, kw, _, H_out, W_out = cols.shape
     if stride == (1, 1) and (H_out, W_out) == x.shape[2:]:
         return _im2col_same(xt, cols, padding)
     for u, v, (i0, i1, rows), (j0, j1, columns) in _offsets((kh, kw), x.shape[2:], (H_out, W_out), stride, padding):
-        dst = cols[:, u, v]                                             # (C, n, H', W')
-        dst[:, :, :i0] = dst[:, :, i1:] = dst[:, :, i0:i1, :j0] = dst[:, :, i0:i1, j1:] = 0   # padding
+        dst = cols[:, u, v]  # (C, n, H', W')
+        dst[:, :, :i0] = dst[:, :, i1:] = dst[:, :, i0:i1, :j0] = dst[:, :, i0:i1, j1:] = 0  # padding
         dst[:, :, i0:i1, j0:j1] = xt[:, :, rows, columns]
 
 
@@ -106,22 +108,22 @@ def _im2col_same(xt, cols, padding) -> None:
     for u in range(cols.shape[1]):
         for v in range(cols.shape[2]):
             shift, lo, hi, left, right = _flat_shift(u, v, padding, H, W)
-            dst = cols_flat[:, u, v]                                    # (C, n, H*W)
-            dst[:, :, lo:hi] = x_flat[:, :, lo + shift:hi + shift]
-            dst[:, :, :lo] = dst[:, :, hi:] = 0                         # rows above or below the image
-            cols[:, u, v, :, :, :left] = cols[:, u, v, :, :, W - right:] = 0    # wrapped columns
+            dst = cols_flat[:, u, v]  # (C, n, H*W)
+            dst[:, :, lo:hi] = x_flat[:, :, lo + shift : hi + shift]
+            dst[:, :, :lo] = dst[:, :, hi:] = 0  # rows above or below the image
+            cols[:, u, v, :, :, :left] = cols[:, u, v, :, :, W - right :] = 0  # wrapped columns
 
 
 def _col2im_same(dcols, dx, padding) -> None:
     """:func:`_col2im` for a same convolution; dcols (C, kh, kw, n, H, W) is scratch: its wrapped columns are
     zeroed in place before the flat slices are added onto dx (C, n, H, W)."""
     C, n, H, W = dx.shape
-    d_flat, dx_flat = dcols.reshape(*dcols.shape[:4], H * W), dx.reshape(C, n, H * W)    # views
+    d_flat, dx_flat = dcols.reshape(*dcols.shape[:4], H * W), dx.reshape(C, n, H * W)  # views
     for u in range(dcols.shape[1]):
         for v in range(dcols.shape[2]):
             shift, lo, hi, left, right = _flat_shift(u, v, padding, H, W)
-            dcols[:, u, v, :, :, :left] = dcols[:, u, v, :, :, W - right:] = 0
-            dx_flat[:, :, lo + shift:hi + shift] += d_flat[:, u, v, :, lo:hi]
+            dcols[:, u, v, :, :, :left] = dcols[:, u, v, :, :, W - right :] = 0
+            dx_flat[:, :, lo + shift : hi + shift] += d_flat[:, u, v, :, lo:hi]
 
 
 def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
@@ -145,22 +147,22 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
     F, _, kh, kw = weight.shape
     H_out, W_out = conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw)
     dtype = np.result_type(x, weight)
-    w_mat = weight.reshape(F, -1).astype(dtype, copy=False)             # (F, C*kh*kw)
+    w_mat = weight.reshape(F, -1).astype(dtype, copy=False)  # (F, C*kh*kw)
     out = np.empty((F, N, H_out * W_out), dtype)
 
-    def forward_part(part):                                             # the images x[part], on one thread
+    def forward_part(part):  # the images x[part], on one thread
         n = part.stop - part.start
         cols = scratch.empty((C * kh * kw, n * H_out * W_out), dtype)
         _im2col(x[part], cols.reshape(C, kh, kw, n, H_out, W_out), (sh, sw), (ph, pw))
-        out_part = out[:, part].reshape(F, n * H_out * W_out)           # a view into out
-        np.matmul(w_mat, cols, out=out_part)                            # (F, C*kh*kw) @ (C*kh*kw, n*H'*W')
+        out_part = out[:, part].reshape(F, n * H_out * W_out)  # a view into out
+        np.matmul(w_mat, cols, out=out_part)  # (F, C*kh*kw) @ (C*kh*kw, n*H'*W')
         if bias is not None:
             out_part += bias[:, None]
         return cols
 
     parts = threads.batch_parts(N, work=F * C * kh * kw * N * H_out * W_out)
     cols = threads.parallel_map(forward_part, parts)
-    out = out.reshape(F, N, H_out, W_out).transpose(1, 0, 2, 3)         # (N, F, H', W')
+    out = out.reshape(F, N, H_out, W_out).transpose(1, 0, 2, 3)  # (N, F, H', W')
     return out, FastConv2dCache(cols, parts, x.shape, weight, (sh, sw), (ph, pw), bias is not None)
 
 
@@ -198,18 +200,18 @@ def conv2d_backward(dout, cache: FastConv2dCache):
     H_out = conv_output_size(H, kh, cache.stride[0], cache.padding[0])
     W_out = conv_output_size(W, kw, cache.stride[1], cache.padding[1])
     dout = check_upstream(dout, "dout", (N, F, H_out, W_out), dtype)
-    w_mat = weight.reshape(F, -1).astype(dtype, copy=False)             # (F, C*kh*kw)
+    w_mat = weight.reshape(F, -1).astype(dtype, copy=False)  # (F, C*kh*kw)
     dx = np.zeros((C, N, H, W), dtype)
 
-    def backward_part(part, cols):                                     # the images of one forward slice
+    def backward_part(part, cols):  # the images of one forward slice
         n = part.stop - part.start
-        d_mat = dout[part].transpose(1, 0, 2, 3).reshape(F, -1)                  # (F, n*H'*W')
-        dweight = (cols @ d_mat.T).T               # = d_mat @ cols.T, in the form BLAS runs faster: (F, C*kh*kw)
-        dcols = np.matmul(w_mat.T, d_mat, out=scratch.empty(cols.shape, dtype))   # (C*kh*kw, n*H'*W')
+        d_mat = dout[part].transpose(1, 0, 2, 3).reshape(F, -1)  # (F, n*H'*W')
+        dweight = (cols @ d_mat.T).T  # = d_mat @ cols.T, in the form BLAS runs faster: (F, C*kh*kw)
+        dcols = np.matmul(w_mat.T, d_mat, out=scratch.empty(cols.shape, dtype))  # (C*kh*kw, n*H'*W')
         _col2im(dcols.reshape(C, kh, kw, n, H_out, W_out), dx[:, part], cache.stride, cache.padding)
         return dweight, d_mat.sum(axis=1)
 
     grads = threads.parallel_map(backward_part, cache.parts, cache.cols)
-    dweight = sum(g[0] for g in grads).reshape(weight.shape)            # (F, C, kh, kw)
-    dbias = sum(g[1] for g in grads) if cache.has_bias else None        # (F,)
-    return dx.transpose(1, 0, 2, 3), dweight, dbias                     # dx: (N, C, H, W)
+    dweight = sum(g[0] for g in grads).reshape(weight.shape)  # (F, C, kh, kw)
+    dbias = sum(g[1] for g in grads) if cache.has_bias else None  # (F,)
+    return dx.transpose(1, 0, 2, 3), dweight, dbias  # dx: (N, C, H, W)

@@ -10,16 +10,29 @@ The forward passes, and average pooling's backward pass, are the readable kernel
 to write in NumPy than their kh*kw whole-array slices. tests/test_pooling.py holds both backward passes equal to
 each other and to PyTorch.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from .._validate import check_cache, check_upstream
-from ..functional.pooling import (MaxPoolCache, avg_pool2d, avg_pool2d_backward, avg_pool2d_forward, max_pool2d,
-                                  max_pool2d_forward)
+from ..functional.pooling import (
+    MaxPoolCache,
+    avg_pool2d,
+    avg_pool2d_backward,
+    avg_pool2d_forward,
+    max_pool2d,
+    max_pool2d_forward,
+)
 
-__all__ = ["avg_pool2d", "avg_pool2d_backward", "avg_pool2d_forward", "max_pool2d", "max_pool2d_backward",
-           "max_pool2d_forward"]
+__all__ = [
+    "avg_pool2d",
+    "avg_pool2d_backward",
+    "avg_pool2d_forward",
+    "max_pool2d",
+    "max_pool2d_backward",
+    "max_pool2d_forward",
+]
 
 
 def max_pool2d_backward(dout, cache: MaxPoolCache) -> np.ndarray:
@@ -31,16 +44,16 @@ def max_pool2d_backward(dout, cache: MaxPoolCache) -> np.ndarray:
     xp, out = cache.xp, cache.out
     dout = check_upstream(dout, "dout", out.shape, cache.dtype)
     finite = np.isfinite(dout.sum())
-    (N, C, H, W), (kh, kw), (sh, sw), (ph, pw) = cache.x_shape, cache.kernel_size, cache.stride, cache.padding
+    (_, _, H, W), (kh, kw), (sh, sw), (ph, pw) = cache.x_shape, cache.kernel_size, cache.stride, cache.padding
     H_out, W_out = out.shape[2:]
     dxp = np.zeros(xp.shape, dtype=cache.dtype)
-    free = np.ones(out.shape, dtype=bool)                                   # windows whose maximum is not found yet
+    free = np.ones(out.shape, dtype=bool)  # windows whose maximum is not found yet
     hit = np.empty(out.shape, dtype=bool)
     for u in range(kh):
         for v in range(kw):
-            at = np.s_[:, :, u:u + sh * H_out:sh, v:v + sw * W_out:sw]
+            at = np.s_[:, :, u : u + sh * H_out : sh, v : v + sw * W_out : sw]
             np.equal(xp[at], out, out=hit)
-            np.logical_and(hit, free, out=hit)                              # the first maximum of its window only
-            np.logical_xor(free, hit, out=free)                             # that window is done
+            np.logical_and(hit, free, out=hit)  # the first maximum of its window only
+            np.logical_xor(free, hit, out=free)  # that window is done
             dxp[at] += dout * hit if finite else np.where(hit, dout, 0.0)
-    return dxp[:, :, ph:ph + H, pw:pw + W]
+    return dxp[:, :, ph : ph + H, pw : pw + W]

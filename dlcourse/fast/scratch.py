@@ -13,6 +13,7 @@ to a free list, and the next training step reuses it. Views made from ``cols`` m
 the kernels only make short-lived ones. At most :data:`MAX_BYTES` of free memory are kept; beyond that the oldest
 free blocks go back to the allocator.
 """
+
 from __future__ import annotations
 
 import threading
@@ -23,8 +24,8 @@ import numpy as np
 #: free memory kept for reuse, at most
 MAX_BYTES = 256 * 2**20
 
-_free: list[np.ndarray] = []          # free 1-D blocks, oldest first
-_lock = threading.RLock()          # re-entrant: a garbage collection inside a locked block may free a scratch array
+_free: list[np.ndarray] = []  # free 1-D blocks, oldest first
+_lock = threading.RLock()  # re-entrant: a garbage collection inside a locked block may free a scratch array
 
 
 def empty(shape: tuple, dtype) -> np.ndarray:
@@ -40,7 +41,7 @@ def empty(shape: tuple, dtype) -> np.ndarray:
                 break
     if block is None:
         block = np.empty(size, dtype)
-    array = block.reshape(shape)                  # a view: when it dies, the block (kept alive here) is free again
+    array = block.reshape(shape)  # a view: when it dies, the block (kept alive here) is free again
     weakref.finalize(array, _give_back, block).atexit = False
     return array
 

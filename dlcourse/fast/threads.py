@@ -13,13 +13,14 @@ no BLAS thread spins on a core that another slice needs. Small batches stay on t
     parts = batch_parts(len(x), work=multiply_adds)     # [slice(0, 32), slice(32, 64)] or [slice(0, 64)]
     results = parallel_map(one_slice, parts)            # one_slice(part) for each part, on all threads
 """
+
 from __future__ import annotations
 
 import os
 import sys
 import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Iterable
 
 from .. import _lazy
 from .._validate import check_positive_int
@@ -27,13 +28,13 @@ from .._validate import check_positive_int
 #: a slice of a batch gets its own thread only when it brings at least this many multiply-adds
 MIN_WORK_PER_THREAD = 50_000_000
 
-_num_threads: int | None = None        # None: as many as the CPUs this process may use
+_num_threads: int | None = None  # None: as many as the CPUs this process may use
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
-_blas = None                           # a threadpoolctl.ThreadpoolController, made on first use ...
-_blas_modules = 0                      # ... when len(sys.modules) was this: an import since may have loaded a BLAS
+_blas = None  # a threadpoolctl.ThreadpoolController, made on first use ...
+_blas_modules = 0  # ... when len(sys.modules) was this: an import since may have loaded a BLAS
 _lock = threading.Lock()
-_local = threading.local()             # _local.busy: this thread is already running a part
+_local = threading.local()  # _local.busy: this thread is already running a part
 
 
 def _available_cpus() -> int:
@@ -59,11 +60,11 @@ def limit_threads(n: int = 1) -> None:
     n = check_positive_int(n, "n")
     from threadpoolctl import threadpool_limits
 
-    threadpool_limits(limits=n)          # called as a function, the limit stays in force
+    threadpool_limits(limits=n)  # called as a function, the limit stays in force
     set_num_threads(n)
     try:
         torch = _lazy.torch("limit_threads")
-    except ImportError:                  # pragma: no cover - torch is a dependency of the course
+    except ImportError:  # pragma: no cover - torch is a dependency of the course
         return
     torch.set_num_threads(n)
 
@@ -116,6 +117,7 @@ def _workers(n: int):
             _pool, _pool_size = ThreadPoolExecutor(max_workers=n, thread_name_prefix="dlcourse"), n
         if _blas is None or _blas_modules != len(sys.modules):
             from threadpoolctl import ThreadpoolController
+
             _blas = ThreadpoolController()
             _blas_modules = len(sys.modules)
         return _pool, _blas

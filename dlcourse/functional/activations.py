@@ -10,6 +10,7 @@ All of them are elementwise except softmax and log_softmax, which act along ``di
 ``x`` has any shape ``(*)`` and so do ``out``, ``dout`` and ``dx``. As in PyTorch, ``dout`` must have exactly the
 output's shape (it is cast to the output's dtype), and each backward takes only its own forward's cache.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -21,22 +22,26 @@ from .._validate import as_float_array, check_cache, check_number, check_upstrea
 
 class ActivationCache(NamedTuple):
     """What an elementwise activation's backward pass needs."""
-    x: np.ndarray    # the input, shape (*)
+
+    x: np.ndarray  # the input, shape (*)
     out: np.ndarray  # the output, shape (*)
 
 
 class SigmoidCache(ActivationCache):
     """sigmoid_forward's cache (each backward accepts only its own forward's cache)."""
+
     __slots__ = ()
 
 
 class TanhCache(ActivationCache):
     """tanh_forward's cache."""
+
     __slots__ = ()
 
 
 class ReLUCache(ActivationCache):
     """relu_forward's cache."""
+
     __slots__ = ()
 
 
@@ -71,7 +76,7 @@ def sigmoid(x) -> np.ndarray:
     out : array of shape (*), values in [0, 1]
     """
     x = as_float_array(x, "x")
-    e = np.exp(-np.abs(x))                            # (*) in (0, 1]: never overflows
+    e = np.exp(-np.abs(x))  # (*) in (0, 1]: never overflows
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
@@ -104,7 +109,7 @@ def tanh_backward(dout, cache: TanhCache) -> np.ndarray:
     r""":math:`\tanh'(x) = 1 - \tanh^2(x)`."""
     out = check_cache(cache, TanhCache, "tanh_forward").out
     dout = check_upstream(dout, "dout", out.shape, out.dtype)
-    return dout * (1.0 - out ** 2)
+    return dout * (1.0 - out**2)
 
 
 # ------------------------------------------------------------------------------------------------ ReLU
@@ -129,7 +134,7 @@ def relu_backward(dout, cache: ReLUCache) -> np.ndarray:
     """
     out = check_cache(cache, ReLUCache, "relu_forward").out
     dout = check_upstream(dout, "dout", out.shape, out.dtype)
-    keep = ~(out <= 0)                                       # (*) where the gradient passes
+    keep = ~(out <= 0)  # (*) where the gradient passes
     return dout * keep if np.isfinite(dout.sum()) else np.where(keep, dout, 0.0)
 
 
@@ -178,7 +183,7 @@ def softmax(x, dim: int = -1) -> np.ndarray:
     """
     x = as_float_array(x, "x")
     axis = _axis(x, dim)
-    z = x - x.max(axis=axis, keepdims=True, initial=-np.inf)   # (*) every entry <= 0 (initial: dim may be empty)
+    z = x - x.max(axis=axis, keepdims=True, initial=-np.inf)  # (*) every entry <= 0 (initial: dim may be empty)
     e = np.exp(z)
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -200,7 +205,7 @@ def log_softmax(x, dim: int = -1) -> np.ndarray:
     r""":math:`\log \mathrm{softmax}(x) = x - \mathrm{logsumexp}(x)`, stable for logits of any size."""
     x = as_float_array(x, "x")
     axis = _axis(x, dim)
-    if x.size == 0:                            # nothing to normalise (and log(0) would warn)
+    if x.size == 0:  # nothing to normalise (and log(0) would warn)
         return x.copy()
     z = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
     return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))

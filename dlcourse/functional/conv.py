@@ -22,6 +22,7 @@ The code the chapter prints, from the definition to matrix products:
 The layers of :mod:`dlcourse.nn` run the same computation faster (threads, reused scratch memory, a shortcut for
 "same" convolutions): :mod:`dlcourse.fast.conv`, tested equal to this module and to PyTorch.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -57,13 +58,13 @@ def conv2d_naive(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
     N, C, H, W = x.shape
     F, _, kh, kw = weight.shape
     H_out, W_out = conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw)
-    xp = pad2d(x, (ph, pw))                                              # (N, C, H + 2ph, W + 2pw)
+    xp = pad2d(x, (ph, pw))  # (N, C, H + 2ph, W + 2pw)
     out = np.zeros((N, F, H_out, W_out), dtype=np.result_type(x, weight))
     for i in range(H_out):
         for j in range(W_out):
-            window = xp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]     # (N, C, kh, kw): one receptive field
+            window = xp[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw]  # (N, C, kh, kw): one receptive field
             # every filter f against every example n: sum over c, u, v of window * weight[f]
-            out[:, :, i, j] = np.tensordot(window, weight, axes=([1, 2, 3], [1, 2, 3]))   # (N, F)
+            out[:, :, i, j] = np.tensordot(window, weight, axes=([1, 2, 3], [1, 2, 3]))  # (N, F)
     if bias is not None:
         out += bias[None, :, None, None]
     return out
@@ -88,11 +89,11 @@ def unfold(x, kernel_size, stride=1, padding=0) -> np.ndarray:
     ph, pw = pair(padding, "padding", minimum=0)
     N, C, H, W = x.shape
     H_out, W_out = conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw)
-    xp = pad2d(x, (ph, pw))                                              # (N, C, H + 2ph, W + 2pw)
+    xp = pad2d(x, (ph, pw))  # (N, C, H + 2ph, W + 2pw)
     cols = np.empty((N, C, kh, kw, H_out, W_out), dtype=x.dtype)
-    for u in range(kh):                                   # kh*kw slice copies instead of N*C*H'*W' small ones
+    for u in range(kh):  # kh*kw slice copies instead of N*C*H'*W' small ones
         for v in range(kw):
-            cols[:, :, u, v] = xp[:, :, u:u + sh * H_out:sh, v:v + sw * W_out:sw]   # (N, C, H', W')
+            cols[:, :, u, v] = xp[:, :, u : u + sh * H_out : sh, v : v + sw * W_out : sw]  # (N, C, H', W')
     return cols.reshape(N, C * kh * kw, H_out * W_out)
 
 
@@ -116,14 +117,14 @@ def fold(cols, output_size, kernel_size, stride=1, padding=0) -> np.ndarray:
     (H, W), (kh, kw) = pair(output_size, "output_size", minimum=1), pair(kernel_size, "kernel_size", minimum=1)
     (sh, sw), (ph, pw) = pair(stride, "stride", minimum=1), pair(padding, "padding", minimum=0)
     H_out, W_out = conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw)
-    cols = _check_columns(cols, (kh, kw), (H_out, W_out))                # (N, C*kh*kw, L), L = H'*W'
+    cols = _check_columns(cols, (kh, kw), (H_out, W_out))  # (N, C*kh*kw, L), L = H'*W'
     N, C = cols.shape[0], cols.shape[1] // (kh * kw)
     cols = cols.reshape(N, C, kh, kw, H_out, W_out)
-    xp = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=cols.dtype)      # the padded image
-    for u in range(kh):                                                  # kh*kw slice additions
+    xp = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=cols.dtype)  # the padded image
+    for u in range(kh):  # kh*kw slice additions
         for v in range(kw):
-            xp[:, :, u:u + sh * H_out:sh, v:v + sw * W_out:sw] += cols[:, :, u, v]   # overlapping windows add up
-    return xp[:, :, ph:ph + H, pw:pw + W]                                # (N, C, H, W): the padding dropped
+            xp[:, :, u : u + sh * H_out : sh, v : v + sw * W_out : sw] += cols[:, :, u, v]  # overlapping windows add up
+    return xp[:, :, ph : ph + H, pw : pw + W]  # (N, C, H, W): the padding dropped
 
 
 def _check_columns(cols, kernel_size, windows) -> np.ndarray:
@@ -131,20 +132,23 @@ def _check_columns(cols, kernel_size, windows) -> np.ndarray:
     cols = as_float_array(cols, "cols", ndim=3)
     (kh, kw), (H_out, W_out) = kernel_size, windows
     if cols.shape[1] == 0 or cols.shape[1] % (kh * kw) or cols.shape[2] != H_out * W_out:
-        raise ValueError(f"cols: expected shape (N, C*{kh}*{kw}, {H_out * W_out}) with C >= 1 (a {kh}x{kw} kernel "
-                         f"fits {H_out}x{W_out} times into output_size, stride and padding), got shape {cols.shape}")
+        raise ValueError(
+            f"cols: expected shape (N, C*{kh}*{kw}, {H_out * W_out}) with C >= 1 (a {kh}x{kw} kernel "
+            f"fits {H_out}x{W_out} times into output_size, stride and padding), got shape {cols.shape}"
+        )
     return cols
 
 
 # --------------------------------------------------------------------- forward and backward, im2col way
 class Conv2dCache(NamedTuple):
     """What :func:`conv2d_backward` needs from :func:`conv2d_forward`."""
-    x_shape: tuple                # (N, C, H, W)
-    out_shape: tuple              # (N, F, H', W')
-    cols: np.ndarray              # (N, C*kh*kw, H'*W'): unfold(x), the receptive fields
-    weight: np.ndarray            # (F, C, kh, kw)
-    stride: tuple                 # (sh, sw)
-    padding: tuple                # (ph, pw)
+
+    x_shape: tuple  # (N, C, H, W)
+    out_shape: tuple  # (N, F, H', W')
+    cols: np.ndarray  # (N, C*kh*kw, H'*W'): unfold(x), the receptive fields
+    weight: np.ndarray  # (F, C, kh, kw)
+    stride: tuple  # (sh, sw)
+    padding: tuple  # (ph, pw)
     has_bias: bool
 
 
@@ -165,10 +169,10 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
     N, C, H, W = x.shape
     F, _, kh, kw = weight.shape
     H_out, W_out = conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw)
-    cols = unfold(x, (kh, kw), (sh, sw), (ph, pw))                       # (N, C*kh*kw, L), L = H'*W'
-    out = weight.reshape(F, -1) @ cols                                   # (F, C*kh*kw) @ (N, C*kh*kw, L): (N, F, L)
+    cols = unfold(x, (kh, kw), (sh, sw), (ph, pw))  # (N, C*kh*kw, L), L = H'*W'
+    out = weight.reshape(F, -1) @ cols  # (F, C*kh*kw) @ (N, C*kh*kw, L): (N, F, L)
     if bias is not None:
-        out += bias[:, None]                                             # (F, 1): one bias per filter
+        out += bias[:, None]  # (F, 1): one bias per filter
     out = out.reshape(N, F, H_out, W_out)
     return out, Conv2dCache(x.shape, out.shape, cols, weight, (sh, sw), (ph, pw), bias is not None)
 
@@ -200,11 +204,11 @@ def conv2d_backward(dout, cache: Conv2dCache):
     """
     cache = check_cache(cache, Conv2dCache, "conv2d_forward")
     N, F, H_out, W_out = cache.out_shape
-    w_mat = cache.weight.reshape(F, -1)                                  # (F, C*kh*kw)
+    w_mat = cache.weight.reshape(F, -1)  # (F, C*kh*kw)
     dout = check_upstream(dout, "dout", cache.out_shape, np.result_type(cache.cols, w_mat))
-    d_mat = dout.reshape(N, F, H_out * W_out)                            # (N, F, L)
-    dbias = d_mat.sum(axis=(0, 2)) if cache.has_bias else None           # (F,)
-    dweight = np.tensordot(d_mat, cache.cols, axes=([0, 2], [0, 2]))     # (F, C*kh*kw): sum over n and l
-    dcols = w_mat.T @ d_mat                                              # (C*kh*kw, F) @ (N, F, L): (N, C*kh*kw, L)
-    dx = fold(dcols, cache.x_shape[2:], cache.weight.shape[2:], cache.stride, cache.padding)   # (N, C, H, W)
+    d_mat = dout.reshape(N, F, H_out * W_out)  # (N, F, L)
+    dbias = d_mat.sum(axis=(0, 2)) if cache.has_bias else None  # (F,)
+    dweight = np.tensordot(d_mat, cache.cols, axes=([0, 2], [0, 2]))  # (F, C*kh*kw): sum over n and l
+    dcols = w_mat.T @ d_mat  # (C*kh*kw, F) @ (N, F, L): (N, C*kh*kw, L)
+    dx = fold(dcols, cache.x_shape[2:], cache.weight.shape[2:], cache.stride, cache.padding)  # (N, C, H, W)
     return dx, dweight.reshape(cache.weight.shape), dbias

@@ -4,9 +4,10 @@ r"""Chapter 01: the fully connected (dense) layer :math:`y = x W^\top + b`, ``li
 The weight is stored as (out_features, in_features), PyTorch's layout, so a weight copied from a
 ``torch.nn.Linear`` needs no transpose.
 """
+
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 
@@ -14,8 +15,8 @@ from .._validate import as_float_array, check_cache, check_upstream
 
 
 class LinearCache(NamedTuple):
-    x: np.ndarray                 # input, (*, in_features)
-    weight: np.ndarray            # (out_features, in_features)
+    x: np.ndarray  # input, (*, in_features)
+    weight: np.ndarray  # (out_features, in_features)
     has_bias: bool
 
 
@@ -25,13 +26,17 @@ def _check_linear_args(x, weight, bias):
     if x.ndim == 0:
         raise ValueError(f"x: expected shape (*, in_features) with in_features={weight.shape[1]}, got a scalar")
     if x.shape[-1] != weight.shape[1]:
-        raise ValueError(f"x: expected last dimension in_features={weight.shape[1]} to match weight of shape "
-                         f"{weight.shape} (out_features, in_features), got x of shape {x.shape}")
+        raise ValueError(
+            f"x: expected last dimension in_features={weight.shape[1]} to match weight of shape "
+            f"{weight.shape} (out_features, in_features), got x of shape {x.shape}"
+        )
     if bias is not None:
         bias = as_float_array(bias, "bias", ndim=1)
         if bias.shape[0] != weight.shape[0]:
-            raise ValueError(f"bias: expected shape ({weight.shape[0]},) to match out_features of weight "
-                             f"{weight.shape}, got {bias.shape}")
+            raise ValueError(
+                f"bias: expected shape ({weight.shape[0]},) to match out_features of weight "
+                f"{weight.shape}, got {bias.shape}"
+            )
     return x, weight, bias
 
 
@@ -49,9 +54,9 @@ def linear(x, weight, bias=None) -> np.ndarray:
     y : (*, out_features)
     """
     x, weight, bias = _check_linear_args(x, weight, bias)
-    y = x @ weight.T                                   # (*, out)
+    y = x @ weight.T  # (*, out)
     if bias is not None:
-        y = y + bias                                   # bias broadcasts over the leading dimensions
+        y = y + bias  # bias broadcasts over the leading dimensions
     return y
 
 
@@ -78,9 +83,9 @@ def linear_backward(dout, cache: LinearCache):
     """
     x, weight = check_cache(cache, LinearCache, "linear_forward")[:2]
     dout = check_upstream(dout, "dout", x.shape[:-1] + weight.shape[:1], np.result_type(x, weight))
-    x2 = x.reshape(-1, x.shape[-1])                    # (M, in), M = product of the leading dims
-    d2 = dout.reshape(-1, dout.shape[-1])              # (M, out)
-    dx = dout @ weight                                 # (*, in)
-    dweight = d2.T @ x2                                # (out, in)
-    dbias: Optional[np.ndarray] = d2.sum(axis=0) if cache.has_bias else None   # (out,)
+    x2 = x.reshape(-1, x.shape[-1])  # (M, in), M = product of the leading dims
+    d2 = dout.reshape(-1, dout.shape[-1])  # (M, out)
+    dx = dout @ weight  # (*, in)
+    dweight = d2.T @ x2  # (out, in)
+    dbias: np.ndarray | None = d2.sum(axis=0) if cache.has_bias else None  # (out,)
     return dx, dweight, dbias

@@ -6,6 +6,7 @@ when ``reduction='none'`` (as in PyTorch, exactly that shape; None stands for 1.
 empty batch the 'mean' is nan and the 'sum' 0, as in PyTorch. Classification losses take raw scores (logits) and
 fuse the softmax or sigmoid into the loss, which is both cheaper and numerically stable for logits as large as 1e4.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -24,7 +25,7 @@ def _check_reduction(reduction):
 
 
 def _reduce(values: np.ndarray, reduction: str):
-    if reduction == "mean":                    # the mean of no values is nan, as in PyTorch (NumPy would warn)
+    if reduction == "mean":  # the mean of no values is nan, as in PyTorch (NumPy would warn)
         return values.mean() if values.size else values.dtype.type(np.nan)
     if reduction == "sum":
         return values.sum()
@@ -40,7 +41,7 @@ def _unreduce(dloss, shape, reduction: str, count: int, dtype=np.float64) -> np.
         return check_upstream(dloss, "dloss", shape, dtype, whose)
     dloss = 1.0 if dloss is None else dloss
     dloss = check_upstream(dloss, "dloss", (), dtype, f"a scalar, as the loss with reduction={reduction!r}")
-    scale = dloss / count if reduction == "mean" and count else dloss       # count 0: an empty batch
+    scale = dloss / count if reduction == "mean" and count else dloss  # count 0: an empty batch
     return np.full(shape, scale, dtype=dtype)
 
 
@@ -52,16 +53,19 @@ class LossCache(NamedTuple):
 
 class MSELossCache(LossCache):
     """mse_loss_forward's cache (each backward accepts only its own forward's cache)."""
+
     __slots__ = ()
 
 
 class BCEWithLogitsCache(LossCache):
     """binary_cross_entropy_with_logits_forward's cache."""
+
     __slots__ = ()
 
 
 class BCECache(LossCache):
     """binary_cross_entropy_forward's cache."""
+
     __slots__ = ()
 
 
@@ -96,8 +100,8 @@ def mse_loss(input, target, reduction: str = "mean"):
 
 # ----------------------------------------------------------------------------------------- cross-entropy
 class CrossEntropyCache(NamedTuple):
-    log_probs: np.ndarray   # (N, C)
-    target: np.ndarray      # (N,) int64
+    log_probs: np.ndarray  # (N, C)
+    target: np.ndarray  # (N,) int64
     reduction: str
 
 
@@ -117,8 +121,8 @@ def cross_entropy_forward(input, target, reduction: str = "mean"):
     input = as_float_array(input, "input", ndim=2)
     n, c = input.shape
     target = check_labels(target, "target", n, c)
-    log_probs = log_softmax(input, dim=1)                     # (N, C), stable
-    losses = -log_probs[np.arange(n), target]                 # (N,)
+    log_probs = log_softmax(input, dim=1)  # (N, C), stable
+    losses = -log_probs[np.arange(n), target]  # (N,)
     return _reduce(losses, reduction), CrossEntropyCache(log_probs, target, reduction)
 
 
@@ -129,9 +133,9 @@ def cross_entropy_backward(dloss, cache: CrossEntropyCache) -> np.ndarray:
     result (inf - inf = nan at the target) as in PyTorch.
     """
     n = check_cache(cache, CrossEntropyCache, "cross_entropy_forward").log_probs.shape[0]
-    d = _unreduce(dloss, (n,), cache.reduction, n, cache.log_probs.dtype)   # (N,) dL/dL_n
-    grad = np.exp(cache.log_probs) * d[:, None]               # softmax * d, (N, C)
-    grad[np.arange(n), cache.target] -= d                     # minus onehot * d
+    d = _unreduce(dloss, (n,), cache.reduction, n, cache.log_probs.dtype)  # (N,) dL/dL_n
+    grad = np.exp(cache.log_probs) * d[:, None]  # softmax * d, (N, C)
+    grad[np.arange(n), cache.target] -= d  # minus onehot * d
     return grad
 
 
@@ -195,9 +199,11 @@ def binary_cross_entropy_forward(input, target, reduction: str = "mean"):
     if input.shape != target.shape:
         raise ValueError(f"target: expected the same shape as input {input.shape}, got {target.shape}")
     if input.size and (np.any(input < 0) or np.any(input > 1) or not np.all(np.isfinite(input))):
-        raise ValueError(f"input: expected probabilities in [0, 1], got values from {np.nanmin(input):.4g} "
-                         f"to {np.nanmax(input):.4g} (pass logits to binary_cross_entropy_with_logits)")
-    with np.errstate(divide="ignore"):                                  # log(0) = -inf, clamped just below
+        raise ValueError(
+            f"input: expected probabilities in [0, 1], got values from {np.nanmin(input):.4g} "
+            f"to {np.nanmax(input):.4g} (pass logits to binary_cross_entropy_with_logits)"
+        )
+    with np.errstate(divide="ignore"):  # log(0) = -inf, clamped just below
         log_p = np.maximum(np.log(input), BCE_LOG_CLAMP)
         log_1mp = np.maximum(np.log1p(-input), BCE_LOG_CLAMP)
     losses = -(target * log_p + (1.0 - target) * log_1mp)

@@ -15,6 +15,7 @@ first one on ties, as PyTorch does); average pooling spreads it evenly, 1/(kh kw
 Every kernel loops over the kh*kw window offsets (u, v) with whole-array slices, as im2col does, so overlapping
 windows add up correctly. ``nn.MaxPool2d`` runs a faster max-pooling backward, :mod:`dlcourse.fast.pooling`.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -27,10 +28,10 @@ from .sizes import check_pool2d_args, conv_output_size
 
 
 class PoolCache(NamedTuple):
-    x_shape: tuple                # (N, C, H, W)
-    kernel_size: tuple            # (kh, kw)
-    stride: tuple                 # (sh, sw)
-    padding: tuple                # (ph, pw)
+    x_shape: tuple  # (N, C, H, W)
+    kernel_size: tuple  # (kh, kw)
+    stride: tuple  # (sh, sw)
+    padding: tuple  # (ph, pw)
     dtype: np.dtype
     xp: np.ndarray | None = None  # max pooling only: the padded input (N, C, H+2ph, W+2pw), a view when unpadded
     out: np.ndarray | None = None  # max pooling only: the output (N, C, H', W'), each window's maximum
@@ -38,11 +39,13 @@ class PoolCache(NamedTuple):
 
 class MaxPoolCache(PoolCache):
     """max_pool2d_forward's cache (each backward accepts only its own forward's cache)."""
+
     __slots__ = ()
 
 
 class AvgPoolCache(PoolCache):
     """avg_pool2d_forward's cache."""
+
     __slots__ = ()
 
 
@@ -63,11 +66,11 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
     x, (kh, kw), (sh, sw), (ph, pw) = check_pool2d_args(x, kernel_size, stride, padding)
     N, C, H, W = x.shape
     H_out, W_out = conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw)
-    xp = pad2d(x, (ph, pw), value=-np.inf)                                  # (N, C, H + 2ph, W + 2pw)
+    xp = pad2d(x, (ph, pw), value=-np.inf)  # (N, C, H + 2ph, W + 2pw)
     out = np.full((N, C, H_out, W_out), -np.inf, dtype=x.dtype)
     for u in range(kh):
-        for v in range(kw):                           # the pixel at offset (u, v) of every window: (N, C, H', W')
-            np.maximum(out, xp[:, :, u:u + sh * H_out:sh, v:v + sw * W_out:sw], out=out)
+        for v in range(kw):  # the pixel at offset (u, v) of every window: (N, C, H', W')
+            np.maximum(out, xp[:, :, u : u + sh * H_out : sh, v : v + sw * W_out : sw], out=out)
     # which pixel was the maximum is worked out in the backward pass, from xp and out
     return out, MaxPoolCache(x.shape, (kh, kw), (sh, sw), (ph, pw), x.dtype, xp, out)
 
@@ -88,19 +91,19 @@ def max_pool2d_backward(dout, cache: MaxPoolCache) -> np.ndarray:
     dout : (N, C, H', W')  ->  dx : (N, C, H, W)
     """
     cache = check_cache(cache, MaxPoolCache, "max_pool2d_forward")
-    xp, out = cache.xp, cache.out                                           # the padded input, the maxima
-    dout = check_upstream(dout, "dout", out.shape, cache.dtype)             # (N, C, H', W')
-    (N, C, H, W), (kh, kw), (sh, sw), (ph, pw) = cache.x_shape, cache.kernel_size, cache.stride, cache.padding
+    xp, out = cache.xp, cache.out  # the padded input, the maxima
+    dout = check_upstream(dout, "dout", out.shape, cache.dtype)  # (N, C, H', W')
+    (_, _, H, W), (kh, kw), (sh, sw), (ph, pw) = cache.x_shape, cache.kernel_size, cache.stride, cache.padding
     H_out, W_out = out.shape[2:]
-    dxp = np.zeros(xp.shape, dtype=cache.dtype)                             # (N, C, H + 2ph, W + 2pw)
-    free = np.ones(out.shape, dtype=bool)                                   # (N, C, H', W')
+    dxp = np.zeros(xp.shape, dtype=cache.dtype)  # (N, C, H + 2ph, W + 2pw)
+    free = np.ones(out.shape, dtype=bool)  # (N, C, H', W')
     for u in range(kh):
         for v in range(kw):
-            at = np.s_[:, :, u:u + sh * H_out:sh, v:v + sw * W_out:sw]      # offset (u, v) of every window
-            hit = free & (xp[at] == out)                                    # the first maximum of its window
+            at = np.s_[:, :, u : u + sh * H_out : sh, v : v + sw * W_out : sw]  # offset (u, v) of every window
+            hit = free & (xp[at] == out)  # the first maximum of its window
             free &= ~hit
-            dxp[at] += np.where(hit, dout, 0.0)                             # overlapping windows add up
-    return dxp[:, :, ph:ph + H, pw:pw + W]                                  # (N, C, H, W): the padding dropped
+            dxp[at] += np.where(hit, dout, 0.0)  # overlapping windows add up
+    return dxp[:, :, ph : ph + H, pw : pw + W]  # (N, C, H, W): the padding dropped
 
 
 # ---------------------------------------------------------------------------------------------- average
@@ -112,11 +115,11 @@ def avg_pool2d_forward(x, kernel_size, stride=None, padding=0):
     x, (kh, kw), (sh, sw), (ph, pw) = check_pool2d_args(x, kernel_size, stride, padding)
     N, C, H, W = x.shape
     H_out, W_out = conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw)
-    xp = pad2d(x, (ph, pw))                                                 # (N, C, H + 2ph, W + 2pw)
+    xp = pad2d(x, (ph, pw))  # (N, C, H + 2ph, W + 2pw)
     total = np.zeros((N, C, H_out, W_out), dtype=x.dtype)
     for u in range(kh):
         for v in range(kw):
-            total += xp[:, :, u:u + sh * H_out:sh, v:v + sw * W_out:sw]     # offset (u, v) of every window
+            total += xp[:, :, u : u + sh * H_out : sh, v : v + sw * W_out : sw]  # offset (u, v) of every window
     return total / (kh * kw), AvgPoolCache(x.shape, (kh, kw), (sh, sw), (ph, pw), x.dtype)
 
 
@@ -137,5 +140,5 @@ def avg_pool2d_backward(dout, cache: AvgPoolCache) -> np.ndarray:
     dxp = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=cache.dtype)
     for u in range(kh):
         for v in range(kw):
-            dxp[:, :, u:u + sh * H_out:sh, v:v + sw * W_out:sw] += share    # overlapping windows add up
-    return dxp[:, :, ph:ph + H, pw:pw + W]                                  # (N, C, H, W): the padding dropped
+            dxp[:, :, u : u + sh * H_out : sh, v : v + sw * W_out : sw] += share  # overlapping windows add up
+    return dxp[:, :, ph : ph + H, pw : pw + W]  # (N, C, H, W): the padding dropped

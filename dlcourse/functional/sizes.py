@@ -15,6 +15,7 @@ Every module that slides a window uses these: :mod:`dlcourse.functional.conv` an
 :mod:`dlcourse.functional.pooling` (the kernels the chapter prints), :mod:`dlcourse.fast.conv` and
 :mod:`dlcourse.fast.pooling` (the fast ones), and the layers ``nn.Conv2d``, ``nn.MaxPool2d``, ``nn.AvgPool2d``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -42,13 +43,19 @@ def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: int 
     The same formula serves convolution and pooling. Raises a ValueError when the kernel does not fit into the
     padded input.
     """
-    for value, name, minimum in ((size, "size", 1), (kernel_size, "kernel_size", 1), (stride, "stride", 1),
-                                 (padding, "padding", 0)):
+    for value, name, minimum in (
+        (size, "size", 1),
+        (kernel_size, "kernel_size", 1),
+        (stride, "stride", 1),
+        (padding, "padding", 0),
+    ):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
             raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
     if size + 2 * padding < kernel_size:
-        raise ValueError(f"kernel_size: a kernel of {kernel_size} does not fit an input of {size} padded by "
-                         f"{padding} on each side ({size + 2 * padding})")
+        raise ValueError(
+            f"kernel_size: a kernel of {kernel_size} does not fit an input of {size} padded by "
+            f"{padding} on each side ({size + 2 * padding})"
+        )
     return (size + 2 * padding - kernel_size) // stride + 1
 
 
@@ -57,8 +64,9 @@ def pool_padding(padding, kernel_size: tuple[int, int]) -> tuple[int, int]:
     rule: every window then holds at least one pixel of the input)."""
     ph, pw = pair(padding, "padding", minimum=0)
     if ph > kernel_size[0] // 2 or pw > kernel_size[1] // 2:
-        raise ValueError(f"padding: expected at most half the kernel size {tuple(kernel_size)} (as in PyTorch), "
-                         f"got {padding!r}")
+        raise ValueError(
+            f"padding: expected at most half the kernel size {tuple(kernel_size)} (as in PyTorch), got {padding!r}"
+        )
     return ph, pw
 
 
@@ -73,18 +81,24 @@ def check_conv2d_args(x, weight, bias, stride, padding):
     if 0 in weight.shape:
         raise ValueError(f"weight: expected a non-empty (out_channels, in_channels, kh, kw), got shape {weight.shape}")
     if x.shape[1] != weight.shape[1]:
-        raise ValueError(f"x: expected {weight.shape[1]} input channels to match weight of shape {weight.shape} "
-                         f"(out_channels, in_channels, kh, kw), got x of shape {x.shape} (N, C, H, W)")
+        raise ValueError(
+            f"x: expected {weight.shape[1]} input channels to match weight of shape {weight.shape} "
+            f"(out_channels, in_channels, kh, kw), got x of shape {x.shape} (N, C, H, W)"
+        )
     if bias is not None:
         bias = as_float_array(bias, "bias", ndim=1)
         if bias.shape[0] != weight.shape[0]:
-            raise ValueError(f"bias: expected shape ({weight.shape[0]},) to match out_channels of weight "
-                             f"{weight.shape}, got {bias.shape}")
+            raise ValueError(
+                f"bias: expected shape ({weight.shape[0]},) to match out_channels of weight "
+                f"{weight.shape}, got {bias.shape}"
+            )
     stride, padding = pair(stride, "stride", minimum=1), pair(padding, "padding", minimum=0)
     for axis, (size, k, p) in enumerate(zip(x.shape[2:], weight.shape[2:], padding)):
         if size + 2 * p < k:
-            raise ValueError(f"weight: a {weight.shape[2]}x{weight.shape[3]} kernel does not fit into x of shape "
-                             f"{x.shape} padded by {padding} (axis {axis + 2}: {size} + 2*{p} < {k})")
+            raise ValueError(
+                f"weight: a {weight.shape[2]}x{weight.shape[3]} kernel does not fit into x of shape "
+                f"{x.shape} padded by {padding} (axis {axis + 2}: {size} + 2*{p} < {k})"
+            )
     return x, weight, bias, stride, padding
 
 
@@ -96,12 +110,16 @@ def check_pool2d_args(x, kernel_size, stride, padding):
     """
     x = as_float_array(x, "x", ndim=4)
     if 0 in x.shape[1:]:
-        raise ValueError(f"x: expected (N, C, H, W) with C, H and W >= 1 (only the batch may be empty, as in "
-                         f"PyTorch), got shape {x.shape}")
+        raise ValueError(
+            f"x: expected (N, C, H, W) with C, H and W >= 1 (only the batch may be empty, as in "
+            f"PyTorch), got shape {x.shape}"
+        )
     kernel_size = pair(kernel_size, "kernel_size", minimum=1)
     stride = kernel_size if stride is None else pair(stride, "stride", minimum=1)
     padding = pool_padding(padding, kernel_size)
     if any(size + 2 * p < k for size, k, p in zip(x.shape[2:], kernel_size, padding)):
-        raise ValueError(f"kernel_size: a {kernel_size[0]}x{kernel_size[1]} window does not fit into x of shape "
-                         f"{x.shape} padded by {padding}")
+        raise ValueError(
+            f"kernel_size: a {kernel_size[0]}x{kernel_size[1]} window does not fit into x of shape "
+            f"{x.shape} padded by {padding}"
+        )
     return x, kernel_size, stride, padding

@@ -7,6 +7,7 @@ gradients, same shapes). ``forward(x)`` computes the output and remembers what t
 ``zero_grad()``). Parameter names follow PyTorch (``weight``, ``bias``; ``0.weight`` inside a Sequential), so
 ``model.load_state_dict(torch_model.state_dict())`` copies a PyTorch model's weights one-to-one.
 """
+
 from .activation import ACTIVATIONS, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .container import MLP, Sequential
 from .conv import Conv2d
@@ -16,6 +17,21 @@ from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from .module import Module, Parameter
 from .pooling import AvgPool2d, MaxPool2d
 
-__all__ = ["ACTIVATIONS", "BCEWithLogitsLoss", "CrossEntropyLoss", "Identity", "LeakyReLU", "Linear", "MLP",
-           "MSELoss", "Module", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh"]
+__all__ = [
+    "ACTIVATIONS",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "Identity",
+    "LeakyReLU",
+    "Linear",
+    "MLP",
+    "MSELoss",
+    "Module",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+]
 __all__ += ["AvgPool2d", "Conv2d", "Flatten", "MaxPool2d"]

@@ -4,6 +4,7 @@ Chapter 01 introduces them (the forward pass), chapter 02 their backward pass. E
 :mod:`dlcourse.functional` and keeps its cache; each backward hands that cache to the kernel's backward. None has
 parameters. Shapes: any input shape -> the same shape.
 """
+
 from __future__ import annotations
 
 import numpy as np

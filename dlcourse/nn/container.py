@@ -1,4 +1,5 @@
 """Chapter 01: containers, :class:`Sequential`, and :class:`MLP`, a Sequential of Linear layers and activations."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -65,8 +66,9 @@ class MLP(Sequential):
     Shapes: input (N, in_features) -> output (N, out_features).
     """
 
-    def __init__(self, in_features: int, hidden_sizes, out_features: int, activation: str = "relu", *, rng=None,
-                 dtype=np.float64):
+    def __init__(
+        self, in_features: int, hidden_sizes, out_features: int, activation: str = "relu", *, rng=None, dtype=np.float64
+    ):
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {activation!r}")
         rng = np.random.default_rng() if rng is None else check_rng(rng)

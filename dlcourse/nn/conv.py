@@ -3,6 +3,7 @@
 Its forward and backward passes run the fast convolution, :mod:`dlcourse.fast.conv`: the same numbers as the pair
 the chapter prints (:func:`dlcourse.functional.conv2d_forward` / ``conv2d_backward``), in less time.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,8 +25,18 @@ class Conv2d(Module):
     H' = floor((H + 2·padding - kh) / stride) + 1. No dilation or groups.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, bias: bool = True,
-                 *, rng=None, dtype=np.float64):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        bias: bool = True,
+        *,
+        rng=None,
+        dtype=np.float64,
+    ):
         super().__init__()
         self.in_channels = check_positive_int(in_channels, "in_channels")
         self.out_channels = check_positive_int(out_channels, "out_channels")
@@ -41,8 +52,9 @@ class Conv2d(Module):
             self._add_param("bias", rng.uniform(-bound, bound, out_channels).astype(dtype))
 
     def forward(self, x):
-        out, self._cache = fast_conv.conv2d_forward(x, self.params["weight"], self.params.get("bias"), self.stride,
-                                                    self.padding)
+        out, self._cache = fast_conv.conv2d_forward(
+            x, self.params["weight"], self.params.get("bias"), self.stride, self.padding
+        )
         return out
 
     def backward(self, dout):
@@ -53,5 +65,7 @@ class Conv2d(Module):
         return self._release(dx)
 
     def extra_repr(self) -> str:
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
-                f"padding={self.padding}, bias={'bias' in self.params}")
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"padding={self.padding}, bias={'bias' in self.params}"
+        )

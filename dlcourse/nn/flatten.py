@@ -1,4 +1,5 @@
 """Chapter 05: ``torch.nn.Flatten``, the bridge from feature maps (N, C, H, W) to a fully connected layer (N, C·H·W)."""
+
 from __future__ import annotations
 
 import math
@@ -29,9 +30,11 @@ class Flatten(Module):
         x = as_float_array(x, "x")
         start, end = wrap_dim(self.start_dim, x.shape, "start_dim"), wrap_dim(self.end_dim, x.shape, "end_dim")
         if start > end:
-            raise ValueError(f"start_dim: expected a dim no later than end_dim={self.end_dim} (dim {end}) for an "
-                             f"input of shape {x.shape}, got {self.start_dim} (dim {start})")
-        out_shape = x.shape[:start] + (math.prod(x.shape[start:end + 1]),) + x.shape[end + 1:]
+            raise ValueError(
+                f"start_dim: expected a dim no later than end_dim={self.end_dim} (dim {end}) for an "
+                f"input of shape {x.shape}, got {self.start_dim} (dim {start})"
+            )
+        out_shape = x.shape[:start] + (math.prod(x.shape[start : end + 1]),) + x.shape[end + 1 :]
         self._cache = (x.shape, out_shape, x.dtype)
         return x.reshape(out_shape)
 

@@ -1,4 +1,5 @@
 """Chapter 01: the fully connected layer, ``torch.nn.Linear`` (chapter 02 adds its backward pass)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,8 +18,7 @@ class Linear(Module):
     Shapes: input (*, in_features) -> output (*, out_features).
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, *, rng=None,
-                 dtype=np.float64):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, *, rng=None, dtype=np.float64):
         super().__init__()
         self.in_features = check_positive_int(in_features, "in_features")
         self.out_features = check_positive_int(out_features, "out_features")

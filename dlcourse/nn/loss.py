@@ -6,6 +6,7 @@ or ``'sum'``, one value per element with ``'none'``) and keeps what the backward
 ``loss_fn.backward(dloss)`` returns dL/dinput, input's shape. ``dloss`` is 1.0 when this loss is the quantity
 being minimised (None means 1.0 too, for a scalar loss), an array of the loss's shape with ``reduction='none'``.
 """
+
 from __future__ import annotations
 
 from .. import functional as F

@@ -4,14 +4,15 @@
 Chapter 01 introduces modules (the forward pass), chapter 02 their backward pass, chapter 04 the optimizers that
 read their parameters.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 
-_USED = object()    # what ``Module._cache`` holds once a backward pass has used the forward pass's cache
+_USED = object()  # what ``Module._cache`` holds once a backward pass has used the forward pass's cache
 
 
 @dataclass(eq=False)
@@ -23,6 +24,7 @@ class Parameter:
     the same ``data`` array are the same parameter (equal, with the same hash), so an optimizer's
     ``opt.state[p]`` finds a parameter's state whichever call ``p`` came from, as with torch's tensors.
     """
+
     name: str
     data: np.ndarray
     grad: np.ndarray
@@ -65,12 +67,15 @@ class Module:
         """What the last forward pass kept for the backward pass, or a RuntimeError saying why there is none."""
         name = type(self).__name__
         if self._cache is None:
-            raise RuntimeError(f"{name}.backward: expected a forward pass first, got none: call the module on an "
-                               f"input, then backward")
+            raise RuntimeError(
+                f"{name}.backward: expected a forward pass first, got none: call the module on an input, then backward"
+            )
         if self._cache is _USED:
-            raise RuntimeError(f"{name}.backward: expected one backward pass per forward pass, got a second one: "
-                               "the first already used what the forward pass saved (PyTorch: 'Trying to backward "
-                               "through the graph a second time'); run forward again")
+            raise RuntimeError(
+                f"{name}.backward: expected one backward pass per forward pass, got a second one: "
+                "the first already used what the forward pass saved (PyTorch: 'Trying to backward "
+                "through the graph a second time'); run forward again"
+            )
         return self._cache
 
     def _release(self, dx):
@@ -114,7 +119,7 @@ class Module:
         if missing or unexpected:
             raise ValueError(f"state_dict: missing keys {missing}, unexpected keys {unexpected}")
         for name, value in state_dict.items():
-            if hasattr(value, "detach"):                       # a torch.Tensor, without importing torch
+            if hasattr(value, "detach"):  # a torch.Tensor, without importing torch
                 value = value.detach().cpu().numpy()
             value = np.asarray(value)
             if value.shape != own[name].data.shape:
@@ -122,13 +127,13 @@ class Module:
             own[name].data[...] = value
 
     # -- modes ------------------------------------------------------------------------------------
-    def train(self, mode: bool = True) -> "Module":
+    def train(self, mode: bool = True) -> Module:
         self.training = mode
         for child in self._modules.values():
             child.train(mode)
         return self
 
-    def eval(self) -> "Module":
+    def eval(self) -> Module:
         return self.train(False)
 
     def extra_repr(self) -> str:

@@ -3,6 +3,7 @@
 Each forward calls a pooling kernel of :mod:`dlcourse.fast.pooling` and keeps its cache; each backward hands that
 cache to the kernel's backward (the same numbers as :mod:`dlcourse.functional.pooling`, which the chapter prints).
 """
+
 from __future__ import annotations
 
 from ..fast import pooling as fast_pool

@@ -8,6 +8,7 @@ One optimizer per file, like ``torch/optim/``: :class:`SGD` (with momentum and N
 state dicts). Learning-rate schedules are in :mod:`dlcourse.optim.lr_scheduler`, as in
 ``torch.optim.lr_scheduler``.
 """
+
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW

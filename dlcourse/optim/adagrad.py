@@ -1,5 +1,6 @@
 """Chapter 04: AdaGrad, a per-coordinate learning rate shrinking with the sum of all squared gradients, as
 ``torch.optim.Adagrad``."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -34,13 +35,37 @@ class Adagrad(Optimizer):
     group at the constructor's value, whatever the group says.
     """
 
-    option_checks = {"lr": nonnegative, "lr_decay": nonnegative, "weight_decay": nonnegative,
-                     "initial_accumulator_value": nonnegative, "eps": nonnegative, "maximize": check_bool}
+    option_checks = {
+        "lr": nonnegative,
+        "lr_decay": nonnegative,
+        "weight_decay": nonnegative,
+        "initial_accumulator_value": nonnegative,
+        "eps": nonnegative,
+        "maximize": check_bool,
+    }
 
-    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False):
-        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                                      initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize))
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                lr_decay=lr_decay,
+                weight_decay=weight_decay,
+                initial_accumulator_value=initial_accumulator_value,
+                eps=eps,
+                maximize=maximize,
+            ),
+        )
 
     def _add_group(self, group, where: str) -> None:
         """As torch, AdaGrad's state is created with its group, before any step: G_0 = initial_accumulator_value."""
@@ -58,5 +83,5 @@ class Adagrad(Optimizer):
                 if group["weight_decay"]:
                     g = g + group["weight_decay"] * p.data
                 clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-                state["sum"] += g * g                            # G_t includes g_t
+                state["sum"] += g * g  # G_t includes g_t
                 p.data -= clr * g / (np.sqrt(state["sum"]) + group["eps"])

@@ -1,4 +1,5 @@
 """Chapter 04: Adam and AdamW, momentum plus RMSprop with bias correction, as ``torch.optim.Adam`` and ``AdamW``."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -39,14 +40,40 @@ class Adam(Optimizer):
     ``'max_exp_avg_sq'``.
     """
 
-    option_checks = {"lr": nonnegative, "betas": adam_betas, "eps": nonnegative, "weight_decay": nonnegative,
-                     "amsgrad": check_bool, "maximize": check_bool, "decoupled_weight_decay": check_bool}
+    option_checks = {
+        "lr": nonnegative,
+        "betas": adam_betas,
+        "eps": nonnegative,
+        "weight_decay": nonnegative,
+        "amsgrad": check_bool,
+        "maximize": check_bool,
+        "decoupled_weight_decay": check_bool,
+    }
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False,
-                 decoupled_weight_decay: bool = False):
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize, decoupled_weight_decay=decoupled_weight_decay))
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                betas=betas,
+                eps=eps,
+                weight_decay=weight_decay,
+                amsgrad=amsgrad,
+                maximize=maximize,
+                decoupled_weight_decay=decoupled_weight_decay,
+            ),
+        )
 
     def step(self) -> None:
         for group in self.param_groups:
@@ -64,20 +91,20 @@ class Adam(Optimizer):
                 g = -p.grad if group["maximize"] else p.grad
                 if weight_decay:
                     if group["decoupled_weight_decay"]:
-                        p.data *= 1 - lr * weight_decay                  # AdamW: shrink the weights directly
+                        p.data *= 1 - lr * weight_decay  # AdamW: shrink the weights directly
                     else:
-                        g = g + weight_decay * p.data                    # Adam: an L2 term in the gradient
+                        g = g + weight_decay * p.data  # Adam: an L2 term in the gradient
                 m, v = state["exp_avg"], state["exp_avg_sq"]
-                m += (1 - beta1) * (g - m)                               # torch's lerp: m + (1 - b1) (g - m)
+                m += (1 - beta1) * (g - m)  # torch's lerp: m + (1 - b1) (g - m)
                 v *= beta2
                 v += (1 - beta2) * g * g
-                bias_correction1 = 1 - beta1 ** t
-                bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5
+                bias_correction1 = 1 - beta1**t
+                bias_correction2_sqrt = (1 - beta2**t) ** 0.5
                 if group["amsgrad"]:
                     np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
                     v = state["max_exp_avg_sq"]
                 denom = np.sqrt(v) / bias_correction2_sqrt + group["eps"]  # sqrt(v_hat) + eps
-                p.data -= (lr / bias_correction1) * m / denom            # lr * m_hat / denom
+                p.data -= (lr / bias_correction1) * m / denom  # lr * m_hat / denom
 
 
 class AdamW(Adam):
@@ -88,7 +115,24 @@ class AdamW(Adam):
     weight decays at the same rate whatever its gradient history. Note the default ``weight_decay=1e-2``.
     """
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         maximize=maximize, decoupled_weight_decay=True)
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ):
+        super().__init__(
+            params,
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
+        )

@@ -23,19 +23,28 @@ state dicts::
     opt.load_state_dict(checkpoint['optimizer'])
     sched.load_state_dict(checkpoint['scheduler'])    # last_epoch, base rates, ... : the next step() continues
 """
+
 from __future__ import annotations
 
 import copy
 import math
 from bisect import bisect_right
 from collections import Counter
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from .._validate import check_int, check_number, check_positive_int, check_positive_number
 from .optimizer import Optimizer
 
-__all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
-           "SequentialLR"]
+__all__ = [
+    "LRScheduler",
+    "LambdaLR",
+    "StepLR",
+    "MultiStepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "LinearLR",
+    "SequentialLR",
+]
 
 
 class LRScheduler:
@@ -44,10 +53,11 @@ class LRScheduler:
 
     def __init__(self, optimizer: Optimizer):
         if not isinstance(optimizer, Optimizer):
-            raise ValueError(f"optimizer: expected a dlcourse.optim optimizer (SGD, Adam ...), got "
-                             f"{type(optimizer).__name__}")
+            raise ValueError(
+                f"optimizer: expected a dlcourse.optim optimizer (SGD, Adam ...), got {type(optimizer).__name__}"
+            )
         self.optimizer = optimizer
-        for group in optimizer.param_groups:                   # torch: group.setdefault('initial_lr', group['lr'])
+        for group in optimizer.param_groups:  # torch: group.setdefault('initial_lr', group['lr'])
             group.setdefault("initial_lr", group["lr"])
         self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = -1
@@ -84,7 +94,7 @@ class LRScheduler:
         if epoch is None:
             self.last_epoch += 1
             values = self.get_lr()
-        else:                                                  # jump to an epoch: the closed form, if there is one
+        else:  # jump to an epoch: the closed form, if there is one
             self.last_epoch = epoch
             closed = getattr(self, "_get_closed_form_lr", None)
             values = closed() if closed is not None else self.get_lr()
@@ -106,8 +116,9 @@ class LRScheduler:
         expected = {k for k in self.__dict__ if k not in self._not_saved}
         if not isinstance(state_dict, dict) or set(state_dict) != expected:
             got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
-            raise ValueError(f"state_dict: expected the state dict of a {type(self).__name__} (keys "
-                             f"{sorted(expected)}), got {got}")
+            raise ValueError(
+                f"state_dict: expected the state dict of a {type(self).__name__} (keys {sorted(expected)}), got {got}"
+            )
         self.__dict__.update(copy.deepcopy(state_dict))
 
     def __repr__(self) -> str:
@@ -126,7 +137,7 @@ class LambdaLR(LRScheduler):
         self.lr_lambda = lr_lambda
         super().__init__(optimizer)
 
-    _not_saved = ("optimizer", "lr_lambda")                  # a function: the new scheduler brings its own
+    _not_saved = ("optimizer", "lr_lambda")  # a function: the new scheduler brings its own
 
     def get_lr(self) -> list[float]:
         return [base_lr * self.lr_lambda(self.last_epoch) for base_lr in self.base_lrs]
@@ -184,7 +195,7 @@ class ExponentialLR(LRScheduler):
         return [lr * self.gamma for lr in self._current_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
-        return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]
+        return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -205,15 +216,21 @@ class CosineAnnealingLR(LRScheduler):
         e, T, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return self._current_lrs()
-        if (e - 1 - T) % (2 * T) == 0:                        # leaving the bottom of the cosine
-            return [lr + (base_lr - eta_min) * (1 - math.cos(math.pi / T)) / 2
-                    for lr, base_lr in zip(self._current_lrs(), self.base_lrs)]
-        return [(1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T)) * (lr - eta_min) + eta_min
-                for lr in self._current_lrs()]
+        if (e - 1 - T) % (2 * T) == 0:  # leaving the bottom of the cosine
+            return [
+                lr + (base_lr - eta_min) * (1 - math.cos(math.pi / T)) / 2
+                for lr, base_lr in zip(self._current_lrs(), self.base_lrs)
+            ]
+        return [
+            (1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T)) * (lr - eta_min) + eta_min
+            for lr in self._current_lrs()
+        ]
 
     def _get_closed_form_lr(self) -> list[float]:
-        return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
-                for base_lr in self.base_lrs]
+        return [
+            self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+            for base_lr in self.base_lrs
+        ]
 
 
 class LinearLR(LRScheduler):
@@ -223,10 +240,11 @@ class LinearLR(LRScheduler):
     .. math:: \eta_e = \eta_0\left(s + (f - s)\,\frac{\min(e, T)}{T}\right)
     """
 
-    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
-                 total_iters: int = 5):
+    def __init__(
+        self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5
+    ):
         self.start_factor = check_number(start_factor, "start_factor", minimum=0, maximum=1)
-        if self.start_factor == 0:                            # the base rate times 0 could never grow again
+        if self.start_factor == 0:  # the base rate times 0 could never grow again
             raise ValueError(f"start_factor: expected a number in (0, 1], got {start_factor!r}")
         self.end_factor = check_number(end_factor, "end_factor", minimum=0, maximum=1)
         self.total_iters = check_positive_int(total_iters, "total_iters")
@@ -267,8 +285,10 @@ class SequentialLR(LRScheduler):
                 raise ValueError(f"schedulers[{i}]: expected a scheduler of `optimizer`, got one of another optimizer")
         milestones = list(milestones)
         if len(milestones) != len(schedulers) - 1:
-            raise ValueError(f"milestones: expected {len(schedulers) - 1} epoch numbers (one fewer than the "
-                             f"schedulers), got {len(milestones)}")
+            raise ValueError(
+                f"milestones: expected {len(schedulers) - 1} epoch numbers (one fewer than the "
+                f"schedulers), got {len(milestones)}"
+            )
         for i, m in enumerate(milestones):
             check_int(m, f"milestones[{i}]", minimum=1)
             if i and m <= milestones[i - 1]:
@@ -278,7 +298,7 @@ class SequentialLR(LRScheduler):
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = 0
         self._is_initial = False
-        for group in optimizer.param_groups:                   # reset, and undo each scheduler's initial step
+        for group in optimizer.param_groups:  # reset, and undo each scheduler's initial step
             group["lr"] = group["initial_lr"]
         for s in schedulers:
             s.last_epoch -= 1
@@ -290,7 +310,7 @@ class SequentialLR(LRScheduler):
         idx = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[idx]
         if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
-            scheduler._update_lr(0)                            # the next schedule starts at its own epoch 0
+            scheduler._update_lr(0)  # the next schedule starts at its own epoch 0
         else:
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
@@ -307,8 +327,10 @@ class SequentialLR(LRScheduler):
             raise ValueError(f"state_dict: expected the state dict of a SequentialLR (with '_schedulers'), got {got}")
         saved = state_dict["_schedulers"]
         if len(saved) != len(self._schedulers):
-            raise ValueError(f"state_dict['_schedulers']: expected {len(self._schedulers)} state dicts, one per "
-                             f"scheduler, got {len(saved)}")
+            raise ValueError(
+                f"state_dict['_schedulers']: expected {len(self._schedulers)} state dicts, one per "
+                f"scheduler, got {len(saved)}"
+            )
         super().load_state_dict({k: v for k, v in state_dict.items() if k != "_schedulers"})
         for scheduler, scheduler_state in zip(self._schedulers, saved):
             scheduler.load_state_dict(scheduler_state)

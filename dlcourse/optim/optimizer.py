@@ -14,6 +14,7 @@ every ``p.data`` in place from ``p.grad``; ``zero_grad()`` clears the gradients.
 ``load_state_dict()`` save and restore the options and the state with torch's layout, so that training can resume
 from a checkpoint exactly where it stopped.
 """
+
 from __future__ import annotations
 
 import copy
@@ -23,6 +24,7 @@ import numpy as np
 
 from .._validate import check_fraction, check_number, check_pair
 from ..nn import Module, Parameter
+
 
 # -- checks of option values (a constructor argument "lr", or a group's "params[1]['lr']") ---------------------
 def nonnegative(value, name: str) -> float:
@@ -52,8 +54,10 @@ def _parameter_list(params, name: str) -> tuple[list[Parameter], list[str] | Non
     elif isinstance(params, Parameter):
         params = [params]
     elif isinstance(params, (set, frozenset)):
-        raise ValueError(f"{name}: expected an ordered collection of parameters (a list), got a set, whose order "
-                         "changes between runs")
+        raise ValueError(
+            f"{name}: expected an ordered collection of parameters (a list), got a set, whose order "
+            "changes between runs"
+        )
     params = list(params)
     if not params:
         raise ValueError(f"{name}: expected at least one parameter, got an empty list")
@@ -64,11 +68,13 @@ def _parameter_list(params, name: str) -> tuple[list[Parameter], list[str] | Non
     params = [p[1] for p in params] if all(named) else params
     for i, p in enumerate(params):
         if not isinstance(p, Parameter):
-            raise ValueError(f"{name}[{i}]: expected a dlcourse.nn.Parameter (from model.parameters()), "
-                             f"got {type(p).__name__}")
+            raise ValueError(
+                f"{name}[{i}]: expected a dlcourse.nn.Parameter (from model.parameters()), got {type(p).__name__}"
+            )
     if len(set(params)) != len(params):
-        raise ValueError(f"{name}: expected each parameter once, got a parameter twice (it would be updated twice "
-                         "per step)")
+        raise ValueError(
+            f"{name}: expected each parameter once, got a parameter twice (it would be updated twice per step)"
+        )
     return params, names
 
 
@@ -115,14 +121,20 @@ class Optimizer:
         if "params" not in group:
             raise ValueError(f"{where}: expected a 'params' entry in the parameter group, got keys {sorted(group)}")
         params, names = _parameter_list(group["params"], f"{where}['params']" if where else "params")
-        new = {"params": params, **({"param_names": names} if names else {}), **self.defaults,
-               **self._options(group, where)}
+        new = {
+            "params": params,
+            **({"param_names": names} if names else {}),
+            **self.defaults,
+            **self._options(group, where),
+        }
         if where:
             self._check_group(new, where)
         for other in self.param_groups:
             if ("param_names" in other) != ("param_names" in new):
-                raise ValueError(f"{where}: expected all parameter groups with names or all without (from "
-                                 "named_parameters() or from parameters()), got a mix")
+                raise ValueError(
+                    f"{where}: expected all parameter groups with names or all without (from "
+                    "named_parameters() or from parameters()), got a mix"
+                )
             if not set(other["params"]).isdisjoint(params):
                 raise ValueError(f"{where}: some parameters appear in more than one parameter group")
         self.param_groups.append(new)
@@ -134,8 +146,10 @@ class Optimizer:
             if key in ("params", "param_names"):
                 continue
             if key not in self.defaults and key != "initial_lr":
-                raise ValueError(f"{where}: unknown option {key!r} for {type(self).__name__}; its options are "
-                                 f"{', '.join(self.defaults)}")
+                raise ValueError(
+                    f"{where}: unknown option {key!r} for {type(self).__name__}; its options are "
+                    f"{', '.join(self.defaults)}"
+                )
             options[key] = self._check(key, value, self._name(where, key))
         return options
 
@@ -188,37 +202,50 @@ class Optimizer:
         its parameter."""
         if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
             got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
-            raise ValueError(f"state_dict: expected a dict with 'state' and 'param_groups' (from "
-                             f"optimizer.state_dict()), got {got}")
+            raise ValueError(
+                f"state_dict: expected a dict with 'state' and 'param_groups' (from optimizer.state_dict()), got {got}"
+            )
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"state_dict: loaded state dict has a different number of parameter groups "
-                             f"({len(saved_groups)}) than this optimizer ({len(self.param_groups)})")
+            raise ValueError(
+                f"state_dict: loaded state dict has a different number of parameter groups "
+                f"({len(saved_groups)}) than this optimizer ({len(self.param_groups)})"
+            )
         params = []
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             missing = [key for key in ("params", *self.defaults) if key not in saved]
             if missing:
-                raise ValueError(f"state_dict['param_groups'][{i}]: expected 'params' and every option of "
-                                 f"{type(self).__name__}, missing {missing}")
+                raise ValueError(
+                    f"state_dict['param_groups'][{i}]: expected 'params' and every option of "
+                    f"{type(self).__name__}, missing {missing}"
+                )
             if len(saved["params"]) != len(group["params"]):
-                raise ValueError(f"state_dict: loaded state dict contains a parameter group that doesn't match the "
-                                 f"size of optimizer's group: param_groups[{i}] has {len(saved['params'])} "
-                                 f"parameters, this optimizer's {len(group['params'])}")
+                raise ValueError(
+                    f"state_dict: loaded state dict contains a parameter group that doesn't match the "
+                    f"size of optimizer's group: param_groups[{i}] has {len(saved['params'])} "
+                    f"parameters, this optimizer's {len(group['params'])}"
+                )
             params += list(zip(saved["params"], group["params"]))
         by_index = dict(params)
         state = defaultdict(dict)
         for index, values in state_dict["state"].items():
             if index not in by_index:
-                raise ValueError(f"state_dict['state']: expected parameter indices from the saved groups, got "
-                                 f"{index!r}")
+                raise ValueError(
+                    f"state_dict['state']: expected parameter indices from the saved groups, got {index!r}"
+                )
             p = by_index[index]
-            state[p] = {key: self._loaded_value(value, p, f"state_dict['state'][{index!r}][{key!r}]")
-                        for key, value in values.items()}
+            state[p] = {
+                key: self._loaded_value(value, p, f"state_dict['state'][{index!r}][{key!r}]")
+                for key, value in values.items()
+            }
         groups = []
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             where = f"state_dict['param_groups'][{i}]"
-            new = {"params": group["params"], **({"param_names": group["param_names"]} if "param_names" in group
-                                                 else {}), **copy.deepcopy(self._options(saved, where))}
+            new = {
+                "params": group["params"],
+                **({"param_names": group["param_names"]} if "param_names" in group else {}),
+                **copy.deepcopy(self._options(saved, where)),
+            }
             if "param_names" in saved:
                 new["param_names"] = list(saved["param_names"])
             self._check_group(new, where)
@@ -228,7 +255,7 @@ class Optimizer:
     @staticmethod
     def _loaded_value(value, p: Parameter, name: str):
         """A copy of one saved state entry; an array must have the parameter's shape and gets its dtype."""
-        if hasattr(value, "detach"):                           # a torch.Tensor, without importing torch
+        if hasattr(value, "detach"):  # a torch.Tensor, without importing torch
             value = value.detach().cpu().numpy()
         if isinstance(value, np.ndarray) and value.ndim:
             if value.shape != p.data.shape:

@@ -1,5 +1,6 @@
 """Chapter 04: RMSprop, AdaGrad with a running *mean* of squared gradients instead of their sum, as
 ``torch.optim.RMSprop``."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,7 +17,8 @@ class RMSprop(Optimizer):
 
     .. math::
         v \leftarrow \alpha v + (1-\alpha) g^2, \qquad
-        \tilde v = v - \bar g^2 \text{ with } \bar g \leftarrow \alpha \bar g + (1-\alpha) g \text{ if centered else } v,
+        \tilde v = v - \bar g^2 \text{ with } \bar g \leftarrow \alpha \bar g + (1-\alpha) g
+        \text{ if centered else } v,
 
     .. math::
         \theta \leftarrow \theta - \eta \frac{g}{\sqrt{\tilde v} + \epsilon}
@@ -36,14 +38,40 @@ class RMSprop(Optimizer):
     State ``state[p]``: ``'step'``, ``'square_avg'`` and, when used, ``'momentum_buffer'`` and ``'grad_avg'``.
     """
 
-    option_checks = {"lr": nonnegative, "alpha": unit_interval,
-                     "eps": nonnegative, "weight_decay": nonnegative, "momentum": nonnegative,
-                     "centered": check_bool, "maximize": check_bool}
+    option_checks = {
+        "lr": nonnegative,
+        "alpha": unit_interval,
+        "eps": nonnegative,
+        "weight_decay": nonnegative,
+        "momentum": nonnegative,
+        "centered": check_bool,
+        "maximize": check_bool,
+    }
 
-    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
-                 momentum: float = 0.0, centered: bool = False, *, maximize: bool = False):
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                                      centered=centered, maximize=maximize))
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                alpha=alpha,
+                eps=eps,
+                weight_decay=weight_decay,
+                momentum=momentum,
+                centered=centered,
+                maximize=maximize,
+            ),
+        )
 
     def step(self) -> None:
         for group in self.param_groups:
@@ -63,10 +91,10 @@ class RMSprop(Optimizer):
                     g = g + group["weight_decay"] * p.data
                 v = state["square_avg"]
                 v *= a
-                v += (1 - a) * g * g                             # the running mean E[g^2]
+                v += (1 - a) * g * g  # the running mean E[g^2]
                 if group["centered"]:
                     gbar = state["grad_avg"]
-                    gbar += (1 - a) * (g - gbar)                 # torch's lerp: gbar + (1 - a) (g - gbar)
+                    gbar += (1 - a) * (g - gbar)  # torch's lerp: gbar + (1 - a) (g - gbar)
                     avg = np.sqrt(v - gbar * gbar) + eps
                 else:
                     avg = np.sqrt(v) + eps

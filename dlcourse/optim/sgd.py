@@ -1,4 +1,5 @@
 """Chapter 04: gradient descent, with momentum and Nesterov momentum, exactly as ``torch.optim.SGD``."""
+
 from __future__ import annotations
 
 from .._validate import check_bool
@@ -30,18 +31,44 @@ class SGD(Optimizer):
     maximize : maximise the objective instead of minimising it
     """
 
-    option_checks = {"lr": nonnegative, "momentum": nonnegative, "dampening": nonnegative,
-                     "weight_decay": nonnegative, "nesterov": check_bool, "maximize": check_bool}
+    option_checks = {
+        "lr": nonnegative,
+        "momentum": nonnegative,
+        "dampening": nonnegative,
+        "weight_decay": nonnegative,
+        "nesterov": check_bool,
+        "maximize": check_bool,
+    }
 
-    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov, maximize=maximize))
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                momentum=momentum,
+                dampening=dampening,
+                weight_decay=weight_decay,
+                nesterov=nesterov,
+                maximize=maximize,
+            ),
+        )
 
     def _check_group(self, group: dict, where: str) -> None:
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError(f"{self._name(where, 'nesterov')}: expected momentum > 0 and dampening = 0 for Nesterov "
-                             f"momentum, got momentum={group['momentum']} and dampening={group['dampening']}")
+            raise ValueError(
+                f"{self._name(where, 'nesterov')}: expected momentum > 0 and dampening = 0 for Nesterov "
+                f"momentum, got momentum={group['momentum']} and dampening={group['dampening']}"
+            )
 
     def step(self) -> None:
         for group in self.param_groups:
@@ -53,7 +80,7 @@ class SGD(Optimizer):
                 if momentum:
                     state = self.state[p]
                     if "momentum_buffer" not in state:
-                        state["momentum_buffer"] = g.copy()     # the first step: b = g, no dampening
+                        state["momentum_buffer"] = g.copy()  # the first step: b = g, no dampening
                     else:
                         buf = state["momentum_buffer"]
                         buf *= momentum

@@ -23,11 +23,12 @@ case               what is timed (forward + backward)
 
 torch and threadpoolctl are imported only when :func:`run` is called.
 """
+
 from __future__ import annotations
 
 import os
 import timeit
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -57,14 +58,18 @@ def _conv_case(n, c, f, size, k, padding):
         def theirs():
             xt.grad = wt.grad = bt.grad = None
             torch.nn.functional.conv2d(xt, wt, bt, stride=1, padding=padding).backward(dt)
+
         return ours, theirs
+
     return make
 
 
 def _pool_case(kind, n, c, size, k):
     def make(rng, torch):
-        forward, backward = {"max": (fast_pool.max_pool2d_forward, fast_pool.max_pool2d_backward),
-                             "avg": (fast_pool.avg_pool2d_forward, fast_pool.avg_pool2d_backward)}[kind]
+        forward, backward = {
+            "max": (fast_pool.max_pool2d_forward, fast_pool.max_pool2d_backward),
+            "avg": (fast_pool.avg_pool2d_forward, fast_pool.avg_pool2d_backward),
+        }[kind]
         x = rng.standard_normal((n, c, size, size)).astype(DTYPE)
         dout = rng.standard_normal((n, c, size // k, size // k)).astype(DTYPE)
 
@@ -78,7 +83,9 @@ def _pool_case(kind, n, c, size, k):
         def theirs():
             xt.grad = None
             torch_pool(xt, k).backward(dt)
+
         return ours, theirs
+
     return make
 
 
@@ -99,7 +106,9 @@ def _linear_case(n, d, h):
         def theirs():
             xt.grad = wt.grad = bt.grad = None
             torch.nn.functional.linear(xt, wt, bt).backward(dt)
+
         return ours, theirs
+
     return make
 
 
@@ -115,7 +124,7 @@ CASES: dict[str, tuple[str, Callable]] = {
 
 def _best_time(fn, repeat: int) -> float:
     """Seconds per call: the best of ``repeat`` timings, each of enough calls to last about 50 ms."""
-    fn()                                                                   # warm up (allocations, caches)
+    fn()  # warm up (allocations, caches)
     number = max(1, int(0.05 / max(timeit.timeit(fn, number=1), 1e-6)))
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
 
@@ -172,10 +181,12 @@ def run(cases: list[str] | None = None, repeat: int = 5, threads: int | None = N
 
 def format_table(results: dict) -> str:
     """A plain-text table of :func:`run`'s results: case, what it is, milliseconds for both, ratio."""
-    lines = [f"{'case':14s} {'what (forward + backward, float32)':38s} {'ours (ms)':>10s} {'torch (ms)':>11s} "
-             f"{'ratio':>6s}"]
+    lines = [
+        f"{'case':14s} {'what (forward + backward, float32)':38s} {'ours (ms)':>10s} {'torch (ms)':>11s} {'ratio':>6s}"
+    ]
     for name, r in results.items():
         description = CASES[name][0] if name in CASES else ""
-        lines.append(f"{name:14s} {description:38s} {r['ours_s'] * 1e3:10.3f} {r['torch_s'] * 1e3:11.3f} "
-                     f"{r['ratio']:6.2f}")
+        lines.append(
+            f"{name:14s} {description:38s} {r['ours_s'] * 1e3:10.3f} {r['torch_s'] * 1e3:11.3f} {r['ratio']:6.2f}"
+        )
     return "\n".join(lines)

@@ -1,10 +1,11 @@
 """The ``dlcourse`` command.
 
-    dlcourse build [--check]                     write course/ from solutions/, or report what is stale
-    dlcourse grade SUBMISSION... --out DIR       grade learners' notebooks per exercise with nbval
-    dlcourse export html --out DIR [--learner]   printable HTML of every chapter, plus an index
-    dlcourse bench [--json FILE]                 our kernels' speed against PyTorch's, as ratios
+dlcourse build [--check]                     write course/ from solutions/, or report what is stale
+dlcourse grade SUBMISSION... --out DIR       grade learners' notebooks per exercise with nbval
+dlcourse export html --out DIR [--learner]   printable HTML of every chapter, plus an index
+dlcourse bench [--json FILE]                 our kernels' speed against PyTorch's, as ratios
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,14 +50,23 @@ def cmd_grade(args) -> int:
 
     root = Path(args.root).resolve() if args.root else _find_root(Path.cwd())
     try:
-        results = grade(args.submissions, args.out, root, jobs=args.jobs, cell_timeout=args.cell_timeout,
-                        total_timeout=args.timeout, force=args.force)
+        results = grade(
+            args.submissions,
+            args.out,
+            root,
+            jobs=args.jobs,
+            cell_timeout=args.cell_timeout,
+            total_timeout=args.timeout,
+            force=args.force,
+        )
     except ValueError as exc:
         print(f"dlcourse grade: {exc}", file=sys.stderr)
         return 2
     errors = sum(r.status != "ok" for r in results)
-    print(f"graded {len(results)} submission(s), {errors} with errors; see {Path(args.out) / 'grades.csv'} "
-          f"and {Path(args.out) / 'report.html'}")
+    print(
+        f"graded {len(results)} submission(s), {errors} with errors; see {Path(args.out) / 'grades.csv'} "
+        f"and {Path(args.out) / 'report.html'}"
+    )
     return 0
 
 

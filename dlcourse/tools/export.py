@@ -18,6 +18,7 @@ nbconvert's ``HTMLExporter`` (JupyterLab's look, through the ``dlcourse_print`` 
     export_html(Path("."), Path("export"))                          # every chapter, with the answers
     export_html(Path("."), Path("export"), learner=True, chapters=["00"])   # the learner's copy: errors shown
 """
+
 from __future__ import annotations
 
 import html
@@ -38,12 +39,12 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 #: a formula in running text with the punctuation that touches it ("($x$)", "$y$:"): kept on one line, as in TeX
 INLINE_MATH = r'<math display="inline">(?:(?!</math>).)*</math>'
 NO_BREAK_AROUND_MATH = re.compile(rf"[(\[]+{INLINE_MATH}[.,;:!?)\]]*|{INLINE_MATH}[.,;:!?)\]]+", re.S)
-WIDGET_NOTE = ('<p class="dlcourse-widget-note">An interactive widget: run the notebook in JupyterLab to use '
-               'it.</p>')
+WIDGET_NOTE = '<p class="dlcourse-widget-note">An interactive widget: run the notebook in JupyterLab to use it.</p>'
 
 
-def export_html(root: Path, out: Path, *, learner: bool = False, chapters: list[str] | None = None,
-                timeout: int = 300) -> list[Path]:
+def export_html(
+    root: Path, out: Path, *, learner: bool = False, chapters: list[str] | None = None, timeout: int = 300
+) -> list[Path]:
     """Execute the chapters and write one printable HTML page each, plus ``index.html``, into ``out``.
 
     ``root`` is the course folder (it holds solutions/ and course/). With ``learner=False`` the solutions
@@ -63,7 +64,7 @@ def export_html(root: Path, out: Path, *, learner: bool = False, chapters: list[
     paths = select_chapters(chapter_notebooks(source), chapters)
 
     exporter = make_exporter()
-    for path in paths:              # every formula typeset before any notebook runs: a typo fails in a second
+    for path in paths:  # every formula typeset before any notebook runs: a typo fails in a second
         check_formulas(exporter, nbformat.read(path, as_version=4), where=f"{path.parent.name}/{path.name}")
     out.mkdir(parents=True, exist_ok=True)
     written, rows = [], []
@@ -82,8 +83,11 @@ def export_html(root: Path, out: Path, *, learner: bool = False, chapters: list[
         page.write_text(body, encoding="utf-8")
         written.append(page)
         rows.append((number, title, page.name))
-        print(f"[{i}/{len(paths)}] {path.name}: {time.perf_counter() - start:.1f} s -> {page} "
-              f"({page.stat().st_size / 1e6:.1f} MB)", flush=True)
+        print(
+            f"[{i}/{len(paths)}] {path.name}: {time.perf_counter() - start:.1f} s -> {page} "
+            f"({page.stat().st_size / 1e6:.1f} MB)",
+            flush=True,
+        )
     index = out / "index.html"
     index.write_text(index_page(rows, learner=learner), encoding="utf-8")
     written.append(index)
@@ -142,8 +146,14 @@ def execute_notebook(path: Path, *, allow_errors: bool, timeout: int):
 
     nb = nbformat.read(path, as_version=4)
     km = KernelManager(kernel_name=CURRENT_ENV_KERNEL_NAME, kernel_spec_manager=NbvalKernelspecManager())
-    client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=allow_errors, store_widget_state=False,
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb,
+        km=km,
+        timeout=timeout,
+        allow_errors=allow_errors,
+        store_widget_state=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     client.execute(cleanup_kc=True)
     return nb
 
@@ -173,7 +183,7 @@ def prepare_for_export(nb):
             if not data or WIDGET_VIEW not in data:
                 continue
             del data[WIDGET_VIEW]
-            if set(data) <= {"text/plain"}:          # a widget with no picture of its own
+            if set(data) <= {"text/plain"}:  # a widget with no picture of its own
                 data["text/html"] = WIDGET_NOTE
     return nb
 
@@ -186,8 +196,9 @@ def make_exporter():
     # one stream output per flush (a tqdm bar makes dozens, each starting with '\r'): merged into one, as a live
     # notebook shows it, with the text overwritten by carriage returns removed
     config.CoalesceStreamsPreprocessor.enabled = True
-    return _print_exporter_class()(config=config, extra_template_basedirs=[str(ASSETS)], template_name=TEMPLATE,
-                                   embed_images=True)
+    return _print_exporter_class()(
+        config=config, extra_template_basedirs=[str(ASSETS)], template_name=TEMPLATE, embed_images=True
+    )
 
 
 def _print_exporter_class():
@@ -217,13 +228,18 @@ def _print_exporter_class():
         def markdown2html(self, context, source):
             cell = context.get("cell", {})
             renderer = MathMLRenderer(
-                escape=False, attachments=cell.get("attachments", {}), embed_images=self.embed_images,
+                escape=False,
+                attachments=cell.get("attachments", {}),
+                embed_images=self.embed_images,
                 path=context.get("resources", {}).get("metadata", {}).get("path", ""),
-                anchor_link_text=self.anchor_link_text, exclude_anchor_links=self.exclude_anchor_links,
-                **self.lexer_options)
+                anchor_link_text=self.anchor_link_text,
+                exclude_anchor_links=self.exclude_anchor_links,
+                **self.lexer_options,
+            )
             try:
-                return NO_BREAK_AROUND_MATH.sub(r'<span class="dlcourse-nobreak">\g<0></span>',
-                                                MarkdownWithMath(renderer=renderer).render(source))
+                return NO_BREAK_AROUND_MATH.sub(
+                    r'<span class="dlcourse-nobreak">\g<0></span>', MarkdownWithMath(renderer=renderer).render(source)
+                )
             except MathError as exc:
                 raise MathError(f"{_cell_name(context)}: {exc}") from None
 
@@ -261,8 +277,11 @@ def math_html(tex: str, *, display: bool) -> str:
 def index_page(rows: list[tuple[str, str, str]], *, learner: bool = False) -> str:
     """``index.html``: a table of (chapter number, title, link to the page)."""
     kind = "learner's copy, exercises unfinished" if learner else "with solutions"
-    body = "\n".join(f'    <tr><td>{html.escape(n)}</td><td><a href="{html.escape(href)}">{html.escape(t)}</a></td>'
-                     f'<td><a href="{html.escape(href)}">{html.escape(href)}</a></td></tr>' for n, t, href in rows)
+    body = "\n".join(
+        f'    <tr><td>{html.escape(n)}</td><td><a href="{html.escape(href)}">{html.escape(t)}</a></td>'
+        f'<td><a href="{html.escape(href)}">{html.escape(href)}</a></td></tr>'
+        for n, t, href in rows
+    )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -300,15 +319,52 @@ class MathError(ValueError):
 
 
 #: environments a formula may use (latex2mathml drops the others silently); ``aligned`` is typeset as ``align*``
-MATH_ENVIRONMENTS = {"aligned", "align", "align*", "split", "cases", "matrix", "pmatrix", "bmatrix", "Bmatrix",
-                     "vmatrix", "Vmatrix", "smallmatrix", "array", "subarray", "equation", "equation*"}
+MATH_ENVIRONMENTS = {
+    "aligned",
+    "align",
+    "align*",
+    "split",
+    "cases",
+    "matrix",
+    "pmatrix",
+    "bmatrix",
+    "Bmatrix",
+    "vmatrix",
+    "Vmatrix",
+    "smallmatrix",
+    "array",
+    "subarray",
+    "equation",
+    "equation*",
+}
 #: TeX's escaped characters, which latex2mathml leaves escaped inside \text{...} (``fan\_in``)
 TEX_ESCAPE = re.compile(r"\\([_#$%&{}])")
 #: a control word that survived conversion: latex2mathml writes an unknown command out as text
 CONTROL_WORD = re.compile(r"\\[A-Za-z]+")
 #: operators whose limits go below and above in a displayed formula, to the side in running text (TeX's \sum)
-LIMITS_OPERATORS = {"∑", "∏", "∐", "⋃", "⋂", "⨁", "⨂", "⋀", "⋁", "max", "min", "lim", "sup", "inf", "argmax",
-                    "argmin", "det", "Pr", "gcd", "liminf", "limsup"}
+LIMITS_OPERATORS = {
+    "∑",
+    "∏",
+    "∐",
+    "⋃",
+    "⋂",
+    "⨁",
+    "⨂",
+    "⋀",
+    "⋁",
+    "max",
+    "min",
+    "lim",
+    "sup",
+    "inf",
+    "argmax",
+    "argmin",
+    "det",
+    "Pr",
+    "gcd",
+    "liminf",
+    "limsup",
+}
 #: characters latex2mathml writes as <mi> that are TeX relations or binary operators (spaced), and back
 AS_OPERATOR = {"~": "∼", "±": "±", "∓": "∓", "⟹": "⟹", "⟸": "⟸", "⟺": "⟺", "⇒": "⇒", "⇐": "⇐", "⇔": "⇔"}
 AS_IDENTIFIER = {"∞"}
@@ -320,24 +376,42 @@ SIGNS = {"−", "+", "±", "∓", "-"}
 CLOSING = set(")]}⟩⌋⌉") | BARS
 PRIMES = "′″‴⁗"
 ACCENTS = {"^": "ˆ", "~": "˜", "¯": "¯", "˙": "˙", "¨": "¨", "→": "→", "ˇ": "ˇ", "˘": "˘", "´": "´", "`": "`"}
-NAMED_SPACES = {f"{neg}{name}mathspace": sign * n / 18
-                for n, name in enumerate(["veryverythin", "verythin", "thin", "medium", "thick", "verythick",
-                                          "veryverythick"], 1)
-                for neg, sign in (("", 1), ("negative", -1))}
+NAMED_SPACES = {
+    f"{neg}{name}mathspace": sign * n / 18
+    for n, name in enumerate(["veryverythin", "verythin", "thin", "medium", "thick", "verythick", "veryverythick"], 1)
+    for neg, sign in (("", 1), ("negative", -1))
+}
 #: mathvariant to the Unicode names of the Mathematical Alphanumeric Symbols (Chromium ignores mathvariant)
-VARIANT_NAMES = {"bold": "BOLD", "italic": "ITALIC", "bold-italic": "BOLD ITALIC", "double-struck": "DOUBLE-STRUCK",
-                 "script": "SCRIPT", "bold-script": "BOLD SCRIPT", "fraktur": "FRAKTUR",
-                 "bold-fraktur": "BOLD FRAKTUR", "sans-serif": "SANS-SERIF", "bold-sans-serif": "SANS-SERIF BOLD",
-                 "sans-serif-italic": "SANS-SERIF ITALIC", "sans-serif-bold-italic": "SANS-SERIF BOLD ITALIC",
-                 "monospace": "MONOSPACE"}
+VARIANT_NAMES = {
+    "bold": "BOLD",
+    "italic": "ITALIC",
+    "bold-italic": "BOLD ITALIC",
+    "double-struck": "DOUBLE-STRUCK",
+    "script": "SCRIPT",
+    "bold-script": "BOLD SCRIPT",
+    "fraktur": "FRAKTUR",
+    "bold-fraktur": "BOLD FRAKTUR",
+    "sans-serif": "SANS-SERIF",
+    "bold-sans-serif": "SANS-SERIF BOLD",
+    "sans-serif-italic": "SANS-SERIF ITALIC",
+    "sans-serif-bold-italic": "SANS-SERIF BOLD ITALIC",
+    "monospace": "MONOSPACE",
+}
 #: the letters Unicode placed in Letterlike Symbols instead (holes in the Mathematical Alphanumeric block)
-VARIANT_HOLES = {("ITALIC", "SMALL H"): "ℎ", **{("DOUBLE-STRUCK", f"CAPITAL {c}"): u for c, u in zip("CHNPQRZ", "ℂℍℕℙℚℝℤ")},
-                 **{("SCRIPT", f"CAPITAL {c}"): u for c, u in zip("BEFHILMR", "ℬℰℱℋℐℒℳℛ")},
-                 **{("SCRIPT", f"SMALL {c}"): u for c, u in zip("ego", "ℯℊℴ")},
-                 **{("FRAKTUR", f"CAPITAL {c}"): u for c, u in zip("CHIRZ", "ℭℌℑℜℨ")}}
-TEXT_VARIANT_STYLE = {"monospace": "font-family: monospace", "bold": "font-weight: bold",
-                      "italic": "font-style: italic", "bold-italic": "font-weight: bold; font-style: italic",
-                      "sans-serif": "font-family: sans-serif"}
+VARIANT_HOLES = {
+    ("ITALIC", "SMALL H"): "ℎ",
+    **{("DOUBLE-STRUCK", f"CAPITAL {c}"): u for c, u in zip("CHNPQRZ", "ℂℍℕℙℚℝℤ")},
+    **{("SCRIPT", f"CAPITAL {c}"): u for c, u in zip("BEFHILMR", "ℬℰℱℋℐℒℳℛ")},
+    **{("SCRIPT", f"SMALL {c}"): u for c, u in zip("ego", "ℯℊℴ")},
+    **{("FRAKTUR", f"CAPITAL {c}"): u for c, u in zip("CHIRZ", "ℭℌℑℜℨ")},
+}
+TEXT_VARIANT_STYLE = {
+    "monospace": "font-family: monospace",
+    "bold": "font-weight: bold",
+    "italic": "font-style: italic",
+    "bold-italic": "font-weight: bold; font-style: italic",
+    "sans-serif": "font-family: sans-serif",
+}
 #: the class of a displayed formula's row whose parts may go onto separate lines (print.css)
 BREAKABLE = "dlcourse-breakable"
 SCRIPT_TO_LIMITS = {"msub": "munder", "msup": "mover", "msubsup": "munderover"}
@@ -345,8 +419,23 @@ SCRIPT_TO_LIMITS = {"msub": "munder", "msup": "mover", "msubsup": "munderover"}
 ARITY = {"msub": 2, "msup": 2, "munder": 2, "mover": 2, "mfrac": 2, "mroot": 2, "msubsup": 3, "munderover": 3}
 #: elements whose children are a row, one after the other (not the fixed parts of a script or a fraction)
 ROWS = {"mrow", "mstyle", "msqrt", "mtd", "mpadded", "mphantom", "menclose", "math"}
-ORDINARY = {"mi", "mn", "mtext", "msub", "msup", "msubsup", "munder", "mover", "munderover", "mfrac", "msqrt",
-            "mroot", "mrow", "mstyle", "mtable"}
+ORDINARY = {
+    "mi",
+    "mn",
+    "mtext",
+    "msub",
+    "msup",
+    "msubsup",
+    "munder",
+    "mover",
+    "munderover",
+    "mfrac",
+    "msqrt",
+    "mroot",
+    "mrow",
+    "mstyle",
+    "mtable",
+}
 
 
 def tex_to_mathml(tex: str, *, display: bool) -> str:
@@ -372,7 +461,7 @@ def tex_to_mathml(tex: str, *, display: bool) -> str:
     source = re.sub(r"\\(?:begin|end)\s*\{equation\*?\}", " ", source)
     try:
         mathml = convert(source, display="block" if display else "inline")
-    except Exception as exc:           # latex2mathml's own errors: a missing argument, an unbalanced brace, ...
+    except Exception as exc:  # latex2mathml's own errors: a missing argument, an unbalanced brace, ...
         raise MathError(f"cannot parse it ({type(exc).__name__}{': ' + str(exc) if str(exc) else ''})") from None
     if "<mi>&</mi>" in mathml:
         raise MathError("'&' outside an environment such as aligned or pmatrix")
@@ -420,7 +509,7 @@ def _adjust_mathml(root) -> None:
         elif el.tag == "mo" and el.text in UNSPACED:
             el.set("lspace", "0")
             el.set("rspace", "0")
-        elif el.tag == "mo" and el.text in BARS and el.get("stretchy") != "true":      # not \left| ... \right|
+        elif el.tag == "mo" and el.text in BARS and el.get("stretchy") != "true":  # not \left| ... \right|
             el.attrib.update(stretchy="false", lspace="0", rspace="0")
         if el.tag == "mi" and el.get("mathvariant", "normal") != "normal" and el.text:
             _variant_letters(el)
@@ -431,10 +520,14 @@ def _adjust_mathml(root) -> None:
         if el.tag == "mover" and len(el) == 2 and el[1].tag == "mo" and el[1].text in ACCENTS:
             el.set("accent", "true")
             el[1].text = ACCENTS[el[1].text]
-            if len(el[0]) <= 1 and el[1].text != "→":       # \bar x, \hat x: the accent of one letter
+            if len(el[0]) <= 1 and el[1].text != "→":  # \bar x, \hat x: the accent of one letter
                 el[1].set("stretchy", "false")
-        if (el.tag in SCRIPT_TO_LIMITS or el.tag in SCRIPT_TO_LIMITS.values()) and len(el) and el[0].tag == "mo" \
-                and el[0].text in LIMITS_OPERATORS:
+        if (
+            (el.tag in SCRIPT_TO_LIMITS or el.tag in SCRIPT_TO_LIMITS.values())
+            and len(el)
+            and el[0].tag == "mo"
+            and el[0].text in LIMITS_OPERATORS
+        ):
             el.tag = SCRIPT_TO_LIMITS.get(el.tag, el.tag)
             el[0].set("movablelimits", "true")
     for parent in list(root.iter()):
@@ -490,7 +583,7 @@ def _variant_letters(el) -> None:
         try:
             letters.append(VARIANT_HOLES.get((variant, name)) or unicodedata.lookup(f"MATHEMATICAL {variant} {name}"))
         except KeyError:
-            return                      # no such letter: keep mathvariant (Firefox draws it)
+            return  # no such letter: keep mathvariant (Firefox draws it)
     el.text = "".join(letters)
     del el.attrib["mathvariant"]
 
@@ -499,8 +592,10 @@ def _merge_upright_words(parent) -> None:
     """\\mathrm{softmax}: one upright <mi>softmax</mi> rather than seven one-letter <mi>s (kerned as a word)."""
     if parent.tag != "mrow" or len(parent) < 2:
         return
-    if all(c.tag == "mi" and c.get("mathvariant") == "normal" and len(c) == 0 and c.text and len(c.text) == 1
-           for c in parent):
+    if all(
+        c.tag == "mi" and c.get("mathvariant") == "normal" and len(c) == 0 and c.text and len(c.text) == 1
+        for c in parent
+    ):
         word = "".join(c.text for c in parent)
         for c in list(parent):
             parent.remove(c)
@@ -517,7 +612,7 @@ def _absorb_into_empty_style(parent) -> None:
     children = list(parent)
     for i, c in enumerate(children):
         if c.tag == "mstyle" and len(c) == 0 and i + 1 < len(children):
-            for follower in children[i + 1:]:
+            for follower in children[i + 1 :]:
                 parent.remove(follower)
                 c.append(follower)
             return
@@ -540,7 +635,7 @@ def _primes_after_base(parent) -> None:
         row = ET.Element("mrow")
         row.extend([base, prime])
         c.insert(0, row)
-        if c.tag == "msup":                     # nothing left to script: the row replaces the msup
+        if c.tag == "msup":  # nothing left to script: the row replaces the msup
             parent.remove(c)
             parent.insert(i, row)
         else:
@@ -553,8 +648,12 @@ def _unary_signs(parent) -> None:
         return
     previous = None
     for c in parent:
-        if c.tag == "mo" and c.text in SIGNS and c.get("lspace") is None and (
-                previous is None or previous.tag == "mo" and previous.text not in CLOSING | UNSPACED):
+        if (
+            c.tag == "mo"
+            and c.text in SIGNS
+            and c.get("lspace") is None
+            and (previous is None or previous.tag == "mo" and previous.text not in CLOSING | UNSPACED)
+        ):
             c.attrib.update(lspace="0", rspace="0")
         if c.tag != "mspace":
             previous = c
@@ -582,7 +681,7 @@ def _space_operator_names(parent) -> None:
             continue
         before = i > 0 and children[i - 1].tag in ORDINARY
         after = i + 1 < len(children) and children[i + 1].tag in ORDINARY
-        if core.tag == "mo":                                     # \max, \min, \operatorname{...}
+        if core.tag == "mo":  # \max, \min, \operatorname{...}
             core.set("lspace", "0.1667em" if before else "0")
             core.set("rspace", "0.1667em" if after else "0")
         elif core.tag == "mi" and core.get("mathvariant") is None:  # \log, \tanh: not \mathrm{...} words

@@ -11,6 +11,7 @@ like an ordinary cell: it fails when it raises and is never skipped, whatever it
 So plain ``pytest --nbval-lax course/05_cnn.ipynb`` on an untouched learner notebook reports every check cell as
 failed, and a learner cannot turn a failing check into a pass by adding one of those tags or markers.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,7 @@ def pytest_collection_modifyitems(session, config, items):
     """Switch off nbval's "an exception is expected" and "skip" options on exercise and check cells."""
     try:
         from nbval.plugin import IPyNbCell
-    except ImportError:                       # no nbval: no notebook items to adjust
+    except ImportError:  # no nbval: no notebook items to adjust
         return
     for item in items:
         if isinstance(item, IPyNbCell) and is_graded_cell(item.cell):

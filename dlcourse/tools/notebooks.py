@@ -13,6 +13,7 @@ Conventions (nbgrader's markers, so an instructor may also use nbgrader):
   ``dlcourse grade`` uses the canonical cells of solutions/, and the pytest plugin :mod:`dlcourse.tools.nbval_checks`
   makes plain nbval fail such cells when they raise.
 """
+
 from __future__ import annotations
 
 import copy
@@ -84,13 +85,19 @@ def exercises(nb, chapter: str, where: str = "notebook") -> dict[str, dict]:
                 found[name] = {"cell": i}
             else:
                 checks.setdefault(name, []).append(i)
-        if cell.cell_type == "code" and BEGIN in cell.source and not any(t.startswith(f"exercise-{chapter}-") for t in _tags(cell)):
+        if (
+            cell.cell_type == "code"
+            and BEGIN in cell.source
+            and not any(t.startswith(f"exercise-{chapter}-") for t in _tags(cell))
+        ):
             raise NotebookError(f"{where}, cell {i}: a solution region needs the tag 'exercise-{chapter}-<name>'")
     for name, info in found.items():
         where_checks = checks.get(name, [])
         if len(where_checks) != 1 or where_checks[0] <= info["cell"]:
-            raise NotebookError(f"{where}: exercise '{name}' needs exactly one check cell tagged "
-                                f"'test-{chapter}-{name}' after cell {info['cell']}, found cells {where_checks}")
+            raise NotebookError(
+                f"{where}: exercise '{name}' needs exactly one check cell tagged "
+                f"'test-{chapter}-{name}' after cell {info['cell']}, found cells {where_checks}"
+            )
         info["check"] = where_checks[0]
     orphans = sorted(set(checks) - set(found))
     if orphans:
@@ -101,11 +108,13 @@ def exercises(nb, chapter: str, where: str = "notebook") -> dict[str, dict]:
 def learner_notebook(nb, name: str):
     """The learner's copy of a solutions notebook: answers stripped, outputs and widget state cleared."""
     chapter = name[:2]
-    exercises(nb, chapter, where=name)                   # validate before writing anything
+    exercises(nb, chapter, where=name)  # validate before writing anything
     for i, cell in enumerate(nb.cells):
         if RAISES_EXCEPTION in _tags(cell) and any(EXERCISE_TAG.match(t) for t in _tags(cell)):
-            raise NotebookError(f"{name}, cell {i}: an exercise or check cell of solutions/ must not be tagged "
-                                f"'{RAISES_EXCEPTION}' (the answers must pass; the learner's copy gets the tag)")
+            raise NotebookError(
+                f"{name}, cell {i}: an exercise or check cell of solutions/ must not be tagged "
+                f"'{RAISES_EXCEPTION}' (the answers must pass; the learner's copy gets the tag)"
+            )
     out = copy.deepcopy(nb)
     out.metadata.pop("widgets", None)
     out.metadata.pop("jupytext", None)
@@ -157,7 +166,7 @@ def _pair_differs(nb, text_path: Path) -> str | None:
 @dataclass
 class BuildReport:
     written: list[str] = field(default_factory=list)
-    stale: list[str] = field(default_factory=list)       # messages: 'path: why'
+    stale: list[str] = field(default_factory=list)  # messages: 'path: why'
 
     @property
     def ok(self) -> bool:
@@ -200,8 +209,9 @@ def build(root: Path, check: bool = False) -> BuildReport:
         nb = nbformat.read(nb_path, as_version=4)
         why = _pair_differs(nb, nb_path.with_suffix(".py"))
         if why:
-            report.stale.append(f"{rel.with_suffix('.py')}: jupytext pair is {why} "
-                                f"(run `jupytext --sync {rel}` or `dlcourse build`)")
+            report.stale.append(
+                f"{rel.with_suffix('.py')}: jupytext pair is {why} (run `jupytext --sync {rel}` or `dlcourse build`)"
+            )
         if any(c.get("outputs") or c.get("execution_count") for c in nb.cells if c.cell_type == "code"):
             if check:
                 report.stale.append(f"{rel}: stores outputs (run `dlcourse build` to clear them)")

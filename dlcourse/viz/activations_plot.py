@@ -3,9 +3,10 @@
 Every function returns a ``matplotlib.figure.Figure`` (show it with :func:`dlcourse.viz.show`). The numbers come
 from :mod:`dlcourse.functional`; this module only draws them.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -65,8 +66,14 @@ def plot_activations(xlim: tuple[float, float] = (-6.0, 6.0), saturation: float 
     ax_f.set_ylim(-1.5, 3.0)
     ax_d.set_ylim(-0.1, 1.15)
     ax_f.legend(loc="upper left", fontsize=9)
-    ax_d.text(0.5 * (saturation + xlim[1]), 0.45, "saturated:\nsigmoid, tanh\nbarely change", ha="center",
-              fontsize=8, color="0.35")
+    ax_d.text(
+        0.5 * (saturation + xlim[1]),
+        0.45,
+        "saturated:\nsigmoid, tanh\nbarely change",
+        ha="center",
+        fontsize=8,
+        color="0.35",
+    )
     return fig
 
 
@@ -113,19 +120,30 @@ def neuron_diagram(n_inputs: int = 3):
         ax.add_patch(Circle((0.1, y), 0.055, fc="#fde0c5", ec="0.3"))
         ax.text(0.1, y, f"$x_{i}$", ha="center", va="center")
         d = np.subtract(centre, (0.1, y))
-        d = d / np.linalg.norm(d)                        # unit vector from the input to the neuron
-        ax.add_patch(FancyArrowPatch((0.1 + 0.06 * d[0], y + 0.06 * d[1]), np.subtract(centre, 0.095 * d),
-                                     arrowstyle="-|>", mutation_scale=10, color="0.4"))
+        d = d / np.linalg.norm(d)  # unit vector from the input to the neuron
+        ax.add_patch(
+            FancyArrowPatch(
+                (0.1 + 0.06 * d[0], y + 0.06 * d[1]),
+                np.subtract(centre, 0.095 * d),
+                arrowstyle="-|>",
+                mutation_scale=10,
+                color="0.4",
+            )
+        )
         ax.text(0.3, 0.5 + 0.6 * (y - 0.5) + 0.04, f"$w_{i}$", ha="center", fontsize=10, color="tab:blue")
     ax.add_patch(Circle(centre, 0.09, fc="#cfe2f3", ec="0.3"))
     ax.text(*centre, r"$\Sigma$" + "\n" + r"$+b$", ha="center", va="center", fontsize=10)
     ax.add_patch(FancyArrowPatch((0.64, 0.5), (0.75, 0.5), arrowstyle="-|>", mutation_scale=10, color="0.4"))
-    ax.text(0.8, 0.5, "$f$", ha="center", va="center", fontsize=14,
-            bbox=dict(boxstyle="round", fc="#d9ead3", ec="0.3"))
+    ax.text(0.8, 0.5, "$f$", ha="center", va="center", fontsize=14, bbox=dict(boxstyle="round", fc="#d9ead3", ec="0.3"))
     ax.add_patch(FancyArrowPatch((0.84, 0.5), (0.95, 0.5), arrowstyle="-|>", mutation_scale=10, color="0.4"))
     ax.text(0.98, 0.5, "$y$", ha="center", va="center", fontsize=12)
-    ax.text(0.55, 0.02, r"$y = f(w_1 x_1 + \dots + w_D x_D + b) = f(\mathbf{w}\cdot\mathbf{x} + b)$",
-            ha="center", fontsize=11)
+    ax.text(
+        0.55,
+        0.02,
+        r"$y = f(w_1 x_1 + \dots + w_D x_D + b) = f(\mathbf{w}\cdot\mathbf{x} + b)$",
+        ha="center",
+        fontsize=11,
+    )
     ax.set_xlim(0, 1.03)
     ax.set_ylim(-0.05, 1)
     ax.set_aspect("equal")
@@ -163,8 +181,7 @@ def network_diagram(sizes: Sequence[int], max_units: int = 8, names: Sequence[st
         ax.scatter(xs, ys, s=380, c=colour, edgecolors="0.3", zorder=2)
         count = f"{n} unit{'s' if n != 1 else ''}" + (f" ({len(col)} shown)" if n > len(col) else "")
         ax.text(i, -0.6, f"{names[i]}\n{count}", ha="center", va="top", fontsize=9)
-    ax.annotate("", xy=(len(sizes) - 0.6, top), xytext=(-0.4, top),
-                arrowprops=dict(arrowstyle="-|>", color="0.4"))
+    ax.annotate("", xy=(len(sizes) - 0.6, top), xytext=(-0.4, top), arrowprops=dict(arrowstyle="-|>", color="0.4"))
     ax.text((len(sizes) - 1) / 2, top + 0.15, "forward pass", ha="center", va="bottom", fontsize=9, color="0.3")
     ax.set_xlim(-0.6, len(sizes) - 0.4)
     ax.set_ylim(-1.5, top + 0.6)

@@ -4,6 +4,7 @@ Figures are returned, never shown; a notebook displays one with ``dlcourse.viz.s
 :class:`BroadcastExplorer` (pick two shapes, see the result or the clash) and :class:`FloatExplorer` (type a
 number, pick a dtype, see where it lands among the representable numbers).
 """
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -19,8 +20,16 @@ _DTYPE_COLORS = {"float16": "#2ca02c", "float32": "#ff7f0e", "float64": "#1f77b4
 
 
 # ------------------------------------------------------------------------------------------- grids of cells
-def _grid(ax, values: np.ndarray, shape: tuple, title: str, *, clash: tuple = (), real_color: str = _REAL,
-          frame: tuple | None = None) -> None:
+def _grid(
+    ax,
+    values: np.ndarray,
+    shape: tuple,
+    title: str,
+    *,
+    clash: tuple = (),
+    real_color: str = _REAL,
+    frame: tuple | None = None,
+) -> None:
     """Draw ``values`` (2-D, the operand as stored) stretched to ``shape``: stored cells solid, copies faded.
 
     ``frame`` (rows, cols) fixes the axes' extent, so that panels side by side share one cell size.
@@ -33,15 +42,36 @@ def _grid(ax, values: np.ndarray, shape: tuple, title: str, *, clash: tuple = ()
         for j in range(cols):
             stored = (i < r and (r > 1 or i == 0)) and (j < c and (c > 1 or j == 0))
             value = values[i if r > 1 else 0, j if c > 1 else 0]
-            ax.add_patch(Rectangle((j, i), 1, 1, facecolor=real_color if stored else _COPY,
-                                   edgecolor="#333333" if stored else "#999999",
-                                   linestyle="-" if stored else "--", linewidth=1.2))
-            ax.text(j + 0.5, i + 0.5, f"{value:g}", ha="center", va="center", fontsize=10,
-                    color="#111111" if stored else "#888888")
-    for axis in clash:                                  # outline the clashing axis in red
+            ax.add_patch(
+                Rectangle(
+                    (j, i),
+                    1,
+                    1,
+                    facecolor=real_color if stored else _COPY,
+                    edgecolor="#333333" if stored else "#999999",
+                    linestyle="-" if stored else "--",
+                    linewidth=1.2,
+                )
+            )
+            ax.text(
+                j + 0.5,
+                i + 0.5,
+                f"{value:g}",
+                ha="center",
+                va="center",
+                fontsize=10,
+                color="#111111" if stored else "#888888",
+            )
+    for axis in clash:  # outline the clashing axis in red
         ax.add_patch(Rectangle((0, 0), cols, rows, fill=False, edgecolor=_CLASH, linewidth=3))
-        ax.annotate(f"{'rows' if axis == 0 else 'columns'}: {shape[axis]}", (cols / 2, rows + 0.15),
-                    ha="center", va="top", color=_CLASH, fontsize=10)
+        ax.annotate(
+            f"{'rows' if axis == 0 else 'columns'}: {shape[axis]}",
+            (cols / 2, rows + 0.15),
+            ha="center",
+            va="top",
+            color=_CLASH,
+            fontsize=10,
+        )
     frame_rows, frame_cols = frame or (rows, cols)
     ax.set_xlim(-0.2, max(frame_cols, 1) + 0.2)
     ax.set_ylim(max(frame_rows, 1) + 0.8, -0.6)
@@ -70,25 +100,38 @@ def draw_broadcast(fig, explanation: BroadcastExplanation) -> None:
     if explanation.shape is not None:
         out = _as_2d(explanation.shape)
         _grid(axes[0], A, out, f"A: {a}" + (f" → {out}" if _as_2d(a) != out else ""))
-        _grid(axes[1], B, out, f"B: {b}" + (f" → {_as_2d(b)}" if len(b) < 2 else "")
-              + (f" → {out}" if _as_2d(b) != out else ""))
+        _grid(
+            axes[1],
+            B,
+            out,
+            f"B: {b}" + (f" → {_as_2d(b)}" if len(b) < 2 else "") + (f" → {out}" if _as_2d(b) != out else ""),
+        )
         _grid(axes[2], A + B, out, f"A + B: {explanation.shape}", real_color="#c7e9c0")
-        fig.suptitle("Broadcasting: solid cells are stored, dashed cells are virtual copies (no memory used)",
-                     fontsize=10)
+        fig.suptitle(
+            "Broadcasting: solid cells are stored, dashed cells are virtual copies (no memory used)", fontsize=10
+        )
     else:
-        axis2d = 2 + explanation.clash_axis                # -1 -> columns (1), -2 -> rows (0)
+        axis2d = 2 + explanation.clash_axis  # -1 -> columns (1), -2 -> rows (0)
         frame = (max(A.shape[0], B.shape[0]), max(A.shape[1], B.shape[1]))
         _grid(axes[0], A, A.shape, f"A: {a}", clash=(axis2d,), frame=frame)
-        _grid(axes[1], B, B.shape, f"B: {b}" + (f" → {_as_2d(b)}" if len(b) < 2 else ""), clash=(axis2d,),
-              frame=frame)
+        _grid(axes[1], B, B.shape, f"B: {b}" + (f" → {_as_2d(b)}" if len(b) < 2 else ""), clash=(axis2d,), frame=frame)
         axes[2].axis("off")
-        axes[2].text(0.5, 0.5, "ValueError\n\n" + _wrap(explanation.message, 34), ha="center", va="center",
-                     fontsize=9, color=_CLASH, transform=axes[2].transAxes)
+        axes[2].text(
+            0.5,
+            0.5,
+            "ValueError\n\n" + _wrap(explanation.message, 34),
+            ha="center",
+            va="center",
+            fontsize=9,
+            color=_CLASH,
+            transform=axes[2].transAxes,
+        )
         fig.suptitle("These shapes do not broadcast", fontsize=10)
 
 
 def _wrap(text: str, width: int) -> str:
     import textwrap
+
     return "\n".join(textwrap.wrap(text, width))
 
 
@@ -105,17 +148,32 @@ def batch_axes_figure(n: int = 5, d: int = 3):
     fig = new_figure(9.0, 3.6)
     ax_x, ax_0, ax_1 = fig.subplots(1, 3, gridspec_kw={"width_ratios": [d + 1.5, d + 1, d + 1]})
     _grid(ax_x, X, X.shape, f"X, shape (N, D) = ({n}, {d})\nrow n: sample n\ncolumn d: feature d")
-    _grid(ax_0, X.mean(axis=0, keepdims=True), (1, d),
-          f"X.mean(axis=0, keepdims=True)\nshape (1, {d}):\none mean per feature", real_color="#fdd0a2",
-          frame=(n, d))
-    _grid(ax_1, X.sum(axis=1, keepdims=True), (n, 1),
-          f"X.sum(axis=1, keepdims=True)\nshape ({n}, 1):\none sum per sample", real_color="#c7e9c0",
-          frame=(n, d))
-    ax_x.annotate("", xy=(d + 0.15, n + 0.45), xytext=(d + 0.15, -0.1),
-                  arrowprops={"arrowstyle": "->", "color": "#d94801", "lw": 2})
+    _grid(
+        ax_0,
+        X.mean(axis=0, keepdims=True),
+        (1, d),
+        f"X.mean(axis=0, keepdims=True)\nshape (1, {d}):\none mean per feature",
+        real_color="#fdd0a2",
+        frame=(n, d),
+    )
+    _grid(
+        ax_1,
+        X.sum(axis=1, keepdims=True),
+        (n, 1),
+        f"X.sum(axis=1, keepdims=True)\nshape ({n}, 1):\none sum per sample",
+        real_color="#c7e9c0",
+        frame=(n, d),
+    )
+    ax_x.annotate(
+        "",
+        xy=(d + 0.15, n + 0.45),
+        xytext=(d + 0.15, -0.1),
+        arrowprops={"arrowstyle": "->", "color": "#d94801", "lw": 2},
+    )
     ax_x.text(d + 0.3, n / 2, "axis 0", rotation=90, va="center", color="#d94801")
-    ax_x.annotate("", xy=(d, n + 0.45), xytext=(0, n + 0.45),
-                  arrowprops={"arrowstyle": "->", "color": "#238b45", "lw": 2})
+    ax_x.annotate(
+        "", xy=(d, n + 0.45), xytext=(0, n + 0.45), arrowprops={"arrowstyle": "->", "color": "#238b45", "lw": 2}
+    )
     ax_x.text(d / 2, n + 0.75, "axis 1", ha="center", color="#238b45")
     ax_x.set_xlim(-0.2, d + 0.8)
     return fig
@@ -135,12 +193,24 @@ def draw_float_spacing(ax, highlight: dict | None = None) -> None:
     magnitudes = np.logspace(-10, 10, 801)
     for dtype in FLOAT_DTYPES:
         eps = np.finfo(dtype).eps
-        ax.loglog(magnitudes, _spacing_curve(dtype, magnitudes), color=_DTYPE_COLORS[dtype],
-                  label=f"{dtype} (eps = {eps:.1e})")
+        ax.loglog(
+            magnitudes,
+            _spacing_curve(dtype, magnitudes),
+            color=_DTYPE_COLORS[dtype],
+            label=f"{dtype} (eps = {eps:.1e})",
+        )
     ax.loglog(magnitudes, magnitudes, color="#999999", linestyle=":", label="spacing = |x| (no digits left)")
     if highlight is not None and np.isfinite(highlight["spacing"]) and highlight["stored"] != 0:
-        ax.plot([abs(float(highlight["stored"]))], [highlight["spacing"]], "o", markersize=9, color="black",
-                markerfacecolor="none", markeredgewidth=2, label="your number")
+        ax.plot(
+            [abs(float(highlight["stored"]))],
+            [highlight["spacing"]],
+            "o",
+            markersize=9,
+            color="black",
+            markerfacecolor="none",
+            markeredgewidth=2,
+            label="your number",
+        )
     ax.set_xlabel("|x|")
     ax.set_ylabel("gap to the next representable number")
     ax.set_title("Spacing grows with magnitude; relative spacing ≈ eps", fontsize=10)
@@ -163,8 +233,15 @@ def finite_difference_figure(h: np.ndarray, errors: dict):
         err = np.maximum(np.asarray(err, dtype=np.float64), 1e-18)
         ax.loglog(h, err, "o-", markersize=3, color=_DTYPE_COLORS.get(dtype), label=dtype)
         best = int(np.argmin(err))
-        ax.annotate(f"best {err[best]:.0e} at h = {h[best]:.0e}", (h[best], err[best]), textcoords="offset points",
-                    xytext=(0, -14), ha="center", fontsize=8, color=_DTYPE_COLORS.get(dtype))
+        ax.annotate(
+            f"best {err[best]:.0e} at h = {h[best]:.0e}",
+            (h[best], err[best]),
+            textcoords="offset points",
+            xytext=(0, -14),
+            ha="center",
+            fontsize=8,
+            color=_DTYPE_COLORS.get(dtype),
+        )
     lowest = min(float(np.min(np.maximum(np.asarray(e, dtype=np.float64), 1e-18))) for e in errors.values())
     ax.set_ylim(bottom=lowest / 10)
     ax.set_xlabel("step h")
@@ -190,9 +267,11 @@ def draw_number_line(ax, result: dict) -> None:
     if result.get("error") or result["overflow"] or result["underflow"]:
         text = result.get("error") or (
             f"{result['value']} overflows {result['dtype']}: the largest finite value is "
-            f"{np.finfo(result['dtype']).max:g}, so it becomes inf" if result["overflow"] else
-            f"{result['value']} underflows {result['dtype']}: the smallest positive value is "
-            f"{np.finfo(result['dtype']).smallest_subnormal:g}, so it becomes 0")
+            f"{np.finfo(result['dtype']).max:g}, so it becomes inf"
+            if result["overflow"]
+            else f"{result['value']} underflows {result['dtype']}: the smallest positive value is "
+            f"{np.finfo(result['dtype']).smallest_subnormal:g}, so it becomes 0"
+        )
         ax.text(0.5, 0.5, _wrap(text, 40), ha="center", va="center", transform=ax.transAxes, color=_CLASH)
         ax.set_xticks([])
         return
@@ -280,13 +359,27 @@ class FloatExplorer(InteractiveFigure):
             if not number.is_finite():
                 raise InvalidOperation
         except InvalidOperation:
-            return {**base, "error": f"'{value}' is not a finite decimal number (try 0.1, 1e-8 or 16777217)",
-                    "stored": np.nan, "stored_str": "", "exact": "", "abs_error": np.nan, "rel_error": np.nan,
-                    "spacing": np.nan, "overflow": False, "underflow": False, "neighbours": np.array([])}
+            return {
+                **base,
+                "error": f"'{value}' is not a finite decimal number (try 0.1, 1e-8 or 16777217)",
+                "stored": np.nan,
+                "stored_str": "",
+                "exact": "",
+                "abs_error": np.nan,
+                "rel_error": np.nan,
+                "spacing": np.nan,
+                "overflow": False,
+                "underflow": False,
+                "neighbours": np.array([]),
+            }
         info = rounding_error(str(number), dtype)
         finite = not (info["overflow"] or info["underflow"])
-        return {**base, **info, "stored_str": str(info["stored"]),
-                "neighbours": neighbours(info["stored"], dtype, 3) if finite else np.array([])}
+        return {
+            **base,
+            **info,
+            "stored_str": str(info["stored"]),
+            "neighbours": neighbours(info["stored"], dtype, 3) if finite else np.array([]),
+        }
 
     def draw(self, fig, result: dict) -> None:
         left, right = fig.subplots(1, 2)
@@ -298,5 +391,7 @@ class FloatExplorer(InteractiveFigure):
             return result["error"]
         if result["overflow"]:
             return f"{result['value']} is too large for {result['dtype']}: it becomes inf"
-        return (f"{result['value']} is stored in {result['dtype']} as <code>{result['exact']}</code> "
-                f"(relative error {result['rel_error']:.1e}; eps = {result['eps']:.1e})")
+        return (
+            f"{result['value']} is stored in {result['dtype']} as <code>{result['exact']}</code> "
+            f"(relative error {result['rel_error']:.1e}; eps = {result['eps']:.1e})"
+        )

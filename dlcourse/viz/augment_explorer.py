@@ -7,6 +7,7 @@ Headless: ``w = AugmentationExplorer(); w.controls['transform'].value = 'rotatio
 The transforms are dlcourse.augment's; ``make_transform(name, strength, shape)`` says how a strength in [0, 1]
 maps onto each one's parameter.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,8 +20,19 @@ from ..data import load_digits
 from .augment_plots import draw_image
 from .core import InteractiveFigure, merge_settings
 
-TRANSFORM_NAMES = ("rotation", "horizontal flip", "vertical flip", "shift", "zoom", "random crop",
-                   "salt and pepper", "gaussian noise", "cutout", "random erasing", "all combined")
+TRANSFORM_NAMES = (
+    "rotation",
+    "horizontal flip",
+    "vertical flip",
+    "shift",
+    "zoom",
+    "random crop",
+    "salt and pepper",
+    "gaussian noise",
+    "cutout",
+    "random erasing",
+    "all combined",
+)
 N_DIGITS, N_ROWS, N_PHOTOS = 8, 3, 3
 DEFAULTS = dict(transform="rotation", strength=0.5, interpolation="bilinear", seed=0)
 
@@ -56,21 +68,25 @@ def make_transform(name: str, strength: float, shape: tuple, interpolation: str 
         return A.Cutout(max(1, int(round(0.5 * s * side))), p=1.0 if s > 0 else 0.0)
     if name == "random erasing":
         return A.RandomErasing(p=1.0 if s > 0 else 0.0, scale=(0.02, 0.02 + 0.4 * s))
-    return A.Compose([A.RandomAffine(20 * s, translate=(0.1 * s, 0.1 * s), scale=(1 - 0.2 * s, 1 + 0.2 * s),
-                                     **geometry),
-                      A.RandomErasing(p=0.5 if s > 0 else 0.0, scale=(0.02, 0.02 + 0.2 * s)),
-                      A.SaltAndPepperNoise(0.05 * s)])
+    return A.Compose(
+        [
+            A.RandomAffine(20 * s, translate=(0.1 * s, 0.1 * s), scale=(1 - 0.2 * s, 1 + 0.2 * s), **geometry),
+            A.RandomErasing(p=0.5 if s > 0 else 0.0, scale=(0.02, 0.02 + 0.2 * s)),
+            A.SaltAndPepperNoise(0.05 * s),
+        ]
+    )
 
 
 @dataclass
 class ExplorerResult:
     """What :meth:`AugmentationExplorer.draw` and the tests read."""
+
     params: dict
-    transform: A.Transform            # the digits' transform (the photo's differs only in size-dependent values)
-    digits_before: np.ndarray          # (N_DIGITS, 1, 8, 8)
-    digits_after: np.ndarray           # (N_ROWS, N_DIGITS, 1, 8, 8): N_ROWS independent draws
-    photo_before: np.ndarray           # (1, 3, H, W)
-    photo_after: np.ndarray            # (N_PHOTOS, 3, H, W)
+    transform: A.Transform  # the digits' transform (the photo's differs only in size-dependent values)
+    digits_before: np.ndarray  # (N_DIGITS, 1, 8, 8)
+    digits_after: np.ndarray  # (N_ROWS, N_DIGITS, 1, 8, 8): N_ROWS independent draws
+    photo_before: np.ndarray  # (1, 3, H, W)
+    photo_after: np.ndarray  # (N_PHOTOS, 3, H, W)
 
     @property
     def changed_fraction(self) -> float:
@@ -91,16 +107,17 @@ def _images() -> tuple[np.ndarray, np.ndarray]:
     return _CACHE["digits"], _CACHE["photo"]
 
 
-def explore(transform: str = "rotation", strength: float = 0.5, interpolation: str = "bilinear",
-            seed: int = 0) -> ExplorerResult:
+def explore(
+    transform: str = "rotation", strength: float = 0.5, interpolation: str = "bilinear", seed: int = 0
+) -> ExplorerResult:
     """Apply ``make_transform(transform, strength)`` N_ROWS times to the digits and N_PHOTOS times to the photo,
     with one generator seeded by ``seed`` (same settings, same pictures)."""
     digits, photo = _images()
     rng = np.random.default_rng(seed)
     t_digits = make_transform(transform, strength, digits.shape, interpolation)
     t_photo = make_transform(transform, strength, photo.shape, interpolation)
-    after = np.stack([t_digits(digits, rng) for _ in range(N_ROWS)])                  # (rows, N, 1, 8, 8)
-    photos = t_photo(np.repeat(photo, N_PHOTOS, axis=0), rng)                          # (N_PHOTOS, 3, H, W)
+    after = np.stack([t_digits(digits, rng) for _ in range(N_ROWS)])  # (rows, N, 1, 8, 8)
+    photos = t_photo(np.repeat(photo, N_PHOTOS, axis=0), rng)  # (N_PHOTOS, 3, H, W)
     params = dict(transform=transform, strength=float(strength), interpolation=interpolation, seed=int(seed))
     return ExplorerResult(params, t_digits, digits, after, photo, photos)
 
@@ -117,14 +134,24 @@ class AugmentationExplorer(InteractiveFigure):
         v = merge_settings(DEFAULTS, initial)
         style = {"description_width": "initial"}
         controls = {
-            "transform": w.Dropdown(options=TRANSFORM_NAMES, value=v["transform"], description="transform",
-                                    style=style),
-            "strength": w.FloatSlider(value=v["strength"], min=0.0, max=1.0, step=0.05, description="strength",
-                                      continuous_update=False, style=style),
-            "interpolation": w.ToggleButtons(options=("bilinear", "nearest"), value=v["interpolation"],
-                                             description="interpolation", style=style),
-            "seed": w.IntSlider(value=v["seed"], min=0, max=20, description="seed", continuous_update=False,
-                                style=style),
+            "transform": w.Dropdown(
+                options=TRANSFORM_NAMES, value=v["transform"], description="transform", style=style
+            ),
+            "strength": w.FloatSlider(
+                value=v["strength"],
+                min=0.0,
+                max=1.0,
+                step=0.05,
+                description="strength",
+                continuous_update=False,
+                style=style,
+            ),
+            "interpolation": w.ToggleButtons(
+                options=("bilinear", "nearest"), value=v["interpolation"], description="interpolation", style=style
+            ),
+            "seed": w.IntSlider(
+                value=v["seed"], min=0, max=20, description="seed", continuous_update=False, style=style
+            ),
         }
         super().__init__(controls)
 
@@ -149,5 +176,7 @@ class AugmentationExplorer(InteractiveFigure):
             draw_image(ax, result.photo_after[k], f"draw {k + 1}", fontsize=9)
 
     def summary(self, result: ExplorerResult) -> str:
-        return (f"{result.params['transform']} at strength {result.params['strength']:.2f}: "
-                f"{result.changed_fraction:.0%} of the digit pixels changed")
+        return (
+            f"{result.params['transform']} at strength {result.params['strength']:.2f}: "
+            f"{result.changed_fraction:.0%} of the digit pixels changed"
+        )

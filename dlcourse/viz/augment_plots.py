@@ -3,9 +3,10 @@
 Every function computes with dlcourse (``preprocess``, ``augment``) and returns a matplotlib Figure; show it with
 ``dlcourse.viz.show(fig)``. The widget is :class:`dlcourse.viz.augment_explorer.AugmentationExplorer`.
 """
+
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -13,8 +14,8 @@ from ..augment import functional as AF
 from ..preprocess import PCA, ZCA
 from .core import new_figure
 
-DIGIT_CMAP = "gray_r"          # ink dark on white paper, as the digits were written
-SIGNED_CMAP = "RdBu_r"          # components and whitened images: blue negative, red positive
+DIGIT_CMAP = "gray_r"  # ink dark on white paper, as the digits were written
+SIGNED_CMAP = "RdBu_r"  # components and whitened images: blue negative, red positive
 
 
 def to_rgb(img: np.ndarray) -> np.ndarray:
@@ -22,11 +23,11 @@ def to_rgb(img: np.ndarray) -> np.ndarray:
     return img[0] if img.shape[0] == 1 else np.clip(img.transpose(1, 2, 0), 0.0, 1.0)
 
 
-def draw_image(ax, img: np.ndarray, title: str | None = None, *, cmap: str = DIGIT_CMAP, vmin=0.0, vmax=1.0,
-               fontsize: float = 8) -> None:
+def draw_image(
+    ax, img: np.ndarray, title: str | None = None, *, cmap: str = DIGIT_CMAP, vmin=0.0, vmax=1.0, fontsize: float = 8
+) -> None:
     """One (C, H, W) image on ``ax`` without ticks (grey images with ``cmap``)."""
-    ax.imshow(to_rgb(img), cmap=cmap if img.shape[0] == 1 else None, vmin=vmin, vmax=vmax,
-              interpolation="nearest")
+    ax.imshow(to_rgb(img), cmap=cmap if img.shape[0] == 1 else None, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
@@ -42,9 +43,9 @@ def feature_scales_figure(X, transformed: Mapping[str, np.ndarray], feature_name
     axes = fig.subplots(1, len(panels))
     names = list(feature_names) if feature_names is not None else [str(i) for i in range(X.shape[1])]
     for ax, (title, data) in zip(np.atleast_1d(axes), panels.items()):
-        try:                                                            # matplotlib >= 3.10
+        try:  # matplotlib >= 3.10
             ax.boxplot(data, orientation="horizontal", widths=0.6, flierprops={"markersize": 2})
-        except TypeError:                                               # older: the same, spelled vert=False
+        except TypeError:  # older: the same, spelled vert=False
             ax.boxplot(data, vert=False, widths=0.6, flierprops={"markersize": 2})
         ax.set_yticks(np.arange(1, len(names) + 1), names if ax is np.atleast_1d(axes)[0] else [], fontsize=7)
         ax.set_title(title, fontsize=10)
@@ -55,8 +56,9 @@ def feature_scales_figure(X, transformed: Mapping[str, np.ndarray], feature_name
     return fig
 
 
-def learning_rate_sweep_figure(losses: Mapping[str, Sequence[float]], lrs: Sequence[float], *,
-                               ylabel: str = "training loss after the last epoch"):
+def learning_rate_sweep_figure(
+    losses: Mapping[str, Sequence[float]], lrs: Sequence[float], *, ylabel: str = "training loss after the last epoch"
+):
     """Final training loss against the learning rate, one line per preprocessing (name -> losses per lr)."""
     fig = new_figure(6.4, 3.6)
     ax = fig.subplots()
@@ -80,8 +82,7 @@ def _draw_cloud(ax, Z: np.ndarray, colours: np.ndarray, title: str, lim: float, 
             ax.plot(*np.stack([axes_from.mean_, end]).T, color="black", lw=2.5, zorder=5)
             ax.plot(*end, marker="o", ms=5, color="black", zorder=5)
     cov = np.cov(Z.T)
-    ax.set_title(f"{title}\ncov = [[{cov[0, 0]:.2f}, {cov[0, 1]:.2f}], [{cov[1, 0]:.2f}, {cov[1, 1]:.2f}]]",
-                 fontsize=9)
+    ax.set_title(f"{title}\ncov = [[{cov[0, 0]:.2f}, {cov[0, 1]:.2f}], [{cov[1, 0]:.2f}, {cov[1, 1]:.2f}]]", fontsize=9)
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
@@ -96,10 +97,13 @@ def pca_whitening_figure(X, epsilon: float = 0.0):
     direction from the mean in the raw data, so rotations show as turning colours."""
     X = np.asarray(X, dtype=np.float64)
     pca = PCA().fit(X)
-    colours = np.arctan2(X[:, 1] - pca.mean_[1], X[:, 0] - pca.mean_[0])     # (N,) angle in the raw data
-    panels = [(X, "data and principal axes", pca), (pca.transform(X), "PCA: rotated onto the axes", None),
-              (PCA(whiten=True).fit_transform(X), "PCA whitening", None),
-              (ZCA(epsilon).fit_transform(X), "ZCA whitening", None)]
+    colours = np.arctan2(X[:, 1] - pca.mean_[1], X[:, 0] - pca.mean_[0])  # (N,) angle in the raw data
+    panels = [
+        (X, "data and principal axes", pca),
+        (pca.transform(X), "PCA: rotated onto the axes", None),
+        (PCA(whiten=True).fit_transform(X), "PCA whitening", None),
+        (ZCA(epsilon).fit_transform(X), "ZCA whitening", None),
+    ]
     lim = 1.1 * max(np.abs(Z).max() for Z, _, _ in panels)
     fig = new_figure(12.0, 3.6)
     for ax, (Z, title, axes_from) in zip(fig.subplots(1, 4), panels):
@@ -116,16 +120,22 @@ def eigen_digits_figure(pca: PCA, n: int = 10, image_shape: tuple = (8, 8)):
     for k, ax in enumerate(axes[1:]):
         comp = pca.components_[k].reshape(1, *image_shape)
         lim = np.abs(comp).max()
-        draw_image(ax, comp, f"PC{k + 1}\n{pca.explained_variance_ratio_[k]:.1%}", cmap=SIGNED_CMAP,
-                   vmin=-lim, vmax=lim)
+        draw_image(
+            ax, comp, f"PC{k + 1}\n{pca.explained_variance_ratio_[k]:.1%}", cmap=SIGNED_CMAP, vmin=-lim, vmax=lim
+        )
     ax = bottom.subplots()
     ratio = np.cumsum(pca.explained_variance_ratio_)
     ax.plot(np.arange(1, len(ratio) + 1), ratio, "o-", ms=3)
     for level in (0.8, 0.9, 0.95):
         k = int(np.searchsorted(ratio, level)) + 1
         ax.axhline(level, color="0.7", lw=0.8, ls="--")
-        ax.annotate(f"{level:.0%}: {k} components", (k, level), xytext=(k + 2, level - 0.12), fontsize=8,
-                    arrowprops={"arrowstyle": "->", "color": "0.4"})
+        ax.annotate(
+            f"{level:.0%}: {k} components",
+            (k, level),
+            xytext=(k + 2, level - 0.12),
+            fontsize=8,
+            arrowprops={"arrowstyle": "->", "color": "0.4"},
+        )
     ax.set_xlabel("number of components K")
     ax.set_ylabel("fraction of variance")
     ax.set_ylim(0, 1.02)
@@ -133,16 +143,17 @@ def eigen_digits_figure(pca: PCA, n: int = 10, image_shape: tuple = (8, 8)):
     return fig
 
 
-def reconstruction_figure(X, pca: PCA, ks: Sequence[int] = (1, 2, 5, 10, 20, 40), n: int = 6,
-                          image_shape: tuple = (8, 8)):
+def reconstruction_figure(
+    X, pca: PCA, ks: Sequence[int] = (1, 2, 5, 10, 20, 40), n: int = 6, image_shape: tuple = (8, 8)
+):
     """The first ``n`` rows of X (N, D) rebuilt from their first K principal coordinates, for each K in ``ks``."""
     X = np.asarray(X, dtype=np.float64)[:n]
-    Z = pca.transform(X)                                                    # (n, K_max)
+    Z = pca.transform(X)  # (n, K_max)
     fig = new_figure(1.1 * (len(ks) + 1), 1.15 * n + 0.3)
     axes = fig.subplots(n, len(ks) + 1, squeeze=False)
     for i in range(n):
         for j, k in enumerate(ks):
-            rebuilt = pca.mean_ + Z[i, :k] @ pca.components_[:k]             # (D,)
+            rebuilt = pca.mean_ + Z[i, :k] @ pca.components_[:k]  # (D,)
             draw_image(axes[i, j], rebuilt.reshape(1, *image_shape), f"K = {k}" if i == 0 else None)
         draw_image(axes[i, -1], X[i].reshape(1, *image_shape), "original" if i == 0 else None)
     return fig
@@ -174,11 +185,12 @@ def inverse_mapping_figure(shape: tuple = (8, 8), angle: float = 30.0, scale: fl
     ax.scatter(cc, rr, s=30, color="0.6", label="input pixel centres")
     inside = (rows[0] >= 0) & (rows[0] <= h - 1) & (cols[0] >= 0) & (cols[0] <= w - 1)
     ax.scatter(cols[0][inside], rows[0][inside], s=14, color="tab:red", label="source positions (interpolated)")
-    ax.scatter(cols[0][~inside], rows[0][~inside], s=14, facecolor="none", edgecolor="tab:red",
-               label="outside: fill value")
+    ax.scatter(
+        cols[0][~inside], rows[0][~inside], s=14, facecolor="none", edgecolor="tab:red", label="outside: fill value"
+    )
     ax.add_patch(Rectangle((-0.5, -0.5), w, h, fill=False, lw=1.2, color="0.3"))
     ax.set_xlim(-3, w + 2)
-    ax.set_ylim(h + 2, -3)                                                   # row 0 at the top
+    ax.set_ylim(h + 2, -3)  # row 0 at the top
     ax.set_aspect("equal")
     ax.set_xlabel("column")
     ax.set_ylabel("row")
@@ -187,8 +199,9 @@ def inverse_mapping_figure(shape: tuple = (8, 8), angle: float = 30.0, scale: fl
     return fig
 
 
-def transform_gallery_figure(digits: np.ndarray, photo: np.ndarray, transforms: Mapping[str, Callable], rng,
-                             n_digits: int = 5):
+def transform_gallery_figure(
+    digits: np.ndarray, photo: np.ndarray, transforms: Mapping[str, Callable], rng, n_digits: int = 5
+):
     """One row per transform (the first row unchanged): ``n_digits`` digits (N, 1, 8, 8) and the photo (1, 3, H, W),
     each transformed by ``transform(x, rng)``."""
     rows = {"original": None, **transforms}
@@ -213,12 +226,20 @@ def experiment_figure(results: Mapping[str, Mapping[str, Sequence[float]]], *, c
     axes = np.atleast_1d(fig.subplots(1, len(results)))
     for ax, (title, by_condition) in zip(axes, results.items()):
         names = list(by_condition)
-        values = np.array([by_condition[name] for name in names], dtype=np.float64)   # (conditions, seeds)
+        values = np.array([by_condition[name] for name in names], dtype=np.float64)  # (conditions, seeds)
         xs = np.arange(len(names))
         ax.plot(xs, values, "-", color="0.75", lw=0.8, zorder=1)
         ax.scatter(np.repeat(xs, values.shape[1]), values.ravel(), s=14, color="tab:blue", zorder=2)
-        ax.errorbar(xs + 0.12, values.mean(axis=1), yerr=values.std(axis=1, ddof=1), fmt="o", color="tab:red",
-                    capsize=4, zorder=3, label="mean ± std")
+        ax.errorbar(
+            xs + 0.12,
+            values.mean(axis=1),
+            yerr=values.std(axis=1, ddof=1),
+            fmt="o",
+            color="tab:red",
+            capsize=4,
+            zorder=3,
+            label="mean ± std",
+        )
         for x, v in zip(xs, values):
             ax.annotate(f"{v.mean():.1%}", (x + 0.18, v.mean()), fontsize=8, va="center")
         ax.set_xticks(xs, names, fontsize=8)

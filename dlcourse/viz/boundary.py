@@ -5,9 +5,11 @@ Two kinds of functions: ``grid``/``*_on_grid``/``hidden_activation_maps`` evalua
 
 Shapes: ``X`` (N, 2) points, ``y`` (N,) integer labels, a grid of G x G points flattened to ``points`` (G*G, 2).
 """
+
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,9 +24,10 @@ CLASS_COLOURS = ["#d6604d", "#4393c3", "#5aae61", "#9970ab", "#f1a340", "#878787
 
 class Grid(NamedTuple):
     """A G x G grid of points covering a 2-D data set."""
-    xx: np.ndarray       # (G, G) first coordinate
-    yy: np.ndarray       # (G, G) second coordinate
-    points: np.ndarray   # (G*G, 2) the same points, one per row, ready for a model
+
+    xx: np.ndarray  # (G, G) first coordinate
+    yy: np.ndarray  # (G, G) second coordinate
+    points: np.ndarray  # (G*G, 2) the same points, one per row, ready for a model
 
     @property
     def extent(self) -> tuple[float, float, float, float]:
@@ -40,7 +43,7 @@ def make_grid(X, resolution: int = 100, margin: float = 0.3) -> Grid:
     resolution = check_int(resolution, "resolution", minimum=2)
     lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
     xs, ys = np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
-    xx, yy = np.meshgrid(xs, ys)                            # (G, G) each; row = y, column = x
+    xx, yy = np.meshgrid(xs, ys)  # (G, G) each; row = y, column = x
     return Grid(xx, yy, np.c_[xx.ravel(), yy.ravel()])
 
 
@@ -56,10 +59,12 @@ def probabilities_on_grid(predict_proba: Callable, grid: Grid) -> np.ndarray:
     """Evaluate ``predict_proba`` on the grid; return (G, G) P(class 1) for two classes, else (G, G, C)."""
     p = np.asarray(predict_proba(grid.points), dtype=np.float64)
     if p.ndim == 1:
-        p = np.c_[1 - p, p]                                 # P(class 1) -> (M, 2)
+        p = np.c_[1 - p, p]  # P(class 1) -> (M, 2)
     if p.ndim != 2 or p.shape[0] != len(grid.points):
-        raise ValueError(f"predict_proba: expected an output of shape ({len(grid.points)},) or "
-                         f"({len(grid.points)}, C), got {p.shape}")
+        raise ValueError(
+            f"predict_proba: expected an output of shape ({len(grid.points)},) or "
+            f"({len(grid.points)}, C), got {p.shape}"
+        )
     G = grid.xx.shape
     return p[:, 1].reshape(G) if p.shape[1] == 2 else p.reshape(*G, p.shape[1])
 
@@ -75,7 +80,7 @@ def hidden_activation_maps(model: nn.Sequential, grid: Grid, max_units: int = 8)
     maps : one array per hidden layer, shape (min(H_l, max_units), G, G)
     """
     model.eval()
-    outs = model.forward_all(grid.points)                   # one (G*G, H) array per module
+    outs = model.forward_all(grid.points)  # one (G*G, H) array per module
     model.train()
     layers = list(model)
     G = grid.xx.shape
@@ -83,8 +88,8 @@ def hidden_activation_maps(model: nn.Sequential, grid: Grid, max_units: int = 8)
     for i, (layer, out) in enumerate(zip(layers[:-1], outs[:-1])):
         if isinstance(layer, nn.Linear):
             continue
-        units = out[:, :max_units]                          # (G*G, k)
-        maps.append(units.T.reshape(units.shape[1], *G))    # (k, G, G)
+        units = out[:, :max_units]  # (G*G, k)
+        maps.append(units.T.reshape(units.shape[1], *G))  # (k, G, G)
     return maps
 
 
@@ -93,8 +98,17 @@ def draw_points(ax, X, y, *, marker: str = "o", size: float = 22, edge: str = "w
     """Scatter the points coloured by class."""
     X, y = np.asarray(X), np.asarray(y)
     for c in np.unique(y):
-        ax.scatter(X[y == c, 0], X[y == c, 1], s=size, marker=marker, c=CLASS_COLOURS[int(c) % len(CLASS_COLOURS)],
-                   edgecolors=edge, linewidths=0.7, label=f"{label} class {c}" if label else None, zorder=3)
+        ax.scatter(
+            X[y == c, 0],
+            X[y == c, 1],
+            s=size,
+            marker=marker,
+            c=CLASS_COLOURS[int(c) % len(CLASS_COLOURS)],
+            edgecolors=edge,
+            linewidths=0.7,
+            label=f"{label} class {c}" if label else None,
+            zorder=3,
+        )
 
 
 def draw_decision_boundary(ax, grid: Grid, probs: np.ndarray, X=None, y=None, X_test=None, y_test=None) -> None:
@@ -118,7 +132,7 @@ def draw_decision_boundary(ax, grid: Grid, probs: np.ndarray, X=None, y=None, X_
         cmap = ListedColormap(CLASS_COLOURS[:C])
         ax.contourf(grid.xx, grid.yy, probs.argmax(-1), levels=np.arange(C + 1) - 0.5, cmap=cmap, alpha=0.35)
     if X is not None:
-        few = len(X) <= 20                                  # a handful of points (XOR's four): draw them large
+        few = len(X) <= 20  # a handful of points (XOR's four): draw them large
         draw_points(ax, X, y, size=130 if few else 22, edge="0.1" if few else "white")
     if X_test is not None:
         draw_points(ax, X_test, y_test, marker="^", size=26, edge="0.15")
@@ -129,8 +143,9 @@ def draw_decision_boundary(ax, grid: Grid, probs: np.ndarray, X=None, y=None, X_
     ax.set_ylabel("$x_2$")
 
 
-def plot_decision_boundary(predict_proba: Callable, X, y, ax=None, *, resolution: int = 100, margin: float = 0.3,
-                           title: str | None = None):
+def plot_decision_boundary(
+    predict_proba: Callable, X, y, ax=None, *, resolution: int = 100, margin: float = 0.3, title: str | None = None
+):
     """Decision boundary of any 2-D classifier, with its data.
 
     Parameters
@@ -156,17 +171,23 @@ def plot_decision_boundary(predict_proba: Callable, X, y, ax=None, *, resolution
 
 def _draw_unit(ax, a: np.ndarray, grid: Grid, signed_cmap, positive_cmap) -> None:
     """One unit's (G, G) activation map, on its own colour scale."""
-    if a.min() < 0:                                         # signed units (tanh, leaky ReLU): white at 0
+    if a.min() < 0:  # signed units (tanh, leaky ReLU): white at 0
         v = max(float(np.abs(a).max()), 1e-12)
         limits, cmap = (-v, v), signed_cmap
-    else:                                                   # non-negative units (ReLU, sigmoid): white at min
+    else:  # non-negative units (ReLU, sigmoid): white at min
         lo, hi = float(a.min()), float(a.max())
         limits, cmap = (lo, max(hi, lo + 1e-12)), positive_cmap
     ax.imshow(a, origin="lower", extent=grid.extent, cmap=cmap, vmin=limits[0], vmax=limits[1])
 
 
-def draw_activation_maps(fig, maps: list[np.ndarray], grid: Grid, widths: list[int] | None = None,
-                         title: str = "hidden units", columns: int = 4) -> None:
+def draw_activation_maps(
+    fig,
+    maps: list[np.ndarray],
+    grid: Grid,
+    widths: list[int] | None = None,
+    title: str = "hidden units",
+    columns: int = 4,
+) -> None:
     """Small images of every hidden unit's activation over the plane: one block per layer, ``columns`` per row.
 
     Units that take both signs are drawn red (< 0) to white (0) to blue (> 0); non-negative units (ReLU, sigmoid)
@@ -185,8 +206,15 @@ def draw_activation_maps(fig, maps: list[np.ndarray], grid: Grid, widths: list[i
     fig.suptitle(title, fontsize=10)
     if not maps:
         ax = fig.add_subplot()
-        ax.text(0.5, 0.5, "no hidden layers:\nthe model is one linear layer,\nits boundary a straight line",
-                ha="center", va="center", fontsize=10, color="0.3")
+        ax.text(
+            0.5,
+            0.5,
+            "no hidden layers:\nthe model is one linear layer,\nits boundary a straight line",
+            ha="center",
+            va="center",
+            fontsize=10,
+            color="0.3",
+        )
         ax.axis("off")
         return
     cols = min(columns, max(m.shape[0] for m in maps))
@@ -195,8 +223,10 @@ def draw_activation_maps(fig, maps: list[np.ndarray], grid: Grid, widths: list[i
     for i, (block, layer_maps, n_rows) in enumerate(zip(blocks, maps, rows)):
         k = layer_maps.shape[0]
         width = widths[i] if widths is not None else k
-        block.suptitle(f"layer {i + 1}: {width} unit{'s' if width != 1 else ''}"
-                       + (f", first {k} shown" if width > k else ""), fontsize=8)
+        block.suptitle(
+            f"layer {i + 1}: {width} unit{'s' if width != 1 else ''}" + (f", first {k} shown" if width > k else ""),
+            fontsize=8,
+        )
         axes = block.subplots(n_rows, cols, squeeze=False)
         for j, ax in enumerate(axes.ravel()):
             ax.set_xticks([])

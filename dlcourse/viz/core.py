@@ -6,11 +6,11 @@ control changes. Displayed in a notebook it offers both the live widget and a PN
 JupyterLab shows the widget while HTML exports, nbval and printed pages still have a picture. Tests drive it
 headlessly: set ``widget.controls[name].value`` and read ``widget.result``.
 """
+
 from __future__ import annotations
 
 import base64
 import io
-
 
 
 def new_figure(width: float = 6.4, height: float = 4.0, dpi: int = 100):
@@ -76,7 +76,7 @@ class InteractiveFigure:
 
     def _layout_controls(self, widgets):
         items = list(self.controls.values())
-        rows = [widgets.HBox(items[i:i + 3]) for i in range(0, len(items), 3)]
+        rows = [widgets.HBox(items[i : i + 3]) for i in range(0, len(items), 3)]
         return widgets.VBox(rows)
 
     def params(self) -> dict:
@@ -111,5 +111,3 @@ class InteractiveFigure:
         bundle["image/png"] = base64.b64encode(self.png).decode("ascii")
         bundle["text/plain"] = f"<{type(self).__name__}: {self.summary(self.result) or 'interactive figure'}>"
         return bundle
-
-

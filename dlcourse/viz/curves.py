@@ -5,10 +5,11 @@ Every ``plot_*`` function returns a ``matplotlib.figure.Figure``; show it with :
 :class:`LiveLossPlot` displays itself while training runs and leaves its last picture as a plain PNG output, so
 an exported or printed notebook keeps the final curves.
 """
+
 from __future__ import annotations
 
 import time
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -20,8 +21,10 @@ _TRAIN, _VAL = "tab:blue", "tab:orange"
 
 def _check_history(history, name: str = "history") -> Mapping[str, Sequence[float]]:
     if not isinstance(history, Mapping) or "loss" not in history:
-        raise ValueError(f"{name}: expected a dict with at least a 'loss' list (what train.fit returns), got "
-                         f"{type(history).__name__}")
+        raise ValueError(
+            f"{name}: expected a dict with at least a 'loss' list (what train.fit returns), got "
+            f"{type(history).__name__}"
+        )
     return history
 
 
@@ -43,9 +46,15 @@ def draw_history(ax_loss, ax_acc, history, *, mark_best: bool = True) -> None:
         for ax in (ax_loss, ax_acc):
             if ax is not None:
                 ax.axvline(best + 1, color="grey", ls=":", lw=1)
-        ax_loss.annotate(f"lowest validation loss\n(epoch {best + 1})", (best + 1, history["val_loss"][best]),
-                         xytext=(0.55, 0.75), textcoords="axes fraction", fontsize=8, color="grey",
-                         arrowprops=dict(arrowstyle="->", color="grey"))
+        ax_loss.annotate(
+            f"lowest validation loss\n(epoch {best + 1})",
+            (best + 1, history["val_loss"][best]),
+            xytext=(0.55, 0.75),
+            textcoords="axes fraction",
+            fontsize=8,
+            color="grey",
+            arrowprops=dict(arrowstyle="->", color="grey"),
+        )
 
 
 def plot_history(history, title: str | None = None):
@@ -61,8 +70,14 @@ def plot_history(history, title: str | None = None):
     return fig
 
 
-def plot_histories(histories: Mapping[str, Mapping], metrics: Sequence[str] = ("loss", "val_loss"), *,
-                   steps_per_epoch: Mapping[str, float] | None = None, logy: bool = False, title: str | None = None):
+def plot_histories(
+    histories: Mapping[str, Mapping],
+    metrics: Sequence[str] = ("loss", "val_loss"),
+    *,
+    steps_per_epoch: Mapping[str, float] | None = None,
+    logy: bool = False,
+    title: str | None = None,
+):
     """Several runs overlaid, one panel per metric (e.g. one run per batch size).
 
     Parameters
@@ -100,12 +115,16 @@ def plot_histories(histories: Mapping[str, Mapping], metrics: Sequence[str] = ("
     return fig
 
 
-def plot_side_by_side(curves: Mapping[str, Sequence[float]], *, xlabel: str = "step", ylabel: str = "loss",
-                      title: str | None = None):
+def plot_side_by_side(
+    curves: Mapping[str, Sequence[float]], *, xlabel: str = "step", ylabel: str = "loss", title: str | None = None
+):
     """Two runs of the same computation overlaid (top) and their absolute difference on a log scale (bottom)."""
     if not isinstance(curves, Mapping) or len(curves) != 2:
-        raise ValueError(f"curves: expected a dict of exactly two labelled curves, got {len(curves)!r} curves"
-                         if isinstance(curves, Mapping) else f"curves: expected a dict, got {type(curves).__name__}")
+        raise ValueError(
+            f"curves: expected a dict of exactly two labelled curves, got {len(curves)!r} curves"
+            if isinstance(curves, Mapping)
+            else f"curves: expected a dict, got {type(curves).__name__}"
+        )
     (label_a, a), (label_b, b) = ((k, np.asarray(v, dtype=np.float64)) for k, v in curves.items())
     if a.shape != b.shape or a.ndim != 1:
         raise ValueError(f"curves: expected two 1-D curves of the same length, got shapes {a.shape} and {b.shape}")
@@ -152,8 +171,11 @@ def plot_examples(X, y, predictions=None, *, n: int = 30, ncols: int = 10, title
             ax.set_title(str(y[i]), fontsize=9)
         else:
             wrong = predictions[i] != y[i]
-            ax.set_title(f"{predictions[i]} (true {y[i]})" if wrong else str(predictions[i]), fontsize=8,
-                         color="tab:red" if wrong else "black")
+            ax.set_title(
+                f"{predictions[i]} (true {y[i]})" if wrong else str(predictions[i]),
+                fontsize=8,
+                color="tab:red" if wrong else "black",
+            )
     if title:
         fig.suptitle(title)
     return fig
@@ -184,7 +206,7 @@ class LiveLossPlot:
         self.updates = 0
         self.seconds = 0.0
         self._handle = None
-        self._draw({"loss": [], "accuracy": []}, 0)     # the empty axes show at once, above a progress bar
+        self._draw({"loss": [], "accuracy": []}, 0)  # the empty axes show at once, above a progress bar
 
     def __call__(self, epoch: int, history) -> None:
         if epoch % self.every and epoch != self.epochs:
@@ -204,9 +226,15 @@ class LiveLossPlot:
         if self.epochs:
             for ax in (ax_loss, ax_acc):
                 ax.set_xlim(0.5, self.epochs + 0.5)
-        fig.suptitle((self.title + " · " if self.title else "") +
-                     (f"epoch {epoch}" + (f" of {self.epochs}" if self.epochs else "") if epoch else
-                      "waiting for the first epoch"), fontsize=10)
+        fig.suptitle(
+            (self.title + " · " if self.title else "")
+            + (
+                f"epoch {epoch}" + (f" of {self.epochs}" if self.epochs else "")
+                if epoch
+                else "waiting for the first epoch"
+            ),
+            fontsize=10,
+        )
         self.figure = fig
         self._display(StaticFigure(fig))
 
@@ -216,7 +244,7 @@ class LiveLossPlot:
             from IPython.display import display
         except ImportError:  # pragma: no cover - IPython comes with Jupyter
             return
-        if get_ipython() is None:                      # a plain Python process: nothing to display into
+        if get_ipython() is None:  # a plain Python process: nothing to display into
             return
         if self._handle is None:
             self._handle = display(picture, display_id=True)

@@ -8,6 +8,7 @@ digits. Every convolution is ``dlcourse.functional.conv2d``.
     from dlcourse.viz.filters import FilterExplorer
     FilterExplorer()          # last in a cell: the live widget, or its PNG in an export
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,10 +40,10 @@ DEFAULT_CUSTOM = "0 1 0; 1 -4 1; 0 1 0"
 def _photo(name: str, shrink: int) -> np.ndarray:
     from sklearn.datasets import load_sample_image
 
-    rgb = load_sample_image(f"{name}.jpg").astype(np.float64) / 255.0          # (H, W, 3)
-    grey = rgb @ np.array([0.299, 0.587, 0.114])                                # (H, W), ITU-R 601 luma
+    rgb = load_sample_image(f"{name}.jpg").astype(np.float64) / 255.0  # (H, W, 3)
+    grey = rgb @ np.array([0.299, 0.587, 0.114])  # (H, W), ITU-R 601 luma
     if shrink > 1:
-        grey = F.avg_pool2d(grey[None, None], shrink)[0, 0]                     # (H // shrink, W // shrink)
+        grey = F.avg_pool2d(grey[None, None], shrink)[0, 0]  # (H // shrink, W // shrink)
     return grey
 
 
@@ -54,7 +55,7 @@ def load_image(name: str = "china", shrink: int = 4) -> np.ndarray:
     if name == "digit":
         from sklearn.datasets import load_digits
 
-        return load_digits().images[0] / 16.0                                   # (8, 8), a zero
+        return load_digits().images[0] / 16.0  # (8, 8), a zero
     return _photo(name, int(shrink)).copy()
 
 
@@ -68,8 +69,7 @@ def parse_kernel(text: str) -> np.ndarray:
     except ValueError:
         raise ValueError(f"text: expected numbers, e.g. {DEFAULT_CUSTOM!r}, got {text!r}") from None
     if not values or len({len(r) for r in values}) != 1:
-        raise ValueError(f"text: expected rows of equal length separated by ';', e.g. {DEFAULT_CUSTOM!r}, "
-                         f"got {text!r}")
+        raise ValueError(f"text: expected rows of equal length separated by ';', e.g. {DEFAULT_CUSTOM!r}, got {text!r}")
     return np.array(values)
 
 
@@ -108,15 +108,23 @@ def _draw_kernel(ax, kernel: np.ndarray, title: str = "kernel") -> None:
     ax.imshow(kernel, cmap="RdBu_r", vmin=-lim, vmax=lim)
     if kernel.size <= 49:
         for (i, j), v in np.ndenumerate(kernel):
-            ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=9 if kernel.size <= 25 else 7,
-                    color="white" if abs(v) > 0.6 * lim else "black")       # readable on dark cells
+            ax.text(
+                j,
+                i,
+                f"{v:.2g}",
+                ha="center",
+                va="center",
+                fontsize=9 if kernel.size <= 25 else 7,
+                color="white" if abs(v) > 0.6 * lim else "black",
+            )  # readable on dark cells
     ax.set_title(title, fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
 
 
-def plot_kernel_gallery(image: np.ndarray, names=("identity", "blur", "sharpen", "edge", "sobel x", "sobel y",
-                                                  "emboss")):
+def plot_kernel_gallery(
+    image: np.ndarray, names=("identity", "blur", "sharpen", "edge", "sobel x", "sobel y", "emboss")
+):
     """Each named kernel of :data:`KERNELS` applied to ``image`` (H, W) with padding 1: kernel above, result below."""
     names = list(names)
     fig = new_figure(2.0 * len(names), 3.3)
@@ -146,23 +154,36 @@ def plot_conv_arithmetic(size: int = 5, kernel_size: int = 3, stride: int = 2, p
     positions = [(i, j) for i in range(out) for j in range(out)][:windows]
     for n, (i, j) in enumerate(positions):
         c = colours[n % len(colours)]
-        ax_in.add_patch(Rectangle((j * stride + 0.06 * n, i * stride + 0.06 * n), kernel_size, kernel_size,
-                                  fill=False, edgecolor=c, linewidth=2.5))
+        ax_in.add_patch(
+            Rectangle(
+                (j * stride + 0.06 * n, i * stride + 0.06 * n),
+                kernel_size,
+                kernel_size,
+                fill=False,
+                edgecolor=c,
+                linewidth=2.5,
+            )
+        )
     for i in range(out):
         for j in range(out):
             k = i * out + j
             face = colours[k % len(colours)] if k < windows else "#c7e9c0"
             ax_out.add_patch(Rectangle((j, i), 1, 1, facecolor=face, edgecolor="white", alpha=0.8))
-    for ax, n, title in ((ax_in, total, f"input {size}x{size}, padding {padding} (grey): {total}x{total}"),
-                         (ax_out, out, f"output {out}x{out}")):
+    for ax, n, title in (
+        (ax_in, total, f"input {size}x{size}, padding {padding} (grey): {total}x{total}"),
+        (ax_out, out, f"output {out}x{out}"),
+    ):
         ax.set_xlim(0, max(n, 2))
         ax.set_ylim(max(n, 2), 0)
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(title, fontsize=9)
-    fig.suptitle(f"kernel {kernel_size}x{kernel_size}, stride {stride}:  "
-                 f"({size} + 2·{padding} − {kernel_size}) // {stride} + 1 = {out}", fontsize=10)
+    fig.suptitle(
+        f"kernel {kernel_size}x{kernel_size}, stride {stride}:  "
+        f"({size} + 2·{padding} − {kernel_size}) // {stride} + 1 = {out}",
+        fontsize=10,
+    )
     return fig
 
 
@@ -213,21 +234,24 @@ def plot_feature_maps(image: np.ndarray, maps: np.ndarray, title: str = "feature
 @dataclass
 class FilterResult:
     """One application of a kernel, what :meth:`FilterExplorer.draw` and the tests read."""
-    image: np.ndarray              # (H, W) grey input
-    kernel: np.ndarray             # (kh, kw)
-    output: np.ndarray             # (H', W')
+
+    image: np.ndarray  # (H, W) grey input
+    kernel: np.ndarray  # (kh, kw)
+    output: np.ndarray  # (H', W')
     stride: int
     padding: int
     kernel_name: str
     image_name: str
-    error: str = ""                # a message when the custom kernel could not be used
+    error: str = ""  # a message when the custom kernel could not be used
 
     @property
     def expected_shape(self) -> tuple[int, int]:
         """(H', W') from the output-size formula."""
         (h, w), (kh, kw) = self.image.shape, self.kernel.shape
-        return (F.conv_output_size(h, kh, self.stride, self.padding),
-                F.conv_output_size(w, kw, self.stride, self.padding))
+        return (
+            F.conv_output_size(h, kh, self.stride, self.padding),
+            F.conv_output_size(w, kw, self.stride, self.padding),
+        )
 
 
 class FilterExplorer(InteractiveFigure):
@@ -239,8 +263,15 @@ class FilterExplorer(InteractiveFigure):
 
     figsize = (10.0, 3.5)
 
-    def __init__(self, kernel: str = "edge", image: str = "china", stride: int = 1, padding: int = 1,
-                 custom: str = DEFAULT_CUSTOM, shrink: int = 4):
+    def __init__(
+        self,
+        kernel: str = "edge",
+        image: str = "china",
+        stride: int = 1,
+        padding: int = 1,
+        custom: str = DEFAULT_CUSTOM,
+        shrink: int = 4,
+    ):
         import ipywidgets as widgets
 
         check_choice(kernel, "kernel", (*KERNELS, "custom"))
@@ -251,8 +282,7 @@ class FilterExplorer(InteractiveFigure):
             "kernel": widgets.Dropdown(options=[*KERNELS, "custom"], value=kernel, description="kernel"),
             "image": widgets.Dropdown(options=list(IMAGE_NAMES), value=image, description="image"),
             "stride": widgets.IntSlider(value=stride, min=1, max=4, description="stride", continuous_update=False),
-            "padding": widgets.IntSlider(value=padding, min=0, max=3, description="padding",
-                                         continuous_update=False),
+            "padding": widgets.IntSlider(value=padding, min=0, max=3, description="padding", continuous_update=False),
             "custom": widgets.Text(value=custom, description="custom kernel", style=style, continuous_update=False),
         }
         super().__init__(controls)
@@ -268,8 +298,10 @@ class FilterExplorer(InteractiveFigure):
         else:
             k = KERNELS[kernel]
         if img.shape[0] + 2 * padding < k.shape[0] or img.shape[1] + 2 * padding < k.shape[1]:
-            error, k = f"a {k.shape[0]}x{k.shape[1]} kernel does not fit this image; showing identity", \
-                KERNELS["identity"]
+            error, k = (
+                f"a {k.shape[0]}x{k.shape[1]} kernel does not fit this image; showing identity",
+                KERNELS["identity"],
+            )
         out = apply_kernel(img, k, stride, padding)
         return FilterResult(img, k, out, stride, padding, kernel, image, error)
 
@@ -281,9 +313,14 @@ class FilterExplorer(InteractiveFigure):
         ho, wo = r.output.shape
         kh = r.kernel.shape[0]
         signed = _is_signed(r.kernel)
-        _show_map(ax_out, r.output, signed=signed, unit_range=not signed, title=f"output {ho}x{wo}\n({h} + 2·{r.padding} − {kh}) // {r.stride} + 1 = {ho}")
+        _show_map(
+            ax_out,
+            r.output,
+            signed=signed,
+            unit_range=not signed,
+            title=f"output {ho}x{wo}\n({h} + 2·{r.padding} − {kh}) // {r.stride} + 1 = {ho}",
+        )
 
     def summary(self, r: FilterResult) -> str:
-        text = (f"output {r.output.shape[0]}×{r.output.shape[1]}, values {r.output.min():.2f} … "
-                f"{r.output.max():.2f}")
+        text = f"output {r.output.shape[0]}×{r.output.shape[1]}, values {r.output.min():.2f} … {r.output.max():.2f}"
         return text + (f" — <b>{r.error}</b>" if r.error else "")

@@ -12,6 +12,7 @@ error near 1e-5, as large as a real bug.
 All numbers come from :func:`dlcourse.numerics.centred_difference_error` and dlcourse's activation kernels; this
 module only draws them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,25 +25,25 @@ from ..numerics import as_float_dtype, centred_difference_error
 from .core import InteractiveFigure, new_figure
 
 DTYPE_COLORS = {"float32": "tab:orange", "float64": "tab:blue"}
-STEPS = np.logspace(-13, -0.5, 51)                      # (K,) the steps h of the error curves
+STEPS = np.logspace(-13, -0.5, 51)  # (K,) the steps h of the error curves
 
 
 def _sigmoid_d1(x):
-    return F.sigmoid_backward(np.ones_like(x), F.sigmoid_forward(x)[1])      # s (1 - s), by dlcourse's kernel
+    return F.sigmoid_backward(np.ones_like(x), F.sigmoid_forward(x)[1])  # s (1 - s), by dlcourse's kernel
 
 
 def _sigmoid_d3(x):
     s = F.sigmoid(x)
-    return s * (1 - s) * (1 - 6 * s + 6 * s ** 2)
+    return s * (1 - s) * (1 - 6 * s + 6 * s**2)
 
 
 def _tanh_d1(x):
-    return F.tanh_backward(np.ones_like(x), F.tanh_forward(x)[1])            # 1 - tanh^2, by dlcourse's kernel
+    return F.tanh_backward(np.ones_like(x), F.tanh_forward(x)[1])  # 1 - tanh^2, by dlcourse's kernel
 
 
 def _tanh_d3(x):
     t = F.tanh(x)
-    return -2 * (1 - t ** 2) * (1 - 3 * t ** 2)
+    return -2 * (1 - t**2) * (1 - 3 * t**2)
 
 
 #: name -> (f, which keeps its input's dtype; f' in float64; f''' in float64, for the truncation estimate)
@@ -57,27 +58,29 @@ FUNCTIONS = {
 @dataclass
 class GradCheckResult:
     """One setting of the explorer: the error curves, the estimate at the chosen step, and a zoom on f near x."""
+
     function: str
     dtype: str
     x: float
     h: float
-    steps: np.ndarray              # (K,)
-    rel_errors: dict               # dtype -> (K,) relative error of the centred difference at each step
-    truncation: np.ndarray         # (K,) |f'''| h^2 / 6 / |f'|, the truncation model (relative)
-    roundoff: dict                 # dtype -> (K,) eps |f| / h / |f'|, the round-off model (relative)
-    numerical: float               # the centred difference at (x, h) in dtype
-    analytic: float                # f'(x) in float64
-    offsets: np.ndarray            # (M,) t in [-2h, 2h]
-    f_offsets: np.ndarray          # (M,) f(x + t) - f(x), computed in dtype
-    best_step: dict                # dtype -> the step with the smallest error
+    steps: np.ndarray  # (K,)
+    rel_errors: dict  # dtype -> (K,) relative error of the centred difference at each step
+    truncation: np.ndarray  # (K,) |f'''| h^2 / 6 / |f'|, the truncation model (relative)
+    roundoff: dict  # dtype -> (K,) eps |f| / h / |f'|, the round-off model (relative)
+    numerical: float  # the centred difference at (x, h) in dtype
+    analytic: float  # f'(x) in float64
+    offsets: np.ndarray  # (M,) t in [-2h, 2h]
+    f_offsets: np.ndarray  # (M,) f(x + t) - f(x), computed in dtype
+    best_step: dict  # dtype -> the step with the smallest error
 
     @property
     def rel_error(self) -> float:
         return abs(self.numerical - self.analytic) / max(abs(self.analytic), 1e-300)
 
 
-def gradcheck_study(function: str = "sigmoid", dtype: str = "float32", x: float = 1.0, h: float = 1e-6,
-                    steps: np.ndarray = STEPS) -> GradCheckResult:
+def gradcheck_study(
+    function: str = "sigmoid", dtype: str = "float32", x: float = 1.0, h: float = 1e-6, steps: np.ndarray = STEPS
+) -> GradCheckResult:
     """Everything the explorer shows for one function, dtype, point and step (numbers only)."""
     check_choice(function, "function", sorted(FUNCTIONS))
     dt = as_float_dtype(dtype)
@@ -89,15 +92,16 @@ def gradcheck_study(function: str = "sigmoid", dtype: str = "float32", x: float 
     rel = {name: centred_difference_error(f, d1, x, steps, name) / scale for name in ("float32", "float64")}
     f_x = abs(float(f(np.array(x))))
     roundoff = {name: np.finfo(name).eps * max(f_x, 1e-300) / steps / scale for name in ("float32", "float64")}
-    truncation = abs(float(d3(np.array(x)))) * steps ** 2 / 6 / scale
+    truncation = abs(float(d3(np.array(x)))) * steps**2 / 6 / scale
     xs, hs = dt.type(x), dt.type(h)
     with np.errstate(all="ignore"):
         numerical = float((f(np.array(xs + hs)) - f(np.array(xs - hs))) / (dt.type(2) * hs))
         offsets = np.linspace(-2 * h, 2 * h, 401)
         f_offsets = (f((xs + offsets.astype(dt)).astype(dt)) - f(np.array(xs))).astype(np.float64)
     best = {name: float(steps[int(np.nanargmin(err))]) for name, err in rel.items()}
-    return GradCheckResult(function, dt.name, x, h, steps, rel, truncation, roundoff, numerical, exact, offsets,
-                           f_offsets, best)
+    return GradCheckResult(
+        function, dt.name, x, h, steps, rel, truncation, roundoff, numerical, exact, offsets, f_offsets, best
+    )
 
 
 def draw_error_curves(ax, result: GradCheckResult, highlight: str | None = None, models: bool = True) -> None:
@@ -105,14 +109,27 @@ def draw_error_curves(ax, result: GradCheckResult, highlight: str | None = None,
     floor = 1e-17
     for name, err in result.rel_errors.items():
         strong = highlight in (None, name)
-        ax.loglog(result.steps, np.maximum(err, floor), "o-", ms=2.5, lw=1.6 if strong else 1.0,
-                  alpha=1.0 if strong else 0.35, color=DTYPE_COLORS[name], label=f"{name} (best h ≈ "
-                  f"{result.best_step[name]:.0e})")
+        ax.loglog(
+            result.steps,
+            np.maximum(err, floor),
+            "o-",
+            ms=2.5,
+            lw=1.6 if strong else 1.0,
+            alpha=1.0 if strong else 0.35,
+            color=DTYPE_COLORS[name],
+            label=f"{name} (best h ≈ {result.best_step[name]:.0e})",
+        )
         if models and strong:
             ax.loglog(result.steps, result.roundoff[name], "--", lw=0.9, color=DTYPE_COLORS[name], alpha=0.8)
     if models:
-        ax.loglog(result.steps, np.maximum(result.truncation, floor), "k--", lw=0.9, alpha=0.7,
-                  label="truncation  |f'''| h² / 6")
+        ax.loglog(
+            result.steps,
+            np.maximum(result.truncation, floor),
+            "k--",
+            lw=0.9,
+            alpha=0.7,
+            label="truncation  |f'''| h² / 6",
+        )
         ax.plot([], [], "--", color="grey", label="round-off  ε |f| / h")
     ax.set_ylim(1e-14, 1e6)
     ax.set_xlabel("step h")
@@ -134,13 +151,26 @@ def error_vs_step_figure(function: str = "sigmoid", x: float = 1.0):
 def draw_zoom(ax, result: GradCheckResult) -> None:
     """f(x + t) - f(x) for |t| <= 2h as the dtype computes it, the tangent of slope f'(x) and the secant at ±h."""
     t = result.offsets
-    ax.plot(t, result.f_offsets, color=DTYPE_COLORS.get(result.dtype, "k"), lw=1.2,
-            label=f"f(x + t) − f(x) in {result.dtype}")
+    ax.plot(
+        t,
+        result.f_offsets,
+        color=DTYPE_COLORS.get(result.dtype, "k"),
+        lw=1.2,
+        label=f"f(x + t) − f(x) in {result.dtype}",
+    )
     ax.plot(t, result.analytic * t, "k--", lw=0.9, label=f"tangent, slope f'(x) = {result.analytic:.6g}")
     h = result.h
     ends = np.array([-h, h])
-    ax.plot(ends, result.numerical * ends, "o-", color=DTYPE_COLORS.get(result.dtype, "k"), ms=5, alpha=0.7, lw=2.0,
-            label=f"secant through x ± h, slope {result.numerical:.6g}")
+    ax.plot(
+        ends,
+        result.numerical * ends,
+        "o-",
+        color=DTYPE_COLORS.get(result.dtype, "k"),
+        ms=5,
+        alpha=0.7,
+        lw=2.0,
+        label=f"secant through x ± h, slope {result.numerical:.6g}",
+    )
     ax.ticklabel_format(axis="both", style="sci", scilimits=(-3, 3))
     ax.set_xlabel("offset t from x")
     ax.set_ylabel("f(x + t) − f(x)")
@@ -165,15 +195,23 @@ class GradCheckExplorer(InteractiveFigure):
         controls = {
             "function": w.Dropdown(options=list(FUNCTIONS), value=function, description="function", style=style),
             "dtype": w.Dropdown(options=["float32", "float64"], value=dtype, description="dtype", style=style),
-            "log10_h": w.FloatSlider(value=log10_h, min=-12.0, max=-1.0, step=0.5, description="log10 h",
-                                     continuous_update=False, style=style),
-            "x": w.FloatSlider(value=x, min=-3.0, max=3.0, step=0.25, description="x", continuous_update=False,
-                               style=style),
+            "log10_h": w.FloatSlider(
+                value=log10_h,
+                min=-12.0,
+                max=-1.0,
+                step=0.5,
+                description="log10 h",
+                continuous_update=False,
+                style=style,
+            ),
+            "x": w.FloatSlider(
+                value=x, min=-3.0, max=3.0, step=0.25, description="x", continuous_update=False, style=style
+            ),
         }
         super().__init__(controls)
 
     def compute(self, function, dtype, log10_h, x) -> GradCheckResult:
-        return gradcheck_study(function, dtype, x, 10.0 ** log10_h)
+        return gradcheck_study(function, dtype, x, 10.0**log10_h)
 
     def draw(self, fig, result: GradCheckResult) -> None:
         left, right = fig.subplots(1, 2)
@@ -182,9 +220,12 @@ class GradCheckExplorer(InteractiveFigure):
         left.plot([result.h], [max(result.rel_error, 1e-17)], "*", ms=12, color=DTYPE_COLORS[result.dtype])
         left.set_title(f"{result.function}'({result.x:g}): error against the step", fontsize=10)
         draw_zoom(right, result)
-        right.set_title(f"zoom on {result.function} near x = {result.x:g}, h = {result.h:.0e}, {result.dtype}",
-                        fontsize=10)
+        right.set_title(
+            f"zoom on {result.function} near x = {result.x:g}, h = {result.h:.0e}, {result.dtype}", fontsize=10
+        )
 
     def summary(self, result: GradCheckResult) -> str:
-        return (f"numerical {result.numerical:.10g} · analytic {result.analytic:.10g} · relative error "
-                f"{result.rel_error:.1e} ({result.dtype}, h = {result.h:.0e})")
+        return (
+            f"numerical {result.numerical:.10g} · analytic {result.analytic:.10g} · relative error "
+            f"{result.rel_error:.1e} ({result.dtype}, h = {result.h:.0e})"
+        )

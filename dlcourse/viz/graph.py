@@ -11,6 +11,7 @@ output on the right; within a column nodes are ordered by the height of their co
     loss = (w * x).tanh(); loss.backward()
     show(graph.plot_graph(loss))
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,9 +27,10 @@ VALUE_COLOR, GRAD_COLOR, LEAF_COLOR, OP_COLOR = "#222222", "#c0392b", "#e8f1fb",
 @dataclass
 class GraphLayout:
     """Where every node goes: ``nodes`` in topological order, ``pos[i] = (column, row)`` for ``nodes[i]``."""
+
     nodes: list
     pos: list
-    edges: list            # (parent index, child index)
+    edges: list  # (parent index, child index)
     columns: int
 
 
@@ -37,7 +39,7 @@ def graph_layout(root: Tensor) -> GraphLayout:
     nodes = root.topological_order()
     index = {id(n): i for i, n in enumerate(nodes)}
     depth = [0] * len(nodes)
-    for i, node in enumerate(nodes):                                 # parents come first in topological order
+    for i, node in enumerate(nodes):  # parents come first in topological order
         depth[i] = 1 + max((depth[index[id(p)]] for p in node.parents), default=-1)
     # leaves that feed a deep node move right, next to their consumer, so that no arrow crosses the whole figure
     children: dict[int, list[int]] = {i: [] for i in range(len(nodes))}
@@ -51,7 +53,7 @@ def graph_layout(root: Tensor) -> GraphLayout:
             depth[i] = min(depth[c] for c in children[i]) - 1
     columns = max(depth) + 1
     row = [0.0] * len(nodes)
-    for col in range(columns - 1, -1, -1):                           # right to left: consumers are placed first
+    for col in range(columns - 1, -1, -1):  # right to left: consumers are placed first
         members = [i for i in range(len(nodes)) if depth[i] == col]
         key = {i: np.mean([row[c] for c in children[i]]) if children[i] else 0.0 for i in members}
         members.sort(key=lambda i: (key[i], i))
@@ -78,8 +80,7 @@ def node_text(node: Tensor, show_grad: bool = True, compact: bool = False) -> tu
         if node.grad.size == 1:
             grad = ("" if compact else "grad ") + f"{float(node.grad.reshape(-1)[0]):.4g}"
         else:
-            grad = (f"|g| ≤ {np.abs(node.grad).max():.2g}" if compact else
-                    f"grad |max| {np.abs(node.grad).max():.3g}")
+            grad = f"|g| ≤ {np.abs(node.grad).max():.2g}" if compact else f"grad |max| {np.abs(node.grad).max():.3g}"
     return f"{label}\n{value}", grad
 
 
@@ -96,8 +97,9 @@ def edge_derivatives(layout: GraphLayout) -> list[float | None]:
     return out
 
 
-def draw_graph(ax, root: Tensor, *, show_grad: bool = True, edge_labels: bool = False,
-               fontsize: float = 9.0) -> GraphLayout:
+def draw_graph(
+    ax, root: Tensor, *, show_grad: bool = True, edge_labels: bool = False, fontsize: float = 9.0
+) -> GraphLayout:
     """Draw the graph that produced ``root`` on ``ax``; returns the layout. ``edge_labels`` writes each edge's local
     derivative (graphs of scalars only)."""
     layout = graph_layout(root)
@@ -107,16 +109,28 @@ def draw_graph(ax, root: Tensor, *, show_grad: bool = True, edge_labels: bool = 
     ys = -np.array([p[1] for p in layout.pos]) * 1.3
     derivatives = edge_derivatives(layout) if edge_labels else [None] * len(layout.edges)
     for (parent, child), d in zip(layout.edges, derivatives):
-        ax.annotate("", xy=(xs[child], ys[child]), xytext=(xs[parent], ys[parent]),
-                    arrowprops=dict(arrowstyle="-|>", color="#7f8c8d", lw=1.1, shrinkA=24, shrinkB=24))
+        ax.annotate(
+            "",
+            xy=(xs[child], ys[child]),
+            xytext=(xs[parent], ys[parent]),
+            arrowprops=dict(arrowstyle="-|>", color="#7f8c8d", lw=1.1, shrinkA=24, shrinkB=24),
+        )
         if d is not None:
             mx, my = 0.45 * xs[parent] + 0.55 * xs[child], 0.45 * ys[parent] + 0.55 * ys[child]
             ax.text(mx, my + 0.13, f"×{d:.3g}", ha="center", va="bottom", fontsize=fontsize - 1, color="#2471a3")
     for i, node in enumerate(layout.nodes):
         text, grad = node_text(node, show_grad, compact)
         face = LEAF_COLOR if not node.parents else OP_COLOR
-        ax.text(xs[i], ys[i] + (0.12 if grad else 0.0), text, ha="center", va="center", fontsize=fontsize,
-                color=VALUE_COLOR, bbox=dict(boxstyle="round,pad=0.45", fc=face, ec="#95a5a6"))
+        ax.text(
+            xs[i],
+            ys[i] + (0.12 if grad else 0.0),
+            text,
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            color=VALUE_COLOR,
+            bbox=dict(boxstyle="round,pad=0.45", fc=face, ec="#95a5a6"),
+        )
         if grad:
             ax.text(xs[i], ys[i] - 0.42, grad, ha="center", va="center", fontsize=fontsize - 0.5, color=GRAD_COLOR)
     pad = 1.2
@@ -126,8 +140,15 @@ def draw_graph(ax, root: Tensor, *, show_grad: bool = True, edge_labels: bool = 
     return layout
 
 
-def plot_graph(root: Tensor, *, show_grad: bool = True, edge_labels: bool = False, title: str | None = None,
-               width: float | None = None, height: float | None = None):
+def plot_graph(
+    root: Tensor,
+    *,
+    show_grad: bool = True,
+    edge_labels: bool = False,
+    title: str | None = None,
+    width: float | None = None,
+    height: float | None = None,
+):
     """A Figure of the computational graph of ``root`` (values in black, gradients in red after backward, and with
     ``edge_labels`` the local derivatives in blue)."""
     layout = graph_layout(root)
@@ -141,8 +162,7 @@ def plot_graph(root: Tensor, *, show_grad: bool = True, edge_labels: bool = Fals
     return fig
 
 
-def plot_graphs(panels, *, show_grad: bool = True, edge_labels: bool = False, width: float = 11.0,
-                height: float = 3.2):
+def plot_graphs(panels, *, show_grad: bool = True, edge_labels: bool = False, width: float = 11.0, height: float = 3.2):
     """Several small graphs side by side; ``panels`` is a list of (root, title)."""
     fig = new_figure(width, height)
     axes = np.atleast_1d(fig.subplots(1, len(panels)))

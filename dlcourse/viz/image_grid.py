@@ -1,5 +1,6 @@
 """Chapter 05: a grid of labelled images, a first look at an image data set (CIFAR-10, its colour-digits stand-in,
 MNIST)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,8 +9,9 @@ from .augment_plots import draw_image
 from .core import new_figure
 
 
-def image_grid_figure(images, labels=None, classes=None, *, columns: int = 10, title: str | None = None,
-                      size: float = 1.0):
+def image_grid_figure(
+    images, labels=None, classes=None, *, columns: int = 10, title: str | None = None, size: float = 1.0
+):
     """Images in rows of ``columns``, each titled with its class name.
 
     Parameters

@@ -12,10 +12,10 @@ optimizers of ``dlcourse.optim``; this module only draws them.
 Headless: ``pg = OptimizerPlayground(); pg.controls['surface'].value = 'saddle'; pg.result.paths['Adam'].final``.
 Changing the surface resets the two learning rates to that surface's ``suggested_lr``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 
 from ..surfaces import SURFACES, OptimizerPath, Surface, make_surface, run_optimizer
 from .core import InteractiveFigure, merge_settings
@@ -29,39 +29,65 @@ OPTIMIZERS = {
     "Adagrad": ("Adagrad", lambda s: {"lr": s["lr_adaptive"]}),
     "RMSprop": ("RMSprop", lambda s: {"lr": s["lr_adaptive"]}),
     "Adam": ("Adam", lambda s: {"lr": s["lr_adaptive"], "betas": (s["beta1"], s["beta2"])}),
-    "AdamW": ("AdamW", lambda s: {"lr": s["lr_adaptive"], "betas": (s["beta1"], s["beta2"]),
-                                  "weight_decay": s["weight_decay"]}),
+    "AdamW": (
+        "AdamW",
+        lambda s: {"lr": s["lr_adaptive"], "betas": (s["beta1"], s["beta2"]), "weight_decay": s["weight_decay"]},
+    ),
 }
 OPTIMIZER_NAMES = tuple(OPTIMIZERS)
 
-DEFAULTS = dict(surface="Rosenbrock", optimizers=("SGD", "momentum", "RMSprop", "Adam"), lr_sgd=1e-3,
-                lr_adaptive=0.1, momentum=0.9, beta1=0.9, beta2=0.999, weight_decay=0.1, steps=300)
+DEFAULTS = dict(
+    surface="Rosenbrock",
+    optimizers=("SGD", "momentum", "RMSprop", "Adam"),
+    lr_sgd=1e-3,
+    lr_adaptive=0.1,
+    momentum=0.9,
+    beta1=0.9,
+    beta2=0.999,
+    weight_decay=0.1,
+    steps=300,
+)
 
 
 @dataclass
 class OptimizerRace:
     """What one setting of the playground computed."""
+
     params: dict
     surface: Surface
-    paths: dict                       # label -> OptimizerPath, in the order of OPTIMIZER_NAMES
+    paths: dict  # label -> OptimizerPath, in the order of OPTIMIZER_NAMES
 
     def final_gaps(self) -> dict:
         """label -> f(final position) - f_min."""
         return {name: float(p.values[-1] - self.surface.min_value) for name, p in self.paths.items()}
 
 
-def race(surface: str = "Rosenbrock", optimizers=DEFAULTS["optimizers"], lr_sgd: float = 1e-3,
-         lr_adaptive: float = 0.1, momentum: float = 0.9, beta1: float = 0.9, beta2: float = 0.999,
-         weight_decay: float = 0.1, steps: int = 300) -> OptimizerRace:
+def race(
+    surface: str = "Rosenbrock",
+    optimizers=DEFAULTS["optimizers"],
+    lr_sgd: float = 1e-3,
+    lr_adaptive: float = 0.1,
+    momentum: float = 0.9,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    weight_decay: float = 0.1,
+    steps: int = 300,
+) -> OptimizerRace:
     """Run each selected optimizer from the surface's starting point for ``steps`` steps."""
     unknown = [name for name in optimizers if name not in OPTIMIZERS]
     if unknown:
         raise ValueError(f"optimizers: expected names from {list(OPTIMIZER_NAMES)}, got {unknown}")
-    settings = dict(lr_sgd=float(lr_sgd), lr_adaptive=float(lr_adaptive), momentum=float(momentum),
-                    beta1=float(beta1), beta2=float(beta2), weight_decay=float(weight_decay))
+    settings = dict(
+        lr_sgd=float(lr_sgd),
+        lr_adaptive=float(lr_adaptive),
+        momentum=float(momentum),
+        beta1=float(beta1),
+        beta2=float(beta2),
+        weight_decay=float(weight_decay),
+    )
     surf = make_surface(surface)
     paths: dict[str, OptimizerPath] = {}
-    for name in OPTIMIZER_NAMES:                                  # a fixed order: fixed colours and legend
+    for name in OPTIMIZER_NAMES:  # a fixed order: fixed colours and legend
         if name in optimizers:
             cls, hyper = OPTIMIZERS[name]
             paths[name] = run_optimizer(surf, cls, steps=int(steps), **hyper(settings))
@@ -88,21 +114,46 @@ class OptimizerPlayground(InteractiveFigure):
         slider = dict(continuous_update=False, style=style)
         controls = {
             "surface": w.Dropdown(options=list(SURFACES), value=v["surface"], description="surface", style=style),
-            "optimizers": w.SelectMultiple(options=OPTIMIZER_NAMES, value=tuple(v["optimizers"]), rows=4,
-                                           description="optimizers", style=style),
+            "optimizers": w.SelectMultiple(
+                options=OPTIMIZER_NAMES, value=tuple(v["optimizers"]), rows=4, description="optimizers", style=style
+            ),
             "steps": w.IntSlider(value=v["steps"], min=10, max=600, step=10, description="steps", **slider),
-            "lr_sgd": w.FloatLogSlider(value=v["lr_sgd"], base=10, min=-4, max=0, step=0.05,
-                                       description="lr: SGD, momentum", readout_format=".2g", **slider),
-            "lr_adaptive": w.FloatLogSlider(value=v["lr_adaptive"], base=10, min=-3, max=0.3, step=0.05,
-                                            description="lr: Adagrad, RMSprop, Adam(W)", readout_format=".2g",
-                                            **slider),
-            "momentum": w.FloatSlider(value=v["momentum"], min=0.0, max=0.99, step=0.01, description="momentum",
-                                      **slider),
+            "lr_sgd": w.FloatLogSlider(
+                value=v["lr_sgd"],
+                base=10,
+                min=-4,
+                max=0,
+                step=0.05,
+                description="lr: SGD, momentum",
+                readout_format=".2g",
+                **slider,
+            ),
+            "lr_adaptive": w.FloatLogSlider(
+                value=v["lr_adaptive"],
+                base=10,
+                min=-3,
+                max=0.3,
+                step=0.05,
+                description="lr: Adagrad, RMSprop, Adam(W)",
+                readout_format=".2g",
+                **slider,
+            ),
+            "momentum": w.FloatSlider(
+                value=v["momentum"], min=0.0, max=0.99, step=0.01, description="momentum", **slider
+            ),
             "beta1": w.FloatSlider(value=v["beta1"], min=0.0, max=0.99, step=0.01, description="Adam β1", **slider),
-            "beta2": w.FloatSlider(value=v["beta2"], min=0.9, max=0.9999, step=0.0001, description="Adam β2",
-                                   readout_format=".4f", **slider),
-            "weight_decay": w.FloatSlider(value=v["weight_decay"], min=0.0, max=1.0, step=0.05,
-                                          description="AdamW weight decay", **slider),
+            "beta2": w.FloatSlider(
+                value=v["beta2"],
+                min=0.9,
+                max=0.9999,
+                step=0.0001,
+                description="Adam β2",
+                readout_format=".4f",
+                **slider,
+            ),
+            "weight_decay": w.FloatSlider(
+                value=v["weight_decay"], min=0.0, max=1.0, step=0.05, description="AdamW weight decay", **slider
+            ),
         }
         self._resetting = False
         super().__init__(controls)
@@ -116,7 +167,7 @@ class OptimizerPlayground(InteractiveFigure):
         if self._resetting:
             return
         if change["owner"] is self.controls["surface"]:
-            self._resetting = True                                # set both rates, then redraw once
+            self._resetting = True  # set both rates, then redraw once
             try:
                 for name, value in self._suggested(change["new"]).items():
                     self.controls[name].value = value
@@ -136,11 +187,11 @@ class OptimizerPlayground(InteractiveFigure):
             draw_value_curves(ax_val, result.paths, result.surface.min_value)
             ax_val.legend(fontsize=8)
         else:
-            ax_val.text(0.5, 0.5, "select at least one optimizer", ha="center", va="center",
-                        transform=ax_val.transAxes)
+            ax_val.text(0.5, 0.5, "select at least one optimizer", ha="center", va="center", transform=ax_val.transAxes)
         p = result.params
-        ax_map.set_title(f"{result.surface.name}: {p['steps']} steps  (○ start, ■ end, ✕ diverged, ★ minimum)",
-                         fontsize=10)
+        ax_map.set_title(
+            f"{result.surface.name}: {p['steps']} steps  (○ start, ■ end, ✕ diverged, ★ minimum)", fontsize=10
+        )
         ax_val.set_title("f − f_min (log scale)", fontsize=10)
 
     def summary(self, result: OptimizerRace) -> str:

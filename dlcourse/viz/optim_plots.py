@@ -3,6 +3,7 @@ schedules, and training curves with final test accuracies. Every function takes 
 dlcourse) and returns a matplotlib Figure, or draws into a given Axes; only the contour levels are evaluated here,
 from the surface's own ``value``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,8 +11,16 @@ import numpy as np
 from .core import new_figure
 
 #: one colour per optimizer name, the same in every figure of the chapter
-COLORS = {"SGD": "tab:gray", "GD": "tab:gray", "momentum": "tab:blue", "Nesterov": "tab:cyan",
-          "Adagrad": "tab:green", "RMSprop": "tab:orange", "Adam": "tab:red", "AdamW": "tab:purple"}
+COLORS = {
+    "SGD": "tab:gray",
+    "GD": "tab:gray",
+    "momentum": "tab:blue",
+    "Nesterov": "tab:cyan",
+    "Adagrad": "tab:green",
+    "RMSprop": "tab:orange",
+    "Adam": "tab:red",
+    "AdamW": "tab:purple",
+}
 _CYCLE = ["tab:brown", "tab:pink", "tab:olive", "black", "goldenrod", "teal"]
 
 
@@ -30,13 +39,12 @@ def draw_surface(ax, surface, resolution: int = 160, n_levels: int = 18) -> None
 
     x0, x1, y0, y1 = surface.extent
     xx, yy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
-    zz = surface.value(np.stack([xx, yy], axis=-1)) - surface.min_value                 # (R, R), >= 0
-    lo = max(float(np.percentile(zz, 1)), 1e-3 * float(zz.max()) / 10 ** 5, 1e-6)
+    zz = surface.value(np.stack([xx, yy], axis=-1)) - surface.min_value  # (R, R), >= 0
+    lo = max(float(np.percentile(zz, 1)), 1e-3 * float(zz.max()) / 10**5, 1e-6)
     levels = np.geomspace(lo, float(zz.max()), n_levels)
     ax.contourf(xx, yy, np.maximum(zz, lo), levels=levels, norm=mcolors.LogNorm(), cmap="Blues_r", alpha=0.85)
     ax.contour(xx, yy, np.maximum(zz, lo), levels=levels, colors="white", linewidths=0.4, alpha=0.6)
-    ax.plot(*surface.minima.T, "*", color="gold", markersize=14, markeredgecolor="black", zorder=5,
-            label="minimum")
+    ax.plot(*surface.minima.T, "*", color="gold", markersize=14, markeredgecolor="black", zorder=5, label="minimum")
     for point in getattr(surface, "saddle_points", []):
         ax.plot(*point, "X", color="white", markersize=9, markeredgecolor="black", zorder=5)
     ax.set_xlim(x0, x1)
@@ -54,8 +62,7 @@ def draw_paths(ax, paths: dict, max_markers: int = 60) -> None:
         marker = "." if len(xy) <= max_markers else None
         ax.plot(xy[:, 0], xy[:, 1], color=colour, lw=1.6, marker=marker, markersize=3, label=name, zorder=3)
         ax.plot(*xy[0], "o", color="white", markeredgecolor="black", markersize=6, zorder=4)
-        ax.plot(*xy[-1], "X" if path.diverged else "s", color=colour, markeredgecolor="black", markersize=7,
-                zorder=4)
+        ax.plot(*xy[-1], "X" if path.diverged else "s", color=colour, markeredgecolor="black", markersize=7, zorder=4)
 
 
 def draw_value_curves(ax, paths: dict, min_value: float = 0.0) -> None:
@@ -82,8 +89,17 @@ def plot_paths(surface, paths: dict, title: str | None = None, values: bool = Tr
     return fig
 
 
-def plot_curves(curves: dict, *, xlabel: str = "step", ylabel: str = "", title: str = "", logy: bool = False,
-                x=None, ax=None, styles: dict | None = None):
+def plot_curves(
+    curves: dict,
+    *,
+    xlabel: str = "step",
+    ylabel: str = "",
+    title: str = "",
+    logy: bool = False,
+    x=None,
+    ax=None,
+    styles: dict | None = None,
+):
     """Several curves over a common x (default 0, 1, 2 ...): name -> values. Returns the Figure.
 
     ``styles`` maps a name to extra matplotlib keyword arguments (e.g. ``{'printed': {'ls': '--'}}``).
@@ -92,7 +108,7 @@ def plot_curves(curves: dict, *, xlabel: str = "step", ylabel: str = "", title: 
     ax = ax if ax is not None else fig.subplots()
     for i, (name, values) in enumerate(curves.items()):
         values = np.asarray(values, dtype=np.float64)
-        xs = np.arange(len(values)) if x is None else np.asarray(x)[:len(values)]
+        xs = np.arange(len(values)) if x is None else np.asarray(x)[: len(values)]
         kwargs = {"color": color_of(name, i), "lw": 1.6, **(styles or {}).get(name, {})}
         ax.plot(xs, values, label=name, **kwargs)
     if logy:
@@ -111,8 +127,14 @@ def plot_schedules(schedules: dict, title: str = "learning-rate schedules"):
     fig = new_figure(7.0, 3.8)
     ax = fig.subplots()
     for i, (name, rates) in enumerate(schedules.items()):
-        ax.step(np.arange(len(rates)), rates, where="post", lw=1.8, label=name, color=_CYCLE[i % len(_CYCLE)]
-                if name not in COLORS else COLORS[name])
+        ax.step(
+            np.arange(len(rates)),
+            rates,
+            where="post",
+            lw=1.8,
+            label=name,
+            color=_CYCLE[i % len(_CYCLE)] if name not in COLORS else COLORS[name],
+        )
     ax.set_xlabel("epoch")
     ax.set_ylabel("learning rate")
     ax.set_title(title, fontsize=10)
@@ -143,8 +165,16 @@ def plot_training_curves(histories: dict, test_accuracy: dict, title: str = "dig
     accs = [100 * test_accuracy[n] for n in names]
     bars = ax_acc.barh(names, accs, color=[color_of(n, i) for i, n in enumerate(names)])
     for bar, acc in zip(bars, accs):
-        ax_acc.text(bar.get_width() - 0.3, bar.get_y() + bar.get_height() / 2, f"{acc:.1f}%", ha="right",
-                    va="center", color="white", fontsize=8, fontweight="bold")
+        ax_acc.text(
+            bar.get_width() - 0.3,
+            bar.get_y() + bar.get_height() / 2,
+            f"{acc:.1f}%",
+            ha="right",
+            va="center",
+            color="white",
+            fontsize=8,
+            fontweight="bold",
+        )
     ax_acc.set_xlim(max(0.0, min(accs) - 8), 100)
     ax_acc.invert_yaxis()
     ax_acc.set_xlabel("test accuracy (%)")

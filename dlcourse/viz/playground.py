@@ -10,6 +10,7 @@ this module only draws them.
 
 Headless: ``pg = NetworkPlayground(); pg.controls['dataset'].value = 'spirals'; pg.result.test_accuracy``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,8 +21,14 @@ from .. import nn, train
 from .._validate import check_choice, check_int
 from ..data import make_dataset
 from ..metrics import accuracy_score
-from .boundary import (Grid, draw_activation_maps, draw_decision_boundary, hidden_activation_maps, make_grid,
-                       model_probabilities)
+from .boundary import (
+    Grid,
+    draw_activation_maps,
+    draw_decision_boundary,
+    hidden_activation_maps,
+    make_grid,
+    model_probabilities,
+)
 from .core import InteractiveFigure, merge_settings
 
 DATASET_NAMES = ("xor", "circles", "moons", "spirals", "blobs")
@@ -36,17 +43,18 @@ DEFAULTS = dict(dataset="xor", noise=0.1, hidden_layers=2, width=8, activation="
 @dataclass
 class PlaygroundResult:
     """Everything one training run produced (what :meth:`NetworkPlayground.draw` and the tests read)."""
+
     params: dict
-    X_train: np.ndarray            # (N_train, 2)
-    y_train: np.ndarray            # (N_train,)
-    X_test: np.ndarray             # (N_test, 2)
-    y_test: np.ndarray             # (N_test,)
-    history: dict                  # {'loss': [...], 'accuracy': [...]} per epoch, from dlcourse.train.fit
+    X_train: np.ndarray  # (N_train, 2)
+    y_train: np.ndarray  # (N_train,)
+    X_test: np.ndarray  # (N_test, 2)
+    y_test: np.ndarray  # (N_test,)
+    history: dict  # {'loss': [...], 'accuracy': [...]} per epoch, from dlcourse.train.fit
     train_accuracy: float
     test_accuracy: float
-    grid: Grid                     # G x G points around the data
-    probs: np.ndarray              # (G, G) P(class 1) over the grid
-    hidden_maps: list = field(default_factory=list)   # one (min(width, MAX_UNITS_SHOWN), G, G) array per layer
+    grid: Grid  # G x G points around the data
+    probs: np.ndarray  # (G, G) P(class 1) over the grid
+    hidden_maps: list = field(default_factory=list)  # one (min(width, MAX_UNITS_SHOWN), G, G) array per layer
     hidden_sizes: list = field(default_factory=list)  # the true width of each hidden layer
     num_parameters: int = 0
     model: nn.Module | None = None
@@ -61,9 +69,16 @@ class PlaygroundResult:
         return sum(m.shape[0] for m in self.hidden_maps)
 
 
-def train_playground_model(dataset: str = "xor", noise: float = 0.1, hidden_layers: int = 2, width: int = 8,
-                           activation: str = "tanh", lr: float = 0.3, epochs: int = 200,
-                           seed: int = 0) -> PlaygroundResult:
+def train_playground_model(
+    dataset: str = "xor",
+    noise: float = 0.1,
+    hidden_layers: int = 2,
+    width: int = 8,
+    activation: str = "tanh",
+    lr: float = 0.3,
+    epochs: int = 200,
+    seed: int = 0,
+) -> PlaygroundResult:
     """Make the data, train ``nn.MLP(2, [width] * hidden_layers, 2, activation)`` with SGD, evaluate it.
 
     The data (300 points: 200 to train on, 100 held out) and the initial weights come from generators seeded
@@ -73,25 +88,49 @@ def train_playground_model(dataset: str = "xor", noise: float = 0.1, hidden_laye
     check_choice(dataset, "dataset", DATASET_NAMES)
     check_choice(activation, "activation", ACTIVATION_NAMES)
     hidden_layers = check_int(hidden_layers, "hidden_layers", minimum=0, maximum=8)
-    params = dict(dataset=dataset, noise=noise, hidden_layers=int(hidden_layers), width=int(width),
-                  activation=activation, lr=float(lr), epochs=int(epochs))
+    params = dict(
+        dataset=dataset,
+        noise=noise,
+        hidden_layers=int(hidden_layers),
+        width=int(width),
+        activation=activation,
+        lr=float(lr),
+        epochs=int(epochs),
+    )
     X, y = make_dataset(dataset, n_samples=N_SAMPLES, noise=noise, rng=np.random.default_rng(seed))
     order = np.random.default_rng(seed + 1).permutation(len(X))
     tr, te = order[:N_TRAIN], order[N_TRAIN:]
 
     hidden = [int(width)] * int(hidden_layers)
     model = nn.MLP(2, hidden, 2, activation, rng=np.random.default_rng(seed + 2))
-    history = train.fit(model, X[tr], y[tr], epochs=int(epochs), lr=float(lr), batch_size=BATCH_SIZE,
-                        rng=np.random.default_rng(seed + 3))
+    history = train.fit(
+        model,
+        X[tr],
+        y[tr],
+        epochs=int(epochs),
+        lr=float(lr),
+        batch_size=BATCH_SIZE,
+        rng=np.random.default_rng(seed + 3),
+    )
 
     grid = make_grid(X, GRID_RESOLUTION, margin=0.3)
-    probs = model_probabilities(model, grid.points)[:, 1].reshape(grid.xx.shape)    # (G, G)
+    probs = model_probabilities(model, grid.points)[:, 1].reshape(grid.xx.shape)  # (G, G)
     return PlaygroundResult(
-        params=params, X_train=X[tr], y_train=y[tr], X_test=X[te], y_test=y[te], history=history,
+        params=params,
+        X_train=X[tr],
+        y_train=y[tr],
+        X_test=X[te],
+        y_test=y[te],
+        history=history,
         train_accuracy=accuracy_score(y[tr], train.predict(model, X[tr])),
         test_accuracy=accuracy_score(y[te], train.predict(model, X[te])),
-        grid=grid, probs=probs, hidden_maps=hidden_activation_maps(model, grid, MAX_UNITS_SHOWN),
-        hidden_sizes=hidden, num_parameters=model.num_parameters(), model=model)
+        grid=grid,
+        probs=probs,
+        hidden_maps=hidden_activation_maps(model, grid, MAX_UNITS_SHOWN),
+        hidden_sizes=hidden,
+        num_parameters=model.num_parameters(),
+        model=model,
+    )
 
 
 class NetworkPlayground(InteractiveFigure):
@@ -110,18 +149,37 @@ class NetworkPlayground(InteractiveFigure):
         style = {"description_width": "initial"}
         controls = {
             "dataset": w.Dropdown(options=DATASET_NAMES, value=v["dataset"], description="data", style=style),
-            "noise": w.FloatSlider(value=v["noise"], min=0.0, max=0.5, step=0.05, description="noise",
-                                   continuous_update=False, style=style),
-            "hidden_layers": w.IntSlider(value=v["hidden_layers"], min=0, max=4, description="hidden layers",
-                                         continuous_update=False, style=style),
-            "width": w.IntSlider(value=v["width"], min=1, max=16, description="units per layer",
-                                 continuous_update=False, style=style),
-            "activation": w.Dropdown(options=ACTIVATION_NAMES, value=v["activation"], description="activation",
-                                     style=style),
-            "lr": w.FloatLogSlider(value=v["lr"], base=10, min=-3, max=0.5, step=0.1, description="learning rate",
-                                   readout_format=".3g", continuous_update=False, style=style),
-            "epochs": w.IntSlider(value=v["epochs"], min=10, max=500, step=10, description="epochs",
-                                  continuous_update=False, style=style),
+            "noise": w.FloatSlider(
+                value=v["noise"], min=0.0, max=0.5, step=0.05, description="noise", continuous_update=False, style=style
+            ),
+            "hidden_layers": w.IntSlider(
+                value=v["hidden_layers"],
+                min=0,
+                max=4,
+                description="hidden layers",
+                continuous_update=False,
+                style=style,
+            ),
+            "width": w.IntSlider(
+                value=v["width"], min=1, max=16, description="units per layer", continuous_update=False, style=style
+            ),
+            "activation": w.Dropdown(
+                options=ACTIVATION_NAMES, value=v["activation"], description="activation", style=style
+            ),
+            "lr": w.FloatLogSlider(
+                value=v["lr"],
+                base=10,
+                min=-3,
+                max=0.5,
+                step=0.1,
+                description="learning rate",
+                readout_format=".3g",
+                continuous_update=False,
+                style=style,
+            ),
+            "epochs": w.IntSlider(
+                value=v["epochs"], min=10, max=500, step=10, description="epochs", continuous_update=False, style=style
+            ),
         }
         super().__init__(controls)
 
@@ -131,20 +189,27 @@ class NetworkPlayground(InteractiveFigure):
     def draw(self, fig, result: PlaygroundResult) -> None:
         left, right = fig.subfigures(1, 2, width_ratios=[1.0, 1.25])
         ax_b, ax_l = left.subplots(2, 1, height_ratios=[3.0, 1.1])
-        draw_decision_boundary(ax_b, result.grid, result.probs, result.X_train, result.y_train,
-                               result.X_test, result.y_test)
-        ax_b.set_title(f"train {result.train_accuracy:.0%} · test {result.test_accuracy:.0%}  "
-                       "(○ train, △ test)", fontsize=10)
+        draw_decision_boundary(
+            ax_b, result.grid, result.probs, result.X_train, result.y_train, result.X_test, result.y_test
+        )
+        ax_b.set_title(
+            f"train {result.train_accuracy:.0%} · test {result.test_accuracy:.0%}  (○ train, △ test)", fontsize=10
+        )
         ax_l.plot(np.arange(1, len(result.loss) + 1), result.loss, color="tab:purple")
         ax_l.set_xlabel("epoch", fontsize=9)
         ax_l.set_ylabel("training loss", fontsize=9)
         ax_l.set_ylim(bottom=0)
         ax_l.tick_params(labelsize=8)
         p = result.params
-        title = (f"hidden units ({p['activation']}; at most {MAX_UNITS_SHOWN} shown per layer)"
-                 if result.hidden_maps else "hidden units")
+        title = (
+            f"hidden units ({p['activation']}; at most {MAX_UNITS_SHOWN} shown per layer)"
+            if result.hidden_maps
+            else "hidden units"
+        )
         draw_activation_maps(right, result.hidden_maps, result.grid, result.hidden_sizes, title=title)
 
     def summary(self, result: PlaygroundResult) -> str:
-        return (f"train accuracy {result.train_accuracy:.1%} · test accuracy {result.test_accuracy:.1%} · "
-                f"final loss {result.loss[-1]:.3f} · {result.num_parameters} parameters")
+        return (
+            f"train accuracy {result.train_accuracy:.1%} · test accuracy {result.test_accuracy:.1%} · "
+            f"final loss {result.loss[-1]:.3f} · {result.num_parameters} parameters"
+        )

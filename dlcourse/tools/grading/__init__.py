@@ -4,8 +4,10 @@
     results = grade(["submissions/"], out="grades", root=".")
 
 Each submission runs in its own pytest + kernel process, several at once; its result is stored as soon as it is
-done (see :mod:`dlcourse.tools.grading.gradebook`), so an interrupted run loses nothing and a rerun skips what is graded.
+done (see :mod:`dlcourse.tools.grading.gradebook`), so an interrupted run loses nothing and a rerun skips what is
+graded.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,8 +37,17 @@ def find_submissions(paths) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def grade(submissions, out, root, *, jobs: int | None = None, cell_timeout: float = 60,
-          total_timeout: float = 900, force: bool = False, progress: bool = True) -> list[GradeResult]:
+def grade(
+    submissions,
+    out,
+    root,
+    *,
+    jobs: int | None = None,
+    cell_timeout: float = 60,
+    total_timeout: float = 900,
+    force: bool = False,
+    progress: bool = True,
+) -> list[GradeResult]:
     """Grade every submission; return all results in ``out`` (including earlier runs'), by submission.
 
     Parameters
@@ -63,12 +74,14 @@ def grade(submissions, out, root, *, jobs: int | None = None, cell_timeout: floa
     bar = None
     if progress:
         from tqdm.auto import tqdm
+
         bar = tqdm(total=len(todo), desc="grading", unit="notebook")
         if len(todo) < len(paths):
             bar.write(f"skipping {len(paths) - len(todo)} already graded submission(s) (use --force to regrade)")
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        futures = {pool.submit(grade_one, p, root, cell_timeout=cell_timeout, total_timeout=total_timeout): p
-                   for p in todo}
+        futures = {
+            pool.submit(grade_one, p, root, cell_timeout=cell_timeout, total_timeout=total_timeout): p for p in todo
+        }
         for future in as_completed(futures):
             try:
                 result = future.result()
@@ -79,8 +92,10 @@ def grade(submissions, out, root, *, jobs: int | None = None, cell_timeout: floa
                 write_tables(out)
                 if bar is not None:
                     bar.update()
-                    bar.write(f"{result.submission}: {result.score}/{result.max_score}"
-                              + (f" ({result.status}: {result.reason})" if result.reason else ""))
+                    bar.write(
+                        f"{result.submission}: {result.score}/{result.max_score}"
+                        + (f" ({result.status}: {result.reason})" if result.reason else "")
+                    )
     if bar is not None:
         bar.close()
     return write_tables(out)

@@ -1,10 +1,11 @@
 """The grade book in an output folder: one JSON file per graded submission, and the tables made from them.
 
-    DIR/results/<submission>.json   written as each submission finishes (a rerun skips those already there)
-    DIR/grades.csv                  a row per submission, a column per exercise (1/0), total and maximum
-    DIR/grades.json                 the same with every failure message
-    DIR/report.html                 a readable table with pass rates per exercise and the messages on hover
+DIR/results/<submission>.json   written as each submission finishes (a rerun skips those already there)
+DIR/grades.csv                  a row per submission, a column per exercise (1/0), total and maximum
+DIR/grades.json                 the same with every failure message
+DIR/report.html                 a readable table with pass rates per exercise and the messages on hover
 """
+
 from __future__ import annotations
 
 import csv
@@ -41,7 +42,7 @@ def save_result(out: Path, submission: Path, result: GradeResult) -> None:
 def _read(path: Path) -> GradeResult | None:
     try:
         return GradeResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError):                      # missing, cut short by an interrupted write, or foreign
+    except (OSError, ValueError):  # missing, cut short by an interrupted write, or foreign
         return None
 
 
@@ -100,8 +101,9 @@ def render_html(results: list[GradeResult], columns: list[str]) -> str:
             else:
                 cells.append(f'<td class="fail" title="{esc(e.message)}">\u2718</td>')
         status = esc(r.status + (f": {r.reason}" if r.reason else ""))
-        body.append(f"<tr><td>{esc(r.submission)}</td>{''.join(cells)}"
-                    f"<td>{r.score} / {r.max_score}</td><td>{status}</td></tr>")
+        body.append(
+            f"<tr><td>{esc(r.submission)}</td>{''.join(cells)}<td>{r.score} / {r.max_score}</td><td>{status}</td></tr>"
+        )
     rates = []
     for col in columns:
         graded = [r.exercises[col].passed for r in results if col in r.exercises]
@@ -117,7 +119,7 @@ td:first-child, td:last-child {{ text-align: left; }} .pass {{ color: #1a7f37; }
 <h1>Grades</h1>
 <p>{len(results)} submission(s). Hover over a \u2718 to read the check's message.</p>
 <table><thead><tr><th>submission</th>{head}<th>total</th><th>status</th></tr></thead>
-<tbody>{''.join(body)}</tbody>
-<tfoot><tr><td>pass rate</td>{''.join(rates)}<td></td><td></td></tr></tfoot></table>
+<tbody>{"".join(body)}</tbody>
+<tfoot><tr><td>pass rate</td>{"".join(rates)}<td></td><td></td></tr></tfoot></table>
 </body></html>
 """

@@ -7,6 +7,7 @@ missing check is re-inserted right after its exercise cell (or at the end if tha
 other cells are removed. Each restored check first reloads the chapter's check module,
 so a learner's reassignment of ``chNN.check_...`` earlier in the notebook has no effect.
 """
+
 from __future__ import annotations
 
 import copy
@@ -37,7 +38,7 @@ class SubmissionError(ValueError):
 class Prepared:
     chapter: str
     nb: nbformat.NotebookNode
-    checks: dict[int, str]          # code-cell number (as nbval counts them) -> exercise name
+    checks: dict[int, str]  # code-cell number (as nbval counts them) -> exercise name
 
 
 def canonical_checks(root: Path, chapter: str) -> tuple[Path, dict[str, dict]]:
@@ -58,19 +59,27 @@ def detect_chapter(path: Path, nb, known: set[str]) -> str:
     match = _NAME.match(path.name)
     if match and match.group(1) in known:
         return match.group(1)
-    tagged = {m.group(1) for cell in nb.cells for tag in cell.get("metadata", {}).get("tags", [])
-              if (m := re.fullmatch(r"(?:exercise|test)-(\d\d)-.+", tag))}
+    tagged = {
+        m.group(1)
+        for cell in nb.cells
+        for tag in cell.get("metadata", {}).get("tags", [])
+        if (m := re.fullmatch(r"(?:exercise|test)-(\d\d)-.+", tag))
+    }
     tagged &= known
     if len(tagged) == 1:
         return tagged.pop()
-    raise SubmissionError("cannot tell which chapter this is: name the file like NN_topic.ipynb "
-                          f"(known chapters: {', '.join(sorted(known)) or 'none'})")
+    raise SubmissionError(
+        "cannot tell which chapter this is: name the file like NN_topic.ipynb "
+        f"(known chapters: {', '.join(sorted(known)) or 'none'})"
+    )
 
 
 def _restore_source(chapter: str, source: str) -> str:
     module = f"ch{chapter}"
-    return (f"import importlib as _importlib  # check restored by dlcourse grade\n"
-            f"{module} = _importlib.reload(_importlib.import_module('dlcourse.checks.{module}'))\n{source}")
+    return (
+        f"import importlib as _importlib  # check restored by dlcourse grade\n"
+        f"{module} = _importlib.reload(_importlib.import_module('dlcourse.checks.{module}'))\n{source}"
+    )
 
 
 def prepare(path: Path, root: Path) -> Prepared:
@@ -82,8 +91,10 @@ def prepare(path: Path, root: Path) -> Prepared:
         nbformat.validate(nb)
     except Exception as exc:
         first_line = (str(exc).strip().splitlines() or [""])[0][:200]
-        raise SubmissionError(f"malformed notebook: {type(exc).__name__}: {first_line}",
-                              match.group(1) if match and match.group(1) in known else None) from None
+        raise SubmissionError(
+            f"malformed notebook: {type(exc).__name__}: {first_line}",
+            match.group(1) if match and match.group(1) in known else None,
+        ) from None
     chapter = detect_chapter(Path(path), nb, known)
     _, canon = canonical_checks(root, chapter)
 

@@ -14,6 +14,7 @@ The JSON layout (one object per submission)::
 ``score`` and ``max_score`` are written for the tables' readers; on reading they are recomputed from
 ``exercises``. ``seconds`` is left out when the grader itself failed before timing anything.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,6 +32,7 @@ def sha256(path: Path) -> str:
 @dataclass
 class ExerciseResult:
     """One exercise of one submission: did its check cell pass, and what did it print if not."""
+
     passed: bool
     message: str = ""
 
@@ -38,7 +40,7 @@ class ExerciseResult:
         return {"passed": bool(self.passed), "message": self.message}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ExerciseResult":
+    def from_dict(cls, data: dict) -> ExerciseResult:
         return cls(passed=bool(data["passed"]), message=data.get("message", ""))
 
 
@@ -50,6 +52,7 @@ class GradeResult:
     "error" when it could not be run or graded in full (``reason`` says why). ``exercises`` maps
     "<chapter>-<name>" to an :class:`ExerciseResult`; an exercise whose check never ran counts as failed.
     """
+
     submission: str
     sha256: str
     chapter: str | None = None
@@ -59,7 +62,7 @@ class GradeResult:
     seconds: float | None = None
 
     @classmethod
-    def start(cls, path: Path) -> "GradeResult":
+    def start(cls, path: Path) -> GradeResult:
         """A fresh record for ``path``: status "ok", no exercises yet."""
         return cls(submission=str(path), sha256=sha256(path))
 
@@ -71,12 +74,12 @@ class GradeResult:
     def max_score(self) -> int:
         return len(self.exercises)
 
-    def fail(self, reason: str) -> "GradeResult":
+    def fail(self, reason: str) -> GradeResult:
         """Mark the submission as not graded in full, saying why; returns the record."""
         self.status, self.reason = "error", reason
         return self
 
-    def fail_all(self, exercise_keys, message: str) -> "GradeResult":
+    def fail_all(self, exercise_keys, message: str) -> GradeResult:
         """Record every exercise in ``exercise_keys`` as failed with ``message`` (they keep their columns)."""
         for key in exercise_keys:
             self.exercises[key] = ExerciseResult(passed=False, message=message)
@@ -84,22 +87,34 @@ class GradeResult:
 
     def to_dict(self) -> dict:
         """The JSON layout of the grade book (see the module's docstring)."""
-        data = {"submission": self.submission, "sha256": self.sha256, "chapter": self.chapter,
-                "status": self.status, "reason": self.reason,
-                "exercises": {key: e.to_dict() for key, e in self.exercises.items()},
-                "score": self.score, "max_score": self.max_score}
+        data = {
+            "submission": self.submission,
+            "sha256": self.sha256,
+            "chapter": self.chapter,
+            "status": self.status,
+            "reason": self.reason,
+            "exercises": {key: e.to_dict() for key, e in self.exercises.items()},
+            "score": self.score,
+            "max_score": self.max_score,
+        }
         if self.seconds is not None:
             data["seconds"] = self.seconds
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "GradeResult":
+    def from_dict(cls, data: dict) -> GradeResult:
         """Read a record written by :meth:`to_dict`; a layout that is not one raises a ValueError."""
         try:
             exercises = {key: ExerciseResult.from_dict(e) for key, e in data["exercises"].items()}
-            result = cls(submission=data["submission"], sha256=data["sha256"], chapter=data["chapter"],
-                         status=data["status"], reason=data["reason"], exercises=exercises,
-                         seconds=data.get("seconds"))
+            result = cls(
+                submission=data["submission"],
+                sha256=data["sha256"],
+                chapter=data["chapter"],
+                status=data["status"],
+                reason=data["reason"],
+                exercises=exercises,
+                seconds=data.get("seconds"),
+            )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"not a grade record: {type(exc).__name__}: {exc}") from None
         if result.status not in STATUSES:

@@ -5,6 +5,7 @@ names the output file in the environment variable ``DLCOURSE_GRADE_LOG``. Becaus
 when its cell finishes, a submission that has to be killed (a kernel stuck in a loop it will not leave) still
 leaves the outcome of every cell that ran.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,9 +21,9 @@ def _message(report) -> str:
     if "Traceback:" in text:
         text = text.split("Traceback:", 1)[1]
     lines = [line.rstrip() for line in text.strip().splitlines() if line.strip()]
-    marked = [i for i, line in enumerate(lines) if line.lstrip().startswith("\u2718")]   # a CheckFailure's ✘ line
+    marked = [i for i, line in enumerate(lines) if line.lstrip().startswith("\u2718")]  # a CheckFailure's ✘ line
     if marked:
-        lines = lines[marked[0]:]
+        lines = lines[marked[0] :]
     elif lines:
         lines = lines[-3:]
     return "\n".join(lines)[:1000]
@@ -45,7 +46,7 @@ def pytest_runtest_logreport(report):
             record["message"] = "the kernel died or stopped responding in this cell"
         elif record["timeout"]:
             record["message"] = "the cell ran past the per-cell time limit and was interrupted"
-    elif report.skipped:                     # nbval gives up on the cells after a kernel that stopped answering
+    elif report.skipped:  # nbval gives up on the cells after a kernel that stopped answering
         record["message"] = "not run: the kernel had died or stopped responding in an earlier cell"
     with open(path, "a", encoding="utf-8") as log:
         log.write(json.dumps(record) + "\n")
