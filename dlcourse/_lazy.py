@@ -3,8 +3,10 @@ convert to it call :func:`torch` when they run."""
 
 from __future__ import annotations
 
+from types import ModuleType
 
-def torch(purpose: str = "this part of dlcourse"):
+
+def torch(purpose: str = "this part of dlcourse") -> ModuleType:
     """The ``torch`` module; an ImportError saying what needs it and how to install it when it is missing."""
     try:
         import torch as _torch

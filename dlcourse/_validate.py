@@ -8,11 +8,18 @@ back, instead of a broadcasting error three frames deep.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Collection
+from typing import TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
+
+from ._types import Seed
+
+T = TypeVar("T")
 
 
-def as_float_array(value, name: str, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
+def as_float_array(value: ArrayLike, name: str, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
     """Return ``value`` as a floating-point ndarray, or raise a ValueError naming ``name``.
 
     Integer and boolean inputs are converted to float64 (like ``torch.as_tensor(x, dtype=torch.float64)``);
@@ -52,7 +59,7 @@ def check_finite(arr: np.ndarray, name: str) -> None:
         raise ValueError(f"{name}: expected finite values, found {arr[idx]} at index {idx}")
 
 
-def check_labels(y, name: str, n: int, num_classes: int | None = None) -> np.ndarray:
+def check_labels(y: ArrayLike, name: str, n: int, num_classes: int | None = None) -> np.ndarray:
     """Validate integer class labels of shape (n,), returning them as int64."""
     if y is None:
         raise ValueError(f"{name}: expected integer class labels, got None")
@@ -83,14 +90,14 @@ def check_labels(y, name: str, n: int, num_classes: int | None = None) -> np.nda
     return arr
 
 
-def check_positive_int(value, name: str) -> int:
+def check_positive_int(value: object, name: str) -> int:
     """Return ``value`` as an int if it is a positive integer, else raise a ValueError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name}: expected a positive integer, got {value!r}")
     return int(value)
 
 
-def check_int(value, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def check_int(value: object, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """Return ``value`` as an int if it is an integer (not a bool) in [minimum, maximum], else raise a ValueError.
 
     ``check_int(n, "count", minimum=0)`` says "count: expected an integer >= 0, got -1"; with both bounds,
@@ -115,7 +122,7 @@ def check_int(value, name: str, *, minimum: int | None = None, maximum: int | No
     return int(value)
 
 
-def check_rng(rng, name: str = "rng", *, needed_for: str | None = None) -> np.random.Generator:
+def check_rng(rng: Seed, name: str = "rng", *, needed_for: str | None = None) -> np.random.Generator:
     """Return ``rng`` if it is a ``np.random.Generator``; an int seeds a new one.
 
     ``needed_for`` (say "shuffling") explains a missing generator: "rng: shuffling needs an explicit
@@ -130,7 +137,7 @@ def check_rng(rng, name: str = "rng", *, needed_for: str | None = None) -> np.ra
     raise ValueError(f"{name}: expected a np.random.Generator or an int seed, got {type(rng).__name__}")
 
 
-def check_fraction(value, name: str, *, closed: bool = False) -> float:
+def check_fraction(value: object, name: str, *, closed: bool = False) -> float:
     """Return ``value`` as a float if it is a fraction in [0, 1) (``closed=True``: [0, 1]), else raise a ValueError.
 
     For the share of a data set held out (``val_size``, ``test_size``): 1 would leave nothing to train on.
@@ -148,12 +155,12 @@ def check_fraction(value, name: str, *, closed: bool = False) -> float:
     return float(value)
 
 
-def check_probability(value, name: str = "p") -> float:
+def check_probability(value: object, name: str = "p") -> float:
     """Return ``value`` as a float if it is a probability in [0, 1], else raise a ValueError naming ``name``."""
     return check_number(value, name, minimum=0, maximum=1, what="a probability")
 
 
-def check_positive_number(value, name: str, *, what: str = "a positive number") -> float:
+def check_positive_number(value: object, name: str, *, what: str = "a positive number") -> float:
     """Return ``value`` as a float if it is a finite real number > 0 (not a bool), else raise a ValueError:
     "h: expected a positive step, got 0.0" with ``what="a positive step"``."""
     if (
@@ -166,7 +173,7 @@ def check_positive_number(value, name: str, *, what: str = "a positive number") 
     return float(value)
 
 
-def check_bool(value, name: str) -> bool:
+def check_bool(value: object, name: str) -> bool:
     """Return ``value`` if it is True or False (a NumPy bool too), else raise a ValueError naming ``name``.
 
     For switches where a truthy string such as ``"no"`` would silently mean True.
@@ -176,7 +183,7 @@ def check_bool(value, name: str) -> bool:
     return bool(value)
 
 
-def check_choice(value, name: str, choices):
+def check_choice(value: T, name: str, choices: Collection[T]) -> T:
     """Return ``value`` if it is one of ``choices`` (names, usually), else raise a ValueError listing them all."""
     try:
         ok = value in choices
@@ -188,7 +195,7 @@ def check_choice(value, name: str, choices):
 
 
 def check_interval(
-    value, name: str, *, strict: bool = False, ends: tuple[str, str] = ("min", "max")
+    value: object, name: str, *, strict: bool = False, ends: tuple[str, str] = ("min", "max")
 ) -> tuple[float, float]:
     """Return a pair ``(low, high)`` of finite numbers with low <= high (``strict``: low < high) as floats.
 
@@ -205,7 +212,7 @@ def check_interval(
     return lo, hi
 
 
-def check_pair(value, name: str, check, *, what: str = "a pair") -> tuple:
+def check_pair(value: object, name: str, check: Callable[[object, str], T], *, what: str = "a pair") -> tuple[T, T]:
     """Return ``value`` as a tuple of two items, each passed through ``check(item, f"{name}[i]")``.
 
     A value that is not a tuple or list of length 2 raises "betas: expected a pair (beta1, beta2) ..., got 0.9"
@@ -217,7 +224,7 @@ def check_pair(value, name: str, check, *, what: str = "a pair") -> tuple:
 
 
 def check_number(
-    value, name: str, *, minimum: float | None = None, maximum: float | None = None, what: str = "a number"
+    value: object, name: str, *, minimum: float | None = None, maximum: float | None = None, what: str = "a number"
 ) -> float:
     """Return ``value`` as a float if it is a finite real number in [minimum, maximum], else raise a ValueError.
 
@@ -245,7 +252,7 @@ def check_number(
     return float(value)
 
 
-def wrap_dim(dim, shape: tuple, name: str = "dim") -> int:
+def wrap_dim(dim: object, shape: tuple[int, ...], name: str = "dim") -> int:
     """``dim`` in [-ndim, ndim - 1] as an index in [0, ndim - 1], as PyTorch reads a dimension argument.
 
     A 0-d array counts as having one dimension (dims 0 and -1 are both valid for it, as in PyTorch).
@@ -258,7 +265,9 @@ def wrap_dim(dim, shape: tuple, name: str = "dim") -> int:
     return int(dim) % n
 
 
-def check_upstream(value, name: str, shape: tuple, dtype, whose: str = "the output's") -> np.ndarray:
+def check_upstream(
+    value: ArrayLike, name: str, shape: tuple[int, ...], dtype: DTypeLike, whose: str = "the output's"
+) -> np.ndarray:
     """The upstream gradient (``dout``, ``dloss``) as an array of exactly the output's shape, in its dtype.
 
     As ``tensor.backward(gradient)`` in PyTorch: the shape must match exactly, because a gradient of shape (N,)
@@ -274,7 +283,7 @@ def check_upstream(value, name: str, shape: tuple, dtype, whose: str = "the outp
     return arr if dtype is None else arr.astype(dtype, copy=False)
 
 
-def check_cache(cache, expected: type, forward: str):
+def check_cache(cache: object, expected: type[T], forward: str) -> T:
     """Return ``cache`` if it is what ``forward`` returns as its cache (an ``expected``), else raise a ValueError.
 
     Catches a cache from another kernel (say relu_forward's passed to sigmoid_backward), None, or the whole

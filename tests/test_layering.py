@@ -3,7 +3,8 @@
 A module may import modules of its own layer and of the layers below it, never one above (lowest first):
 
 ========== ======================================================================================================
-foundation ``_validate`` (argument checks), ``_lazy`` (PyTorch on first use), ``source`` (``show_source``)
+foundation ``_validate`` (argument checks), ``_types`` (shared type aliases), ``_lazy`` (PyTorch on first use),
+           ``source`` (``show_source``)
 kernels    ``functional`` (teaching kernels), ``autograd``, ``arrays``, ``numerics``
 speed      ``fast`` (fast variants of the kernels, threads, scratch memory)
 modules    ``nn``
@@ -41,7 +42,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "dlcourse"
 
 LAYERS = [
-    ("foundation", {"_validate", "_lazy", "source"}),
+    ("foundation", {"_validate", "_types", "_lazy", "source"}),
     ("kernels", {"functional", "autograd", "arrays", "numerics"}),
     ("speed", {"fast"}),
     ("modules", {"nn"}),
