@@ -14,9 +14,11 @@ features (columns).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from ._validate import as_float_array, check_positive_int
 
@@ -25,11 +27,11 @@ from ._validate import as_float_array, check_positive_int
 class BroadcastExplanation(NamedTuple):
     """How two shapes broadcast, axis by axis (axes aligned from the right)."""
 
-    shape_a: tuple  # the shapes as given
-    shape_b: tuple
-    padded_a: tuple  # both shapes left-padded with 1s to the same length
-    padded_b: tuple
-    shape: tuple | None  # the broadcast shape, or None when the shapes clash
+    shape_a: tuple[int, ...]  # the shapes as given
+    shape_b: tuple[int, ...]
+    padded_a: tuple[int, ...]  # both shapes left-padded with 1s to the same length
+    padded_b: tuple[int, ...]
+    shape: tuple[int, ...] | None  # the broadcast shape, or None when the shapes clash
     clash_axis: int | None  # the first clashing axis, counted from the right (-1 is the last), or None
     message: str  # one sentence: the result, or why there is none
 
@@ -46,7 +48,7 @@ def _as_shape(shape, name: str) -> tuple:
     return tuple(int(s) for s in shape)
 
 
-def explain_broadcast(shape_a, shape_b) -> BroadcastExplanation:
+def explain_broadcast(shape_a: int | Sequence[int], shape_b: int | Sequence[int]) -> BroadcastExplanation:
     """Apply the broadcasting rule to two shapes and say what happens.
 
     The rule (NumPy and PyTorch share it): align the shapes on the right, pad the shorter one with 1s on the
@@ -78,7 +80,7 @@ def explain_broadcast(shape_a, shape_b) -> BroadcastExplanation:
     return BroadcastExplanation(a, b, pa, pb, shape, None, f"{a} and {b} broadcast to {shape}")
 
 
-def broadcast_shapes(*shapes) -> tuple:
+def broadcast_shapes(*shapes: int | Sequence[int]) -> tuple[int, ...]:
     """The shape that ``shapes`` broadcast to, like ``np.broadcast_shapes`` and ``torch.broadcast_shapes``.
 
     Raises
@@ -96,7 +98,7 @@ def broadcast_shapes(*shapes) -> tuple:
 
 
 # ------------------------------------------------------------------------------------------- standardize
-def standardize(X) -> np.ndarray:
+def standardize(X: ArrayLike) -> np.ndarray:
     r"""Standardize every column to zero mean and unit variance: :math:`(x_{nd} - \mu_d) / \sigma_d`.
 
     :math:`\mu_d` is the column mean and :math:`\sigma_d` the population standard deviation (``ddof=0``, what
@@ -122,7 +124,7 @@ def standardize(X) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------- distances
-def pairwise_sq_dists(A, B) -> np.ndarray:
+def pairwise_sq_dists(A: ArrayLike, B: ArrayLike) -> np.ndarray:
     r"""All squared Euclidean distances between the rows of A and the rows of B, without a Python loop.
 
     Uses :math:`\lVert a - b \rVert^2 = \lVert a \rVert^2 + \lVert b \rVert^2 - 2\,a \cdot b`, so the largest
@@ -149,7 +151,7 @@ def pairwise_sq_dists(A, B) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------- one-hot
-def one_hot(y, num_classes: int, dtype=np.int64) -> np.ndarray:
+def one_hot(y: ArrayLike, num_classes: int, dtype: DTypeLike = np.int64) -> np.ndarray:
     """One-hot rows from class indices, like ``torch.nn.functional.one_hot(y, num_classes)``.
 
     Parameters

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from ._validate import check_int
 
@@ -21,7 +22,7 @@ from ._validate import check_int
 FLOAT_DTYPES = ("float16", "float32", "float64")
 
 
-def as_float_dtype(dtype, name: str = "dtype") -> np.dtype:
+def as_float_dtype(dtype: DTypeLike, name: str = "dtype") -> np.dtype:
     """``np.dtype(dtype)`` if it is a floating-point type, else a ValueError naming ``name``."""
     try:
         dt = np.dtype(dtype)
@@ -32,7 +33,7 @@ def as_float_dtype(dtype, name: str = "dtype") -> np.dtype:
     return dt
 
 
-def machine_epsilon(dtype=np.float64) -> float:
+def machine_epsilon(dtype: DTypeLike = np.float64) -> float:
     """The gap between 1 and the next representable number, found the slow way: halve until 1 + eps/2 == 1.
 
     Equals ``np.finfo(dtype).eps`` (2**-52 for float64, 2**-23 for float32, 2**-10 for float16).
@@ -44,7 +45,7 @@ def machine_epsilon(dtype=np.float64) -> float:
     return float(eps)
 
 
-def neighbours(x, dtype=np.float32, count: int = 3) -> np.ndarray:
+def neighbours(x: float, dtype: DTypeLike = np.float32, count: int = 3) -> np.ndarray:
     """The representable numbers of ``dtype`` around ``x``: ``count`` below, ``x`` rounded, ``count`` above.
 
     Returns
@@ -62,7 +63,7 @@ def neighbours(x, dtype=np.float32, count: int = 3) -> np.ndarray:
     return np.array(below[:0:-1] + above, dtype=dt)
 
 
-def rounding_error(value: str | float, dtype=np.float32) -> dict:
+def rounding_error(value: str | float, dtype: DTypeLike = np.float32) -> dict:
     """Round a decimal number into ``dtype`` and measure the error exactly (with Python's ``Decimal``).
 
     Parameters
@@ -102,7 +103,13 @@ def rounding_error(value: str | float, dtype=np.float32) -> dict:
     }
 
 
-def centred_difference_error(f: Callable, df: Callable, x, h, dtype=np.float64) -> np.ndarray:
+def centred_difference_error(
+    f: Callable[[np.ndarray], np.ndarray],
+    df: Callable[[np.ndarray], np.ndarray],
+    x: ArrayLike,
+    h: ArrayLike,
+    dtype: DTypeLike = np.float64,
+) -> np.ndarray:
     r"""Error of the centred difference :math:`(f(x+h) - f(x-h)) / 2h` against the true derivative, in ``dtype``.
 
     The truncation error shrinks like :math:`h^2` while the rounding error grows like :math:`\varepsilon / h`,

@@ -16,7 +16,7 @@ import inspect
 import textwrap
 
 
-def source_text(obj, *, docstring: bool = True) -> str:
+def source_text(obj: object, *, docstring: bool = True) -> str:
     """The source code of a function, method or class, dedented; without its docstring if ``docstring=False``."""
     if isinstance(obj, (staticmethod, classmethod)):
         obj = obj.__func__
@@ -54,7 +54,7 @@ class Source:
     """Code to display: highlighted in Jupyter (``_repr_html_`` via pygments, as IPython's ``Code``), plain text in
     ``repr`` and ``print``."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str) -> None:
         self.text = text
 
     def __repr__(self) -> str:
@@ -72,7 +72,7 @@ class Source:
         return Code(self.text, language="python")._repr_html_()
 
 
-def show_source(obj, *, docstring: bool = True) -> Source:
+def show_source(obj: object, *, docstring: bool = True) -> Source:
     """The source of ``obj`` (function, method or class), to be the last line of a cell: Jupyter shows it
     highlighted. ``docstring=False`` leaves the docstring out (the chapter's prose has already said it)."""
     return Source(source_text(obj, docstring=docstring))

@@ -97,7 +97,8 @@ def test_the_chapter_prints_the_readable_kernels_whole():
     for name in ("conv2d_naive", "unfold", "conv2d_forward", "fold", "conv2d_backward"):
         assert f"show_source(F.{name})\n" in code, name
     assert "getsource" not in code and "import inspect" not in code and "show_source(fast_conv" not in code
-    for fn, most in ((F.conv2d_forward, 12), (F.conv2d_backward, 12), (F.unfold, 12), (F.fold, 14)):
+    # conv2d_forward's annotated signature wraps over three lines
+    for fn, most in ((F.conv2d_forward, 13), (F.conv2d_backward, 12), (F.unfold, 12), (F.fold, 14)):
         assert len(source_text(fn, docstring=False).splitlines()) <= most, fn.__name__
 
 

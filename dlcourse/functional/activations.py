@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validate import as_float_array, check_cache, check_number, check_upstream, wrap_dim
 
@@ -61,7 +62,7 @@ class LeakyReLUCache(NamedTuple):
 
 
 # --------------------------------------------------------------------------------------------- sigmoid
-def sigmoid(x) -> np.ndarray:
+def sigmoid(x: ArrayLike) -> np.ndarray:
     r"""Logistic sigmoid :math:`\sigma(x) = 1 / (1 + e^{-x})`, computed without overflow.
 
     For x < 0 the textbook formula overflows in ``exp(-x)``; the equivalent :math:`e^{x} / (1 + e^{x})`
@@ -80,13 +81,13 @@ def sigmoid(x) -> np.ndarray:
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def sigmoid_forward(x):
+def sigmoid_forward(x: ArrayLike) -> tuple[np.ndarray, SigmoidCache]:
     x = as_float_array(x, "x")
     out = sigmoid(x)
     return out, SigmoidCache(x, out)
 
 
-def sigmoid_backward(dout, cache: SigmoidCache) -> np.ndarray:
+def sigmoid_backward(dout: ArrayLike, cache: SigmoidCache) -> np.ndarray:
     r""":math:`\sigma'(x) = \sigma(x)(1 - \sigma(x))`, so dx = dout * (1 - out) * out."""
     out = check_cache(cache, SigmoidCache, "sigmoid_forward").out
     dout = check_upstream(dout, "dout", out.shape, out.dtype)
@@ -94,18 +95,18 @@ def sigmoid_backward(dout, cache: SigmoidCache) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------------ tanh
-def tanh(x) -> np.ndarray:
+def tanh(x: ArrayLike) -> np.ndarray:
     r"""Hyperbolic tangent :math:`\tanh(x) = (e^x - e^{-x}) / (e^x + e^{-x})`, values in (-1, 1)."""
     return np.tanh(as_float_array(x, "x"))
 
 
-def tanh_forward(x):
+def tanh_forward(x: ArrayLike) -> tuple[np.ndarray, TanhCache]:
     x = as_float_array(x, "x")
     out = tanh(x)
     return out, TanhCache(x, out)
 
 
-def tanh_backward(dout, cache: TanhCache) -> np.ndarray:
+def tanh_backward(dout: ArrayLike, cache: TanhCache) -> np.ndarray:
     r""":math:`\tanh'(x) = 1 - \tanh^2(x)`."""
     out = check_cache(cache, TanhCache, "tanh_forward").out
     dout = check_upstream(dout, "dout", out.shape, out.dtype)
@@ -113,19 +114,19 @@ def tanh_backward(dout, cache: TanhCache) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------------ ReLU
-def relu(x) -> np.ndarray:
+def relu(x: ArrayLike) -> np.ndarray:
     r"""Rectified linear unit :math:`\max(0, x)`."""
     x = as_float_array(x, "x")
     return np.maximum(x, 0.0).astype(x.dtype, copy=False)
 
 
-def relu_forward(x):
+def relu_forward(x: ArrayLike) -> tuple[np.ndarray, ReLUCache]:
     x = as_float_array(x, "x")
     out = relu(x)
     return out, ReLUCache(x, out)
 
 
-def relu_backward(dout, cache: ReLUCache) -> np.ndarray:
+def relu_backward(dout: ArrayLike, cache: ReLUCache) -> np.ndarray:
     """The gradient is 0 where out <= 0 and passes elsewhere (PyTorch's choice at the kink x = 0 is 0).
 
     As in PyTorch, it also passes where x is nan, and where out <= 0 it is 0 even when dout is inf or nan. The
@@ -139,20 +140,20 @@ def relu_backward(dout, cache: ReLUCache) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------ leaky ReLU
-def leaky_relu(x, negative_slope: float = 0.01) -> np.ndarray:
+def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> np.ndarray:
     r"""Leaky ReLU: x for x > 0, ``negative_slope * x`` otherwise (``torch.nn.functional.leaky_relu``)."""
     x = as_float_array(x, "x")
     negative_slope = check_number(negative_slope, "negative_slope")
     return np.where(x > 0, x, negative_slope * x).astype(x.dtype, copy=False)
 
 
-def leaky_relu_forward(x, negative_slope: float = 0.01):
+def leaky_relu_forward(x: ArrayLike, negative_slope: float = 0.01) -> tuple[np.ndarray, LeakyReLUCache]:
     x = as_float_array(x, "x")
     out = leaky_relu(x, negative_slope)
     return out, LeakyReLUCache(x, float(negative_slope))
 
 
-def leaky_relu_backward(dout, cache: LeakyReLUCache) -> np.ndarray:
+def leaky_relu_backward(dout: ArrayLike, cache: LeakyReLUCache) -> np.ndarray:
     """dout where x > 0, ``negative_slope * dout`` elsewhere."""
     x = check_cache(cache, LeakyReLUCache, "leaky_relu_forward").x
     dout = check_upstream(dout, "dout", x.shape, x.dtype)
@@ -166,7 +167,7 @@ def _axis(x: np.ndarray, dim) -> int | None:
     return dim if x.ndim else None
 
 
-def softmax(x, dim: int = -1) -> np.ndarray:
+def softmax(x: ArrayLike, dim: int = -1) -> np.ndarray:
     r"""Softmax along ``dim``: :math:`\mathrm{softmax}(x)_i = e^{x_i} / \sum_j e^{x_j}`.
 
     Subtracting the maximum first changes nothing mathematically (it cancels between numerator and
@@ -188,20 +189,20 @@ def softmax(x, dim: int = -1) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def softmax_forward(x, dim: int = -1):
+def softmax_forward(x: ArrayLike, dim: int = -1) -> tuple[np.ndarray, SoftmaxCache]:
     x = as_float_array(x, "x")
     out = softmax(x, dim)
     return out, SoftmaxCache(out, _axis(x, dim))
 
 
-def softmax_backward(dout, cache: SoftmaxCache) -> np.ndarray:
+def softmax_backward(dout: ArrayLike, cache: SoftmaxCache) -> np.ndarray:
     r"""Jacobian-vector product of softmax: :math:`dx = y \odot (dout - \sum_j dout_j y_j)`."""
     y = check_cache(cache, SoftmaxCache, "softmax_forward").out
     dout = check_upstream(dout, "dout", y.shape, y.dtype)
     return y * (dout - (dout * y).sum(axis=cache.dim, keepdims=True))
 
 
-def log_softmax(x, dim: int = -1) -> np.ndarray:
+def log_softmax(x: ArrayLike, dim: int = -1) -> np.ndarray:
     r""":math:`\log \mathrm{softmax}(x) = x - \mathrm{logsumexp}(x)`, stable for logits of any size."""
     x = as_float_array(x, "x")
     axis = _axis(x, dim)
@@ -211,13 +212,13 @@ def log_softmax(x, dim: int = -1) -> np.ndarray:
     return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
 
 
-def log_softmax_forward(x, dim: int = -1):
+def log_softmax_forward(x: ArrayLike, dim: int = -1) -> tuple[np.ndarray, LogSoftmaxCache]:
     x = as_float_array(x, "x")
     out = log_softmax(x, dim)
     return out, LogSoftmaxCache(out, _axis(x, dim))
 
 
-def log_softmax_backward(dout, cache: LogSoftmaxCache) -> np.ndarray:
+def log_softmax_backward(dout: ArrayLike, cache: LogSoftmaxCache) -> np.ndarray:
     r""":math:`dx = dout - \mathrm{softmax}(x) \sum_j dout_j`."""
     out = check_cache(cache, LogSoftmaxCache, "log_softmax_forward").out
     dout = check_upstream(dout, "dout", out.shape, out.dtype)

@@ -28,12 +28,14 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .._types import Size2
 from .._validate import as_float_array, check_cache, check_upstream
 from .sizes import check_conv2d_args, conv_output_size, pair
 
 
-def pad2d(x: np.ndarray, padding, value: float = 0.0) -> np.ndarray:
+def pad2d(x: np.ndarray, padding: Size2, value: float = 0.0) -> np.ndarray:
     """Pad the last two axes of ``x`` by ``padding`` = p or (ph, pw) on each side with ``value`` (zeros)."""
     ph, pw = pair(padding, "padding", minimum=0)
     if ph == 0 and pw == 0:
@@ -42,7 +44,9 @@ def pad2d(x: np.ndarray, padding, value: float = 0.0) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------- the loop version
-def conv2d_naive(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
+def conv2d_naive(
+    x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: Size2 = 1, padding: Size2 = 0
+) -> np.ndarray:
     """Convolution (cross-correlation) by a loop over output positions: the definition, written out.
 
     Parameters
@@ -71,7 +75,7 @@ def conv2d_naive(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------- im2col and col2im
-def unfold(x, kernel_size, stride=1, padding=0) -> np.ndarray:
+def unfold(x: ArrayLike, kernel_size: Size2, stride: Size2 = 1, padding: Size2 = 0) -> np.ndarray:
     """Every receptive field as a column (im2col), exactly as ``torch.nn.functional.unfold``.
 
     Parameters
@@ -97,7 +101,7 @@ def unfold(x, kernel_size, stride=1, padding=0) -> np.ndarray:
     return cols.reshape(N, C * kh * kw, H_out * W_out)
 
 
-def fold(cols, output_size, kernel_size, stride=1, padding=0) -> np.ndarray:
+def fold(cols: ArrayLike, output_size: Size2, kernel_size: Size2, stride: Size2 = 1, padding: Size2 = 0) -> np.ndarray:
     """Add every column back onto the pixels it came from (col2im), exactly as ``torch.nn.functional.fold``.
 
     The adjoint of :func:`unfold`: where receptive fields overlap, their values add up; pixels no window reads get
@@ -143,16 +147,18 @@ def _check_columns(cols, kernel_size, windows) -> np.ndarray:
 class Conv2dCache(NamedTuple):
     """What :func:`conv2d_backward` needs from :func:`conv2d_forward`."""
 
-    x_shape: tuple  # (N, C, H, W)
-    out_shape: tuple  # (N, F, H', W')
+    x_shape: tuple[int, int, int, int]  # (N, C, H, W)
+    out_shape: tuple[int, int, int, int]  # (N, F, H', W')
     cols: np.ndarray  # (N, C*kh*kw, H'*W'): unfold(x), the receptive fields
     weight: np.ndarray  # (F, C, kh, kw)
-    stride: tuple  # (sh, sw)
-    padding: tuple  # (ph, pw)
+    stride: tuple[int, int]  # (sh, sw)
+    padding: tuple[int, int]  # (ph, pw)
     has_bias: bool
 
 
-def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
+def conv2d_forward(
+    x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: Size2 = 1, padding: Size2 = 0
+) -> tuple[np.ndarray, Conv2dCache]:
     """Convolution as one matrix product with the receptive fields; returns ``(out, cache)``.
 
     Parameters
@@ -177,7 +183,9 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
     return out, Conv2dCache(x.shape, out.shape, cols, weight, (sh, sw), (ph, pw), bias is not None)
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
+def conv2d(
+    x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: Size2 = 1, padding: Size2 = 0
+) -> np.ndarray:
     """Convolution, output only (``torch.nn.functional.conv2d`` without dilation and groups).
 
     x : (N, C, H, W);  weight : (F, C, kh, kw);  bias : (F,) or None  ->  out : (N, F, H', W')
@@ -185,7 +193,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
     return conv2d_forward(x, weight, bias, stride, padding)[0]
 
 
-def conv2d_backward(dout, cache: Conv2dCache):
+def conv2d_backward(dout: ArrayLike, cache: Conv2dCache) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     r"""Gradients of :func:`conv2d_forward`: the matrix products of a linear layer, then :func:`fold`.
 
     With :math:`\delta` = ``dout`` = :math:`\partial L/\partial y` as a matrix :math:`\delta_{\text{mat}}`

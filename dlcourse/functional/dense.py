@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validate import as_float_array, check_cache, check_upstream
 
@@ -40,7 +41,7 @@ def _check_linear_args(x, weight, bias):
     return x, weight, bias
 
 
-def linear(x, weight, bias=None) -> np.ndarray:
+def linear(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None) -> np.ndarray:
     r"""Affine map :math:`y = x W^\top + b`.
 
     Parameters
@@ -60,13 +61,13 @@ def linear(x, weight, bias=None) -> np.ndarray:
     return y
 
 
-def linear_forward(x, weight, bias=None):
+def linear_forward(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None) -> tuple[np.ndarray, LinearCache]:
     """Like :func:`linear`, also returning the cache for :func:`linear_backward`."""
     x, weight, bias = _check_linear_args(x, weight, bias)
     return linear(x, weight, bias), LinearCache(x, weight, bias is not None)
 
 
-def linear_backward(dout, cache: LinearCache):
+def linear_backward(dout: ArrayLike, cache: LinearCache) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     r"""Gradients of :math:`y = x W^\top + b`.
 
     .. math:: \frac{\partial L}{\partial x} = \delta W, \quad

@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .._types import Reduction
 from .._validate import as_float_array, check_cache, check_labels, check_upstream
 from .activations import log_softmax, sigmoid
 
@@ -48,7 +50,7 @@ def _unreduce(dloss, shape, reduction: str, count: int, dtype=np.float64) -> np.
 class LossCache(NamedTuple):
     input: np.ndarray
     target: np.ndarray
-    reduction: str
+    reduction: Reduction
 
 
 class MSELossCache(LossCache):
@@ -70,7 +72,9 @@ class BCECache(LossCache):
 
 
 # -------------------------------------------------------------------------------------------------- MSE
-def mse_loss_forward(input, target, reduction: str = "mean"):
+def mse_loss_forward(
+    input: ArrayLike, target: ArrayLike, reduction: Reduction = "mean"
+) -> tuple[np.floating | np.ndarray, MSELossCache]:
     r"""Mean squared error :math:`L = \frac{1}{M}\sum_i (\hat y_i - y_i)^2` over all M elements.
 
     Parameters
@@ -87,14 +91,14 @@ def mse_loss_forward(input, target, reduction: str = "mean"):
     return loss, MSELossCache(input, target, reduction)
 
 
-def mse_loss_backward(dloss, cache: MSELossCache) -> np.ndarray:
+def mse_loss_backward(dloss: ArrayLike | None, cache: MSELossCache) -> np.ndarray:
     r""":math:`\partial L / \partial \hat y_i = 2(\hat y_i - y_i)/M` for the mean."""
     check_cache(cache, MSELossCache, "mse_loss_forward")
     d = _unreduce(dloss, cache.input.shape, cache.reduction, cache.input.size, cache.input.dtype)
     return 2.0 * (cache.input - cache.target) * d
 
 
-def mse_loss(input, target, reduction: str = "mean"):
+def mse_loss(input: ArrayLike, target: ArrayLike, reduction: Reduction = "mean") -> np.floating | np.ndarray:
     return mse_loss_forward(input, target, reduction)[0]
 
 
@@ -102,10 +106,12 @@ def mse_loss(input, target, reduction: str = "mean"):
 class CrossEntropyCache(NamedTuple):
     log_probs: np.ndarray  # (N, C)
     target: np.ndarray  # (N,) int64
-    reduction: str
+    reduction: Reduction
 
 
-def cross_entropy_forward(input, target, reduction: str = "mean"):
+def cross_entropy_forward(
+    input: ArrayLike, target: ArrayLike, reduction: Reduction = "mean"
+) -> tuple[np.floating | np.ndarray, CrossEntropyCache]:
     r"""Softmax cross-entropy :math:`L_n = -\log \mathrm{softmax}(z_n)_{y_n}` from logits.
 
     Parameters
@@ -126,7 +132,7 @@ def cross_entropy_forward(input, target, reduction: str = "mean"):
     return _reduce(losses, reduction), CrossEntropyCache(log_probs, target, reduction)
 
 
-def cross_entropy_backward(dloss, cache: CrossEntropyCache) -> np.ndarray:
+def cross_entropy_backward(dloss: ArrayLike | None, cache: CrossEntropyCache) -> np.ndarray:
     r""":math:`\partial L_n / \partial z_n = \mathrm{softmax}(z_n) - \mathrm{onehot}(y_n)`, times dL/dL_n.
 
     Computed as PyTorch orders it, softmax * d minus d at the target, so that a non-finite d gives the same
@@ -139,12 +145,14 @@ def cross_entropy_backward(dloss, cache: CrossEntropyCache) -> np.ndarray:
     return grad
 
 
-def cross_entropy(input, target, reduction: str = "mean"):
+def cross_entropy(input: ArrayLike, target: ArrayLike, reduction: Reduction = "mean") -> np.floating | np.ndarray:
     return cross_entropy_forward(input, target, reduction)[0]
 
 
 # ----------------------------------------------------------------------------- binary cross-entropy
-def binary_cross_entropy_with_logits_forward(input, target, reduction: str = "mean"):
+def binary_cross_entropy_with_logits_forward(
+    input: ArrayLike, target: ArrayLike, reduction: Reduction = "mean"
+) -> tuple[np.floating | np.ndarray, BCEWithLogitsCache]:
     r"""Sigmoid + binary cross-entropy in one stable formula.
 
     :math:`L_i = -[y_i \log\sigma(z_i) + (1-y_i)\log(1-\sigma(z_i))] = \max(z_i,0) - z_i y_i + \log(1+e^{-|z_i|})`
@@ -163,14 +171,16 @@ def binary_cross_entropy_with_logits_forward(input, target, reduction: str = "me
     return _reduce(losses, reduction), BCEWithLogitsCache(input, target, reduction)
 
 
-def binary_cross_entropy_with_logits_backward(dloss, cache: BCEWithLogitsCache) -> np.ndarray:
+def binary_cross_entropy_with_logits_backward(dloss: ArrayLike | None, cache: BCEWithLogitsCache) -> np.ndarray:
     r""":math:`\partial L_i / \partial z_i = \sigma(z_i) - y_i`."""
     check_cache(cache, BCEWithLogitsCache, "binary_cross_entropy_with_logits_forward")
     d = _unreduce(dloss, cache.input.shape, cache.reduction, cache.input.size, cache.input.dtype)
     return (sigmoid(cache.input) - cache.target) * d
 
 
-def binary_cross_entropy_with_logits(input, target, reduction: str = "mean"):
+def binary_cross_entropy_with_logits(
+    input: ArrayLike, target: ArrayLike, reduction: Reduction = "mean"
+) -> np.floating | np.ndarray:
     return binary_cross_entropy_with_logits_forward(input, target, reduction)[0]
 
 
@@ -180,7 +190,9 @@ BCE_LOG_CLAMP = -100.0
 BCE_EPSILON = 1e-12
 
 
-def binary_cross_entropy_forward(input, target, reduction: str = "mean"):
+def binary_cross_entropy_forward(
+    input: ArrayLike, target: ArrayLike, reduction: Reduction = "mean"
+) -> tuple[np.floating | np.ndarray, BCECache]:
     r"""Binary cross-entropy of probabilities, :math:`L_i = -[y_i \log p_i + (1-y_i)\log(1-p_i)]`.
 
     Mirrors ``torch.nn.functional.binary_cross_entropy``, including its safety net: each log term is clamped at
@@ -210,7 +222,7 @@ def binary_cross_entropy_forward(input, target, reduction: str = "mean"):
     return _reduce(losses, reduction), BCECache(input, target, reduction)
 
 
-def binary_cross_entropy_backward(dloss, cache: BCECache) -> np.ndarray:
+def binary_cross_entropy_backward(dloss: ArrayLike | None, cache: BCECache) -> np.ndarray:
     r""":math:`\partial L_i / \partial p_i = (p_i - y_i) / (p_i (1 - p_i))`, the denominator clamped at 1e-12
     as in PyTorch (so p = 0 or 1 gives a huge but finite gradient)."""
     p, y = check_cache(cache, BCECache, "binary_cross_entropy_forward")[:2]
@@ -218,5 +230,7 @@ def binary_cross_entropy_backward(dloss, cache: BCECache) -> np.ndarray:
     return (p - y) / np.maximum(p * (1.0 - p), BCE_EPSILON) * d
 
 
-def binary_cross_entropy(input, target, reduction: str = "mean"):
+def binary_cross_entropy(
+    input: ArrayLike, target: ArrayLike, reduction: Reduction = "mean"
+) -> np.floating | np.ndarray:
     return binary_cross_entropy_forward(input, target, reduction)[0]

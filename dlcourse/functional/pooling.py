@@ -21,17 +21,19 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .._types import Size2
 from .._validate import check_cache, check_upstream
 from .conv import pad2d
 from .sizes import check_pool2d_args, conv_output_size
 
 
 class PoolCache(NamedTuple):
-    x_shape: tuple  # (N, C, H, W)
-    kernel_size: tuple  # (kh, kw)
-    stride: tuple  # (sh, sw)
-    padding: tuple  # (ph, pw)
+    x_shape: tuple[int, int, int, int]  # (N, C, H, W)
+    kernel_size: tuple[int, int]  # (kh, kw)
+    stride: tuple[int, int]  # (sh, sw)
+    padding: tuple[int, int]  # (ph, pw)
     dtype: np.dtype
     xp: np.ndarray | None = None  # max pooling only: the padded input (N, C, H+2ph, W+2pw), a view when unpadded
     out: np.ndarray | None = None  # max pooling only: the output (N, C, H', W'), each window's maximum
@@ -50,7 +52,9 @@ class AvgPoolCache(PoolCache):
 
 
 # ------------------------------------------------------------------------------------------------ max
-def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
+def max_pool2d_forward(
+    x: ArrayLike, kernel_size: Size2, stride: Size2 | None = None, padding: Size2 = 0
+) -> tuple[np.ndarray, MaxPoolCache]:
     """Max pooling; returns ``(out, cache)`` for :func:`max_pool2d_backward`.
 
     Parameters
@@ -75,12 +79,12 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
     return out, MaxPoolCache(x.shape, (kh, kw), (sh, sw), (ph, pw), x.dtype, xp, out)
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
+def max_pool2d(x: ArrayLike, kernel_size: Size2, stride: Size2 | None = None, padding: Size2 = 0) -> np.ndarray:
     """Max pooling, output only. x : (N, C, H, W) -> (N, C, H', W')."""
     return max_pool2d_forward(x, kernel_size, stride, padding)[0]
 
 
-def max_pool2d_backward(dout, cache: MaxPoolCache) -> np.ndarray:
+def max_pool2d_backward(dout: ArrayLike, cache: MaxPoolCache) -> np.ndarray:
     """Gradient of max pooling: each dout[n, c, i, j] goes to the input that was its window's maximum.
 
     The maximum of a window is the first pixel, in the order (u, v) = (0, 0), (0, 1), ..., equal to the window's
@@ -107,7 +111,9 @@ def max_pool2d_backward(dout, cache: MaxPoolCache) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- average
-def avg_pool2d_forward(x, kernel_size, stride=None, padding=0):
+def avg_pool2d_forward(
+    x: ArrayLike, kernel_size: Size2, stride: Size2 | None = None, padding: Size2 = 0
+) -> tuple[np.ndarray, AvgPoolCache]:
     """Average pooling (zero padding counted, PyTorch's default); returns ``(out, cache)``.
 
     x : (N, C, H, W)  ->  out : (N, C, H', W');  arguments as in :func:`max_pool2d_forward`
@@ -123,12 +129,12 @@ def avg_pool2d_forward(x, kernel_size, stride=None, padding=0):
     return total / (kh * kw), AvgPoolCache(x.shape, (kh, kw), (sh, sw), (ph, pw), x.dtype)
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
+def avg_pool2d(x: ArrayLike, kernel_size: Size2, stride: Size2 | None = None, padding: Size2 = 0) -> np.ndarray:
     """Average pooling, output only. x : (N, C, H, W) -> (N, C, H', W')."""
     return avg_pool2d_forward(x, kernel_size, stride, padding)[0]
 
 
-def avg_pool2d_backward(dout, cache: AvgPoolCache) -> np.ndarray:
+def avg_pool2d_backward(dout: ArrayLike, cache: AvgPoolCache) -> np.ndarray:
     """Gradient of average pooling: each input receives dout / (kh*kw) from every window that contains it.
 
     dout : (N, C, H', W')  ->  dx : (N, C, H, W)

@@ -19,11 +19,13 @@ Every module that slides a window uses these: :mod:`dlcourse.functional.conv` an
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .._types import Size2
 from .._validate import as_float_array
 
 
-def pair(value, name: str, *, minimum: int) -> tuple[int, int]:
+def pair(value: Size2, name: str, *, minimum: int) -> tuple[int, int]:
     """``value`` (an int, or a pair of ints for rows and columns) as a pair of ints, each >= ``minimum``.
 
     As PyTorch's ``_pair``: ``pair(3, "kernel_size", minimum=1) == (3, 3)``; anything else (a float, a bool, a
@@ -59,7 +61,7 @@ def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: int 
     return (size + 2 * padding - kernel_size) // stride + 1
 
 
-def pool_padding(padding, kernel_size: tuple[int, int]) -> tuple[int, int]:
+def pool_padding(padding: Size2, kernel_size: tuple[int, int]) -> tuple[int, int]:
     """Pooling's ``padding`` as a pair, at most half the window ``kernel_size`` (kh, kw) on each axis (PyTorch's
     rule: every window then holds at least one pixel of the input)."""
     ph, pw = pair(padding, "padding", minimum=0)
@@ -70,7 +72,9 @@ def pool_padding(padding, kernel_size: tuple[int, int]) -> tuple[int, int]:
     return ph, pw
 
 
-def check_conv2d_args(x, weight, bias, stride, padding):
+def check_conv2d_args(
+    x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, stride: Size2, padding: Size2
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[int, int], tuple[int, int]]:
     """conv2d's arguments, checked: ``x`` (N, C, H, W) and ``weight`` (F, C, kh, kw) as float arrays, ``bias``
     (F,) or None, ``stride`` and ``padding`` as pairs; the kernel must fit into the padded input.
 
@@ -102,7 +106,9 @@ def check_conv2d_args(x, weight, bias, stride, padding):
     return x, weight, bias, stride, padding
 
 
-def check_pool2d_args(x, kernel_size, stride, padding):
+def check_pool2d_args(
+    x: ArrayLike, kernel_size: Size2, stride: Size2 | None, padding: Size2
+) -> tuple[np.ndarray, tuple[int, int], tuple[int, int], tuple[int, int]]:
     """Pooling's arguments, checked: ``x`` (N, C, H, W) a float array with C, H, W >= 1, ``kernel_size`` a pair,
     ``stride`` a pair (None: the kernel size), ``padding`` a pair of at most half the window; the window must fit.
 
