@@ -18,15 +18,16 @@ leaf tensors *accumulate* across backward passes until :meth:`Tensor.zero_grad`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validate import as_float_array
 
 
-def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum ``grad`` over the axes along which an operand of ``shape`` was broadcast.
 
     Broadcasting prepends axes and stretches axes of size 1; the gradient of a stretched entry is the sum of the
@@ -62,7 +63,7 @@ class MulCache(NamedTuple):
     b: np.ndarray
 
 
-def mul_forward(a, b):
+def mul_forward(a: ArrayLike, b: ArrayLike) -> tuple[np.ndarray, MulCache]:
     """Elementwise product with broadcasting, as a kernel pair: ``out, cache = mul_forward(a, b)``.
 
     Returns
@@ -78,7 +79,7 @@ def mul_forward(a, b):
     return a * b, MulCache(a, b)
 
 
-def mul_backward(dout, cache: MulCache):
+def mul_backward(dout: ArrayLike, cache: MulCache) -> tuple[np.ndarray, np.ndarray]:
     r""":math:`\partial(ab)/\partial a = b` and :math:`\partial(ab)/\partial b = a`, each summed back to its operand's
     shape. Returns (da, db) with the shapes of a and b."""
     return unbroadcast(dout * cache.b, cache.a.shape), unbroadcast(dout * cache.a, cache.b.shape)
@@ -97,7 +98,7 @@ class Tensor:
 
     __array_ufunc__ = None  # ndarray + Tensor calls Tensor.__radd__ instead of NumPy's own loop
 
-    def __init__(self, data, parents: tuple = (), op: str = "", name: str = ""):
+    def __init__(self, data: ArrayLike, parents: tuple[Tensor, ...] = (), op: str = "", name: str = "") -> None:
         self.data = as_float_array(data, "data")
         self.grad: np.ndarray | None = None
         self.parents = tuple(parents)
@@ -156,46 +157,46 @@ class Tensor:
         self.grad = g.copy() if self.grad is None else self.grad + g
 
     # -- arithmetic (all broadcast like NumPy) ----------------------------------------------------
-    def __add__(self, other):
+    def __add__(self, other: Tensor | ArrayLike) -> Tensor:
         other = self._lift(other)
         return self._child(self.data + other.data, (self, other), "+", lambda g: (g, g))
 
-    def __mul__(self, other):
+    def __mul__(self, other: Tensor | ArrayLike) -> Tensor:
         other = self._lift(other)
         a, b = self.data, other.data
         return self._child(a * b, (self, other), "*", lambda g: (g * b, g * a))
 
-    def __neg__(self):
+    def __neg__(self) -> Tensor:
         return self._child(-self.data, (self,), "neg", lambda g: (-g,))
 
-    def __sub__(self, other):
+    def __sub__(self, other: Tensor | ArrayLike) -> Tensor:
         other = self._lift(other)
         return self._child(self.data - other.data, (self, other), "-", lambda g: (g, -g))
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Tensor | ArrayLike) -> Tensor:
         other = self._lift(other)
         a, b = self.data, other.data
         return self._child(a / b, (self, other), "/", lambda g: (g / b, -g * a / b**2))
 
-    def __pow__(self, exponent):
+    def __pow__(self, exponent: float) -> Tensor:
         if isinstance(exponent, Tensor) or np.ndim(exponent) != 0:
             raise ValueError(f"exponent: expected a number (a constant power), got {type(exponent).__name__}")
         p, a = float(exponent), self.data
         return self._child(a**p, (self,), f"**{exponent:g}", lambda g: (g * p * a ** (p - 1),))
 
-    def __radd__(self, other):
+    def __radd__(self, other: ArrayLike) -> Tensor:
         return self._lift(other) + self
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: ArrayLike) -> Tensor:
         return self._lift(other) - self
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: ArrayLike) -> Tensor:
         return self._lift(other) * self
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: ArrayLike) -> Tensor:
         return self._lift(other) / self
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: Tensor | ArrayLike) -> Tensor:
         """Matrix product with NumPy's rules: 1-D operands are promoted, leading (batch) axes broadcast."""
         other = self._lift(other)
         a, b = self.data, other.data
@@ -212,11 +213,11 @@ class Tensor:
 
         return self._child(a @ b, (self, other), "@", backward)
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other: ArrayLike) -> Tensor:
         return self._lift(other) @ self
 
     # -- reductions -------------------------------------------------------------------------------
-    def sum(self, axis=None, keepdims: bool = False):
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (int, tuple or None for all). The gradient copies g back along the summed axes."""
         shape = self.shape
 
@@ -227,41 +228,41 @@ class Tensor:
 
         return self._child(self.data.sum(axis=axis, keepdims=keepdims), (self,), "sum", backward)
 
-    def mean(self, axis=None, keepdims: bool = False):
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Mean over ``axis``: the sum divided by the number of entries averaged."""
         axes = range(self.ndim) if axis is None else (axis,) if np.ndim(axis) == 0 else axis
         count = int(np.prod([self.shape[a] for a in axes]))
         return self.sum(axis, keepdims) * (1.0 / count)
 
     # -- elementwise functions --------------------------------------------------------------------
-    def exp(self):
+    def exp(self) -> Tensor:
         out = np.exp(self.data)
         return self._child(out, (self,), "exp", lambda g: (g * out,))
 
-    def log(self):
+    def log(self) -> Tensor:
         x = self.data
         return self._child(np.log(x), (self,), "log", lambda g: (g / x,))
 
-    def tanh(self):
+    def tanh(self) -> Tensor:
         out = np.tanh(self.data)
         return self._child(out, (self,), "tanh", lambda g: (g * (1.0 - out**2),))
 
-    def sigmoid(self):
+    def sigmoid(self) -> Tensor:
         e = np.exp(-np.abs(self.data))  # stable, as dlcourse.functional.sigmoid
         out = np.where(self.data >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(self.dtype, copy=False)
         return self._child(out, (self,), "sigmoid", lambda g: (g * out * (1.0 - out),))
 
-    def relu(self):
+    def relu(self) -> Tensor:
         x = self.data
         return self._child(np.maximum(x, 0.0).astype(x.dtype, copy=False), (self,), "relu", lambda g: (g * (x > 0),))
 
     # -- shapes -----------------------------------------------------------------------------------
-    def reshape(self, *shape):
+    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
         old = self.shape
         return self._child(self.data.reshape(shape), (self,), "reshape", lambda g: (g.reshape(old),))
 
-    def transpose(self, *axes):
+    def transpose(self, *axes: int | Sequence[int]) -> Tensor:
         """Permute the axes (all reversed by default, like ``ndarray.transpose``); the gradient permutes back."""
         axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         axes = axes or tuple(reversed(range(self.ndim)))
@@ -270,7 +271,7 @@ class Tensor:
 
     T = property(lambda self: self.transpose())
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Tensor:
         """Indexing and slicing; repeated integer indices receive the sum of their gradients (``np.add.at``)."""
         if isinstance(index, Tensor):
             raise ValueError("index: expected ints, slices or integer arrays, got a Tensor; use tensor.data")
@@ -284,7 +285,7 @@ class Tensor:
         return self._child(self.data[index], (self,), "[]", backward)
 
     # -- softmax family ---------------------------------------------------------------------------
-    def log_softmax(self, dim: int = -1):
+    def log_softmax(self, dim: int = -1) -> Tensor:
         r"""``x - logsumexp(x)`` along ``dim``, from the primitives above.
 
         The maximum is subtracted as a *constant* (a detached tensor): log-softmax does not change when a constant
@@ -294,7 +295,7 @@ class Tensor:
         z = self - shift  # every entry <= 0: exp cannot overflow
         return z - z.exp().sum(axis=dim, keepdims=True).log()
 
-    def softmax(self, dim: int = -1):
+    def softmax(self, dim: int = -1) -> Tensor:
         return self.log_softmax(dim).exp()
 
     # -- backpropagation --------------------------------------------------------------------------
@@ -319,7 +320,7 @@ class Tensor:
             stack.extend((p, False) for p in reversed(node.parents) if id(p) not in visited)
         return order
 
-    def backward(self, gradient=None) -> None:
+    def backward(self, gradient: ArrayLike | None = None) -> None:
         """Fill ``.grad`` of every tensor this one depends on with dL/dtensor, where L is this tensor.
 
         ``gradient`` is dL/dself for a non-scalar tensor (like ``torch.Tensor.backward(gradient)``); for a scalar it

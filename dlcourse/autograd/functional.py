@@ -8,6 +8,7 @@ Nothing here has a backward pass of its own: each function only composes the eng
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validate import check_labels
 from .engine import Tensor
@@ -19,7 +20,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return out + bias if bias is not None else out
 
 
-def mse_loss(input: Tensor, target) -> Tensor:
+def mse_loss(input: Tensor, target: Tensor | ArrayLike) -> Tensor:
     """Mean over all elements of (input - target)^2, like ``torch.nn.functional.mse_loss``."""
     target = input._lift(target.data if isinstance(target, Tensor) else target)
     if target.shape != input.shape:
@@ -27,7 +28,7 @@ def mse_loss(input: Tensor, target) -> Tensor:
     return ((input - target) ** 2).mean()
 
 
-def cross_entropy(input: Tensor, target) -> Tensor:
+def cross_entropy(input: Tensor, target: Tensor | ArrayLike) -> Tensor:
     r"""Mean softmax cross-entropy :math:`-\frac{1}{N}\sum_n \log\mathrm{softmax}(z_n)_{y_n}`.
 
     Parameters
