@@ -27,7 +27,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .._types import Size2
 from .._validate import check_cache, check_upstream
 from ..functional.sizes import check_conv2d_args, conv_output_size
 from . import scratch, threads
@@ -36,12 +38,12 @@ from . import scratch, threads
 class FastConv2dCache(NamedTuple):
     """What the fast :func:`conv2d_backward` needs from the fast :func:`conv2d_forward`."""
 
-    cols: list  # per batch slice: its receptive fields (C*kh*kw, n*H'*W'), in scratch memory
-    parts: list  # the batch slices (dlcourse.fast.threads.batch_parts), one per thread
-    x_shape: tuple  # (N, C, H, W)
+    cols: list[np.ndarray]  # per batch slice: its receptive fields (C*kh*kw, n*H'*W'), in scratch memory
+    parts: list[slice]  # the batch slices (dlcourse.fast.threads.batch_parts), one per thread
+    x_shape: tuple[int, int, int, int]  # (N, C, H, W)
     weight: np.ndarray  # (F, C, kh, kw)
-    stride: tuple  # (sh, sw)
-    padding: tuple  # (ph, pw)
+    stride: tuple[int, int]  # (sh, sw)
+    padding: tuple[int, int]  # (ph, pw)
     has_bias: bool
 
 
@@ -126,7 +128,9 @@ def _col2im_same(dcols, dx, padding) -> None:
             dx_flat[:, :, lo + shift : hi + shift] += d_flat[:, u, v, :, lo:hi]
 
 
-def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
+def conv2d_forward(
+    x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: Size2 = 1, padding: Size2 = 0
+) -> tuple[np.ndarray, FastConv2dCache]:
     """Fast convolution (im2col + one matrix product); returns ``(out, cache)`` for :func:`conv2d_backward`.
 
     The batch is cut into slices, one per thread (:mod:`dlcourse.fast.threads`); each slice copies its receptive fields
@@ -166,7 +170,9 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
     return out, FastConv2dCache(cols, parts, x.shape, weight, (sh, sw), (ph, pw), bias is not None)
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
+def conv2d(
+    x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: Size2 = 1, padding: Size2 = 0
+) -> np.ndarray:
     """Fast convolution, output only (``torch.nn.functional.conv2d`` without dilation and groups).
 
     x : (N, C, H, W);  weight : (F, C, kh, kw);  bias : (F,) or None  ->  out : (N, F, H', W')
@@ -174,7 +180,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
     return conv2d_forward(x, weight, bias, stride, padding)[0]
 
 
-def conv2d_backward(dout, cache: FastConv2dCache):
+def conv2d_backward(dout: ArrayLike, cache: FastConv2dCache) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     r"""Gradients of :func:`conv2d_forward`.
 
     With :math:`\delta` = ``dout`` = :math:`\partial L/\partial y` of shape (N, F, H', W') and the receptive

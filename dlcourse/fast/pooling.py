@@ -14,6 +14,7 @@ each other and to PyTorch.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validate import check_cache, check_upstream
 from ..functional.pooling import (
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 
-def max_pool2d_backward(dout, cache: MaxPoolCache) -> np.ndarray:
+def max_pool2d_backward(dout: ArrayLike, cache: MaxPoolCache) -> np.ndarray:
     """Gradient of max pooling, as :func:`dlcourse.functional.max_pool2d_backward`, with reused buffers.
 
     dout : (N, C, H', W')  ->  dx : (N, C, H, W)

@@ -20,6 +20,7 @@ import threading
 import weakref
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 #: free memory kept for reuse, at most
 MAX_BYTES = 256 * 2**20
@@ -28,7 +29,7 @@ _free: list[np.ndarray] = []  # free 1-D blocks, oldest first
 _lock = threading.RLock()  # re-entrant: a garbage collection inside a locked block may free a scratch array
 
 
-def empty(shape: tuple, dtype) -> np.ndarray:
+def empty(shape: tuple[int, ...], dtype: DTypeLike) -> np.ndarray:
     """An uninitialised C-contiguous array of ``shape`` and ``dtype``, in reused memory when a block of its size
     is free. Its memory returns to the free list when the array is garbage-collected."""
     dtype = np.dtype(dtype)
