@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Iterator, Sequence
 
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
+
+from .._types import Seed
 from .._validate import check_rng
 from .activation import ACTIVATIONS
 from .linear import Linear
@@ -14,7 +18,7 @@ class Sequential(Module):
     """Modules applied in order; backward runs them in reverse. Children are named '0', '1', ... as in PyTorch
     (``torch.nn.Sequential``)."""
 
-    def __init__(self, *modules: Module):
+    def __init__(self, *modules: Module) -> None:
         super().__init__()
         for i, module in enumerate(modules):
             if not isinstance(module, Module):
@@ -27,15 +31,15 @@ class Sequential(Module):
     def __getitem__(self, i: int) -> Module:
         return list(self._modules.values())[i]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> np.ndarray:
         for module in self._modules.values():
             x = module(x)
         return x
 
-    def forward_all(self, x) -> list[np.ndarray]:
+    def forward_all(self, x: ArrayLike) -> list[np.ndarray]:
         """The output of every layer in turn (what visualisations of hidden units need)."""
         outs = []
         for module in self._modules.values():
@@ -43,7 +47,7 @@ class Sequential(Module):
             outs.append(x)
         return outs
 
-    def backward(self, dout):
+    def backward(self, dout: ArrayLike) -> np.ndarray:
         for module in reversed(list(self._modules.values())):
             dout = module.backward(dout)
         return dout
@@ -67,8 +71,15 @@ class MLP(Sequential):
     """
 
     def __init__(
-        self, in_features: int, hidden_sizes, out_features: int, activation: str = "relu", *, rng=None, dtype=np.float64
-    ):
+        self,
+        in_features: int,
+        hidden_sizes: Sequence[int],
+        out_features: int,
+        activation: str = "relu",
+        *,
+        rng: Seed = None,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {activation!r}")
         rng = np.random.default_rng() if rng is None else check_rng(rng)

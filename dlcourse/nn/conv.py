@@ -7,7 +7,9 @@ the chapter prints (:func:`dlcourse.functional.conv2d_forward` / ``conv2d_backwa
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
+from .._types import Seed, Size2
 from .._validate import check_positive_int, check_rng
 from ..fast import conv as fast_conv
 from ..functional.sizes import pair
@@ -29,14 +31,14 @@ class Conv2d(Module):
         self,
         in_channels: int,
         out_channels: int,
-        kernel_size,
-        stride=1,
-        padding=0,
+        kernel_size: Size2,
+        stride: Size2 = 1,
+        padding: Size2 = 0,
         bias: bool = True,
         *,
-        rng=None,
-        dtype=np.float64,
-    ):
+        rng: Seed = None,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
         super().__init__()
         self.in_channels = check_positive_int(in_channels, "in_channels")
         self.out_channels = check_positive_int(out_channels, "out_channels")
@@ -51,13 +53,13 @@ class Conv2d(Module):
         if bias:
             self._add_param("bias", rng.uniform(-bound, bound, out_channels).astype(dtype))
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> np.ndarray:
         out, self._cache = fast_conv.conv2d_forward(
             x, self.params["weight"], self.params.get("bias"), self.stride, self.padding
         )
         return out
 
-    def backward(self, dout):
+    def backward(self, dout: ArrayLike) -> np.ndarray:
         dx, dweight, dbias = fast_conv.conv2d_backward(dout, self._saved())
         self.grads["weight"] += dweight
         if "bias" in self.params:

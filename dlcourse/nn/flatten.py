@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validate import as_float_array, check_upstream, wrap_dim
 from .module import Module
@@ -19,14 +20,14 @@ class Flatten(Module):
     (it becomes shape (1,)), and an empty batch (0, C, H, W) flattens to (0, C·H·W).
     """
 
-    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         for value, name in ((start_dim, "start_dim"), (end_dim, "end_dim")):
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
                 raise ValueError(f"{name}: expected an int, got {value!r}")
         self.start_dim, self.end_dim = int(start_dim), int(end_dim)
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> np.ndarray:
         x = as_float_array(x, "x")
         start, end = wrap_dim(self.start_dim, x.shape, "start_dim"), wrap_dim(self.end_dim, x.shape, "end_dim")
         if start > end:
@@ -38,7 +39,7 @@ class Flatten(Module):
         self._cache = (x.shape, out_shape, x.dtype)
         return x.reshape(out_shape)
 
-    def backward(self, dout):
+    def backward(self, dout: ArrayLike) -> np.ndarray:
         """dout reshaped to the input's shape. Only shapes were saved, so, as in PyTorch, a second backward pass
         after one forward pass is fine."""
         x_shape, out_shape, dtype = self._saved()

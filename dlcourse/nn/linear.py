@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from .. import functional as F
+from .._types import Seed
 from .._validate import check_positive_int, check_rng
 from .module import Module
 
@@ -18,7 +20,15 @@ class Linear(Module):
     Shapes: input (*, in_features) -> output (*, out_features).
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, *, rng=None, dtype=np.float64):
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        *,
+        rng: Seed = None,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
         super().__init__()
         self.in_features = check_positive_int(in_features, "in_features")
         self.out_features = check_positive_int(out_features, "out_features")
@@ -28,11 +38,11 @@ class Linear(Module):
         if bias:
             self._add_param("bias", rng.uniform(-bound, bound, out_features).astype(dtype))
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> np.ndarray:
         out, self._cache = F.linear_forward(x, self.params["weight"], self.params.get("bias"))
         return out
 
-    def backward(self, dout):
+    def backward(self, dout: ArrayLike) -> np.ndarray:
         dx, dweight, dbias = F.linear_backward(dout, self._saved())
         self.grads["weight"] += dweight
         if "bias" in self.params:

@@ -7,10 +7,12 @@ read their parameters.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 _USED = object()  # what ``Module._cache`` holds once a backward pass has used the forward pass's cache
 
@@ -29,7 +31,7 @@ class Parameter:
     data: np.ndarray
     grad: np.ndarray
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Parameter) and other.data is self.data
 
     def __hash__(self) -> int:
@@ -46,7 +48,7 @@ class Module:
     shapes, and allow more, as in PyTorch.)
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self._modules: dict[str, Module] = {}
@@ -54,13 +56,13 @@ class Module:
         self._cache = None
 
     # -- computation ------------------------------------------------------------------------------
-    def forward(self, *args):
+    def forward(self, *args: ArrayLike) -> Any:
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
 
-    def backward(self, dout):
+    def backward(self, dout: ArrayLike) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
 
-    def __call__(self, *args):
+    def __call__(self, *args: ArrayLike) -> Any:
         return self.forward(*args)
 
     def _saved(self):
@@ -111,7 +113,7 @@ class Module:
         """Copies of all parameters by name, e.g. ``{'0.weight': ..., '0.bias': ...}``."""
         return {name: p.data.copy() for name, p in self.named_parameters()}
 
-    def load_state_dict(self, state_dict) -> None:
+    def load_state_dict(self, state_dict: Mapping[str, ArrayLike]) -> None:
         """Copy arrays (or PyTorch tensors) into the parameters in place; names and shapes must match."""
         own = dict(self.named_parameters())
         missing = sorted(set(own) - set(state_dict))

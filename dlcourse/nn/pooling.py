@@ -6,6 +6,10 @@ cache to the kernel's backward (the same numbers as :mod:`dlcourse.functional.po
 
 from __future__ import annotations
 
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .._types import Size2
 from ..fast import pooling as fast_pool
 from ..functional.sizes import pair, pool_padding
 from .module import Module
@@ -14,7 +18,7 @@ from .module import Module
 class _Pool2d(Module):
     """What both pooling layers share: the window's kernel_size, stride and padding as pairs, and their repr."""
 
-    def __init__(self, kernel_size, stride=None, padding=0):
+    def __init__(self, kernel_size: Size2, stride: Size2 | None = None, padding: Size2 = 0) -> None:
         super().__init__()
         self.kernel_size = pair(kernel_size, "kernel_size", minimum=1)
         self.stride = self.kernel_size if stride is None else pair(stride, "stride", minimum=1)
@@ -30,11 +34,11 @@ class MaxPool2d(_Pool2d):
     Shapes: (N, C, H, W) -> (N, C, H', W'), H' = floor((H + 2·padding - kh) / stride) + 1.
     """
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> np.ndarray:
         out, self._cache = fast_pool.max_pool2d_forward(x, self.kernel_size, self.stride, self.padding)
         return out
 
-    def backward(self, dout):
+    def backward(self, dout: ArrayLike) -> np.ndarray:
         return self._release(fast_pool.max_pool2d_backward(dout, self._saved()))
 
 
@@ -44,9 +48,9 @@ class AvgPool2d(_Pool2d):
     Shapes: (N, C, H, W) -> (N, C, H', W').
     """
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> np.ndarray:
         out, self._cache = fast_pool.avg_pool2d_forward(x, self.kernel_size, self.stride, self.padding)
         return out
 
-    def backward(self, dout):
+    def backward(self, dout: ArrayLike) -> np.ndarray:
         return self._release(fast_pool.avg_pool2d_backward(dout, self._saved()))
