@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import check_bool
-from .optimizer import Optimizer, nonnegative
+from .optimizer import Optimizer, Params, nonnegative
 
 
 class Adagrad(Optimizer):
@@ -46,7 +46,7 @@ class Adagrad(Optimizer):
 
     def __init__(
         self,
-        params,
+        params: Params,
         lr: float = 1e-2,
         lr_decay: float = 0.0,
         weight_decay: float = 0.0,
@@ -54,7 +54,7 @@ class Adagrad(Optimizer):
         eps: float = 1e-10,
         *,
         maximize: bool = False,
-    ):
+    ) -> None:
         super().__init__(
             params,
             dict(

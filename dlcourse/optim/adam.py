@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import check_bool
-from .optimizer import Optimizer, adam_betas, nonnegative
+from .optimizer import Optimizer, Params, adam_betas, nonnegative
 
 
 class Adam(Optimizer):
@@ -52,7 +52,7 @@ class Adam(Optimizer):
 
     def __init__(
         self,
-        params,
+        params: Params,
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -61,7 +61,7 @@ class Adam(Optimizer):
         *,
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
-    ):
+    ) -> None:
         super().__init__(
             params,
             dict(
@@ -117,7 +117,7 @@ class AdamW(Adam):
 
     def __init__(
         self,
-        params,
+        params: Params,
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -125,7 +125,7 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
-    ):
+    ) -> None:
         super().__init__(
             params,
             lr=lr,

@@ -51,7 +51,7 @@ class LRScheduler:
     """Base class: subclasses implement :meth:`get_lr` (chainable form) and, where PyTorch has one,
     :meth:`_get_closed_form_lr` (the rates of epoch ``last_epoch`` computed from the base rates)."""
 
-    def __init__(self, optimizer: Optimizer):
+    def __init__(self, optimizer: Optimizer) -> None:
         if not isinstance(optimizer, Optimizer):
             raise ValueError(
                 f"optimizer: expected a dlcourse.optim optimizer (SGD, Adam ...), got {type(optimizer).__name__}"
@@ -131,7 +131,7 @@ class LambdaLR(LRScheduler):
     Its state dict leaves the function out, as torch's does for a plain function.
     """
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float]):
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float]) -> None:
         if not callable(lr_lambda):
             raise ValueError(f"lr_lambda: expected a function of the epoch, got {type(lr_lambda).__name__}")
         self.lr_lambda = lr_lambda
@@ -147,7 +147,7 @@ class StepLR(LRScheduler):
     r"""Multiply the rate by ``gamma`` every ``step_size`` epochs: :math:`\eta_e = \eta_0\,\gamma^{\lfloor e /
     \text{step\_size}\rfloor}`."""
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         self.step_size = check_positive_int(step_size, "step_size")
         self.gamma = check_positive_number(gamma, "gamma")
         super().__init__(optimizer)
@@ -165,7 +165,7 @@ class MultiStepLR(LRScheduler):
     r"""Multiply the rate by ``gamma`` at each epoch listed in ``milestones`` (a milestone listed twice counts
     twice, as in PyTorch)."""
 
-    def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1):
+    def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1) -> None:
         if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
             raise ValueError(f"milestones: expected a list of epoch numbers, got {milestones!r}")
         self.milestones = Counter(check_int(m, f"milestones[{i}]", minimum=0) for i, m in enumerate(milestones))
@@ -185,7 +185,7 @@ class MultiStepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     r"""Multiply the rate by ``gamma`` every epoch: :math:`\eta_e = \eta_0\,\gamma^{e}`."""
 
-    def __init__(self, optimizer: Optimizer, gamma: float):
+    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
         self.gamma = check_positive_number(gamma, "gamma")
         super().__init__(optimizer)
 
@@ -207,7 +207,7 @@ class CosineAnnealingLR(LRScheduler):
     same cosine back up (period ``2 T_max``), and so does this one.
     """
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0):
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
         self.T_max = check_positive_int(T_max, "T_max")
         self.eta_min = check_number(eta_min, "eta_min", minimum=0)
         super().__init__(optimizer)
@@ -242,7 +242,7 @@ class LinearLR(LRScheduler):
 
     def __init__(
         self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5
-    ):
+    ) -> None:
         self.start_factor = check_number(start_factor, "start_factor", minimum=0, maximum=1)
         if self.start_factor == 0:  # the base rate times 0 could never grow again
             raise ValueError(f"start_factor: expected a number in (0, 1], got {start_factor!r}")
@@ -272,7 +272,7 @@ class SequentialLR(LRScheduler):
     it was created, then sets epoch 0 with the first scheduler.
     """
 
-    def __init__(self, optimizer: Optimizer, schedulers: Sequence[LRScheduler], milestones: Sequence[int]):
+    def __init__(self, optimizer: Optimizer, schedulers: Sequence[LRScheduler], milestones: Sequence[int]) -> None:
         if not isinstance(optimizer, Optimizer):
             raise ValueError(f"optimizer: expected a dlcourse.optim optimizer, got {type(optimizer).__name__}")
         schedulers = list(schedulers)

@@ -19,30 +19,35 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
+from collections.abc import Iterable
+from typing import TypeAlias
 
 import numpy as np
 
 from .._validate import check_fraction, check_number, check_pair
 from ..nn import Module, Parameter
 
+#: what an optimizer takes: ``model.parameters()``, ``model.named_parameters()``, a Module, or parameter groups
+Params: TypeAlias = Module | Parameter | Iterable[Parameter] | Iterable[tuple[str, Parameter]] | Iterable[dict]
+
 
 # -- checks of option values (a constructor argument "lr", or a group's "params[1]['lr']") ---------------------
-def nonnegative(value, name: str) -> float:
+def nonnegative(value: object, name: str) -> float:
     """A finite number >= 0: learning rates, weight decay, momentum, eps ..."""
     return check_number(value, name, minimum=0)
 
 
-def fraction(value, name: str) -> float:
+def fraction(value: object, name: str) -> float:
     """A number in [0, 1): an averaging coefficient such as Adam's betas."""
     return check_fraction(value, name)
 
 
-def unit_interval(value, name: str) -> float:
+def unit_interval(value: object, name: str) -> float:
     """A number in [0, 1]: RMSprop's smoothing constant alpha."""
     return check_fraction(value, name, closed=True)
 
 
-def adam_betas(value, name: str) -> tuple[float, float]:
+def adam_betas(value: object, name: str) -> tuple[float, float]:
     """Adam's pair (beta1, beta2), each in [0, 1)."""
     return check_pair(value, name, fraction, what="a pair (beta1, beta2) of numbers in [0, 1)")
 
@@ -94,7 +99,7 @@ class Optimizer:
 
     option_checks: dict = {}
 
-    def __init__(self, params, defaults: dict):
+    def __init__(self, params: Params, defaults: dict) -> None:
         self.defaults = {key: self._check(key, value, key) for key, value in defaults.items()}
         self._check_group(self.defaults, "")
         self.state: defaultdict[Parameter, dict] = defaultdict(dict)

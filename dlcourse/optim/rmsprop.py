@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import check_bool
-from .optimizer import Optimizer, nonnegative, unit_interval
+from .optimizer import Optimizer, Params, nonnegative, unit_interval
 
 
 class RMSprop(Optimizer):
@@ -50,7 +50,7 @@ class RMSprop(Optimizer):
 
     def __init__(
         self,
-        params,
+        params: Params,
         lr: float = 1e-2,
         alpha: float = 0.99,
         eps: float = 1e-8,
@@ -59,7 +59,7 @@ class RMSprop(Optimizer):
         centered: bool = False,
         *,
         maximize: bool = False,
-    ):
+    ) -> None:
         super().__init__(
             params,
             dict(

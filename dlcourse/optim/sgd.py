@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._validate import check_bool
-from .optimizer import Optimizer, nonnegative
+from .optimizer import Optimizer, Params, nonnegative
 
 
 class SGD(Optimizer):
@@ -42,7 +42,7 @@ class SGD(Optimizer):
 
     def __init__(
         self,
-        params,
+        params: Params,
         lr: float = 1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,
@@ -50,7 +50,7 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
-    ):
+    ) -> None:
         super().__init__(
             params,
             dict(
