@@ -8,6 +8,7 @@ with :func:`dlcourse._validate.as_float_array`) are ``numpy.typing.ArrayLike``; 
 
 from __future__ import annotations
 
+import os
 from typing import Literal, TypeAlias
 
 import numpy as np
@@ -18,6 +19,9 @@ Size2: TypeAlias = int | tuple[int, int]
 #: a random generator, or an int that seeds a new one (None where nothing is drawn, or to be told one is needed);
 #: written as a string so that ``import dlcourse`` does not load ``numpy.random``
 Seed: TypeAlias = "np.random.Generator | int | None"
+
+#: a file or folder: a string or a ``pathlib.Path``
+StrPath: TypeAlias = str | os.PathLike[str]
 
 #: how a loss turns the examples' losses into its value: their mean, their sum, or all of them (no reduction)
 Reduction: TypeAlias = Literal["mean", "sum", "none"]

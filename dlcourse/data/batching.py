@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .._types import Seed
 from .._validate import check_positive_int, check_rng
 
 
-def iterate_minibatches(X, y, batch_size: int, *, shuffle: bool = True, rng=None) -> Iterator[tuple]:
+def iterate_minibatches(
+    X: ArrayLike, y: ArrayLike, batch_size: int, *, shuffle: bool = True, rng: Seed = None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield ``(X[idx], y[idx])`` batches covering every example once; the last batch may be smaller.
 
     Parameters

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validate import as_float_array, check_interval
 
@@ -66,7 +67,7 @@ def _row_keys(X: np.ndarray) -> np.ndarray:
     return X.view(np.dtype((np.void, X.dtype.itemsize * X.shape[1]))).ravel()  # (N,)
 
 
-def duplicate_groups(X) -> list[np.ndarray]:
+def duplicate_groups(X: ArrayLike) -> list[np.ndarray]:
     """The groups of identical rows of X (N, D): a list of index arrays, each of length >= 2, in increasing order,
     the groups ordered by their first row. An empty list when every row is unique."""
     X = _matrix(X)
@@ -78,7 +79,7 @@ def duplicate_groups(X) -> list[np.ndarray]:
     return sorted(groups, key=lambda idx: idx[0])
 
 
-def shared_rows(X_reference, X) -> np.ndarray:
+def shared_rows(X_reference: ArrayLike, X: ArrayLike) -> np.ndarray:
     """Indices of the rows of X (M, D) that also occur, exactly, in X_reference (N, D): e.g. test images that have a
     copy in the training set. Returns an int array, in increasing order (empty when the two share nothing)."""
     X_reference, X = _matrix(X_reference, "X_reference"), _matrix(X, "X")
@@ -90,19 +91,19 @@ def shared_rows(X_reference, X) -> np.ndarray:
 
 
 # -- values -----------------------------------------------------------------------------------------------------------
-def missing_mask(X) -> np.ndarray:
+def missing_mask(X: ArrayLike) -> np.ndarray:
     """Boolean (N, D): True where X holds NaN or ±inf."""
     return ~np.isfinite(_matrix(X))
 
 
-def out_of_range_mask(X, value_range) -> np.ndarray:
+def out_of_range_mask(X: ArrayLike, value_range: tuple[float, float]) -> np.ndarray:
     """Boolean (N, D): True where X holds a finite value outside [low, high] = value_range (bounds allowed)."""
     X, (low, high) = _matrix(X), _value_range(value_range)
     with np.errstate(invalid="ignore"):
         return np.isfinite(X) & ((X < low) | (X > high))
 
 
-def constant_columns(X) -> np.ndarray:
+def constant_columns(X: ArrayLike) -> np.ndarray:
     """Indices of the columns of X (N, D) whose finite values are all equal (missing values ignored; a column with no
     finite value counts as constant). An int array, in increasing order."""
     X = _matrix(X)
@@ -153,7 +154,7 @@ class AuditReport:
         )
 
 
-def audit(X, y=None, value_range=None) -> AuditReport:
+def audit(X: ArrayLike, y: ArrayLike | None = None, value_range: tuple[float, float] | None = None) -> AuditReport:
     """Count the problems of a data set: duplicates, conflicting labels, missing values, out-of-range values and
     constant columns.
 
@@ -194,14 +195,14 @@ class Cleaned:
     X: np.ndarray
     y: np.ndarray
     kept: np.ndarray
-    dropped: dict
+    dropped: dict[str, int]
 
     def __repr__(self) -> str:
         reasons = ", ".join(f"{reason} {n}" for reason, n in self.dropped.items())
         return f"Cleaned(kept={len(self.kept)}, dropped: {reasons})"
 
 
-def clean(X, y, value_range=None) -> Cleaned:
+def clean(X: ArrayLike, y: ArrayLike, value_range: tuple[float, float] | None = None) -> Cleaned:
     """Drop the rows a model should not learn from, and say why.
 
     In this order: rows with a missing value; rows with a value outside ``value_range`` (if given); then, of each

@@ -18,7 +18,9 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .._types import Seed, StrPath
 from .._validate import check_bool, check_int, check_rng
 from .datasets import MNIST_CLASSES, ImageSplit, load_cifar10
 from .digits import load_digits
@@ -45,7 +47,7 @@ def _photos() -> np.ndarray:
     return photos
 
 
-def render_colour_digits(digits, rng, size: int = SIZE) -> np.ndarray:
+def render_colour_digits(digits: ArrayLike, rng: Seed, size: int = SIZE) -> np.ndarray:
     """Paint grey 8x8 digits as colour images on photo backgrounds.
 
     Parameters
@@ -122,7 +124,9 @@ def _draw(X, y, count: int, rng: np.random.Generator):
     return X[idx], y[idx]
 
 
-def make_colour_digits(n_train: int = 3000, n_val: int = 0, n_test: int = 1000, rng=0, size: int = SIZE) -> ImageSplit:
+def make_colour_digits(
+    n_train: int = 3000, n_val: int = 0, n_test: int = 1000, rng: Seed = 0, size: int = SIZE
+) -> ImageSplit:
     """The colour-digits stand-in for CIFAR-10, in ``load_cifar10``'s format.
 
     Parameters
@@ -151,7 +155,7 @@ def make_colour_digits(n_train: int = 3000, n_val: int = 0, n_test: int = 1000, 
     return ImageSplit(**parts, classes=MNIST_CLASSES)
 
 
-def cifar10_cached(data_home=None) -> bool:
+def cifar10_cached(data_home: StrPath | None = None) -> bool:
     """Whether CIFAR-10's archive is in the cache folder (so that loading it needs no network)."""
     return (cache_dir(data_home) / get_source("cifar10").name / CIFAR10_FILE).is_file()
 
@@ -164,7 +168,13 @@ def _subset(X, y, count, rng):
 
 
 def load_cifar10_or_colour_digits(
-    n_train: int | None = 3000, n_test: int | None = 1000, *, download: bool = False, val_size=0, rng=0, data_home=None
+    n_train: int | None = 3000,
+    n_test: int | None = 1000,
+    *,
+    download: bool = False,
+    val_size: int | float = 0,
+    rng: Seed = 0,
+    data_home: StrPath | None = None,
 ) -> tuple[ImageSplit, str]:
     """CIFAR-10 when it is in the cache (or ``download=True``), else the colour-digits stand-in; both 3x32x32 uint8.
 

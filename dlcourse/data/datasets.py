@@ -14,9 +14,12 @@ falls back to scikit-learn's digits in the same layout.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .._types import Seed, StrPath
 from .._validate import check_bool, check_choice, check_fraction, check_int, check_rng
 from .digits import Split, load_digits
 from .downloads import DatasetUnavailable, cache_dir, fetch, get_source
@@ -44,7 +47,7 @@ IMDB_CLASSES = ("neg", "pos")
 class ImageSplit(Split):
     """A ``Split`` of images: X arrays (N, C, H, W) uint8 in 0..255, y arrays (N,) int64; ``classes[k]`` names k."""
 
-    classes: tuple = ()
+    classes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -54,10 +57,10 @@ class TextSplit(Split):
     ``vocab[i]`` is the word with id i (``vocab[0] = "<pad>"``, ``vocab[1] = "<unk>"``); empty for raw texts.
     """
 
-    classes: tuple = IMDB_CLASSES
-    vocab: list = None
+    classes: tuple[str, ...] = IMDB_CLASSES
+    vocab: list[str] | None = None
 
-    def decode(self, ids) -> str:
+    def decode(self, ids: ArrayLike) -> str:
         """The words of one row of ids, padding left out: ``split.decode(split.X_train[0])``."""
         if not self.vocab:
             raise ValueError("ids: this split holds raw texts, there is no vocabulary to decode with")
@@ -122,7 +125,7 @@ def _load_idx_set(name: str, classes, val_size, rng, data_home) -> ImageSplit:
     return _image_split(*arrays["train"], *arrays["test"], classes, val_size, rng)
 
 
-def load_mnist(val_size=5000, rng=0, *, data_home=None) -> ImageSplit:
+def load_mnist(val_size: int | float = 5000, rng: Seed = 0, *, data_home: StrPath | None = None) -> ImageSplit:
     """MNIST's handwritten digits (LeCun et al., 1998): 60,000 training and 10,000 test images.
 
     Parameters
@@ -143,7 +146,7 @@ def load_mnist(val_size=5000, rng=0, *, data_home=None) -> ImageSplit:
     return _load_idx_set("mnist", MNIST_CLASSES, val_size, rng, data_home)
 
 
-def load_fashion_mnist(val_size=5000, rng=0, *, data_home=None) -> ImageSplit:
+def load_fashion_mnist(val_size: int | float = 5000, rng: Seed = 0, *, data_home: StrPath | None = None) -> ImageSplit:
     """Zalando's Fashion-MNIST (Xiao et al., 2017): MNIST's format and sizes, ten kinds of clothing.
 
     Same parameters and shapes as ``load_mnist``; ``classes`` are torchvision's names ("T-shirt/top", ...).
@@ -151,7 +154,7 @@ def load_fashion_mnist(val_size=5000, rng=0, *, data_home=None) -> ImageSplit:
     return _load_idx_set("fashion_mnist", FASHION_MNIST_CLASSES, val_size, rng, data_home)
 
 
-def load_cifar10(val_size=5000, rng=0, *, data_home=None) -> ImageSplit:
+def load_cifar10(val_size: int | float = 5000, rng: Seed = 0, *, data_home: StrPath | None = None) -> ImageSplit:
     """CIFAR-10 (Krizhevsky, 2009): 50,000 training and 10,000 test colour photos, 32x32, ten classes.
 
     Parameters as ``load_mnist``. Returns an ImageSplit with X_train (50000 - val, 3, 32, 32) uint8 (RGB),
@@ -166,7 +169,13 @@ def load_cifar10(val_size=5000, rng=0, *, data_home=None) -> ImageSplit:
 
 
 def load_imdb(
-    num_words: int | None = 10000, maxlen: int = 200, val_size=5000, rng=0, *, raw: bool = False, data_home=None
+    num_words: int | None = 10000,
+    maxlen: int = 200,
+    val_size: int | float = 5000,
+    rng: Seed = 0,
+    *,
+    raw: bool = False,
+    data_home: StrPath | None = None,
 ) -> TextSplit:
     """The IMDB movie reviews (Maas et al., 2011): 25,000 training and 25,000 test reviews, labelled neg/pos.
 
@@ -222,7 +231,7 @@ def load_imdb(
 LOADERS = {"mnist": load_mnist, "fashion_mnist": load_fashion_mnist, "cifar10": load_cifar10}
 
 
-def digits_as_images(rng=0) -> ImageSplit:
+def digits_as_images(rng: Seed = 0) -> ImageSplit:
     """scikit-learn's digits in the image loaders' layout: (N, 1, 8, 8) uint8 in 0..255, classes "0".."9"."""
     split = load_digits(rng=rng, images=True)  # float64 in [0, 1], from pixel values 0..16
     to_uint8 = lambda X: np.round(X * 255).astype(np.uint8)  # noqa: E731
@@ -237,7 +246,7 @@ def digits_as_images(rng=0) -> ImageSplit:
     )
 
 
-def load_or_digits(name: str, **kwargs) -> tuple[ImageSplit, str]:
+def load_or_digits(name: str, **kwargs: Any) -> tuple[ImageSplit, str]:
     """Load an image data set by name, or scikit-learn's digits when it cannot be downloaded.
 
     Parameters

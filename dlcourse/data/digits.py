@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._types import Seed
 from .._validate import check_fraction, check_rng
 
 
@@ -28,7 +29,7 @@ class Split:
         )
 
 
-def load_digits(val_size: float = 0.15, test_size: float = 0.2, rng=0, images: bool = False) -> Split:
+def load_digits(val_size: float = 0.15, test_size: float = 0.2, rng: Seed = 0, images: bool = False) -> Split:
     """Load the digits, scale pixels from 0..16 to [0, 1], and split them, stratified by class.
 
     Parameters

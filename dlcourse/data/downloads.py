@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._types import StrPath
 from .._validate import check_choice
 
 DATA_ENV = "DLCOURSE_DATA"
@@ -132,7 +133,7 @@ SOURCES: dict[str, Source] = {
 }
 
 
-def cache_dir(data_home=None) -> Path:
+def cache_dir(data_home: StrPath | None = None) -> Path:
     """The cache folder: ``data_home`` if given, else ``$DLCOURSE_DATA`` if set, else ``pooch.os_cache("dlcourse")``."""
     if data_home is not None and not isinstance(data_home, (str, os.PathLike)):
         raise ValueError(
@@ -152,7 +153,7 @@ def get_source(name: str) -> Source:
     return SOURCES[check_choice(name, "name", sorted(SOURCES))]
 
 
-def fetch(source: Source | str, filename: str, data_home=None, progressbar: bool = True) -> Path:
+def fetch(source: Source | str, filename: str, data_home: StrPath | None = None, progressbar: bool = True) -> Path:
     """Return the path of ``filename`` in the cache, downloading it from the first mirror that delivers it.
 
     A cached file whose sha256 matches the registry is used without any network access; a cached file whose

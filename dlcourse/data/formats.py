@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._types import StrPath
+
 # IDX type codes (http://yann.lecun.com/exdb/mnist/, "THE IDX FILE FORMAT"); multi-byte values are big-endian
 IDX_DTYPES = {
     0x08: np.dtype("u1"),
@@ -38,7 +40,7 @@ def _read_exactly(f, n: int, path, what: str) -> bytes:
     return data
 
 
-def read_idx(path) -> np.ndarray:
+def read_idx(path: StrPath) -> np.ndarray:
     """Read an IDX file (gzip-compressed or not) into an array of its stored shape.
 
     The header is two zero bytes, a type code (0x08 = uint8, ..., see ``IDX_DTYPES``), the number of
@@ -98,7 +100,7 @@ def _unpickle(data: bytes) -> dict:
     return {(k.decode("latin1") if isinstance(k, bytes) else k): v for k, v in obj.items()}
 
 
-def read_cifar10_tar(path) -> dict:
+def read_cifar10_tar(path: StrPath) -> dict:
     """Read the CIFAR-10 python tarball (``cifar-10-python.tar.gz``) in one pass, without unpacking it.
 
     Each of ``cifar-10-batches-py/data_batch_1..5`` and ``test_batch`` is a pickled dict whose ``data`` is
@@ -136,7 +138,7 @@ def read_cifar10_tar(path) -> dict:
 _IMDB_MEMBER = re.compile(r"(?:^|/)aclImdb/(train|test)/(neg|pos)/(\d+)_(\d+)\.txt$")
 
 
-def read_imdb_tar(path) -> dict:
+def read_imdb_tar(path: StrPath) -> dict:
     """Read the labelled reviews of ``aclImdb_v1.tar.gz`` (Maas et al., 2011) in one pass, without unpacking.
 
     Reviews are the files ``aclImdb/{train,test}/{neg,pos}/<id>_<rating>.txt`` (UTF-8, one review each);

@@ -8,8 +8,11 @@ and takes ``noise`` (standard deviation of Gaussian noise added to the points) a
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
+from .._types import Seed
 from .._validate import check_choice, check_number, check_positive_int, check_rng
 
 
@@ -28,7 +31,7 @@ XOR_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_TARGETS = np.array([0, 1, 1, 0])
 
 
-def make_xor(n_samples: int = 200, noise: float = 0.1, rng=0):
+def make_xor(n_samples: int = 200, noise: float = 0.1, rng: Seed = 0) -> tuple[np.ndarray, np.ndarray]:
     """Points around the four corners of [-1, 1]^2; label 1 where exactly one coordinate is positive.
 
     No straight line separates the classes: the smallest problem that needs a hidden layer.
@@ -42,7 +45,9 @@ def make_xor(n_samples: int = 200, noise: float = 0.1, rng=0):
     return X, y
 
 
-def make_circles(n_samples: int = 200, noise: float = 0.1, factor: float = 0.5, rng=0):
+def make_circles(
+    n_samples: int = 200, noise: float = 0.1, factor: float = 0.5, rng: Seed = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Two concentric circles (radius 1 for class 0, ``factor`` for class 1), like sklearn's make_circles."""
     n = check_positive_int(n_samples, "n_samples")
     noise, rng = _check_noise(noise), check_rng(rng)
@@ -55,7 +60,7 @@ def make_circles(n_samples: int = 200, noise: float = 0.1, factor: float = 0.5, 
     return X, np.r_[np.zeros(n0), np.ones(n1)].astype(np.int64)
 
 
-def make_moons(n_samples: int = 200, noise: float = 0.1, rng=0):
+def make_moons(n_samples: int = 200, noise: float = 0.1, rng: Seed = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles, like sklearn's make_moons."""
     n = check_positive_int(n_samples, "n_samples")
     noise, rng = _check_noise(noise), check_rng(rng)
@@ -66,7 +71,9 @@ def make_moons(n_samples: int = 200, noise: float = 0.1, rng=0):
     return X, np.r_[np.zeros(n0), np.ones(n1)].astype(np.int64)
 
 
-def make_spirals(n_samples: int = 300, noise: float = 0.1, n_classes: int = 2, turns: float = 1.25, rng=0):
+def make_spirals(
+    n_samples: int = 300, noise: float = 0.1, n_classes: int = 2, turns: float = 1.25, rng: Seed = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """``n_classes`` interleaved spiral arms (cs231n's spiral data), radius growing from 0 to 1."""
     n = check_positive_int(n_samples, "n_samples")
     k = check_positive_int(n_classes, "n_classes")
@@ -82,7 +89,9 @@ def make_spirals(n_samples: int = 300, noise: float = 0.1, n_classes: int = 2, t
     return X, np.concatenate(y).astype(np.int64)
 
 
-def make_blobs(n_samples: int = 200, noise: float = 0.3, n_classes: int = 2, rng=0):
+def make_blobs(
+    n_samples: int = 200, noise: float = 0.3, n_classes: int = 2, rng: Seed = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian blobs with standard deviation ``noise`` around centres spread evenly on the unit circle."""
     n = check_positive_int(n_samples, "n_samples")
     k = check_positive_int(n_classes, "n_classes")
@@ -97,6 +106,11 @@ def make_blobs(n_samples: int = 200, noise: float = 0.3, n_classes: int = 2, rng
 DATASETS = {"xor": make_xor, "circles": make_circles, "moons": make_moons, "spirals": make_spirals, "blobs": make_blobs}
 
 
-def make_dataset(name: str, n_samples: int = 200, noise: float = 0.1, rng=0):
+def make_dataset(
+    name: Literal["xor", "circles", "moons", "spirals", "blobs"],
+    n_samples: int = 200,
+    noise: float = 0.1,
+    rng: Seed = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Any of the sets above by name: 'xor', 'circles', 'moons', 'spirals' or 'blobs'."""
     return DATASETS[check_choice(name, "name", sorted(DATASETS))](n_samples=n_samples, noise=noise, rng=rng)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validate import check_choice, check_positive_int
 
@@ -63,7 +65,11 @@ def encode(text: str, index: dict[str, int]) -> np.ndarray:
 
 
 def pad_sequences(
-    sequences, maxlen: int, padding: str = "pre", truncating: str = "pre", value: int = PAD
+    sequences: Iterable[ArrayLike],
+    maxlen: int,
+    padding: Literal["pre", "post"] = "pre",
+    truncating: Literal["pre", "post"] = "pre",
+    value: int = PAD,
 ) -> np.ndarray:
     """Stack sequences of ids into one (N, maxlen) int64 array, like ``keras.utils.pad_sequences``.
 
