@@ -15,7 +15,10 @@ Networks here are ``dlcourse.nn.Sequential`` models (``nn.MLP``) whose last laye
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import nn
 from .functional import softmax
@@ -39,7 +42,7 @@ def _in_eval_mode(model, fn):
         model.train(was_training)
 
 
-def hidden_features(model, X) -> np.ndarray:
+def hidden_features(model: nn.Sequential, X: ArrayLike) -> np.ndarray:
     """The activations a Sequential's final layer reads: its last hidden layer, computed in eval mode.
 
     Parameters
@@ -62,7 +65,7 @@ def hidden_features(model, X) -> np.ndarray:
     return _in_eval_mode(model, run)
 
 
-def predict_proba(model, X) -> np.ndarray:
+def predict_proba(model: nn.Sequential, X: ArrayLike) -> np.ndarray:
     """Class probabilities (N, C) of a network that outputs logits: the softmax of its output, in eval mode."""
     model = _check_model(model)
     logits = _in_eval_mode(model, lambda: model(X))
@@ -78,23 +81,23 @@ class NetworkFeatures:
     train the network (it must be trained already); it only returns the transformer, as scikit-learn expects.
     """
 
-    def __init__(self, model):
+    def __init__(self, model: nn.Sequential) -> None:
         self.model = _check_model(model)
 
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> NetworkFeatures:
         return self
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         return hidden_features(self.model, X)
 
-    def fit_transform(self, X, y=None) -> np.ndarray:
+    def fit_transform(self, X: ArrayLike, y: ArrayLike | None = None) -> np.ndarray:
         return self.transform(X)
 
     def __repr__(self) -> str:
         return f"NetworkFeatures({type(self.model).__name__} of {len(self.model)} layers)"
 
 
-def soft_vote(probabilities, weights=None) -> np.ndarray:
+def soft_vote(probabilities: Sequence[ArrayLike], weights: ArrayLike | None = None) -> np.ndarray:
     """Average the class probabilities of several models ("soft voting").
 
     Parameters

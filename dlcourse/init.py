@@ -25,16 +25,18 @@ idiom).
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import numpy as np
 
 from . import nn
+from ._types import Seed
 from ._validate import check_choice, check_number, check_rng
 
 _LINEAR_LIKE = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 
 
-def calculate_gain(nonlinearity: str, param=None) -> float:
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     r"""The recommended gain for a nonlinearity (``torch.nn.init.calculate_gain``).
 
     ===============  =====================================
@@ -92,7 +94,7 @@ def _fill(tensor: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------- basic fills
-def uniform_(tensor, a: float = 0.0, b: float = 1.0, *, rng=None) -> np.ndarray:
+def uniform_(tensor: np.ndarray, a: float = 0.0, b: float = 1.0, *, rng: Seed = None) -> np.ndarray:
     """Fill ``tensor`` with draws from U(a, b)."""
     tensor, rng = _check_tensor(tensor), check_rng(rng)
     a, b = check_number(a, "a"), check_number(b, "b")
@@ -101,32 +103,32 @@ def uniform_(tensor, a: float = 0.0, b: float = 1.0, *, rng=None) -> np.ndarray:
     return _fill(tensor, rng.uniform(a, b, tensor.shape))
 
 
-def normal_(tensor, mean: float = 0.0, std: float = 1.0, *, rng=None) -> np.ndarray:
+def normal_(tensor: np.ndarray, mean: float = 0.0, std: float = 1.0, *, rng: Seed = None) -> np.ndarray:
     """Fill ``tensor`` with draws from N(mean, std²)."""
     tensor, rng = _check_tensor(tensor), check_rng(rng)
     mean, std = check_number(mean, "mean"), check_number(std, "std", minimum=0, what="a standard deviation")
     return _fill(tensor, rng.normal(mean, std, tensor.shape))
 
 
-def constant_(tensor, val: float) -> np.ndarray:
+def constant_(tensor: np.ndarray, val: float) -> np.ndarray:
     """Fill ``tensor`` with ``val``."""
     tensor = _check_tensor(tensor)
     tensor.fill(val)
     return tensor
 
 
-def zeros_(tensor) -> np.ndarray:
+def zeros_(tensor: np.ndarray) -> np.ndarray:
     """Fill ``tensor`` with 0 (the usual start for biases)."""
     return constant_(tensor, 0.0)
 
 
-def ones_(tensor) -> np.ndarray:
+def ones_(tensor: np.ndarray) -> np.ndarray:
     """Fill ``tensor`` with 1."""
     return constant_(tensor, 1.0)
 
 
 # ------------------------------------------------------------------------------------- Glorot and He
-def xavier_uniform_(tensor, gain: float = 1.0, *, rng=None) -> np.ndarray:
+def xavier_uniform_(tensor: np.ndarray, gain: float = 1.0, *, rng: Seed = None) -> np.ndarray:
     r"""Glorot & Bengio (2010): U(-a, a) with :math:`a = \text{gain}\sqrt{6/(\text{fan\_in}+\text{fan\_out})}`."""
     tensor = _check_tensor(tensor)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
@@ -135,7 +137,7 @@ def xavier_uniform_(tensor, gain: float = 1.0, *, rng=None) -> np.ndarray:
     return uniform_(tensor, -a, a, rng=rng)
 
 
-def xavier_normal_(tensor, gain: float = 1.0, *, rng=None) -> np.ndarray:
+def xavier_normal_(tensor: np.ndarray, gain: float = 1.0, *, rng: Seed = None) -> np.ndarray:
     r"""Glorot & Bengio (2010): N(0, std²) with std = gain·√(2 / (fan_in + fan_out))."""
     tensor = _check_tensor(tensor)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
@@ -143,7 +145,12 @@ def xavier_normal_(tensor, gain: float = 1.0, *, rng=None) -> np.ndarray:
 
 
 def kaiming_uniform_(
-    tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *, rng=None
+    tensor: np.ndarray,
+    a: float = 0.0,
+    mode: Literal["fan_in", "fan_out"] = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    *,
+    rng: Seed = None,
 ) -> np.ndarray:
     r"""He et al. (2015): U(-b, b) with b = gain·√(3 / fan), gain = calculate_gain(nonlinearity, a).
 
@@ -157,7 +164,12 @@ def kaiming_uniform_(
 
 
 def kaiming_normal_(
-    tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *, rng=None
+    tensor: np.ndarray,
+    a: float = 0.0,
+    mode: Literal["fan_in", "fan_out"] = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    *,
+    rng: Seed = None,
 ) -> np.ndarray:
     r"""He et al. (2015): N(0, std²) with std = gain / √fan, gain = calculate_gain(nonlinearity, a)."""
     tensor = _check_tensor(tensor)
@@ -182,12 +194,12 @@ def linear_layers(model: nn.Module) -> list[nn.Linear]:
 
 def init_linear_(
     model: nn.Module,
-    weight_init="kaiming_normal",
+    weight_init: str | float = "kaiming_normal",
     *,
-    rng=None,
+    rng: Seed = None,
     nonlinearity: str | None = None,
     scale: float = 1.0,
-    bias_init: str = "zeros",
+    bias_init: Literal["zeros", "pytorch"] = "zeros",
 ) -> nn.Module:
     r"""Re-initialise the weight and bias of every ``Linear`` in ``model``, in place, layer by layer.
 

@@ -8,10 +8,15 @@ torch is imported only when a function here is called, so ``import dlcourse`` st
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from . import _lazy, nn
 
+if TYPE_CHECKING:
+    import torch
 
-def to_torch(model: nn.Module, dtype=None):
+
+def to_torch(model: nn.Module, dtype: torch.dtype | None = None) -> torch.nn.Module:
     """A ``torch.nn`` module computing the same function as ``model``, with a copy of its parameters.
 
     Supports ``Sequential`` (an ``MLP`` is one, and becomes a ``torch.nn.Sequential``), ``Linear``, ``Conv2d``,

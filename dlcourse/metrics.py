@@ -8,6 +8,7 @@ infinity are rejected, and an empty input raises.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 def _as_labels(value, name: str) -> np.ndarray:
@@ -24,7 +25,7 @@ def _as_labels(value, name: str) -> np.ndarray:
     return arr
 
 
-def type_of_target(y, name: str = "y") -> str:
+def type_of_target(y: ArrayLike, name: str = "y") -> str:
     """What kind of target ``y`` is, by the rules of ``sklearn.utils.multiclass.type_of_target``.
 
     * ``'binary'``: 1-D (or one column), at most two distinct values;
@@ -94,7 +95,7 @@ def _check_targets(y_true, y_pred) -> tuple[str, np.ndarray, np.ndarray]:
     return kind, y_true, y_pred
 
 
-def accuracy_score(y_true, y_pred) -> float:
+def accuracy_score(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Fraction of predictions equal to the true labels (``sklearn.metrics.accuracy_score``).
 
     y_true, y_pred : (N,) class labels (integers, or strings; a column (N, 1) works too). For multilabel

@@ -14,16 +14,20 @@ Three pieces, each usable on its own::
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import nn
+from ._types import Seed
 from ._validate import check_positive_int, check_rng
 from .data.batching import iterate_minibatches
 from .metrics import accuracy_score
 from .optim import SGD, Optimizer
 
 
-def predict(model: nn.Module, X) -> np.ndarray:
+def predict(model: nn.Module, X: ArrayLike) -> np.ndarray:
     """Class predictions (N,) from a model that outputs logits (N, C), computed in eval mode."""
     was_training = model.training
     model.eval()
@@ -43,7 +47,7 @@ def _check_pair(X, y, name: str) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def evaluate(model: nn.Module, X, y, loss_fn: nn.Module | None = None) -> tuple[float, float]:
+def evaluate(model: nn.Module, X: ArrayLike, y: ArrayLike, loss_fn: nn.Module | None = None) -> tuple[float, float]:
     """Mean loss and accuracy of ``model`` on (X, y), in eval mode, without changing any parameter.
 
     Parameters
@@ -67,13 +71,13 @@ def evaluate(model: nn.Module, X, y, loss_fn: nn.Module | None = None) -> tuple[
 
 def train_epoch(
     model: nn.Module,
-    X,
-    y,
+    X: ArrayLike,
+    y: ArrayLike,
     *,
     optimizer: Optimizer,
     loss_fn: nn.Module | None = None,
     batch_size: int | None = None,
-    rng=None,
+    rng: Seed = None,
     shuffle: bool = True,
 ) -> float:
     """One pass over (X, y) in mini-batches: forward, loss, backward, step. Return the mean training loss.
@@ -112,18 +116,18 @@ def train_epoch(
 
 def fit(
     model: nn.Module,
-    X,
-    y,
+    X: ArrayLike,
+    y: ArrayLike,
     *,
     epochs: int,
     lr: float = 0.1,
     batch_size: int | None = None,
     optimizer: Optimizer | None = None,
     loss_fn: nn.Module | None = None,
-    rng=None,
+    rng: Seed = None,
     shuffle: bool = True,
-    validation_data: tuple | None = None,
-    callback=None,
+    validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+    callback: Callable[[int, dict[str, list[float]]], object] | None = None,
     progress: bool = False,
 ) -> dict[str, list[float]]:
     """Train ``model`` on (X, y) by mini-batch gradient descent; return the per-epoch history.

@@ -22,7 +22,10 @@ imported ("module-level", which includes class bodies and ``try`` blocks) must n
 function run only when it is called: each one between dlcourse modules is listed in :data:`LAZY_IMPORTS` with the
 reason it is lazy, and they obey the layers too. PyTorch is imported by ``dlcourse._lazy`` only (everything else
 calls ``_lazy.torch(purpose)``), and below ``tools`` no module imports anything but NumPy and the standard library
-when it is imported: ``import dlcourse`` loads only NumPy.
+when it is imported: ``import dlcourse`` loads only NumPy. An import under ``if TYPE_CHECKING:`` never runs (it
+names types for annotations only, such as matplotlib's ``Axes`` in the figures or ``torch.nn.Module`` in
+``interop``): it obeys the layers, and the rules about what runs (cycles, imports inside functions, PyTorch, light
+imports) leave it out.
 
 The rules are functions of a package folder, so the last tests run them on a small package written to a temporary
 folder, with one bad import at a time, to show that each rule catches what it is meant to.
@@ -86,9 +89,11 @@ class Import:
     imported: str  # dotted module name (a package means its __init__), or the top name of a third-party one
     lazy: bool  # inside a function: runs only when the function is called
     line: int
+    typing_only: bool = False  # under `if TYPE_CHECKING:`: never runs, names types for annotations
 
     def __str__(self) -> str:
-        return f"{self.importer} -> {self.imported} (line {self.line}{', in a function' if self.lazy else ''})"
+        where = ", in a function" if self.lazy else ", for annotations only" if self.typing_only else ""
+        return f"{self.importer} -> {self.imported} (line {self.line}{where})"
 
 
 def module_names(package: Path) -> dict[str, Path]:
@@ -111,13 +116,25 @@ def _function_nodes(tree: ast.AST) -> set[int]:
     return inside
 
 
+def _type_checking_nodes(tree: ast.AST) -> set[int]:
+    """ids of the nodes inside ``if TYPE_CHECKING:`` blocks: imports there never run."""
+    inside = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If):
+            test = node.test
+            name = test.attr if isinstance(test, ast.Attribute) else getattr(test, "id", "")
+            if name == "TYPE_CHECKING":
+                inside.update(id(n) for statement in node.body for n in ast.walk(statement))
+    return inside
+
+
 def read_imports(package: Path) -> list[Import]:
     """Every import statement of every module, resolved to the modules it loads."""
     modules = module_names(package)
     found = []
     for name, path in modules.items():
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        lazy_nodes = _function_nodes(tree)
+        lazy_nodes, typing_nodes = _function_nodes(tree), _type_checking_nodes(tree)
         here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]  # the enclosing package
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
@@ -138,7 +155,7 @@ def read_imports(package: Path) -> list[Import]:
                         target = target.rsplit(".", 1)[0]
                 else:
                     target = target.split(".")[0]
-                found.append(Import(name, target, id(node) in lazy_nodes, node.lineno))
+                found.append(Import(name, target, id(node) in lazy_nodes, node.lineno, id(node) in typing_nodes))
     return found
 
 
@@ -184,7 +201,7 @@ def import_cycles(imports: list[Import], package: str) -> list[list[str]]:
     """The cycles of module-level imports: strongly connected groups of modules (Tarjan), each sorted."""
     graph: dict[str, set[str]] = {}
     for i in internal(imports, package):
-        if not i.lazy:
+        if not i.lazy and not i.typing_only:
             graph.setdefault(i.importer, set()).add(i.imported)
     index, low, stack, on_stack, groups = {}, {}, [], set(), []
 
@@ -220,13 +237,13 @@ def lazy_imports(imports: list[Import], package: str) -> set[tuple[str, str]]:
     imports within one subpackage (``checks`` importing ``checks.ch01``) are its own business."""
     pairs = set()
     for i in internal(imports, package):
-        if i.lazy and i.importer.split(".")[:2] != i.imported.split(".")[:2]:
+        if i.lazy and not i.typing_only and i.importer.split(".")[:2] != i.imported.split(".")[:2]:
             pairs.add((i.importer, ".".join(i.imported.split(".")[:2])))
     return pairs
 
 
 def torch_importers(imports: list[Import]) -> set[str]:
-    return {i.importer for i in imports if i.imported == "torch"}
+    return {i.importer for i in imports if i.imported == "torch" and not i.typing_only}
 
 
 def heavy_module_level_imports(imports: list[Import], package: str) -> list[str]:
@@ -235,6 +252,7 @@ def heavy_module_level_imports(imports: list[Import], package: str) -> list[str]
         str(i)
         for i in imports
         if not i.lazy
+        and not i.typing_only
         and i.imported.split(".")[0] not in (package, "__future__", *LIGHT)
         and i.imported not in sys.stdlib_module_names
         and not in_subpackage(i.importer, package, "tools")
@@ -371,6 +389,23 @@ def test_the_clean_test_package_passes_every_rule(tmp_path):
         ({"data/__init__.py": "def build():\n    from ..nn import Linear\n"}, {"lazy": {("pkg.data", "pkg.nn")}}),
         ({"functional/dense.py": "def reference():\n    import torch\n"}, {"torch": {"pkg.functional.dense"}}),
         ({"data/__init__.py": "import sklearn.datasets\n"}, {"heavy": ["pkg.data -> sklearn (line 2)"]}),
+        (
+            {
+                "nn/linear.py": """
+                    from typing import TYPE_CHECKING
+
+                    if TYPE_CHECKING:
+                        import torch
+
+                        from ..data import Split
+                    """
+            },
+            {  # never run: no cycle, no torch, nothing heavy; but a type from a higher layer is still upward
+                "upward": [
+                    "pkg.nn.linear -> pkg.data (line 9, for annotations only): layer 'modules' imports layer 'library'"
+                ]
+            },
+        ),
     ],
     ids=[
         "kernel-imports-module",
@@ -381,6 +416,7 @@ def test_the_clean_test_package_passes_every_rule(tmp_path):
         "lazy-import",
         "torch-outside-lazy",
         "heavy-at-import",
+        "type-checking-imports",
     ],
 )
 def test_each_rule_catches_a_bad_import(tmp_path, changes, expected):
