@@ -7,6 +7,10 @@ Conventions (nbgrader's markers, so an instructor may also use nbgrader):
   marker's indentation (a written answer in a markdown cell, untagged, becomes ``YOUR ANSWER HERE``);
 * each exercise has exactly one later check cell tagged ``test-NN-name``, where NN is the chapter number;
 * every ``solutions/NN_topic.ipynb`` is paired with ``solutions/NN_topic.py`` (jupytext, percent format);
+* each exercise is worth 1 point unless its check cell's metadata says ``{"dlcourse": {"points": 2}}``; build
+  writes nbgrader's cell metadata from the tags and points, into solutions/ and course/
+  (:mod:`dlcourse.tools.nbgrader_metadata`), so that ``nbgrader generate_assignment`` and ``autograde`` work on them
+  and count the points ``dlcourse grade`` counts;
 * in the learner's copy, exercise and check cells carry the tag ``raises-exception``: JupyterLab's Run All then
   goes on past an unfinished exercise (it stops at the first cell that raises unless the cell has that tag), so a
   learner sees every cell of the chapter run. Graders must not read the tag as "failing is fine":
@@ -22,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+
+from . import nbgrader_metadata as nbg
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
@@ -105,6 +111,62 @@ def exercises(nb, chapter: str, where: str = "notebook") -> dict[str, dict]:
     return found
 
 
+def exercise_points(nb, chapter: str, where: str = "notebook") -> dict[str, int | float]:
+    """{exercise name: the points it is worth}, in the notebook's order, read from the check cells' metadata."""
+    points = {}
+    for name, info in exercises(nb, chapter, where=where).items():
+        try:
+            points[name] = nbg.cell_points(nb.cells[info["check"]].metadata, f"{where}, cell {info['check']}: points")
+        except ValueError as exc:
+            raise NotebookError(str(exc)) from None
+    return points
+
+
+def nbgrader_cells(nb, chapter: str, where: str = "notebook") -> dict[int, dict]:
+    """{cell index: the nbgrader metadata that cell should carry}; cells not listed carry none."""
+    points = exercise_points(nb, chapter, where=where)
+    wanted: dict[int, dict] = {}
+    for name, info in exercises(nb, chapter, where=where).items():
+        wanted[info["cell"]] = nbg.exercise_metadata(f"exercise-{chapter}-{name}")
+        wanted[info["check"]] = nbg.check_metadata(f"test-{chapter}-{name}", points[name])
+    answers = 0
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and BEGIN in cell.source:
+            answers += 1
+            wanted[i] = nbg.answer_metadata(f"answer-{chapter}-{answers}")
+    return wanted
+
+
+def set_nbgrader_metadata(nb, chapter: str, where: str = "notebook") -> bool:
+    """Give every cell the nbgrader metadata its tags call for (and no other); True if anything changed."""
+    wanted = nbgrader_cells(nb, chapter, where=where)
+    changed = False
+    for i, cell in enumerate(nb.cells):
+        meta = wanted.get(i)
+        if cell.metadata.get("nbgrader") == meta:
+            continue
+        if meta is None and "nbgrader" not in cell.metadata:
+            continue
+        if meta is None:
+            del cell.metadata["nbgrader"]
+        else:
+            cell.metadata["nbgrader"] = nbformat.from_dict(meta)
+        changed = True
+    return changed
+
+
+def set_solution_metadata(nb, chapter: str, where: str = "notebook") -> bool:
+    """A solutions notebook's metadata as build keeps it: nbgrader's on the cells, and jupytext told to leave it
+    out of the text twin; True if anything changed."""
+    changed = set_nbgrader_metadata(nb, chapter, where=where)
+    jupytext_meta = nb.metadata.setdefault("jupytext", {})
+    wanted = nbg.jupytext_filter(jupytext_meta.get("cell_metadata_filter"))
+    if jupytext_meta.get("cell_metadata_filter") != wanted:
+        jupytext_meta["cell_metadata_filter"] = wanted
+        changed = True
+    return changed
+
+
 def learner_notebook(nb, name: str):
     """The learner's copy of a solutions notebook: answers stripped, outputs and widget state cleared."""
     chapter = name[:2]
@@ -116,6 +178,7 @@ def learner_notebook(nb, name: str):
                 f"'{RAISES_EXCEPTION}' (the answers must pass; the learner's copy gets the tag)"
             )
     out = copy.deepcopy(nb)
+    set_nbgrader_metadata(out, chapter, where=name)
     out.metadata.pop("widgets", None)
     out.metadata.pop("jupytext", None)
     for i, cell in enumerate(out.cells):
@@ -153,8 +216,8 @@ def _pair_differs(nb, text_path: Path) -> str | None:
     if not text_path.exists():
         return "missing"
     text_nb = jupytext.read(text_path, fmt=JUPYTEXT_FORMAT)
-    a = [(c.cell_type, c.source.strip(), sorted(_tags(c))) for c in nb.cells]
-    b = [(c.cell_type, c.source.strip(), sorted(_tags(c))) for c in text_nb.cells]
+    a = [(c.cell_type, c.source.strip(), sorted(_tags(c)), c.metadata.get(nbg.POINTS_KEY)) for c in nb.cells]
+    b = [(c.cell_type, c.source.strip(), sorted(_tags(c)), c.metadata.get(nbg.POINTS_KEY)) for c in text_nb.cells]
     if len(a) != len(b):
         return f"{len(a)} cells in the notebook, {len(b)} in the text file"
     for i, (x, y) in enumerate(zip(a, b)):
@@ -183,20 +246,26 @@ def solution_notebooks(root: Path) -> list[Path]:
 
 def sync_pairs(root: Path) -> None:
     """Bring each solutions notebook and its jupytext text file up to date (jupytext: the newer one wins)."""
+    for nb_path in solution_notebooks(root):
+        sync_pair(nb_path)
+
+
+def sync_pair(nb_path: Path) -> None:
+    """Bring one solutions notebook and its jupytext text file up to date (the newer one wins)."""
     from jupytext.cli import jupytext as jupytext_cli
 
-    for nb_path in solution_notebooks(root):
-        if nb_path.with_suffix(".py").exists():
-            jupytext_cli(["--quiet", "--sync", str(nb_path)])
-        else:
-            jupytext_cli(["--quiet", "--set-formats", f"ipynb,{JUPYTEXT_FORMAT}", str(nb_path)])
+    if nb_path.with_suffix(".py").exists():
+        jupytext_cli(["--quiet", "--sync", str(nb_path)])
+    else:
+        jupytext_cli(["--quiet", "--set-formats", f"ipynb,{JUPYTEXT_FORMAT}", str(nb_path)])
 
 
 def build(root: Path, check: bool = False) -> BuildReport:
     """Write course/ from solutions/ (or, with ``check``, only report what is stale).
 
     Stale means: a course notebook missing, different from what build would write, or left over from a deleted
-    chapter; a jupytext pair missing or disagreeing; a solutions notebook storing outputs.
+    chapter; a jupytext pair missing or disagreeing; a solutions notebook storing outputs, or whose nbgrader
+    metadata is not what its tags and points call for.
     """
     root = Path(root)
     report = BuildReport()
@@ -212,11 +281,22 @@ def build(root: Path, check: bool = False) -> BuildReport:
             report.stale.append(
                 f"{rel.with_suffix('.py')}: jupytext pair is {why} (run `jupytext --sync {rel}` or `dlcourse build`)"
             )
+        rewrite = False
         if any(c.get("outputs") or c.get("execution_count") for c in nb.cells if c.cell_type == "code"):
             if check:
                 report.stale.append(f"{rel}: stores outputs (run `dlcourse build` to clear them)")
             else:
-                nbformat.write(clear_outputs(nb), nb_path)
+                clear_outputs(nb)
+                rewrite = True
+        marked = copy.deepcopy(nb) if check else nb
+        if set_solution_metadata(marked, nb_path.name[:2], where=nb_path.name):
+            if check:
+                report.stale.append(f"{rel}: nbgrader metadata is missing or out of date (run `dlcourse build`)")
+            else:
+                rewrite = True
+        if rewrite:
+            nbformat.write(nb, nb_path)
+            sync_pair(nb_path)  # the text twin is touched too: jupytext opens a pair whose text is the newer file
         text = dumps(learner_notebook(nb, nb_path.name))
         target = course / nb_path.name
         expected_names.add(nb_path.name)
