@@ -19,7 +19,9 @@ Data matrices are (N, D): N samples (rows) of D features (columns). Images are (
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from ._types import Seed
 from ._validate import as_float_array, check_finite, check_interval, check_number
 
 __all__ = ["MinMaxScaler", "Normalize", "PCA", "StandardScaler", "ZCA", "channel_stats", "normalize"]
@@ -30,10 +32,10 @@ class _Transformer:
 
     n_features_in_: int | None = None  # set by fit: the mark of a fitted transformer
 
-    def fit(self, X):  # pragma: no cover - every subclass defines it
+    def fit(self, X: ArrayLike) -> _Transformer:  # pragma: no cover - every subclass defines it
         raise NotImplementedError
 
-    def fit_transform(self, X) -> np.ndarray:
+    def fit_transform(self, X: ArrayLike) -> np.ndarray:
         """``fit(X)`` then ``transform(X)``."""
         return self.fit(X).transform(X)
 
@@ -74,11 +76,11 @@ class StandardScaler(_Transformer):
     n_features_in_, n_samples_seen_ : int
     """
 
-    def __init__(self, *, with_mean: bool = True, with_std: bool = True):
+    def __init__(self, *, with_mean: bool = True, with_std: bool = True) -> None:
         self.with_mean, self.with_std = bool(with_mean), bool(with_std)
         self.mean_ = self.var_ = self.scale_ = None
 
-    def fit(self, X) -> StandardScaler:
+    def fit(self, X: ArrayLike) -> StandardScaler:
         X = self._check_X(X, fitting=True)
         n = X.shape[0]
         mean = X.mean(axis=0)  # (D,)
@@ -91,7 +93,7 @@ class StandardScaler(_Transformer):
         self.n_samples_seen_ = n
         return self
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """(N, D) -> (N, D) with the training statistics."""
         X = self._check_X(X)
         out = X - self.mean_ if self.with_mean else X.copy()  # mean_ is also known when not subtracted
@@ -99,7 +101,7 @@ class StandardScaler(_Transformer):
             out = out / self.scale_
         return out.astype(X.dtype, copy=False)
 
-    def inverse_transform(self, Z) -> np.ndarray:
+    def inverse_transform(self, Z: ArrayLike) -> np.ndarray:
         """Undo :meth:`transform`: :math:`x = z\\,\\sigma + \\mu`."""
         Z = self._check_X(Z, "Z")
         out = Z * self.scale_ if self.with_std else Z.copy()
@@ -118,12 +120,12 @@ class MinMaxScaler(_Transformer):
     Attributes: ``data_min_``, ``data_max_``, ``data_range_``, ``scale_``, ``min_`` (all (D,)).
     """
 
-    def __init__(self, feature_range: tuple[float, float] = (0.0, 1.0), *, clip: bool = False):
+    def __init__(self, feature_range: tuple[float, float] = (0.0, 1.0), *, clip: bool = False) -> None:
         self.feature_range = check_interval(feature_range, "feature_range", strict=True)
         self.clip = bool(clip)
         self.scale_ = None
 
-    def fit(self, X) -> MinMaxScaler:
+    def fit(self, X: ArrayLike) -> MinMaxScaler:
         X = self._check_X(X, fitting=True)
         a, b = self.feature_range
         self.data_min_, self.data_max_ = X.min(axis=0), X.max(axis=0)  # (D,)
@@ -134,14 +136,14 @@ class MinMaxScaler(_Transformer):
         self.n_samples_seen_ = X.shape[0]
         return self
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         X = self._check_X(X)
         out = X * self.scale_ + self.min_
         if self.clip:
             out = np.clip(out, *self.feature_range)
         return out.astype(X.dtype, copy=False)
 
-    def inverse_transform(self, Z) -> np.ndarray:
+    def inverse_transform(self, Z: ArrayLike) -> np.ndarray:
         Z = self._check_X(Z, "Z")
         return ((Z - self.min_) / self.scale_).astype(Z.dtype, copy=False)
 
@@ -177,7 +179,7 @@ class PCA(_Transformer):
     mean_ : (D,);  n_components_ : K;  noise_variance_ : mean of the discarded variances (0 if none)
     """
 
-    def __init__(self, n_components=None, *, whiten: bool = False):
+    def __init__(self, n_components: int | float | None = None, *, whiten: bool = False) -> None:
         if n_components is not None and (
             isinstance(n_components, bool)
             or not isinstance(n_components, (int, float, np.integer, np.floating))
@@ -188,7 +190,7 @@ class PCA(_Transformer):
         self.n_components, self.whiten = n_components, bool(whiten)
         self.mean_ = None
 
-    def fit(self, X) -> PCA:
+    def fit(self, X: ArrayLike) -> PCA:
         X = self._check_X(X, fitting=True)
         n, d = X.shape
         k_max = min(n, d)
@@ -220,13 +222,13 @@ class PCA(_Transformer):
         scale = np.sqrt(self.explained_variance_)  # (K,)
         return np.maximum(scale, np.finfo(scale.dtype).eps)  # rank-deficient data: no 0 divides
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """(N, D) -> (N, K) coordinates along the principal directions."""
         X = self._check_X(X)
         Z = (X - self.mean_) @ self.components_.T  # (N, K)
         return Z / self._scale() if self.whiten else Z
 
-    def inverse_transform(self, Z) -> np.ndarray:
+    def inverse_transform(self, Z: ArrayLike) -> np.ndarray:
         """(N, K) -> (N, D): back to the input space (exact when K = D; the best rank-K approximation otherwise)."""
         Z = as_float_array(Z, "Z", ndim=2)
         if self.n_features_in_ is None:
@@ -252,11 +254,11 @@ class ZCA(_Transformer):
     ``dewhitening_`` (D, D), where D' = min(N, D).
     """
 
-    def __init__(self, epsilon: float = 1e-6):
+    def __init__(self, epsilon: float = 1e-6) -> None:
         self.epsilon = check_number(epsilon, "epsilon", minimum=0)
         self.mean_ = None
 
-    def fit(self, X) -> ZCA:
+    def fit(self, X: ArrayLike) -> ZCA:
         pca = PCA().fit(self._check_X(X, fitting=True))
         lam = pca.explained_variance_  # (D',)
         if self.epsilon == 0 and np.any(lam <= np.finfo(np.float64).eps * max(lam.max(), 1.0)):
@@ -269,11 +271,11 @@ class ZCA(_Transformer):
         self.dewhitening_ = (V.T * np.sqrt(lam + self.epsilon)) @ V  # (D, D)
         return self
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         X = self._check_X(X)
         return (X - self.mean_) @ self.whitening_
 
-    def inverse_transform(self, Z) -> np.ndarray:
+    def inverse_transform(self, Z: ArrayLike) -> np.ndarray:
         """Exact when min(N, D) = D (the whitening matrix is then invertible)."""
         Z = self._check_X(Z, "Z")
         return Z @ self.dewhitening_ + self.mean_
@@ -295,7 +297,7 @@ def _per_channel(value, channels: int, name: str) -> np.ndarray:
     return arr
 
 
-def channel_stats(x) -> tuple[np.ndarray, np.ndarray]:
+def channel_stats(x: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel mean and population standard deviation of images, over all images and pixels.
 
     Parameters
@@ -311,7 +313,7 @@ def channel_stats(x) -> tuple[np.ndarray, np.ndarray]:
     return x.mean(axis=axes), x.std(axis=axes)
 
 
-def normalize(x, mean, std) -> np.ndarray:
+def normalize(x: ArrayLike, mean: ArrayLike, std: ArrayLike) -> np.ndarray:
     r"""Per-channel normalisation of images, :math:`(x_{n,c,i,j} - m_c) / s_c`, like
     ``torchvision.transforms.v2.functional.normalize``.
 
@@ -340,13 +342,13 @@ class Normalize:
     of :mod:`dlcourse.augment`.
     """
 
-    def __init__(self, mean, std):
+    def __init__(self, mean: ArrayLike, std: ArrayLike) -> None:
         self.mean = np.atleast_1d(as_float_array(mean, "mean"))
         self.std = np.atleast_1d(as_float_array(std, "std"))
         if np.any(self.std <= 0):
             raise ValueError(f"std: expected positive standard deviations, got {self.std.tolist()}")
 
-    def __call__(self, x, rng=None) -> np.ndarray:
+    def __call__(self, x: ArrayLike, rng: Seed = None) -> np.ndarray:
         mean = self.mean if self.mean.size > 1 else self.mean[0]
         std = self.std if self.std.size > 1 else self.std[0]
         return normalize(x, mean, std)

@@ -20,9 +20,11 @@ a batch, or a whole grid for a contour plot), its minima, a plotting window and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import optim
 from ._validate import as_float_array, check_finite
@@ -57,7 +59,7 @@ class Surface:
     minima: np.ndarray = np.zeros((1, 2))
     #: learning rates that work here: one for methods whose step scales with the gradient (SGD, momentum), one for
     #: those that divide by its running size (Adagrad, RMSprop, Adam: steps of about lr per coordinate)
-    suggested_lr: dict = {"SGD": 0.01, "adaptive": 0.1}
+    suggested_lr: dict[str, float] = {"SGD": 0.01, "adaptive": 0.1}
 
     def _split(self, xy, name="xy"):
         xy = as_float_array(xy, name)
@@ -65,11 +67,11 @@ class Surface:
             raise ValueError(f"{name}: expected points of shape (..., 2), got shape {xy.shape}")
         return xy[..., 0], xy[..., 1]
 
-    def value(self, xy) -> np.ndarray:
+    def value(self, xy: ArrayLike) -> np.ndarray:
         """f at points ``xy`` of shape (..., 2); returns shape (...)."""
         return self._value(*self._split(xy))
 
-    def gradient(self, xy) -> np.ndarray:
+    def gradient(self, xy: ArrayLike) -> np.ndarray:
         """(df/dx, df/dy) at points ``xy`` of shape (..., 2); returns shape (..., 2)."""
         dx, dy = self._gradient(*self._split(xy))
         return np.stack([dx, dy], axis=-1)
@@ -99,7 +101,7 @@ class Rosenbrock(Surface):
     name = "Rosenbrock"
     extent = (-2.0, 2.0, -1.0, 3.0)
 
-    def __init__(self, a: float = 1.0, b: float = 100.0):
+    def __init__(self, a: float = 1.0, b: float = 100.0) -> None:
         self.a, self.b = float(a), float(b)
         self.start = np.array([-1.2, 1.0])  # Rosenbrock's (1960) own starting point
         self.suggested_lr = {"SGD": 1e-3, "adaptive": 0.1}
@@ -122,7 +124,7 @@ class Beale(Surface):
     name = "Beale"
     extent = (-2.0, 4.5, -2.5, 2.5)
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.start = np.array([0.7, 1.4])
         self.suggested_lr = {"SGD": 5e-3, "adaptive": 0.2}
         self.minima = np.array([[3.0, 0.5]])
@@ -153,7 +155,7 @@ class Saddle(Surface):
     name = "saddle"
     extent = (-2.5, 2.5, -1.75, 1.75)
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.start = np.array([-2.2, 1e-3])
         self.suggested_lr = {"SGD": 0.05, "adaptive": 0.1}
         self.minima = np.array([[0.0, 1.0], [0.0, -1.0]])
@@ -177,7 +179,7 @@ class IllConditionedQuadratic(Surface):
 
     extent = (-5.0, 5.0, -3.0, 3.0)
 
-    def __init__(self, condition_number: float = 50.0, angle_degrees: float = 0.0):
+    def __init__(self, condition_number: float = 50.0, angle_degrees: float = 0.0) -> None:
         if not np.isfinite(condition_number) or condition_number < 1:
             raise ValueError(f"condition_number: expected a finite number >= 1, got {condition_number!r}")
         self.condition_number, self.angle_degrees = float(condition_number), float(angle_degrees)
@@ -232,12 +234,18 @@ class OptimizerPath:
     def final(self) -> np.ndarray:
         return self.xy[-1]
 
-    def distance_to(self, points) -> float:
+    def distance_to(self, points: ArrayLike) -> float:
         """Distance from the final position to the nearest of ``points`` (k, 2), e.g. ``surface.minima``."""
         return float(np.min(np.linalg.norm(np.asarray(points) - self.final, axis=-1)))
 
 
-def run_optimizer(surface: Surface, optimizer, steps: int = 100, start=None, **hyperparameters) -> OptimizerPath:
+def run_optimizer(
+    surface: Surface,
+    optimizer: str | Callable[..., optim.Optimizer],
+    steps: int = 100,
+    start: ArrayLike | None = None,
+    **hyperparameters: float | bool | tuple[float, float],
+) -> OptimizerPath:
     """Minimise ``surface`` from ``start`` (default ``surface.start``) with a dlcourse optimizer.
 
     Parameters

@@ -14,17 +14,24 @@ outside the image read the ``fill`` value (bilinear interpolation blends the bor
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Sequence
+from typing import Literal, TypeAlias
 
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .._types import Seed
 from .._validate import as_float_array, check_choice, check_int, check_number, check_probability, check_rng
 
 INTERPOLATIONS = ("bilinear", "nearest")
 PADDING_MODES = ("constant", "edge", "reflect", "symmetric")
+Interpolation: TypeAlias = Literal["bilinear", "nearest"]
+PaddingMode: TypeAlias = Literal["constant", "edge", "reflect", "symmetric"]
 _SNAP = 1e-9  # source positions this close to a pixel centre are taken as exactly on it
 
 
 # ------------------------------------------------------------------------------------------ validation
-def as_batch(x, name: str = "x") -> tuple[np.ndarray, tuple]:
+def as_batch(x: ArrayLike, name: str = "x") -> tuple[np.ndarray, tuple[int, ...]]:
     """(H, W), (C, H, W) or (N, C, H, W) float array -> (N, C, H, W) view, and the original shape."""
     arr = as_float_array(x, name)
     if arr.ndim not in (2, 3, 4):
@@ -34,7 +41,7 @@ def as_batch(x, name: str = "x") -> tuple[np.ndarray, tuple]:
     return arr.reshape((1,) * (4 - arr.ndim) + arr.shape), arr.shape
 
 
-def per_sample(value, n: int, name: str) -> np.ndarray:
+def per_sample(value: ArrayLike, n: int, name: str) -> np.ndarray:
     """One finite number, or one per image: return a float64 array (n,)."""
     try:
         arr = np.array(value, dtype=np.float64)
@@ -49,7 +56,7 @@ def per_sample(value, n: int, name: str) -> np.ndarray:
     return arr
 
 
-def fill_values(fill, channels: int | None, name: str = "fill") -> np.ndarray:
+def fill_values(fill: ArrayLike, channels: int | None, name: str = "fill") -> np.ndarray:
     """The fill value per channel, shape (C,): one finite number for all channels or one per channel.
 
     With ``channels=None`` (a transform's constructor, before any image is seen) only the numbers are checked.
@@ -74,7 +81,7 @@ def _check_interpolation(interpolation: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------ flips
-def hflip(x) -> np.ndarray:
+def hflip(x: ArrayLike) -> np.ndarray:
     """Mirror left-right (reverse the width axis), like ``torchvision.transforms.v2.functional.hflip``."""
     arr = as_float_array(x, "x")
     if arr.ndim < 2:
@@ -82,7 +89,7 @@ def hflip(x) -> np.ndarray:
     return arr[..., ::-1].copy()
 
 
-def vflip(x) -> np.ndarray:
+def vflip(x: ArrayLike) -> np.ndarray:
     """Mirror top-bottom (reverse the height axis), like ``torchvision.transforms.v2.functional.vflip``."""
     arr = as_float_array(x, "x")
     if arr.ndim < 2:
@@ -91,7 +98,9 @@ def vflip(x) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------ resampling
-def sample(x, rows, cols, *, interpolation: str = "bilinear", fill=0.0) -> np.ndarray:
+def sample(
+    x: ArrayLike, rows: ArrayLike, cols: ArrayLike, *, interpolation: Interpolation = "bilinear", fill: ArrayLike = 0.0
+) -> np.ndarray:
     r"""Read every image at given (fractional) source positions: the core of all geometric transforms.
 
     Bilinear interpolation at :math:`(r, c)` with :math:`r_0 = \lfloor r \rfloor`, :math:`a = r - r_0` (and
@@ -152,7 +161,12 @@ def sample(x, rows, cols, *, interpolation: str = "bilinear", fill=0.0) -> np.nd
     return out.transpose(0, 3, 1, 2).astype(x.dtype, copy=False)  # (N, C, H', W')
 
 
-def affine_source_coords(shape: tuple, angle=0.0, translate=(0.0, 0.0), scale=1.0) -> tuple[np.ndarray, np.ndarray]:
+def affine_source_coords(
+    shape: tuple[int, int, int, int],
+    angle: ArrayLike = 0.0,
+    translate: tuple[ArrayLike, ArrayLike] = (0.0, 0.0),
+    scale: ArrayLike = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Source positions of every output pixel for a rotation, scaling and translation about the image centre.
 
     The transform maps a position :math:`p` (row, column offsets from the centre) to :math:`s R_\theta p + t`;
@@ -193,7 +207,15 @@ def affine_source_coords(shape: tuple, angle=0.0, translate=(0.0, 0.0), scale=1.
     return rows, cols
 
 
-def affine(x, angle=0.0, translate=(0.0, 0.0), scale=1.0, *, interpolation: str = "bilinear", fill=0.0) -> np.ndarray:
+def affine(
+    x: ArrayLike,
+    angle: ArrayLike = 0.0,
+    translate: tuple[ArrayLike, ArrayLike] = (0.0, 0.0),
+    scale: ArrayLike = 1.0,
+    *,
+    interpolation: Interpolation = "bilinear",
+    fill: ArrayLike = 0.0,
+) -> np.ndarray:
     """Rotate by ``angle`` degrees (counter-clockwise), scale by ``scale`` about the centre, then move by
     ``translate = (tx, ty)`` pixels (right, down), like ``torchvision.transforms.v2.functional.affine`` without
     shear. Parameters are one number or one per image (N,). Returns an array of x's shape and dtype."""
@@ -202,13 +224,17 @@ def affine(x, angle=0.0, translate=(0.0, 0.0), scale=1.0, *, interpolation: str 
     return sample(batch, rows, cols, interpolation=interpolation, fill=fill).reshape(shape)
 
 
-def rotate(x, angle, *, interpolation: str = "bilinear", fill=0.0) -> np.ndarray:
+def rotate(
+    x: ArrayLike, angle: ArrayLike, *, interpolation: Interpolation = "bilinear", fill: ArrayLike = 0.0
+) -> np.ndarray:
     """Rotate about the image centre by ``angle`` degrees, counter-clockwise, keeping the size (torchvision's
     ``rotate`` with ``expand=False``). ``rotate(x, 90)`` equals ``np.rot90(x, 1, axes=(-2, -1))`` on square images."""
     return affine(x, angle=angle, interpolation=interpolation, fill=fill)
 
 
-def translate(x, tx, ty, *, interpolation: str = "bilinear", fill=0.0) -> np.ndarray:
+def translate(
+    x: ArrayLike, tx: ArrayLike, ty: ArrayLike, *, interpolation: Interpolation = "bilinear", fill: ArrayLike = 0.0
+) -> np.ndarray:
     """Shift the content ``tx`` pixels right and ``ty`` pixels down (negative: left, up); uncovered pixels get
     ``fill``. Integer shifts move pixels exactly; fractional ones interpolate."""
     batch, shape = as_batch(x)
@@ -216,7 +242,9 @@ def translate(x, tx, ty, *, interpolation: str = "bilinear", fill=0.0) -> np.nda
     return affine(batch, translate=(tx, ty), interpolation=interpolation, fill=fill).reshape(shape)
 
 
-def zoom(x, scale, *, interpolation: str = "bilinear", fill=0.0) -> np.ndarray:
+def zoom(
+    x: ArrayLike, scale: ArrayLike, *, interpolation: Interpolation = "bilinear", fill: ArrayLike = 0.0
+) -> np.ndarray:
     """Scale the content about the image centre, keeping the size: ``scale > 1`` zooms in (the borders fall
     outside), ``scale < 1`` zooms out (a ``fill`` border appears)."""
     return affine(x, scale=scale, interpolation=interpolation, fill=fill)
@@ -248,7 +276,9 @@ def _padding(padding) -> tuple[int, int, int, int]:
     return tuple(int(v) for v in values)
 
 
-def pad(x, padding, fill=0.0, padding_mode: str = "constant") -> np.ndarray:
+def pad(
+    x: ArrayLike, padding: int | Sequence[int], fill: ArrayLike = 0.0, padding_mode: PaddingMode = "constant"
+) -> np.ndarray:
     """Pad the borders, like ``torchvision.transforms.v2.functional.pad``.
 
     Parameters
@@ -278,7 +308,7 @@ def pad(x, padding, fill=0.0, padding_mode: str = "constant") -> np.ndarray:
     return out.reshape(shape[:-2] + out.shape[-2:])
 
 
-def crop(x, top, left, height: int, width: int) -> np.ndarray:
+def crop(x: ArrayLike, top: ArrayLike, left: ArrayLike, height: int, width: int) -> np.ndarray:
     """Cut the window of ``height`` x ``width`` pixels whose top-left pixel is (top, left), like
     ``torchvision.transforms.v2.functional.crop``; ``top`` and ``left`` may differ per image (arrays (N,)). The
     window must lie inside the image (pad first for crops that reach beyond it)."""
@@ -300,7 +330,7 @@ def crop(x, top, left, height: int, width: int) -> np.ndarray:
     return out.reshape(shape[:-2] + out.shape[-2:]) if len(shape) < 4 else out
 
 
-def erase(x, i, j, h, w, value=0.0) -> np.ndarray:
+def erase(x: ArrayLike, i: ArrayLike, j: ArrayLike, h: ArrayLike, w: ArrayLike, value: ArrayLike = 0.0) -> np.ndarray:
     """Set the rectangle of ``h`` x ``w`` pixels with top-left pixel (i, j) to ``value`` in every channel, like
     ``torchvision.transforms.v2.functional.erase``; i, j, h, w may differ per image (arrays (N,)), and h = 0
     erases nothing."""
@@ -321,7 +351,7 @@ def erase(x, i, j, h, w, value=0.0) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------------ noise
 def salt_and_pepper(
-    x, amount: float, rng, *, salt_vs_pepper: float = 0.5, low: float = 0.0, high: float = 1.0
+    x: ArrayLike, amount: float, rng: Seed, *, salt_vs_pepper: float = 0.5, low: float = 0.0, high: float = 1.0
 ) -> np.ndarray:
     """Replace a random fraction ``amount`` of the pixels by ``high`` (salt) or ``low`` (pepper).
 
@@ -340,7 +370,7 @@ def salt_and_pepper(
     return out.astype(batch.dtype, copy=False).reshape(shape)
 
 
-def gaussian_noise(x, rng, *, mean: float = 0.0, sigma: float = 0.1, clip: bool = True) -> np.ndarray:
+def gaussian_noise(x: ArrayLike, rng: Seed, *, mean: float = 0.0, sigma: float = 0.1, clip: bool = True) -> np.ndarray:
     """Add independent normal noise N(mean, sigma^2) to every value; ``clip`` keeps the result in [0, 1], like
     ``torchvision.transforms.v2.functional.gaussian_noise``."""
     batch, shape = as_batch(x)

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .._types import Seed, Size2
 from .._validate import check_choice, check_fraction, check_interval, check_number, check_probability, check_rng
 from . import functional as F
 
@@ -52,7 +55,7 @@ def _size(size) -> tuple[int, int]:
 class Transform:
     """Base class: validate the batch and the generator, then :meth:`apply`."""
 
-    def __call__(self, x, rng) -> np.ndarray:
+    def __call__(self, x: ArrayLike, rng: Seed) -> np.ndarray:
         batch, shape = F.as_batch(x)
         if len(shape) != 4:
             raise ValueError(
@@ -73,14 +76,14 @@ class Compose(Transform):
 
     Any callable ``t(x, rng)`` can take part (e.g. :class:`dlcourse.preprocess.Normalize`)."""
 
-    def __init__(self, transforms):
+    def __init__(self, transforms: Iterable[Callable[[np.ndarray, np.random.Generator], np.ndarray]]) -> None:
         transforms = list(transforms)
         for i, t in enumerate(transforms):
             if not callable(t):
                 raise ValueError(f"transforms[{i}]: expected a transform t(x, rng), got {type(t).__name__}")
         self.transforms = transforms
 
-    def apply(self, x, rng):
+    def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         for t in self.transforms:
             x = t(x, rng)
         return x
@@ -94,11 +97,13 @@ class RandomApply(Transform):
     """Apply ``transforms`` (in order) to each image with probability ``p``, leave the others unchanged.
     Draws N uniforms (which images), then whatever the transforms draw for the chosen images."""
 
-    def __init__(self, transforms, p: float = 0.5):
+    def __init__(
+        self, transforms: Iterable[Callable[[np.ndarray, np.random.Generator], np.ndarray]], p: float = 0.5
+    ) -> None:
         self.transforms = Compose(transforms)
         self.p = check_probability(p)
 
-    def apply(self, x, rng):
+    def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         chosen = rng.random(len(x)) < self.p  # (N,)
         out = x.copy()
         if chosen.any():
@@ -110,10 +115,10 @@ class RandomApply(Transform):
 class RandomHorizontalFlip(Transform):
     """Mirror each image left-right with probability ``p`` (draws N uniforms)."""
 
-    def __init__(self, p: float = 0.5):
+    def __init__(self, p: float = 0.5) -> None:
         self.p = check_probability(p)
 
-    def apply(self, x, rng):
+    def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         flip = rng.random(len(x)) < self.p  # (N,)
         return np.where(flip[:, None, None, None], x[..., ::-1], x)
 
@@ -121,10 +126,10 @@ class RandomHorizontalFlip(Transform):
 class RandomVerticalFlip(Transform):
     """Mirror each image top-bottom with probability ``p`` (draws N uniforms)."""
 
-    def __init__(self, p: float = 0.5):
+    def __init__(self, p: float = 0.5) -> None:
         self.p = check_probability(p)
 
-    def apply(self, x, rng):
+    def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         flip = rng.random(len(x)) < self.p
         return np.where(flip[:, None, None, None], x[..., ::-1, :], x)
 
@@ -147,7 +152,15 @@ class RandomAffine(Transform):
     scale factors (if ``scale``).
     """
 
-    def __init__(self, degrees, translate=None, scale=None, *, interpolation: str = "bilinear", fill=0.0):
+    def __init__(
+        self,
+        degrees: float | tuple[float, float],
+        translate: tuple[float, float] | None = None,
+        scale: tuple[float, float] | None = None,
+        *,
+        interpolation: F.Interpolation = "bilinear",
+        fill: ArrayLike = 0.0,
+    ) -> None:
         self.degrees = _range(degrees, "degrees")
         if translate is not None:
             try:
@@ -173,7 +186,7 @@ class RandomAffine(Transform):
         scale = np.ones(n) if self.scale is None else rng.uniform(*self.scale, size=n)
         return {"angle": angle, "translate": (tx, ty), "scale": scale}
 
-    def apply(self, x, rng):
+    def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return F.affine(x, **self.draw(x.shape, rng), interpolation=self.interpolation, fill=self.fill)
 
 
@@ -181,7 +194,13 @@ class RandomRotation(RandomAffine):
     """Rotate each image by a random angle uniform in [-degrees, degrees] (or in a given (min, max)), like
     ``torchvision.transforms.v2.RandomRotation`` with ``expand=False``. Draws N angles."""
 
-    def __init__(self, degrees, *, interpolation: str = "bilinear", fill=0.0):
+    def __init__(
+        self,
+        degrees: float | tuple[float, float],
+        *,
+        interpolation: F.Interpolation = "bilinear",
+        fill: ArrayLike = 0.0,
+    ) -> None:
         super().__init__(degrees, interpolation=interpolation, fill=fill)
 
     def __repr__(self) -> str:
@@ -195,14 +214,20 @@ class RandomCrop(Transform):
     CIFAR-10 augmentation. ``size`` is an int (square) or (height, width). Draws N window tops, then N lefts.
     """
 
-    def __init__(self, size, padding=None, fill=0.0, padding_mode: str = "constant"):
+    def __init__(
+        self,
+        size: Size2,
+        padding: int | Sequence[int] | None = None,
+        fill: ArrayLike = 0.0,
+        padding_mode: F.PaddingMode = "constant",
+    ) -> None:
         self.size = _size(size)
         self.padding = None if padding is None else F._padding(padding)
         check_choice(padding_mode, "padding_mode", F.PADDING_MODES)
         F.fill_values(fill, None)
         self.fill, self.padding_mode = fill, padding_mode
 
-    def apply(self, x, rng):
+    def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         if self.padding is not None:
             x = F.pad(x, self.padding, fill=self.fill, padding_mode=self.padding_mode)
         n, _, h, w = x.shape
@@ -225,7 +250,13 @@ class RandomErasing(Transform):
     the areas and the log-ratios, then N tops and N lefts.
     """
 
-    def __init__(self, p: float = 0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0.0):
+    def __init__(
+        self,
+        p: float = 0.5,
+        scale: tuple[float, float] = (0.02, 0.33),
+        ratio: tuple[float, float] = (0.3, 3.3),
+        value: ArrayLike = 0.0,
+    ) -> None:
         self.p = check_probability(p)
         self.scale = _range(scale, "scale", symmetric_around=None, lo_limit=0.0)
         self.ratio = _range(ratio, "ratio", symmetric_around=None, lo_limit=1e-6)
@@ -251,7 +282,7 @@ class RandomErasing(Transform):
         j = rng.integers(0, width - w + 1)  # (N,) lefts
         return {"i": i, "j": j, "h": h, "w": w}
 
-    def apply(self, x, rng):
+    def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return F.erase(x, **self.draw(x.shape, rng), value=self.value)
 
 
@@ -260,11 +291,11 @@ class Cutout(Transform):
     inside each image with ``value``, with probability ``p``. A fixed-size :class:`RandomErasing`; the patch lies
     wholly inside the image. Draws N uniforms (if p < 1), then N tops and N lefts."""
 
-    def __init__(self, size, p: float = 1.0, value=0.0):
+    def __init__(self, size: Size2, p: float = 1.0, value: ArrayLike = 0.0) -> None:
         F.fill_values(value, None, "value")
         self.size, self.p, self.value = _size(size), check_probability(p), value
 
-    def apply(self, x, rng):
+    def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n, _, height, width = x.shape
         h, w = self.size
         if h > height or w > width:
@@ -279,12 +310,12 @@ class SaltAndPepperNoise(Transform):
     """Set a fraction ``amount`` of the pixels to ``high`` (salt) or ``low`` (pepper); see
     :func:`dlcourse.augment.functional.salt_and_pepper` (no torchvision equivalent)."""
 
-    def __init__(self, amount: float = 0.05, salt_vs_pepper: float = 0.5, low: float = 0.0, high: float = 1.0):
+    def __init__(self, amount: float = 0.05, salt_vs_pepper: float = 0.5, low: float = 0.0, high: float = 1.0) -> None:
         self.amount = check_probability(amount, "amount")
         self.salt_vs_pepper = check_probability(salt_vs_pepper, "salt_vs_pepper")
         self.low, self.high = check_number(low, "low"), check_number(high, "high")
 
-    def apply(self, x, rng):
+    def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return F.salt_and_pepper(x, self.amount, rng, salt_vs_pepper=self.salt_vs_pepper, low=self.low, high=self.high)
 
 
@@ -292,9 +323,9 @@ class GaussianNoise(Transform):
     """Add N(mean, sigma^2) noise to every value and clip to [0, 1] (``clip=True``), like
     ``torchvision.transforms.v2.GaussianNoise``."""
 
-    def __init__(self, mean: float = 0.0, sigma: float = 0.1, clip: bool = True):
+    def __init__(self, mean: float = 0.0, sigma: float = 0.1, clip: bool = True) -> None:
         self.sigma = check_number(sigma, "sigma", minimum=0, what="a standard deviation")
         self.mean, self.clip = check_number(mean, "mean"), bool(clip)
 
-    def apply(self, x, rng):
+    def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return F.gaussian_noise(x, rng, mean=self.mean, sigma=self.sigma, clip=self.clip)
