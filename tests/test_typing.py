@@ -3,8 +3,9 @@
 Read from the source with ast (nothing is imported), one test per module of ``dlcourse``:
 
 - a public function or method (its name does not start with ``_``, or it is a dunder such as ``__init__`` or
-  ``__call__``; methods of public classes, which includes classes nested in them) annotates every argument but
-  ``self`` and ``cls`` (``*args`` and ``**kwargs`` too) and its return value (``-> None`` when it returns nothing);
+  ``__call__``; methods of public classes, of the classes nested in them and of the private base classes they
+  inherit from) annotates every argument but ``self`` and ``cls`` (``*args`` and ``**kwargs`` too) and its return
+  value (``-> None`` when it returns nothing);
 - every field of a ``NamedTuple`` or a dataclass has a type: a plain assignment in such a class body (which would
   be a class attribute, not a field) is reported, and so is ``collections.namedtuple``, whose fields have none.
 
@@ -104,10 +105,17 @@ def annotation_problems(source: str) -> list[str]:
     """What the module's source leaves unannotated, one line per function, argument list or field."""
     tree = ast.parse(source)
     problems = _namedtuple_calls(tree)
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    covered = {name for name in classes if not name.startswith("_")}
+    while True:  # a private base class of a covered class is covered too: its methods are the public class's
+        bases = {b for name in covered for b in _base_names(classes[name]) if b in classes} - covered
+        if not bases:
+            break
+        covered |= bases
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("_"):
             problems += _function_problems(node, node.name, method=False)
-        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+        elif isinstance(node, ast.ClassDef) and node.name in covered:
             problems += _class_problems(node, node.name)
     return problems
 
@@ -164,6 +172,10 @@ def test_an_annotated_module_passes():
         class _Hidden:
             def method(self, x):
                 return x
+
+        class _Base:
+            def _helper(self, x):
+                return x
         """
     )
 
@@ -174,7 +186,11 @@ def test_missing_argument_and_return_annotations_are_named():
         def f(x, y: int, *args, z, **kwargs):
             return x
 
-        class Layer:
+        class _Base:
+            def fit(self, x):
+                return self
+
+        class Layer(_Base):
             def __init__(self, n):
                 self.n = n
 
@@ -196,11 +212,13 @@ def test_missing_argument_and_return_annotations_are_named():
     assert problems == [
         "f (line 2): no annotation on x, z, *args, **kwargs",
         "f (line 2): no return annotation",
-        "Layer.__init__ (line 6): no annotation on n",
-        "Layer.__init__ (line 6): no return annotation",
-        "Layer.forward (line 9): no annotation on x",
-        "Layer.helper (line 13): no annotation on n",
-        "Layer.Inner.method (line 20): no return annotation",
+        "_Base.fit (line 6): no annotation on x",
+        "_Base.fit (line 6): no return annotation",
+        "Layer.__init__ (line 10): no annotation on n",
+        "Layer.__init__ (line 10): no return annotation",
+        "Layer.forward (line 13): no annotation on x",
+        "Layer.helper (line 17): no annotation on n",
+        "Layer.Inner.method (line 24): no return annotation",
     ]
 
 

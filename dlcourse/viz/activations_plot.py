@@ -7,12 +7,16 @@ from :mod:`dlcourse.functional`; this module only draws them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import functional as F
 from .._validate import check_int
 from .core import new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: leaky ReLU's slope in the plots: PyTorch's default 0.01 would be invisible at this scale
 LEAKY_SLOPE_FOR_PLOTS = 0.1
@@ -41,7 +45,7 @@ def activation_curves(x: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]
     return {label: (fwd(x)[0], _derivative(fwd, bwd, x)) for label, (fwd, bwd) in pairs.items()}
 
 
-def plot_activations(xlim: tuple[float, float] = (-6.0, 6.0), saturation: float = 3.5):
+def plot_activations(xlim: tuple[float, float] = (-6.0, 6.0), saturation: float = 3.5) -> Figure:
     """Two panels: the four elementwise activations, and their derivatives.
 
     The shaded bands mark |x| > ``saturation``, where sigmoid and tanh are flat and pass almost no gradient.
@@ -77,7 +81,9 @@ def plot_activations(xlim: tuple[float, float] = (-6.0, 6.0), saturation: float 
     return fig
 
 
-def plot_softmax(logits: Sequence[float], temperatures: Sequence[float] = (1.0,), labels=None):
+def plot_softmax(
+    logits: Sequence[float], temperatures: Sequence[float] = (1.0,), labels: Sequence[str] | None = None
+) -> Figure:
     """Bar charts: the logits, and ``softmax(logits / T)`` for each temperature T.
 
     Parameters
@@ -107,7 +113,7 @@ def plot_softmax(logits: Sequence[float], temperatures: Sequence[float] = (1.0,)
 
 
 # ----------------------------------------------------------------------------------------------- diagrams
-def neuron_diagram(n_inputs: int = 3):
+def neuron_diagram(n_inputs: int = 3) -> Figure:
     """One neuron: inputs x_i, weights w_i on the edges, the sum plus bias, the activation, the output y."""
     n_inputs = check_int(n_inputs, "n_inputs", minimum=1, maximum=6)
     from matplotlib.patches import Circle, FancyArrowPatch
@@ -151,7 +157,7 @@ def neuron_diagram(n_inputs: int = 3):
     return fig
 
 
-def network_diagram(sizes: Sequence[int], max_units: int = 8, names: Sequence[str] | None = None):
+def network_diagram(sizes: Sequence[int], max_units: int = 8, names: Sequence[str] | None = None) -> Figure:
     """A fully connected feedforward network: one column of units per layer, every unit wired to the next layer.
 
     Parameters

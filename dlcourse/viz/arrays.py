@@ -7,7 +7,9 @@ number, pick a dtype, see where it lands among the representable numbers).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,13 +17,17 @@ from ..arrays import BroadcastExplanation, explain_broadcast
 from ..numerics import FLOAT_DTYPES, neighbours, rounding_error
 from .core import InteractiveFigure, new_figure
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
 _REAL, _COPY, _CLASH = "#9ecae1", "#eef5fb", "#d62728"
 _DTYPE_COLORS = {"float16": "#2ca02c", "float32": "#ff7f0e", "float64": "#1f77b4"}
 
 
 # ------------------------------------------------------------------------------------------- grids of cells
 def _grid(
-    ax,
+    ax: Axes,
     values: np.ndarray,
     shape: tuple,
     title: str,
@@ -90,7 +96,7 @@ def _operand(shape: tuple, scale: float) -> np.ndarray:
     return (np.arange(rows * cols).reshape(rows, cols) + 1) * scale
 
 
-def draw_broadcast(fig, explanation: BroadcastExplanation) -> None:
+def draw_broadcast(fig: Figure, explanation: BroadcastExplanation) -> None:
     """Three panels, A, B and A + B, each stretched to the broadcast shape; or the clash, outlined in red."""
     a, b = explanation.shape_a, explanation.shape_b
     if max(len(a), len(b)) > 2 or max(a + b + (1,)) > 8:
@@ -135,14 +141,14 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width))
 
 
-def broadcast_figure(shape_a, shape_b):
+def broadcast_figure(shape_a: int | Sequence[int], shape_b: int | Sequence[int]) -> Figure:
     """A Figure explaining how arrays of ``shape_a`` and ``shape_b`` broadcast (shapes of at most 2 axes)."""
     fig = new_figure(9.0, 3.2)
     draw_broadcast(fig, explain_broadcast(shape_a, shape_b))
     return fig
 
 
-def batch_axes_figure(n: int = 5, d: int = 3):
+def batch_axes_figure(n: int = 5, d: int = 3) -> Figure:
     """The (N, D) batch convention: rows are samples, columns features; what ``axis=0`` and ``axis=1`` reduce."""
     X = np.arange(n * d).reshape(n, d) % 7 + 1.0
     fig = new_figure(9.0, 3.6)
@@ -188,7 +194,7 @@ def _spacing_curve(dtype: str, magnitudes: np.ndarray) -> np.ndarray:
     return gap
 
 
-def draw_float_spacing(ax, highlight: dict | None = None) -> None:
+def draw_float_spacing(ax: Axes, highlight: dict | None = None) -> None:
     """Spacing between neighbouring representable numbers against magnitude, for float16, float32, float64."""
     magnitudes = np.logspace(-10, 10, 801)
     for dtype in FLOAT_DTYPES:
@@ -218,14 +224,14 @@ def draw_float_spacing(ax, highlight: dict | None = None) -> None:
     ax.grid(True, which="major", alpha=0.3)
 
 
-def float_spacing_figure():
+def float_spacing_figure() -> Figure:
     """The spacing of float16, float32 and float64 numbers from 1e-10 to 1e10, on log-log axes."""
     fig = new_figure(6.4, 4.0)
     draw_float_spacing(fig.subplots())
     return fig
 
 
-def finite_difference_figure(h: np.ndarray, errors: dict):
+def finite_difference_figure(h: np.ndarray, errors: dict) -> Figure:
     """Error of a centred difference against the step h, one curve per dtype (``errors``: dtype -> (K,) array)."""
     fig = new_figure(6.4, 4.0)
     ax = fig.subplots()
@@ -259,7 +265,7 @@ def _short(value) -> str:
     return str(value)
 
 
-def draw_number_line(ax, result: dict) -> None:
+def draw_number_line(ax: Axes, result: dict) -> None:
     """The representable numbers around ``result['stored']`` as ticks, and where the typed value falls."""
     ax.set_yticks([])
     for side in ("left", "right", "top"):
@@ -314,7 +320,7 @@ class BroadcastExplorer(InteractiveFigure):
 
     figsize = (9.0, 3.4)
 
-    def __init__(self, shape_a: str = "(3, 4)", shape_b: str = "(4,)"):
+    def __init__(self, shape_a: str = "(3, 4)", shape_b: str = "(4,)") -> None:
         import ipywidgets as widgets
 
         controls = {
@@ -326,7 +332,7 @@ class BroadcastExplorer(InteractiveFigure):
     def compute(self, shape_a: str, shape_b: str) -> BroadcastExplanation:
         return explain_broadcast(parse_shape(shape_a), parse_shape(shape_b))
 
-    def draw(self, fig, result: BroadcastExplanation) -> None:
+    def draw(self, fig: Figure, result: BroadcastExplanation) -> None:
         draw_broadcast(fig, result)
 
     def summary(self, result: BroadcastExplanation) -> str:
@@ -343,7 +349,7 @@ class FloatExplorer(InteractiveFigure):
 
     figsize = (10.0, 4.0)
 
-    def __init__(self, value: str = "0.1", dtype: str = "float32"):
+    def __init__(self, value: str = "0.1", dtype: str = "float32") -> None:
         import ipywidgets as widgets
 
         controls = {
@@ -381,7 +387,7 @@ class FloatExplorer(InteractiveFigure):
             "neighbours": neighbours(info["stored"], dtype, 3) if finite else np.array([]),
         }
 
-    def draw(self, fig, result: dict) -> None:
+    def draw(self, fig: Figure, result: dict) -> None:
         left, right = fig.subplots(1, 2)
         draw_float_spacing(left, None if result["error"] else result)
         draw_number_line(right, result)

@@ -11,6 +11,7 @@ maps onto each one's parameter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +34,9 @@ TRANSFORM_NAMES = (
     "random erasing",
     "all combined",
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 N_DIGITS, N_ROWS, N_PHOTOS = 8, 3, 3
 DEFAULTS = dict(transform="rotation", strength=0.5, interpolation="bilinear", seed=0)
 
@@ -128,7 +132,7 @@ class AugmentationExplorer(InteractiveFigure):
 
     figsize = (11.0, 5.2)
 
-    def __init__(self, **initial):
+    def __init__(self, **initial: Any) -> None:
         import ipywidgets as w
 
         v = merge_settings(DEFAULTS, initial)
@@ -155,10 +159,10 @@ class AugmentationExplorer(InteractiveFigure):
         }
         super().__init__(controls)
 
-    def compute(self, **params) -> ExplorerResult:
+    def compute(self, **params: Any) -> ExplorerResult:
         return explore(**params)
 
-    def draw(self, fig, result: ExplorerResult) -> None:
+    def draw(self, fig: Figure, result: ExplorerResult) -> None:
         left, right = fig.subfigures(1, 2, width_ratios=[1.45, 1.0])
         axes = left.subplots(N_ROWS + 1, N_DIGITS)
         for j in range(N_DIGITS):

@@ -7,12 +7,19 @@ Every function computes with dlcourse (``preprocess``, ``augment``) and returns 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .._types import Seed
 from ..augment import functional as AF
 from ..preprocess import PCA, ZCA
 from .core import new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 DIGIT_CMAP = "gray_r"  # ink dark on white paper, as the digits were written
 SIGNED_CMAP = "RdBu_r"  # components and whitened images: blue negative, red positive
@@ -24,7 +31,14 @@ def to_rgb(img: np.ndarray) -> np.ndarray:
 
 
 def draw_image(
-    ax, img: np.ndarray, title: str | None = None, *, cmap: str = DIGIT_CMAP, vmin=0.0, vmax=1.0, fontsize: float = 8
+    ax: Axes,
+    img: np.ndarray,
+    title: str | None = None,
+    *,
+    cmap: str = DIGIT_CMAP,
+    vmin: float = 0.0,
+    vmax: float = 1.0,
+    fontsize: float = 8,
 ) -> None:
     """One (C, H, W) image on ``ax`` without ticks (grey images with ``cmap``)."""
     ax.imshow(to_rgb(img), cmap=cmap if img.shape[0] == 1 else None, vmin=vmin, vmax=vmax, interpolation="nearest")
@@ -35,7 +49,9 @@ def draw_image(
 
 
 # ------------------------------------------------------------------------------------------ scaling
-def feature_scales_figure(X, transformed: Mapping[str, np.ndarray], feature_names: Sequence[str] | None = None):
+def feature_scales_figure(
+    X: ArrayLike, transformed: Mapping[str, np.ndarray], feature_names: Sequence[str] | None = None
+) -> Figure:
     """Box plots of every feature, raw and after each preprocessing in ``transformed`` (name -> (N, D) array)."""
     X = np.asarray(X, dtype=np.float64)
     panels = {"raw features": X, **transformed}
@@ -58,7 +74,7 @@ def feature_scales_figure(X, transformed: Mapping[str, np.ndarray], feature_name
 
 def learning_rate_sweep_figure(
     losses: Mapping[str, Sequence[float]], lrs: Sequence[float], *, ylabel: str = "training loss after the last epoch"
-):
+) -> Figure:
     """Final training loss against the learning rate, one line per preprocessing (name -> losses per lr)."""
     fig = new_figure(6.4, 3.6)
     ax = fig.subplots()
@@ -74,7 +90,9 @@ def learning_rate_sweep_figure(
 
 
 # ------------------------------------------------------------------------------------------ PCA
-def _draw_cloud(ax, Z: np.ndarray, colours: np.ndarray, title: str, lim: float, axes_from: PCA | None = None) -> None:
+def _draw_cloud(
+    ax: Axes, Z: np.ndarray, colours: np.ndarray, title: str, lim: float, axes_from: PCA | None = None
+) -> None:
     ax.scatter(Z[:, 0], Z[:, 1], s=7, c=colours, cmap="hsv", vmin=-np.pi, vmax=np.pi, alpha=0.8, linewidths=0)
     if axes_from is not None:
         for k, (v, lam) in enumerate(zip(axes_from.components_, axes_from.explained_variance_)):
@@ -91,7 +109,7 @@ def _draw_cloud(ax, Z: np.ndarray, colours: np.ndarray, title: str, lim: float, 
     ax.tick_params(labelsize=7)
 
 
-def pca_whitening_figure(X, epsilon: float = 0.0):
+def pca_whitening_figure(X: ArrayLike, epsilon: float = 0.0) -> Figure:
     """Correlated 2-D data (N, 2) four ways: raw with its principal axes (lines 2 standard deviations long),
     projected onto the principal axes (PCA), PCA-whitened, and ZCA-whitened. Each point keeps the colour of its
     direction from the mean in the raw data, so rotations show as turning colours."""
@@ -111,7 +129,7 @@ def pca_whitening_figure(X, epsilon: float = 0.0):
     return fig
 
 
-def eigen_digits_figure(pca: PCA, n: int = 10, image_shape: tuple = (8, 8)):
+def eigen_digits_figure(pca: PCA, n: int = 10, image_shape: tuple = (8, 8)) -> Figure:
     """The mean digit and the first ``n`` principal components as images, and the cumulative explained variance."""
     fig = new_figure(11.0, 4.2)
     top, bottom = fig.subfigures(2, 1, height_ratios=[1.0, 1.25])
@@ -144,8 +162,8 @@ def eigen_digits_figure(pca: PCA, n: int = 10, image_shape: tuple = (8, 8)):
 
 
 def reconstruction_figure(
-    X, pca: PCA, ks: Sequence[int] = (1, 2, 5, 10, 20, 40), n: int = 6, image_shape: tuple = (8, 8)
-):
+    X: ArrayLike, pca: PCA, ks: Sequence[int] = (1, 2, 5, 10, 20, 40), n: int = 6, image_shape: tuple = (8, 8)
+) -> Figure:
     """The first ``n`` rows of X (N, D) rebuilt from their first K principal coordinates, for each K in ``ks``."""
     X = np.asarray(X, dtype=np.float64)[:n]
     Z = pca.transform(X)  # (n, K_max)
@@ -159,7 +177,7 @@ def reconstruction_figure(
     return fig
 
 
-def whitened_digits_figure(X, X_white, n: int = 8, image_shape: tuple = (8, 8)):
+def whitened_digits_figure(X: ArrayLike, X_white: ArrayLike, n: int = 8, image_shape: tuple = (8, 8)) -> Figure:
     """Digits (top row) and their whitened versions (bottom row, signed colours)."""
     fig = new_figure(1.1 * n, 2.6)
     axes = fig.subplots(2, n)
@@ -172,7 +190,7 @@ def whitened_digits_figure(X, X_white, n: int = 8, image_shape: tuple = (8, 8)):
 
 
 # ------------------------------------------------------------------------------------------ augmentation
-def inverse_mapping_figure(shape: tuple = (8, 8), angle: float = 30.0, scale: float = 1.0):
+def inverse_mapping_figure(shape: tuple = (8, 8), angle: float = 30.0, scale: float = 1.0) -> Figure:
     """Where every output pixel of a rotation reads the input: the input's pixel centres (grey) and the source
     positions of the output pixels (red), inside and outside the image."""
     from matplotlib.patches import Rectangle
@@ -200,8 +218,8 @@ def inverse_mapping_figure(shape: tuple = (8, 8), angle: float = 30.0, scale: fl
 
 
 def transform_gallery_figure(
-    digits: np.ndarray, photo: np.ndarray, transforms: Mapping[str, Callable], rng, n_digits: int = 5
-):
+    digits: np.ndarray, photo: np.ndarray, transforms: Mapping[str, Callable], rng: Seed, n_digits: int = 5
+) -> Figure:
     """One row per transform (the first row unchanged): ``n_digits`` digits (N, 1, 8, 8) and the photo (1, 3, H, W),
     each transformed by ``transform(x, rng)``."""
     rows = {"original": None, **transforms}
@@ -219,7 +237,7 @@ def transform_gallery_figure(
     return fig
 
 
-def experiment_figure(results: Mapping[str, Mapping[str, Sequence[float]]], *, chance: float | None = None):
+def experiment_figure(results: Mapping[str, Mapping[str, Sequence[float]]], *, chance: float | None = None) -> Figure:
     """Accuracy per seed (dots joined across conditions, so paired runs show) with mean ± std, one panel per
     evaluation set. ``results``: evaluation set -> condition -> accuracies (one per seed)."""
     fig = new_figure(5.0 * len(results), 3.8)

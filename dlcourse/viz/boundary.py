@@ -9,14 +9,19 @@ Shapes: ``X`` (N, 2) points, ``y`` (N,) integer labels, a grid of G x G points f
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import functional as F
 from .. import nn
 from .._validate import check_int
 from .core import new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 #: class colours: class 0 red, class 1 blue, then matplotlib's cycle (TensorFlow Playground uses orange/blue)
 CLASS_COLOURS = ["#d6604d", "#4393c3", "#5aae61", "#9970ab", "#f1a340", "#878787"]
@@ -35,7 +40,7 @@ class Grid(NamedTuple):
         return float(self.xx.min()), float(self.xx.max()), float(self.yy.min()), float(self.yy.max())
 
 
-def make_grid(X, resolution: int = 100, margin: float = 0.3) -> Grid:
+def make_grid(X: ArrayLike, resolution: int = 100, margin: float = 0.3) -> Grid:
     """A square grid of ``resolution`` x ``resolution`` points around the data ``X`` (N, 2), plus ``margin``."""
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != 2:
@@ -47,7 +52,7 @@ def make_grid(X, resolution: int = 100, margin: float = 0.3) -> Grid:
     return Grid(xx, yy, np.c_[xx.ravel(), yy.ravel()])
 
 
-def model_probabilities(model: nn.Module, points) -> np.ndarray:
+def model_probabilities(model: nn.Module, points: ArrayLike) -> np.ndarray:
     """Class probabilities ``softmax(model(points))``, shape (M, C), with the model in eval mode."""
     model.eval()
     logits = model(points)
@@ -94,7 +99,16 @@ def hidden_activation_maps(model: nn.Sequential, grid: Grid, max_units: int = 8)
 
 
 # ---------------------------------------------------------------------------------------------- drawing
-def draw_points(ax, X, y, *, marker: str = "o", size: float = 22, edge: str = "white", label: str | None = None):
+def draw_points(
+    ax: Axes,
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    marker: str = "o",
+    size: float = 22,
+    edge: str = "white",
+    label: str | None = None,
+) -> None:
     """Scatter the points coloured by class."""
     X, y = np.asarray(X), np.asarray(y)
     for c in np.unique(y):
@@ -111,7 +125,15 @@ def draw_points(ax, X, y, *, marker: str = "o", size: float = 22, edge: str = "w
         )
 
 
-def draw_decision_boundary(ax, grid: Grid, probs: np.ndarray, X=None, y=None, X_test=None, y_test=None) -> None:
+def draw_decision_boundary(
+    ax: Axes,
+    grid: Grid,
+    probs: np.ndarray,
+    X: ArrayLike | None = None,
+    y: ArrayLike | None = None,
+    X_test: ArrayLike | None = None,
+    y_test: ArrayLike | None = None,
+) -> None:
     """Shade the plane by the model's belief and draw the points.
 
     Parameters
@@ -144,8 +166,15 @@ def draw_decision_boundary(ax, grid: Grid, probs: np.ndarray, X=None, y=None, X_
 
 
 def plot_decision_boundary(
-    predict_proba: Callable, X, y, ax=None, *, resolution: int = 100, margin: float = 0.3, title: str | None = None
-):
+    predict_proba: Callable,
+    X: ArrayLike,
+    y: ArrayLike,
+    ax: Axes | None = None,
+    *,
+    resolution: int = 100,
+    margin: float = 0.3,
+    title: str | None = None,
+) -> Figure | Axes:
     """Decision boundary of any 2-D classifier, with its data.
 
     Parameters
@@ -169,7 +198,7 @@ def plot_decision_boundary(
     return fig if fig is not None else ax
 
 
-def _draw_unit(ax, a: np.ndarray, grid: Grid, signed_cmap, positive_cmap) -> None:
+def _draw_unit(ax: Axes, a: np.ndarray, grid: Grid, signed_cmap, positive_cmap) -> None:
     """One unit's (G, G) activation map, on its own colour scale."""
     if a.min() < 0:  # signed units (tanh, leaky ReLU): white at 0
         v = max(float(np.abs(a).max()), 1e-12)
@@ -181,7 +210,7 @@ def _draw_unit(ax, a: np.ndarray, grid: Grid, signed_cmap, positive_cmap) -> Non
 
 
 def draw_activation_maps(
-    fig,
+    fig: Figure,
     maps: list[np.ndarray],
     grid: Grid,
     widths: list[int] | None = None,

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
-def new_figure(width: float = 6.4, height: float = 4.0, dpi: int = 100):
+def new_figure(width: float = 6.4, height: float = 4.0, dpi: int = 100) -> Figure:
     """A pyplot-free matplotlib Figure with an Agg canvas."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -23,7 +27,7 @@ def new_figure(width: float = 6.4, height: float = 4.0, dpi: int = 100):
     return fig
 
 
-def figure_to_png(fig) -> bytes:
+def figure_to_png(fig: Figure) -> bytes:
     """Render a Figure to PNG bytes."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
@@ -41,14 +45,14 @@ def merge_settings(defaults: dict, initial: dict) -> dict:
 class StaticFigure:
     """Wraps a Figure so a notebook cell shows it as a PNG (the figure is not kept open in pyplot)."""
 
-    def __init__(self, fig):
+    def __init__(self, fig: Figure) -> None:
         self.fig = fig
 
     def _repr_png_(self) -> bytes:
         return figure_to_png(self.fig)
 
 
-def show(fig) -> StaticFigure:
+def show(fig: Figure) -> StaticFigure:
     """Return a displayable PNG of ``fig``: put ``show(fig)`` last in a cell."""
     return StaticFigure(fig)
 
@@ -62,7 +66,7 @@ class InteractiveFigure:
 
     figsize = (9.0, 5.0)
 
-    def __init__(self, controls: dict):
+    def __init__(self, controls: dict) -> None:
         import ipywidgets as widgets
 
         self.controls = controls
@@ -82,13 +86,13 @@ class InteractiveFigure:
     def params(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
 
-    def compute(self, **params):
+    def compute(self, **params: Any) -> Any:
         raise NotImplementedError
 
-    def draw(self, fig, result) -> None:
+    def draw(self, fig: Figure, result: Any) -> None:
         raise NotImplementedError
 
-    def summary(self, result) -> str:
+    def summary(self, result: Any) -> str:
         """One line of HTML under the controls (e.g. the final loss)."""
         return ""
 

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validate import check_positive_int
 from .core import StaticFigure, new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 _TRAIN, _VAL = "tab:blue", "tab:orange"
 
@@ -28,7 +34,9 @@ def _check_history(history, name: str = "history") -> Mapping[str, Sequence[floa
     return history
 
 
-def draw_history(ax_loss, ax_acc, history, *, mark_best: bool = True) -> None:
+def draw_history(
+    ax_loss: Axes, ax_acc: Axes, history: Mapping[str, Sequence[float]], *, mark_best: bool = True
+) -> None:
     """Training (and validation) loss on ``ax_loss``, accuracy on ``ax_acc`` (either may be None)."""
     epochs = np.arange(1, len(history["loss"]) + 1)
     for ax, key, label in ((ax_loss, "loss", "loss"), (ax_acc, "accuracy", "accuracy")):
@@ -57,7 +65,7 @@ def draw_history(ax_loss, ax_acc, history, *, mark_best: bool = True) -> None:
         )
 
 
-def plot_history(history, title: str | None = None):
+def plot_history(history: Mapping[str, Sequence[float]], title: str | None = None) -> Figure:
     """Loss and accuracy per epoch of one ``train.fit`` run, training and (if present) validation."""
     history = _check_history(history)
     fig = new_figure(10, 3.6)
@@ -77,7 +85,7 @@ def plot_histories(
     steps_per_epoch: Mapping[str, float] | None = None,
     logy: bool = False,
     title: str | None = None,
-):
+) -> Figure:
     """Several runs overlaid, one panel per metric (e.g. one run per batch size).
 
     Parameters
@@ -117,7 +125,7 @@ def plot_histories(
 
 def plot_side_by_side(
     curves: Mapping[str, Sequence[float]], *, xlabel: str = "step", ylabel: str = "loss", title: str | None = None
-):
+) -> Figure:
     """Two runs of the same computation overlaid (top) and their absolute difference on a log scale (bottom)."""
     if not isinstance(curves, Mapping) or len(curves) != 2:
         raise ValueError(
@@ -150,7 +158,15 @@ def plot_side_by_side(
     return fig
 
 
-def plot_examples(X, y, predictions=None, *, n: int = 30, ncols: int = 10, title: str | None = None):
+def plot_examples(
+    X: ArrayLike,
+    y: ArrayLike,
+    predictions: ArrayLike | None = None,
+    *,
+    n: int = 30,
+    ncols: int = 10,
+    title: str | None = None,
+) -> Figure:
     """A gallery of 8x8 digit images with their labels; with ``predictions``, wrong ones are marked in red.
 
     X : (N, 64) or (N, 1, 8, 8) pixel values;  y, predictions : (N,) labels
@@ -198,7 +214,7 @@ class LiveLossPlot:
     every : redraw every this many epochs (drawing costs ~0.1 s; keep it a few per run)
     """
 
-    def __init__(self, epochs: int | None = None, every: int = 1, title: str | None = None):
+    def __init__(self, epochs: int | None = None, every: int = 1, title: str | None = None) -> None:
         epochs = None if epochs is None else check_positive_int(epochs, "epochs")
         every = check_positive_int(every, "every")
         self.epochs, self.every, self.title = epochs, every, title
@@ -208,7 +224,7 @@ class LiveLossPlot:
         self._handle = None
         self._draw({"loss": [], "accuracy": []}, 0)  # the empty axes show at once, above a progress bar
 
-    def __call__(self, epoch: int, history) -> None:
+    def __call__(self, epoch: int, history: Mapping[str, Sequence[float]]) -> None:
         if epoch % self.every and epoch != self.epochs:
             return
         start = time.perf_counter()

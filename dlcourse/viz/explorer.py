@@ -16,15 +16,22 @@ All the numbers come from dlcourse (``nn.MLP``, ``init.init_linear_``, ``optim.S
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import init, nn, optim
 from .._validate import check_choice, check_int
 from ..data import iterate_minibatches, load_digits
 from ..preprocess import StandardScaler
 from .core import InteractiveFigure, merge_settings, new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 ACTIVATION_NAMES = ("sigmoid", "tanh", "relu")
 #: widget label -> (weight_init of init.init_linear_, uses the activation's gain)
@@ -61,7 +68,7 @@ def build_model(
     )
 
 
-def hidden_activations(model: nn.Sequential, X) -> list[np.ndarray]:
+def hidden_activations(model: nn.Sequential, X: ArrayLike) -> list[np.ndarray]:
     """The output of every hidden activation layer for inputs X: a list of (N, width) arrays, first layer first."""
     outs = model.forward_all(X)
     return [out for layer, out in zip(model, outs) if not isinstance(layer, nn.Linear)]
@@ -178,7 +185,7 @@ def explore(
     )
 
 
-def draw_histogram_stack(ax, result: ExplorerResult, show_end: bool = True) -> None:
+def draw_histogram_stack(ax: Axes, result: ExplorerResult, show_end: bool = True) -> None:
     """One row per hidden layer (layer 1 on top): activation histograms at the start (filled) and after training."""
     edges, depth = result.edges, result.depth
     for i in range(depth):
@@ -206,7 +213,7 @@ def draw_histogram_stack(ax, result: ExplorerResult, show_end: bool = True) -> N
     )
 
 
-def draw(fig, result: ExplorerResult) -> None:
+def draw(fig: Figure, result: ExplorerResult) -> None:
     left, right = fig.subfigures(1, 2, width_ratios=[1.0, 1.35])
     ax_h = left.subplots()
     draw_histogram_stack(ax_h, result)
@@ -240,11 +247,11 @@ def draw(fig, result: ExplorerResult) -> None:
 
 def plot_activation_histograms(
     activation: str,
-    schemes=("normal 0.01", "pytorch", "xavier", "kaiming"),
+    schemes: Sequence[str] = ("normal 0.01", "pytorch", "xavier", "kaiming"),
     depth: int = 6,
     width: int = 128,
     seed: int = 0,
-):
+) -> Figure:
     """One panel per initialisation scheme: the activation histograms of every layer at initialisation."""
     fig = new_figure(2.9 * len(schemes), 0.42 * depth + 1.2)
     for ax, scheme in zip(np.atleast_1d(fig.subplots(1, len(schemes))), schemes):
@@ -263,7 +270,7 @@ class ActivationsExplorer(InteractiveFigure):
 
     figsize = (11.0, 6.0)
 
-    def __init__(self, **initial):
+    def __init__(self, **initial: Any) -> None:
         import ipywidgets as w
 
         v = merge_settings(DEFAULTS, initial)
@@ -312,10 +319,10 @@ class ActivationsExplorer(InteractiveFigure):
         }
         super().__init__(controls)
 
-    def compute(self, **params) -> ExplorerResult:
+    def compute(self, **params: Any) -> ExplorerResult:
         return explore(**params)
 
-    def draw(self, fig, result: ExplorerResult) -> None:
+    def draw(self, fig: Figure, result: ExplorerResult) -> None:
         draw(fig, result)
 
     def summary(self, result: ExplorerResult) -> str:

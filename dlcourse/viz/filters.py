@@ -11,14 +11,19 @@ digits. Every convolution is ``dlcourse.functional.conv2d``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import functional as F
 from .._validate import check_choice, check_positive_int
 from .core import InteractiveFigure, new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: the classic 3x3 kernels (cross-correlation: applied as written, not flipped)
 KERNELS: dict[str, np.ndarray] = {
@@ -123,8 +128,8 @@ def _draw_kernel(ax, kernel: np.ndarray, title: str = "kernel") -> None:
 
 
 def plot_kernel_gallery(
-    image: np.ndarray, names=("identity", "blur", "sharpen", "edge", "sobel x", "sobel y", "emboss")
-):
+    image: np.ndarray, names: Sequence[str] = ("identity", "blur", "sharpen", "edge", "sobel x", "sobel y", "emboss")
+) -> Figure:
     """Each named kernel of :data:`KERNELS` applied to ``image`` (H, W) with padding 1: kernel above, result below."""
     names = list(names)
     fig = new_figure(2.0 * len(names), 3.3)
@@ -137,7 +142,9 @@ def plot_kernel_gallery(
     return fig
 
 
-def plot_conv_arithmetic(size: int = 5, kernel_size: int = 3, stride: int = 2, padding: int = 1, windows: int = 2):
+def plot_conv_arithmetic(
+    size: int = 5, kernel_size: int = 3, stride: int = 2, padding: int = 1, windows: int = 2
+) -> Figure:
     """The padded input grid with the first ``windows`` receptive fields outlined, and the output grid they fill,
     for a square input of ``size`` pixels: H' = floor((size + 2p - k) / s) + 1."""
     from matplotlib.patches import Rectangle
@@ -187,7 +194,7 @@ def plot_conv_arithmetic(size: int = 5, kernel_size: int = 3, stride: int = 2, p
     return fig
 
 
-def plot_filters(weight: np.ndarray, title: str = "learned filters", max_filters: int = 32):
+def plot_filters(weight: np.ndarray, title: str = "learned filters", max_filters: int = 32) -> Figure:
     """The first input channel of each filter of a conv weight (F, C, kh, kw), one small image each (red
     positive, blue negative, each filter on its own symmetric scale)."""
     weight = np.asarray(weight)
@@ -212,7 +219,7 @@ def plot_filters(weight: np.ndarray, title: str = "learned filters", max_filters
     return fig
 
 
-def plot_feature_maps(image: np.ndarray, maps: np.ndarray, title: str = "feature maps", max_maps: int = 16):
+def plot_feature_maps(image: np.ndarray, maps: np.ndarray, title: str = "feature maps", max_maps: int = 16) -> Figure:
     """An input image (H, W) and the feature maps (C, H', W') one layer makes of it."""
     maps = np.asarray(maps)
     if maps.ndim != 3:
@@ -271,7 +278,7 @@ class FilterExplorer(InteractiveFigure):
         padding: int = 1,
         custom: str = DEFAULT_CUSTOM,
         shrink: int = 4,
-    ):
+    ) -> None:
         import ipywidgets as widgets
 
         check_choice(kernel, "kernel", (*KERNELS, "custom"))
@@ -287,7 +294,7 @@ class FilterExplorer(InteractiveFigure):
         }
         super().__init__(controls)
 
-    def compute(self, kernel, image, stride, padding, custom) -> FilterResult:
+    def compute(self, kernel: str, image: str, stride: int, padding: int, custom: str) -> FilterResult:
         img = load_image(image, self.shrink)
         error = ""
         if kernel == "custom":
@@ -305,7 +312,7 @@ class FilterExplorer(InteractiveFigure):
         out = apply_kernel(img, k, stride, padding)
         return FilterResult(img, k, out, stride, padding, kernel, image, error)
 
-    def draw(self, fig, r: FilterResult) -> None:
+    def draw(self, fig: Figure, r: FilterResult) -> None:
         ax_in, ax_k, ax_out = fig.subplots(1, 3, gridspec_kw={"width_ratios": [3, 1.2, 3]})
         h, w = r.image.shape
         _show_map(ax_in, r.image, f"input {r.image_name}: {h}x{w}", unit_range=True)

@@ -16,6 +16,7 @@ module only draws them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,10 @@ from .. import functional as F
 from .._validate import check_choice, check_positive_number
 from ..numerics import as_float_dtype, centred_difference_error
 from .core import InteractiveFigure, new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 DTYPE_COLORS = {"float32": "tab:orange", "float64": "tab:blue"}
 STEPS = np.logspace(-13, -0.5, 51)  # (K,) the steps h of the error curves
@@ -104,7 +109,7 @@ def gradcheck_study(
     )
 
 
-def draw_error_curves(ax, result: GradCheckResult, highlight: str | None = None, models: bool = True) -> None:
+def draw_error_curves(ax: Axes, result: GradCheckResult, highlight: str | None = None, models: bool = True) -> None:
     """Relative error against h, one curve per dtype, with the truncation and round-off models dashed."""
     floor = 1e-17
     for name, err in result.rel_errors.items():
@@ -138,7 +143,7 @@ def draw_error_curves(ax, result: GradCheckResult, highlight: str | None = None,
     ax.legend(fontsize=8, loc="upper center", ncol=2)
 
 
-def error_vs_step_figure(function: str = "sigmoid", x: float = 1.0):
+def error_vs_step_figure(function: str = "sigmoid", x: float = 1.0) -> Figure:
     """The error of the centred difference of ``function`` at ``x`` against h, in float32 and float64."""
     result = gradcheck_study(function, "float64", x)
     fig = new_figure(7.0, 4.4)
@@ -148,7 +153,7 @@ def error_vs_step_figure(function: str = "sigmoid", x: float = 1.0):
     return fig
 
 
-def draw_zoom(ax, result: GradCheckResult) -> None:
+def draw_zoom(ax: Axes, result: GradCheckResult) -> None:
     """f(x + t) - f(x) for |t| <= 2h as the dtype computes it, the tangent of slope f'(x) and the secant at ±h."""
     t = result.offsets
     ax.plot(
@@ -188,7 +193,9 @@ class GradCheckExplorer(InteractiveFigure):
 
     figsize = (11.0, 4.6)
 
-    def __init__(self, function: str = "sigmoid", dtype: str = "float32", log10_h: float = -6.0, x: float = 1.0):
+    def __init__(
+        self, function: str = "sigmoid", dtype: str = "float32", log10_h: float = -6.0, x: float = 1.0
+    ) -> None:
         import ipywidgets as w
 
         style = {"description_width": "initial"}
@@ -210,10 +217,10 @@ class GradCheckExplorer(InteractiveFigure):
         }
         super().__init__(controls)
 
-    def compute(self, function, dtype, log10_h, x) -> GradCheckResult:
+    def compute(self, function: str, dtype: str, log10_h: float, x: float) -> GradCheckResult:
         return gradcheck_study(function, dtype, x, 10.0**log10_h)
 
-    def draw(self, fig, result: GradCheckResult) -> None:
+    def draw(self, fig: Figure, result: GradCheckResult) -> None:
         left, right = fig.subplots(1, 2)
         draw_error_curves(left, result, highlight=result.dtype)
         left.axvline(result.h, color="grey", lw=1.0)

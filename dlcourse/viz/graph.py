@@ -14,12 +14,18 @@ output on the right; within a column nodes are ordered by the height of their co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..autograd import Tensor
 from .core import new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 VALUE_COLOR, GRAD_COLOR, LEAF_COLOR, OP_COLOR = "#222222", "#c0392b", "#e8f1fb", "#f4f4f4"
 
@@ -98,7 +104,7 @@ def edge_derivatives(layout: GraphLayout) -> list[float | None]:
 
 
 def draw_graph(
-    ax, root: Tensor, *, show_grad: bool = True, edge_labels: bool = False, fontsize: float = 9.0
+    ax: Axes, root: Tensor, *, show_grad: bool = True, edge_labels: bool = False, fontsize: float = 9.0
 ) -> GraphLayout:
     """Draw the graph that produced ``root`` on ``ax``; returns the layout. ``edge_labels`` writes each edge's local
     derivative (graphs of scalars only)."""
@@ -148,7 +154,7 @@ def plot_graph(
     title: str | None = None,
     width: float | None = None,
     height: float | None = None,
-):
+) -> Figure:
     """A Figure of the computational graph of ``root`` (values in black, gradients in red after backward, and with
     ``edge_labels`` the local derivatives in blue)."""
     layout = graph_layout(root)
@@ -162,7 +168,14 @@ def plot_graph(
     return fig
 
 
-def plot_graphs(panels, *, show_grad: bool = True, edge_labels: bool = False, width: float = 11.0, height: float = 3.2):
+def plot_graphs(
+    panels: Sequence[tuple[Tensor, str]],
+    *,
+    show_grad: bool = True,
+    edge_labels: bool = False,
+    width: float = 11.0,
+    height: float = 3.2,
+) -> Figure:
     """Several small graphs side by side; ``panels`` is a list of (root, title)."""
     fig = new_figure(width, height)
     axes = np.atleast_1d(fig.subplots(1, len(panels)))

@@ -3,15 +3,28 @@ MNIST)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .augment_plots import draw_image
 from .core import new_figure
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 def image_grid_figure(
-    images, labels=None, classes=None, *, columns: int = 10, title: str | None = None, size: float = 1.0
-):
+    images: ArrayLike,
+    labels: ArrayLike | None = None,
+    classes: Sequence[str] | None = None,
+    *,
+    columns: int = 10,
+    title: str | None = None,
+    size: float = 1.0,
+) -> Figure:
     """Images in rows of ``columns``, each titled with its class name.
 
     Parameters

@@ -15,11 +15,16 @@ Changing the surface resets the two learning rates to that surface's ``suggested
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ..surfaces import SURFACES, OptimizerPath, Surface, make_surface, run_optimizer
 from .core import InteractiveFigure, merge_settings
 from .optim_plots import draw_paths, draw_surface, draw_value_curves
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: the optimizers the playground offers: label -> (dlcourse.optim class name, settings -> hyperparameters)
 OPTIMIZERS = {
@@ -64,7 +69,7 @@ class OptimizerRace:
 
 def race(
     surface: str = "Rosenbrock",
-    optimizers=DEFAULTS["optimizers"],
+    optimizers: Sequence[str] = DEFAULTS["optimizers"],
     lr_sgd: float = 1e-3,
     lr_adaptive: float = 0.1,
     momentum: float = 0.9,
@@ -104,7 +109,7 @@ class OptimizerPlayground(InteractiveFigure):
 
     figsize = (11.5, 5.0)
 
-    def __init__(self, **initial):
+    def __init__(self, **initial: Any) -> None:
         import ipywidgets as w
 
         v = merge_settings(DEFAULTS, initial)
@@ -175,10 +180,10 @@ class OptimizerPlayground(InteractiveFigure):
                 self._resetting = False
         self.update()
 
-    def compute(self, **params) -> OptimizerRace:
+    def compute(self, **params: Any) -> OptimizerRace:
         return race(**params)
 
-    def draw(self, fig, result: OptimizerRace) -> None:
+    def draw(self, fig: Figure, result: OptimizerRace) -> None:
         ax_map, ax_val = fig.subplots(1, 2, width_ratios=[1.3, 1.0])
         draw_surface(ax_map, result.surface)
         if result.paths:

@@ -6,9 +6,18 @@ from the surface's own ``value``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .core import new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from ..surfaces import Surface
 
 #: one colour per optimizer name, the same in every figure of the chapter
 COLORS = {
@@ -32,7 +41,7 @@ def color_of(name: str, i: int = 0) -> str:
     return _CYCLE[i % len(_CYCLE)]
 
 
-def draw_surface(ax, surface, resolution: int = 160, n_levels: int = 18) -> None:
+def draw_surface(ax: Axes, surface: Surface, resolution: int = 160, n_levels: int = 18) -> None:
     """Filled contours of ``surface`` over its window, on a log scale of f - f_min, with its minima (stars) and any
     saddle points (crosses)."""
     import matplotlib.colors as mcolors
@@ -53,7 +62,7 @@ def draw_surface(ax, surface, resolution: int = 160, n_levels: int = 18) -> None
     ax.set_ylabel("y")
 
 
-def draw_paths(ax, paths: dict, max_markers: int = 60) -> None:
+def draw_paths(ax: Axes, paths: dict, max_markers: int = 60) -> None:
     """One line per optimizer (name -> :class:`dlcourse.surfaces.OptimizerPath`): a dot at every step while they are
     few, a circle at the start, a square at the end, a cross where a run diverged."""
     for i, (name, path) in enumerate(paths.items()):
@@ -65,7 +74,7 @@ def draw_paths(ax, paths: dict, max_markers: int = 60) -> None:
         ax.plot(*xy[-1], "X" if path.diverged else "s", color=colour, markeredgecolor="black", markersize=7, zorder=4)
 
 
-def draw_value_curves(ax, paths: dict, min_value: float = 0.0) -> None:
+def draw_value_curves(ax: Axes, paths: dict, min_value: float = 0.0) -> None:
     """f - f_min along each path, on a log scale: how fast each optimizer descends."""
     for i, (name, path) in enumerate(paths.items()):
         gap = np.maximum(path.values - min_value, 1e-16)
@@ -75,7 +84,7 @@ def draw_value_curves(ax, paths: dict, min_value: float = 0.0) -> None:
     ax.grid(True, which="major", alpha=0.3)
 
 
-def plot_paths(surface, paths: dict, title: str | None = None, values: bool = True):
+def plot_paths(surface: Surface, paths: dict, title: str | None = None, values: bool = True) -> Figure:
     """Optimizer paths over the contours of ``surface`` and, with ``values``, f - f_min against the step."""
     fig = new_figure(11.0 if values else 6.0, 4.6)
     axes = fig.subplots(1, 2, width_ratios=[1.25, 1.0]) if values else [fig.subplots()]
@@ -96,10 +105,10 @@ def plot_curves(
     ylabel: str = "",
     title: str = "",
     logy: bool = False,
-    x=None,
-    ax=None,
+    x: ArrayLike | None = None,
+    ax: Axes | None = None,
     styles: dict | None = None,
-):
+) -> Figure:
     """Several curves over a common x (default 0, 1, 2 ...): name -> values. Returns the Figure.
 
     ``styles`` maps a name to extra matplotlib keyword arguments (e.g. ``{'printed': {'ls': '--'}}``).
@@ -122,7 +131,7 @@ def plot_curves(
     return fig
 
 
-def plot_schedules(schedules: dict, title: str = "learning-rate schedules"):
+def plot_schedules(schedules: dict, title: str = "learning-rate schedules") -> Figure:
     """Learning rate against epoch, one step line per schedule (name -> rates of epochs 0, 1, 2 ...)."""
     fig = new_figure(7.0, 3.8)
     ax = fig.subplots()
@@ -143,7 +152,7 @@ def plot_schedules(schedules: dict, title: str = "learning-rate schedules"):
     return fig
 
 
-def plot_training_curves(histories: dict, test_accuracy: dict, title: str = "digits, 64-64-10 MLP"):
+def plot_training_curves(histories: dict, test_accuracy: dict, title: str = "digits, 64-64-10 MLP") -> Figure:
     """Training loss per epoch (log scale) for each optimizer, and the final test accuracy of each as bars.
 
     histories : name -> {'loss': [...], 'accuracy': [...]} from ``dlcourse.train.fit``

@@ -14,6 +14,7 @@ Headless: ``pg = NetworkPlayground(); pg.controls['dataset'].value = 'spirals'; 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +31,9 @@ from .boundary import (
     model_probabilities,
 )
 from .core import InteractiveFigure, merge_settings
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 DATASET_NAMES = ("xor", "circles", "moons", "spirals", "blobs")
 ACTIVATION_NAMES = ("tanh", "relu", "sigmoid", "leaky_relu")
@@ -142,7 +146,7 @@ class NetworkPlayground(InteractiveFigure):
 
     figsize = (11.0, 5.6)
 
-    def __init__(self, **initial):
+    def __init__(self, **initial: Any) -> None:
         import ipywidgets as w
 
         v = merge_settings(DEFAULTS, initial)
@@ -183,10 +187,10 @@ class NetworkPlayground(InteractiveFigure):
         }
         super().__init__(controls)
 
-    def compute(self, **params) -> PlaygroundResult:
+    def compute(self, **params: Any) -> PlaygroundResult:
         return train_playground_model(**params)
 
-    def draw(self, fig, result: PlaygroundResult) -> None:
+    def draw(self, fig: Figure, result: PlaygroundResult) -> None:
         left, right = fig.subfigures(1, 2, width_ratios=[1.0, 1.25])
         ax_b, ax_l = left.subplots(2, 1, height_ratios=[3.0, 1.1])
         draw_decision_boundary(
