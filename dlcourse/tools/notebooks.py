@@ -69,7 +69,7 @@ def _tags(cell) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
-def exercises(nb, chapter: str, where: str = "notebook") -> dict[str, dict]:
+def exercises(nb: nbformat.NotebookNode, chapter: str, where: str = "notebook") -> dict[str, dict]:
     """Map each exercise name to {'cell': index of its solution cell, 'check': index of its check cell}.
 
     Raises NotebookError when a solution cell is untagged, a tag has the wrong chapter, or an exercise does not
@@ -111,7 +111,7 @@ def exercises(nb, chapter: str, where: str = "notebook") -> dict[str, dict]:
     return found
 
 
-def exercise_points(nb, chapter: str, where: str = "notebook") -> dict[str, int | float]:
+def exercise_points(nb: nbformat.NotebookNode, chapter: str, where: str = "notebook") -> dict[str, int | float]:
     """{exercise name: the points it is worth}, in the notebook's order, read from the check cells' metadata."""
     points = {}
     for name, info in exercises(nb, chapter, where=where).items():
@@ -122,7 +122,7 @@ def exercise_points(nb, chapter: str, where: str = "notebook") -> dict[str, int 
     return points
 
 
-def nbgrader_cells(nb, chapter: str, where: str = "notebook") -> dict[int, dict]:
+def nbgrader_cells(nb: nbformat.NotebookNode, chapter: str, where: str = "notebook") -> dict[int, dict]:
     """{cell index: the nbgrader metadata that cell should carry}; cells not listed carry none."""
     points = exercise_points(nb, chapter, where=where)
     wanted: dict[int, dict] = {}
@@ -137,7 +137,7 @@ def nbgrader_cells(nb, chapter: str, where: str = "notebook") -> dict[int, dict]
     return wanted
 
 
-def set_nbgrader_metadata(nb, chapter: str, where: str = "notebook") -> bool:
+def set_nbgrader_metadata(nb: nbformat.NotebookNode, chapter: str, where: str = "notebook") -> bool:
     """Give every cell the nbgrader metadata its tags call for (and no other); True if anything changed."""
     wanted = nbgrader_cells(nb, chapter, where=where)
     changed = False
@@ -155,7 +155,7 @@ def set_nbgrader_metadata(nb, chapter: str, where: str = "notebook") -> bool:
     return changed
 
 
-def set_solution_metadata(nb, chapter: str, where: str = "notebook") -> bool:
+def set_solution_metadata(nb: nbformat.NotebookNode, chapter: str, where: str = "notebook") -> bool:
     """A solutions notebook's metadata as build keeps it: nbgrader's on the cells, and jupytext told to leave it
     out of the text twin; True if anything changed."""
     changed = set_nbgrader_metadata(nb, chapter, where=where)
@@ -167,7 +167,7 @@ def set_solution_metadata(nb, chapter: str, where: str = "notebook") -> bool:
     return changed
 
 
-def learner_notebook(nb, name: str):
+def learner_notebook(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     """The learner's copy of a solutions notebook: answers stripped, outputs and widget state cleared."""
     chapter = name[:2]
     exercises(nb, chapter, where=name)  # validate before writing anything
@@ -194,7 +194,7 @@ def learner_notebook(nb, name: str):
     return out
 
 
-def clear_outputs(nb):
+def clear_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Strip outputs, execution counts and widget state in place (what stored solutions notebooks carry)."""
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
@@ -205,7 +205,7 @@ def clear_outputs(nb):
     return nb
 
 
-def dumps(nb) -> str:
+def dumps(nb: nbformat.NotebookNode) -> str:
     return nbformat.writes(nb) + "\n"
 
 
