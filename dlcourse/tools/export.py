@@ -27,11 +27,15 @@ import time
 import unicodedata
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 
 from .._validate import check_bool, check_positive_int
 from .notebooks import NOTEBOOK_NAME
+
+if TYPE_CHECKING:
+    from nbconvert import HTMLExporter
 
 ASSETS = Path(__file__).resolve().parent / "export_assets"
 TEMPLATE = "dlcourse_print"
@@ -134,7 +138,7 @@ def select_chapters(paths: list[Path], chapters: list[str] | None) -> list[Path]
     return [by_number[c] for c in sorted(set(chapters))]
 
 
-def execute_notebook(path: Path, *, allow_errors: bool, timeout: int):
+def execute_notebook(path: Path, *, allow_errors: bool, timeout: int) -> nbformat.NotebookNode:
     """Run ``path`` in a fresh kernel of this Python environment, in the notebook's own folder.
 
     The kernel is shut down before this returns, also when a cell fails (nbclient's ``cleanup_kc``: with a kernel
@@ -158,7 +162,7 @@ def execute_notebook(path: Path, *, allow_errors: bool, timeout: int):
     return nb
 
 
-def chapter_title(nb, default: str = "") -> str:
+def chapter_title(nb: nbformat.NotebookNode, default: str = "") -> str:
     """The text of the notebook's first markdown heading, without a leading chapter number (``01 · ``)."""
     for cell in nb.cells:
         if cell.cell_type != "markdown":
@@ -170,7 +174,7 @@ def chapter_title(nb, default: str = "") -> str:
     return default
 
 
-def prepare_for_export(nb):
+def prepare_for_export(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Make every output printable: a widget output keeps its PNG (or a note), never the empty live view.
 
     The course's widgets (dlcourse.viz.InteractiveFigure) send the widget view and a PNG of the default figure;
@@ -188,7 +192,7 @@ def prepare_for_export(nb):
     return nb
 
 
-def make_exporter():
+def make_exporter() -> HTMLExporter:
     """nbconvert's HTMLExporter with the dlcourse_print template (lab look, MathML, print stylesheet)."""
     from traitlets.config import Config
 
@@ -246,7 +250,7 @@ def _print_exporter_class():
     return PrintExporter
 
 
-def check_formulas(exporter, nb, *, where: str) -> None:
+def check_formulas(exporter: HTMLExporter, nb: nbformat.NotebookNode, *, where: str) -> None:
     """Typeset the formulas of ``nb``'s markdown cells; a :class:`MathError` names ``where`` (the notebook), the
     cell and the formula of the first that cannot be."""
     for cell in nb.cells:

@@ -15,18 +15,23 @@ failed, and a learner cannot turn a failing check into a pass by adding one of t
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pytest
 
 #: the tags of the cells that grading is about (the same pattern as :data:`dlcourse.tools.notebooks.EXERCISE_TAG`)
 GRADED_TAG = re.compile(r"^(exercise|test)-\d\d-[a-z0-9_-]+$")
 
 
-def is_graded_cell(cell) -> bool:
+def is_graded_cell(cell: Mapping[str, Any]) -> bool:
     """True when a notebook cell carries an ``exercise-NN-name`` or ``test-NN-name`` tag."""
     tags = (cell.get("metadata") or {}).get("tags") or []
     return isinstance(tags, list) and any(isinstance(t, str) and GRADED_TAG.match(t) for t in tags)
 
 
-def pytest_collection_modifyitems(session, config, items):
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """Switch off nbval's "an exception is expected" and "skip" options on exercise and check cells."""
     try:
         from nbval.plugin import IPyNbCell
