@@ -21,7 +21,7 @@ def _find_root(start: Path) -> Path:
     raise SystemExit(f"dlcourse: no solutions/ folder at or above {start}; pass --root")
 
 
-def cmd_build(args) -> int:
+def cmd_build(args: argparse.Namespace) -> int:
     from .notebooks import NotebookError, build
 
     root = Path(args.root).resolve() if args.root else _find_root(Path.cwd())
@@ -45,7 +45,7 @@ def cmd_build(args) -> int:
     return 0
 
 
-def cmd_grade(args) -> int:
+def cmd_grade(args: argparse.Namespace) -> int:
     from .grading import grade
 
     root = Path(args.root).resolve() if args.root else _find_root(Path.cwd())
@@ -70,7 +70,7 @@ def cmd_grade(args) -> int:
     return 0
 
 
-def cmd_export(args) -> int:
+def cmd_export(args: argparse.Namespace) -> int:
     from .export import export_html
 
     root = Path(args.root).resolve() if args.root else _find_root(Path.cwd())
@@ -83,7 +83,7 @@ def cmd_export(args) -> int:
     return 0
 
 
-def cmd_bench(args) -> int:
+def cmd_bench(args: argparse.Namespace) -> int:
     import json
 
     from .bench import format_table, run
@@ -100,7 +100,7 @@ def cmd_bench(args) -> int:
     return 0
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dlcourse", description="Build, check, grade and export the course.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("build", help="write course/ from solutions/ (answers stripped, outputs cleared)")
