@@ -29,16 +29,20 @@ class SubmissionError(ValueError):
     chapter's exercises as failed.
     """
 
-    def __init__(self, message: str, chapter: str | None = None):
+    def __init__(self, message: str, chapter: str | None = None) -> None:
         super().__init__(message)
         self.chapter = chapter
 
 
 @dataclass
 class Prepared:
+    """A submission ready to run: its chapter, the notebook with canonical checks, where each check is."""
+
     chapter: str
     nb: nbformat.NotebookNode
-    checks: dict[int, str]  # code-cell number (as nbval counts them) -> exercise name
+    checks: dict[int, str]  # index of the check cell in nb.cells -> exercise name
+    exercise_cells: dict[str, int]  # exercise name -> index of its exercise cell, when the submission has one
+    canonical: dict[str, dict]  # exercise name -> {'source', 'metadata'} of its check in solutions/
 
 
 def canonical_checks(root: Path, chapter: str) -> tuple[Path, dict[str, dict]]:
@@ -54,7 +58,7 @@ def canonical_checks(root: Path, chapter: str) -> tuple[Path, dict[str, dict]]:
     return matches[0], found
 
 
-def detect_chapter(path: Path, nb, known: set[str]) -> str:
+def detect_chapter(path: Path, nb: nbformat.NotebookNode, known: set[str]) -> str:
     """The chapter from the file name (``NN_...``), else from the notebook's exercise/test tags."""
     match = _NAME.match(path.name)
     if match and match.group(1) in known:
@@ -82,12 +86,15 @@ def _restore_source(chapter: str, source: str) -> str:
     )
 
 
-def prepare(path: Path, root: Path) -> Prepared:
-    """Read ``path`` and return the notebook to run, with canonical checks restored and outputs cleared."""
+def prepare(path: Path, root: Path, text: str | bytes | None = None) -> Prepared:
+    """Read ``path`` (or its content ``text``, already read) and return the notebook to run, with canonical checks
+    restored and outputs cleared."""
     known = {p.name[:2] for p in (Path(root) / "solutions").glob("*.ipynb")}
     match = _NAME.match(Path(path).name)
     try:
-        nb = nbformat.read(path, as_version=4)
+        if text is None:
+            text = Path(path).read_bytes()
+        nb = nbformat.reads(text.decode("utf-8") if isinstance(text, bytes) else text, as_version=4)
         nbformat.validate(nb)
     except Exception as exc:
         first_line = (str(exc).strip().splitlines() or [""])[0][:200]
@@ -116,15 +123,17 @@ def prepare(path: Path, root: Path) -> Prepared:
         cell.source = _restore_source(chapter, info["source"])
         # the canonical metadata too: no raises-exception or nbval-skip tag a learner may have added survives
         cell.metadata = nbformat.from_dict(copy.deepcopy(info["metadata"]))
-    checks = {}
-    code_number = 0
-    for cell in nb.cells:
+    checks, exercise_cells = {}, {}
+    for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
         cell.outputs, cell.execution_count = [], None
         for tag in tags(cell):
-            m = re.fullmatch(rf"test-{chapter}-(.+)", tag)
-            if m and m.group(1) in canon:
-                checks[code_number] = m.group(1)
-        code_number += 1
-    return Prepared(chapter, nb, checks)
+            m = re.fullmatch(rf"(test|exercise)-{chapter}-(.+)", tag)
+            if m and m.group(2) in canon:
+                if m.group(1) == "test":
+                    checks[index] = m.group(2)
+                else:
+                    exercise_cells.setdefault(m.group(2), index)
+    canonical = {name: {"source": info["source"], "metadata": info["metadata"]} for name, info in canon.items()}
+    return Prepared(chapter, nb, checks, exercise_cells, canonical)
