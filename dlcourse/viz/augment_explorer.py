@@ -85,7 +85,7 @@ def make_transform(name: str, strength: float, shape: tuple, interpolation: str 
 class ExplorerResult:
     """What :meth:`AugmentationExplorer.draw` and the tests read."""
 
-    params: dict
+    params: dict[str, Any]
     transform: A.Transform  # the digits' transform (the photo's differs only in size-dependent values)
     digits_before: np.ndarray  # (N_DIGITS, 1, 8, 8)
     digits_after: np.ndarray  # (N_ROWS, N_DIGITS, 1, 8, 8): N_ROWS independent draws

@@ -78,7 +78,7 @@ def hidden_activations(model: nn.Sequential, X: ArrayLike) -> list[np.ndarray]:
 class ExplorerResult:
     """What one setting produced (what :meth:`ActivationsExplorer.draw` and the tests read)."""
 
-    params: dict
+    params: dict[str, Any]
     edges: np.ndarray  # (BINS + 1,) histogram bin edges shared by all layers
     hist_start: np.ndarray  # (depth, BINS) fraction of activations per bin at initialisation (ReLU: of the
     # non-zero ones), values beyond the edges counted in the end bins

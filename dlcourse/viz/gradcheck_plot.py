@@ -69,14 +69,14 @@ class GradCheckResult:
     x: float
     h: float
     steps: np.ndarray  # (K,)
-    rel_errors: dict  # dtype -> (K,) relative error of the centred difference at each step
+    rel_errors: dict[str, np.ndarray]  # dtype -> (K,) relative error of the centred difference at each step
     truncation: np.ndarray  # (K,) |f'''| h^2 / 6 / |f'|, the truncation model (relative)
-    roundoff: dict  # dtype -> (K,) eps |f| / h / |f'|, the round-off model (relative)
+    roundoff: dict[str, np.ndarray]  # dtype -> (K,) eps |f| / h / |f'|, the round-off model (relative)
     numerical: float  # the centred difference at (x, h) in dtype
     analytic: float  # f'(x) in float64
     offsets: np.ndarray  # (M,) t in [-2h, 2h]
     f_offsets: np.ndarray  # (M,) f(x + t) - f(x), computed in dtype
-    best_step: dict  # dtype -> the step with the smallest error
+    best_step: dict[str, float]  # dtype -> the step with the smallest error
 
     @property
     def rel_error(self) -> float:

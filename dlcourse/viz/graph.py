@@ -34,9 +34,9 @@ VALUE_COLOR, GRAD_COLOR, LEAF_COLOR, OP_COLOR = "#222222", "#c0392b", "#e8f1fb",
 class GraphLayout:
     """Where every node goes: ``nodes`` in topological order, ``pos[i] = (column, row)`` for ``nodes[i]``."""
 
-    nodes: list
-    pos: list
-    edges: list  # (parent index, child index)
+    nodes: list[Tensor]
+    pos: list[tuple[float, float]]
+    edges: list[tuple[int, int]]  # (parent index, child index)
     columns: int
 
 

@@ -58,11 +58,11 @@ DEFAULTS = dict(
 class OptimizerRace:
     """What one setting of the playground computed."""
 
-    params: dict
+    params: dict[str, Any]
     surface: Surface
-    paths: dict  # label -> OptimizerPath, in the order of OPTIMIZER_NAMES
+    paths: dict[str, OptimizerPath]  # label -> OptimizerPath, in the order of OPTIMIZER_NAMES
 
-    def final_gaps(self) -> dict:
+    def final_gaps(self) -> dict[str, float]:
         """label -> f(final position) - f_min."""
         return {name: float(p.values[-1] - self.surface.min_value) for name, p in self.paths.items()}
 

@@ -48,18 +48,19 @@ DEFAULTS = dict(dataset="xor", noise=0.1, hidden_layers=2, width=8, activation="
 class PlaygroundResult:
     """Everything one training run produced (what :meth:`NetworkPlayground.draw` and the tests read)."""
 
-    params: dict
+    params: dict[str, Any]
     X_train: np.ndarray  # (N_train, 2)
     y_train: np.ndarray  # (N_train,)
     X_test: np.ndarray  # (N_test, 2)
     y_test: np.ndarray  # (N_test,)
-    history: dict  # {'loss': [...], 'accuracy': [...]} per epoch, from dlcourse.train.fit
+    history: dict[str, list[float]]  # {'loss': [...], 'accuracy': [...]} per epoch, from dlcourse.train.fit
     train_accuracy: float
     test_accuracy: float
     grid: Grid  # G x G points around the data
     probs: np.ndarray  # (G, G) P(class 1) over the grid
-    hidden_maps: list = field(default_factory=list)  # one (min(width, MAX_UNITS_SHOWN), G, G) array per layer
-    hidden_sizes: list = field(default_factory=list)  # the true width of each hidden layer
+    # one (min(width, MAX_UNITS_SHOWN), G, G) array per hidden layer
+    hidden_maps: list[np.ndarray] = field(default_factory=list)
+    hidden_sizes: list[int] = field(default_factory=list)  # the true width of each hidden layer
     num_parameters: int = 0
     model: nn.Module | None = None
 
