@@ -13,6 +13,10 @@ The conventions the annotations follow: arrays a function accepts (and converts)
 arrays it returns or keeps are ``np.ndarray``; the types used in many modules (``Size2``, ``Seed``, ...) are named
 once in ``dlcourse/_types.py``.
 
+The test holds that the annotations are there, not that they are right: no static type checker runs over the
+package (NumPy's stubs, the argument checks that take any ``object`` and the widgets' matplotlib calls would need
+casts and ignores throughout).
+
 The last tests run the rules on small pieces of source, to show that each one catches what it is meant to.
 """
 
