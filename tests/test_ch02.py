@@ -15,6 +15,7 @@ from dlcourse import functional as F
 from dlcourse.autograd import Tensor, mul_backward
 from dlcourse.checks import ch02
 from dlcourse.checks import numerical_gradient as checker_numerical_gradient
+from dlcourse.checks.delegation import unguarded
 from dlcourse.viz import figure_to_png, gradcheck_plot, graph
 from dlcourse.viz.gradcheck_plot import GradCheckExplorer, GradCheckResult, gradcheck_study
 
@@ -82,8 +83,9 @@ REFERENCES = {
 @given(seed=seeds)
 def test_reference_answers_pass_for_any_seed(exercise, seed):
     check, answers = REFERENCES[exercise]
-    for answer in answers:
-        check(answer, seed=seed)
+    with unguarded():  # the library's own kernels are among the answers
+        for answer in answers:
+            check(answer, seed=seed)
 
 
 @pytest.mark.parametrize("exercise", sorted(REFERENCES))
@@ -97,7 +99,8 @@ def test_the_library_cross_entropy_kernels_pass():
         loss, cache = F.cross_entropy_forward(logits, target)
         return loss, F.cross_entropy_backward(1.0, cache)
 
-    ch02.check_softmax_cross_entropy(fused)
+    with unguarded():
+        ch02.check_softmax_cross_entropy(fused)
 
 
 @pytest.mark.parametrize("exercise", sorted(REFERENCES))

@@ -13,6 +13,7 @@ from strategies import scaled_settings, seeds
 
 from dlcourse import data, init, nn, train
 from dlcourse.checks import ch03
+from dlcourse.checks.delegation import unguarded
 
 few = scaled_settings(8)
 
@@ -30,7 +31,8 @@ def reference_minibatches(X, y, batch_size, rng):
 def test_minibatches_reference_passes(seed):
     out = printed(ch03.check_minibatches, reference_minibatches, seed=seed)
     assert out.startswith("\u2714 minibatches:") and out.count("\n") == 1
-    printed(ch03.check_minibatches, lambda X, y, b, rng: data.iterate_minibatches(X, y, b, rng=rng), seed=seed)
+    with unguarded():  # the library's own batches agree with the check
+        printed(ch03.check_minibatches, lambda X, y, b, rng: data.iterate_minibatches(X, y, b, rng=rng), seed=seed)
 
 
 def drops_last(X, y, batch_size, rng):
@@ -119,7 +121,8 @@ def epoch_variant(*, zero_grad=True, step=True, loss="weighted", shuffle=True, f
 @few
 @given(seed=seeds)
 def test_train_epoch_reference_passes(seed):
-    out = printed(ch03.check_train_epoch, train.train_epoch, seed=seed)
+    with unguarded():
+        out = printed(ch03.check_train_epoch, train.train_epoch, seed=seed)
     assert out.startswith("\u2714 train_epoch:") and out.count("\n") == 1
     printed(ch03.check_train_epoch, epoch_variant(), seed=seed)
 
@@ -173,7 +176,8 @@ def evaluate_variant(
 @few
 @given(seed=seeds)
 def test_evaluate_reference_passes(seed):
-    out = printed(ch03.check_evaluate, train.evaluate, seed=seed)
+    with unguarded():
+        out = printed(ch03.check_evaluate, train.evaluate, seed=seed)
     assert out.startswith("\u2714 evaluate:") and out.count("\n") == 1
     printed(ch03.check_evaluate, evaluate_variant(), seed=seed)
 
@@ -188,7 +192,7 @@ def test_evaluate_reference_passes(seed):
         (evaluate_variant(eval_mode=False), ["training mode", "model.eval()"]),
         (evaluate_variant(restore=False), ["left the model in training mode", "model.train(was_training)"]),
         (evaluate_variant(learn=True), ["changed the model's parameters"]),
-        (lambda model, X, y: train.evaluate(model, X, y)[0], ["should return a pair"]),
+        (lambda model, X, y: evaluate_variant()(model, X, y)[0], ["should return a pair"]),
         (not_implemented, ["not implemented yet"]),
     ],
 )
@@ -198,11 +202,11 @@ def test_evaluate_typical_mistakes(fn, patterns):
 
 def test_evaluate_and_train_epoch_in_float32_are_told_so():
     def evaluate_float32(model, X, y):
-        loss, acc = train.evaluate(model, X, y)
+        loss, acc = evaluate_variant()(model, X, y)
         return np.float32(loss), acc
 
     def train_epoch_float32(*args, **kwargs):
-        return np.float32(train.train_epoch(*args, **kwargs))
+        return np.float32(epoch_variant()(*args, **kwargs))
 
     fails(ch03.check_evaluate, evaluate_float32, "loss has dtype float32", "compute in float64")
     fails(ch03.check_train_epoch, train_epoch_float32, "return value has dtype float32", "compute in float64")
@@ -249,7 +253,8 @@ def xavier_variant(
 @few
 @given(seed=seeds)
 def test_xavier_reference_passes(seed):
-    out = printed(ch03.check_xavier_uniform, init.xavier_uniform_, seed=seed)
+    with unguarded():
+        out = printed(ch03.check_xavier_uniform, init.xavier_uniform_, seed=seed)
     assert out.startswith("\u2714 xavier_uniform_:") and out.count("\n") == 1
     printed(ch03.check_xavier_uniform, xavier_variant(), seed=seed)
 
@@ -307,7 +312,8 @@ def kaiming_variant(
 @few
 @given(seed=seeds)
 def test_kaiming_reference_passes(seed):
-    out = printed(ch03.check_kaiming_normal, init.kaiming_normal_, seed=seed)
+    with unguarded():
+        out = printed(ch03.check_kaiming_normal, init.kaiming_normal_, seed=seed)
     assert out.startswith("\u2714 kaiming_normal_:") and out.count("\n") == 1
     printed(ch03.check_kaiming_normal, kaiming_variant(), seed=seed)
 

@@ -4,15 +4,21 @@ Each check calls the learner's function on several inputs (random ones, and the 
 computes the reference with PyTorch in float64 (torch is imported inside the check), prints one line on success
 and raises :class:`~dlcourse.checks.CheckFailure` with one message on failure. When a wrong answer matches a
 known mistake (the sample standard deviation, the wrong axis, a forgotten square ...), the message says so.
+Each check is an :class:`~dlcourse.checks.exercise.Exercise` (``EXERCISES``): its cases, its judgement of the
+calls, and the implementations an answer may not call (``arrays.standardize``, ``torch.cdist``, ``np.isclose`` ...).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from .. import _lazy
+from .calls import Call, make_case
 from .compare import describe_mismatch
 from .errors import CheckFailure
+from .exercise import Exercise
 from .runner import Check
 
 
@@ -44,10 +50,10 @@ def _expect_finite(check: Check, got, expected, what: str, hint: str) -> None:
         check.fail(f"{what} contains {arr[idx]} at index {list(idx)} (expected {expected[idx]:.6g}).", hint)
 
 
-def _call(check: Check, fn, *args, label: str, note: str | None = None):
-    """``check.call``, with ``note`` as the hint when the failure is a numerical warning."""
+def _result(check: Check, call: Call, *, label: str, note: str | None = None):
+    """``check.result``, with ``note`` as the hint when the failure is a numerical warning."""
     try:
-        return check.call(fn, *args, label=label)
+        return check.result(call, label)
     except CheckFailure as exc:
         first = str(exc).splitlines()[0]
         if note and "numerical warning" in first:
@@ -56,8 +62,8 @@ def _call(check: Check, fn, *args, label: str, note: str | None = None):
 
 
 # --------------------------------------------------------------------------------------------- standardize
-def _standardize_cases() -> list[tuple[str, np.ndarray]]:
-    rng = np.random.default_rng(1)
+def _standardize_cases(seed: int = 0) -> list[tuple[str, np.ndarray]]:
+    rng = np.random.default_rng(1 + seed)
     const = rng.normal(size=(6, 3)) * [2.0, 1.0, 3.0]
     const[:, 1] = 2.5  # exactly representable: its mean is exact
     ints = np.array(
@@ -127,10 +133,10 @@ def _close(got, expected, rtol) -> bool:
     return got.shape == expected.shape and bool(np.allclose(got, expected, rtol=rtol, atol=rtol))
 
 
-def check_standardize(standardize) -> None:
-    """Check ``standardize(X)``: column-wise (X - mean) / std, population std, constant columns -> 0."""
+def _judge_standardize(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     check = Check("standardize")
-    for label, X in _standardize_cases():
+    for case, call in zip(cases, calls):
+        label, X = case["meta"]["label"], case["args"]["X"]
         constant = [j for j in range(X.shape[1]) if np.all(X[:, j] == X[0, j])]
         note = (
             (
@@ -141,18 +147,41 @@ def check_standardize(standardize) -> None:
             if constant
             else None
         )
-        got = _call(check, standardize, X, label=f"standardize(X of shape {label})", note=note)
+        got = _result(check, call, label=f"standardize(X of shape {label})", note=note)
         expected = _standardize_reference(X)
         what = f"standardize(X) for X of shape {label}"
         if constant:
             _expect_finite(check, got, expected, what, note)
         check.compare(got, expected, what=what, hint=_standardize_hint(got, X))
-    check.passed("zero mean and unit variance per column, constant columns 0, integers handled; matches PyTorch")
+    return check.pass_line(
+        "zero mean and unit variance per column, constant columns 0, integers handled; matches PyTorch"
+    )
+
+
+STANDARDIZE = Exercise(
+    "00-standardize",
+    "standardize",
+    "standardize",
+    lambda seed: [make_case({"X": X}, meta={"label": label}) for label, X in _standardize_cases(seed)],
+    _judge_standardize,
+    forbidden=(
+        "dlcourse.arrays.standardize",
+        "dlcourse.preprocess.StandardScaler",
+        "sklearn.preprocessing.StandardScaler",
+        "sklearn.preprocessing.scale",
+        "scipy.stats.zscore",
+    ),
+)
+
+
+def check_standardize(standardize) -> None:
+    """Check ``standardize(X)``: column-wise (X - mean) / std, population std, constant columns -> 0."""
+    STANDARDIZE.check(standardize)
 
 
 # --------------------------------------------------------------------------------------------- distances
-def _distance_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
-    rng = np.random.default_rng(2)
+def _distance_cases(seed: int = 0) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(2 + seed)
     pts = rng.integers(-4, 5, size=(5, 3)).astype(np.float64)
     return [
         ("A (4, 3), B (5, 3)", rng.normal(size=(4, 3)), rng.normal(size=(5, 3))),
@@ -192,19 +221,40 @@ def _distance_hint(got, A: np.ndarray, B: np.ndarray, expected: np.ndarray) -> s
     return None
 
 
-def check_pairwise_sq_dists(pairwise_sq_dists) -> None:
-    """Check ``pairwise_sq_dists(A, B)`` against ``torch.cdist(A, B) ** 2`` in float64."""
+def _judge_distances(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     check = Check("pairwise_sq_dists")
-    for label, A, B in _distance_cases():
-        got = check.call(pairwise_sq_dists, A, B, label=f"pairwise_sq_dists({label})")
+    for case, call in zip(cases, calls):
+        label, (A, B) = case["meta"]["label"], case["args"].values()
+        got = check.result(call, f"pairwise_sq_dists({label})")
         expected = _distance_reference(A, B)
         check.compare(got, expected, what=f"pairwise_sq_dists for {label}", hint=_distance_hint(got, A, B, expected))
-    check.passed("all squared distances match torch.cdist(A, B) ** 2, uint8 inputs included")
+    return check.pass_line("all squared distances match torch.cdist(A, B) ** 2, uint8 inputs included")
+
+
+PAIRWISE_SQ_DISTS = Exercise(
+    "00-pairwise_sq_dists",
+    "pairwise_sq_dists",
+    "pairwise_sq_dists",
+    lambda seed: [make_case({"A": A, "B": B}, meta={"label": label}) for label, A, B in _distance_cases(seed)],
+    _judge_distances,
+    forbidden=(
+        "dlcourse.arrays.pairwise_sq_dists",
+        "torch.cdist",
+        "scipy.spatial.distance.cdist",
+        "sklearn.metrics.pairwise.euclidean_distances",
+        "sklearn.metrics.pairwise_distances",
+    ),
+)
+
+
+def check_pairwise_sq_dists(pairwise_sq_dists) -> None:
+    """Check ``pairwise_sq_dists(A, B)`` against ``torch.cdist(A, B) ** 2`` in float64."""
+    PAIRWISE_SQ_DISTS.check(pairwise_sq_dists)
 
 
 # --------------------------------------------------------------------------------------------- one-hot
-def _one_hot_cases() -> list[tuple[str, np.ndarray, int]]:
-    rng = np.random.default_rng(3)
+def _one_hot_cases(seed: int = 0) -> list[tuple[str, np.ndarray, int]]:
+    rng = np.random.default_rng(3 + seed)
     return [
         ("y = [2, 0, 1, 2], num_classes = 3", np.array([2, 0, 1, 2]), 3),
         ("y = [1, 1], num_classes = 4 (classes 0, 2, 3 absent)", np.array([1, 1]), 4),
@@ -214,33 +264,41 @@ def _one_hot_cases() -> list[tuple[str, np.ndarray, int]]:
     ]
 
 
-def _expect_value_error(check: Check, one_hot, y: np.ndarray, num_classes: int) -> None:
+def _expect_value_error(check: Check, call: Call, y: np.ndarray, num_classes: int) -> None:
     label = f"one_hot(y={y.tolist()}, num_classes={num_classes})"
-    try:
-        got = one_hot(y.copy(), num_classes)
-    except ValueError:
+    if call.kind == "raised" and "ValueError" in call.error_bases:
         return
-    except NotImplementedError:
-        check.fail("not implemented yet: replace `raise NotImplementedError()` with your code.")
-    except Exception as exc:
+    if call.kind in ("not_implemented", "delegated", "none", "not_callable", "check_failure"):
+        check.result(call, label)
+    if call.kind == "raised":
         check.fail(
-            f"{label} raised {type(exc).__name__}: {exc}; expected a ValueError.",
+            f"{label} raised {call.error_type}: {call.error_message}; expected a ValueError.",
             "check the labels first: if np.any(y < 0) or np.any(y >= num_classes): raise ValueError(...)",
         )
     check.fail(
-        f"{label} returned {type(got).__name__} instead of raising ValueError: label {y.min()} or {y.max()} "
+        f"{label} returned {type(call.value).__name__} instead of raising ValueError: label {y.min()} or {y.max()} "
         f"is not a class in [0, {num_classes - 1}].",
         "NumPy's negative indices count from the end, so -1 silently means the last class; "
         "check the labels and raise ValueError.",
     )
 
 
-def check_one_hot(one_hot) -> None:
-    """Check ``one_hot(y, num_classes)`` against ``torch.nn.functional.one_hot``; bad labels raise ValueError."""
+def _one_hot_case_list(seed: int) -> list[dict]:
+    cases = [make_case({"y": y, "num_classes": c}, meta={"label": label}) for label, y, c in _one_hot_cases(seed)]
+    for y in (np.array([0, 3, 1]), np.array([0, -1, 2])):  # labels outside [0, 3): a ValueError is expected
+        cases.append(make_case({"y": y, "num_classes": 3}, meta={"label": None}))
+    return cases
+
+
+def _judge_one_hot(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     torch = _lazy.torch()
     check = Check("one_hot")
-    for label, y, num_classes in _one_hot_cases():
-        got = check.call(one_hot, y, num_classes, label=f"one_hot({label})")
+    for case, call in zip(cases, calls):
+        label, (y, num_classes) = case["meta"]["label"], case["args"].values()
+        if label is None:
+            _expect_value_error(check, call, y, num_classes)
+            continue
+        got = check.result(call, f"one_hot({label})")
         expected = torch.nn.functional.one_hot(torch.as_tensor(y, dtype=torch.int64), num_classes).numpy()
         what = f"one_hot for {label}"
         arr = None if got is None or isinstance(got, tuple) else np.asarray(got)
@@ -258,14 +316,35 @@ def check_one_hot(one_hot) -> None:
                 )
             got = arr.astype(np.float64)
         check.compare(got, expected.astype(np.float64), what=what)
-    for y in (np.array([0, 3, 1]), np.array([0, -1, 2])):
-        _expect_value_error(check, one_hot, y, 3)
-    check.passed("matches torch.nn.functional.one_hot, empty batches included; labels outside [0, C) raise ValueError")
+    return check.pass_line(
+        "matches torch.nn.functional.one_hot, empty batches included; labels outside [0, C) raise ValueError"
+    )
+
+
+ONE_HOT = Exercise(
+    "00-one_hot",
+    "one_hot",
+    "one_hot",
+    _one_hot_case_list,
+    _judge_one_hot,
+    forbidden=(
+        "dlcourse.arrays.one_hot",
+        "torch.nn.functional.one_hot",
+        "sklearn.preprocessing.OneHotEncoder",
+        "sklearn.preprocessing.LabelBinarizer",
+        "sklearn.preprocessing.label_binarize",
+    ),
+)
+
+
+def check_one_hot(one_hot) -> None:
+    """Check ``one_hot(y, num_classes)`` against ``torch.nn.functional.one_hot``; bad labels raise ValueError."""
+    ONE_HOT.check(one_hot)
 
 
 # --------------------------------------------------------------------------------------------- isclose
-def _isclose_cases() -> list[tuple[str, np.ndarray, np.ndarray, dict]]:
-    rng = np.random.default_rng(4)
+def _isclose_cases(seed: int = 0) -> list[tuple[str, np.ndarray, np.ndarray, dict]]:
+    rng = np.random.default_rng(4 + seed)
     x = rng.normal(size=(6,))
     return [
         ("a = 0.1 + 0.2, b = 0.3", np.array([0.1 + 0.2]), np.array([0.3]), {}),
@@ -311,12 +390,12 @@ def _isclose_hint(got, a, b, opts) -> str | None:
     return None
 
 
-def check_isclose(isclose) -> None:
-    """Check ``isclose(a, b, rtol=1e-5, atol=1e-8)`` against ``torch.isclose`` (float64)."""
+def _judge_isclose(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     torch = _lazy.torch()
     check = Check("isclose")
-    for label, a, b, opts in _isclose_cases():
-        got = check.call(isclose, a, b, label=f"isclose({label})", **opts)
+    for case, call in zip(cases, calls):
+        label, (a, b), opts = case["meta"]["label"], case["args"].values(), case["kwargs"]
+        got = check.result(call, f"isclose({label})")
         expected = torch.isclose(torch.as_tensor(a), torch.as_tensor(b), **opts).numpy()
         what = f"isclose for {label}"
         if got is None or isinstance(got, tuple):
@@ -342,7 +421,26 @@ def check_isclose(isclose) -> None:
                 f"expected {expected[idx]} ({len(wrong)} of {arr.size} entries off).",
                 _isclose_hint(arr, a, b, opts),
             )
-    check.passed("agrees with torch.isclose on every case (defaults rtol=1e-5, atol=1e-8, broadcasting, NaN)")
+    return check.pass_line("agrees with torch.isclose on every case (defaults rtol=1e-5, atol=1e-8, broadcasting, NaN)")
 
+
+ISCLOSE = Exercise(
+    "00-isclose",
+    "isclose",
+    "isclose",
+    lambda seed: [
+        make_case({"a": a, "b": b}, opts, meta={"label": label}) for label, a, b, opts in _isclose_cases(seed)
+    ],
+    _judge_isclose,
+    forbidden=("numpy.isclose", "numpy.allclose", "math.isclose", "torch.isclose", "torch.allclose"),
+)
+
+
+def check_isclose(isclose) -> None:
+    """Check ``isclose(a, b, rtol=1e-5, atol=1e-8)`` against ``torch.isclose`` (float64)."""
+    ISCLOSE.check(isclose)
+
+
+EXERCISES = (STANDARDIZE, PAIRWISE_SQ_DISTS, ONE_HOT, ISCLOSE)
 
 __all__ = ["check_standardize", "check_pairwise_sq_dists", "check_one_hot", "check_isclose"]

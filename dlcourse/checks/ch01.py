@@ -13,15 +13,21 @@ exercise               learner writes                         check
 Every check compares with PyTorch in float64 on several shapes, including extreme values where overflow is the
 trap, prints one line on success, and raises :class:`~dlcourse.checks.CheckFailure` naming the cause otherwise.
 ``seed`` changes the random cases (the tests vary it with hypothesis); the fixed edge cases are always included.
+Each check is an :class:`~dlcourse.checks.exercise.Exercise` (``EXERCISES``): its cases, its judgement of the
+calls, and the implementations an answer may not call (``F.sigmoid``, ``torch.softmax``, ``nn.MLP`` ...).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from .. import _lazy
+from .calls import Call, make_case, to_data
 from .compare import matches
 from .errors import CheckFailure
+from .exercise import Exercise
 from .reference import torch_reference
 from .runner import Check
 
@@ -35,14 +41,14 @@ def _random_shape(rng: np.random.Generator, max_ndim: int = 3, max_size: int = 5
     return tuple(int(s) for s in rng.integers(1, max_size + 1, size=rng.integers(1, max_ndim + 1)))
 
 
-def _call(check: Check, fn, *args, label: str, hints: dict[str, str], **kwargs):
-    """``check.call`` with exercise-specific hints: when the failure message contains a key of ``hints``
+def _result(check: Check, call: Call, *, label: str, hints: dict[str, str]):
+    """``check.result`` with exercise-specific hints: when the failure message contains a key of ``hints``
     (e.g. 'overflow', or 'broadcast' from a NumPy error), its hint is replaced by (or given) the value."""
     try:
-        return check.call(fn, *args, label=label, **kwargs)
+        return check.result(call, label)
     except CheckFailure as exc:
         text = str(exc)
-        if "not implemented yet" in text:
+        if "not implemented yet" in text or call.kind == "delegated":
             raise
         for key, hint in hints.items():
             if key in text:
@@ -63,8 +69,7 @@ def sigmoid_cases(seed: int = 0) -> list[np.ndarray]:
     ]
 
 
-def check_sigmoid(fn, *, seed: int = 0) -> None:
-    """``fn(x)`` must equal ``torch.sigmoid(x)`` for any shape, with no overflow for |x| up to 1000."""
+def _judge_sigmoid(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     check = Check("sigmoid")
     hints = {
         "overflow": "exp(-x) overflows for x < -709 (and exp(x) for x > 709). Use e = exp(-|x|), which is "
@@ -72,12 +77,40 @@ def check_sigmoid(fn, *, seed: int = 0) -> None:
         "np.where(cond, a, b) computes both a and b everywhere, so both must be safe.",
         "invalid": "inf/inf or 0/0 produced NaN: use e = exp(-|x|), which lies in (0, 1].",
     }
-    for x in sigmoid_cases(seed):
+    for case, call in zip(cases, calls):
+        x = case["args"]["x"]
         label = f"sigmoid(x of shape {x.shape})"
-        got = _call(check, fn, x, label=label, hints=hints)
+        got = _result(check, call, label=label, hints=hints)
         expected, _ = torch_reference("sigmoid", {"x": x})
         check.compare(got, expected, what=label)
-    check.passed("matches torch.sigmoid on 5 arrays, |x| up to 1000, without overflow")
+    return check.pass_line("matches torch.sigmoid on 5 arrays, |x| up to 1000, without overflow")
+
+
+SIGMOID = Exercise(
+    "01-sigmoid",
+    "sigmoid",
+    "sigmoid",
+    lambda seed: [make_case({"x": x}) for x in sigmoid_cases(seed)],
+    _judge_sigmoid,
+    forbidden=(
+        "dlcourse.functional.sigmoid",
+        "dlcourse.functional.sigmoid_forward",
+        "dlcourse.nn.Sigmoid",
+        "torch.sigmoid",
+        "torch.special.expit",
+        "torch.nn.functional.sigmoid",
+        "torch.nn.Sigmoid",
+        "torch.Tensor.sigmoid",
+        "torch.Tensor.sigmoid_",
+        "dlcourse.autograd.Tensor.sigmoid",
+        "scipy.special.expit",
+    ),
+)
+
+
+def check_sigmoid(fn, *, seed: int = 0) -> None:
+    """``fn(x)`` must equal ``torch.sigmoid(x)`` for any shape, with no overflow for |x| up to 1000."""
+    SIGMOID.check(fn, seed=seed)
 
 
 # ------------------------------------------------------------------------------------------------ softmax
@@ -117,8 +150,7 @@ def _softmax_hint(got, x: np.ndarray, dim: int) -> str:
     return "the entries sum to 1 but have the wrong values: softmax(x)_i = exp(x_i) / sum_j exp(x_j) along dim."
 
 
-def check_softmax(fn, *, seed: int = 0) -> None:
-    """``fn(x, dim=d)`` must equal ``torch.softmax(x, dim=d)`` for several shapes and axes, logits up to 1000."""
+def _judge_softmax(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     check = Check("softmax")
     hints = {
         "overflow": "exp(1000) overflows. Subtract the maximum along dim first, z = x - x.max(axis=dim, "
@@ -128,13 +160,49 @@ def check_softmax(fn, *, seed: int = 0) -> None:
         "divide": "0/0 produced NaN: subtract each slice's own maximum, x.max(axis=dim, keepdims=True).",
         "broadcast": "reduce with axis=dim and keepdims=True so the max and the sum broadcast against x.",
     }
-    for x, dim in softmax_cases(seed):
+    for case, call in zip(cases, calls):
+        x, dim = case["args"]["x"], case["kwargs"]["dim"]
         label = f"softmax(x of shape {x.shape}, dim={dim})"
-        got = _call(check, fn, x, dim=dim, label=label, hints=hints)
+        got = _result(check, call, label=label, hints=hints)
         expected, _ = torch_reference("softmax", {"x": x}, dim=dim)
         hint = None if matches(got, expected) else _softmax_hint(got, x, dim)
         check.compare(got, expected, what=label, hint=hint)
-    check.passed("matches torch.softmax on 8 arrays and axes, logits up to 1000, without overflow")
+    return check.pass_line("matches torch.softmax on 8 arrays and axes, logits up to 1000, without overflow")
+
+
+SOFTMAX = Exercise(
+    "01-softmax",
+    "softmax",
+    "softmax",
+    lambda seed: [make_case({"x": x}, {"dim": dim}) for x, dim in softmax_cases(seed)],
+    _judge_softmax,
+    forbidden=(
+        "dlcourse.functional.softmax",
+        "dlcourse.functional.softmax_forward",
+        "dlcourse.functional.log_softmax",
+        "dlcourse.functional.log_softmax_forward",
+        "dlcourse.nn.Softmax",
+        "torch.softmax",
+        "torch.log_softmax",
+        "torch.special.softmax",
+        "torch.special.log_softmax",
+        "torch.nn.functional.softmax",
+        "torch.nn.functional.log_softmax",
+        "torch.nn.Softmax",
+        "torch.nn.LogSoftmax",
+        "torch.Tensor.softmax",
+        "torch.Tensor.log_softmax",
+        "dlcourse.autograd.Tensor.softmax",
+        "dlcourse.autograd.Tensor.log_softmax",
+        "scipy.special.softmax",
+        "scipy.special.log_softmax",
+    ),
+)
+
+
+def check_softmax(fn, *, seed: int = 0) -> None:
+    """``fn(x, dim=d)`` must equal ``torch.softmax(x, dim=d)`` for several shapes and axes, logits up to 1000."""
+    SOFTMAX.check(fn, seed=seed)
 
 
 # ------------------------------------------------------------------------------------------------- linear
@@ -159,19 +227,41 @@ def _linear_hint(got, x, weight, bias) -> str:
     return "y = x @ weight.T + bias: x is (N, in_features), weight (out_features, in_features), bias (out_features,)."
 
 
-def check_linear(fn, *, seed: int = 0) -> None:
-    """``fn(x, weight, bias)`` must equal ``torch.nn.functional.linear``: y = x Wᵀ + b, shape (N, out_features)."""
+def _judge_linear(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     check = Check("linear")
     shape_hint = (
         "weight has shape (out_features, in_features), as in torch.nn.Linear: multiply x by weight.T, not by weight."
     )
-    for x, weight, bias in linear_cases(seed):
+    for case, call in zip(cases, calls):
+        x, weight, bias = case["args"].values()
         label = f"linear(x {x.shape}, weight {weight.shape}, bias {bias.shape})"
-        got = _call(check, fn, x, weight, bias, label=label, hints={"mismatch": shape_hint, "not aligned": shape_hint})
+        got = _result(check, call, label=label, hints={"mismatch": shape_hint, "not aligned": shape_hint})
         expected, _ = torch_reference("linear", {"x": x, "weight": weight, "bias": bias})
         hint = None if matches(got, expected) else _linear_hint(got, x, weight, bias)
         check.compare(got, expected, what=label, hint=hint)
-    check.passed("matches torch.nn.functional.linear for 5 shapes (N, in) x (out, in)")
+    return check.pass_line("matches torch.nn.functional.linear for 5 shapes (N, in) x (out, in)")
+
+
+LINEAR = Exercise(
+    "01-linear",
+    "linear",
+    "linear",
+    lambda seed: [make_case({"x": x, "weight": w, "bias": b}) for x, w, b in linear_cases(seed)],
+    _judge_linear,
+    forbidden=(
+        "dlcourse.functional.linear",
+        "dlcourse.functional.linear_forward",
+        "dlcourse.nn.Linear",
+        "dlcourse.autograd.linear",
+        "torch.nn.functional.linear",
+        "torch.nn.Linear",
+    ),
+)
+
+
+def check_linear(fn, *, seed: int = 0) -> None:
+    """``fn(x, weight, bias)`` must equal ``torch.nn.functional.linear``: y = x Wᵀ + b, shape (N, out_features)."""
+    LINEAR.check(fn, seed=seed)
 
 
 # -------------------------------------------------------------------------------------------- mlp_forward
@@ -219,17 +309,32 @@ def _mlp_hint(got, x, params) -> str:
     )
 
 
-def check_mlp_forward(fn, *, seed: int = 0) -> None:
-    """``fn(x, params)`` must equal PyTorch's ``Sequential(Linear(D, H), ReLU(), Linear(H, C))`` loaded with params."""
+def _judge_mlp(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     check = Check("mlp_forward")
-    for x, params in mlp_cases(seed):
+    for case, call in zip(cases, calls):
+        x, params = case["args"]["x"], case["args"]["params"]
         shapes = ", ".join(f"{k} {v.shape}" for k, v in params.items())
         label = f"mlp_forward(x {x.shape}, params with {shapes})"
-        got = check.call(fn, x, params, label=label)  # on copies; fails if it changes them
+        got = check.result(call, label)  # on copies; fails if it changes them
         expected = _torch_mlp(x, params)
         hint = None if matches(got, expected) else _mlp_hint(got, x, params)
         check.compare(got, expected, what=label, hint=hint)
-    check.passed("matches torch.nn.Sequential(Linear, ReLU, Linear) for 4 sizes")
+    return check.pass_line("matches torch.nn.Sequential(Linear, ReLU, Linear) for 4 sizes")
+
+
+MLP = Exercise(
+    "01-mlp",
+    "mlp_forward",
+    "mlp_forward",
+    lambda seed: [make_case({"x": x, "params": params}) for x, params in mlp_cases(seed)],
+    _judge_mlp,
+    forbidden=("dlcourse.nn.MLP",),  # the layers (F.linear, F.relu, nn.Linear, nn.Sequential) are the bricks
+)
+
+
+def check_mlp_forward(fn, *, seed: int = 0) -> None:
+    """``fn(x, params)`` must equal PyTorch's ``Sequential(Linear(D, H), ReLU(), Linear(H, C))`` loaded with params."""
+    MLP.check(fn, seed=seed)
 
 
 # ------------------------------------------------------------------------------------------------ XOR
@@ -264,15 +369,9 @@ def _validate_xor_params(check: Check, params) -> dict:
     return arrays
 
 
-def check_xor_weights(params) -> None:
-    """The hand-made network ``Linear(2, H), ReLU, Linear(H, 2)`` must classify the four XOR points correctly.
-
-    ``params`` is the dict of weights, or a function returning it (called with no arguments). Each point is
-    classified by its larger logit; a tie counts as wrong.
-    """
+def _judge_xor(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     check = Check("xor_weights")
-    if callable(params):
-        params = check.call(params, label=f"{getattr(params, '__name__', 'params')}()")
+    params = check.result(calls[0], label="xor_params()")
     arrays = _validate_xor_params(check, params)
     logits = _torch_mlp(XOR_INPUTS, arrays)  # (4, 2)
     margins = logits[np.arange(4), XOR_TARGETS] - logits[np.arange(4), 1 - XOR_TARGETS]
@@ -288,7 +387,28 @@ def check_xor_weights(params) -> None:
             "points in that hidden space, where a straight line can do it.",
         )
     h = arrays["0.weight"].shape[0]
-    check.passed(
+    return check.pass_line(
         f"all four XOR points classified correctly by your {h} hidden units "
         f"(smallest logit margin {float(margins.min()):.3g})"
     )
+
+
+XOR = Exercise("01-xor", "xor_params", "xor_weights", lambda seed: [make_case()], _judge_xor)
+
+
+def check_xor_weights(params) -> None:
+    """The hand-made network ``Linear(2, H), ReLU, Linear(H, 2)`` must classify the four XOR points correctly.
+
+    ``params`` is the dict of weights, or a function returning it (called with no arguments). Each point is
+    classified by its larger logit; a tie counts as wrong.
+    """
+    if callable(params):
+        XOR.check(params)
+        return
+    verdict = XOR.judge(XOR.cases(), [Call(value=to_data(params))])
+    if not verdict.passed:
+        raise CheckFailure(verdict.message)
+    print(verdict.message)
+
+
+EXERCISES = (LINEAR, SIGMOID, SOFTMAX, MLP, XOR)

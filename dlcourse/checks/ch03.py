@@ -17,17 +17,24 @@ with ``torch.utils.data.DataLoader``'s. Random results cannot equal PyTorch's nu
 against ``torch.nn.init``'s formulas (its fans and gains) by exact properties (in place, inside the bound, same seed
 same numbers) and statistically (mean, standard deviation and shape of the distribution within
 ``tolerances.STAT_SIGMAS`` standard errors). ``seed`` varies the random cases (the tests draw it with hypothesis).
+
+Each check is an :class:`~dlcourse.checks.exercise.Exercise` (``EXERCISES``) whose cases are data: the model, its
+optimizer and its loss are made in the kernel by the fixed builders of ``BUILDERS`` from their weights and settings,
+and their state after the call comes back as data; a generator travels as its seed.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from .. import _lazy
 from . import tolerances as tol
+from .calls import Build, Call, Rng, make_case
 from .compare import FLOAT32_FIX, describe_values, find_mismatch, format_pair, matches, rel_error
+from .exercise import Exercise
 from .runner import Check
 
 _USE_ITERATE = "draw the batches with data.iterate_minibatches(X, y, batch_size, rng=rng), so the order can be replayed"
@@ -59,11 +66,11 @@ def _scalar(check: Check, value, what: str) -> float:
 
 
 # ------------------------------------------------------------------------------------------- minibatches
-def _collect(check: Check, fn, X, y, batch_size, rng, label):
-    X0, y0 = X.copy(), y.copy()
-    result = check.call(lambda: list(fn(X, y, batch_size, rng)), label=label)
+def _collected(check: Check, call: Call, X: np.ndarray, label: str) -> list:
+    """The batches of one call (made into a list inside the call), validated."""
+    result = check.result(call, label, in_place=False)
     check.expect(
-        np.array_equal(X, X0) and np.array_equal(y, y0),
+        not any(m.index in (0, 1) for m in call.modified),
         f"{label} changed X or y in place.",
         "do not shuffle the arrays themselves (rng.shuffle(X)); draw an order of indices and index with it.",
     )
@@ -83,17 +90,34 @@ def _collect(check: Check, fn, X, y, batch_size, rng, label):
     return result
 
 
-def check_minibatches(fn, *, seed: int = 0) -> None:
-    """``fn(X, y, batch_size, rng)`` yields shuffled (X_batch, y_batch) pairs covering each example once per call."""
+_BATCH_SETTINGS = ((23, 5), (20, 5), (7, 10), (6, 1))
+
+
+def _minibatch_cases(seed: int) -> list[dict]:
+    """For each setting: one case calling twice with the same generator (once when N <= 10), and for N > 10 one
+    with a new generator seeded alike."""
+    cases = []
+    for n, batch_size in _BATCH_SETTINGS:
+        X = np.c_[np.arange(n, dtype=np.float64), -np.arange(n, dtype=np.float64)]  # row i is example i
+        y = 3 * np.arange(n) + 1
+        args = {"X": X, "y": y, "batch_size": batch_size, "rng": Rng(seed + n)}
+        cases.append(make_case(args, collect=True, repeat=2 if n > 10 else 1))
+        if n > 10:
+            cases.append(make_case(args, collect=True, repeat=1))
+    return cases
+
+
+def _judge_minibatches(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     torch = _lazy.torch()
 
     check = Check("minibatches")
-    for n, batch_size in [(23, 5), (20, 5), (7, 10), (6, 1)]:
-        X = np.c_[np.arange(n, dtype=np.float64), -np.arange(n, dtype=np.float64)]  # row i is example i
-        y = 3 * np.arange(n) + 1
+    index = 0
+    for n, batch_size in _BATCH_SETTINGS:
+        X = cases[index]["args"]["X"]
         label = f"minibatches(X of shape {X.shape}, y, batch_size={batch_size}, rng)"
-        rng = np.random.default_rng(seed + n)
-        batches = _collect(check, fn, X, y, batch_size, rng, label)
+        steps = calls[index].steps
+        index += 1
+        batches = _collected(check, steps[0], X, label)
         loader = torch.utils.data.DataLoader(torch.arange(n), batch_size=batch_size)
         expected_sizes = [len(b) for b in loader]
         sizes = [len(b[0]) for b in batches]
@@ -123,19 +147,41 @@ def check_minibatches(fn, *, seed: int = 0) -> None:
                 f"{label} returned the examples in their stored order.",
                 "shuffle: visit the examples in the order rng.permutation(n).",
             )
-            again = [b[0][:, 0] for b in _collect(check, fn, X, y, batch_size, rng, label)]
+            again = [b[0][:, 0] for b in _collected(check, steps[1], X, label)]
             check.expect(
                 not np.array_equal(np.concatenate(again).astype(int), ids),
                 "two calls with the same generator gave the same order; every epoch needs a new one.",
                 "draw the permutation from the rng you are given; do not create a new generator inside.",
             )
-            replay = _collect(check, fn, X, y, batch_size, np.random.default_rng(seed + n), label)
+            replay = _collected(check, calls[index].steps[0], X, label)
             check.expect(
                 np.array_equal(np.concatenate([b[0][:, 0] for b in replay]).astype(int), ids),
                 f"{label}: two generators with the same seed gave different orders.",
                 "use only the rng argument for randomness (rng.permutation), not np.random's global state.",
             )
-    check.passed("each example exactly once per call, reshuffled by rng, batch sizes as torch's DataLoader")
+        index += n > 10
+    return check.pass_line("each example exactly once per call, reshuffled by rng, batch sizes as torch's DataLoader")
+
+
+MINIBATCHES = Exercise(
+    "03-batches",
+    "minibatches",
+    "minibatches",
+    _minibatch_cases,
+    _judge_minibatches,
+    forbidden=(
+        "dlcourse.data.iterate_minibatches",
+        "dlcourse.data.batching.iterate_minibatches",
+        "torch.utils.data.DataLoader",
+        "torch.utils.data.RandomSampler",
+        "torch.utils.data.BatchSampler",
+    ),
+)
+
+
+def check_minibatches(fn, *, seed: int = 0) -> None:
+    """``fn(X, y, batch_size, rng)`` yields shuffled (X_batch, y_batch) pairs covering each example once per call."""
+    MINIBATCHES.check(fn, seed=seed)
 
 
 # ------------------------------------------------------------------------------------------- train_epoch
@@ -160,38 +206,95 @@ def _torch_epoch(model, X, y, batch_size, seed, lr, momentum, *, zero_grad=True,
     return {k: v.detach().numpy() for k, v in tmodel.state_dict().items()}, losses
 
 
-def check_train_epoch(fn, *, seed: int = 0) -> None:
-    """``fn(model, X, y, optimizer=, loss_fn=, batch_size=, rng=)`` equals one epoch of PyTorch SGD, step for step."""
-    from .. import nn, optim
+_EPOCH_SETTINGS = ((50, 4, 3, 16), (32, 3, 4, 8), (10, 2, 2, 64))
+_LR, _MOMENTUM = 0.1, 0.9
 
-    check = Check("train_epoch")
-    for n, d, c, batch_size in [(50, 4, 3, 16), (32, 3, 4, 8), (10, 2, 2, 64)]:
+
+def _build_mlp(spec: dict, built: dict | None = None):
+    """``BUILDERS['mlp']``: ``nn.MLP(d, hidden, c, activation)`` holding ``spec['state']``; observed by its state."""
+    from .. import nn
+
+    model = nn.MLP(spec["d"], list(spec["hidden"]), spec["c"], spec["activation"], rng=0)
+    model.load_state_dict(spec["state"])
+    return model, model.state_dict
+
+
+def _build_probe_mlp(spec: dict, built: dict | None = None):
+    """``BUILDERS['probe_mlp']``: the MLP followed by a layer that notes the mode it ran in, in mode
+    ``spec['training']``; observed by its state, its mode and the mode the probe saw (None if it never ran)."""
+    from .. import nn
+
+    probe = _mode_probe()
+    model = nn.Sequential(*nn.MLP(spec["d"], list(spec["hidden"]), spec["c"], spec["activation"], rng=0), probe)
+    model.load_state_dict(spec["state"])
+    model.train(spec["training"])
+
+    def observe() -> dict:
+        return {"state": model.state_dict(), "training": model.training, "probe_seen": getattr(probe, "seen", None)}
+
+    return model, observe
+
+
+def _build_sgd(spec: dict, built: dict):
+    """``BUILDERS['sgd']``: ``optim.SGD`` over the parameters of the model built for ``spec['model']``."""
+    from .. import optim
+
+    return optim.SGD(built[spec["model"]], lr=spec["lr"], momentum=spec["momentum"]), None
+
+
+def _build_cross_entropy(spec: dict, built: dict):
+    """``BUILDERS['cross_entropy_loss']``: ``nn.CrossEntropyLoss()``."""
+    from .. import nn
+
+    return nn.CrossEntropyLoss(), None
+
+
+#: the objects a case may ask the kernel to build (``Build('ch03.<key>', spec)``): key -> builder(spec, built)
+BUILDERS = {
+    "mlp": _build_mlp,
+    "probe_mlp": _build_probe_mlp,
+    "sgd": _build_sgd,
+    "cross_entropy_loss": _build_cross_entropy,
+}
+
+
+def _epoch_cases(seed: int) -> list[dict]:
+    from .. import nn
+
+    cases = []
+    for n, d, c, batch_size in _EPOCH_SETTINGS:
         rng = np.random.default_rng(seed + n)
         X, y = rng.standard_normal((n, d)), rng.integers(0, c, n)
-        model = nn.MLP(d, [6], c, "tanh", rng=rng)
-        start = model.state_dict()
-        lr, momentum = 0.1, 0.9
+        start = nn.MLP(d, [6], c, "tanh", rng=rng).state_dict()
+        model = Build("ch03.mlp", {"d": d, "hidden": [6], "c": c, "activation": "tanh", "state": start})
+        kwargs = {
+            "optimizer": Build("ch03.sgd", {"model": "model", "lr": _LR, "momentum": _MOMENTUM}),
+            "loss_fn": Build("ch03.cross_entropy_loss", {}),
+            "batch_size": batch_size,
+            "rng": Rng(seed),
+        }
+        cases.append(make_case({"model": model, "X": X, "y": y}, kwargs))
+    return cases
+
+
+def _judge_train_epoch(cases: Sequence[dict], calls: Sequence[Call]) -> str:
+    check = Check("train_epoch")
+    for case, call in zip(cases, calls):
+        spec, X, y = case["args"].values()
+        batch_size, seed = case["kwargs"]["batch_size"], case["kwargs"]["rng"].seed
+        n, start = len(X), spec.spec["state"]
+        lr, momentum = _LR, _MOMENTUM
         label = f"train_epoch(model, X of shape {X.shape}, y, batch_size={batch_size})"
-        got = check.call(
-            fn,
-            model,
-            X,
-            y,
-            optimizer=optim.SGD(model, lr=lr, momentum=momentum),
-            loss_fn=nn.CrossEntropyLoss(),
-            batch_size=batch_size,
-            rng=np.random.default_rng(seed),
-            label=label,
-        )
-        expected, losses = _torch_epoch(_restored(model, start), X, y, batch_size, seed, lr, momentum)
-        state = model.state_dict()
+        got = check.result(call, label)
+        expected, losses = _torch_epoch(_build_mlp(spec.spec)[0], X, y, batch_size, seed, lr, momentum)
+        state = call.objects["model"]
         if not all(matches(state[k], expected[k], tol.REFERENCE_RTOL) for k in expected):
             if all(np.array_equal(state[k], start[k]) for k in start):
                 hint = "the weights did not change: call optimizer.step() after model.backward(...) for each batch."
             elif all(
                 matches(state[k], v, tol.REFERENCE_RTOL)
                 for k, v in _torch_epoch(
-                    _restored(model, start), X, y, batch_size, seed, lr, momentum, zero_grad=False
+                    _build_mlp(spec.spec)[0], X, y, batch_size, seed, lr, momentum, zero_grad=False
                 )[0].items()
             ):
                 hint = "call optimizer.zero_grad() before each backward pass: gradients add up across steps."
@@ -228,16 +331,22 @@ def check_train_epoch(fn, *, seed: int = 0) -> None:
                 hint = "you returned the last batch's loss; return the mean over the whole epoch."
             check.fail(f"{label} returned the wrong mean loss: {describe_values(got, weighted, check.rtol)}.", hint)
         check.compare(np.array(got), np.array(weighted), what=f"{label}'s mean loss")
-    check.passed("weights and mean loss equal one epoch of torch.optim.SGD with momentum, step for step")
+    return check.pass_line("weights and mean loss equal one epoch of torch.optim.SGD with momentum, step for step")
 
 
-def _restored(model, state):
-    """A copy of ``model`` holding ``state`` (its weights before the learner's epoch)."""
-    import copy
+TRAIN_EPOCH = Exercise(
+    "03-epoch",
+    "train_epoch",
+    "train_epoch",
+    _epoch_cases,
+    _judge_train_epoch,
+    forbidden=("dlcourse.train.train_epoch", "dlcourse.train.fit"),
+)
 
-    clone = copy.deepcopy(model)
-    clone.load_state_dict(state)
-    return clone
+
+def check_train_epoch(fn, *, seed: int = 0) -> None:
+    """``fn(model, X, y, optimizer=, loss_fn=, batch_size=, rng=)`` equals one epoch of PyTorch SGD, step for step."""
+    TRAIN_EPOCH.check(fn, seed=seed)
 
 
 # ---------------------------------------------------------------------------------------------- evaluate
@@ -253,35 +362,47 @@ def _mode_probe():
     return ModeProbe()
 
 
-def check_evaluate(fn, *, seed: int = 0) -> None:
-    """``fn(model, X, y)`` returns (mean cross-entropy, accuracy) as PyTorch computes them, in eval mode."""
+_EVALUATE_SETTINGS = ((37, 6, 4, True), (5, 3, 10, False), (60, 8, 3, True))
+
+
+def _evaluate_cases(seed: int) -> list[dict]:
+    from .. import nn
+
+    cases = []
+    for n, d, c, mode in _EVALUATE_SETTINGS:
+        rng = np.random.default_rng(seed + n)
+        X, y = rng.standard_normal((n, d)), rng.integers(0, c, n)
+        start = nn.MLP(d, [7], c, "relu", rng=rng).state_dict()
+        spec = {"d": d, "hidden": [7], "c": c, "activation": "relu", "state": start, "training": mode}
+        cases.append(make_case({"model": Build("ch03.probe_mlp", spec), "X": X, "y": y}))
+    return cases
+
+
+def _judge_evaluate(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     torch = _lazy.torch()
 
-    from .. import nn
     from ..interop import to_torch
 
     check = Check("evaluate")
-    for n, d, c, mode in [(37, 6, 4, True), (5, 3, 10, False), (60, 8, 3, True)]:
-        rng = np.random.default_rng(seed + n)
-        X, y = rng.standard_normal((n, d)), rng.integers(0, c, n)
-        probe = _mode_probe()
-        model = nn.Sequential(*nn.MLP(d, [7], c, "relu", rng=rng), probe).train(mode)
-        start = model.state_dict()
+    for case, call in zip(cases, calls):
+        model, X, y = case["args"].values()
+        n, start, mode = len(X), model.spec["state"], model.spec["training"]
         label = f"evaluate(model, X of shape {X.shape}, y)"
-        got = check.call(fn, model, X, y, label=label)
+        got = check.result(call, label)
+        seen = call.objects["model"]
         check.expect(
-            all(np.array_equal(v, model.state_dict()[k]) for k, v in start.items()),
+            all(np.array_equal(v, seen["state"][k]) for k, v in start.items()),
             f"{label} changed the model's parameters.",
             "evaluating must not train: no backward, no step.",
         )
         check.expect(
-            getattr(probe, "seen", None) is False,
+            seen["probe_seen"] is False,
             f"{label} ran the model in training mode.",
             "call model.eval() before the forward pass (dropout and batch norm behave differently).",
         )
         check.expect(
-            model.training is mode,
-            f"{label} left the model in {'training' if model.training else 'eval'} "
+            seen["training"] is mode,
+            f"{label} left the model in {'training' if seen['training'] else 'eval'} "
             f"mode; it was in {'training' if mode else 'eval'} mode before.",
             "remember was_training = model.training and restore it with model.train(was_training).",
         )
@@ -290,7 +411,7 @@ def check_evaluate(fn, *, seed: int = 0) -> None:
             f"{label} should return a pair (loss, accuracy), got {type(got).__name__}.",
         )
         loss, acc = _scalar(check, got[0], f"{label}'s loss"), _scalar(check, got[1], f"{label}'s accuracy")
-        logits = to_torch(nn.Sequential(*list(model)[:-1]))(torch.from_numpy(X))  # without the probe
+        logits = to_torch(_build_mlp(model.spec)[0])(torch.from_numpy(X))  # without the probe
         expected_loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(y)).item()
         correct = int((logits.argmax(1).numpy() == y).sum())
         expected_acc = correct / n
@@ -324,7 +445,22 @@ def check_evaluate(fn, *, seed: int = 0) -> None:
             )
             check.fail(f"{label}: wrong loss: {describe_values(loss, expected_loss, check.rtol)}.", hint)
         check.compare(np.array([loss, acc]), np.array([expected_loss, expected_acc]), what=f"{label}'s result")
-    check.passed("loss and accuracy equal PyTorch's, computed in eval mode, parameters and mode untouched")
+    return check.pass_line("loss and accuracy equal PyTorch's, computed in eval mode, parameters and mode untouched")
+
+
+EVALUATE = Exercise(
+    "03-evaluate",
+    "evaluate",
+    "evaluate",
+    _evaluate_cases,
+    _judge_evaluate,
+    forbidden=("dlcourse.train.evaluate",),
+)
+
+
+def check_evaluate(fn, *, seed: int = 0) -> None:
+    """``fn(model, X, y)`` returns (mean cross-entropy, accuracy) as PyTorch computes them, in eval mode."""
+    EVALUATE.check(fn, seed=seed)
 
 
 # --------------------------------------------------------------------------------------- initialisers
@@ -332,16 +468,34 @@ def _stat_ok(value: float, expected: float, se: float) -> bool:
     return abs(value - expected) <= tol.STAT_SIGMAS * se
 
 
-def _check_init(check: Check, fn, shape, kwargs: dict, seed: int, *, kind: str, std: float, wrong: list) -> None:
-    """Fill ``shape`` with ``fn(w, **kwargs, rng)``; compare with ``std`` and the distribution ``kind``.
+def _filled(call: Call, shape: tuple) -> np.ndarray:
+    """The array an initialiser was given (all NaN), as the call left it."""
+    changed = [m.after for m in call.modified if m.index == 0]
+    return changed[0] if changed else np.full(shape, np.nan)
+
+
+def _init_cases(settings: list[tuple[tuple, dict]], seed: int) -> list[dict]:
+    """Two cases per (shape, keyword arguments): the same call twice, each with a generator seeded alike."""
+    cases = []
+    for shape, kwargs in settings:
+        case = make_case({"tensor": np.full(shape, np.nan)}, {**kwargs, "rng": Rng(seed)})
+        cases += [case, case]
+    return cases
+
+
+def _check_init(
+    check: Check, calls: Sequence[Call], name: str, shape, kwargs: dict, *, kind: str, std: float, wrong: list
+) -> None:
+    """Judge ``name(w, **kwargs, rng)`` on ``shape`` (the call, then the same call again): compare with ``std`` and
+    the distribution ``kind``.
 
     ``wrong``: (std of a typical mistake, hint) pairs, used to explain a wrong standard deviation.
     """
     args = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v!r}" for k, v in kwargs.items())
-    name = getattr(fn, "__name__", "init")
     label = f"{name}(tensor of shape {shape}{', ' + args if args else ''})"
-    w = np.full(shape, np.nan)
-    out = check.call(lambda: fn(w, **kwargs, rng=np.random.default_rng(seed)), label=label)
+    first, second = calls
+    out = check.result(first, label, in_place=False)
+    w = _filled(first, shape)
     if np.isnan(w).any():
         filled = isinstance(out, np.ndarray) and out.shape == shape and not np.isnan(out).any()
         check.fail(
@@ -352,7 +506,7 @@ def _check_init(check: Check, fn, shape, kwargs: dict, seed: int, *, kind: str, 
             else None,
         )
     check.expect(
-        out is w,
+        first.returned == 0,
         f"{label} returned {type(out).__name__}, expected the array it filled.",
         "end with `return tensor`, as torch.nn.init does.",
     )
@@ -391,8 +545,8 @@ def _check_init(check: Check, fn, shape, kwargs: dict, seed: int, *, kind: str, 
             np.abs(sample).max() >= bound * (1 - d),
             f"{label}: the largest |value| is {largest}; the values should spread up to the bound {bound_text}.",
         )
-    again = np.full(shape, np.nan)
-    fn(again, **kwargs, rng=np.random.default_rng(seed))
+    check.result(second, label, in_place=False, warnings=False)
+    again = _filled(second, shape)
     check.expect(
         np.array_equal(again, w),
         f"{label}: the same seed gave different numbers.",
@@ -414,10 +568,12 @@ def _receptive_hint(shape):
     )
 
 
-def check_xavier_uniform(fn, *, seed: int = 0) -> None:
-    """``fn(tensor, gain=..., rng=...)`` fills tensor in place from U(-a, a), a = gain·√(6 / (fan_in + fan_out))."""
+_XAVIER_SETTINGS = (((300, 100), None), ((50, 400), 5 / 3), ((64, 16, 3, 3), math.sqrt(2)), ((20, 1000), 0.5))
+
+
+def _judge_xavier(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     check = Check("xavier_uniform_")
-    for shape, gain in [((300, 100), None), ((50, 400), 5 / 3), ((64, 16, 3, 3), math.sqrt(2)), ((20, 1000), 0.5)]:
+    for i, (shape, gain) in enumerate(_XAVIER_SETTINGS):
         fan_in, fan_out = _fans(shape)
         g = 1.0 if gain is None else gain
         std = g * math.sqrt(2 / (fan_in + fan_out))
@@ -436,33 +592,49 @@ def check_xavier_uniform(fn, *, seed: int = 0) -> None:
             wrong.insert(0, (std / g, "multiply the bound by the gain argument."))
         _check_init(
             check,
-            fn,
+            calls[2 * i : 2 * i + 2],
+            "xavier_uniform_",
             shape,
             {} if gain is None else {"gain": gain},
-            seed,
             kind="uniform",
             std=std,
             wrong=[(s, h) for s, h in wrong if h and not math.isclose(s, std, rel_tol=0.02)],
         )
-    check.passed(
+    return check.pass_line(
         "in place, within torch.nn.init's bound, same seed same numbers, mean/std/shape as U(-a, a) for "
         "4 shapes and gains"
     )
 
 
-def check_kaiming_normal(fn, *, seed: int = 0) -> None:
-    """``fn(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu', rng=...)`` fills from N(0, (gain/√fan)²)."""
+XAVIER = Exercise(
+    "03-xavier",
+    "xavier_uniform_",
+    "xavier_uniform_",
+    lambda seed: _init_cases([(s, {} if g is None else {"gain": g}) for s, g in _XAVIER_SETTINGS], seed),
+    _judge_xavier,
+    forbidden=("dlcourse.init.xavier_uniform_", "torch.nn.init.xavier_uniform_"),
+)
+
+
+def check_xavier_uniform(fn, *, seed: int = 0) -> None:
+    """``fn(tensor, gain=..., rng=...)`` fills tensor in place from U(-a, a), a = gain·√(6 / (fan_in + fan_out))."""
+    XAVIER.check(fn, seed=seed)
+
+
+_KAIMING_SETTINGS = (
+    ((300, 100), {}),
+    ((100, 400), {"mode": "fan_out", "nonlinearity": "relu"}),
+    ((200, 50), {"a": 0.5}),
+    ((32, 16, 3, 3), {"nonlinearity": "tanh"}),
+    ((256, 64), {"nonlinearity": "linear"}),
+)
+
+
+def _judge_kaiming(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     torch = _lazy.torch()
 
     check = Check("kaiming_normal_")
-    cases = [
-        ((300, 100), {}),
-        ((100, 400), {"mode": "fan_out", "nonlinearity": "relu"}),
-        ((200, 50), {"a": 0.5}),
-        ((32, 16, 3, 3), {"nonlinearity": "tanh"}),
-        ((256, 64), {"nonlinearity": "linear"}),
-    ]
-    for shape, kwargs in cases:
+    for i, (shape, kwargs) in enumerate(_KAIMING_SETTINGS):
         fan_in, fan_out = _fans(shape)
         mode, a = kwargs.get("mode", "fan_in"), kwargs.get("a", 0)
         nonlinearity = kwargs.get("nonlinearity", "leaky_relu")
@@ -485,15 +657,33 @@ def check_kaiming_normal(fn, *, seed: int = 0) -> None:
         ]
         _check_init(
             check,
-            fn,
+            calls[2 * i : 2 * i + 2],
+            "kaiming_normal_",
             shape,
             kwargs,
-            seed,
             kind="normal",
             std=std,
             wrong=[(s, h) for s, h in wrong if h and not math.isclose(s, std, rel_tol=0.02)],
         )
-    check.passed(
+    return check.pass_line(
         "in place, same seed same numbers, mean/std/shape as N(0, (gain/√fan)²) with torch.nn.init's fans "
         "and gains for 5 cases"
     )
+
+
+KAIMING = Exercise(
+    "03-kaiming",
+    "kaiming_normal_",
+    "kaiming_normal_",
+    lambda seed: _init_cases(list(_KAIMING_SETTINGS), seed),
+    _judge_kaiming,
+    forbidden=("dlcourse.init.kaiming_normal_", "torch.nn.init.kaiming_normal_"),
+)
+
+
+def check_kaiming_normal(fn, *, seed: int = 0) -> None:
+    """``fn(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu', rng=...)`` fills from N(0, (gain/√fan)²)."""
+    KAIMING.check(fn, seed=seed)
+
+
+EXERCISES = (MINIBATCHES, TRAIN_EPOCH, EVALUATE, XAVIER, KAIMING)

@@ -8,19 +8,25 @@ mistake (the source's printed RMSprop, a missing bias correction, a zero-initial
 count off by one either way ...), the hint names it, also when the mistake ends in a numerical warning (step - 1
 divides by 1 - beta**0 = 0 at the first step). ``cosine_lr`` is compared with
 ``torch.optim.lr_scheduler.CosineAnnealingLR`` epoch by epoch.
+
+Each check is an :class:`~dlcourse.checks.exercise.Exercise` (``EXERCISES``). A step function's case is a rollout:
+the kernel feeds the learner's step its own results for 200 steps (the gradient of the quadratic at the learner's
+parameter, ``calls.run_call``) and returns every step as data; the grader replays torch beside them. An answer may
+not call the optimizer the exercise rebuilds (``torch.optim.Adam``, ``dlcourse.optim.Adam`` ...).
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import _lazy
+from .calls import Call, make_case
 from .compare import find_mismatch
 from .errors import CheckFailure
+from .exercise import Exercise
 from .runner import Check
 
 STEPS = 200
@@ -143,58 +149,70 @@ def _variant_hint(got: list, ex: _Exercise, case: _Case, variants: list, t: int)
     )
 
 
-def _quiet_step(fn, args: tuple, hyper: dict):
-    """``fn(*args, **hyper)`` on copies, with numerical warnings silenced: the step a warning interrupted, to
-    compare with the known mistakes (None if it raises or does not return a tuple)."""
-    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            result = fn(*copies, **hyper)
-    except Exception:  # the learner's step cannot be compared; the warning's own message stands
-        return None
-    return tuple(result) if isinstance(result, (tuple, list)) else None
+def _rollout_cases(ex: _Exercise, settings: list[dict], first_seed: int) -> list[dict]:
+    """One rollout case per setting of the hyperparameters: the quadratic's data, the state before step 1."""
+    cases = []
+    for i, hyper in enumerate(settings):
+        case = _Case(hyper, seed=first_seed + i)
+        cases.append(
+            make_case(
+                kwargs=hyper,
+                run="rollout",
+                theta0=case.theta0,
+                a=case.a,
+                b=case.b,
+                noise=case.noise,
+                state0=list(ex.init_state(case.theta0)),
+                step_arg=ex is ADAM,
+                steps=STEPS,
+                meta={"seed": first_seed + i},
+            )
+        )
+    return cases
 
 
-def _call_step(
+def _step_result(
     check: Check,
-    fn,
+    call: Call,
     ex: _Exercise,
     case: _Case,
-    args: tuple,
     got: list,
     t: int,
     variants: list,
     warning_note: str | None,
 ):
-    """Call the learner's step; a numerical warning is explained by the known mistake that computes the same step
-    (e.g. a step count off by one divides by 1 - beta**0 = 0), else by ``warning_note``."""
+    """The learner's result at step ``t``; a numerical warning is explained by the known mistake that computes the
+    same step (e.g. a step count off by one divides by 1 - beta**0 = 0), else by ``warning_note``."""
     try:
-        return check.call(fn, *args, label=f"{ex.name}(...) at step {t} {case.label}", **case.hyper)
+        return check.result(call, label=f"{ex.name}(...) at step {t} {case.label}")
     except CheckFailure as exc:
         first = str(exc).splitlines()[0]
         if "numerical warning" not in first:
             raise
-        result = _quiet_step(fn, args, case.hyper)
+        result = tuple(call.value) if isinstance(call.value, (tuple, list)) else None  # the step the warning stopped
         hint = _variant_hint(got + [result], ex, case, variants, t) if result is not None else None
         if hint or warning_note:
             raise CheckFailure(f"{first}\n  Hint: {hint or warning_note}") from None
         raise
 
 
-def _check_steps(
-    fn, ex: _Exercise, cases: list[_Case], variants: list[tuple[Callable, str]], *, warning_note: str | None = None
+def _judge_steps(
+    ex: _Exercise,
+    cases: Sequence[dict],
+    calls: Sequence[Call],
+    variants: list[tuple[Callable, str]],
+    *,
+    warning_note: str | None = None,
 ) -> Check:
-    """Run ``fn`` beside torch for every case; fail at the first step that differs, with a hint if a variant
-    explains it."""
+    """Replay torch beside every rollout; fail at the first step that differs, with a hint if a variant explains
+    it."""
     check = Check(ex.name)
-    for case in cases:
+    for case_, call in zip(cases, calls):
+        case = _Case(dict(case_["kwargs"]), seed=case_["meta"]["seed"])
         p, opt = _torch_twin(ex, case)
-        param, state = case.theta0.copy(), ex.init_state(case.theta0)
         got = []
-        for t in range(1, STEPS + 1):
-            args = (param, case.grad(param, t), *ex.extra_args(state, t))
-            result = _call_step(check, fn, ex, case, args, got, t, variants, warning_note)
+        for t, step in enumerate(call.steps, start=1):
+            result = _step_result(check, step, ex, case, got, t, variants, warning_note)
             result = _validate_result(check, ex, result, t, case)
             got.append(result)
             expected = _torch_step(ex, p, opt, case, t)
@@ -202,7 +220,9 @@ def _check_steps(
                 if reference is None:
                     continue  # torch keeps no buffer without momentum
                 _compare_step(check, value, reference, name, ex, case, got, variants, t)
-            param, state = result[0], tuple(result[1:])
+        check.expect(
+            len(call.steps) == STEPS, f"{ex.name} stopped after {len(call.steps)} of {STEPS} steps {case.label}."
+        )
     return check
 
 
@@ -296,14 +316,27 @@ MOMENTUM_VARIANTS = [
 ]
 
 
+def _judge_momentum(cases: Sequence[dict], calls: Sequence[Call]) -> str:
+    check = _judge_steps(MOMENTUM, cases, calls, MOMENTUM_VARIANTS)
+    return check.pass_line(
+        f"{len(cases)} settings x {STEPS} steps equal torch.optim.SGD step for step (momentum, dampening, Nesterov)"
+    )
+
+
+SGD_MOMENTUM = Exercise(
+    "04-momentum",
+    "sgd_momentum_step",
+    "sgd_momentum_step",
+    lambda seed: _rollout_cases(MOMENTUM, MOMENTUM_CASES, 10 + seed),
+    _judge_momentum,
+    forbidden=("dlcourse.optim.SGD", "torch.optim.SGD"),
+)
+
+
 def check_sgd_momentum_step(sgd_momentum_step) -> None:
     """``sgd_momentum_step(param, grad, buf, lr, momentum, dampening, nesterov) -> (new_param, new_buf)`` must
     follow ``torch.optim.SGD`` for 200 steps in four settings (``buf`` is None before the first step)."""
-    cases = [_Case(h, seed=10 + i) for i, h in enumerate(MOMENTUM_CASES)]
-    check = _check_steps(sgd_momentum_step, MOMENTUM, cases, MOMENTUM_VARIANTS)
-    check.passed(
-        f"{len(cases)} settings x {STEPS} steps equal torch.optim.SGD step for step (momentum, dampening, Nesterov)"
-    )
+    SGD_MOMENTUM.check(sgd_momentum_step)
 
 
 # ------------------------------------------------------------------------------------------------- RMSprop
@@ -373,12 +406,25 @@ RMSPROP_VARIANTS = [
 ]
 
 
+def _judge_rmsprop(cases: Sequence[dict], calls: Sequence[Call]) -> str:
+    check = _judge_steps(RMSPROP, cases, calls, RMSPROP_VARIANTS)
+    return check.pass_line(f"{len(cases)} settings x {STEPS} steps equal torch.optim.RMSprop step for step")
+
+
+RMSPROP_STEP = Exercise(
+    "04-rmsprop",
+    "rmsprop_step",
+    "rmsprop_step",
+    lambda seed: _rollout_cases(RMSPROP, RMSPROP_CASES, 20 + seed),
+    _judge_rmsprop,
+    forbidden=("dlcourse.optim.RMSprop", "torch.optim.RMSprop"),
+)
+
+
 def check_rmsprop_step(rmsprop_step) -> None:
     """``rmsprop_step(param, grad, square_avg, lr, alpha, eps) -> (new_param, new_square_avg)`` must follow
     ``torch.optim.RMSprop`` for 200 steps in three settings (``square_avg`` starts at zeros)."""
-    cases = [_Case(h, seed=20 + i) for i, h in enumerate(RMSPROP_CASES)]
-    check = _check_steps(rmsprop_step, RMSPROP, cases, RMSPROP_VARIANTS)
-    check.passed(f"{len(cases)} settings x {STEPS} steps equal torch.optim.RMSprop step for step")
+    RMSPROP_STEP.check(rmsprop_step)
 
 
 # ---------------------------------------------------------------------------------------------------- Adam
@@ -453,18 +499,31 @@ ADAM_VARIANTS = [
 ]
 
 
-def check_adam_step(adam_step) -> None:
-    """``adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps) -> (new_param, new_exp_avg,
-    new_exp_avg_sq)`` must follow ``torch.optim.Adam`` for 200 steps in three settings (``step`` counts from 1)."""
-    cases = [_Case(h, seed=30 + i) for i, h in enumerate(ADAM_CASES)]
+def _judge_adam(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     note = (
         "the step count starts at 1, so 1 - beta1**step and 1 - beta2**step are never 0: look for a division "
         "by zero, or a square root of a negative number."
     )
-    check = _check_steps(adam_step, ADAM, cases, ADAM_VARIANTS, warning_note=note)
-    check.passed(
+    check = _judge_steps(ADAM, cases, calls, ADAM_VARIANTS, warning_note=note)
+    return check.pass_line(
         f"{len(cases)} settings x {STEPS} steps equal torch.optim.Adam step for step, bias correction included"
     )
+
+
+ADAM_STEP = Exercise(
+    "04-adam",
+    "adam_step",
+    "adam_step",
+    lambda seed: _rollout_cases(ADAM, ADAM_CASES, 30 + seed),
+    _judge_adam,
+    forbidden=("dlcourse.optim.Adam", "dlcourse.optim.AdamW", "torch.optim.Adam", "torch.optim.AdamW"),
+)
+
+
+def check_adam_step(adam_step) -> None:
+    """``adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps) -> (new_param, new_exp_avg,
+    new_exp_avg_sq)`` must follow ``torch.optim.Adam`` for 200 steps in three settings (``step`` counts from 1)."""
+    ADAM_STEP.check(adam_step)
 
 
 # --------------------------------------------------------------------------------------------------- cosine
@@ -506,21 +565,29 @@ def _torch_cosine(base_lr: float, T_max: int, eta_min: float) -> np.ndarray:
     return np.array(rates)  # (T_max + 1,): epochs 0 .. T_max
 
 
-def check_cosine_lr(cosine_lr) -> None:
-    """``cosine_lr(epoch, base_lr, T_max, eta_min)`` must give ``CosineAnnealingLR``'s rate for epochs 0..T_max."""
+def _cosine_cases(seed: int) -> list[dict]:
+    return [
+        make_case({"epoch": epoch, "base_lr": base_lr, "T_max": T_max, "eta_min": eta_min})
+        for base_lr, T_max, eta_min in COSINE_CASES
+        for epoch in range(T_max + 1)
+    ]
+
+
+def _judge_cosine(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     check = Check("cosine_lr")
+    first = 0  # the index of each schedule's epoch 0
     for base_lr, T_max, eta_min in COSINE_CASES:
         expected = _torch_cosine(base_lr, T_max, eta_min)
         for epoch in range(T_max + 1):
             label = f"cosine_lr(epoch={epoch}, base_lr={base_lr}, T_max={T_max}, eta_min={eta_min})"
-            got = check.call(cosine_lr, epoch, base_lr, T_max, eta_min, label=label)
+            got = check.result(calls[first + epoch], label)
             if isinstance(got, np.ndarray) and got.size == 1:
                 got = got.reshape(())
             found = find_mismatch(
                 got, np.float64(expected[epoch]), what=label, rtol=check.rtol, explain_precision=False
             )
             if found.problem:
-                mine = [_safe_float(cosine_lr, e, base_lr, T_max, eta_min) for e in range(T_max + 1)]
+                mine = [_safe_float(calls[first + e]) for e in range(T_max + 1)]
                 hint = (
                     None
                     if found.precision
@@ -548,12 +615,36 @@ def check_cosine_lr(cosine_lr) -> None:
                 )
                 check.fail(found.problem + where, hint or found.hint)
             check.compare(got, np.float64(expected[epoch]), what=label)
-    check.passed(f"{len(COSINE_CASES)} schedules equal torch.optim.lr_scheduler.CosineAnnealingLR at every epoch")
+        first += T_max + 1
+    return check.pass_line(
+        f"{len(COSINE_CASES)} schedules equal torch.optim.lr_scheduler.CosineAnnealingLR at every epoch"
+    )
 
 
-def _safe_float(fn, *args) -> float:
+def _safe_float(call: Call) -> float:
+    """The number a call returned, or NaN."""
+    if call.kind != "returned":
+        return float("nan")
     try:
         with np.errstate(all="ignore"):
-            return float(np.asarray(fn(*args), dtype=np.float64).reshape(()))
-    except Exception:
+            return float(np.asarray(call.value, dtype=np.float64).reshape(()))
+    except Exception:  # noqa: BLE001 (anything that is not one number)
         return float("nan")
+
+
+COSINE = Exercise(
+    "04-cosine",
+    "cosine_lr",
+    "cosine_lr",
+    _cosine_cases,
+    _judge_cosine,
+    forbidden=("dlcourse.optim.lr_scheduler.CosineAnnealingLR", "torch.optim.lr_scheduler.CosineAnnealingLR"),
+)
+
+
+def check_cosine_lr(cosine_lr) -> None:
+    """``cosine_lr(epoch, base_lr, T_max, eta_min)`` must give ``CosineAnnealingLR``'s rate for epochs 0..T_max."""
+    COSINE.check(cosine_lr)
+
+
+EXERCISES = (SGD_MOMENTUM, RMSPROP_STEP, ADAM_STEP, COSINE)

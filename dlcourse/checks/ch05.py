@@ -13,17 +13,24 @@ Every check compares with PyTorch in float64 (``F.conv2d``, ``F.unfold``, ``F.ma
 gradient; max pooling also against finite differences), recognises the usual mistakes (a flipped kernel, a
 missing bias, stride or padding ignored, the wrong layout, the gradient spread over the whole window or assigned
 with = where overlapping windows must add with +=, stride=None taken as 1 instead of kernel_size) and names
-them. ``seed`` changes the random cases; the fixed edge cases are always included.
+them. ``seed`` changes the random cases; the fixed edge cases are always included. Each check is an
+:class:`~dlcourse.checks.exercise.Exercise` (``EXERCISES``): its cases, its judgement of the calls, and the
+implementations an answer may not call (``F.conv2d``, ``F.unfold``, ``torch.nn.functional.max_pool2d`` ...).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from .. import _lazy
-from .ch01 import _call
+from .calls import Call, make_case
+from .ch01 import _result
 from .compare import matches
-from .kernels import check_kernel
+from .delegation import AUTOGRAD
+from .exercise import Exercise
+from .kernels import kernel_flow
 from .reference import torch_reference
 from .runner import Check
 
@@ -87,16 +94,14 @@ def _output_size_hint(answers: dict) -> str:
     return "H' = floor((H + 2P - K) / S) + 1."
 
 
-def check_output_size(fn, *, seed: int = 0) -> None:
-    """``fn(size, kernel_size, stride, padding)`` must return the output length PyTorch's conv2d produces, as an
-    int."""
+def _judge_output_size(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     check = Check("conv_output_size")
-    cases = output_size_cases(seed)
     answers = {}
-    for case in cases:
+    for case_, call in zip(cases, calls):
+        case = tuple(case_["args"].values())
         size, k, s, p = case
         label = f"conv_output_size(size={size}, kernel_size={k}, stride={s}, padding={p})"
-        got = check.call(fn, size, k, s, p, label=label)
+        got = check.result(call, label)
         expected = _torch_output_size(size, k, s, p)
         check.expect(
             got is not None,
@@ -128,7 +133,25 @@ def check_output_size(fn, *, seed: int = 0) -> None:
         f"conv_output_size{floats[0] if floats else ''} returned a float; expected an int.",
         "use integer division //, so the result is an int.",
     )
-    check.passed(f"matches PyTorch's output sizes in {len(cases)} cases (padding, stride, floor)")
+    return check.pass_line(f"matches PyTorch's output sizes in {len(cases)} cases (padding, stride, floor)")
+
+
+OUTPUT_SIZE = Exercise(
+    "05-output-size",
+    "conv_output_size",
+    "conv_output_size",
+    lambda seed: [
+        make_case({"size": n, "kernel_size": k, "stride": s, "padding": p}) for n, k, s, p in output_size_cases(seed)
+    ],
+    _judge_output_size,
+    forbidden=("dlcourse.functional.conv_output_size",),
+)
+
+
+def check_output_size(fn, *, seed: int = 0) -> None:
+    """``fn(size, kernel_size, stride, padding)`` must return the output length PyTorch's conv2d produces, as an
+    int."""
+    OUTPUT_SIZE.check(fn, seed=seed)
 
 
 # ---------------------------------------------------------------------------------------------- conv2d
@@ -195,26 +218,60 @@ def _conv_hint(got, inputs: dict, stride, padding) -> str:
     )
 
 
-def check_conv2d(fn, *, seed: int = 0) -> None:
-    """``fn(x, weight, bias, stride, padding)`` must equal ``torch.nn.functional.conv2d`` (float64)."""
-    check = Check("conv2d")
+def _judge_conv2d(cases: Sequence[dict], calls: Sequence[Call]) -> str:
+    check = Check("conv2d", function="conv2d_naive")
     hints = {
         "broadcast": "shapes: x (N, C, H, W), weight (F, C, kh, kw); a window x_pad[:, :, rows, cols] is "
         "(N, C, kh, kw).",
         "index": "an index ran past the input: H' = (H + 2p - kh) // s + 1 positions, and pad x first.",
     }
-    cases = conv2d_cases(seed)
-    for inputs, options in cases:
-        s, p = options["stride"], options["padding"]
+    for case, call in zip(cases, calls):
+        x, weight, bias, s, p = case["args"].values()
+        inputs = {"x": x, "weight": weight, "bias": bias}
         label = (
             f"conv2d(x {inputs['x'].shape}, weight {inputs['weight'].shape}, bias {inputs['bias'].shape}, "
             f"stride={s}, padding={p})"
         )
-        got = _call(check, fn, inputs["x"], inputs["weight"], inputs["bias"], s, p, label=label, hints=hints)
+        got = _result(check, call, label=label, hints=hints)
         expected = _torch_conv(inputs, s, p)
         hint = None if matches(got, expected) else _conv_hint(got, inputs, s, p)
         check.compare(got, expected, what=label, hint=hint)
-    check.passed(f"matches torch.nn.functional.conv2d in {len(cases)} cases (channels, filters, stride, padding)")
+    return check.pass_line(
+        f"matches torch.nn.functional.conv2d in {len(cases)} cases (channels, filters, stride, padding)"
+    )
+
+
+CONV2D = Exercise(
+    "05-conv2d",
+    "conv2d_naive",
+    "conv2d",
+    lambda seed: [make_case({**inputs, **options}) for inputs, options in conv2d_cases(seed)],
+    _judge_conv2d,
+    forbidden=(
+        "dlcourse.functional.conv2d",
+        "dlcourse.functional.conv2d_naive",
+        "dlcourse.functional.conv2d_forward",
+        "dlcourse.functional.unfold",
+        "dlcourse.fast.conv.conv2d",
+        "dlcourse.fast.conv.conv2d_forward",
+        "dlcourse.nn.Conv2d",
+        "torch.nn.functional.conv2d",
+        "torch.conv2d",
+        "torch.nn.functional.unfold",
+        "torch.nn.Conv2d",
+        "scipy.signal.correlate2d",
+        "scipy.signal.convolve2d",
+        "scipy.signal.correlate",
+        "scipy.signal.convolve",
+        "scipy.ndimage.correlate",
+        "scipy.ndimage.convolve",
+    ),
+)
+
+
+def check_conv2d(fn, *, seed: int = 0) -> None:
+    """``fn(x, weight, bias, stride, padding)`` must equal ``torch.nn.functional.conv2d`` (float64)."""
+    CONV2D.check(fn, seed=seed)
 
 
 # ---------------------------------------------------------------------------------------------- im2col
@@ -251,19 +308,14 @@ def _im2col_hint(got, x, kernel_size, stride, padding, expected) -> str:
     )
 
 
-def check_im2col(fn, *, seed: int = 0) -> None:
-    """``fn(x, kernel_size, stride, padding)`` must equal ``torch.nn.functional.unfold``: shape (N, C*kh*kw, L)."""
+def _judge_im2col(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     check = Check("im2col")
-    cases = im2col_cases(seed)
-    for x, kernel_size, stride, padding in cases:
+    for case, call in zip(cases, calls):
+        x, kernel_size, stride, padding = case["args"].values()
         label = f"im2col(x {x.shape}, kernel_size={kernel_size}, stride={stride}, padding={padding})"
-        got = _call(
+        got = _result(
             check,
-            fn,
-            x,
-            kernel_size,
-            stride,
-            padding,
+            call,
             label=label,
             hints={
                 "could not broadcast": "the slice of x_pad for offset (u, v) has shape (N, C, H', W'): "
@@ -273,7 +325,31 @@ def check_im2col(fn, *, seed: int = 0) -> None:
         expected, _ = torch_reference("unfold", {"x": x}, kernel_size=kernel_size, stride=stride, padding=padding)
         hint = None if matches(got, expected) else _im2col_hint(got, x, kernel_size, stride, padding, expected)
         check.compare(got, expected, what=label, hint=hint)
-    check.passed(f"matches torch.nn.functional.unfold in {len(cases)} cases (non-square kernels, stride, padding)")
+    return check.pass_line(
+        f"matches torch.nn.functional.unfold in {len(cases)} cases (non-square kernels, stride, padding)"
+    )
+
+
+IM2COL = Exercise(
+    "05-im2col",
+    "im2col",
+    "im2col",
+    lambda seed: [
+        make_case({"x": x, "kernel_size": k, "stride": s, "padding": p}) for x, k, s, p in im2col_cases(seed)
+    ],
+    _judge_im2col,
+    forbidden=(
+        "dlcourse.functional.unfold",
+        "torch.nn.functional.unfold",
+        "torch.nn.Unfold",
+        "torch.Tensor.unfold",
+    ),
+)
+
+
+def check_im2col(fn, *, seed: int = 0) -> None:
+    """``fn(x, kernel_size, stride, padding)`` must equal ``torch.nn.functional.unfold``: shape (N, C*kh*kw, L)."""
+    IM2COL.check(fn, seed=seed)
 
 
 # -------------------------------------------------------------------------------------------- max pool
@@ -348,61 +424,126 @@ _STRIDE_NONE_HINT = (
 )
 
 
-def _stride_none_hint(text: str, forward, x: np.ndarray, kernel_size: int) -> str | None:
+def _stride_none_hint(text: str, forward: Call, x: np.ndarray, kernel_size: int) -> str | None:
     """Recognise a forward pass that treats stride=None as 1, or fails on it."""
     if "NoneType" in text:
         return _STRIDE_NONE_HINT
     try:
-        out = forward(x.copy(), kernel_size=kernel_size, stride=None)[0]
-    except Exception:  # the message check_kernel already wrote is the best we have
+        out = forward.value[0] if forward.kind == "returned" else None
+    except Exception:  # noqa: BLE001 (the message the kernel check already wrote is the best we have)
+        return None
+    if out is None:
         return None
     stride_one, _ = torch_reference("max_pool2d", {"x": x}, kernel_size=kernel_size, stride=1)
     return _STRIDE_NONE_HINT if matches(out, stride_one) else None
 
 
-def _backward_hint(forward, backward, x: np.ndarray, kernel_size: int, stride, dout_seed: int) -> str | None:
-    """Rerun the learner's pair with the dout check_kernel drew, and recognise the backward pass's mistake."""
-    out_shape = torch_reference("max_pool2d", {"x": x}, kernel_size=kernel_size, stride=stride)[0].shape
-    dout = np.random.default_rng(dout_seed).standard_normal(out_shape)
-    try:
-        dx = backward(dout, forward(x.copy(), kernel_size=kernel_size, stride=stride)[1])
-    except Exception:  # the message check_kernel already wrote is the best we have
+def _backward_hint(steps: Sequence[Call], x: np.ndarray, kernel_size: int, stride, dout: np.ndarray) -> str | None:
+    """Recognise the backward pass's mistake from the dx it gave for the dout the kernel check drew."""
+    if len(steps) < 2 or steps[1].kind != "returned":
         return None
-    return _max_pool_hint(dx, x, kernel_size, stride, dout)
+    return _max_pool_hint(steps[1].value, x, kernel_size, stride, dout)
 
 
-def check_max_pool2d(forward, backward, *, seed: int = 0) -> None:
-    """``forward(x, kernel_size, stride)`` -> (out, cache) and ``backward(dout, cache)`` -> dx must match PyTorch's
-    ``max_pool2d`` and its gradient (float64), and finite differences of the learner's own forward pass."""
+def _pool_output_shape(x: np.ndarray, kernel_size: int, stride: int | None) -> tuple[int, ...]:
+    s = kernel_size if stride is None else stride
+    n, c, h, w = x.shape
+    return n, c, (h - kernel_size) // s + 1, (w - kernel_size) // s + 1
+
+
+def _max_pool_cases(seed: int) -> list[dict]:
+    cases = []
+    for i, (x, kernel_size, stride) in enumerate(max_pool_cases(seed)):
+        dout_seed = 1000 * seed + i  # the kernel check draws dout from this generator
+        dout = np.random.default_rng(dout_seed).standard_normal(_pool_output_shape(x, kernel_size, stride))
+        cases.append(
+            make_case(
+                {"x": x},
+                {"kernel_size": kernel_size, "stride": stride},
+                run="kernel",
+                backward="max_pool2d_backward",
+                dout=dout,
+                meta={"dout_seed": dout_seed},
+            )
+        )
+    return cases
+
+
+def _judge_max_pool2d(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     check = Check("max_pool2d")
-    cases = max_pool_cases(seed)
-    for i, (x, kernel_size, stride) in enumerate(cases):
-        dout_seed = 1000 * seed + i  # check_kernel draws dout from this generator; the hint redraws it
+    for case, call in zip(cases, calls):
+        x, (kernel_size, stride), dout_seed = case["args"]["x"], case["kwargs"].values(), case["meta"]["dout_seed"]
+        steps = call.steps
+
+        def numeric(name: str, dout: np.ndarray, call: Call = call) -> np.ndarray:
+            fd = call.extra.get("fd")
+            check.expect(
+                fd is not None,
+                "the finite differences of your max_pool2d_forward could not be taken (it failed on a slightly "
+                "changed input).",
+            )
+            return fd
+
         try:
-            check_kernel(
-                forward,
-                backward,
+            kernel_flow(
+                check,
                 "max_pool2d",
                 {"x": x},
                 wrt=("x",),
                 options={"kernel_size": kernel_size, "stride": stride},
                 rng=np.random.default_rng(dout_seed),
-                check=check,
+                finite_differences=True,
                 report=False,
+                run_forward=lambda label, steps=steps: check.result(steps[0], label, function="max_pool2d_forward"),
+                run_backward=lambda dout, cache, label, steps=steps: check.result(
+                    steps[1], label, function="max_pool2d_backward"
+                ),
+                numeric=numeric,
             )
         except AssertionError as exc:
             text = str(exc)
             hint = None
-            if "not implemented" in text:
+            if "not implemented" in text or any(step.kind == "delegated" for step in steps):
                 raise
             if stride is None and ("max_pool2d_forward(" in text or "forward output" in text):
-                hint = _stride_none_hint(text, forward, x, kernel_size)
+                hint = _stride_none_hint(text, steps[0], x, kernel_size)
             elif "gradient dx" in text:
-                hint = _backward_hint(forward, backward, x, kernel_size, stride, dout_seed)
+                hint = _backward_hint(steps, x, kernel_size, stride, case["dout"])
             if hint:
                 raise type(exc)(text.split("\n  Hint:")[0] + f"\n  Hint: {hint}") from None
             raise
-    check.passed(
+    return check.pass_line(
         f"forward and backward match PyTorch and finite differences in {len(cases)} cases "
         "(2x2, default stride, overlapping 3x3 windows)"
     )
+
+
+MAX_POOL2D = Exercise(
+    "05-maxpool",
+    "max_pool2d_forward",
+    "max_pool2d",
+    _max_pool_cases,
+    _judge_max_pool2d,
+    forbidden=(
+        "dlcourse.functional.max_pool2d",
+        "dlcourse.functional.max_pool2d_forward",
+        "dlcourse.functional.max_pool2d_backward",
+        "dlcourse.fast.pooling.max_pool2d_backward",
+        "dlcourse.nn.MaxPool2d",
+        "torch.nn.functional.max_pool2d",
+        "torch.nn.functional.max_pool2d_with_indices",
+        "torch.max_pool2d",
+        "torch.nn.MaxPool2d",
+        *AUTOGRAD,
+    ),
+    functions=("max_pool2d_forward", "max_pool2d_backward"),
+)
+
+
+def check_max_pool2d(forward, backward, *, seed: int = 0) -> None:
+    """``forward(x, kernel_size, stride)`` -> (out, cache) and ``backward(dout, cache)`` -> dx must match PyTorch's
+    ``max_pool2d`` and its gradient (float64), and finite differences of the learner's own forward pass."""
+    MAX_POOL2D.check(forward, seed=seed, namespace={"max_pool2d_backward": backward})
+
+
+EXERCISES = (OUTPUT_SIZE, CONV2D, IM2COL, MAX_POOL2D)

@@ -14,19 +14,25 @@ References are independent of dlcourse: scikit-learn (``StandardScaler``, ``PCA(
 (``torch.flip``) and SciPy (``scipy.ndimage.shift``). Random answers are checked by exact properties (every output
 image is its input or its mirror image; a hit pixel is 0 or 1 in all channels; same seed, same output) and
 statistically (fractions within ``tolerances.STAT_SIGMAS`` standard errors). Typical mistakes are recognised from
-the wrong output and named in the hint. ``seed`` varies the random cases.
+the wrong output and named in the hint. ``seed`` varies the random cases. Each check is an
+:class:`~dlcourse.checks.exercise.Exercise` (``EXERCISES``): its cases (a generator travels as its seed), its
+judgement of the calls, and the implementations an answer may not call (``StandardScaler``, ``PCA``,
+``scipy.ndimage.shift`` ...).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from .. import _lazy
 from . import tolerances as tol
+from .calls import Call, Rng, make_case
 from .compare import format_pair, matches
 from .errors import CheckFailure
+from .exercise import Exercise
 from .runner import Check
 
 
@@ -44,14 +50,14 @@ def _pair(check: Check, got, label: str, names: str) -> tuple:
     return tuple(got)
 
 
-def _call(check: Check, fn, *args, label: str, hints: dict[str, str]):
-    """``check.call`` whose failure hint is replaced when its message contains a key of ``hints``."""
+def _result(check: Check, call: Call, *, label: str, hints: dict[str, str]):
+    """``check.result`` whose failure hint is replaced when its message contains a key of ``hints``."""
     try:
-        return check.call(fn, *args, label=label)
+        return check.result(call, label)
     except CheckFailure as exc:
         text = str(exc)
         hint = next((h for key, h in hints.items() if key in text), None)
-        if hint is None or "not implemented yet" in text:
+        if hint is None or "not implemented yet" in text or call.kind == "delegated":
             raise
         raise CheckFailure(text.split("\n  Hint:")[0] + f"\n  Hint: {hint}") from None
 
@@ -76,19 +82,16 @@ def standardize_cases(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(X[:30], X[30:]), (Y[:45], Y[45:]), (digits.X_train, digits.X_test)]
 
 
-def check_standardize_train_test(fn, *, seed: int = 0) -> None:
-    """``fn(X_train, X_test)`` -> (Z_train, Z_test), both standardised with the *training* set's mean and
-    population standard deviation, constant columns divided by 1: ``sklearn.preprocessing.StandardScaler``."""
+def _judge_standardize(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     from sklearn.preprocessing import StandardScaler
 
     check = Check("standardize_train_test")
-    for X_train, X_test in standardize_cases(seed):
+    for case, call in zip(cases, calls):
+        X_train, X_test = case["args"].values()
         label = f"standardize_train_test(X_train {X_train.shape}, X_test {X_test.shape})"
-        got = _call(
+        got = _result(
             check,
-            fn,
-            X_train,
-            X_test,
+            call,
             label=label,
             hints={
                 "divide": "some columns are constant in the training set (the digits' corner pixels are always 0), so "
@@ -150,7 +153,29 @@ def check_standardize_train_test(fn, *, seed: int = 0) -> None:
                     "np.where(std == 0, 1, std), as StandardScaler does."
                 )
             check.compare(got_z, expected, what=f"{label}: {which}", hint=hint)
-    check.passed("both sets equal StandardScaler().fit(X_train).transform(...) on 3 data sets (incl. the digits)")
+    return check.pass_line(
+        "both sets equal StandardScaler().fit(X_train).transform(...) on 3 data sets (incl. the digits)"
+    )
+
+
+STANDARDIZE_TRAIN_TEST = Exercise(
+    "06-standardize",
+    "standardize_train_test",
+    "standardize_train_test",
+    lambda seed: [make_case({"X_train": a, "X_test": b}) for a, b in standardize_cases(seed)],
+    _judge_standardize,
+    forbidden=(
+        "dlcourse.preprocess.StandardScaler",
+        "sklearn.preprocessing.StandardScaler",
+        "sklearn.preprocessing.scale",
+    ),
+)
+
+
+def check_standardize_train_test(fn, *, seed: int = 0) -> None:
+    """``fn(X_train, X_test)`` -> (Z_train, Z_test), both standardised with the *training* set's mean and
+    population standard deviation, constant columns divided by 1: ``sklearn.preprocessing.StandardScaler``."""
+    STANDARDIZE_TRAIN_TEST.check(fn, seed=seed)
 
 
 # ------------------------------------------------------------------------------------------ PCA
@@ -233,16 +258,15 @@ def _align_signs(components, reference: np.ndarray):
     return comps * np.where(signs == 0, 1.0, signs)[:, None]
 
 
-def check_pca_svd(fn, *, seed: int = 0) -> None:
-    """``fn(X, n_components)`` -> (components (K, D), explained_variance (K,)) equal to
-    ``sklearn.decomposition.PCA(K, svd_solver='full')``'s, each component up to its sign."""
+def _judge_pca(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     from sklearn.decomposition import PCA
 
     check = Check("pca_svd")
-    for X, k in pca_cases(seed):
+    for case, call in zip(cases, calls):
+        X, k = case["args"].values()
         n, d = X.shape
         label = f"pca_svd(X of shape {X.shape}, n_components={k})"
-        got = check.call(fn, X, k, label=label)
+        got = check.result(call, label)
         components, variance = _pair(check, got, label, "components, explained_variance")
         ref = PCA(k, svd_solver="full").fit(X)
         full = PCA(svd_solver="full").fit(X)
@@ -282,15 +306,43 @@ def check_pca_svd(fn, *, seed: int = 0) -> None:
         ):
             hint = "these are variances of principal directions, but not the K largest in decreasing order."
         check.compare(variance, ref.explained_variance_, what=f"{label}: explained_variance", hint=hint)
-    check.passed("components (up to sign) and variances equal sklearn's PCA(svd_solver='full') on 4 data sets")
+    return check.pass_line(
+        "components (up to sign) and variances equal sklearn's PCA(svd_solver='full') on 4 data sets"
+    )
+
+
+PCA_SVD = Exercise(
+    "06-pca",
+    "pca_svd",
+    "pca_svd",
+    lambda seed: [make_case({"X": X, "n_components": k}) for X, k in pca_cases(seed)],
+    _judge_pca,
+    forbidden=(
+        "dlcourse.preprocess.PCA",
+        "sklearn.decomposition.PCA",
+        "sklearn.decomposition.TruncatedSVD",
+        "torch.pca_lowrank",
+    ),
+)
+
+
+def check_pca_svd(fn, *, seed: int = 0) -> None:
+    """``fn(X, n_components)`` -> (components (K, D), explained_variance (K,)) equal to
+    ``sklearn.decomposition.PCA(K, svd_solver='full')``'s, each component up to its sign."""
+    PCA_SVD.check(fn, seed=seed)
 
 
 # ------------------------------------------------------------------------------------------ random hflip
-def _reproducible(check: Check, fn, args: tuple, label: str, seed: int) -> np.ndarray:
+def _random_cases(args: dict, seed: int) -> list[dict]:
+    """Three calls of a random transform: with a generator seeded ``seed``, again alike, and seeded ``seed + 1``."""
+    return [make_case({**args, "rng": Rng(s)}) for s in (seed, seed, seed + 1)]
+
+
+def _reproducible(check: Check, calls: Sequence[Call], x: np.ndarray, label: str) -> np.ndarray:
     """The output has x's shape, and the same seed gives the same output. Returns the output for ``seed``."""
-    first = check.call(fn, *args, np.random.default_rng(seed), label=label)
-    check.compare(first, args[0], what=f"{label} (its shape and dtype)", rtol=np.inf, record=False)
-    again = check.call(fn, *args, np.random.default_rng(seed), label=label)
+    first = check.result(calls[0], label)
+    check.compare(first, x, what=f"{label} (its shape and dtype)", rtol=np.inf, record=False)
+    again = check.result(calls[1], label)
     check.expect(
         np.array_equal(np.asarray(first), np.asarray(again)),
         f"{label}: two calls with generators seeded alike gave different results.",
@@ -299,9 +351,9 @@ def _reproducible(check: Check, fn, args: tuple, label: str, seed: int) -> np.nd
     return first
 
 
-def _varies(check: Check, fn, args: tuple, label: str, seed: int, first: np.ndarray) -> None:
+def _varies(check: Check, call: Call, label: str, first: np.ndarray) -> None:
     """Generators with different seeds give different outputs (checked last: the other checks explain more)."""
-    other = check.call(fn, *args, np.random.default_rng(seed + 1), label=label)
+    other = check.result(call, label)
     check.expect(
         not np.array_equal(np.asarray(first), np.asarray(other)),
         f"{label}: generators with different seeds gave the same result.",
@@ -309,23 +361,31 @@ def _varies(check: Check, fn, args: tuple, label: str, seed: int, first: np.ndar
     )
 
 
-def check_random_hflip(fn, *, seed: int = 0) -> None:
-    """``fn(x, p, rng)``: every image (N, C, H, W) is mirrored left-right with probability p, independently, using
-    ``rng``; the others are returned unchanged (references: ``torch.flip(x, dims=[-1])`` and the exact counts)."""
+_HFLIP_SETTINGS = (
+    (400, (3, 5, 6), 0.5, np.float64),
+    (400, (1, 4, 7), 0.2, np.float64),
+    (300, (2, 6, 6), 0.5, np.float32),
+    (20, (3, 3, 4), 0.0, np.float64),
+    (20, (3, 3, 4), 1.0, np.float64),
+)
+
+
+def _hflip_cases(seed: int) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    cases = []
+    for n, shape, p, dtype in _HFLIP_SETTINGS:
+        cases += _random_cases({"x": rng.random((n, *shape)).astype(dtype), "p": p}, seed)
+    return cases
+
+
+def _judge_hflip(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     torch = _lazy.torch()
 
     check = Check("random_hflip")
-    rng = np.random.default_rng(seed)
-    for n, shape, p, dtype in [
-        (400, (3, 5, 6), 0.5, np.float64),
-        (400, (1, 4, 7), 0.2, np.float64),
-        (300, (2, 6, 6), 0.5, np.float32),
-        (20, (3, 3, 4), 0.0, np.float64),
-        (20, (3, 3, 4), 1.0, np.float64),
-    ]:
-        x = rng.random((n, *shape)).astype(dtype)
+    for i, (n, shape, p, _) in enumerate(_HFLIP_SETTINGS):
+        x = cases[3 * i]["args"]["x"]
         label = f"random_hflip(x of shape {x.shape}, p={p}, rng)"
-        got = _reproducible(check, fn, (x, p), label, seed)
+        got = _reproducible(check, calls[3 * i : 3 * i + 2], x, label)
         expected_flip = torch.flip(torch.from_numpy(x.astype(np.float64)), dims=[-1]).numpy()
         got = np.asarray(got, dtype=np.float64)
         same = np.all(got == x, axis=(1, 2, 3))  # (N,)
@@ -359,31 +419,58 @@ def check_random_hflip(fn, *, seed: int = 0) -> None:
                 if _fraction_ok(count, n, 1 - p)
                 else None,
             )
-            _varies(check, fn, (x, p), label, seed, got)
+            _varies(check, calls[3 * i + 2], label, got)
         else:
             check.expect(
                 count == n * p,
                 f"{label}: {count} of {n} images were flipped, expected {int(n * p)}.",
                 "with p = 0 nothing is flipped and with p = 1 everything: flip where rng.random(N) < p.",
             )
-    check.passed("every image is itself or its mirror image, flipped with probability p, reproducible from rng")
+    return check.pass_line(
+        "every image is itself or its mirror image, flipped with probability p, reproducible from rng"
+    )
+
+
+RANDOM_HFLIP = Exercise(
+    "06-hflip",
+    "random_hflip",
+    "random_hflip",
+    _hflip_cases,
+    _judge_hflip,
+    forbidden=("dlcourse.augment.RandomHorizontalFlip",),
+)
+
+
+def check_random_hflip(fn, *, seed: int = 0) -> None:
+    """``fn(x, p, rng)``: every image (N, C, H, W) is mirrored left-right with probability p, independently, using
+    ``rng``; the others are returned unchanged (references: ``torch.flip(x, dims=[-1])`` and the exact counts)."""
+    RANDOM_HFLIP.check(fn, seed=seed)
 
 
 # ------------------------------------------------------------------------------------------ salt and pepper
-def check_salt_and_pepper(fn, *, seed: int = 0) -> None:
-    """``fn(x, amount, rng)``: each pixel (all channels together) becomes 0 or 1 with probability ``amount``, 0 and
-    1 equally likely; the rest is unchanged; reproducible from ``rng``."""
-    check = Check("salt_and_pepper")
+_SALT_SETTINGS = (
+    ((100, 3, 16, 16), 0.1, np.float64),
+    ((50, 1, 20, 20), 0.3, np.float64),
+    ((64, 3, 8, 8), 0.05, np.float32),
+    ((10, 3, 8, 8), 0.0, np.float64),
+)
+
+
+def _salt_cases(seed: int) -> list[dict]:
     rng = np.random.default_rng(seed)
-    for shape, amount, dtype in [
-        ((100, 3, 16, 16), 0.1, np.float64),
-        ((50, 1, 20, 20), 0.3, np.float64),
-        ((64, 3, 8, 8), 0.05, np.float32),
-        ((10, 3, 8, 8), 0.0, np.float64),
-    ]:
+    cases = []
+    for shape, amount, dtype in _SALT_SETTINGS:
         x = rng.uniform(0.1, 0.9, shape).astype(dtype)  # so that 0 and 1 can only be noise
+        cases += _random_cases({"x": x, "amount": amount}, seed)
+    return cases
+
+
+def _judge_salt_and_pepper(cases: Sequence[dict], calls: Sequence[Call]) -> str:
+    check = Check("salt_and_pepper")
+    for i, (shape, amount, _) in enumerate(_SALT_SETTINGS):
+        x = cases[3 * i]["args"]["x"]
         label = f"salt_and_pepper(x of shape {shape}, amount={amount}, rng)"
-        got = _reproducible(check, fn, (x, amount), label, seed)
+        got = _reproducible(check, calls[3 * i : 3 * i + 2], x, label)
         got = np.asarray(got, dtype=np.float64)
         changed = got != x  # (N, C, H, W)
         bad = changed & (got != 0.0) & (got != 1.0)
@@ -425,8 +512,26 @@ def check_salt_and_pepper(fn, *, seed: int = 0) -> None:
             if salt in (0, hits)
             else None,
         )
-        _varies(check, fn, (x, amount), label, seed, got)
-    check.passed("a fraction amount of whole pixels becomes 0 or 1, half each, the rest untouched, reproducible")
+        _varies(check, calls[3 * i + 2], label, got)
+    return check.pass_line(
+        "a fraction amount of whole pixels becomes 0 or 1, half each, the rest untouched, reproducible"
+    )
+
+
+SALT_AND_PEPPER = Exercise(
+    "06-salt-pepper",
+    "salt_and_pepper",
+    "salt_and_pepper",
+    _salt_cases,
+    _judge_salt_and_pepper,
+    forbidden=("dlcourse.augment.functional.salt_and_pepper", "dlcourse.augment.SaltAndPepperNoise"),
+)
+
+
+def check_salt_and_pepper(fn, *, seed: int = 0) -> None:
+    """``fn(x, amount, rng)``: each pixel (all channels together) becomes 0 or 1 with probability ``amount``, 0 and
+    1 equally likely; the rest is unchanged; reproducible from ``rng``."""
+    SALT_AND_PEPPER.check(fn, seed=seed)
 
 
 # ------------------------------------------------------------------------------------------ shift
@@ -454,13 +559,12 @@ def _scipy_shift(x, dx, dy, fill):
     return ndimage.shift(x.astype(np.float64), (0, 0, dy, dx), order=0, mode="grid-constant", cval=fill)
 
 
-def check_shift(fn, *, seed: int = 0) -> None:
-    """``fn(x, dx, dy, fill)`` moves the content of every image dx pixels right and dy down (integers, either sign),
-    filling uncovered pixels with ``fill``: ``scipy.ndimage.shift(x, (0, 0, dy, dx), order=0, cval=fill)``."""
+def _judge_shift(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     check = Check("shift")
-    for x, dx, dy, fill in shift_cases(seed):
+    for case, call in zip(cases, calls):
+        x, dx, dy, fill = case["args"].values()
         label = f"shift(x of shape {x.shape}, dx={dx}, dy={dy}, fill={fill})"
-        got = check.call(fn, x, dx, dy, fill, label=label)
+        got = check.result(call, label)
         expected = _scipy_shift(x, dx, dy, fill)
         hint = None
         if not matches(got, expected):
@@ -483,4 +587,30 @@ def check_shift(fn, *, seed: int = 0) -> None:
             ]
             hint = next((h for v, h in variants if matches(got, v)), None)
         check.compare(got, expected, what=label, hint=hint)
-    check.passed("matches scipy.ndimage.shift (order=0) for 9 shifts, incl. negative ones and shifts beyond the image")
+    return check.pass_line(
+        "matches scipy.ndimage.shift (order=0) for 9 shifts, incl. negative ones and shifts beyond the image"
+    )
+
+
+SHIFT = Exercise(
+    "06-shift",
+    "shift",
+    "shift",
+    lambda seed: [make_case({"x": x, "dx": dx, "dy": dy, "fill": fill}) for x, dx, dy, fill in shift_cases(seed)],
+    _judge_shift,
+    forbidden=(
+        "dlcourse.augment.functional.translate",
+        "dlcourse.augment.functional.affine",
+        "dlcourse.augment.RandomAffine",
+        "scipy.ndimage.shift",
+    ),
+)
+
+
+def check_shift(fn, *, seed: int = 0) -> None:
+    """``fn(x, dx, dy, fill)`` moves the content of every image dx pixels right and dy down (integers, either sign),
+    filling uncovered pixels with ``fill``: ``scipy.ndimage.shift(x, (0, 0, dy, dx), order=0, cval=fill)``."""
+    SHIFT.check(fn, seed=seed)
+
+
+EXERCISES = (STANDARDIZE_TRAIN_TEST, PCA_SVD, RANDOM_HFLIP, SALT_AND_PEPPER, SHIFT)

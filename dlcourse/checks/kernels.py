@@ -11,6 +11,8 @@ The tests of dlcourse's own kernels, the learners' exercises and the grader all 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -107,11 +109,64 @@ def check_kernel(
     """
     options = options or {}
     check = check or Check(_check_name(name, op))
+    names = list(inputs)
+
+    def run_forward(label: str):
+        return check.call(forward, *inputs.values(), label=label, **options)
+
+    def run_backward(dout, cache, label: str):
+        return check.call(backward, dout, cache, label=label)
+
+    def numeric(name_: str, dout: np.ndarray) -> np.ndarray:
+        def f(*arrays):
+            return forward(*arrays, **options)[0]
+
+        return numerical_gradient(f, list(inputs.values()), dout, wrt=names.index(name_))
+
+    return kernel_flow(
+        check,
+        op,
+        inputs,
+        wrt=wrt,
+        options=options,
+        rng=rng,
+        finite_differences=finite_differences,
+        report=report,
+        run_forward=run_forward,
+        run_backward=run_backward,
+        numeric=numeric,
+    )
+
+
+def upstream_gradient(inputs: dict, out_shape: tuple, rng=None) -> np.ndarray:
+    """The random upstream gradient :func:`check_kernel` draws for ``inputs`` (default generator: seeded by the
+    inputs) and an output of shape ``out_shape``: what a case gives a learner's backward pass in advance."""
+    rng = _dout_rng(inputs) if rng is None else rng
+    return rng.standard_normal(out_shape)
+
+
+def kernel_flow(
+    check: Check,
+    op: str,
+    inputs: dict,
+    *,
+    wrt: tuple[str, ...],
+    options: dict,
+    rng,
+    finite_differences: bool,
+    report: bool,
+    run_forward: Callable[[str], Any],
+    run_backward: Callable[[np.ndarray, Any, str], Any],
+    numeric: Callable[[str, np.ndarray], np.ndarray],
+) -> Check:
+    """:func:`check_kernel`'s steps, with the calls made by ``run_forward(label)`` and ``run_backward(dout, cache,
+    label)`` (live calls, or calls recorded as data and judged with :meth:`Check.result`) and the finite
+    differences of the forward pass by ``numeric(name, dout)``."""
     rng = _dout_rng(inputs) if rng is None else rng
     shapes, call = _describe(inputs), _describe(inputs, options)
     forward_name, backward_name = kernel_names(check.name)
 
-    result = check.call(forward, *inputs.values(), label=f"{forward_name}({call})", **options)
+    result = run_forward(f"{forward_name}({call})")
     check.expect(
         isinstance(result, tuple) and len(result) == 2,
         f"forward should return a pair (out, cache), got {type(result).__name__}"
@@ -125,7 +180,7 @@ def check_kernel(
     dout = rng.standard_normal(expected_out.shape)  # only after the output's shape is known to be right
     _, expected_grads = torch_reference(op, inputs, wrt=wrt, dout=dout, **options)
 
-    grads = check.call(backward, dout, cache, label=f"{backward_name}(dout, cache)")
+    grads = run_backward(dout, cache, f"{backward_name}(dout, cache)")
     if len(wrt) == 1 and not isinstance(grads, tuple):
         grads = (grads,)
     check.expect(
@@ -145,19 +200,13 @@ def check_kernel(
         )
 
     if finite_differences:
-        names = list(inputs)
-
-        def f(*arrays):
-            return forward(*arrays, **options)[0]
-
         fd_rtol = max(check.rtol, tol.FD_RTOL)
         # the differences' round-off is ~FD_ROUNDOFF * sum|dout * out| in absolute terms (see tolerances)
         fd_floor = max(tol.FLOOR, tol.FD_ROUNDOFF * float(np.sum(np.abs(dout * expected_out))) / fd_rtol)
         for name_, grad in zip(wrt, grads):
-            numeric = numerical_gradient(f, list(inputs.values()), dout, wrt=names.index(name_))
             check.compare(
                 grad,
-                numeric,
+                numeric(name_, dout),
                 what=f"gradient d{name_} for {call} against finite differences of your forward",
                 rtol=fd_rtol,
                 floor=fd_floor,

@@ -17,40 +17,20 @@ line.
 
 from __future__ import annotations
 
-import inspect
-import sysconfig
-import traceback
-import warnings
-from pathlib import Path
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import tolerances as tol
+from .calls import Call, invoke, learner_frame
 from .compare import Mismatch, find_mismatch, format_pair, shown_tolerance
 from .errors import CheckFailure
 
 PASS_MARK = "\u2714"  # ✔
 FAIL_MARK = "\u2718"  # ✘
 
-
-_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
-# frames in dlcourse, NumPy and other installed packages or the standard library are not the learner's code
-_LIBRARY_DIRS = (_PACKAGE_DIR,) + tuple(
-    sorted({str(Path(sysconfig.get_paths()[key]).resolve()) for key in ("stdlib", "platstdlib", "purelib", "platlib")})
-)
-
-
-def _learner_frame(exc: BaseException) -> str:
-    """' (line N of your cell: code)' for the innermost frame outside dlcourse and the libraries it calls,
-    i.e. the learner's own code."""
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if not str(Path(frame.filename).resolve()).startswith(_LIBRARY_DIRS):
-            path = frame.filename.replace("\\", "/")
-            where = "your cell" if path.startswith("<") or "ipykernel" in path else path.rsplit("/", 1)[-1]
-            code = f": {frame.line}" if frame.line else ""
-            return f" (line {frame.lineno} of {where}{code})"
-    return ""
+_learner_frame = learner_frame  # the name earlier versions used
 
 
 _WARNING_HINTS = {  # checked in this order: NumPy's 0/0 warning reads "invalid value encountered in divide"
@@ -60,19 +40,6 @@ _WARNING_HINTS = {  # checked in this order: NumPy's 0/0 warning reads "invalid 
     "divide by zero": "a division by zero or log(0); guard the denominator, or work with logits and log-sum-exp "
     "instead of probabilities.",
 }
-
-
-def _copy(value):
-    """A copy of an argument deep enough to see in-place changes: arrays, and dicts/lists/tuples of them."""
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple cache
-        return type(value)(*(_copy(v) for v in value))
-    if isinstance(value, (list, tuple)):
-        return type(value)(_copy(v) for v in value)
-    return value
 
 
 def _fmt_entry(name: str, idx: tuple) -> str:
@@ -148,19 +115,6 @@ def describe_change(before, after, name: str) -> Change | None:
     return None
 
 
-def _argument_names(fn, count: int) -> list[str | None]:
-    """The names of ``fn``'s first ``count`` positional parameters, None where unknown."""
-    try:
-        params = [
-            p
-            for p in inspect.signature(fn).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
-    except (TypeError, ValueError):
-        params = []
-    return [params[i].name if i < len(params) else None for i in range(count)]
-
-
 def _restore_hint(name: str) -> str:
     return (
         f"a value restored by arithmetic ({name}[i] += h, later {name}[i] -= h) is not always the value you "
@@ -185,14 +139,15 @@ def _merge_hints(found: Mismatch, got, hint: str | None) -> str | None:
 class Check:
     """One exercise's check: collects the worst error seen and fails with a single clear message."""
 
-    def __init__(self, name: str, rtol: float = tol.REFERENCE_RTOL):
+    def __init__(self, name: str, rtol: float = tol.REFERENCE_RTOL, function: str | None = None):
         self.name = name
         self.rtol = rtol
+        self.function = function  # the learner's function, as delegation messages name it (default: name)
         self.worst = 0.0
         self.cases = 0
 
     # -- failing ----------------------------------------------------------------------------------
-    def fail(self, message: str, hint: str | None = None):
+    def fail(self, message: str, hint: str | None = None) -> None:
         text = f"{FAIL_MARK} {self.name}: {message}"
         if hint:
             text += f"\n  Hint: {hint}"
@@ -203,47 +158,60 @@ class Check:
             self.fail(message, hint)
 
     # -- calling the learner's code ---------------------------------------------------------------
-    def call(self, fn, *args, label: str | None = None, **kwargs):
+    def call(self, fn: Callable | None, *args: Any, label: str | None = None, **kwargs: Any) -> Any:
         """Call ``fn(*args, **kwargs)`` on copies of the arguments; turn every way it can go wrong into a failure.
 
         ``label`` describes the call in messages (default: ``name(...)``).
         """
         label = label or f"{getattr(fn, '__name__', self.name)}(...)"
-        if fn is None:
+        record, result = invoke(fn, args, kwargs, data=False)
+        self.result(record, label)
+        return result
+
+    def result(
+        self, call: Call, label: str, *, in_place: bool = True, warnings: bool = True, function: str | None = None
+    ) -> Any:
+        """The value a recorded call returned; fail, as :meth:`call` would have, when it went wrong.
+
+        ``in_place=False`` leaves changed arguments to the check (an exercise that fills its argument in place);
+        ``warnings=False`` ignores numerical warnings; ``function`` names the learner's function when it called a
+        forbidden implementation (default: the check's ``function``, else its name).
+        """
+        if call.kind == "none":
             self.fail(f"got None instead of a function. Pass the function itself, e.g. check({self.name}).")
-        if not callable(fn):
-            self.fail(f"expected a function, got {type(fn).__name__}.")
-        copies = [_copy(a) for a in args]
-        with (
-            warnings.catch_warnings(record=True) as caught,
-            np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"),
-        ):
-            warnings.simplefilter("always")
-            try:
-                result = fn(*copies, **kwargs)
-            except NotImplementedError:
-                self.fail("not implemented yet: replace `raise NotImplementedError()` with your code.")
-            except CheckFailure:
-                raise
-            except Exception as exc:  # the learner's bug, reported without dlcourse's frames
-                self.fail(f"{label} raised {type(exc).__name__}: {exc}{_learner_frame(exc)}.")
-        numeric = [w for w in caught if issubclass(w.category, RuntimeWarning)]
-        if numeric:
-            message = str(numeric[0].message)
+        if call.kind == "not_callable":
+            self.fail(f"expected a function, got {call.error_type}.")
+        if call.kind == "delegated":
+            self.fail(delegation_message(function or self.function or self.name, call.error_message))
+        if call.kind == "not_implemented":
+            self.fail("not implemented yet: replace `raise NotImplementedError()` with your code.")
+        if call.kind == "check_failure":
+            raise CheckFailure(call.error_message)
+        if call.kind == "raised":  # the learner's bug, reported without dlcourse's frames
+            self.fail(f"{label} raised {call.error_type}: {call.error_message}{call.where}.")
+        if call.kind != "returned":
+            raise ValueError(f"call: a {call.kind!r} call has no single result")
+        if warnings and call.warnings:
+            message = call.warnings[0]
             self.fail(
                 f"{label} triggered a numerical warning: '{message}'.",
                 _WARNING_HINTS.get(
                     next((k for k in _WARNING_HINTS if k in message), ""), "look for the operation named above."
                 ),
             )
-        for i, (before, after, name) in enumerate(zip(args, copies, _argument_names(fn, len(args)))):
-            change = describe_change(before, after, name or "x")
-            if change:
-                which = f"its input argument #{i + 1}" + (f" ({name})" if name else "")
-                if change.rounding:
-                    self.fail(f"{label} did not restore {which} exactly: {change.text}.", _restore_hint(change.name))
-                self.fail(f"{label} modified {which} in place: {change.text}.", _in_place_hint(change.name))
-        return result
+        if in_place:
+            for changed in call.modified:
+                i = changed.index
+                name = call.params[i] if i < len(call.params) else None
+                change = describe_change(changed.before, changed.after, name or "x")
+                if change:
+                    which = f"its input argument #{i + 1}" + (f" ({name})" if name else "")
+                    if change.rounding:
+                        self.fail(
+                            f"{label} did not restore {which} exactly: {change.text}.", _restore_hint(change.name)
+                        )
+                    self.fail(f"{label} modified {which} in place: {change.text}.", _in_place_hint(change.name))
+        return call.value
 
     # -- comparing --------------------------------------------------------------------------------
     def compare(
@@ -281,9 +249,18 @@ class Check:
         """Show nothing when a check is the last line of a cell: its one printed line says it all."""
 
     # -- passing ----------------------------------------------------------------------------------
-    def passed(self, detail: str) -> None:
-        """Print the one line that says the check passed."""
+    def pass_line(self, detail: str) -> str:
+        """The one line that says the check passed."""
         numbers = (
             f" (max relative error {self.worst:.1e}, tolerance {shown_tolerance(self.rtol):.0e})" if self.cases else ""
         )
-        print(f"{PASS_MARK} {self.name}: {detail}{numbers}")
+        return f"{PASS_MARK} {self.name}: {detail}{numbers}"
+
+    def passed(self, detail: str) -> None:
+        """Print the one line that says the check passed."""
+        print(self.pass_line(detail))
+
+
+def delegation_message(function: str, dotted: str) -> str:
+    """What a check says when the learner's ``function`` called ``dotted``, a forbidden implementation."""
+    return f"your {function} calls {dotted}, the implementation this exercise asks you to write."
