@@ -28,7 +28,6 @@ the call is recorded in ``Call.objects``).
 
 from __future__ import annotations
 
-import collections
 import importlib
 import inspect
 import sysconfig
@@ -37,7 +36,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -121,7 +120,7 @@ class Opaque:
         array: np.ndarray | None = None,
         array_error: tuple[str, str] | None = None,
         length: int | None = None,
-    ):
+    ) -> None:
         self.text = text
         self.array = array
         self.array_error = array_error
@@ -139,7 +138,7 @@ class Opaque:
             raise TypeError(f"object of type '{self.type_name}' has no len()")
         return self.length
 
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if self.array is not None:
             return self.array if dtype is None else self.array.astype(dtype)
         if self.array_error is not None:
@@ -219,7 +218,7 @@ def named_tuple_type(name: str, fields: tuple[str, ...]) -> type:
         return known
     key = (name, tuple(fields))
     if key not in _NAMED_TUPLE_TYPES:
-        _NAMED_TUPLE_TYPES[key] = collections.namedtuple(name, fields)
+        _NAMED_TUPLE_TYPES[key] = NamedTuple(name, [(f, Any) for f in fields])
     return _NAMED_TUPLE_TYPES[key]
 
 
@@ -569,14 +568,14 @@ class LazyCalls(Sequence):
     """The calls of ``fn`` on ``cases``, each made when a judgement first reads it: in the learner's notebook a check
     stops calling at its first failure, as it always did. Reading them all gives what :func:`run_call` gives."""
 
-    def __init__(self, fn: Any, cases: Sequence[Mapping], namespace: Mapping | None = None):
+    def __init__(self, fn: Any, cases: Sequence[Mapping], namespace: Mapping | None = None) -> None:
         self.fn, self.cases, self.namespace = fn, cases, namespace
         self._done: dict[int, Call] = {}
 
     def __len__(self) -> int:
         return len(self.cases)
 
-    def __getitem__(self, index):  # noqa: ANN001 (int or slice, as a Sequence takes)
+    def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         index = range(len(self))[index]

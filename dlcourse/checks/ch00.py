@@ -10,7 +10,8 @@ calls, and the implementations an answer may not call (``arrays.standardize``, `
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -174,7 +175,7 @@ STANDARDIZE = Exercise(
 )
 
 
-def check_standardize(standardize) -> None:
+def check_standardize(standardize: Callable[..., Any]) -> None:
     """Check ``standardize(X)``: column-wise (X - mean) / std, population std, constant columns -> 0."""
     STANDARDIZE.check(standardize)
 
@@ -247,7 +248,7 @@ PAIRWISE_SQ_DISTS = Exercise(
 )
 
 
-def check_pairwise_sq_dists(pairwise_sq_dists) -> None:
+def check_pairwise_sq_dists(pairwise_sq_dists: Callable[..., Any]) -> None:
     """Check ``pairwise_sq_dists(A, B)`` against ``torch.cdist(A, B) ** 2`` in float64."""
     PAIRWISE_SQ_DISTS.check(pairwise_sq_dists)
 
@@ -337,7 +338,7 @@ ONE_HOT = Exercise(
 )
 
 
-def check_one_hot(one_hot) -> None:
+def check_one_hot(one_hot: Callable[..., Any]) -> None:
     """Check ``one_hot(y, num_classes)`` against ``torch.nn.functional.one_hot``; bad labels raise ValueError."""
     ONE_HOT.check(one_hot)
 
@@ -436,7 +437,7 @@ ISCLOSE = Exercise(
 )
 
 
-def check_isclose(isclose) -> None:
+def check_isclose(isclose: Callable[..., Any]) -> None:
     """Check ``isclose(a, b, rtol=1e-5, atol=1e-8)`` against ``torch.isclose`` (float64)."""
     ISCLOSE.check(isclose)
 

@@ -19,7 +19,8 @@ calls, and the implementations an answer may not call (``F.sigmoid``, ``torch.so
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -108,7 +109,7 @@ SIGMOID = Exercise(
 )
 
 
-def check_sigmoid(fn, *, seed: int = 0) -> None:
+def check_sigmoid(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(x)`` must equal ``torch.sigmoid(x)`` for any shape, with no overflow for |x| up to 1000."""
     SIGMOID.check(fn, seed=seed)
 
@@ -200,7 +201,7 @@ SOFTMAX = Exercise(
 )
 
 
-def check_softmax(fn, *, seed: int = 0) -> None:
+def check_softmax(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(x, dim=d)`` must equal ``torch.softmax(x, dim=d)`` for several shapes and axes, logits up to 1000."""
     SOFTMAX.check(fn, seed=seed)
 
@@ -259,7 +260,7 @@ LINEAR = Exercise(
 )
 
 
-def check_linear(fn, *, seed: int = 0) -> None:
+def check_linear(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(x, weight, bias)`` must equal ``torch.nn.functional.linear``: y = x Wᵀ + b, shape (N, out_features)."""
     LINEAR.check(fn, seed=seed)
 
@@ -332,7 +333,7 @@ MLP = Exercise(
 )
 
 
-def check_mlp_forward(fn, *, seed: int = 0) -> None:
+def check_mlp_forward(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(x, params)`` must equal PyTorch's ``Sequential(Linear(D, H), ReLU(), Linear(H, C))`` loaded with params."""
     MLP.check(fn, seed=seed)
 
@@ -396,7 +397,7 @@ def _judge_xor(cases: Sequence[dict], calls: Sequence[Call]) -> str:
 XOR = Exercise("01-xor", "xor_params", "xor_weights", lambda seed: [make_case()], _judge_xor)
 
 
-def check_xor_weights(params) -> None:
+def check_xor_weights(params: Any) -> None:
     """The hand-made network ``Linear(2, H), ReLU, Linear(H, 2)`` must classify the four XOR points correctly.
 
     ``params`` is the dict of weights, or a function returning it (called with no arguments). Each point is

@@ -19,7 +19,8 @@ calls, and the implementations an answer may not call (the library's backward ke
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -148,7 +149,7 @@ SIGMOID_BACKWARD = Exercise(
 )
 
 
-def check_sigmoid_backward(fn, *, seed: int = 0) -> None:
+def check_sigmoid_backward(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(dout, cache)`` with ``cache = F.sigmoid_forward(x)[1]`` must return dL/dx = dout * s * (1 - s)."""
     SIGMOID_BACKWARD.check(fn, seed=seed)
 
@@ -247,7 +248,7 @@ LINEAR_BACKWARD = Exercise(
 )
 
 
-def check_linear_backward(fn, *, seed: int = 0) -> None:
+def check_linear_backward(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(dout, cache)`` with ``cache = F.linear_forward(x, weight, bias)[1]`` must return (dx, dweight, dbias)."""
     LINEAR_BACKWARD.check(fn, seed=seed)
 
@@ -387,7 +388,7 @@ SOFTMAX_CROSS_ENTROPY = Exercise(
 )
 
 
-def check_softmax_cross_entropy(fn, *, seed: int = 0) -> None:
+def check_softmax_cross_entropy(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(logits, target)`` must return (mean cross-entropy, its gradient dloss/dlogits), as
     ``torch.nn.functional.cross_entropy`` and its autograd, without warnings for logits of +-1e4."""
     SOFTMAX_CROSS_ENTROPY.check(fn, seed=seed)
@@ -565,7 +566,7 @@ NUMERICAL_GRADIENT = Exercise(
 )
 
 
-def check_numerical_gradient(fn, *, seed: int = 0) -> None:
+def check_numerical_gradient(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(f, x, h=...)`` must return the centred-difference gradient of the scalar function ``f`` at ``x``,
     shaped like ``x``, leaving ``x`` unchanged; compared with torch.autograd's exact gradient."""
     NUMERICAL_GRADIENT.check(fn, seed=seed)
@@ -650,7 +651,7 @@ MUL_BACKWARD = Exercise(
 )
 
 
-def check_mul_backward(fn, *, seed: int = 0) -> None:
+def check_mul_backward(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(dout, cache)`` with ``cache = autograd.mul_forward(a, b)[1]`` must return (da, db) for out = a * b, each
     with its operand's shape (summed over the axes along which the operand was broadcast)."""
     MUL_BACKWARD.check(fn, seed=seed)

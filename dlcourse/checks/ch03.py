@@ -26,7 +26,8 @@ and their state after the call comes back as data; a generator travels as its se
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -179,7 +180,7 @@ MINIBATCHES = Exercise(
 )
 
 
-def check_minibatches(fn, *, seed: int = 0) -> None:
+def check_minibatches(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(X, y, batch_size, rng)`` yields shuffled (X_batch, y_batch) pairs covering each example once per call."""
     MINIBATCHES.check(fn, seed=seed)
 
@@ -344,7 +345,7 @@ TRAIN_EPOCH = Exercise(
 )
 
 
-def check_train_epoch(fn, *, seed: int = 0) -> None:
+def check_train_epoch(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(model, X, y, optimizer=, loss_fn=, batch_size=, rng=)`` equals one epoch of PyTorch SGD, step for step."""
     TRAIN_EPOCH.check(fn, seed=seed)
 
@@ -458,7 +459,7 @@ EVALUATE = Exercise(
 )
 
 
-def check_evaluate(fn, *, seed: int = 0) -> None:
+def check_evaluate(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(model, X, y)`` returns (mean cross-entropy, accuracy) as PyTorch computes them, in eval mode."""
     EVALUATE.check(fn, seed=seed)
 
@@ -616,7 +617,7 @@ XAVIER = Exercise(
 )
 
 
-def check_xavier_uniform(fn, *, seed: int = 0) -> None:
+def check_xavier_uniform(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(tensor, gain=..., rng=...)`` fills tensor in place from U(-a, a), a = gain·√(6 / (fan_in + fan_out))."""
     XAVIER.check(fn, seed=seed)
 
@@ -681,7 +682,7 @@ KAIMING = Exercise(
 )
 
 
-def check_kaiming_normal(fn, *, seed: int = 0) -> None:
+def check_kaiming_normal(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu', rng=...)`` fills from N(0, (gain/√fan)²)."""
     KAIMING.check(fn, seed=seed)
 

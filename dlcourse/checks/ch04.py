@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -333,7 +334,7 @@ SGD_MOMENTUM = Exercise(
 )
 
 
-def check_sgd_momentum_step(sgd_momentum_step) -> None:
+def check_sgd_momentum_step(sgd_momentum_step: Callable[..., Any]) -> None:
     """``sgd_momentum_step(param, grad, buf, lr, momentum, dampening, nesterov) -> (new_param, new_buf)`` must
     follow ``torch.optim.SGD`` for 200 steps in four settings (``buf`` is None before the first step)."""
     SGD_MOMENTUM.check(sgd_momentum_step)
@@ -421,7 +422,7 @@ RMSPROP_STEP = Exercise(
 )
 
 
-def check_rmsprop_step(rmsprop_step) -> None:
+def check_rmsprop_step(rmsprop_step: Callable[..., Any]) -> None:
     """``rmsprop_step(param, grad, square_avg, lr, alpha, eps) -> (new_param, new_square_avg)`` must follow
     ``torch.optim.RMSprop`` for 200 steps in three settings (``square_avg`` starts at zeros)."""
     RMSPROP_STEP.check(rmsprop_step)
@@ -520,7 +521,7 @@ ADAM_STEP = Exercise(
 )
 
 
-def check_adam_step(adam_step) -> None:
+def check_adam_step(adam_step: Callable[..., Any]) -> None:
     """``adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps) -> (new_param, new_exp_avg,
     new_exp_avg_sq)`` must follow ``torch.optim.Adam`` for 200 steps in three settings (``step`` counts from 1)."""
     ADAM_STEP.check(adam_step)
@@ -642,7 +643,7 @@ COSINE = Exercise(
 )
 
 
-def check_cosine_lr(cosine_lr) -> None:
+def check_cosine_lr(cosine_lr: Callable[..., Any]) -> None:
     """``cosine_lr(epoch, base_lr, T_max, eta_min)`` must give ``CosineAnnealingLR``'s rate for epochs 0..T_max."""
     COSINE.check(cosine_lr)
 

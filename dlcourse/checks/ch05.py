@@ -20,7 +20,8 @@ implementations an answer may not call (``F.conv2d``, ``F.unfold``, ``torch.nn.f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -148,7 +149,7 @@ OUTPUT_SIZE = Exercise(
 )
 
 
-def check_output_size(fn, *, seed: int = 0) -> None:
+def check_output_size(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(size, kernel_size, stride, padding)`` must return the output length PyTorch's conv2d produces, as an
     int."""
     OUTPUT_SIZE.check(fn, seed=seed)
@@ -269,7 +270,7 @@ CONV2D = Exercise(
 )
 
 
-def check_conv2d(fn, *, seed: int = 0) -> None:
+def check_conv2d(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(x, weight, bias, stride, padding)`` must equal ``torch.nn.functional.conv2d`` (float64)."""
     CONV2D.check(fn, seed=seed)
 
@@ -347,7 +348,7 @@ IM2COL = Exercise(
 )
 
 
-def check_im2col(fn, *, seed: int = 0) -> None:
+def check_im2col(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(x, kernel_size, stride, padding)`` must equal ``torch.nn.functional.unfold``: shape (N, C*kh*kw, L)."""
     IM2COL.check(fn, seed=seed)
 
@@ -540,7 +541,7 @@ MAX_POOL2D = Exercise(
 )
 
 
-def check_max_pool2d(forward, backward, *, seed: int = 0) -> None:
+def check_max_pool2d(forward: Callable[..., Any], backward: Callable[..., Any], *, seed: int = 0) -> None:
     """``forward(x, kernel_size, stride)`` -> (out, cache) and ``backward(dout, cache)`` -> dx must match PyTorch's
     ``max_pool2d`` and its gradient (float64), and finite differences of the learner's own forward pass."""
     MAX_POOL2D.check(forward, seed=seed, namespace={"max_pool2d_backward": backward})

@@ -23,7 +23,8 @@ judgement of the calls, and the implementations an answer may not call (``Standa
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -172,7 +173,7 @@ STANDARDIZE_TRAIN_TEST = Exercise(
 )
 
 
-def check_standardize_train_test(fn, *, seed: int = 0) -> None:
+def check_standardize_train_test(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(X_train, X_test)`` -> (Z_train, Z_test), both standardised with the *training* set's mean and
     population standard deviation, constant columns divided by 1: ``sklearn.preprocessing.StandardScaler``."""
     STANDARDIZE_TRAIN_TEST.check(fn, seed=seed)
@@ -326,7 +327,7 @@ PCA_SVD = Exercise(
 )
 
 
-def check_pca_svd(fn, *, seed: int = 0) -> None:
+def check_pca_svd(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(X, n_components)`` -> (components (K, D), explained_variance (K,)) equal to
     ``sklearn.decomposition.PCA(K, svd_solver='full')``'s, each component up to its sign."""
     PCA_SVD.check(fn, seed=seed)
@@ -441,7 +442,7 @@ RANDOM_HFLIP = Exercise(
 )
 
 
-def check_random_hflip(fn, *, seed: int = 0) -> None:
+def check_random_hflip(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(x, p, rng)``: every image (N, C, H, W) is mirrored left-right with probability p, independently, using
     ``rng``; the others are returned unchanged (references: ``torch.flip(x, dims=[-1])`` and the exact counts)."""
     RANDOM_HFLIP.check(fn, seed=seed)
@@ -528,7 +529,7 @@ SALT_AND_PEPPER = Exercise(
 )
 
 
-def check_salt_and_pepper(fn, *, seed: int = 0) -> None:
+def check_salt_and_pepper(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(x, amount, rng)``: each pixel (all channels together) becomes 0 or 1 with probability ``amount``, 0 and
     1 equally likely; the rest is unchanged; reproducible from ``rng``."""
     SALT_AND_PEPPER.check(fn, seed=seed)
@@ -607,7 +608,7 @@ SHIFT = Exercise(
 )
 
 
-def check_shift(fn, *, seed: int = 0) -> None:
+def check_shift(fn: Callable[..., Any], *, seed: int = 0) -> None:
     """``fn(x, dx, dy, fill)`` moves the content of every image dx pixels right and dy down (integers, either sign),
     filling uncovered pixels with ``fill``: ``scipy.ndimage.shift(x, (0, 0, dy, dx), order=0, cval=fill)``."""
     SHIFT.check(fn, seed=seed)

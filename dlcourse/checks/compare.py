@@ -11,20 +11,21 @@ Two measures of the same difference:
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import tolerances as tol
 
 
-def rel_error(got, expected, floor: float = tol.FLOOR) -> np.ndarray:
+def rel_error(got: Any, expected: ArrayLike, floor: float = tol.FLOOR) -> np.ndarray:
     """Elementwise relative error ``|got - expected| / max(|got| + |expected|, floor)`` (cs231n's rel_error)."""
     got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     return np.abs(got - expected) / np.maximum(np.abs(got) + np.abs(expected), floor)
 
 
-def relative_deviation(got, expected, floor: float = tol.FLOOR) -> np.ndarray:
+def relative_deviation(got: Any, expected: ArrayLike, floor: float = tol.FLOOR) -> np.ndarray:
     """Elementwise ``|got - expected| / max(|expected|, floor / 2)``: the relative error that messages print.
 
     Where ``|expected| < floor / 2`` it is the absolute error in units of ``floor / 2``, so that, like
@@ -39,7 +40,7 @@ def shown_tolerance(rtol: float) -> float:
     return 2 * rtol
 
 
-def matches(got, expected, rtol: float = tol.MISTAKE_RTOL) -> bool:
+def matches(got: Any, expected: ArrayLike, rtol: float = tol.MISTAKE_RTOL) -> bool:
     """True when ``got`` is a finite array of ``expected``'s shape, within ``rtol`` (relative error) of it.
 
     Checks use it to recognise a known mistake: a wrong answer that equals what the mistake would produce.
@@ -57,7 +58,7 @@ def matches(got, expected, rtol: float = tol.MISTAKE_RTOL) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------ numbers
-def format_pair(got, expected, digits: int = 6) -> tuple[str, str]:
+def format_pair(got: Any, expected: ArrayLike, digits: int = 6) -> tuple[str, str]:
     """``got`` and ``expected`` printed with ``digits`` significant digits, or as many more (up to 17) as it takes
     for the two strings to differ."""
     g, e = float(got), float(expected)
@@ -75,7 +76,7 @@ def _fmt_ratio(ratio: float) -> str:
     return f"{ratio:.2g}"
 
 
-def how_far(got, expected, floor: float = tol.FLOOR) -> str:
+def how_far(got: Any, expected: ArrayLike, floor: float = tol.FLOOR) -> str:
     """How ``got`` compares with ``expected`` in words read at a glance: '2x the expected value', '10% too large',
     'the opposite sign', or '' when the relative error alone says it best (tiny errors, an expected 0)."""
     g, e = float(got), float(expected)
@@ -93,7 +94,7 @@ def how_far(got, expected, floor: float = tol.FLOOR) -> str:
     return ""
 
 
-def error_and_tolerance(got, expected, rtol: float, floor: float = tol.FLOOR) -> str:
+def error_and_tolerance(got: Any, expected: ArrayLike, rtol: float, floor: float = tol.FLOOR) -> str:
     """'relative error 1 > tolerance 2e-07' for two numbers; near an expected 0, the absolute error and tolerance."""
     g, e = float(got), float(expected)
     if abs(e) < floor / 2:
@@ -103,7 +104,7 @@ def error_and_tolerance(got, expected, rtol: float, floor: float = tol.FLOOR) ->
     return f"relative error {dev:.2g} > tolerance {shown_tolerance(rtol):.0e}"
 
 
-def describe_values(got, expected, rtol: float, floor: float = tol.FLOOR, detail: str = "") -> str:
+def describe_values(got: Any, expected: ArrayLike, rtol: float, floor: float = tol.FLOOR, detail: str = "") -> str:
     """'got 0.6, expected 0.3: 2x the expected value (relative error 1 > tolerance 2e-07)' for two numbers;
     ``detail`` is added inside the parentheses."""
     g_text, e_text = format_pair(got, expected)
@@ -156,7 +157,7 @@ class Mismatch(NamedTuple):
     hint: str | None = None
 
 
-def _structure_problem(got, expected: np.ndarray, what: str, expect_dtype: str) -> tuple[str | None, str | None]:
+def _structure_problem(got: Any, expected: np.ndarray, what: str, expect_dtype: str) -> tuple[str | None, str | None]:
     """(problem, hint) for what is wrong before any value is compared (None, not array-like, tuple, shape, dtype
     kind), or (None, None)."""
     if got is None:
@@ -269,8 +270,8 @@ def _precision_note(got: np.ndarray, expected: np.ndarray, rtol: float, guess: b
 
 
 def find_mismatch(
-    got,
-    expected,
+    got: Any,
+    expected: ArrayLike,
     *,
     what: str = "output",
     rtol: float = tol.REFERENCE_RTOL,
@@ -311,8 +312,8 @@ def find_mismatch(
 
 
 def describe_mismatch(
-    got,
-    expected,
+    got: Any,
+    expected: ArrayLike,
     *,
     what: str = "output",
     rtol: float = tol.REFERENCE_RTOL,

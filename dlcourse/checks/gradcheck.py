@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import tolerances as tol
 
 
 def numerical_gradient(
-    f: Callable[..., np.ndarray], inputs: Sequence[np.ndarray], dout, wrt: int = 0, h: float = tol.FD_STEP
+    f: Callable[..., np.ndarray], inputs: Sequence[np.ndarray], dout: ArrayLike, wrt: int = 0, h: float = tol.FD_STEP
 ) -> np.ndarray:
     """Centred-difference gradient of ``sum(dout * f(*inputs))`` with respect to ``inputs[wrt]``.
 

@@ -60,7 +60,7 @@ def kernel_names(name: str) -> tuple[str, str]:
 
 
 def check_function(
-    fn,
+    fn: Callable[..., Any],
     op: str,
     inputs: dict,
     *,
@@ -82,15 +82,15 @@ def check_function(
 
 
 def check_kernel(
-    forward,
-    backward,
+    forward: Callable[..., Any],
+    backward: Callable[..., Any],
     op: str,
     inputs: dict,
     *,
     wrt: tuple[str, ...],
     options: dict | None = None,
     name: str | None = None,
-    rng=None,
+    rng: np.random.Generator | None = None,
     finite_differences: bool = True,
     check: Check | None = None,
     report: bool = True,
@@ -138,7 +138,7 @@ def check_kernel(
     )
 
 
-def upstream_gradient(inputs: dict, out_shape: tuple, rng=None) -> np.ndarray:
+def upstream_gradient(inputs: dict, out_shape: tuple, rng: np.random.Generator | None = None) -> np.ndarray:
     """The random upstream gradient :func:`check_kernel` draws for ``inputs`` (default generator: seeded by the
     inputs) and an output of shape ``out_shape``: what a case gives a learner's backward pass in advance."""
     rng = _dout_rng(inputs) if rng is None else rng
@@ -152,7 +152,7 @@ def kernel_flow(
     *,
     wrt: tuple[str, ...],
     options: dict,
-    rng,
+    rng: np.random.Generator | None,
     finite_differences: bool,
     report: bool,
     run_forward: Callable[[str], Any],

@@ -6,8 +6,10 @@ torch is imported only when a reference is first needed, so ``import dlcourse`` 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _lazy
 
@@ -40,7 +42,9 @@ def torch_ops() -> dict[str, Callable]:
     }
 
 
-def torch_reference(op: str | Callable, inputs: dict, *, wrt: tuple[str, ...] = (), dout=None, **options):
+def torch_reference(
+    op: str | Callable, inputs: dict, *, wrt: tuple[str, ...] = (), dout: ArrayLike | None = None, **options: Any
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Run ``op`` in float64 PyTorch; return (output, {name: dL/dname}) as NumPy arrays.
 
     Parameters

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import tolerances as tol
 from .calls import Call, invoke, learner_frame
@@ -91,7 +92,7 @@ def _isnan(a: np.ndarray) -> np.ndarray:
     return np.isnan(a) if a.dtype.kind in "fc" else np.zeros(a.shape, dtype=bool)
 
 
-def describe_change(before, after, name: str) -> Change | None:
+def describe_change(before: Any, after: Any, name: str) -> Change | None:
     """How ``after`` (an argument after the call) differs from ``before`` (a copy made before it), or None when
     nothing changed. Arrays, and dicts/lists/tuples of them, are compared entry by entry; ``name`` is the
     argument's name, used in the description."""
@@ -139,7 +140,7 @@ def _merge_hints(found: Mismatch, got, hint: str | None) -> str | None:
 class Check:
     """One exercise's check: collects the worst error seen and fails with a single clear message."""
 
-    def __init__(self, name: str, rtol: float = tol.REFERENCE_RTOL, function: str | None = None):
+    def __init__(self, name: str, rtol: float = tol.REFERENCE_RTOL, function: str | None = None) -> None:
         self.name = name
         self.rtol = rtol
         self.function = function  # the learner's function, as delegation messages name it (default: name)
@@ -216,8 +217,8 @@ class Check:
     # -- comparing --------------------------------------------------------------------------------
     def compare(
         self,
-        got,
-        expected,
+        got: Any,
+        expected: ArrayLike,
         *,
         what: str = "output",
         rtol: float | None = None,
