@@ -2,6 +2,8 @@
 
 dlcourse build [--check]                     write course/ from solutions/, or report what is stale
 dlcourse grade SUBMISSION... --out DIR       grade learners' notebooks per exercise with nbval
+    [--roster CSV] [--shard K/N]             ... against a class list; only the K-th of N parts
+dlcourse merge-grades OUT SHARD_OUT...       one grade book from the shards' (also: dlcourse grade merge ...)
 dlcourse export html --out DIR [--learner]   printable HTML of every chapter, plus an index
 dlcourse bench [--json FILE]                 our kernels' speed against PyTorch's, as ratios
 """
@@ -58,15 +60,46 @@ def cmd_grade(args: argparse.Namespace) -> int:
             cell_timeout=args.cell_timeout,
             total_timeout=args.timeout,
             force=args.force,
+            roster=args.roster,
+            shard=args.shard,
+            feedback=not args.no_feedback,
         )
     except ValueError as exc:
         print(f"dlcourse grade: {exc}", file=sys.stderr)
         return 2
+    _summary(Path(args.out), results)
+    return 0
+
+
+def _summary(out: Path, results: list) -> None:
+    """What a grading or merging run leaves: counts, what needs a look, and where the tables are."""
+    from .grading.gradebook import load_book
+
     errors = sum(r.status != "ok" for r in results)
     print(
-        f"graded {len(results)} submission(s), {errors} with errors; see {Path(args.out) / 'grades.csv'} "
-        f"and {Path(args.out) / 'report.html'}"
+        f"graded {len(results)} submission(s), {errors} with errors; see {out / 'grades.csv'} and {out / 'report.html'}"
     )
+    book = load_book(out)
+    for learner, r in book.not_on_roster():
+        print(f"  not on the roster: {r.submission} (learner {learner})", file=sys.stderr)
+    for r in book.unattributed():
+        print(f"  no chapter recognised: {r.submission} ({r.reason})", file=sys.stderr)
+    if book.roster is not None:
+        for chapter in book.chapters():
+            missing = [row.learner for row in book.rows(chapter) if row.result is None]
+            if missing:
+                print(f"  chapter {chapter}: nothing from {len(missing)} learner(s) on the roster", file=sys.stderr)
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from .grading import merge
+
+    try:
+        results = merge(Path(args.out), [Path(p) for p in args.shards], roster=args.roster)
+    except ValueError as exc:
+        print(f"dlcourse merge-grades: {exc}", file=sys.stderr)
+        return 2
+    _summary(Path(args.out), results)
     return 0
 
 
@@ -116,7 +149,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cell-timeout", type=float, default=60, help="seconds per cell before it counts as failed")
     p.add_argument("--timeout", type=float, default=900, help="seconds per submission before it is stopped")
     p.add_argument("--force", action="store_true", help="regrade submissions that are already graded")
+    p.add_argument("--roster", metavar="CSV", help="class list: an id column, optionally name and email")
+    p.add_argument("--shard", metavar="K/N", help="grade only the K-th of N stable parts (a job of an array)")
+    p.add_argument("--no-feedback", action="store_true", help="write no feedback pages")
     p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("merge-grades", help="one grade book from the outputs of dlcourse grade --shard K/N")
+    p.add_argument("out", help="the merged grade book's folder (empty, or an earlier merge's)")
+    p.add_argument("shards", nargs="+", metavar="SHARD_OUT", help="the --out folder of every shard, 1 to N")
+    p.add_argument("--roster", metavar="CSV", help="class list (default: the one the shards were given)")
+    p.set_defaults(func=cmd_merge)
 
     p = sub.add_parser("export", help="export the chapters for readers")
     p.add_argument("format", choices=["html"], help="output format")
@@ -132,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=5, help="timing repeats per case; the best is kept")
     p.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: all cores)")
     p.set_defaults(func=cmd_bench)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["grade", "merge"]:  # `dlcourse grade merge OUT SHARD...` (grade ./merge for a folder so named)
+        argv = ["merge-grades", *argv[2:]]
     args = parser.parse_args(argv)
     return args.func(args)
 
