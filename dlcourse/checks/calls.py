@@ -13,7 +13,8 @@ A case is a dict:
 * ``args``: the positional arguments, name -> value (in order); ``kwargs``: the keyword arguments;
 * ``run`` (default ``"call"``): how to call. ``"call"`` calls once (``repeat: k`` calls k times with the same
   argument objects, a generator included, and records each call as a step; ``collect: True`` turns the returned
-  iterable into a list inside the call; ``fd`` asks for the finite-difference gradient of the function's output);
+  iterable into a list inside the call; ``fd`` asks for the finite-difference gradient of the function's output;
+  ``accept_value: True`` takes an answer that is not a function as the value it would return);
   ``"rollout"`` feeds a step function its own results (chapter 04's optimizers); ``"kernel"`` calls a forward pass,
   then the backward pass named by ``backward`` on its cache, then takes finite differences of the forward pass;
 * ``forbidden``: dotted names of the implementations the exercise asks the learner to write
@@ -415,7 +416,7 @@ def invoke(
         returned=next((i for i, c in enumerate(copies) if result is c and _identity_matters(c)), None),
     )
     call.modified = tuple(
-        Modified(i, convert(before), convert(after))
+        Modified(i, convert(before), call.value if i == call.returned else convert(after))  # shared, not copied twice
         for i, (before, after) in enumerate(zip(args, copies))
         if not _same(before, after)
     )
@@ -491,6 +492,8 @@ def _observed(call: Call, observers: dict) -> Call:
 
 
 def _run_plain(fn: Any, case: Mapping, forbidden: tuple) -> Call:
+    if case.get("accept_value") and not callable(fn):  # the answer itself rather than a function returning it
+        return Call(value=to_data(fn))
     repeat = case.get("repeat")
     collect = bool(case.get("collect", False))
     if repeat is None:

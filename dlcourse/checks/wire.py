@@ -71,15 +71,18 @@ class WireError(ValueError):
 
 # ------------------------------------------------------------------------------------------------ writing
 class _Writer:
-    def __init__(self, kind: str):
+    def __init__(self, kind: str) -> None:
         self.kind = kind
         self.arrays: list[np.ndarray] = []
+        self.refs: dict[int, int] = {}  # id of an array already written -> its member: written once
 
     def ref(self, array: np.ndarray) -> int:
         if array.dtype.kind not in "biufc" or array.dtype.fields is not None:
             raise WireError(f"an array of dtype {array.dtype} cannot be written: only booleans and numbers")
-        self.arrays.append(np.ascontiguousarray(array))
-        return len(self.arrays) - 1
+        if id(array) not in self.refs:
+            self.refs[id(array)] = len(self.arrays)
+            self.arrays.append(array)
+        return self.refs[id(array)]
 
     def node(self, value: Any, depth: int = 0) -> dict:
         if depth > MAX_DEPTH:
