@@ -9,6 +9,7 @@ dialog, no flag set), and the last test grades real submissions and reads their 
 from __future__ import annotations
 
 import base64
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,7 +20,7 @@ from browser_support import needs_chromium
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
 from dlcourse.tools.grading import ExerciseResult, GradeResult, grade
-from dlcourse.tools.grading.feedback import render_feedback, safe_notebook
+from dlcourse.tools.grading.feedback import read_notebook, render_feedback, safe_notebook
 from dlcourse.tools.notebooks import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,6 +172,21 @@ def test_unreadable_notebook_still_gets_its_grades(tmp_path):
     text = render_feedback(result, path, learner="x")
     shown = "".join(assert_nothing_runs(text).text)
     assert "0 of 4 points" in shown and "could not be read" in shown and "malformed notebook" in shown
+
+
+def test_page_never_follows_a_link_nor_opens_a_pipe(tmp_path):
+    """A submission that is a link to solutions/ must not show the answers; a pipe must not block the grader."""
+    link = tmp_path / f"{CHAPTER}_eve.ipynb"
+    link.symlink_to(next((ROOT / "solutions").glob(f"{CHAPTER}_*.ipynb")))
+    result = GradeResult(submission=str(link), sha256="", chapter=CHAPTER, status="error", reason="a link")
+    result.fail_all([f"{CHAPTER}-{n}" for n in NAMES], "not a regular file")
+    text = render_feedback(result, link, learner="eve")
+    assert "BEGIN SOLUTION" not in text and "could not be read" in text
+    pipe = tmp_path / f"{CHAPTER}_pipe.ipynb"
+    os.mkfifo(pipe)
+    with pytest.raises(ValueError, match="not a regular file"):
+        read_notebook(pipe)
+    assert "could not be read" in render_feedback(result, pipe, learner="eve")
 
 
 @needs_chromium

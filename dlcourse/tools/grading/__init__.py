@@ -13,7 +13,6 @@ are described in :mod:`dlcourse.tools.grading.roster`, shards and merging in :mo
 
 from __future__ import annotations
 
-import inspect
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -78,11 +77,6 @@ def output_paths(learner: str, key: str) -> tuple[str, str]:
     return f"feedback/{stem}.html", f"executed/{stem}.ipynb"
 
 
-def _grades_executed_notebooks() -> bool:
-    """Whether this grader's grade_one can hand back the notebook it executed."""
-    return "executed_out" in inspect.signature(grade_one).parameters
-
-
 def _grade_and_explain(
     sub: Submission,
     out: Path,
@@ -95,15 +89,11 @@ def _grade_and_explain(
     feedback: bool,
 ) -> GradeResult:
     """Grade one submission, give its exercises their points, and write its feedback page."""
-    executed = out / entry["executed"] if feedback and _grades_executed_notebooks() else None
+    executed = out / entry["executed"] if feedback else None
     if executed is not None:
         executed.parent.mkdir(parents=True, exist_ok=True)
-        executed.unlink(missing_ok=True)
-        result = grade_one(
-            sub.path, root, cell_timeout=cell_timeout, total_timeout=total_timeout, executed_out=executed
-        )
-    else:
-        result = grade_one(sub.path, root, cell_timeout=cell_timeout, total_timeout=total_timeout)
+        executed.unlink(missing_ok=True)  # a page never shows an earlier run's notebook
+    result = grade_one(sub.path, root, cell_timeout=cell_timeout, total_timeout=total_timeout, executed_out=executed)
     if result.chapter in course:
         result.set_points(course[result.chapter]["exercises"])
     if feedback:
@@ -173,10 +163,8 @@ def grade(
             "learner": learner,
             "key": sub.key,
             "feedback": page if feedback else "",
-            "executed": "",
+            "executed": executed if feedback else "",
         }
-        if feedback and _grades_executed_notebooks():
-            index[submission_name(sub.path)]["executed"] = executed
     write_json(out / INDEX, index)
 
     todo = []

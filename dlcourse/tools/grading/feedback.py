@@ -28,7 +28,9 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import os
 import re
+import stat
 from pathlib import Path
 
 import nbformat
@@ -50,6 +52,8 @@ _PLAIN_TAG = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _CHECK_TAG = re.compile(r"test-(\d\d)-([a-z0-9_-]+)")
 _EXERCISE_TAG = re.compile(r"exercise-(\d\d)-([a-z0-9_-]+)")
 _TEMPLATE_FILE = "dlcourse_feedback.html.j2"
+#: the largest notebook a page is made from (a larger one gets the summary alone)
+MAX_NOTEBOOK_BYTES = 64 * 2**20
 
 FEEDBACK_TEMPLATE = r"""
 {%- extends 'index.html.j2' -%}
@@ -225,6 +229,22 @@ def safe_notebook(nb: object) -> nbformat.NotebookNode:
     return out
 
 
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    """The notebook in ``path`` if it is a regular file of at most :data:`MAX_NOTEBOOK_BYTES`: a link is not
+    followed (it could point at solutions/) and a pipe or device is not opened. Raises ValueError otherwise."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot be opened as a regular file ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise ValueError(f"{path}: not a regular file")
+        data = f.read(MAX_NOTEBOOK_BYTES + 1)
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise ValueError(f"{path}: larger than {MAX_NOTEBOOK_BYTES} bytes")
+    return nbformat.reads(data.decode("utf-8"), as_version=4)
+
+
 def _tag_index(nb: nbformat.NotebookNode, pattern: re.Pattern, chapter: str | None) -> dict[str, int]:
     found = {}
     for i, cell in enumerate(nb.cells):
@@ -338,7 +358,7 @@ def render_feedback(
     note = "The notebook could not be read, so only the grades are shown."
     if notebook is not None:
         try:
-            nb = safe_notebook(nbformat.read(notebook, as_version=4))
+            nb = safe_notebook(read_notebook(notebook))
             note = (
                 "Outputs are those of the graded run."
                 if executed
