@@ -37,6 +37,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from ..nbgrader_metadata import total_points
@@ -145,15 +146,24 @@ class Book:
 
     def learner(self, result: GradeResult) -> str:
         """The learner's ID, the roster's spelling of it when the roster lists it."""
+        known = self._learners.get(result.submission)
+        if known is not None:
+            return known
         found = self.index.get(result.submission, {}).get("learner")
         if not found:
             topics = {nn: info.get("notebook", "")[3:] for nn, info in self.course.items()}
             found = learner_id(Submission(Path(result.submission), Path(result.submission).name), topics)
         on_roster = self.roster_ids.get(found.casefold())
-        return on_roster.id if on_roster else found
+        self._learners[result.submission] = on_roster.id if on_roster else found
+        return self._learners[result.submission]
 
-    @property
+    @cached_property
+    def _learners(self) -> dict[str, str]:
+        return {}
+
+    @cached_property
     def roster_ids(self) -> dict[str, Learner]:
+        """{ID in lower case: the roster's line}."""
         return {learner.id.casefold(): learner for learner in self.roster or []}
 
     def feedback(self, result: GradeResult) -> str:
