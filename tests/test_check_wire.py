@@ -489,3 +489,14 @@ def test_run_call_records_what_a_call_did():
     assert run_call(not_implemented, make_case()).kind == "not_implemented"
     assert run_call(None, make_case()).kind == "none"
     assert run_call(np.zeros(1), make_case()).error_type == "ndarray"
+
+
+@pytest.mark.parametrize("seed", [1, 2**40 + 3, 2**63 - 1])
+def test_the_solutions_pass_whatever_seed_the_grader_draws(seed, tmp_path):
+    """The grader may draw the cases from a seed of its own, as large as it likes."""
+    for key, exercise in exercises().items():
+        cases = exercise.cases(seed)
+        dump_cases(tmp_path / "cases.npz", cases)
+        serve(tmp_path / "cases.npz", tmp_path / "calls.npz", exercise.function, SOLVED)
+        verdict = exercise.judge(cases, load_calls(tmp_path / "calls.npz"))
+        assert verdict.passed, verdict.message

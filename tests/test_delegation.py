@@ -363,3 +363,32 @@ def test_in_a_notebook_the_check_scans_the_exercise_cell_too():
         assert ch01.SIGMOID.static_delegation(source) == SIGMOID.format("torch.sigmoid")
     finally:
         linecache.cache.pop(filename, None)
+
+
+def test_the_setup_names_the_scan_assumes_are_the_chapters():
+    """Every name DEFAULT_ALIASES binds means, in every chapter that imports it, what the scan assumes."""
+    import ast
+
+    from dlcourse.checks.delegation import DEFAULT_ALIASES
+
+    seen = set()
+    for notebook in sorted(SOLUTIONS.glob("0*.ipynb")):
+        for cell in nbformat.read(notebook, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            code = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+            for node in ast.walk(ast.parse(code)):
+                if isinstance(node, ast.Import):
+                    bound = {
+                        a.asname or a.name.split(".")[0]: a.name if a.asname else a.name.split(".")[0]
+                        for a in node.names
+                    }
+                elif isinstance(node, ast.ImportFrom) and node.module:
+                    bound = {a.asname or a.name: f"{node.module}.{a.name}" for a in node.names}
+                else:
+                    continue
+                for name, path in bound.items():
+                    if name in DEFAULT_ALIASES:
+                        assert DEFAULT_ALIASES[name] == path, f"{notebook.name}: {name} is {path}"
+                        seen.add(name)
+    assert seen == set(DEFAULT_ALIASES)  # and each of them is a chapter's

@@ -29,6 +29,7 @@ the call is recorded in ``Call.objects``).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import sysconfig
@@ -201,6 +202,7 @@ def _is_data_array(a: np.ndarray) -> bool:
 _NAMED_TUPLE_TYPES: dict[tuple[str, tuple[str, ...]], type] = {}
 
 
+@functools.cache
 def known_named_tuples() -> dict[str, type]:
     """dlcourse's caches by class name: the NamedTuples a case may hold (``SigmoidCache``, ``LinearCache`` ...)."""
     found = {}

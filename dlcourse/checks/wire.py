@@ -6,6 +6,25 @@ it on every case (:func:`~dlcourse.checks.calls.run_call`) and writes the calls 
 reads them back with :func:`load_calls` and judges (:meth:`Exercise.judge
 <dlcourse.checks.exercise.Exercise.judge>`). Nothing is pickled, and nothing read is trusted.
 
+Protocol
+--------
+* ``dlcourse.checks.exercises()``: key (``'01-sigmoid'``, as in the cells' tags ``exercise-01-sigmoid`` and
+  ``test-01-sigmoid``) -> :class:`~dlcourse.checks.exercise.Exercise`, for every exercise;
+  ``dlcourse.checks.object_exercises()``: key -> how it is judged, for the exercises that need objects made in the
+  kernel (none: chapter 03's model, optimizer and loss are built in the kernel from data by fixed builders).
+* ``Exercise``: ``key``, ``function`` (the name the exercise cell defines), ``functions`` (every name the cases
+  call: the max-pooling exercise's forward and backward passes), ``name`` (the check's name, first in its messages),
+  ``cases(seed)``, ``judge(cases, calls) -> Verdict(passed, message)``, ``forbidden`` (dotted names) and
+  ``static_delegation(source) -> message | None``.
+* :func:`~dlcourse.checks.calls.run_call` ``(fn, case, namespace=None) -> Call`` calls the function on one case as
+  the check does; :func:`serve` does it in the kernel for every case of a file.
+* A case is a dict ``{"args": {name: value}, "kwargs": {name: value}, "forbidden": [...], "meta": {...}}`` with the
+  directives of :mod:`dlcourse.checks.calls` (``run``, ``repeat``, ``collect``, ``fd``, ``accept_value`` ...), not
+  a flat dict of arguments: positional and keyword arguments stay apart, and the cases carry what the kernel needs
+  to call (the forbidden names, the backward pass's name), so that :func:`serve` needs only the function's name.
+* The JSON structure travels inside the archive (the member ``structure``) rather than in a separate sidecar
+  file: one file each way.
+
 Format
 ------
 One ``.npz`` archive (``np.savez``, members stored uncompressed) per file: the arrays as members ``a0``, ``a1``, ...,
