@@ -500,3 +500,23 @@ def test_the_solutions_pass_whatever_seed_the_grader_draws(seed, tmp_path):
         serve(tmp_path / "cases.npz", tmp_path / "calls.npz", exercise.function, SOLVED)
         verdict = exercise.judge(cases, load_calls(tmp_path / "calls.npz"))
         assert verdict.passed, verdict.message
+
+
+@pytest.mark.parametrize("key", sorted(exercises()))
+def test_whatever_comes_back_the_verdict_is_a_failure_not_a_crash(key):
+    exercise = exercises()[key]
+    cases = exercise.cases(0)
+    garbage = [
+        [],
+        [Call(value=None)] * (len(cases) - 1),
+        [Call(value=None)] * len(cases),
+        [Call(kind="steps")] * len(cases),
+        [Call(value=to_data(torch.ones(2)), objects={"model": "?"})] * len(cases),
+        [Call(value=[{"x": (1, "two")}] * 3)] * len(cases),
+        ["not a call"] * len(cases),
+    ]
+    for calls in garbage:
+        verdict = exercise.judge(cases, calls)
+        assert not verdict.passed and verdict.message.startswith(f"\u2718 {exercise.name}: ")
+    short = exercise.judge(cases, [Call(value=None)] * (len(cases) - 1)).message
+    assert short == f"\u2718 {exercise.name}: {len(cases) - 1} answers came back for {len(cases)} cases."

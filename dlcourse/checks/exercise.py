@@ -61,7 +61,14 @@ class Exercise:
         return [{**case, "forbidden": list(self.forbidden)} for case in self.make_cases(seed)]
 
     def judge(self, cases: Sequence[dict], calls: Sequence[Call]) -> Verdict:
-        """Compare the learner's calls with the references: a :class:`Verdict` with the line the check prints."""
+        """Compare the learner's calls with the references: a :class:`Verdict` with the line the check prints.
+
+        ``calls`` holds one :class:`~dlcourse.checks.calls.Call` per case, in order (anything else fails: a kernel
+        that sends back fewer calls has not answered every case).
+        """
+        complete = isinstance(calls, LazyCalls) or all(isinstance(call, Call) for call in calls)  # made on demand
+        if len(calls) != len(cases) or not complete:
+            return Verdict(False, f"{FAIL_MARK} {self.name}: {len(calls)} answers came back for {len(cases)} cases.")
         try:
             return Verdict(True, self.judgement(cases, calls))
         except CheckFailure as failure:

@@ -24,15 +24,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import tolerances as tol
-from .calls import Call, invoke, learner_frame
+from .calls import Call, invoke
 from .compare import Mismatch, find_mismatch, format_pair, shown_tolerance
 from .errors import CheckFailure
 
 PASS_MARK = "\u2714"  # ✔
 FAIL_MARK = "\u2718"  # ✘
-
-_learner_frame = learner_frame  # the name earlier versions used
-
 
 _WARNING_HINTS = {  # checked in this order: NumPy's 0/0 warning reads "invalid value encountered in divide"
     "overflow": "large inputs overflow exp(); rewrite so that every exponent is <= 0 "
