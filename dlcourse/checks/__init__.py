@@ -12,8 +12,10 @@
 """
 
 from . import tolerances
+from .calls import Call, run_call
 from .compare import describe_mismatch, rel_error, relative_deviation
 from .errors import CheckFailure
+from .exercise import Exercise, Verdict
 from .gradcheck import numerical_gradient
 from .kernels import check_function, check_kernel
 from .runner import Check
@@ -22,8 +24,11 @@ from .runner import Check
 CHAPTERS = ("ch00", "ch01", "ch02", "ch03", "ch04", "ch05", "ch06")
 
 __all__ = [
+    "Call",
     "Check",
     "CheckFailure",
+    "Exercise",
+    "Verdict",
     "check_function",
     "check_kernel",
     "describe_mismatch",
@@ -32,11 +37,12 @@ __all__ = [
     "numerical_gradient",
     "rel_error",
     "relative_deviation",
+    "run_call",
     "tolerances",
 ]
 
 
-def exercises() -> dict:
+def exercises() -> dict[str, Exercise]:
     """Every exercise whose check is data and code, by key (``'01-sigmoid'``, matching its cells' tags
     ``exercise-01-sigmoid`` and ``test-01-sigmoid``): an :class:`~dlcourse.checks.exercise.Exercise`."""
     import importlib
