@@ -421,7 +421,7 @@ def _load(path: str | os.PathLike, kind: str, max_bytes: int) -> list:
 
     try:
         document = json.loads(structure.tobytes().decode("utf-8"), parse_constant=no_constants)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, nested too deep, an integer too long
         raise WireError(f"{path.name}: the structure is not valid JSON ({exc})") from None
     where = path.name
     _expect(isinstance(document, dict), where, "the structure must be a JSON object")
@@ -434,14 +434,9 @@ def _load(path: str | os.PathLike, kind: str, max_bytes: int) -> list:
     _expect(document["kind"] == kind, where, f"a file of {document['kind']!r}, expected {kind!r}")
     _expect(isinstance(document["items"], list), where, "items must be a list")
     reader = _Reader(kind, arrays)
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 20 * MAX_DEPTH + 1000))
-    try:
-        if kind == "calls":
-            return [reader.call(item, f"{where} item {i}") for i, item in enumerate(document["items"])]
-        items = [reader.node(item, f"{where} item {i}") for i, item in enumerate(document["items"])]
-    finally:
-        sys.setrecursionlimit(limit)
+    if kind == "calls":
+        return [reader.call(item, f"{where} item {i}") for i, item in enumerate(document["items"])]
+    items = [reader.node(item, f"{where} item {i}") for i, item in enumerate(document["items"])]
     for i, item in enumerate(items):
         _expect(isinstance(item, dict) and all(isinstance(k, str) for k in item), f"{where} item {i}", "a case")
     return items
