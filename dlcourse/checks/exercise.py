@@ -66,13 +66,16 @@ class Exercise:
         ``calls`` holds one :class:`~dlcourse.checks.calls.Call` per case, in order (anything else fails: a kernel
         that sends back fewer calls has not answered every case).
         """
-        complete = isinstance(calls, LazyCalls) or all(isinstance(call, Call) for call in calls)  # made on demand
-        if len(calls) != len(cases) or not complete:
+        if len(calls) != len(cases):
             return Verdict(False, f"{FAIL_MARK} {self.name}: {len(calls)} answers came back for {len(cases)} cases.")
+        if not isinstance(calls, LazyCalls) and not all(isinstance(call, Call) for call in calls):
+            return Verdict(False, f"{FAIL_MARK} {self.name}: what came back is not the record of calls.")
         try:
             return Verdict(True, self.judgement(cases, calls))
         except CheckFailure as failure:
             return Verdict(False, str(failure))
+        except ImportError:  # the grader's own installation is incomplete: not the learner's doing
+            raise
         except Exception as exc:  # noqa: BLE001 (whatever the calls hold, the verdict is a message, not a crash)
             return Verdict(
                 False, f"{FAIL_MARK} {self.name}: the check could not read the result ({type(exc).__name__}: {exc})."
