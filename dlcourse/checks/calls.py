@@ -403,9 +403,7 @@ def invoke(
                 result = fn(*copies, **kwargs)
                 if collect:
                     result = list(result)
-            except delegation.DelegationError as exc:
-                error = exc
-            except Exception as exc:  # noqa: BLE001 (the learner's bug, reported as data)
+            except Exception as exc:  # noqa: BLE001 (the learner's bug, or a forbidden call, reported as data)
                 error = exc
     if watch.hit:
         return Call(kind="delegated", error_message=watch.hit, params=params), None
