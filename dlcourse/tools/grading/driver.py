@@ -122,6 +122,7 @@ def run(job: dict, channel: Channel) -> None:
     max_cell_output = int(job["max_cell_output"])
 
     printed: dict[int, int] = {}
+    cut: set[int] = set()
 
     class Client(NotebookClient):
         timed_out = False
@@ -132,7 +133,11 @@ def run(job: dict, channel: Channel) -> None:
 
         def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> Any:  # nbclient's
             size = printed[cell_index] = printed.get(cell_index, 0) + len(json.dumps(msg.get("content", {})))
-            if size > max_cell_output:  # drop the rest of a cell that prints without end
+            if size > max_cell_output:  # drop the rest of a cell that prints without end, saying so once
+                if cell_index not in cut:
+                    cut.add(cell_index)
+                    note = {"output_type": "stream", "name": "stderr", "text": TRUNCATED.format(limit=max_cell_output)}
+                    outs.append(nbformat.from_dict(note))
                 return None
             return super().output(outs, msg, display_id, cell_index)
 
@@ -145,6 +150,7 @@ def run(job: dict, channel: Channel) -> None:
         error_on_timeout={"ename": "CellTimeout", "evalue": "the cell ran past its time limit", "traceback": []},
         record_timing=False,
         resources={"metadata": {"path": job["cwd"]}},
+        skip_cells_with_tag="dlcourse-grade: every cell runs",  # no tag a learner adds skips a cell
     )
     replies: dict[int, dict] = {}
 
@@ -160,6 +166,9 @@ def run(job: dict, channel: Channel) -> None:
                 continue
             if dead is not None:
                 channel.send("cell", index=index, status="not-run", message=dead, seconds=0)
+                continue
+            if not cell.source.strip():  # nothing to run
+                channel.send("cell", index=index, status="ok", message="", seconds=0)
                 continue
             remaining = total - (time.monotonic() - start)
             if remaining < 1:

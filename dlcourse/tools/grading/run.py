@@ -112,11 +112,12 @@ def _binds(source: str, name: str) -> bool:
     return re.search(pattern, source, re.MULTILINE) is not None
 
 
-def answer_source(nb: nbformat.NotebookNode, exercise_cell: int | None, function: str) -> str:
-    """The learner's code that defines ``function``: the exercise cell and every other code cell binding the name."""
+def answer_source(nb: nbformat.NotebookNode, exercise_cell: int | None, functions: tuple[str, ...]) -> str:
+    """The learner's code that defines the answer: the exercise cell and every other code cell binding one of the
+    names in ``functions``."""
     parts = []
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and (index == exercise_cell or _binds(cell.source, function)):
+        if cell.cell_type == "code" and (index == exercise_cell or any(_binds(cell.source, f) for f in functions)):
             parts.append(cell.source)
     return "\n\n".join(parts)
 
@@ -133,6 +134,13 @@ def _verdict_outputs(passed: bool, message: str) -> list:
     if passed:
         return [nbformat.v4.new_output("stream", name="stdout", text=message + "\n")]
     return [nbformat.v4.new_output("error", ename="CheckFailure", evalue=message, traceback=message.splitlines())]
+
+
+def _same_cells(returned: nbformat.NotebookNode | None, sent: nbformat.NotebookNode) -> bool:
+    """Whether the notebook that came back is the one sent, cell for cell (only its outputs may differ)."""
+    if returned is None or len(returned.cells) != len(sent.cells):
+        return False
+    return all(a.cell_type == b.cell_type and a.source == b.source for a, b in zip(returned.cells, sent.cells))
 
 
 def _write_executed(
@@ -183,12 +191,14 @@ def grade_one(
     except NotGradable as exc:
         result = GradeResult(submission=display_name(path), sha256="")
         result.seconds = round(time.perf_counter() - start, 2)
+        _write_unrun(executed_out, None)  # feedback shows this, never the file that was refused
         return _mark(result.fail(str(exc)), sandbox)
     result = GradeResult.start(path)
     result.submission, result.sha256 = display_name(path), hashlib.sha256(data).hexdigest()
     try:
         prepared = prepare(path, root, data)
     except SubmissionError as exc:
+        _write_unrun(executed_out, data)
         result.chapter = exc.chapter
         result.fail(str(exc))
         if exc.chapter:  # the chapter's exercises still get their columns, at 0
@@ -202,6 +212,23 @@ def grade_one(
     finally:
         result.seconds = round(time.perf_counter() - start, 2)
     return _mark(result, sandbox)
+
+
+def _write_unrun(target: Path | None, data: bytes | None) -> None:
+    """For a submission that did not run: the notebook as read (outputs cleared), or an empty one."""
+    if target is None:
+        return
+    try:
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4) if data is not None else None
+        nbformat.validate(nb)
+    except Exception:  # (not a notebook: nothing of it is shown)
+        nb = nbformat.v4.new_notebook()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    with contextlib.suppress(OSError):
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, target)
 
 
 def _mark(result: GradeResult, sandboxed: bool) -> GradeResult:
@@ -239,7 +266,7 @@ def _run_and_judge(
             if exercise is None:
                 continue  # an object exercise: its canonical check cell runs in the kernel
             cases = exercise.cases(secrets.randbelow(2**63))
-            wire.dump_cases(cases, lay.host_inputs / "cases" / f"{key}.npz")
+            wire.dump_cases(path=lay.host_inputs / "cases" / f"{key}.npz", cases=cases)
             served[name] = (exercise, cases)
             nb.cells[index].source = serve_source(
                 f"{lay.inputs}/cases/{key}.npz", f"{lay.calls}/{key}.npz", exercise.function
@@ -285,8 +312,9 @@ def _run_and_judge(
             verdicts[name] = (passed, message)
             result.exercises[key] = ExerciseResult(passed, "" if passed else message)
         if executed_out is not None:
+            returned = frames.notebook if _same_cells(frames.notebook, nb) else None
             with contextlib.suppress(OSError, ValueError):
-                _write_executed(executed_out, frames.notebook or nb, prepared.checks, prepared, verdicts)
+                _write_executed(executed_out, returned or nb, prepared.checks, prepared, verdicts)
     statuses = {r.status for r in frames.cells.values()}
     if problem:
         result.fail(problem)
@@ -327,7 +355,11 @@ def _judge(
     """The grader's verdict on a data exercise, from the answers that came back and the answer's source."""
     name = key.split("-", 1)[1]
     delegated = exercise.static_delegation(
-        answer_source(prepared.nb, prepared.exercise_cells.get(name), exercise.function)
+        answer_source(
+            prepared.nb,
+            prepared.exercise_cells.get(name),
+            tuple(getattr(exercise, "functions", ())) or (exercise.function,),
+        )
     )
     if delegated:
         return False, delegated
