@@ -633,3 +633,34 @@ def test_grade_one_refuses_a_link_without_reading_it(tmp_path):
     (tmp_path / f"{CHAPTER}_x.ipynb").symlink_to("/etc/passwd")
     r = grade_one(tmp_path / f"{CHAPTER}_x.ipynb", ROOT)
     assert r.status == "error" and "symbolic link" in r.reason and r.sha256 == "" and r.exercises == {}
+
+
+def test_a_python_environment_under_tmp_is_not_hidden_by_the_sandboxs_own_tmp(tmp_path):
+    """A virtual environment made under /tmp (as ``mktemp -d`` does) must stay visible inside the sandbox, whose
+    /tmp is a tmpfs of its own: the grader's Python is mounted after it."""
+    import subprocess
+    import sys
+    import sysconfig
+    import venv
+
+    need_sandbox()
+    if not str(tmp_path).startswith("/tmp/"):
+        pytest.skip("the temporary folder of this machine is not under /tmp")
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    # the environment finds this installation's packages (and dlcourse) through a .pth file of its own
+    (Path(site) / "grader.pth").write_text(f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
+    probe = (
+        "from dlcourse.tools.grading.sandbox import unavailable; import sys; print(sys.prefix); print(unavailable())"
+    )
+    out = subprocess.run([python, "-c", probe], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    prefix, why = out.stdout.strip().splitlines()[-2:]
+    assert prefix == str(env_dir) and sys.prefix != prefix
+    assert why == "None", why

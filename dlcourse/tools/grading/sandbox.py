@@ -162,11 +162,9 @@ def _parents(dest: str, made: set[str]) -> list[str]:
     return args
 
 
-def mounts(root: Path | None = None) -> list[str]:
-    """bwrap's options for the read-only part of the view; refuses a folder that would expose ``root`` (the
-    course folder, which holds solutions/)."""
+def mounts(made: set[str]) -> list[str]:
+    """bwrap's options for the read-only system part of the view (a tmpfs root with the system folders)."""
     args = ["--tmpfs", "/"]
-    made: set[str] = set()
     for d in SYSTEM_DIRS:
         if os.path.islink(d):
             args += ["--symlink", os.readlink(d), d]
@@ -175,6 +173,14 @@ def mounts(root: Path | None = None) -> list[str]:
     for f in ETC_FILES:
         if os.path.exists(f):
             args += [*_parents(f, made), "--ro-bind", f, f]
+    return args
+
+
+def python_mounts(made: set[str], root: Path | None = None) -> list[str]:
+    """bwrap's options showing the grader's Python read-only; refuses a folder that would expose ``root`` (the
+    course folder, which holds solutions/). They come after the sandbox's own /tmp, so that an environment kept
+    under /tmp (a virtual environment made with ``mktemp -d``, say) is not hidden by it."""
+    args: list[str] = []
     guarded = Path(root).resolve() if root is not None else None
     for d in _python_dirs():
         if guarded is not None and (guarded == d or guarded.is_relative_to(d)):
@@ -212,6 +218,7 @@ def bwrap_command(
     ids = (uid, uid) if uid is not None else (os.getuid(), os.getgid())
     (etc / "passwd").write_text(_passwd(*ids), encoding="utf-8")
     (etc / "group").write_text(f"root:x:0:\nlearner:x:{ids[1]}:\n", encoding="utf-8")
+    made: set[str] = set()
     if uid is None:
         namespaces = ["--unshare-all", "--unshare-user", "--disable-userns"]
     else:  # root: bwrap keeps its privileges to mount, the command drops to `uid` (setpriv below)
@@ -222,7 +229,7 @@ def bwrap_command(
         "--new-session",
         "--hostname",
         "sandbox",
-        *mounts(root),
+        *mounts(made),
         "--perms",
         "0755",
         "--dir",
@@ -255,6 +262,7 @@ def bwrap_command(
         str(limits.disk),
         "--tmpfs",
         SANDBOX,
+        *python_mounts(made, root),
         "--ro-bind",
         host_in,
         lay.inputs,
