@@ -19,7 +19,7 @@ import pytest
 
 import dlcourse.tools.grading as grading
 from dlcourse.tools.cli import main
-from dlcourse.tools.grading import ExerciseResult, GradeResult, course_info, grade, merge, output_paths
+from dlcourse.tools.grading import ExerciseResult, GradeResult, course_info, grade, integrity, merge, output_paths
 from dlcourse.tools.grading.roster import Learner, Submission, learner_id, locate, read_roster, safe_name
 from dlcourse.tools.grading.shards import parse_shard, shard_of
 from dlcourse.tools.notebooks import exercises
@@ -32,7 +32,13 @@ NAMES01 = list(COURSE["01"]["exercises"])
 
 
 def fake_grade_one(
-    path: Path, root: Path, *, cell_timeout: float = 60, total_timeout: float = 900, executed_out: Path | None = None
+    path: Path,
+    root: Path,
+    *,
+    cell_timeout: float = 60,
+    total_timeout: float = 900,
+    executed_out: Path | None = None,
+    **settings: object,
 ) -> GradeResult:
     """A grader that runs nothing: the exercises named in the notebook's metadata "passed" pass."""
     result = GradeResult.start(path)
@@ -351,6 +357,9 @@ def test_merge_refuses_pieces_that_do_not_fit(big_class):
     data = json.loads(victim.read_text())
     data["sha256"] = "0" * 64
     victim.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match=r"the result of .* cannot be trusted: it does not match what the grader"):
+        merge("out", ["part1", "part2", "part3-changed"])
+    integrity.seal(Path("part3-changed"), victim, {})  # as if its grader had written it so
     with pytest.raises(ValueError, match=r"the result of .* is of another file than the one it was given"):
         merge("out", ["part1", "part2", "part3-changed"])
     victim.unlink()  # ... or none at all

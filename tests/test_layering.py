@@ -73,6 +73,18 @@ LAZY_IMPORTS = {
     ("dlcourse.checks.ch03", "dlcourse.nn"): "as above: the check's model is built when it runs",
     ("dlcourse.checks.ch03", "dlcourse.optim"): "as above: the check's optimizer is built when it runs",
     ("dlcourse.checks.ch06", "dlcourse.data"): "a check builds its test data when it runs",
+    (
+        "dlcourse.tools.grading.sandbox",
+        "dlcourse",
+    ): "the sandbox shows the package's folder, found when a sandbox is built",
+    (
+        "dlcourse.tools.grading.sandbox",
+        "dlcourse.data",
+    ): "the data sets' cache folder is looked up when a sandbox is built (it may be configured late)",
+    (
+        "dlcourse.tools.grading.run",
+        "dlcourse.checks",
+    ): "the checks (and PyTorch behind them) load only when a submission is judged, not when grading is imported",
 }
 
 #: modules that may import torch themselves: the lazy import, and the tooling that times PyTorch

@@ -1,7 +1,7 @@
 """The ``dlcourse`` command.
 
 dlcourse build [--check]                     write course/ from solutions/, or report what is stale
-dlcourse grade SUBMISSION... --out DIR       grade learners' notebooks per exercise with nbval
+dlcourse grade SUBMISSION... --out DIR       grade learners' notebooks per exercise, each in a sandbox
     [--roster CSV] [--shard K/N]             ... against a class list; only the K-th of N parts
 dlcourse merge-grades OUT SHARD_OUT...       one grade book from the shards' (also: dlcourse grade merge ...)
 dlcourse export html --out DIR [--learner]   printable HTML of every chapter, plus an index
@@ -49,6 +49,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     from .grading import grade
+    from .grading.sandbox import SandboxUnavailable
 
     root = Path(args.root).resolve() if args.root else _find_root(Path.cwd())
     try:
@@ -63,8 +64,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
             roster=args.roster,
             shard=args.shard,
             feedback=not args.no_feedback,
+            sandbox=not args.no_sandbox,
         )
-    except ValueError as exc:
+    except (ValueError, SandboxUnavailable) as exc:
         print(f"dlcourse grade: {exc}", file=sys.stderr)
         return 2
     _summary(Path(args.out), results)
@@ -74,6 +76,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 def _summary(out: Path, results: list) -> None:
     """What a grading or merging run leaves: counts, what needs a look, and where the tables are."""
     from .grading.gradebook import load_book
+    from .grading.record import UNSANDBOXED
 
     errors = sum(r.status != "ok" for r in results)
     print(
@@ -84,6 +87,11 @@ def _summary(out: Path, results: list) -> None:
         print(f"  not on the roster: {r.submission} (learner {learner})", file=sys.stderr)
     for r in book.unattributed():
         print(f"  no chapter recognised: {r.submission} ({r.reason})", file=sys.stderr)
+    for line in book.foreign:
+        print(f"  not written by the grader, left out of the tables: {line}", file=sys.stderr)
+    unsandboxed = sum(UNSANDBOXED in (r.reason or "") for r in book.results)
+    if unsandboxed:
+        print(f"  WARNING: {unsandboxed} submission(s) graded without a sandbox (--no-sandbox)", file=sys.stderr)
     if book.roster is not None:
         for chapter in book.chapters():
             missing = [row.learner for row in book.rows(chapter) if row.result is None]
@@ -141,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--root", help="project folder (default: the nearest folder with solutions/)")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("grade", help="grade learners' notebooks per exercise (nbval, canonical checks restored)")
+    p = sub.add_parser("grade", help="grade learners' notebooks per exercise, each in a sandbox (canonical checks)")
     p.add_argument("submissions", nargs="+", help="notebooks, or folders searched for .ipynb files")
     p.add_argument("--out", required=True, help="grade-book folder: grades.csv, grades.json, report.html, results/")
     p.add_argument("--root", help="course folder with solutions/ (default: the nearest folder with solutions/)")
@@ -152,6 +160,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--roster", metavar="CSV", help="class list: an id column, optionally name and email")
     p.add_argument("--shard", metavar="K/N", help="grade only the K-th of N stable parts (a job of an array)")
     p.add_argument("--no-feedback", action="store_true", help="write no feedback pages")
+    p.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run learners' code WITHOUT isolation, with your rights (only where bubblewrap cannot run; every "
+        "result and the report say so)",
+    )
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("merge-grades", help="one grade book from the outputs of dlcourse grade --shard K/N")

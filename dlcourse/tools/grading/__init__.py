@@ -13,11 +13,15 @@ are described in :mod:`dlcourse.tools.grading.roster`, shards and merging in :mo
 
 from __future__ import annotations
 
+import math
 import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path, PurePosixPath
 
+from . import integrity
+from . import sandbox as sb
 from .feedback import render_feedback
 from .gradebook import (
     COURSE,
@@ -25,6 +29,7 @@ from .gradebook import (
     atomic_write,
     load_result,
     read_json,
+    result_path,
     save_result,
     save_roster,
     write_json,
@@ -77,6 +82,18 @@ def output_paths(learner: str, key: str) -> tuple[str, str]:
     return f"feedback/{stem}.html", f"executed/{stem}.ipynb"
 
 
+def _check_out(out: Path) -> None:
+    """Refuse an output folder that is a file, or that cannot be made or written to, naming --out."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out: expected a folder for the grade book, but {out} is a file")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"--out: cannot make the grade-book folder {out} ({exc.strerror})") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ValueError(f"--out: cannot write into {out} (no permission)")
+
+
 def _grade_and_explain(
     sub: Submission,
     out: Path,
@@ -87,13 +104,23 @@ def _grade_and_explain(
     cell_timeout: float,
     total_timeout: float,
     feedback: bool,
+    sandbox: bool,
+    limits: sb.Limits,
 ) -> GradeResult:
     """Grade one submission, give its exercises their points, and write its feedback page."""
     executed = out / entry["executed"] if feedback else None
     if executed is not None:
         executed.parent.mkdir(parents=True, exist_ok=True)
         executed.unlink(missing_ok=True)  # a page never shows an earlier run's notebook
-    result = grade_one(sub.path, root, cell_timeout=cell_timeout, total_timeout=total_timeout, executed_out=executed)
+    result = grade_one(
+        sub.path,
+        root,
+        cell_timeout=cell_timeout,
+        total_timeout=total_timeout,
+        executed_out=executed,
+        sandbox=sandbox,
+        limits=limits,
+    )
     if result.chapter in course:
         result.set_points(course[result.chapter]["exercises"])
     if feedback:
@@ -122,6 +149,8 @@ def grade(
     roster: str | Path | None = None,
     shard: str | tuple[int, int] | None = None,
     feedback: bool = True,
+    sandbox: bool = True,
+    limits: sb.Limits | None = None,
 ) -> list[GradeResult]:
     """Grade every submission; return all results in ``out`` (including earlier runs'), by submission.
 
@@ -137,10 +166,34 @@ def grade(
     roster : a CSV file of the class (``id`` column, optionally ``name`` and ``email``); kept in ``out`` for reruns
     shard : ``"K/N"``: grade only the K-th of N stable parts of the submissions (see :mod:`.shards`)
     feedback : write each submission's feedback page (``out``/feedback/...)
+    sandbox : run each submission in its sandbox (:mod:`.sandbox`); where it cannot run, grading refuses to start
+        (a :class:`~.sandbox.SandboxUnavailable`, a ValueError, says why). False runs the learners' code with the
+        grader's rights: every result and report.html say so
+    limits : the sandbox's resource limits (default: :class:`~.sandbox.Limits`)
+
+    A stored result is kept on a rerun only if it is, byte for byte, what the grader wrote (see :mod:`.integrity`)
+    and was graded from the same file, with settings its outcome did not depend on otherwise.
     """
     out, root = Path(out), Path(root)
     if not (root / "solutions").is_dir():
         raise ValueError(f"root: expected the course folder holding solutions/, got {root}")
+    for name, value in (("cell_timeout", cell_timeout), ("total_timeout", total_timeout)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            flag = {"cell_timeout": "--cell-timeout", "total_timeout": "--timeout"}[name]
+            raise ValueError(f"{flag}: expected a positive number of seconds, got {value!r}")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ValueError(f"--jobs: expected a positive whole number of submissions at once, got {jobs!r}")
+    _check_out(out)
+    limits = limits or sb.Limits()
+    if sandbox and (why := sb.unavailable(root)):
+        raise sb.SandboxUnavailable(
+            f"the grading sandbox cannot run on this machine: {why}. Grading needs bubblewrap (bwrap) and "
+            "util-linux (prlimit, and setpriv when run as root); see README, 'For instructors'. --no-sandbox "
+            "grades without isolation, running every learner's code with your rights"
+        )
+    config = integrity.settings(
+        cell_timeout=cell_timeout, total_timeout=total_timeout, sandboxed=sandbox, limits=limits
+    )
     split = parse_shard(shard)
     learners = read_roster(roster) if roster is not None else None
     found = locate(submissions)
@@ -167,16 +220,25 @@ def grade(
         }
     write_json(out / INDEX, index)
 
-    todo = []
+    todo, regraded = [], []
     for sub in mine:
         old = load_result(out, sub.path)
         page = out / index[submission_name(sub.path)]["feedback"] if feedback else None
-        if force or old is None or old.sha256 != file_digest(sub.path) or (page is not None and not page.exists()):
+        why = integrity.check(out, result_path(out, sub.path), config) if old is not None else None
+        if why is not None:
+            regraded.append(f"{submission_name(sub.path)}: graded again: {why}")
+        if force or old is None or why or old.sha256 != file_digest(sub.path) or (page and not page.exists()):
             todo.append(sub)
         elif old.chapter in course:  # kept, with the points solutions/ gives its exercises now
             before = old.to_dict()
             if old.set_points(course[old.chapter]["exercises"]).to_dict() != before:
-                save_result(out, sub.path, old)
+                kept = integrity.sealed_settings(out, result_path(out, sub.path))
+                save_result(out, sub.path, old, kept)
+    if not sandbox and todo:
+        print(
+            "WARNING: grading WITHOUT a sandbox (--no-sandbox): learners' code runs with your rights",
+            file=sys.stderr,
+        )
     lock = threading.Lock()
     bar = None
     if progress:
@@ -185,6 +247,8 @@ def grade(
         bar = tqdm(total=len(todo), desc="grading", unit="notebook")
         if len(todo) < len(mine):
             bar.write(f"skipping {len(mine) - len(todo)} already graded submission(s) (use --force to regrade)")
+        for line in regraded:
+            bar.write(line)
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
         futures = {
             pool.submit(
@@ -197,6 +261,8 @@ def grade(
                 cell_timeout=cell_timeout,
                 total_timeout=total_timeout,
                 feedback=feedback,
+                sandbox=sandbox,
+                limits=limits,
             ): sub
             for sub in todo
         }
@@ -208,7 +274,7 @@ def grade(
                 result = GradeResult(submission_name(sub.path), file_digest(sub.path))
                 result.fail(f"grader error: {type(exc).__name__}: {exc}")
             with lock:
-                save_result(out, sub.path, result)
+                save_result(out, sub.path, result, config)
                 write_tables(out)
                 if bar is not None:
                     bar.update()

@@ -9,6 +9,9 @@ DIR/course.json                 the chapters graded against, from solutions/: {"
                                 "exercises": {name: points, ...}}}, exercises in notebook order
 DIR/roster.csv                  the roster (id, name, email), when one was given
 DIR/feedback/<learner>/...html  each submission's feedback page (see feedback.py)
+DIR/.grader/                    the grader's key and each result file's seal (see integrity.py): a result file
+                                that is not, byte for byte, what the grader wrote is left out of every table and
+                                named in report.html, and a rerun grades its submission again
 
 The tables:
 
@@ -41,7 +44,8 @@ from functools import cached_property
 from pathlib import Path
 
 from ..nbgrader_metadata import total_points
-from .record import GradeResult
+from . import integrity
+from .record import UNSANDBOXED, GradeResult
 from .roster import Learner, Submission, learner_id, read_roster, write_roster
 
 INDEX, COURSE, ROSTER = "index.json", "course.json", "roster.csv"
@@ -63,9 +67,12 @@ def atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def save_result(out: Path, submission: Path, result: GradeResult) -> None:
-    """Write ``result`` to its file under results/ (atomically: an interrupted write leaves the old file)."""
-    atomic_write(result_path(out, submission), json.dumps(result.to_dict(), indent=1, ensure_ascii=False))
+def save_result(out: Path, submission: Path, result: GradeResult, settings: dict | None = None) -> None:
+    """Write ``result`` to its file under results/ (atomically: an interrupted write leaves the old file) and seal
+    it with the ``settings`` it was graded with (:func:`.integrity.settings`; None: not known)."""
+    path = result_path(out, submission)
+    atomic_write(path, json.dumps(result.to_dict(), indent=1, ensure_ascii=False))
+    integrity.seal(out, path, settings or {})
 
 
 def read_result(path: Path) -> GradeResult | None:
@@ -82,9 +89,23 @@ def load_result(out: Path, submission: Path) -> GradeResult | None:
 
 
 def load_all(out: Path) -> list[GradeResult]:
-    """Every readable stored result, sorted by submission."""
-    results = [read_result(path) for path in sorted((Path(out) / "results").glob("*.json"))]
-    return sorted((r for r in results if r is not None), key=lambda r: r.submission)
+    """Every readable stored result the grader sealed, sorted by submission."""
+    return _load_sealed(out)[0]
+
+
+def _load_sealed(out: Path) -> tuple[list[GradeResult], list[str]]:
+    """The readable results the grader sealed, sorted by submission, and the result files it did not write (each
+    with why it is left out)."""
+    results, foreign = [], []
+    for path in sorted((Path(out) / "results").glob("*.json")):
+        why = integrity.verify(out, path)
+        if why is not None:
+            foreign.append(f"results/{path.name}: {why}")
+            continue
+        record = read_result(path)
+        if record is not None:
+            results.append(record)
+    return sorted(results, key=lambda r: r.submission), foreign
 
 
 def read_json(path: Path, default: dict) -> dict:
@@ -143,6 +164,8 @@ class Book:
     index: dict[str, dict]
     course: dict[str, dict]
     roster: list[Learner] | None
+    #: result files the grader did not write (or that changed since), left out of every table, with why
+    foreign: list[str] = field(default_factory=list)
 
     def learner(self, result: GradeResult) -> str:
         """The learner's ID, the roster's spelling of it when the roster lists it."""
@@ -238,7 +261,8 @@ def load_book(out: Path) -> Book:
     """Read the grade book in ``out`` (results, index, course, roster)."""
     out = Path(out)
     roster = read_roster(out / ROSTER) if (out / ROSTER).exists() else None
-    return Book(load_all(out), read_json(out / INDEX, {}), read_json(out / COURSE, {}), roster)
+    results, foreign = _load_sealed(out)
+    return Book(results, read_json(out / INDEX, {}), read_json(out / COURSE, {}), roster, foreign)
 
 
 # ------------------------------------------------------------------------------------ writing the tables
@@ -401,6 +425,15 @@ def render_html(book: Book) -> str:
     warnings = []
     for learner, r in book.not_on_roster():
         warnings.append(f"<li>{esc(r.submission)}: the ID {esc(learner)} is not on the roster</li>")
+    for line in book.foreign:
+        warnings.append(f"<li>{esc(line)}; left out of every table (grading again replaces it)</li>")
+    unsandboxed = [r for r in book.results if UNSANDBOXED in (r.reason or "")]
+    if unsandboxed:
+        warnings.insert(
+            0,
+            f"<li><strong>{len(unsandboxed)} submission(s) graded without a sandbox</strong> (--no-sandbox): their "
+            "code ran with the grader's rights, and their results are only as trustworthy as their authors</li>",
+        )
     sections = [_chapter_section(book, ch) for ch in book.chapters()]
     unattributed = book.unattributed()
     if unattributed:

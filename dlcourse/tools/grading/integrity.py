@@ -130,18 +130,57 @@ def _depends_on_settings(content: bytes) -> bool:
         return True
 
 
+def read_key(out: Path) -> bytes | None:
+    """The grade book's key as it is (never made or replaced), or None: for checking another grade book's seals."""
+    content = _read_regular(Path(out) / FOLDER / "key", KEY_BYTES)
+    return content if content is not None and len(content) == KEY_BYTES else None
+
+
+def _stored(out: Path, result_file: Path) -> tuple[str, dict] | None:
+    """The seal of ``result_file`` (its HMAC and settings), or None when there is no readable one."""
+    try:
+        stored = json.loads(_seal_path(out, result_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stored, dict):
+        return None
+    mac, sealed = stored.get("hmac"), stored.get("settings")
+    return (mac, sealed) if isinstance(mac, str) and isinstance(sealed, dict) else None
+
+
+def sealed_settings(out: Path, result_file: Path) -> dict | None:
+    """The settings ``result_file`` was sealed with, or None when it has no readable seal."""
+    stored = _stored(out, result_file)
+    return stored[1] if stored is not None else None
+
+
+def verify(out: Path, result_file: Path, secret: bytes | None = None) -> str | None:
+    """None when ``result_file`` is, byte for byte, what the grader sealed; else why not.
+
+    ``secret``: the key to check with (default: the grade book's own, see :func:`key`).
+    """
+    content = _read_regular(Path(result_file))
+    if content is None:
+        return "not a regular file" if os.path.lexists(result_file) else "missing"
+    stored = _stored(out, result_file)
+    if stored is None:
+        return "it has no seal: the grader did not write it"
+    mac, sealed = stored
+    secret = key(out) if secret is None else secret
+    if not hmac.compare_digest(mac.encode(), _mac(secret, result_file, content, sealed).encode()):
+        return "it does not match what the grader wrote (changed or replaced since)"
+    return None
+
+
 def check(out: Path, result_file: Path, config: dict) -> str | None:
     """None when the stored ``result_file`` may be kept under ``config``; else why it must be graded again."""
     content = _read_regular(Path(result_file))
     if content is None:
         return None if not os.path.lexists(result_file) else "the stored result is not a regular file"
-    try:
-        stored = json.loads(_seal_path(out, result_file).read_text(encoding="utf-8"))
-        mac, sealed = stored["hmac"], stored["settings"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return "the stored result has no seal: the grader did not write it"
-    if not isinstance(mac, str) or not hmac.compare_digest(mac, _mac(key(out), result_file, content, sealed)):
-        return "the stored result does not match what the grader wrote"
+    why = verify(out, result_file)
+    if why is not None:
+        return f"the stored result was not kept: {why}"
+    sealed = sealed_settings(out, result_file) or {}
     if sealed != config and _depends_on_settings(content):
         changed = sorted(k for k in {*sealed, *config} if sealed.get(k) != config.get(k))
         return f"graded with other settings ({', '.join(changed)}), on which its outcome depended"

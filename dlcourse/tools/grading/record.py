@@ -28,6 +28,8 @@ from pathlib import Path
 from ..nbgrader_metadata import DEFAULT_POINTS, as_points, total_points
 
 STATUSES = ("ok", "error")
+#: in the reason of every result graded without a sandbox
+UNSANDBOXED = "NOT SANDBOXED (--no-sandbox): the learner's code ran with the grader's rights, unchecked"
 
 
 def sha256(path: Path) -> str:

@@ -39,14 +39,12 @@ import nbformat
 
 from . import sandbox as sb
 from .prepare import SubmissionError, canonical_checks, prepare
-from .record import ExerciseResult, GradeResult
+from .record import UNSANDBOXED, ExerciseResult, GradeResult
 
 #: the largest file read as a submission
 MAX_SUBMISSION = 64 * 2**20
 #: added to the submission's time limit before the grader stops its sandbox (the driver stops itself on time)
 GRACE_SECONDS = 30
-#: in the reason of every result graded without a sandbox
-UNSANDBOXED = "NOT SANDBOXED (--no-sandbox): the learner's code ran with the grader's rights, unchecked"
 
 
 class NotGradable(Exception):

@@ -11,8 +11,9 @@ Each writes an ordinary grade book plus ``shard.json``:
 ``dlcourse merge-grades OUT DIR1 ... DIRN`` (also spelt ``dlcourse grade merge OUT DIR1 ...``) checks that the
 pieces fit before writing anything: N outputs, shards 1 to N once each, all from the same submissions and the same
 course (``course.json``), every submission a shard was given graded there, from the very file it was given (its
-SHA-256), and no submission in two shards. Then it copies the records, index and feedback pages into OUT and
-writes the tables, which are those of grading everything in one run.
+SHA-256), every result sealed by its shard's grader (see :mod:`.integrity`: unchanged since), and no submission
+in two shards. Then it copies the records (sealed again with OUT's key), index and feedback pages
+into OUT and writes the tables, which are those of grading everything in one run.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import re
 import shutil
 from pathlib import Path
 
+from . import integrity
 from .gradebook import (
     COURSE,
     INDEX,
@@ -162,7 +164,14 @@ def check_shards(folders: list[Path]) -> list[tuple[dict, dict[str, GradeResult]
             )
         if read_json(folder / COURSE, {}) != course:
             raise ValueError(f"shards: {name} was graded against another version of the course (its {COURSE})")
-        records = {r.submission: r for _, r in stored_results(folder)}
+        stored = stored_results(folder)
+        records = {r.submission: r for _, r in stored}
+        secret = integrity.read_key(folder)
+        for path, record in stored:
+            why = "its grade book has no key (.grader/key)" if secret is None else None
+            why = why or integrity.verify(folder, path, secret)
+            if why is not None and record.submission in m["assigned"]:
+                raise ValueError(f"shards: {name}: the result of {record.submission} cannot be trusted: {why}")
         for submission, info in m["assigned"].items():
             if submission in owner:
                 raise ValueError(f"shards: {submission} is in both {owner[submission]} and {name}")
@@ -215,6 +224,7 @@ def merge(out: Path, shard_outs: list[Path], roster: Path | None = None) -> list
             target = out / "results" / files[submission].name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(files[submission], target)
+            integrity.seal(out, target, integrity.sealed_settings(folder, files[submission]) or {})
             entry = dict(shard_index.get(submission, {}))
             index[submission] = entry
             for kind in COPIED_FOLDERS:
