@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     cell_metadata_filter: -nbgrader
+#     cell_metadata_filter: tags,-nbgrader
 #     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
@@ -122,10 +122,12 @@ check_function(F.sigmoid, "sigmoid", {"x": x})
 # in JupyterLab, move the controls and the picture redraws. This chapter has two, in section 6.
 #
 # **Grading.** Instructors grade submitted notebooks with `dlcourse grade`, which runs each notebook top to bottom
-# under nbval (a pytest plugin that turns every cell into a test) and records, exercise by exercise, whether its
-# check cell passed, with the same message you saw. The check cells are restored from the official copy before
-# your notebook runs, so editing a check changes nothing: only your answers count. The README's instructor guide
-# walks through it.
+# in a sandbox of its own and records, exercise by exercise, whether your answer passes its check, with the same
+# message you saw. The check cells are restored from the official copy, and the grader itself compares what your
+# functions return with the references, so editing a check changes nothing: only your answers count. An answer
+# must be your own code: one that calls the course's or PyTorch's implementation of the very thing the exercise
+# asks for (`return F.sigmoid(x)` in a sigmoid exercise) fails its check with a message saying so, while other
+# helpers stay allowed. The README's instructor guide walks through it.
 #
 # **The `dlcourse` package.** Behind the notebooks is a small Python package, written from scratch in NumPy and
 # meant to be read:

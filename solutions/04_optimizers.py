@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     cell_metadata_filter: -nbgrader
+#     cell_metadata_filter: tags,-nbgrader
 #     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
