@@ -201,8 +201,11 @@ def kernel_flow(
 
     if finite_differences:
         fd_rtol = max(check.rtol, tol.FD_RTOL)
-        # the differences' round-off is ~FD_ROUNDOFF * sum|dout * out| in absolute terms (see tolerances)
-        fd_floor = max(tol.FLOOR, tol.FD_ROUNDOFF * float(np.sum(np.abs(dout * expected_out))) / fd_rtol)
+        # the differences' round-off is ~FD_ROUNDOFF * (the size of the terms summed into dout . out) in absolute
+        # terms (see tolerances): sum|dout * out|, or sum|x * dL/dx| when the output cancels (a @ b ~ 0)
+        scale = float(np.sum(np.abs(dout * expected_out)))
+        scale = max(scale, sum(float(np.sum(np.abs(inputs[w] * expected_grads[w]))) for w in wrt))
+        fd_floor = max(tol.FLOOR, tol.FD_ROUNDOFF * scale / fd_rtol)
         for name_, grad in zip(wrt, grads):
             check.compare(
                 grad,

@@ -27,11 +27,15 @@ Expected sizes, in float64:
   computation makes (at most ``FLOAT32_GUESS`` of the largest expected magnitude) gets a note that float32 may be
   the cause.
 
-The round-off of a centred difference is absolute, not relative: each output f_j carries ~eps * |f_j|, so the
-numerical gradient of L = sum(dout * f) carries ~eps * sum|dout * f| / FD_STEP, whatever the size of the gradient
-entry. A gradient entry much smaller than that (a tiny weight, a nearly saturated softmax, input ~ target) cannot be
-checked relatively against finite differences, so those comparisons floor the denominator of the relative error at
-``FD_ROUNDOFF * sum|dout * f| / FD_RTOL`` instead of ``FLOOR``: below it they compare absolutely, to the round-off.
+The round-off of a centred difference is absolute, not relative: L = sum(dout * f) is computed with an error of a
+few eps times the size of the terms summed into it, so its numerical gradient carries ~eps * S / FD_STEP, whatever
+the size of the gradient entry. S is sum|dout * f| when no term cancels; when terms cancel (f = a @ b with
+a . b ~ 0, a log-sum-exp minus the largest logit) the output is smaller than its terms, and S is measured by the
+terms' own size: sum|x * dL/dx| over the inputs (for a product a . b, exactly sum|a_k b_k|), or max|logit| for a
+softmax's log-sum-exp. A gradient entry much smaller than eps * S / FD_STEP (a tiny weight, a nearly saturated
+softmax, input ~ target) cannot be checked relatively against finite differences, so those comparisons floor the
+denominator of the relative error at ``FD_ROUNDOFF * S / FD_RTOL`` instead of ``FLOOR``: below it they compare
+absolutely, to the round-off.
 """
 
 #: relative-error tolerance when comparing float64 results with PyTorch in float64

@@ -55,7 +55,7 @@ def result_path(out: Path, submission: Path) -> Path:
     """Where the result of ``submission`` is stored: a readable slug plus a hash of its full path."""
     full = str(Path(submission).resolve())
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(submission))[-80:]
-    return Path(out) / "results" / f"{slug}-{hashlib.sha1(full.encode()).hexdigest()[:10]}.json"
+    return Path(out) / "results" / f"{slug}-{hashlib.sha1(os.fsencode(full)).hexdigest()[:10]}.json"
 
 
 def atomic_write(path: Path, text: str) -> None:

@@ -29,7 +29,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.@+-]")
 @dataclass(frozen=True)
 class Submission:
     """A notebook to grade: its ``path`` and its ``key``, the path below the folder named on the command line
-    (POSIX, or the file's name when the file itself was named): the same on every machine that grades it."""
+    (POSIX, or the file's name when the file itself was named; a name that is not valid UTF-8 with its bytes
+    escaped): the same on every machine that grades it."""
 
     path: Path
     key: str
@@ -44,7 +45,7 @@ class Learner:
     email: str = ""
 
 
-def submission_name(path: Path) -> str:
+def submission_name(path: str | Path) -> str:
     """How the grade book names a submission: its path as given, a name that is not valid UTF-8 with its bytes
     escaped (so any file or table can hold it)."""
     text = str(path)
@@ -61,12 +62,12 @@ def locate(paths: list[str | Path] | tuple[str | Path, ...]) -> list[Submission]
     for p in map(Path, paths):
         if p.is_dir():
             found += [
-                Submission(q, q.relative_to(p).as_posix())
+                Submission(q, submission_name(q.relative_to(p).as_posix()))
                 for q in sorted(p.rglob("*.ipynb"))
                 if ".ipynb_checkpoints" not in q.parts
             ]
         elif p.exists():
-            found.append(Submission(p, p.name))
+            found.append(Submission(p, submission_name(p.name)))
         else:
             raise ValueError(f"submissions: {p} does not exist")
     if not found:
