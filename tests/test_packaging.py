@@ -25,7 +25,10 @@ def pyproject_requirements() -> dict[str, str]:
 def conda_requirements(path: Path) -> dict[str, str]:
     env = yaml.safe_load(path.read_text())
     out = {}
-    for dep in env["dependencies"]:
+    deps = []
+    for dep in env["dependencies"]:  # conda packages, then the pip section's (packages not on conda-forge)
+        deps += dep["pip"] if isinstance(dep, dict) else [dep]
+    for dep in deps:
         if not isinstance(dep, str) or dep.split("=")[0] in ("python", "pip"):
             continue
         name, spec = re.fullmatch(r"([A-Za-z0-9_.-]+)(.*)", dep).groups()

@@ -1,6 +1,7 @@
 """Chapters 01, 03 and 05: the data the course ships or makes: synthetic 2-D sets (chapter 01), scikit-learn's
 digits, mini-batching and data cleaning (chapter 03); and the seeds' real data sets (MNIST, Fashion-MNIST, CIFAR-10,
-IMDB; chapter 05), downloaded with pooch when online, with an offline CIFAR-shaped stand-in."""
+IMDB; chapter 05), downloaded with pooch when online, with an offline CIFAR-shaped stand-in; movie reviews offline
+(``load_movie_reviews``, chapter 07)."""
 
 from . import cleaning
 from .batching import iterate_minibatches
@@ -8,6 +9,7 @@ from .colour_digits import load_cifar10_or_colour_digits, make_colour_digits
 from .datasets import ImageSplit, TextSplit, load_cifar10, load_fashion_mnist, load_imdb, load_mnist, load_or_digits
 from .digits import Split, load_digits
 from .downloads import DatasetUnavailable
+from .reviews import load_movie_reviews
 from .synthetic import (
     DATASETS,
     XOR_INPUTS,
@@ -44,3 +46,4 @@ __all__ = [
     "load_or_digits",
 ]
 __all__ += ["load_cifar10_or_colour_digits", "make_colour_digits"]
+__all__ += ["load_movie_reviews"]
