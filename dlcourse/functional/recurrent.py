@@ -420,13 +420,25 @@ def _sequence_backward(kind: str, cell_backward: Callable, dout, dfinal: list, c
     return dx, dstates, tuple(dweights)
 
 
-def _check_sequence(x, h0_list, names, weight_ih, weight_hh, bias_ih, bias_hh, gates):
+def check_sequence_args(
+    x: ArrayLike,
+    states: list[ArrayLike | None],
+    names: list[str],
+    weight_ih: ArrayLike,
+    weight_hh: ArrayLike,
+    bias_ih: ArrayLike | None,
+    bias_hh: ArrayLike | None,
+    gates: int,
+) -> tuple[np.ndarray, list[np.ndarray], tuple]:
+    """A sequence layer's arguments checked: x (T, N, I) with T >= 1, the initial ``states`` (N, H) each (None:
+    zeros) named ``names``, the weights of a cell with ``gates`` gates. Returns ``(x, states, weights)``, or raises
+    a ValueError naming the argument."""
     weight_ih, weight_hh, bias_ih, bias_hh, H = _check_weights(weight_ih, weight_hh, bias_ih, bias_hh, gates)
     x = _check_input(x, weight_ih, "x", 3)
     if x.shape[0] == 0:
         raise ValueError(f"x: expected at least one time step (T >= 1) in shape (T, N, input_size), got {x.shape}")
     dtype = np.result_type(x, weight_ih)
-    states = [_check_state(h, name, x.shape[1], H, dtype) for h, name in zip(h0_list, names)]
+    states = [_check_state(h, name, x.shape[1], H, dtype) for h, name in zip(states, names)]
     return x, states, (weight_ih, weight_hh, bias_ih, bias_hh)
 
 
@@ -456,7 +468,7 @@ def rnn_forward(
     cache : for :func:`rnn_backward`
     """
     check_choice(nonlinearity, "nonlinearity", ("tanh", "relu"))
-    x, (h,), weights = _check_sequence(x, [h0], ["h0"], weight_ih, weight_hh, bias_ih, bias_hh, 1)
+    x, (h,), weights = check_sequence_args(x, [h0], ["h0"], weight_ih, weight_hh, bias_ih, bias_hh, 1)
     out, (h_n,), cache = _sequence_forward(
         "rnn", rnn_cell_forward, x, [h], weights, lengths, {"nonlinearity": nonlinearity}
     )
@@ -506,7 +518,7 @@ def lstm_forward(
         after each sequence's last step
     cache : for :func:`lstm_backward`
     """
-    x, states, weights = _check_sequence(x, [h0, c0], ["h0", "c0"], weight_ih, weight_hh, bias_ih, bias_hh, 4)
+    x, states, weights = check_sequence_args(x, [h0, c0], ["h0", "c0"], weight_ih, weight_hh, bias_ih, bias_hh, 4)
     out, (h_n, c_n), cache = _sequence_forward("lstm", lstm_cell_forward, x, states, weights, lengths, {})
     return (out, (h_n, c_n)), cache
 
@@ -556,7 +568,7 @@ def gru_forward(
     (out, h_n) : out (T, N, H) (0 past a sequence's end); h_n (N, H)
     cache : for :func:`gru_backward`
     """
-    x, (h,), weights = _check_sequence(x, [h0], ["h0"], weight_ih, weight_hh, bias_ih, bias_hh, 3)
+    x, (h,), weights = check_sequence_args(x, [h0], ["h0"], weight_ih, weight_hh, bias_ih, bias_hh, 3)
     out, (h_n,), cache = _sequence_forward("gru", gru_cell_forward, x, [h], weights, lengths, {})
     return (out, h_n), cache
 
