@@ -1,10 +1,11 @@
 """Chapters 01, 03 and 05: the data the course ships or makes: synthetic 2-D sets (chapter 01), scikit-learn's
 digits, mini-batching and data cleaning (chapter 03); and the seeds' real data sets (MNIST, Fashion-MNIST, CIFAR-10,
 IMDB; chapter 05), downloaded with pooch when online, with an offline CIFAR-shaped stand-in; movie reviews offline
-(``load_movie_reviews``, chapter 07)."""
+(``load_movie_reviews``) and a character corpus (``load_python_docs``, ``CharVocab``) for chapter 07."""
 
 from . import cleaning
 from .batching import iterate_minibatches
+from .chars import CharVocab, iterate_char_batches, load_python_docs
 from .colour_digits import load_cifar10_or_colour_digits, make_colour_digits
 from .datasets import ImageSplit, TextSplit, load_cifar10, load_fashion_mnist, load_imdb, load_mnist, load_or_digits
 from .digits import Split, load_digits
@@ -46,4 +47,4 @@ __all__ = [
     "load_or_digits",
 ]
 __all__ += ["load_cifar10_or_colour_digits", "make_colour_digits"]
-__all__ += ["load_movie_reviews"]
+__all__ += ["load_movie_reviews", "CharVocab", "iterate_char_batches", "load_python_docs"]
