@@ -19,6 +19,7 @@ case               what is timed (forward + backward)
 ``max_pool2d``     2x2 max pooling of 64 x 32 maps of 26x26
 ``avg_pool2d``     2x2 average pooling of the same maps
 ``linear``         a 784 -> 256 fully connected layer on a batch of 128
+``lstm``           an LSTM layer 64 -> 128 over T = 50 steps, batch 32 (chapter 07; ``nn.LSTM``'s fast kernels)
 =================  ============================================================================================
 
 torch and threadpoolctl are imported only when :func:`run` is called.
@@ -35,6 +36,7 @@ import numpy as np
 from .. import functional as F
 from ..fast import conv as fast_conv
 from ..fast import pooling as fast_pool
+from ..fast import recurrent as fast_recurrent
 from ..fast import threads as dlcourse_threads
 
 DTYPE = np.float32
@@ -120,6 +122,41 @@ CASES: dict[str, tuple[str, Callable]] = {
     "avg_pool2d": ("avg_pool2d 2x2, N=64, C=32, 26x26", _pool_case("avg", 64, 32, 26, 2)),
     "linear": ("linear 784->256, N=128", _linear_case(128, 784, 256)),
 }
+
+
+# chapter 07: an LSTM layer, forward and backward, as nn.LSTM runs it
+def _lstm_case(t, n, d, h):
+    def make(rng, torch):
+        x = rng.standard_normal((t, n, d)).astype(DTYPE)
+        bound = 1 / np.sqrt(h)
+        w_ih, w_hh = (rng.uniform(-bound, bound, (4 * h, k)).astype(DTYPE) for k in (d, h))
+        b_ih, b_hh = (rng.uniform(-bound, bound, 4 * h).astype(DTYPE) for _ in range(2))
+        dout = rng.standard_normal((t, n, h)).astype(DTYPE)
+
+        def ours():
+            _, cache = fast_recurrent.lstm_forward(x, None, None, w_ih, w_hh, b_ih, b_hh)
+            fast_recurrent.lstm_backward(dout, None, None, cache)
+
+        lstm = torch.nn.LSTM(d, h)
+        with torch.no_grad():
+            for name, value in zip(
+                ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"), (w_ih, w_hh, b_ih, b_hh)
+            ):
+                getattr(lstm, name).copy_(torch.from_numpy(value))
+        xt, dt = torch.tensor(x, requires_grad=True), torch.from_numpy(dout)
+
+        def theirs():
+            xt.grad = None
+            for p in lstm.parameters():
+                p.grad = None
+            lstm(xt)[0].backward(dt)
+
+        return ours, theirs
+
+    return make
+
+
+CASES["lstm"] = ("LSTM 64->128, T=50, N=32", _lstm_case(50, 32, 64, 128))
 
 
 def _best_time(fn, repeat: int) -> float:
