@@ -32,20 +32,22 @@ class LayerNormCache(NamedTuple):
     normalized_ndim: int  # len(normalized_shape)
 
 
+def check_normalized_shape(normalized_shape: object) -> tuple[int, ...]:
+    """``normalized_shape`` (an int, or a non-empty tuple or list of ints >= 0) as a tuple, else a ValueError."""
+    if isinstance(normalized_shape, (int, np.integer)) and not isinstance(normalized_shape, (bool, np.bool_)):
+        normalized_shape = (normalized_shape,)
+    ok = isinstance(normalized_shape, (tuple, list)) and len(normalized_shape) > 0
+    ok = ok and all(
+        isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) and d >= 0 for d in normalized_shape
+    )
+    if not ok:
+        raise ValueError(f"normalized_shape: expected an int or a non-empty tuple of ints, got {normalized_shape!r}")
+    return tuple(int(d) for d in normalized_shape)
+
+
 def _check_layer_norm_args(x, normalized_shape, weight, bias, eps):
     x = as_float_array(x, "input")
-    if isinstance(normalized_shape, (int, np.integer)) and not isinstance(normalized_shape, (bool, np.bool_)):
-        normalized_shape = (int(normalized_shape),)
-    try:
-        shape = tuple(int(d) for d in normalized_shape)
-        ok = all(
-            isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) and d >= 0
-            for d in normalized_shape
-        )
-    except TypeError:
-        ok = False
-    if not ok or not shape:
-        raise ValueError(f"normalized_shape: expected an int or a non-empty tuple of ints, got {normalized_shape!r}")
+    shape = check_normalized_shape(normalized_shape)
     if x.shape[x.ndim - len(shape) :] != shape or x.ndim < len(shape):
         raise ValueError(
             f"input: expected trailing dimensions normalized_shape={shape}, i.e. shape "
