@@ -38,6 +38,20 @@ def test_vocab_covers_the_text_and_round_trips(text):
     assert [vocab.stoi[c] for c in vocab.itos] == list(range(len(vocab)))
 
 
+def test_specials_come_first():
+    vocab = CharVocab("ba", specials=("<pad>", "<eos>"))
+    assert vocab.itos == ["<pad>", "<eos>", "a", "b"] and vocab.stoi["<eos>"] == 1 and len(vocab) == 4
+    assert vocab.encode("ab").tolist() == [2, 3]
+    assert vocab.decode([2, 3, 1, 0]) == "ab<eos><pad>" and vocab.decode([2, 3, 1, 0], skip_specials=True) == "ab"
+    assert "specials ['<pad>', '<eos>']" in repr(vocab)
+    with pytest.raises(ValueError, match=r"text: the character '<' is not in the vocabulary"):
+        vocab.encode("<eos>")
+    with pytest.raises(ValueError, match=r"specials: expected a tuple of distinct names"):
+        CharVocab("ab", specials=("<pad>", "<pad>"))
+    with pytest.raises(ValueError, match=r"specials: expected a tuple of distinct names"):
+        CharVocab("ab", specials=("x",))
+
+
 def test_vocab_is_sorted_and_checks_its_input():
     vocab = CharVocab("hello")
     assert vocab.itos == ["e", "h", "l", "o"] and len(vocab) == 4 and "CharVocab(4" in repr(vocab)

@@ -46,16 +46,27 @@ class CharVocab:
     """A character vocabulary: ``itos[i]`` is the character with id i, ``stoi[c]`` the id of character c.
 
     Built from a text, its characters are sorted (``CharVocab("hello").itos == ["e", "h", "l", "o"]``), so the
-    same text always gives the same ids. The names follow Karpathy's char-rnn and nanoGPT (``stoi``, ``itos``,
-    ``encode``, ``decode``); ``len(vocab)`` is the size of the model's input and output layers.
+    same text always gives the same ids. ``specials`` (say ``("<pad>", "<sos>", "<eos>")`` for a
+    sequence-to-sequence model) take the first ids, in the order given, before the characters. The names
+    follow Karpathy's char-rnn and nanoGPT (``stoi``, ``itos``, ``encode``, ``decode``); ``len(vocab)`` is the
+    size of the model's input and output layers.
     """
 
-    def __init__(self, text: str | Iterable[str]) -> None:
+    def __init__(self, text: str | Iterable[str], specials: tuple[str, ...] = ()) -> None:
         chars = sorted(set(text))
         if not chars or not all(isinstance(c, str) and len(c) == 1 for c in chars):
             raise ValueError(f"text: expected a non-empty str (or single characters), got {text!r:.60}")
-        self.itos: list[str] = chars
-        self.stoi: dict[str, int] = {c: i for i, c in enumerate(chars)}
+        if (
+            not isinstance(specials, tuple)
+            or not all(isinstance(t, str) and len(t) > 1 for t in specials)
+            or len(set(specials)) < len(specials)
+        ):
+            raise ValueError(
+                f"specials: expected a tuple of distinct names longer than one character, got {specials!r}"
+            )
+        self.specials: tuple[str, ...] = specials
+        self.itos: list[str] = list(specials) + chars
+        self.stoi: dict[str, int] = {c: i for i, c in enumerate(self.itos)}
 
     def __len__(self) -> int:
         return len(self.itos)
@@ -64,7 +75,9 @@ class CharVocab:
         return char in self.stoi
 
     def __repr__(self) -> str:
-        return f"CharVocab({len(self)} characters: {''.join(self.itos)!r})"
+        chars = "".join(self.itos[len(self.specials) :])
+        specials = f", specials {list(self.specials)}" if self.specials else ""
+        return f"CharVocab({len(self) - len(self.specials)} characters: {chars!r}{specials})"
 
     def encode(self, text: str) -> np.ndarray:
         """The ids of ``text``'s characters, shape (len(text),) int64; a character not in the vocabulary is an error."""
@@ -75,12 +88,16 @@ class CharVocab:
         except KeyError as err:
             raise ValueError(f"text: the character {err.args[0]!r} is not in the vocabulary") from None
 
-    def decode(self, ids: ArrayLike) -> str:
-        """The text of a sequence of ids (any shape, read in order): ``vocab.decode(vocab.encode(s)) == s``."""
+    def decode(self, ids: ArrayLike, skip_specials: bool = False) -> str:
+        """The text of a sequence of ids (any shape, read in order): ``vocab.decode(vocab.encode(s)) == s``.
+
+        A special id is written as its name (``"<pad>"``), or left out with ``skip_specials=True``.
+        """
         ids = np.asarray(ids).reshape(-1)
         if ids.size and (not np.issubdtype(ids.dtype, np.integer) or ids.min() < 0 or ids.max() >= len(self)):
             raise ValueError(f"ids: expected integers from 0 to {len(self) - 1}, got {ids[:8]}...")
-        return "".join(self.itos[i] for i in ids.tolist())
+        first = len(self.specials) if check_bool(skip_specials, "skip_specials") else 0
+        return "".join(self.itos[i] for i in ids.tolist() if i >= first)
 
 
 def iterate_char_batches(
