@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+from array import array
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -97,7 +98,7 @@ def _read_corpus(path: Path) -> _Corpus:
 def _tokenize_corpus(path: Path) -> _Tokens:
     number: dict[str, int] = {}
     lengths = []
-    flat = []
+    flat = array("i")  # C ints: six million Python ints would take ten times the memory
     for text in _read_corpus(path).texts:
         tokens = tokenize(text)
         lengths.append(len(tokens))
@@ -106,7 +107,7 @@ def _tokenize_corpus(path: Path) -> _Tokens:
     alphabetical = np.empty(len(words), dtype=np.int64)
     alphabetical[np.argsort(np.array(words))] = np.arange(len(words))
     offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
-    return _Tokens(words, alphabetical, np.array(flat, dtype=np.int32), offsets)
+    return _Tokens(words, alphabetical, np.frombuffer(flat, dtype=np.int32), offsets)
 
 
 def _stratified_split(
