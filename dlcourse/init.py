@@ -128,6 +128,26 @@ def ones_(tensor: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------- Glorot and He
+def orthogonal_(tensor: np.ndarray, gain: float = 1.0, *, rng: Seed = None) -> np.ndarray:
+    r"""Saxe et al. (2014), as ``torch.nn.init.orthogonal_``: a (semi-)orthogonal matrix times ``gain``, drawn
+    uniformly (Haar measure) from the QR factorisation of a standard normal matrix with R's diagonal made positive.
+
+    A weight of shape (rows, cols, ...) is flattened to (rows, cols·...): its rows are orthonormal when rows <= cols,
+    its columns when rows > cols. Chapter 07 uses it for recurrent weights: every singular value of ``gain`` · Q is
+    ``gain``, so a linear recurrence h ← W h keeps the norm of h times ``gain`` at every step.
+    """
+    tensor = _check_tensor(tensor)
+    if tensor.ndim < 2:
+        raise ValueError(f"tensor: expected at least 2 dimensions for an orthogonal matrix, got shape {tensor.shape}")
+    gain = check_number(gain, "gain")
+    rows, cols = tensor.shape[0], tensor.size // tensor.shape[0]
+    flat = check_rng(rng).standard_normal((max(rows, cols), min(rows, cols)))
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))  # the sign fix that makes the distribution uniform
+    q = q.T if rows < cols else q  # (rows, cols)
+    return _fill(tensor, gain * q.reshape(tensor.shape))
+
+
 def xavier_uniform_(tensor: np.ndarray, gain: float = 1.0, *, rng: Seed = None) -> np.ndarray:
     r"""Glorot & Bengio (2010): U(-a, a) with :math:`a = \text{gain}\sqrt{6/(\text{fan\_in}+\text{fan\_out})}`."""
     tensor = _check_tensor(tensor)

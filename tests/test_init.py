@@ -262,3 +262,21 @@ def test_init_is_importable_without_torch():
     code = "import sys, dlcourse.init, dlcourse.interop; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
+
+
+@pytest.mark.parametrize("shape", [(5, 5), (3, 7), (7, 3), (4, 2, 3, 3)])
+@pytest.mark.parametrize("gain", [1.0, 0.5, 2.5])
+def test_orthogonal_has_every_singular_value_equal_to_the_gain(shape, gain):
+    w = init.orthogonal_(np.empty(shape), gain=gain, rng=0)
+    flat = w.reshape(shape[0], -1)
+    np.testing.assert_allclose(np.linalg.svd(flat, compute_uv=False), gain, rtol=1e-12)
+    t = torch.nn.init.orthogonal_(torch.empty(shape, dtype=torch.float64), gain=gain)  # the same law in torch
+    np.testing.assert_allclose(np.linalg.svd(t.reshape(shape[0], -1).numpy(), compute_uv=False), gain, rtol=1e-12)
+    assert np.array_equal(w, init.orthogonal_(np.empty(shape), gain=gain, rng=0)), "the seed fixes it"
+
+
+def test_orthogonal_rejects_a_vector_and_a_bad_gain():
+    with pytest.raises(ValueError, match=r"^tensor: expected at least 2 dimensions"):
+        init.orthogonal_(np.empty(4))
+    with pytest.raises(ValueError, match=r"^gain"):
+        init.orthogonal_(np.empty((2, 2)), gain=float("nan"))
