@@ -1,5 +1,5 @@
-"""Chapter 05's text to ids, one character at a time, for chapter 07's language model: a character-level corpus
-that ships with Python, a character vocabulary, and (input, target) batches shifted by one character.
+"""Chapter 07: text to ids one character at a time, for a character-level language model: a corpus that ships
+with Python, a character vocabulary, and (input, target) batches shifted by one character.
 
 The text is Python's own reference manual, as the interpreter ships it for ``help()``: the module
 ``pydoc_data.topics`` of the standard library holds some 80 topics of the Python Language Reference ("The

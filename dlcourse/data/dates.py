@@ -1,6 +1,6 @@
-"""Chapter 05's text to ids, one character at a time, for chapter 08's attention: a sequence-to-sequence task with
-one right answer, dates as people write them ("12 March 2019", "march 12, 2019", "Tue 12 Mar 2019", "the 12th of
-March, 2019") translated, character by character, into ISO 8601 ("2019-03-12").
+"""Chapter 08: a sequence-to-sequence task for attention, with one right answer: dates as people write them
+("12 March 2019", "march 12, 2019", "Tue 12 Mar 2019", "the 12th of March, 2019") translated, character by
+character, into ISO 8601 ("2019-03-12").
 
 Every format names the month in words, so no date is ambiguous ("12/03/2019" is not used: March in Europe,
 December in the United States). The task is small enough for an encoder-decoder with attention to learn in

