@@ -97,6 +97,7 @@ def clip_grad_norm_(
             "clipped; set error_if_nonfinite=False to scale them anyway"
         )
     coef = min(max_norm / (total + 1e-6), 1.0) if not math.isnan(total) else math.nan
-    for g in grads:
-        g *= g.dtype.type(coef)
+    with np.errstate(invalid="ignore"):  # inf * 0 is NaN, as in PyTorch
+        for g in grads:
+            g *= g.dtype.type(coef)
     return total
