@@ -57,8 +57,8 @@ def _check_state_arg(value, name: str, shape: tuple[int, ...], meaning: str) -> 
 
 # ---------------------------------------------------------------------------------------------------- cells
 class _CellBase(Module):
-    """A cell: one time step. Each forward call pushes its cache and each backward call pops the latest, so a cell
-    called at every step of a loop is differentiated by calling backward in the reverse order (BPTT)."""
+    """A cell: one time step. Each forward call keeps its cache on a stack and each backward call uses the latest
+    one, so a cell called at every step of a loop is differentiated by calling backward in the reverse order (BPTT)."""
 
     gates = 1
 
@@ -83,12 +83,16 @@ class _CellBase(Module):
             self._cache = []
         self._cache.append(cache)
 
-    def _pop(self):
-        stack = self._saved()  # a RuntimeError before any forward pass, or after the last one was used
-        cache = stack.pop()
+    def _latest(self):
+        """The latest forward pass's cache not yet used (a RuntimeError before any forward pass, or when every
+        forward pass has had its backward pass)."""
+        return self._saved()[-1]
+
+    def _used_latest(self) -> None:
+        stack = self._cache
+        stack.pop()
         if not stack:
             self._cache = _USED
-        return cache
 
     def _add_grads(self, grads) -> None:
         for name, g in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), grads):
@@ -127,7 +131,8 @@ class RNNCell(_CellBase):
 
     def backward(self, dout: ArrayLike) -> np.ndarray:
         """dL/dx from dL/dh' (``dout``, (N, hidden_size)); dL/dhx goes to :attr:`dhx`."""
-        dx, dh, *grads = R.rnn_cell_backward(dout, self._pop())
+        dx, dh, *grads = R.rnn_cell_backward(dout, self._latest())
+        self._used_latest()
         self._add_grads(grads)
         self.dhx = dh
         return dx
@@ -164,7 +169,8 @@ class LSTMCell(_CellBase):
 
     def backward(self, dout: ArrayLike, dc: ArrayLike | None = None) -> np.ndarray:
         """dL/dx from dL/dh' (``dout``) and dL/dc' (``dc``, None for 0); (dL/dh, dL/dc) go to :attr:`dhx`."""
-        dx, dh, dc_prev, *grads = R.lstm_cell_backward(dout, dc, self._pop())
+        dx, dh, dc_prev, *grads = R.lstm_cell_backward(dout, dc, self._latest())
+        self._used_latest()
         self._add_grads(grads)
         self.dhx = (dh, dc_prev)
         return dx
@@ -197,7 +203,8 @@ class GRUCell(_CellBase):
 
     def backward(self, dout: ArrayLike) -> np.ndarray:
         """dL/dx from dL/dh' (``dout``, (N, hidden_size)); dL/dhx goes to :attr:`dhx`."""
-        dx, dh, *grads = R.gru_cell_backward(dout, self._pop())
+        dx, dh, *grads = R.gru_cell_backward(dout, self._latest())
+        self._used_latest()
         self._add_grads(grads)
         self.dhx = dh
         return dx
