@@ -35,3 +35,8 @@ __all__ = [
     "Tanh",
 ]
 __all__ += ["AvgPool2d", "Conv2d", "Flatten", "MaxPool2d"]
+
+# chapter 07: gradient clipping, nn.utils.clip_grad_norm_ as in torch.nn.utils
+from . import utils  # noqa: E402
+
+__all__ += ["utils"]
