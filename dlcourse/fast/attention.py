@@ -13,6 +13,10 @@ three changes:
   ``q @ k^T`` and ``weights @ v`` run BLAS on every (T, E/h) slice, and the scale 1/sqrt(E/h) multiplies the queries
   (T·E/h numbers) instead of the scores (T·S).
 * **In place.** The softmax and its backward overwrite their (N, h, L, S) arrays instead of making new ones.
+* **Threads per batch slice.** A big batch is cut into one slice per CPU thread
+  (:func:`dlcourse.fast.threads.batch_parts`), and each slice runs all of the above on its own thread with a
+  single-threaded BLAS, as the fast convolution does: the softmax's element-wise work runs in parallel too. The
+  parameters' gradients are the sums of the slices'.
 
 tests/test_fast_attention.py holds this module equal to the readable one and to PyTorch.
 """
@@ -27,18 +31,17 @@ from numpy.typing import ArrayLike
 from .._types import Seed
 from .._validate import as_float_array, check_cache, check_probability, check_rng, check_upstream
 from ..functional.attention import attention_mask, check_multi_head_attention_args
+from . import threads
 
 
 class FastMultiHeadAttentionCache(NamedTuple):
     """What the fast :func:`multi_head_attention_backward` needs from the fast forward pass."""
 
-    inputs: tuple[np.ndarray, ...]  # (x,) in self-attention, (N*T, E) each; else (query, key, value)
-    q: np.ndarray  # (N, h, L, d): the queries, times the scale 1 / sqrt(d)
-    k: np.ndarray  # (N, h, S, d)
-    v: np.ndarray  # (N, h, S, d)
+    inputs: tuple[np.ndarray, ...]  # (x,) (N, L, E) in self-attention, else (query, key, value)
+    parts: list[slice]  # the batch slices, one per thread (dlcourse.fast.threads.batch_parts)
+    saved: list[tuple[np.ndarray, ...]]  # per slice: q (times the scale), k, v (n, h, T, d); merged heads (n*L, E)
     weights: np.ndarray  # (N, h, L, S): the attention weights
     keep: np.ndarray | None  # (N, h, L, S): the dropout mask over (1 - p), or None
-    merged: np.ndarray  # (N*L, E): the heads side by side, the output projection's input
     in_proj_weight: np.ndarray  # (3E, E)
     out_proj_weight: np.ndarray  # (E, E)
     has_in_bias: bool
@@ -110,52 +113,62 @@ def multi_head_attention_forward(
     d = E // h
     scale = 1.0 / np.sqrt(d)
 
-    if self_attention:
-        inputs = (query.reshape(N * L, E).astype(dtype, copy=False),)
-        qkv = inputs[0] @ w_in.T  # (N*L, 3E): the three projections in one product
-        if b_in is not None:
-            qkv += b_in
-        q, k, v = _heads(qkv, N, L, 3, h)  # (N, h, L, d) each
-    else:
-        inputs = tuple(a.reshape(-1, E).astype(dtype, copy=False) for a in (query, key, value))
-        projected = []
-        for i, (x2, T) in enumerate(zip(inputs, (L, S, S))):
-            p = x2 @ w_in[i * E : (i + 1) * E].T  # (N*T, E)
-            if b_in is not None:
-                p += b_in[i * E : (i + 1) * E]
-            projected.append(_heads(p, N, T, 1, h)[0])  # (N, h, T, d)
-        q, k, v = projected
-    q *= scale  # the scale on the queries: fewer numbers than the scores
-
-    scores = q @ k.swapaxes(-1, -2)  # (N, h, L, S)
-    mask = attention_mask(attn_mask, False, scores.shape, dtype)
+    inputs = (query,) if self_attention else (query, key, value)
+    inputs = tuple(a.astype(dtype, copy=False) for a in inputs)
+    mask = attention_mask(attn_mask, False, (N, h, L, S), dtype)
     if mask is not None:
-        scores += mask
-    row_max = scores.max(axis=-1, keepdims=True, initial=-np.inf)  # (N, h, L, 1)
-    if mask is not None:
-        row_max[~np.isfinite(row_max)] = 0.0  # a fully masked row: all its weights become 0
-    scores -= row_max
-    weights = np.exp(scores, out=scores)  # in place: (N, h, L, S)
-    total = weights.sum(axis=-1, keepdims=True)
-    if mask is not None:
-        total[total == 0] = 1.0
-    weights /= total
+        mask = np.broadcast_to(mask, (N, h, L, S))  # a view, sliced per part
     keep = None
-    if dropout_p > 0:
+    if dropout_p > 0:  # drawn at once, as the readable pair draws it: the same mask for the same rng
         rng = check_rng(rng, needed_for="dropout_p > 0 (the dropout mask)")
+        keep = np.zeros((N, h, L, S), dtype)
         if dropout_p < 1:
-            keep = ((rng.random(weights.shape) >= dropout_p) / (1.0 - dropout_p)).astype(dtype)
+            keep = ((rng.random((N, h, L, S)) >= dropout_p) / (1.0 - dropout_p)).astype(dtype)
+    weights = np.empty((N, h, L, S), dtype)
+    out = np.empty((N, L, E), dtype)
+
+    def forward_part(part):  # the sequences of one batch slice, on one thread
+        n = part.stop - part.start
+        if self_attention:
+            qkv = inputs[0][part].reshape(n * L, E) @ w_in.T  # (n*L, 3E): the three projections in one product
+            if b_in is not None:
+                qkv += b_in
+            q, k, v = _heads(qkv, n, L, 3, h)  # (n, h, L, d) each
         else:
-            keep = np.zeros_like(weights)
-    heads = (weights if keep is None else weights * keep) @ v  # (N, h, L, d)
-    merged = heads.transpose(0, 2, 1, 3).reshape(N * L, E)  # (N*L, E), a copy
-    out = merged @ w_out.T  # (N*L, E)
-    if b_out is not None:
-        out += b_out
+            projected = []
+            for i, (x, T) in enumerate(zip(inputs, (L, S, S))):
+                p = x[part].reshape(n * T, E) @ w_in[i * E : (i + 1) * E].T  # (n*T, E)
+                if b_in is not None:
+                    p += b_in[i * E : (i + 1) * E]
+                projected.append(_heads(p, n, T, 1, h)[0])  # (n, h, T, d)
+            q, k, v = projected
+        q *= scale  # the scale on the queries: fewer numbers than the scores
+        w = np.matmul(q, k.swapaxes(-1, -2), out=weights[part])  # (n, h, L, S): the scores, then the weights
+        if mask is not None:
+            w += mask[part]
+        row_max = w.max(axis=-1, keepdims=True, initial=-np.inf)  # (n, h, L, 1)
+        if mask is not None:
+            row_max[~np.isfinite(row_max)] = 0.0  # a fully masked row: all its weights become 0
+        w -= row_max
+        np.exp(w, out=w)
+        total = w.sum(axis=-1, keepdims=True)
+        if mask is not None:
+            total[total == 0] = 1.0
+        w /= total
+        heads = (w if keep is None else w * keep[part]) @ v  # (n, h, L, d)
+        merged = heads.transpose(0, 2, 1, 3).reshape(n * L, E)  # (n*L, E), a copy
+        o = np.matmul(merged, w_out.T, out=out[part].reshape(n * L, E))
+        if b_out is not None:
+            o += b_out
+        return q, k, v, merged
+
+    work = N * (L + 2 * S) * E * E + 2 * N * L * S * E + N * L * E * E  # multiply-adds: projections, attention
+    parts = threads.batch_parts(N, work=work)
+    saved = threads.parallel_map(forward_part, parts)
     cache = FastMultiHeadAttentionCache(
-        inputs, q, k, v, weights, keep, merged, w_in, w_out, b_in is not None, b_out is not None, (N, L, S, E)
+        inputs, parts, saved, weights, keep, w_in, w_out, b_in is not None, b_out is not None, (N, L, S, E)
     )
-    return out.reshape(N, L, E), cache
+    return out, cache
 
 
 def multi_head_attention_backward(
@@ -171,29 +184,41 @@ def multi_head_attention_backward(
     """
     c = check_cache(cache, FastMultiHeadAttentionCache, "dlcourse.fast.attention.multi_head_attention_forward")
     N, L, S, E = c.shape
-    h, d = c.q.shape[1], c.q.shape[3]
+    h, d = c.saved[0][0].shape[1], c.saved[0][0].shape[3]
     dtype = c.weights.dtype
-    d2 = check_upstream(dout, "dout", (N, L, E), dtype).reshape(N * L, E)
-    dout_w = d2.T @ c.merged  # (E, E)
-    dout_b = d2.sum(axis=0) if c.has_out_bias else None
-    dheads = _heads(d2 @ c.out_proj_weight, N, L, 1, h)[0]  # (N, h, L, d)
-    used = c.weights if c.keep is None else c.weights * c.keep
-    dv = used.swapaxes(-1, -2) @ dheads  # (N, h, S, d)
-    dscores = dheads @ c.v.swapaxes(-1, -2)  # (N, h, L, S): dL/dweights
-    if c.keep is not None:
-        dscores *= c.keep
-    row = (dscores * c.weights).sum(axis=-1, keepdims=True)  # (N, h, L, 1)
-    dscores -= row
-    dscores *= c.weights  # the softmax's backward, in place
-    dq = dscores @ c.k  # (N, h, L, d), times the scale below
-    dq *= 1.0 / np.sqrt(d)
-    dk = dscores.swapaxes(-1, -2) @ c.q  # (N, h, S, d): q already carries the scale
+    dout = check_upstream(dout, "dout", (N, L, E), dtype)
+    dinputs = [np.empty((N, T, E), dtype) for T in (L, S, S)]
 
-    grads, din_w, din_b = [], np.empty_like(c.in_proj_weight), np.empty(3 * E, dtype)
-    inputs = c.inputs * 3 if len(c.inputs) == 1 else c.inputs  # self-attention: x three times
-    for i, (g, x2, T) in enumerate(zip((dq, dk, dv), inputs, (L, S, S))):
-        g2 = g.transpose(0, 2, 1, 3).reshape(N * T, E)  # (N*T, E)
-        grads.append((g2 @ c.in_proj_weight[i * E : (i + 1) * E]).reshape(N, T, E))
-        din_w[i * E : (i + 1) * E] = g2.T @ x2
-        din_b[i * E : (i + 1) * E] = g2.sum(axis=0)
-    return grads[0], grads[1], grads[2], din_w, din_b if c.has_in_bias else None, dout_w, dout_b
+    def backward_part(part, saved):  # the sequences of one forward slice
+        q, k, v, merged = saved
+        n = part.stop - part.start
+        weights = c.weights[part]  # (n, h, L, S)
+        keep = None if c.keep is None else c.keep[part]
+        d2 = dout[part].reshape(n * L, E)
+        dout_w = d2.T @ merged  # (E, E)
+        dheads = _heads(d2 @ c.out_proj_weight, n, L, 1, h)[0]  # (n, h, L, d)
+        dv = (weights if keep is None else weights * keep).swapaxes(-1, -2) @ dheads  # (n, h, S, d)
+        dscores = dheads @ v.swapaxes(-1, -2)  # (n, h, L, S): dL/dweights
+        if keep is not None:
+            dscores *= keep
+        dscores -= (dscores * weights).sum(axis=-1, keepdims=True)
+        dscores *= weights  # the softmax's backward, in place
+        dq = dscores @ k  # (n, h, L, d), times the scale below
+        dq *= 1.0 / np.sqrt(d)
+        dk = dscores.swapaxes(-1, -2) @ q  # (n, h, S, d): q already carries the scale
+        din_w = np.empty_like(c.in_proj_weight)
+        din_b = np.empty(3 * E, dtype)
+        inputs = c.inputs * 3 if len(c.inputs) == 1 else c.inputs  # self-attention: x three times
+        for i, (g, x, T) in enumerate(zip((dq, dk, dv), inputs, (L, S, S))):
+            g2 = g.transpose(0, 2, 1, 3).reshape(n * T, E)  # (n*T, E)
+            np.matmul(g2, c.in_proj_weight[i * E : (i + 1) * E], out=dinputs[i][part].reshape(n * T, E))
+            din_w[i * E : (i + 1) * E] = g2.T @ x[part].reshape(n * T, E)
+            din_b[i * E : (i + 1) * E] = g2.sum(axis=0)
+        return din_w, din_b, dout_w, d2.sum(axis=0)
+
+    grads = threads.parallel_map(backward_part, c.parts, c.saved)
+    din_w = sum(g[0] for g in grads)  # (3E, E)
+    din_b = sum(g[1] for g in grads) if c.has_in_bias else None  # (3E,)
+    dout_w = sum(g[2] for g in grads)  # (E, E)
+    dout_b = sum(g[3] for g in grads) if c.has_out_bias else None  # (E,)
+    return dinputs[0], dinputs[1], dinputs[2], din_w, din_b, dout_w, dout_b

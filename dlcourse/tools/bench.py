@@ -20,6 +20,7 @@ case               what is timed (forward + backward)
 ``avg_pool2d``     2x2 average pooling of the same maps
 ``linear``         a 784 -> 256 fully connected layer on a batch of 128
 ``lstm``           an LSTM layer 64 -> 128 over T = 50 steps, batch 32 (chapter 07; ``nn.LSTM``'s fast kernels)
+``attention``      multi-head self-attention, d = 128, 4 heads, T = 64, batch 32 (chapter 08; ``nn.MultiheadAttention``)
 =================  ============================================================================================
 
 torch and threadpoolctl are imported only when :func:`run` is called.
@@ -34,6 +35,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .. import functional as F
+from ..fast import attention as fast_attention
 from ..fast import conv as fast_conv
 from ..fast import pooling as fast_pool
 from ..fast import recurrent as fast_recurrent
@@ -157,6 +159,37 @@ def _lstm_case(t, n, d, h):
 
 
 CASES["lstm"] = ("LSTM 64->128, T=50, N=32", _lstm_case(50, 32, 64, 128))
+
+
+# chapter 08: multi-head self-attention, forward and backward, as nn.MultiheadAttention runs it
+def _attention_case(n, t, d, heads):
+    def make(rng, torch):
+        x = rng.standard_normal((n, t, d)).astype(DTYPE)
+        mha = torch.nn.MultiheadAttention(d, heads, batch_first=True)
+        w_in, b_in, w_out, b_out = (
+            mha.state_dict()[k].numpy().copy()
+            for k in ("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias")
+        )
+        dout = rng.standard_normal((n, t, d)).astype(DTYPE)
+
+        def ours():
+            _, cache = fast_attention.multi_head_attention_forward(x, x, x, heads, w_in, b_in, w_out, b_out)
+            fast_attention.multi_head_attention_backward(dout, cache)
+
+        xt, dt = torch.tensor(x, requires_grad=True), torch.from_numpy(dout)
+
+        def theirs():
+            xt.grad = None
+            for p in mha.parameters():
+                p.grad = None
+            mha(xt, xt, xt, need_weights=False)[0].backward(dt)
+
+        return ours, theirs
+
+    return make
+
+
+CASES["attention"] = ("self-attention d=128, 4 heads, T=64, N=32", _attention_case(32, 64, 128, 4))
 
 
 def _best_time(fn, repeat: int) -> float:
