@@ -373,8 +373,8 @@ def _valid_steps(lengths: np.ndarray | None, T: int, N: int) -> np.ndarray:
 
 
 def _sequence_forward(kind: str, cell: Callable, x, states: list, weights: tuple, lengths, extra: dict):
-    """Run ``cell`` over time: ``out[t]`` is the new hidden state (0 past a sequence's end), and the states that
-    feed the next step stay unchanged past a sequence's end."""
+    """The loop of :func:`rnn_forward`, for any cell (LSTM and GRU): ``out[t]`` is the new hidden state (0 past a
+    sequence's end), and the states that feed the next step stay unchanged past a sequence's end."""
     T, N, _ = x.shape
     lengths = check_lengths(lengths, N, T)
     valid = _valid_steps(lengths, T, N)
@@ -392,8 +392,9 @@ def _sequence_forward(kind: str, cell: Callable, x, states: list, weights: tuple
 
 
 def _sequence_backward(kind: str, cell_backward: Callable, dout, dfinal: list, cache, truncation):
-    """BPTT: the cells' backward passes in reverse time order; ``dstates`` is the gradient reaching the states
-    that leave step t. Returns dx, the initial states' gradients and the summed weight gradients."""
+    """The loop of :func:`rnn_backward`, for any cell (LSTM and GRU: two states, h and c): the cells' backward
+    passes in reverse time order; ``dstates`` is the gradient reaching the states that leave step t. Returns dx, the
+    initial states' gradients and the weight gradients summed over the steps."""
     cache = check_cache(cache, SequenceCache, f"{kind}_forward")
     if cache.kind != kind:
         raise ValueError(f"cache: expected the cache returned by {kind}_forward, got one from {cache.kind}_forward")
@@ -468,11 +469,19 @@ def rnn_forward(
     cache : for :func:`rnn_backward`
     """
     check_choice(nonlinearity, "nonlinearity", ("tanh", "relu"))
-    x, (h,), weights = check_sequence_args(x, [h0], ["h0"], weight_ih, weight_hh, bias_ih, bias_hh, 1)
-    out, (h_n,), cache = _sequence_forward(
-        "rnn", rnn_cell_forward, x, [h], weights, lengths, {"nonlinearity": nonlinearity}
+    x, (h,), (weight_ih, weight_hh, bias_ih, bias_hh) = check_sequence_args(
+        x, [h0], ["h0"], weight_ih, weight_hh, bias_ih, bias_hh, 1
     )
-    return (out, h_n), cache
+    T, N, _ = x.shape
+    valid = _valid_steps(check_lengths(lengths, N, T), T, N)  # (T, N, 1): step t within sequence n
+    out = np.zeros((T, N, h.shape[1]), np.result_type(x, weight_ih, h))  # (T, N, H)
+    steps = []
+    for t in range(T):
+        h_new, step = rnn_cell_forward(x[t], h, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity)  # (N, H)
+        h = np.where(valid[t], h_new, h)  # a sequence past its end keeps its last state ...
+        out[t] = np.where(valid[t], h_new, 0.0)  # ... and outputs zeros
+        steps.append(step)
+    return (out, h), SequenceCache("rnn", steps, valid, x.shape, h.shape[1], out.dtype, bias_ih is not None)
 
 
 def rnn_backward(
@@ -490,8 +499,25 @@ def rnn_backward(
     -------
     dx : (T, N, I);  dh0 : (N, H);  dweight_ih : (H, I);  dweight_hh : (H, H);  dbias_ih, dbias_hh : (H,) or None
     """
-    dx, (dh0,), grads = _sequence_backward("rnn", rnn_cell_backward, dout, [dh_n], cache, truncation)
-    return (dx, dh0, *grads)
+    cache = check_cache(cache, SequenceCache, "rnn_forward")
+    if cache.kind != "rnn":
+        raise ValueError(f"cache: expected the cache returned by rnn_forward, got one from {cache.kind}_forward")
+    truncation = _check_truncation(truncation)
+    (T, N, _), H, dtype = cache.x_shape, cache.hidden_size, cache.dtype
+    dout = np.zeros((T, N, H), dtype) if dout is None else check_upstream(dout, "dout", (T, N, H), dtype)
+    dh = np.zeros((N, H), dtype) if dh_n is None else check_upstream(dh_n, "dh_n", (N, H), dtype)
+    dx = np.zeros(cache.x_shape, dtype)  # (T, N, I)
+    dweight_ih = dweight_hh = dbias = 0.0  # sums over the time steps
+    for t in reversed(range(T)):  # dh: the gradient reaching the state after step t
+        m = cache.valid[t]  # (N, 1): where step t ran
+        dh_new = m * (dh + dout[t])  # (N, H): what reaches this step's new state (out[t] and the next step)
+        dx[t], dh_prev, dw_ih, dw_hh, db, _ = rnn_cell_backward(dh_new, cache.steps[t])
+        dh = dh_prev + ~m * dh  # past a sequence's end its state went straight through
+        dweight_ih, dweight_hh = dweight_ih + dw_ih, dweight_hh + dw_hh
+        dbias = dbias + db if cache.has_bias else None
+        if truncation is not None and t > 0 and t % truncation == 0:
+            dh = np.zeros_like(dh)  # the state entering step t is treated as a constant: the path is cut
+    return dx, dh, dweight_ih, dweight_hh, dbias, None if dbias is None else dbias.copy()
 
 
 def lstm_forward(
