@@ -138,6 +138,8 @@ class TransformerEncoderLayer(Module):
         super().__init__()
         self.d_model = check_positive_int(d_model, "d_model")
         self.nhead = check_positive_int(nhead, "nhead")
+        if d_model % nhead:
+            raise ValueError(f"nhead: expected a divisor of d_model={d_model}, got {nhead}")
         dim_feedforward = check_positive_int(dim_feedforward, "dim_feedforward")
         p = check_probability(dropout, "dropout")
         self.activation = check_choice(activation, "activation", ("relu", "gelu"))
