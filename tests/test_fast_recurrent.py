@@ -142,3 +142,24 @@ def test_torch_is_the_reference_in_float32_too():
         np.testing.assert_allclose(
             got, exp.detach().numpy(), rtol=tolerances.FLOAT32_RTOL, atol=tolerances.FLOAT32_RTOL
         )
+
+
+def test_the_bench_times_the_kernels_nn_lstm_runs(monkeypatch):
+    """dlcourse bench's 'lstm' case calls the same kernels as a one-layer nn.LSTM, once each."""
+    from dlcourse.tools import bench
+
+    calls = []
+    for name in ("lstm_forward", "lstm_backward"):
+        real = getattr(fast_recurrent, name)
+        monkeypatch.setattr(
+            fast_recurrent, name, lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k)
+        )
+    layer = LSTM(3, 4, rng=0, dtype=np.float32)
+    out, _ = layer(np.zeros((5, 2, 3), np.float32))
+    assert out.dtype == np.float32
+    assert layer.backward(np.ones_like(out)).dtype == np.float32
+    by_layer = list(calls)
+    calls.clear()
+    ours, _ = bench.CASES["lstm"][1](np.random.default_rng(0), torch)
+    ours()
+    assert by_layer == calls == ["lstm_forward", "lstm_backward"]
