@@ -163,3 +163,16 @@ def test_the_bench_times_the_kernels_nn_lstm_runs(monkeypatch):
     ours, _ = bench.CASES["lstm"][1](np.random.default_rng(0), torch)
     ours()
     assert by_layer == calls == ["lstm_forward", "lstm_backward"]
+
+
+def test_changing_the_outputs_in_place_leaves_the_gradients_alone():
+    rng = np.random.default_rng(2)
+    x, w_ih, w_hh = rng.standard_normal((4, 2, 3)), rng.standard_normal((8, 3)), rng.standard_normal((8, 2))
+    dout = rng.standard_normal((4, 2, 2))
+    (out, (h_n, c_n)), cache = fast_recurrent.lstm_forward(x, None, None, w_ih, w_hh)
+    expected = fast_recurrent.lstm_backward(dout, None, None, cache)
+    out += 1.0
+    h_n += 1.0
+    c_n += 1.0
+    for a, b in zip(fast_recurrent.lstm_backward(dout, None, None, cache), expected):
+        np.testing.assert_array_equal(a, b)

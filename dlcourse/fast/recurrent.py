@@ -110,7 +110,7 @@ def lstm_forward(
         if valid is not None and not valid[t].all():  # past a sequence's end its states stay as they were
             np.copyto(hs[t + 1], hs[t], where=~valid[t])
             np.copyto(cs[t + 1], cs[t], where=~valid[t])
-    out = hs[1:] if valid is None else hs[1:] * valid  # (T, N, H)
+    out = hs[1:].copy() if valid is None else hs[1:] * valid  # (T, N, H), apart from what the cache keeps
     cache = FastLSTMCache(x, hs, cs, gates, tanh_c, valid, w_ih, w_hh, b_ih is not None)
     return (out, (hs[T].copy(), cs[T].copy())), cache
 
