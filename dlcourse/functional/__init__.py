@@ -107,3 +107,8 @@ __all__ = [
     "max_pool2d_backward",
     "max_pool2d_forward",
 ]
+
+# chapter 08: attention, layer normalisation, dropout and positional encoding, as submodules for now
+# (F.attention.scaled_dot_product_attention_forward, F.normalization.layer_norm_forward, F.dropout.dropout_forward,
+# F.positional.sinusoidal_positional_encoding)
+from . import attention, dropout, normalization, positional  # noqa: E402, F401

@@ -40,3 +40,9 @@ __all__ += ["AvgPool2d", "Conv2d", "Flatten", "MaxPool2d"]
 from . import utils  # noqa: E402
 
 __all__ += ["utils"]
+
+# chapter 08: attention and the Transformer encoder layer, as submodules for now (nn.attention.MultiheadAttention,
+# nn.normalization.LayerNorm, nn.dropout.Dropout, nn.transformer.TransformerEncoderLayer and PositionalEncoding)
+from . import attention, dropout, normalization, transformer  # noqa: E402
+
+__all__ += ["attention", "dropout", "normalization", "transformer"]
