@@ -108,7 +108,7 @@ __all__ = [
     "max_pool2d_forward",
 ]
 
-# chapter 08: attention, layer normalisation, dropout and positional encoding, as submodules for now
+# chapter 08: attention, layer normalisation, dropout and positional encoding, as submodules
 # (F.attention.scaled_dot_product_attention_forward, F.normalization.layer_norm_forward, F.dropout.dropout_forward,
 # F.positional.sinusoidal_positional_encoding)
 from . import attention, dropout, normalization, positional  # noqa: E402, F401

@@ -41,7 +41,7 @@ from . import utils  # noqa: E402
 
 __all__ += ["utils"]
 
-# chapter 08: attention and the Transformer encoder layer, as submodules for now (nn.attention.MultiheadAttention,
+# chapter 08: attention and the Transformer encoder layer, as submodules (nn.attention.MultiheadAttention,
 # nn.normalization.LayerNorm, nn.dropout.Dropout, nn.transformer.TransformerEncoderLayer and PositionalEncoding)
 from . import attention, dropout, normalization, transformer  # noqa: E402
 
