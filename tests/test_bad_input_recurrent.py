@@ -130,6 +130,10 @@ MODULE_CASES = [
     (lambda: clip_grad_norm_(Linear(2, 2, rng=0).parameters(), 1.0, "two"), ["norm_type:"]),
     (lambda: clip_grad_norm_([np.zeros(3)], 1.0), ["parameters[0]:", "dlcourse.nn.Parameter", "ndarray"]),
     (lambda: clip_grad_norm_(5, 1.0), ["parameters:", "int"]),
+    (
+        lambda: clip_grad_norm_(Linear(2, 2, rng=0).parameters() * 2, 1.0),
+        ["parameters:", "each parameter once", "twice"],
+    ),
 ]
 
 

@@ -392,3 +392,17 @@ def test_clip_grad_norm_with_a_non_finite_norm():
     assert total == float(expected) == math.inf
     for p, tp in zip(ours.parameters(), theirs.parameters()):
         np.testing.assert_array_equal(np.isnan(p.grad), np.isnan(tp.grad.numpy()))
+
+
+def test_clip_grad_norm_takes_an_optimizers_parameter_groups():
+    from dlcourse.optim import SGD
+
+    ours, theirs = _model_pair(1)
+    for p, tp in zip(ours.parameters(), theirs.parameters()):
+        p.grad[...] = 3.0
+        tp.grad = torch.full_like(tp, 3.0)
+    opt = SGD([{"params": ours[0].parameters()}, {"params": ours[2].parameters(), "lr": 0.5}], lr=0.1)
+    total = clip_grad_norm_(opt.param_groups, 0.5)
+    assert total == pytest.approx(float(torch.nn.utils.clip_grad_norm_(theirs.parameters(), 0.5)))
+    for p, tp in zip(ours.parameters(), theirs.parameters()):
+        assert_close(p.grad, tp.grad, p.name)

@@ -6,7 +6,7 @@ networks (and anywhere else), applied between ``backward`` and the optimizer's `
     opt.step()
 
 It takes what an optimizer takes (:mod:`dlcourse.optim`): ``model.parameters()``, ``model.named_parameters()``, a
-Module or a single :class:`~dlcourse.nn.Parameter`.
+Module, a single :class:`~dlcourse.nn.Parameter`, or parameter groups (``opt.param_groups``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .._validate import check_number
 from .module import Module, Parameter
 
 #: what clip_grad_norm_ takes: the same as an optimizer
-Params = Module | Parameter | Iterable[Parameter] | Iterable[tuple[str, Parameter]]
+Params = Module | Parameter | Iterable[Parameter] | Iterable[tuple[str, Parameter]] | Iterable[dict]
 
 
 def _parameters(parameters) -> list[Parameter]:
@@ -37,6 +37,9 @@ def _parameters(parameters) -> list[Parameter]:
         ) from None
     params = []
     for i, p in enumerate(items):
+        if isinstance(p, dict) and "params" in p:  # a parameter group, as in opt.param_groups
+            params += _parameters(p["params"])
+            continue
         if isinstance(p, tuple) and len(p) == 2 and isinstance(p[1], Parameter):  # from named_parameters()
             p = p[1]
         if not isinstance(p, Parameter):
@@ -44,6 +47,11 @@ def _parameters(parameters) -> list[Parameter]:
                 f"parameters[{i}]: expected a dlcourse.nn.Parameter (from model.parameters()), got {type(p).__name__}"
             )
         params.append(p)
+    if len(set(params)) != len(params):
+        raise ValueError(
+            "parameters: expected each parameter once, got a parameter twice (its gradient would count twice in "
+            "the norm and be scaled twice)"
+        )
     return params
 
 
@@ -67,7 +75,8 @@ def clip_grad_norm_(
 
     Parameters
     ----------
-    parameters : ``model.parameters()``, ``model.named_parameters()``, a Module or a Parameter
+    parameters : ``model.parameters()``, ``model.named_parameters()``, a Module, a Parameter, or parameter groups
+        (dicts with a ``'params'`` entry, such as an optimizer's ``param_groups``)
     max_norm : the largest total norm allowed (>= 0)
     norm_type : p > 0, or ``inf`` (``math.inf``, ``float('inf')`` or ``'inf'``)
     error_if_nonfinite : raise a RuntimeError when the total norm is NaN or infinite (by default the gradients are
