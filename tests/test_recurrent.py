@@ -128,9 +128,10 @@ def torch_sequence(kind: str, inputs: dict, lengths, grads: dict, chunk: int | N
         x = leaves["x"][start : start + (chunk or T)]
         hx = tuple(states) if kind == "lstm" else states[0]
         if lengths is not None:
-            packed = torch.nn.utils.rnn.pack_padded_sequence(x, torch.tensor(lengths), enforce_sorted=False)
+            steps = np.minimum(lengths - start, len(x))  # each sequence's steps in this chunk (none may have 0)
+            packed = torch.nn.utils.rnn.pack_padded_sequence(x, torch.tensor(steps), enforce_sorted=False)
             out, final = layer(packed, hx)
-            out = torch.nn.utils.rnn.pad_packed_sequence(out, total_length=T)[0]
+            out = torch.nn.utils.rnn.pad_packed_sequence(out, total_length=len(x))[0]
         else:
             out, final = layer(x, hx)
         outs.append(out)
@@ -294,11 +295,11 @@ def test_truncated_bptt_is_torch_fed_in_chunks_with_detached_states(setup, seed,
     kind, inputs, lengths = setup
     T = inputs["x"].shape[0]
     k = data.draw(st.integers(1, T + 1))
-    if lengths is not None:  # PyTorch cannot pack a chunk in which a sequence has no step
-        lengths = np.full_like(lengths, T)
+    if lengths is not None:  # PyTorch cannot pack a chunk in which a sequence has no step: all reach the last one
+        lengths = np.maximum(lengths, (T - 1) // k * k + 1)
     grads = upstream(kind, inputs, seed)
     out, finals, cache = forward(kind, inputs, lengths)
-    expected, expected_grads = torch_sequence(kind, inputs, None, grads, chunk=k)
+    expected, expected_grads = torch_sequence(kind, inputs, lengths, grads, chunk=k)
     for got, exp, what in zip([out, *finals], expected, ["out", "h_n", "c_n"]):
         assert_same_math(got, exp, what)
     got = backward(kind, grads, cache, truncation=k)
