@@ -66,6 +66,7 @@ KERNEL_CALLS = {
     "pe-max-len": (lambda: sinusoidal_positional_encoding(-1, 4), ["max_len:", ">= 0", "-1"]),
     "pe-d-model": (lambda: sinusoidal_positional_encoding(3, 0), ["d_model:", "positive integer", "0"]),
     "pe-base": (lambda: sinusoidal_positional_encoding(3, 4, base=0), ["base:", "positive", "0"]),
+    "pe-dtype": (lambda: sinusoidal_positional_encoding(3, 4, dtype=np.int64), ["dtype:", "floating", "int64"]),
 }
 
 

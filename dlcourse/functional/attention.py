@@ -17,7 +17,10 @@ A query that may attend to nothing (a fully masked row) gets all-zero weights, a
 what PyTorch's ``scaled_dot_product_attention`` returns (a plain softmax of a row of :math:`-\infty` would be NaN).
 
 Multi-head attention runs h attentions of size E/h side by side: :func:`split_heads` reshapes (N, T, E) to
-(N, h, T, E/h) and :func:`merge_heads` puts the heads back together.
+(N, h, T, E/h) and :func:`merge_heads` puts the heads back together. :func:`multi_head_attention_forward` /
+:func:`multi_head_attention_backward` write ``torch.nn.MultiheadAttention`` out of these pieces: three linear
+maps, the heads' attention, one more linear map. ``nn.MultiheadAttention`` runs the same numbers faster
+(:mod:`dlcourse.fast.attention`).
 """
 
 from __future__ import annotations

@@ -41,6 +41,8 @@ def sinusoidal_positional_encoding(
     max_len = check_int(max_len, "max_len", minimum=0)
     d_model = check_positive_int(d_model, "d_model")
     base = check_positive_number(base, "base")
+    if not np.issubdtype(np.dtype(dtype), np.floating):
+        raise ValueError(f"dtype: expected a floating-point dtype (float64 or float32), got {np.dtype(dtype)}")
     position = np.arange(max_len, dtype=np.float64)[:, None]  # (max_len, 1)
     inv_freq = base ** (-np.arange(0, d_model, 2, dtype=np.float64) / d_model)  # (ceil(d/2),): 1 / base^(2i/d)
     angles = position * inv_freq  # (max_len, ceil(d/2))

@@ -39,7 +39,8 @@ class MultiheadAttention(Module):
 
     ``kdim`` and ``vdim`` (keys and values of other sizes) and ``add_bias_kv`` / ``add_zero_attn`` are not
     supported: ``kdim`` and ``vdim`` must be None or ``embed_dim``. ``dropout`` drops attention weights in
-    training (drawn from ``rng``).
+    training (the masks drawn from ``rng``); the weights returned are those before dropout (PyTorch returns them
+    after).
 
     A query whose keys are all masked gets zero weights and a zero output (PyTorch's
     ``scaled_dot_product_attention`` does the same; ``torch.nn.MultiheadAttention`` with ``need_weights=True``
