@@ -112,3 +112,8 @@ __all__ = [
 # (F.attention.scaled_dot_product_attention_forward, F.normalization.layer_norm_forward, F.dropout.dropout_forward,
 # F.positional.sinusoidal_positional_encoding)
 from . import attention, dropout, normalization, positional  # noqa: E402, F401
+
+# isort: split
+# chapter 07: recurrent cells and sequences (RNN, LSTM, GRU; BPTT, lengths, truncation), as a submodule
+# (F.recurrent.rnn_cell_forward, F.recurrent.lstm_forward, F.recurrent.gru_backward, ...)
+from . import recurrent  # noqa: E402, F401

@@ -46,3 +46,9 @@ __all__ += ["utils"]
 from . import attention, dropout, normalization, transformer  # noqa: E402
 
 __all__ += ["attention", "dropout", "normalization", "transformer"]
+
+# chapter 07: recurrent layers and the embedding table, as submodules (nn.rnn.RNN, nn.rnn.LSTM, nn.rnn.GRU,
+# nn.rnn.RNNCell, nn.rnn.LSTMCell, nn.rnn.GRUCell, nn.embedding.Embedding)
+from . import embedding, rnn  # noqa: E402
+
+__all__ += ["embedding", "rnn"]
