@@ -30,6 +30,7 @@ HELPERS = sorted(
             "surfaces",
             "interop",
             "source",
+            "sampling",
         )
     ]
     + [

@@ -50,7 +50,10 @@ LAYERS = [
     ("speed", {"fast"}),
     ("modules", {"nn"}),
     ("optimizers", {"optim"}),
-    ("library", {"", "data", "metrics", "preprocess", "augment", "init", "train", "hybrid", "surfaces", "interop"}),
+    (
+        "library",
+        {"", "data", "metrics", "preprocess", "augment", "init", "train", "hybrid", "surfaces", "interop", "sampling"},
+    ),
     ("checks", {"checks"}),
     ("figures", {"viz"}),
     ("tooling", {"tools"}),
