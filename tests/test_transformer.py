@@ -203,3 +203,37 @@ def test_positional_encoding_module_adds_the_table(batch_first):
     assert not layer.parameters()
     with pytest.raises(ValueError, match="x: expected shape .* T <= max_len=10"):
         layer(np.zeros((11, 6)))
+
+
+# ---------------------------------------------------------------------------------------- training mode
+def _reseed(layer, seed):
+    """Fresh generators for every dropout of the layer, so that each forward pass draws the same masks."""
+    layer.self_attn.rng = np.random.default_rng(seed)
+    for i, name in enumerate(("dropout", "dropout1", "dropout2")):
+        getattr(layer, name).rng = np.random.default_rng(seed + 1 + i)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_training_mode_backward_matches_finite_differences_with_fixed_masks(norm_first, seed):
+    """In training, with the masks of every dropout (attention weights, activation, both residual branches) drawn
+    anew from the same seeds at each forward pass, dL/dsrc equals centred differences of the forward pass. The
+    round-off of L = sum(dout * out) is a few eps times the size of its terms: the layer norms' outputs (|out| + 1)
+    times 1/std and the inputs' size, so the comparison is absolute below FD_ROUNDOFF times that, over FD_RTOL."""
+    layer = TransformerEncoderLayer(4, 2, 6, dropout=0.3, activation="gelu", norm_first=norm_first, rng=seed)
+    rng = np.random.default_rng(seed + 10)
+    x = rng.standard_normal((3, 2, 4))
+
+    def f(src):
+        _reseed(layer, seed)
+        return layer(src)
+
+    out = f(x)
+    dout = rng.standard_normal(out.shape)
+    dx = layer.backward(dout)
+    numeric = numerical_gradient(f, [x], dout)
+    terms = float(np.sum(np.abs(dout) * (np.abs(out) + 1))) * (1 + float(np.abs(x).max())) ** 2 * 10
+    floor = max(tolerances.FLOOR, tolerances.FD_ROUNDOFF * terms / tolerances.FD_RTOL)
+    err = np.abs(dx - numeric) / np.maximum(np.abs(dx) + np.abs(numeric), floor)
+    assert err.max() <= tolerances.FD_RTOL, err.max()
+    assert not np.array_equal(out, layer.eval()(x))  # dropout did act in training

@@ -76,7 +76,7 @@ class MultiheadAttention(Module):
         bias = check_bool(bias, "bias")
         self.head_dim = embed_dim // num_heads
         rng = np.random.default_rng() if rng is None else check_rng(rng)
-        self._rng = rng
+        self.rng = rng  # draws the initial weights, then the dropout masks
         bound = np.sqrt(6.0 / (embed_dim + 3 * embed_dim))  # xavier_uniform_ of a (3E, E) matrix
         self._add_param("in_proj_weight", rng.uniform(-bound, bound, (3 * embed_dim, embed_dim)).astype(dtype))
         if bias:
@@ -150,7 +150,7 @@ class MultiheadAttention(Module):
             self.out_proj.params.get("bias"),
             mask,
             p,
-            rng=self._rng,
+            rng=self.rng,
         )  # (N, L, E), and the weights (N, h, L, S) in the cache
         self._cache = (cache, unbatched, (L, E) if unbatched else (out.shape if self.batch_first else (L, N, E)))
         returned = None
