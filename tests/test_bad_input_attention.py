@@ -9,13 +9,15 @@ import numpy as np
 import pytest
 
 from dlcourse.functional import attention as A
-from dlcourse.functional import dropout as D
 from dlcourse.functional import normalization as LN
+from dlcourse.functional import regularization as D
+from dlcourse.functional.activations import gelu_backward
 from dlcourse.functional.positional import sinusoidal_positional_encoding
+from dlcourse.nn.activation import GELU
 from dlcourse.nn.attention import MultiheadAttention
 from dlcourse.nn.dropout import Dropout
 from dlcourse.nn.normalization import LayerNorm
-from dlcourse.nn.transformer import GELU, PositionalEncoding, TransformerEncoderLayer, gelu_backward
+from dlcourse.nn.transformer import PositionalEncoding, TransformerEncoderLayer
 
 Z = np.zeros
 Q, K, V = Z((2, 3, 4)), Z((2, 5, 4)), Z((2, 5, 6))

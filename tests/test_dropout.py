@@ -1,4 +1,4 @@
-"""Dropout (dlcourse.functional.dropout, nn.Dropout): the identity in evaluation and at p = 0, zeros at p = 1 (as
+"""Dropout (dlcourse.functional.regularization, nn.Dropout): the identity in evaluation and at p = 0, zeros at p = 1 (as
 torch.nn.functional.dropout), the mask's randomness checked statistically (STAT_SIGMAS standard errors), kept values
 scaled by exactly 1 / (1 - p), the backward pass exactly the same mask, and the same seed giving the same mask."""
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from strategies import float_arrays, scaled_settings, seeds, shapes
 
 from dlcourse.checks import tolerances
-from dlcourse.functional import dropout as D
+from dlcourse.functional import regularization as D
 from dlcourse.nn.dropout import Dropout
 
 probabilities = st.sampled_from([0.1, 0.5, 0.9]) | st.floats(0.01, 0.99)

@@ -19,8 +19,10 @@ from strategies import float_arrays, scaled_settings, seeds, shapes
 
 from dlcourse.checks import tolerances
 from dlcourse.checks.gradcheck import numerical_gradient
+from dlcourse.functional.activations import gelu, gelu_backward, gelu_forward
 from dlcourse.functional.positional import sinusoidal_positional_encoding
-from dlcourse.nn.transformer import GELU, PositionalEncoding, TransformerEncoderLayer, gelu, gelu_backward, gelu_forward
+from dlcourse.nn.activation import GELU
+from dlcourse.nn.transformer import PositionalEncoding, TransformerEncoderLayer
 
 
 def assert_close(got, expected, what):

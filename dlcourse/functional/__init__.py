@@ -1,14 +1,18 @@
-"""Chapters 01, 02 and 05: pure NumPy kernels with no state, mirroring ``torch.nn.functional``.
+"""Chapters 01, 02, 05, 07 and 08: pure NumPy kernels with no state, mirroring ``torch.nn.functional``.
 
 Every differentiable kernel comes as a pair ``out, cache = op_forward(...)`` / ``grads = op_backward(dout, cache)``,
 plus a plain ``op(...)`` that returns only the output.
 
 The submodules are named for the family of kernels they hold (``activations``, ``losses``, ``dense``, ``conv``,
-``pooling``), never after a function they export, so ``import dlcourse.functional.dense`` is a module and
+``pooling``, ``recurrent``, ``attention``, ``normalization``, ``positional``, ``regularization``), never after a
+function they export, so ``import dlcourse.functional.dense`` is a module and
 ``F.linear`` a function. ``__all__`` lists the functions.
 """
 
 from .activations import (
+    gelu,
+    gelu_backward,
+    gelu_forward,
     leaky_relu,
     leaky_relu_backward,
     leaky_relu_forward,
@@ -28,6 +32,15 @@ from .activations import (
     tanh_backward,
     tanh_forward,
 )
+from .attention import (
+    merge_heads,
+    multi_head_attention_backward,
+    multi_head_attention_forward,
+    scaled_dot_product_attention,
+    scaled_dot_product_attention_backward,
+    scaled_dot_product_attention_forward,
+    split_heads,
+)
 from .conv import conv2d, conv2d_backward, conv2d_forward, conv2d_naive, conv_output_size, fold, pad2d, unfold
 from .dense import linear, linear_backward, linear_forward
 from .losses import (
@@ -44,6 +57,7 @@ from .losses import (
     mse_loss_backward,
     mse_loss_forward,
 )
+from .normalization import layer_norm, layer_norm_backward, layer_norm_forward
 from .pooling import (
     avg_pool2d,
     avg_pool2d_backward,
@@ -52,9 +66,28 @@ from .pooling import (
     max_pool2d_backward,
     max_pool2d_forward,
 )
+from .positional import sinusoidal_positional_encoding
+from .recurrent import (
+    gru_backward,
+    gru_cell_backward,
+    gru_cell_forward,
+    gru_forward,
+    lstm_backward,
+    lstm_cell_backward,
+    lstm_cell_forward,
+    lstm_forward,
+    rnn_backward,
+    rnn_cell_backward,
+    rnn_cell_forward,
+    rnn_forward,
+)
+from .regularization import dropout, dropout_backward, dropout_forward
 
 __all__ = [
     # activations
+    "gelu",
+    "gelu_backward",
+    "gelu_forward",
     "leaky_relu",
     "leaky_relu_backward",
     "leaky_relu_forward",
@@ -106,14 +139,32 @@ __all__ = [
     "max_pool2d",
     "max_pool2d_backward",
     "max_pool2d_forward",
+    # chapter 07: recurrent
+    "gru_backward",
+    "gru_cell_backward",
+    "gru_cell_forward",
+    "gru_forward",
+    "lstm_backward",
+    "lstm_cell_backward",
+    "lstm_cell_forward",
+    "lstm_forward",
+    "rnn_backward",
+    "rnn_cell_backward",
+    "rnn_cell_forward",
+    "rnn_forward",
+    # chapter 08: attention, normalization, positional, regularization
+    "merge_heads",
+    "multi_head_attention_backward",
+    "multi_head_attention_forward",
+    "scaled_dot_product_attention",
+    "scaled_dot_product_attention_backward",
+    "scaled_dot_product_attention_forward",
+    "split_heads",
+    "layer_norm",
+    "layer_norm_backward",
+    "layer_norm_forward",
+    "sinusoidal_positional_encoding",
+    "dropout",
+    "dropout_backward",
+    "dropout_forward",
 ]
-
-# chapter 08: attention, layer normalisation, dropout and positional encoding, as submodules
-# (F.attention.scaled_dot_product_attention_forward, F.normalization.layer_norm_forward, F.dropout.dropout_forward,
-# F.positional.sinusoidal_positional_encoding)
-from . import attention, dropout, normalization, positional  # noqa: E402, F401
-
-# isort: split
-# chapter 07: recurrent cells and sequences (RNN, LSTM, GRU; BPTT, lengths, truncation), as a submodule
-# (F.recurrent.rnn_cell_forward, F.recurrent.lstm_forward, F.recurrent.gru_backward, ...)
-from . import recurrent  # noqa: E402, F401

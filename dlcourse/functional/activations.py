@@ -223,3 +223,44 @@ def log_softmax_backward(dout: ArrayLike, cache: LogSoftmaxCache) -> np.ndarray:
     out = check_cache(cache, LogSoftmaxCache, "log_softmax_forward").out
     dout = check_upstream(dout, "dout", out.shape, out.dtype)
     return dout - np.exp(out) * dout.sum(axis=cache.dim, keepdims=True)
+
+
+# ------------------------------------------------------------------------------------------------ GELU
+class GELUCache(NamedTuple):
+    """What :func:`gelu_backward` needs from :func:`gelu_forward`."""
+
+    x: np.ndarray  # the input, any shape
+
+
+def gelu(x: ArrayLike) -> np.ndarray:
+    r"""Gaussian error linear unit, exact form (``torch.nn.functional.gelu``'s default):
+    :math:`\mathrm{GELU}(x) = x\,\Phi(x) = \tfrac12 x \left(1 + \mathrm{erf}(x/\sqrt2)\right)`.
+
+    x : any shape  ->  out : the same shape
+    """
+    from scipy.special import erf  # the error function, not in NumPy
+
+    x = as_float_array(x, "x")
+    return (0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))).astype(x.dtype, copy=False)
+
+
+def gelu_forward(x: ArrayLike) -> tuple[np.ndarray, GELUCache]:
+    """Like :func:`gelu`, also returning the cache for :func:`gelu_backward`."""
+    x = as_float_array(x, "x")
+    return gelu(x), GELUCache(x)
+
+
+def gelu_backward(dout: ArrayLike, cache: GELUCache) -> np.ndarray:
+    r"""Gradient of :func:`gelu`: :math:`\Phi(x) + x\,\varphi(x)`, with :math:`\varphi` the standard normal density.
+
+    Returns
+    -------
+    dx : the input's shape
+    """
+    from scipy.special import erf
+
+    x = check_cache(cache, GELUCache, "gelu_forward").x
+    dout = check_upstream(dout, "dout", x.shape, x.dtype)
+    cdf = 0.5 * (1.0 + erf(x / np.sqrt(2.0)))
+    pdf = np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
+    return (dout * (cdf + x * pdf)).astype(x.dtype, copy=False)

@@ -1,4 +1,4 @@
-"""Chapters 01, 02 and 05: layers as objects, thin over :mod:`dlcourse.functional`, named and laid out like
+"""Chapters 01, 02, 05, 07 and 08: layers as objects, thin over :mod:`dlcourse.functional`, named and laid out like
 ``torch.nn``.
 
 A :class:`Module` keeps two dicts with the same keys: ``params`` (the arrays it learns) and ``grads`` (their
@@ -8,14 +8,21 @@ gradients, same shapes). ``forward(x)`` computes the output and remembers what t
 ``model.load_state_dict(torch_model.state_dict())`` copies a PyTorch model's weights one-to-one.
 """
 
-from .activation import ACTIVATIONS, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from . import utils
+from .activation import ACTIVATIONS, GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .attention import MultiheadAttention
 from .container import MLP, Sequential
 from .conv import Conv2d
+from .dropout import Dropout
+from .embedding import Embedding
 from .flatten import Flatten
 from .linear import Linear
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from .module import Module, Parameter
+from .normalization import LayerNorm
 from .pooling import AvgPool2d, MaxPool2d
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .transformer import PositionalEncoding, TransformerEncoderLayer
 
 __all__ = [
     "ACTIVATIONS",
@@ -35,20 +42,7 @@ __all__ = [
     "Tanh",
 ]
 __all__ += ["AvgPool2d", "Conv2d", "Flatten", "MaxPool2d"]
-
-# chapter 07: gradient clipping, nn.utils.clip_grad_norm_ as in torch.nn.utils
-from . import utils  # noqa: E402
-
-__all__ += ["utils"]
-
-# chapter 08: attention and the Transformer encoder layer, as submodules (nn.attention.MultiheadAttention,
-# nn.normalization.LayerNorm, nn.dropout.Dropout, nn.transformer.TransformerEncoderLayer and PositionalEncoding)
-from . import attention, dropout, normalization, transformer  # noqa: E402
-
-__all__ += ["attention", "dropout", "normalization", "transformer"]
-
-# chapter 07: recurrent layers and the embedding table, as submodules (nn.rnn.RNN, nn.rnn.LSTM, nn.rnn.GRU,
-# nn.rnn.RNNCell, nn.rnn.LSTMCell, nn.rnn.GRUCell, nn.embedding.Embedding)
-from . import embedding, rnn  # noqa: E402
-
-__all__ += ["embedding", "rnn"]
+# chapter 07: recurrent networks, embeddings, gradient clipping (nn.utils.clip_grad_norm_)
+__all__ += ["Embedding", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell", "utils"]
+# chapter 08: attention and the Transformer encoder layer
+__all__ += ["Dropout", "GELU", "LayerNorm", "MultiheadAttention", "PositionalEncoding", "TransformerEncoderLayer"]

@@ -101,3 +101,14 @@ class Identity(Module):
 
 
 ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "leaky_relu": LeakyReLU, "identity": Identity}
+
+
+class GELU(Module):
+    """The GELU activation as a layer (``torch.nn.GELU()``, exact form). Shapes: input (*) -> output (*)."""
+
+    def forward(self, x: ArrayLike) -> np.ndarray:
+        out, self._cache = F.gelu_forward(x)
+        return out
+
+    def backward(self, dout: ArrayLike) -> np.ndarray:
+        return self._release(F.gelu_backward(dout, self._saved()))

@@ -7,7 +7,7 @@ from numpy.typing import ArrayLike
 
 from .._types import Seed
 from .._validate import check_probability, check_rng
-from ..functional import dropout as F_dropout
+from ..functional import regularization as F_dropout
 from .module import Module
 
 

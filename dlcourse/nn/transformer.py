@@ -1,5 +1,5 @@
-r"""Chapter 08: a Transformer encoder layer, ``torch.nn.TransformerEncoderLayer``, its GELU activation, and the
-sinusoidal :class:`PositionalEncoding`.
+r"""Chapter 08: a Transformer encoder layer, ``torch.nn.TransformerEncoderLayer``, and the sinusoidal
+:class:`PositionalEncoding`.
 
 An encoder layer is self-attention and a two-layer feed-forward network, each wrapped in a residual connection and
 a layer normalisation. After the original paper (``norm_first=False``, post-norm):
@@ -17,17 +17,15 @@ activation and the feed-forward output. The children have PyTorch's names (``sel
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from .. import functional as F
 from .._types import Seed
 from .._validate import (
     as_float_array,
     check_bool,
-    check_cache,
     check_choice,
     check_int,
     check_number,
@@ -37,74 +35,12 @@ from .._validate import (
     check_upstream,
 )
 from ..functional.positional import sinusoidal_positional_encoding
+from .activation import GELU, ReLU
 from .attention import MultiheadAttention
 from .dropout import Dropout
 from .linear import Linear
 from .module import Module
 from .normalization import LayerNorm
-
-
-# --------------------------------------------------------------------------------------------------- GELU
-class GELUCache(NamedTuple):
-    """What :func:`gelu_backward` needs from :func:`gelu_forward`."""
-
-    x: np.ndarray  # the input, any shape
-
-
-def gelu(x: ArrayLike) -> np.ndarray:
-    r"""Gaussian error linear unit, exact form (``torch.nn.functional.gelu``'s default):
-    :math:`\mathrm{GELU}(x) = x\,\Phi(x) = \tfrac12 x \left(1 + \mathrm{erf}(x/\sqrt2)\right)`.
-
-    x : any shape  ->  out : the same shape
-    """
-    from scipy.special import erf  # the error function, not in NumPy
-
-    x = as_float_array(x, "x")
-    return (0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))).astype(x.dtype, copy=False)
-
-
-def gelu_forward(x: ArrayLike) -> tuple[np.ndarray, GELUCache]:
-    """Like :func:`gelu`, also returning the cache for :func:`gelu_backward`."""
-    x = as_float_array(x, "x")
-    return gelu(x), GELUCache(x)
-
-
-def gelu_backward(dout: ArrayLike, cache: GELUCache) -> np.ndarray:
-    r"""Gradient of :func:`gelu`: :math:`\Phi(x) + x\,\varphi(x)`, with :math:`\varphi` the standard normal density.
-
-    Returns
-    -------
-    dx : the input's shape
-    """
-    from scipy.special import erf
-
-    x = check_cache(cache, GELUCache, "gelu_forward").x
-    dout = check_upstream(dout, "dout", x.shape, x.dtype)
-    cdf = 0.5 * (1.0 + erf(x / np.sqrt(2.0)))
-    pdf = np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
-    return (dout * (cdf + x * pdf)).astype(x.dtype, copy=False)
-
-
-class GELU(Module):
-    """The GELU activation as a layer (``torch.nn.GELU()``, exact form). Shapes: input (*) -> output (*)."""
-
-    def forward(self, x: ArrayLike) -> np.ndarray:
-        out, self._cache = gelu_forward(x)
-        return out
-
-    def backward(self, dout: ArrayLike) -> np.ndarray:
-        return self._release(gelu_backward(dout, self._saved()))
-
-
-class _ReLU(Module):
-    """ReLU for the feed-forward block (the kernels of :mod:`dlcourse.functional`)."""
-
-    def forward(self, x: ArrayLike) -> np.ndarray:
-        out, self._cache = F.relu_forward(x)
-        return out
-
-    def backward(self, dout: ArrayLike) -> np.ndarray:
-        return self._release(F.relu_backward(dout, self._saved()))
 
 
 # --------------------------------------------------------------------------------------- the encoder layer
@@ -157,7 +93,7 @@ class TransformerEncoderLayer(Module):
         self.norm2 = LayerNorm(d_model, eps, bias=bias, dtype=dtype)
         self.dropout1 = Dropout(p, rng=rng)
         self.dropout2 = Dropout(p, rng=rng)
-        self.act = GELU() if self.activation == "gelu" else _ReLU()
+        self.act = GELU() if self.activation == "gelu" else ReLU()
         for name in ("self_attn", "linear1", "dropout", "linear2", "norm1", "norm2", "dropout1", "dropout2"):
             self._modules[name] = getattr(self, name)
 

@@ -1,4 +1,4 @@
-r"""Chapter 08: dropout, as ``torch.nn.functional.dropout`` computes it (inverted dropout).
+r"""Chapter 08: regularisation by dropout, as ``torch.nn.functional.dropout`` computes it (inverted dropout).
 
 In training, every value is kept with probability :math:`1 - p` and set to zero otherwise, and the kept values
 are divided by :math:`1 - p`, so that the expected output equals the input:
@@ -27,6 +27,11 @@ class DropoutCache(NamedTuple):
     keep: np.ndarray | None  # (*): the mask divided by (1 - p), in the input's dtype; None for the identity
     shape: tuple[int, ...]  # the input's shape
     dtype: np.dtype  # the input's dtype
+
+
+def dropout(input: ArrayLike, p: float = 0.5, training: bool = True, *, rng: Seed = None) -> np.ndarray:
+    """Inverted dropout (``torch.nn.functional.dropout``): :func:`dropout_forward` without the cache."""
+    return dropout_forward(input, p, training, rng=rng)[0]
 
 
 def dropout_forward(
