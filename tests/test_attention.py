@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from close import assert_close_to_scale as assert_close
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import scaled_settings, seeds
@@ -92,10 +93,6 @@ def terms_scale(inputs, options, dout):
         2 * scale * L * dweights.max(initial=0.0) * q.max(initial=0.0),  # dkey
     )
     return softmax_growth(inputs, options) * max(terms, 1e-300)
-
-
-def assert_close(got, expected, scale, what, rtol=tolerances.REFERENCE_RTOL):
-    np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol * scale, err_msg=what)
 
 
 @scaled_settings(60)

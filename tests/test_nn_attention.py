@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from close import assert_close_to_largest as assert_close
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import scaled_settings, seeds
 
-from dlcourse.checks import tolerances
 from dlcourse.nn.attention import MultiheadAttention
 
 
@@ -30,18 +30,6 @@ def twins(E, h, bias=True, batch_first=False, seed=0):
     ours = MultiheadAttention(E, h, bias=bias, batch_first=batch_first, rng=seed)
     ours.load_state_dict(theirs.state_dict())
     return ours, theirs
-
-
-def assert_close(got, expected, what):
-    """Equal up to round-off, relative to the largest expected value: these computations sum at most a few hundred
-    terms, each at most ~1e3 times max(1, max|expected|) for inputs and parameters of order 1 (a layer norm's 1/std
-    included), so a correct answer is off by less than ~1e-10 of that, a thousand times below REFERENCE_RTOL; a
-    wrong formula is off by 1e-2 or more."""
-    expected = np.asarray(expected)
-    scale = max(1.0, float(np.abs(expected).max(initial=0.0)))
-    np.testing.assert_allclose(
-        got, expected, rtol=tolerances.REFERENCE_RTOL, atol=tolerances.REFERENCE_RTOL * scale, err_msg=what
-    )
 
 
 @st.composite

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from close import assert_close_to_scale as assert_close
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import scaled_settings, seeds
@@ -67,10 +68,6 @@ def terms_scale(inputs, options, dout):
     b = 0.0 if inputs["bias"] is None else np.abs(inputs["bias"]).max()
     lead = x.size // D
     return float(D * (1 + centred.max()) ** 2 * w * (1 + np.abs(dout).max()) * (1 + inv_std.max()) * lead + b)
-
-
-def assert_close(got, expected, scale, what, rtol=tolerances.REFERENCE_RTOL):
-    np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol * scale, err_msg=what)
 
 
 @scaled_settings(60)
