@@ -106,9 +106,10 @@ def test_flips_twice_are_the_identity_and_match_torch_flip(x):
     assert np.array_equal(A.RandomVerticalFlip(p=0.0)(x, 0), x)
 
 
-@given(st.sampled_from([0.1, 0.5, 0.8]), seeds)
-@scaled_settings(10)
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
+@pytest.mark.parametrize("seed", [0, 1, 2])
 def test_random_flip_frequency_is_p(p, seed):
+    # fixed seeds: a statistical bound checked on fresh draws at every run would fail now and then by chance
     x = np.random.default_rng(seed).random((2000, 1, 2, 3))
     out = A.RandomHorizontalFlip(p)(x, np.random.default_rng(seed))
     flipped = np.all(out == x[..., ::-1], axis=(1, 2, 3))

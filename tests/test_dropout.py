@@ -39,8 +39,12 @@ def test_p_zero_keeps_everything_and_p_one_drops_everything_as_torch(x, seed):
     assert np.all(out == 0) and np.all(D.dropout_backward(np.ones_like(x), cache) == 0)
 
 
-@scaled_settings(20)
-@given(p=probabilities, seed=seeds)
+#: statistical checks run on fixed seeds: a bound of STAT_SIGMAS standard errors checked on fresh draws at every
+#: run would fail now and then by chance (about 6e-7 per statistic)
+STAT_CASES = [(p, seed) for p in (0.05, 0.1, 0.5, 0.9, 0.99) for seed in (0, 1, 2)]
+
+
+@pytest.mark.parametrize(("p", "seed"), STAT_CASES)
 def test_the_share_dropped_is_p_and_kept_values_are_scaled(p, seed):
     """Each of n values is dropped with probability p: the share dropped is within STAT_SIGMAS standard errors
     sqrt(p (1 - p) / n) of p; a kept value is x / (1 - p), exactly as computed in float64."""
@@ -53,8 +57,7 @@ def test_the_share_dropped_is_p_and_kept_values_are_scaled(p, seed):
     np.testing.assert_array_equal(out[~dropped], x[~dropped] * (1.0 / (1.0 - p)))
 
 
-@scaled_settings(20)
-@given(p=probabilities, seed=seeds)
+@pytest.mark.parametrize(("p", "seed"), STAT_CASES)
 def test_the_expected_output_is_the_input(p, seed):
     """Inverted dropout keeps the mean: for x = 1 the output's mean is within STAT_SIGMAS standard errors
     (sqrt(p / (1 - p) / n): each value is 1 / (1 - p) with probability 1 - p, else 0) of 1, as torch's."""
@@ -62,6 +65,7 @@ def test_the_expected_output_is_the_input(p, seed):
     out, _ = D.dropout_forward(np.ones(n), p, rng=seed)
     se = np.sqrt(p / (1 - p) / n)
     assert abs(out.mean() - 1) <= tolerances.STAT_SIGMAS * se
+    torch.manual_seed(seed)
     torch_out = torch.nn.functional.dropout(torch.ones(n, dtype=torch.float64), p).numpy()
     assert abs(torch_out.mean() - 1) <= tolerances.STAT_SIGMAS * se  # the same statistic holds for PyTorch
 
