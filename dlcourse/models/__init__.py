@@ -1,0 +1,5 @@
+"""Chapters 07 and 08: whole models that chapters train and compare, built from :mod:`dlcourse.nn`.
+
+Import the module you need (``from dlcourse.models.recurrent import LSTMClassifier``); loading this package
+imports nothing.
+"""
