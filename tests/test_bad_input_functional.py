@@ -68,6 +68,18 @@ EXAMPLES = {
         ("x", "weight", "bias"),
         TF.conv2d,
     ),
+    "conv_transpose2d": (
+        lambda n, r: {"x": _normal(r, n, 2, 3, 3), "weight": _normal(r, 2, 1, 3, 3), "bias": _normal(r, 1)},
+        {"stride": 2, "padding": 1, "output_padding": 1},
+        ("x", "weight", "bias"),
+        TF.conv_transpose2d,
+    ),
+    "upsample_nearest2d": (
+        lambda n, r: {"x": _normal(r, n, 1, 2, 3)},
+        {"scale_factor": 2},
+        ("x",),
+        lambda x, scale_factor: TF.interpolate(x, scale_factor=float(scale_factor), mode="nearest"),
+    ),
     "max_pool2d": (lambda n, r: {"x": _normal(r, n, 1, 4, 4)}, {"kernel_size": 2}, ("x",), TF.max_pool2d),
     "avg_pool2d": (lambda n, r: {"x": _normal(r, n, 1, 4, 4)}, {"kernel_size": 2}, ("x",), TF.avg_pool2d),
     "mse_loss": (lambda n, r: {"input": _normal(r, n, 1), "target": _normal(r, n, 1)}, {}, ("input",), TF.mse_loss),

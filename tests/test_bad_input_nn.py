@@ -40,7 +40,7 @@ COVERED_ELSEWHERE = {
 MODULES = [name for name in ALL_MODULES if name not in COVERED_ELSEWHERE]
 LOSSES = ("BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss")
 #: modules whose backward needs no saved values, only shapes: PyTorch allows any number of backward passes
-SHAPES_ONLY = ("Flatten", "Identity")
+SHAPES_ONLY = ("Flatten", "Identity", "Upsample")
 
 
 def _normal(rng, *shape):
@@ -66,6 +66,16 @@ EXAMPLES = {
         lambda: nn.Conv2d(2, 1, 3, padding=1, rng=0),
         lambda: torch.nn.Conv2d(2, 1, 3, padding=1),
         lambda n, r: (_normal(r, n, 2, 5, 5),),
+    ),
+    "ConvTranspose2d": (
+        lambda: nn.ConvTranspose2d(2, 1, 3, stride=2, padding=1, output_padding=1, rng=0),
+        lambda: torch.nn.ConvTranspose2d(2, 1, 3, stride=2, padding=1, output_padding=1),
+        lambda n, r: (_normal(r, n, 2, 3, 3),),
+    ),
+    "Upsample": (
+        lambda: nn.Upsample(2),
+        lambda: torch.nn.Upsample(scale_factor=2.0),
+        lambda n, r: (_normal(r, n, 1, 2, 3),),
     ),
     "MaxPool2d": (lambda: nn.MaxPool2d(2), lambda: torch.nn.MaxPool2d(2), lambda n, r: (_normal(r, n, 1, 4, 4),)),
     "AvgPool2d": (lambda: nn.AvgPool2d(2), lambda: torch.nn.AvgPool2d(2), lambda n, r: (_normal(r, n, 1, 4, 4),)),

@@ -1,12 +1,12 @@
-"""Chapters 01, 02, 05, 07 and 08: pure NumPy kernels with no state, mirroring ``torch.nn.functional``.
+"""Chapters 01, 02, 05, 07, 08 and 09: pure NumPy kernels with no state, mirroring ``torch.nn.functional``.
 
 Every differentiable kernel comes as a pair ``out, cache = op_forward(...)`` / ``grads = op_backward(dout, cache)``,
 plus a plain ``op(...)`` that returns only the output.
 
 The submodules are named for the family of kernels they hold (``activations``, ``losses``, ``dense``, ``conv``,
-``pooling``, ``recurrent``, ``attention``, ``normalization``, ``positional``, ``regularization``), never after a
-function they export, so ``import dlcourse.functional.dense`` is a module and
-``F.linear`` a function. ``__all__`` lists the functions.
+``pooling``, ``recurrent``, ``attention``, ``normalization``, ``positional``, ``regularization``,
+``conv_transpose``, ``upsampling``), never after a function they export, so ``import dlcourse.functional.dense`` is a
+module and ``F.linear`` a function. ``__all__`` lists the functions.
 """
 
 from .activations import (
@@ -42,6 +42,7 @@ from .attention import (
     split_heads,
 )
 from .conv import conv2d, conv2d_backward, conv2d_forward, conv2d_naive, conv_output_size, fold, pad2d, unfold
+from .conv_transpose import conv_transpose2d, conv_transpose2d_backward, conv_transpose2d_forward
 from .dense import linear, linear_backward, linear_forward
 from .losses import (
     binary_cross_entropy,
@@ -82,6 +83,7 @@ from .recurrent import (
     rnn_forward,
 )
 from .regularization import dropout, dropout_backward, dropout_forward
+from .upsampling import upsample_nearest2d, upsample_nearest2d_backward, upsample_nearest2d_forward
 
 __all__ = [
     # activations
@@ -167,4 +169,11 @@ __all__ = [
     "dropout",
     "dropout_backward",
     "dropout_forward",
+    # chapter 09: transposed convolution and upsampling
+    "conv_transpose2d",
+    "conv_transpose2d_backward",
+    "conv_transpose2d_forward",
+    "upsample_nearest2d",
+    "upsample_nearest2d_backward",
+    "upsample_nearest2d_forward",
 ]

@@ -1,4 +1,4 @@
-"""Chapters 01, 02, 05, 07 and 08: layers as objects, thin over :mod:`dlcourse.functional`, named and laid out like
+"""Chapters 01, 02, 05, 07, 08 and 09: layers as objects, thin over :mod:`dlcourse.functional`, named and laid out like
 ``torch.nn``.
 
 A :class:`Module` keeps two dicts with the same keys: ``params`` (the arrays it learns) and ``grads`` (their
@@ -13,6 +13,7 @@ from .activation import ACTIVATIONS, GELU, Identity, LeakyReLU, ReLU, Sigmoid, S
 from .attention import MultiheadAttention
 from .container import MLP, Sequential
 from .conv import Conv2d
+from .conv_transpose import ConvTranspose2d
 from .dropout import Dropout
 from .embedding import Embedding
 from .flatten import Flatten
@@ -23,6 +24,7 @@ from .normalization import LayerNorm
 from .pooling import AvgPool2d, MaxPool2d
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .transformer import PositionalEncoding, TransformerEncoderLayer
+from .upsampling import Upsample
 
 __all__ = [
     "ACTIVATIONS",
@@ -46,3 +48,5 @@ __all__ += ["AvgPool2d", "Conv2d", "Flatten", "MaxPool2d"]
 __all__ += ["Embedding", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell", "utils"]
 # chapter 08: attention and the Transformer encoder layer
 __all__ += ["Dropout", "GELU", "LayerNorm", "MultiheadAttention", "PositionalEncoding", "TransformerEncoderLayer"]
+# chapter 09: decoders grow images back
+__all__ += ["ConvTranspose2d", "Upsample"]
