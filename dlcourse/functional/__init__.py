@@ -1,12 +1,12 @@
-"""Chapters 01, 02, 05, 07, 08 and 09: pure NumPy kernels with no state, mirroring ``torch.nn.functional``.
+"""Chapters 01, 02, 05, 07, 08, 09 and 10: pure NumPy kernels with no state, mirroring ``torch.nn.functional``.
 
 Every differentiable kernel comes as a pair ``out, cache = op_forward(...)`` / ``grads = op_backward(dout, cache)``,
 plus a plain ``op(...)`` that returns only the output.
 
 The submodules are named for the family of kernels they hold (``activations``, ``losses``, ``dense``, ``conv``,
 ``pooling``, ``recurrent``, ``attention``, ``normalization``, ``positional``, ``regularization``,
-``conv_transpose``, ``upsampling``), never after a function they export, so ``import dlcourse.functional.dense`` is a
-module and ``F.linear`` a function. ``__all__`` lists the functions.
+``conv_transpose``, ``upsampling``, ``variational``, ``adversarial``), never after a function they export, so
+``import dlcourse.functional.dense`` is a module and ``F.linear`` a function. ``__all__`` lists the functions.
 """
 
 from .activations import (
@@ -31,6 +31,15 @@ from .activations import (
     tanh,
     tanh_backward,
     tanh_forward,
+)
+from .adversarial import (
+    discriminator_loss,
+    discriminator_loss_backward,
+    discriminator_loss_forward,
+    generator_loss,
+    generator_loss_backward,
+    generator_loss_forward,
+    softplus,
 )
 from .attention import (
     merge_heads,
@@ -84,6 +93,14 @@ from .recurrent import (
 )
 from .regularization import dropout, dropout_backward, dropout_forward
 from .upsampling import upsample_nearest2d, upsample_nearest2d_backward, upsample_nearest2d_forward
+from .variational import (
+    gaussian_kl,
+    gaussian_kl_backward,
+    gaussian_kl_forward,
+    reparameterize,
+    reparameterize_backward,
+    reparameterize_forward,
+)
 
 __all__ = [
     # activations
@@ -176,4 +193,19 @@ __all__ = [
     "upsample_nearest2d",
     "upsample_nearest2d_backward",
     "upsample_nearest2d_forward",
+    # chapter 09: the variational autoencoder's pieces
+    "gaussian_kl",
+    "gaussian_kl_backward",
+    "gaussian_kl_forward",
+    "reparameterize",
+    "reparameterize_backward",
+    "reparameterize_forward",
+    # chapter 10: the GAN losses
+    "discriminator_loss",
+    "discriminator_loss_backward",
+    "discriminator_loss_forward",
+    "generator_loss",
+    "generator_loss_backward",
+    "generator_loss_forward",
+    "softplus",
 ]
