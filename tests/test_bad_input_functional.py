@@ -29,6 +29,7 @@ COVERED_ELSEWHERE = {
         ("scaled_dot_product_attention", "multi_head_attention", "layer_norm", "dropout"), "test_bad_input_attention.py"
     ),
     **dict.fromkeys(("reparameterize", "gaussian_kl"), "test_variational.py"),
+    "batch_norm": "test_batch_norm.py",
     **dict.fromkeys(("discriminator_loss", "generator_loss"), "test_adversarial.py"),
 }
 PAIRS = sorted(

@@ -77,6 +77,8 @@ EXAMPLES = {
         lambda: torch.nn.Upsample(scale_factor=2.0),
         lambda n, r: (_normal(r, n, 1, 2, 3),),
     ),
+    "BatchNorm1d": (lambda: nn.BatchNorm1d(2), lambda: torch.nn.BatchNorm1d(2), lambda n, r: (_normal(r, n, 2, 3),)),
+    "BatchNorm2d": (lambda: nn.BatchNorm2d(2), lambda: torch.nn.BatchNorm2d(2), lambda n, r: (_normal(r, n, 2, 2, 3),)),
     "MaxPool2d": (lambda: nn.MaxPool2d(2), lambda: torch.nn.MaxPool2d(2), lambda n, r: (_normal(r, n, 1, 4, 4),)),
     "AvgPool2d": (lambda: nn.AvgPool2d(2), lambda: torch.nn.AvgPool2d(2), lambda n, r: (_normal(r, n, 1, 4, 4),)),
     "Flatten": (nn.Flatten, torch.nn.Flatten, lambda n, r: (_normal(r, n, 1, 1, 1),)),

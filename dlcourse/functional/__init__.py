@@ -67,7 +67,14 @@ from .losses import (
     mse_loss_backward,
     mse_loss_forward,
 )
-from .normalization import layer_norm, layer_norm_backward, layer_norm_forward
+from .normalization import (
+    batch_norm,
+    batch_norm_backward,
+    batch_norm_forward,
+    layer_norm,
+    layer_norm_backward,
+    layer_norm_forward,
+)
 from .pooling import (
     avg_pool2d,
     avg_pool2d_backward,
@@ -208,4 +215,7 @@ __all__ = [
     "generator_loss_backward",
     "generator_loss_forward",
     "softplus",
+    "batch_norm",
+    "batch_norm_backward",
+    "batch_norm_forward",
 ]

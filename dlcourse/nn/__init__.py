@@ -1,5 +1,5 @@
-"""Chapters 01, 02, 05, 07, 08 and 09: layers as objects, thin over :mod:`dlcourse.functional`, named and laid out like
-``torch.nn``.
+"""Chapters 01, 02, 05, 07, 08, 09 and 10: layers as objects, thin over :mod:`dlcourse.functional`, named and laid
+out like ``torch.nn``.
 
 A :class:`Module` keeps two dicts with the same keys: ``params`` (the arrays it learns) and ``grads`` (their
 gradients, same shapes). ``forward(x)`` computes the output and remembers what the backward pass needs;
@@ -20,7 +20,7 @@ from .flatten import Flatten
 from .linear import Linear
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from .module import Module, Parameter
-from .normalization import LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .pooling import AvgPool2d, MaxPool2d
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .transformer import PositionalEncoding, TransformerEncoderLayer
@@ -50,3 +50,5 @@ __all__ += ["Embedding", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell",
 __all__ += ["Dropout", "GELU", "LayerNorm", "MultiheadAttention", "PositionalEncoding", "TransformerEncoderLayer"]
 # chapter 09: decoders grow images back
 __all__ += ["ConvTranspose2d", "Upsample"]
+# chapter 10: batch normalisation
+__all__ += ["BatchNorm1d", "BatchNorm2d"]

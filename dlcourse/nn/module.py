@@ -52,6 +52,7 @@ class Module:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self._modules: dict[str, Module] = {}
+        self._buffers: dict[str, np.ndarray] = {}
         self.training = True
         self._cache = None
 
@@ -98,6 +99,24 @@ class Module:
         for child_name, child in self._modules.items():
             yield from child.named_parameters(prefix + child_name + ".")
 
+    def register_buffer(self, name: str, value: np.ndarray) -> None:
+        """Keep ``value`` as state that is saved and loaded with the parameters but not learned by gradient descent
+        (batch norm's running statistics), as ``torch.nn.Module.register_buffer``."""
+        self._buffers[name] = value
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
+        """``(name, array)`` for every buffer of this module and its children, depth first, with dotted names."""
+        yield from ((prefix + name, value) for name, value in self._buffers.items())
+        for child_name, child in self._modules.items():
+            yield from child.named_buffers(prefix + child_name + ".")
+
+    def _named_state(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
+        """Parameters then buffers of this module, then each child's, in PyTorch's ``state_dict`` order."""
+        yield from ((prefix + name, value) for name, value in self.params.items())
+        yield from ((prefix + name, value) for name, value in self._buffers.items())
+        for child_name, child in self._modules.items():
+            yield from child._named_state(prefix + child_name + ".")
+
     def parameters(self) -> list[Parameter]:
         """Every parameter, in the order of :meth:`named_parameters` (what an optimizer takes)."""
         return [p for _, p in self.named_parameters()]
@@ -110,12 +129,13 @@ class Module:
             p.grad.fill(0.0)
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of all parameters by name, e.g. ``{'0.weight': ..., '0.bias': ...}``."""
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        """Copies of all parameters and buffers by name, e.g. ``{'0.weight': ..., '0.bias': ...}``, in PyTorch's
+        order."""
+        return {name: value.copy() for name, value in self._named_state()}
 
     def load_state_dict(self, state_dict: Mapping[str, ArrayLike]) -> None:
-        """Copy arrays (or PyTorch tensors) into the parameters in place; names and shapes must match."""
-        own = dict(self.named_parameters())
+        """Copy arrays (or PyTorch tensors) into the parameters and buffers in place; names and shapes must match."""
+        own = dict(self._named_state())
         missing = sorted(set(own) - set(state_dict))
         unexpected = sorted(set(state_dict) - set(own))
         if missing or unexpected:
@@ -124,9 +144,9 @@ class Module:
             if hasattr(value, "detach"):  # a torch.Tensor, without importing torch
                 value = value.detach().cpu().numpy()
             value = np.asarray(value)
-            if value.shape != own[name].data.shape:
-                raise ValueError(f"state_dict[{name!r}]: expected shape {own[name].data.shape}, got {value.shape}")
-            own[name].data[...] = value
+            if value.shape != own[name].shape:
+                raise ValueError(f"state_dict[{name!r}]: expected shape {own[name].shape}, got {value.shape}")
+            own[name][...] = value
 
     # -- modes ------------------------------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
