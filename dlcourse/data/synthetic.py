@@ -1,5 +1,6 @@
 """Chapter 01: small synthetic 2-D classification sets (XOR, circles, moons, spirals, blobs) for the network
-playground and the tests, drawn from an explicit generator.
+playground and the tests, drawn from an explicit generator; chapter 10 adds a ring of Gaussians
+(:func:`make_gaussian_ring`), the standard test of a GAN's mode coverage.
 
 Every function returns ``X`` of shape (n_samples, 2), float64, and ``y`` of shape (n_samples,), int64 class labels,
 and takes ``noise`` (standard deviation of Gaussian noise added to the points) and ``rng`` (a
@@ -100,6 +101,33 @@ def make_blobs(
     centres = np.c_[np.cos(angles), np.sin(angles)]
     y = np.repeat(np.arange(k), _split(n, k))
     X = centres[y] + noise * rng.standard_normal((n, 2))
+    return X, y.astype(np.int64)
+
+
+def ring_centres(n_modes: int = 8, radius: float = 2.0) -> np.ndarray:
+    """The (n_modes, 2) centres of :func:`make_gaussian_ring`: evenly spaced on a circle of ``radius``, the first at
+    angle 0 (on the positive x axis)."""
+    k = check_positive_int(n_modes, "n_modes")
+    radius = check_number(radius, "radius", minimum=0, what="a finite number")
+    angles = 2 * np.pi * np.arange(k) / k
+    return radius * np.c_[np.cos(angles), np.sin(angles)]
+
+
+def make_gaussian_ring(
+    n_samples: int = 512, n_modes: int = 8, radius: float = 2.0, std: float = 0.02, rng: Seed = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """A mixture of ``n_modes`` equally likely isotropic Gaussians with standard deviation ``std``, centred on a
+    circle of ``radius`` (:func:`ring_centres`): the 2-D data on which GANs show mode collapse.
+
+    Returns X (n_samples, 2) and y (n_samples,), the mode each point was drawn from (each mode drawn independently
+    with probability 1 / n_modes).
+    """
+    n = check_positive_int(n_samples, "n_samples")
+    centres = ring_centres(n_modes, radius)
+    std = check_number(std, "std", minimum=0, what="a finite number")
+    rng = check_rng(rng)
+    y = rng.integers(0, len(centres), n)
+    X = centres[y] + std * rng.standard_normal((n, 2))
     return X, y.astype(np.int64)
 
 
