@@ -110,9 +110,9 @@ limit_threads(1)  # small matrices: one thread each for NumPy and PyTorch is fas
 # > **Correction (source 000 §3.3 and §2.1).** In a recurrent neural network it is the **hidden state** $h_{t-1}$ that
 # > recurs: the cell at step $t$ reads the new input $x_t$ *and* the previous hidden state, never its own output
 # > $y_{t-1}$. The output $y_t = W_{hy} h_t + b_y$ is read off the hidden state and leaves the network (to a loss or
-# > to the next layer). Feeding the output back instead is a different, weaker model (a Jordan network, or a
-# > language model's *sampling* loop, where the sampled token becomes the next input, section 8); it forgets
-# > everything the output does not spell out. Section 2 runs the corrected cell.
+# > to the next layer). Feeding the output back instead describes a different model (a Jordan network, or a
+# > language model's *sampling* loop, where the sampled token becomes the next input, section 8), which carries
+# > forward only what the output spells out. Section 2 runs the corrected cell.
 #
 # Source 001 §2.3 and §6.2 compare the two families: a **convolutional neural network** (卷积神经网络, CNN) "is mainly
 # used for image recognition and processing", an RNN "mainly for sequence data". That is the usual division of
@@ -229,7 +229,7 @@ ch07.check_rnn_step(rnn_step)
 # on every hidden state, and write $\bar h_t = \partial L / \partial h_t$ for the *total* gradient reaching $h_t$:
 # what the loss reads from $h_t$ directly (`dout[t]`, from the output at step $t$) plus what flows back from step
 # $t+1$ through the recurrence. With $a_t = x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh}$ and
-# $h_t = \tanh(a_t)$, going from $t = T$ down to 1, with $\bar h_{T+1}$ contributions zero:
+# $h_t = \tanh(a_t)$, going from $t = T$ down to 1, with $\bar a_{T+1} = 0$:
 #
 # $$
 # \begin{aligned}
@@ -855,7 +855,8 @@ print(f"{seed_model.num_parameters():,} parameters in both")
 # ## 8 · A character-level language model
 #
 # A **language model** (语言模型) predicts the next token from the ones before it. Read one character at a time,
-# it needs no vocabulary of words and can spell anything; it is how Karpathy's char-rnn showed what LSTMs learn.
+# it needs no vocabulary of words and can spell anything; Karpathy, Johnson and Fei-Fei (2015) used such models to
+# show what LSTMs learn.
 # Our text is Python's own reference manual, which every Python ships (`pydoc_data`). Each training example is a
 # window of 64 characters and its target the same window shifted by one: at every step the LSTM predicts the next
 # character, and the loss is the cross-entropy averaged over all steps.
@@ -1039,6 +1040,8 @@ TemperatureSampler(char_model.next_logits(), chars, "The ", length=200, temperat
 # - Jozefowicz, R., Zaremba, W., & Sutskever, I. (2015). An empirical exploration of recurrent network
 #   architectures. *Proceedings of the 32nd International Conference on Machine Learning (ICML)*, PMLR 37,
 #   2342–2350.
+# - Karpathy, A., Johnson, J., & Fei-Fei, L. (2015). Visualizing and understanding recurrent networks.
+#   *arXiv:1506.02078* (International Conference on Learning Representations, workshop track, 2016).
 # - Goodfellow, I., Bengio, Y., & Courville, A. (2016). *Deep Learning*, the chapter "Sequence
 #   modeling: recurrent and recursive nets". MIT Press.
 #
