@@ -205,13 +205,13 @@ with warnings.catch_warnings():
 # 2. **`unflatten: Provided sizes [1, 7, 7] don't multiply up to the size of dim 1 (8)`**: the line
 #    `tf.keras.layers.Reshape((7, 7, 1))(decoder_inputs)` with `decoder_inputs = tf.keras.Input(shape=(8,))`. A
 #    reshape keeps the number of values: $7 \cdot 7 \cdot 1 = 49 \neq 8$. Keras refuses already when the layer is
-#    called on the `Input`, with "total size of new array must be unchanged".
+#    called on the `Input`: its error says that the total size must be unchanged.
 # 3. **`... don't multiply up to the size of dim 1 (576)`**: the line `autoencoder = models.Model(encoder_inputs,
 #    decoder(encoder(encoder_inputs)))`. The encoder's output is not a vector of 8 numbers but a feature map: with
 #    3 × 3 kernels and no padding each convolution removes 2 pixels and each pooling halves (rounding down),
 #    $28 \to 26 \to 13 \to 11 \to 5 \to 3$, so it ends at (3, 3, 64), that is $3 \cdot 3 \cdot 64 = 576$ values.
-#    Keras stops at the call of `decoder` with "Input 0 ... is incompatible with the layer: expected shape=(None, 8),
-#    found shape=(None, 3, 3, 64)".
+#    Keras stops at the call of `decoder`: its input is incompatible with the layer, expected shape (None, 8), found
+#    (None, 3, 3, 64).
 # 4. **`The size of tensor a (112) must match the size of tensor b (28)`**: the lines of the decoder together with
 #    `loss='mse'`. Even fed 49 values, the decoder grows $7 \to 7$ (stride 1, 'same') $\to 14$ (UpSampling)
 #    $\to 28$ (stride 2) $\to 56$ (UpSampling) $\to 112$ (stride 2): its output is 112 × 112, sixteen times as many
@@ -502,8 +502,11 @@ ch09.check_conv_transpose2d(conv_transpose2d_naive)
 #   to the code, then Linear, Unflatten (Keras's `Reshape`), ConvTranspose2d (stride 2: $2 \to 4$), Upsample
 #   ($4 \to 8$) and a last Conv2d with a sigmoid.
 #
-# Both train with Adam on the mean squared error (`AE.fit_autoencoder`); the test images are only used at the end.
-# As a yardstick, the error of always answering the mean training image is printed too.
+# Both train with Adam on the mean squared error (`AE.fit_autoencoder`), shuffled mini-batches of 32 (the source
+# trains 50 epochs on batches of 128 of MNIST's 60,000 images; on 1,169 small images, smaller batches and a few dozen
+# epochs are enough). The validation split is watched during training and the test images are used only at the end,
+# unlike the source, which validates on its test images. As a yardstick, the error of always answering the mean
+# training image is printed too.
 
 # %%
 X_train, X_val, X_test = (a.reshape(len(a), -1) for a in (digits_img.X_train, digits_img.X_val, digits_img.X_test))

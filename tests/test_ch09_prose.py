@@ -93,6 +93,9 @@ def test_data_and_model_sizes():
     assert quoted_number(TEXT, NUMBER + " training, 269 validation") == len(split.X_train)
     assert quoted_number(TEXT, r"training, " + NUMBER + " validation") == len(split.X_val)
     assert quoted_number(TEXT, r"validation and " + NUMBER + " test images") == len(split.X_test)
+    assert quoted_number(TEXT, r"on " + NUMBER + " small images") == len(split.X_train)
+    assert "the source trains 50 epochs on batches of 128" in TEXT and "epochs=50, batch_size=128" in TEXT
+    assert "batch_size=32" in CODE
     assert "both with a code of 8 numbers for 64 pixels" in TEXT
     assert "$64 \\to 32 \\to 8$ (Linear, ReLU, Linear) and back $8 \\to 32 \\to 64$" in TEXT
     assert "AE.dense_autoencoder(64, 32, 8" in CODE and "AE.conv_autoencoder(code_size=8, channels=(8, 16)" in CODE

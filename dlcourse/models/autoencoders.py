@@ -31,7 +31,14 @@ from numpy.typing import ArrayLike
 from .. import _lazy, interop, nn
 from .. import functional as F
 from .._types import Seed
-from .._validate import as_float_array, check_fraction, check_positive_int, check_rng, check_upstream
+from .._validate import (
+    as_float_array,
+    check_fraction,
+    check_number,
+    check_positive_int,
+    check_rng,
+    check_upstream,
+)
 from ..data.batching import iterate_minibatches
 from ..optim import Adam, Optimizer
 
@@ -206,8 +213,7 @@ def mask_noise(x: ArrayLike, p: float, rng: Seed) -> np.ndarray:
 def gaussian_noise(x: ArrayLike, sigma: float, rng: Seed, *, clip: bool = True) -> np.ndarray:
     """Additive Gaussian noise ``x + sigma * rng.standard_normal(x.shape)``, clipped to [0, 1] by default (pixels)."""
     x = as_float_array(x, "x")
-    if not (isinstance(sigma, (int, float, np.floating, np.integer)) and sigma >= 0):
-        raise ValueError(f"sigma: expected a number >= 0, got {sigma!r}")
+    sigma = check_number(sigma, "sigma", minimum=0.0)
     noisy = x + sigma * check_rng(rng).standard_normal(x.shape)
     return np.clip(noisy, 0.0, 1.0) if clip else noisy
 
