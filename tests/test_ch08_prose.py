@@ -66,7 +66,7 @@ def test_the_dates_task_as_described():
 
 
 def test_the_scaling_demo_as_described():
-    assert "Measured with 16 keys per query" in TEXT and "n_pairs, n_keys = 2000, 16" in CODE
+    assert "Measured with 16 keys per query" in TEXT and "n_pairs, n_keys = 500, 16" in CODE
 
 
 def test_the_review_comparison_as_described():

@@ -130,6 +130,7 @@ def test_greedy_decoding_is_what_teacher_forcing_on_its_own_output_predicts():
     ids = ours.greedy_ids(X)
     Y_in = np.concatenate([np.full((3, 1), dates.SOS), ids[:, :-1]], axis=1)
     assert np.array_equal(ours(X, Y_in).argmax(axis=-1), ids)
+    assert np.array_equal(ours.greedy_ids(X, batch_size=2), ids)  # decoding in batches changes nothing
 
 
 def test_padding_columns_change_nothing():

@@ -185,17 +185,23 @@ class DateTranslator(nn.Module):
         return self._release(None)
 
     # -- translating -----------------------------------------------------------------------------------
-    def greedy_ids(self, src: ArrayLike) -> np.ndarray:
-        """Greedy decoding in eval mode: (N, S) source ids -> (N, TARGET_LEN) predicted target ids."""
+    def greedy_ids(self, src: ArrayLike, batch_size: int = 256) -> np.ndarray:
+        """Greedy decoding in eval mode, ``batch_size`` sources at a time: (N, S) source ids -> (N, TARGET_LEN)
+        predicted target ids."""
+        src = self._check_ids(src, "src", len(SOURCE_VOCAB))
+        batch_size = check_positive_int(batch_size, "batch_size")
         was_training = self.training
         self.eval()
-        memory, pad = self.encode(src)
-        ys = np.full((len(memory), 1), SOS, dtype=np.int64)
-        for _ in range(TARGET_LEN):
-            logits, _ = self.decode(ys, memory, pad)
-            ys = np.concatenate([ys, logits[:, -1].argmax(axis=-1)[:, None]], axis=1)
+        parts = []
+        for start in range(0, len(src), batch_size):
+            memory, pad = self.encode(src[start : start + batch_size])
+            ys = np.full((len(memory), 1), SOS, dtype=np.int64)
+            for _ in range(TARGET_LEN):
+                logits, _ = self.decode(ys, memory, pad)
+                ys = np.concatenate([ys, logits[:, -1].argmax(axis=-1)[:, None]], axis=1)
+            parts.append(ys[:, 1:])
         self.train(was_training)
-        return ys[:, 1:]
+        return np.concatenate(parts)
 
     def translate(self, sources: Sequence[str]) -> list[str]:
         """The ISO dates the model writes for human-written ``sources`` (greedy decoding)."""
