@@ -170,9 +170,11 @@ def train_gan(
     snapshots = [_snapshot(0, generator, discriminator, fixed_z, grid_points)]
     iterator = range(steps)
     if progress:
-        from tqdm.auto import tqdm
+        import sys
 
-        iterator = tqdm(iterator, desc=f"GAN ({kind})", leave=False)
+        from tqdm.std import tqdm  # a text bar: it survives exports and printing, unlike a widget
+
+        iterator = tqdm(iterator, desc=f"GAN ({kind})", unit="step", file=sys.stdout, mininterval=1.0)
     for step in iterator:
         real = make_gaussian_ring(batch_size, n_modes, radius, std, rng=rng)[0]
         fake = generator(rng.standard_normal((batch_size, latent_dim)))
