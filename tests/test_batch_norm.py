@@ -156,3 +156,12 @@ def test_an_eval_output_does_not_depend_on_the_rest_of_the_batch():
 def test_bad_input_names_the_argument(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_the_docstrings_read_as_written():
+    """The kernels' docstrings name gamma and beta in TeX, with no control character (a lost backslash in
+    ``\\beta`` once became a backspace)."""
+    for fn in (F.batch_norm_forward, F.batch_norm_backward, F.batch_norm):
+        doc = fn.__doc__ or ""
+        assert not any(ord(ch) < 32 and ch not in "\n\t" for ch in doc), fn.__name__
+    assert r":math:`\beta = 0`" in F.batch_norm_forward.__doc__

@@ -203,7 +203,7 @@ def batch_norm_forward(
     ----------
     input : (N, C) or (N, C, *)
     running_mean, running_var : (C,) float arrays, or None (then ``training`` must be True)
-    weight, bias : (C,) or None (:math:`\gamma = 1`, :math:`eta = 0`)
+    weight, bias : (C,) or None (:math:`\gamma = 1`, :math:`\beta = 0`)
     training : normalise with the batch's statistics (and update the running ones), else with the running ones
     momentum : weight of the new batch in the running averages, in [0, 1]
     eps : added to the variance
