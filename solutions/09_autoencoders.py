@@ -417,7 +417,11 @@ print(f"upsample_nearest2d vs PyTorch: out {max_diff(up, up_t):.1e}, "
 # matrix. The transposed convolution applies $C^\top$ to its input. So `conv_transpose2d(x, w)` equals the input
 # gradient that `conv2d_backward` computes for a convolution with the same weight (the weight's (C_in, C_out) axes
 # are the convolution's (out, in) ones) when its upstream gradient is `x`; and the other way round, the transposed
-# convolution's input gradient is the convolution `conv2d(dout, w)`. Numerically:
+# convolution's input gradient is the convolution `conv2d(dout, w)`: `unfold` (chapter 05) and one matrix product,
+# as the backward pass below computes it. Numerically, after the code:
+
+# %%
+show_source(F.conv_transpose2d_backward, docstring=False)
 
 # %%
 conv_in = rng.standard_normal((3, 2, 10, 12))  # a convolution's input (N, C=2, H, W); w read as (F=4, C=2, 3, 3)
@@ -809,7 +813,11 @@ print(f"reparameterize: z {max_diff(z, z_t):.1e}, dmu {max_diff(dmu, mu_t.grad):
 # are $\log\sigma^2$) and a dense decoder $d \to 64 \to 64$ of pixel logits, with a **two-dimensional** latent space
 # ($d = 2$) so that we can look at all of it. `VAE.loss_and_backward(x, eps)` computes the negative ELBO, averaged over
 # the batch, and every gradient; `AE.vae_loss_torch` computes the same loss with PyTorch on a copy of the weights
-# (binary cross-entropy from logits, the KL from `torch.distributions`) for comparison. Then we train it.
+# (binary cross-entropy from logits, the KL from `torch.distributions`) for comparison. Then we train it. The loss
+# and its backward pass, in the order of the formulas above:
+
+# %%
+show_source(AE.VAE.loss_and_backward, docstring=False)
 
 # %%
 vae = AE.VAE(64, 64, latent=2, rng=0)
