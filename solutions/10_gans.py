@@ -382,7 +382,7 @@ print(f"a perfect generator: {gan.mode_coverage(X_ring, centres, std=0.02)}")
 
 # %% [markdown]
 # Read the two rows of the figure with these numbers. With the fast discriminator the generated points spread around
-# the ring first and then gather on the modes; the discriminator's picture shows a small red island on each mode.
+# the ring first and then gather on the modes; the discriminator's probability is higher only in a small island around each mode.
 # With the fast generator the points stay in one tight cloud that the generator moves from place to place: wherever
 # the cloud sits, the discriminator learns to call that region fake, and the generator, which learns faster, moves
 # the whole cloud to the next place the discriminator still calls real. That is **mode collapse** (模式崩溃): many
@@ -659,10 +659,10 @@ for sub, (epoch, images) in zip(outer, samples_at.items()):
 show(fig)
 
 # %% [markdown]
-# The same 16 noise vectors after 1, 3, 7 and 15 epochs: blobs first, then strokes, then shapes most of which read
-# as digits. The generator's batch-norm layers are `torch.nn.BatchNorm2d`; loaded into `dlcourse`'s `BatchNorm2d`
-# (float64), the second one gives the same output on the generator's own activations, in training mode (the batch's
-# statistics, and the same update of the running ones) and in evaluation mode:
+# The same 16 noise vectors after 1, 3, 7 and 15 epochs: noise first, then blurry strokes, then shapes many of
+# which read as digits. The generator's batch-norm layers are `torch.nn.BatchNorm2d`; loaded into `dlcourse`'s
+# `BatchNorm2d` (float64), the second one gives the same output on the generator's own activations, in training mode
+# (the batch's statistics, and the same update of the running ones) and in evaluation mode:
 
 # %%
 torch_bn = conv_G[5]  # BatchNorm2d(16), after the first transposed convolution
