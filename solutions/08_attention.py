@@ -693,6 +693,21 @@ def attend(text):
 AttentionViewer(attend, "12 March 2019", layers=1, heads=2)
 
 # %% [markdown]
+# The encoder's own **self-attention** can be watched the same way: here both axes are the input, and row $i$ says
+# which characters character $i$ gathered information from before the decoder read it. Compare "the 2nd of May,
+# 1999" with "the 22nd of May, 1999": does the day's digit look at its neighbours, which tell whether the day has one
+# digit or two (a kind of mistake to look for in the list above)?
+
+
+# %%
+def attend_encoder(text):
+    """The encoder's self-attention maps for one input."""
+    return AttentionMaps(*translator.encoder_attention_maps(text))
+
+
+AttentionViewer(attend_encoder, "the 2nd of May, 1999", layers=1, heads=2)
+
+# %% [markdown]
 # **Attention as an explanation.** The maps are one reason attention is said to improve interpretability (source
 # 004 §3.4): here they show that the model found the alignment between the two formats without being told. But a map
 # says where the information came *from*, weighted, not *why* the output is what it is: the values are vectors that

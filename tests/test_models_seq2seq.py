@@ -165,3 +165,17 @@ def test_bad_inputs():
         train_translator(model, np.ones((2, 5), dtype=np.int64), np.ones((2, 11), dtype=np.int64), rng=0)
     with pytest.raises(ValueError, match="rng: shuffling needs an explicit"):
         train_translator(model, *dates.encode_dates(SOURCES, TARGETS))
+
+
+def test_the_viewer_draws_the_translators_maps():
+    """The chapter's viewer over the model: typing another date recomputes the cross-attention maps."""
+    from dlcourse.viz.attention_map import AttentionViewer
+
+    ours, _ = _pair()
+    viewer = AttentionViewer(lambda text: AttentionMaps(*ours.attention_maps(text)), SOURCES[0], layers=1, heads=HEADS)
+    assert viewer.maps.keys == list(SOURCES[0])
+    viewer.controls["text"].value = SOURCES[2]
+    assert viewer.maps.keys == list(SOURCES[2])
+    assert_close_to_largest(viewer.maps.weights, ours.attention_maps(SOURCES[2]).weights, "viewer")
+    viewer.controls["head"].value = 2
+    assert viewer.result[2] == 1  # the second head, 0-based
