@@ -49,7 +49,8 @@
 #
 # **Sources**: source 000 §2.1 (the list of core concepts: GANs as a generator and a discriminator) and §3.5 (the
 # basic structure and working of a GAN, in five steps; corrected here); source 003 §3 (GANs among the kinds of deep
-# learning models, "for generating instances"); the GAN and DCGAN references of source 001 (corrected here).
+# learning models, "for generating instances"); source 002 §5 (GANs among the new techniques); the GAN and DCGAN
+# references of source 001 (corrected here).
 
 # %%
 import sys
@@ -83,8 +84,9 @@ notebook_start = time.perf_counter()
 # Source 000 §2.1 lists the **generative adversarial network** (生成对抗网络, GAN) among the core concepts of deep
 # learning: "a generative model made of a generator and a discriminator. The generator tries to generate realistic
 # samples; the discriminator tries to tell real samples from generated ones" (生成器尝试生成逼真的样本，判别器则尝试区分真实
-# 样本和生成的样本). Source 003 §3 puts GANs among the kinds of models, "used for tasks that generate instances". Both
-# are right, and the picture is simple:
+# 样本和生成的样本). Source 003 §3 puts GANs among the kinds of models, "used for tasks that generate instances", and
+# source 002 §5 names them, with variational autoencoders, among the new techniques researchers turn to (for
+# challenges such as insufficient data). The picture is simple:
 #
 # - the **generator** (生成器) $G$ maps a noise vector $z$, drawn from a fixed distribution such as
 #   $\mathcal N(0, I)$, to an example $G(z)$: an image, or here first a point in the plane. It never sees the data;

@@ -24,7 +24,7 @@ NUMBER = r"(\d+(?:,\d{3})*(?:\.\d+)?)"
 def test_title_sources_and_exercises():
     assert TEXT.startswith("# 10 · Generative adversarial networks")
     assert "including the four exercises" in TEXT
-    for source in ("source 000 §2.1", "§3.5", "source 003 §3"):
+    for source in ("source 000 §2.1", "§3.5", "source 003 §3", "source 002 §5"):
         assert source in TEXT, source
     assert len(ch10.EXERCISES) == 4
 
