@@ -712,9 +712,10 @@ AttentionViewer(attend_encoder, "the 2nd of May, 1999", layers=1, heads=2)
 # 004 §3.4): here they show that the model found the alignment between the two formats without being told. But a map
 # says where the information came *from*, weighted, not *why* the output is what it is: the values are vectors that
 # the encoder has already mixed across positions (its own self-attention), several heads and layers combine, and the
-# rest of the network transforms the result. Jain and Wallace (2019) showed that on text classification tasks the
-# attention weights often disagree with gradient-based measures of importance, and that very different attention
-# distributions can give the same prediction. Treat attention maps as a hint to be tested (for example by masking
+# rest of the network transforms the result. Jain and Wallace (2019) showed, for recurrent encoders with attention on
+# text classification, question answering and inference tasks, that the attention weights often disagree with
+# gradient-based measures of importance, and that very different attention distributions can give the same
+# prediction. Treat attention maps as a hint to be tested (for example by masking
 # the attended inputs and measuring the change of the output), not as a faithful explanation by themselves; a later
 # chapter on interpretation takes this up.
 #
