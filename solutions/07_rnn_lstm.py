@@ -385,10 +385,9 @@ for layer in (
     nn.LSTM(3, 5, num_layers=2, rng=rng),
 ):
     diffs = compare_layer(layer, x_batch)
-    print(
-        f"{type(layer).__name__:4s} max |dlcourse - torch| over {len(diffs)} results and gradients: {max(diffs.values()):.1e}"
-    )
-print("   ", ", ".join(f"{k} {v:.0e}" for k, v in diffs.items()), "(LSTM)")
+    name = type(layer).__name__
+    print(f"{name}: max |dlcourse - torch| over {len(diffs)} results and gradients: {max(diffs.values()):.1e}")
+    print("   ", ", ".join(f"{k} {v:.0e}" for k, v in diffs.items()))
 
 # %% [markdown]
 # **Variable lengths.** Sentences in a batch have different lengths. The usual way is to pad them to the longest
@@ -871,7 +870,7 @@ print(f"{len(manual):,} characters, {len(chars)} distinct; a sample:\n{manual[20
 class CharModel:
     """Embedding -> LSTM -> Linear, predicting the next character at every step (time first)."""
 
-    def __init__(self, vocab_size, embed_dim=24, hidden_size=96, rng=None):
+    def __init__(self, vocab_size, embed_dim=24, hidden_size=64, rng=None):
         self.embedding = nn.Embedding(vocab_size, embed_dim, rng=rng)
         self.lstm = nn.LSTM(embed_dim, hidden_size, rng=rng)
         self.fc = nn.Linear(hidden_size, vocab_size, rng=rng)
@@ -905,7 +904,7 @@ class CharModel:
 char_model = CharModel(len(chars), rng=0)
 char_loss = nn.CrossEntropyLoss()
 char_opt = Adam(char_model.parameters, lr=1e-2)
-SAMPLE_AT, STEPS = (0, 50, 150, 300), 300
+SAMPLE_AT, STEPS = (0, 50, 150, 250), 250
 samples = {}
 batches = (batch for epoch in range(10) for batch in iterate_char_batches(ids, 64, 32, rng=epoch))  # endless
 t0 = time.perf_counter()
