@@ -636,8 +636,8 @@ for norm_first in (False, True):
 # Bahdanau, Cho and Bengio (2015), who introduced attention for machine translation, with the Transformer's layers
 # of this chapter:
 #
-# - the **encoder** embeds the source characters, adds the positional encoding and runs one Transformer encoder
-#   layer (self-attention over the source, padding masked): one vector per source character, the *memory*;
+# - the **encoder** embeds the source characters, adds the positional encoding and runs two Transformer encoder
+#   layers (self-attention over the source, padding masked): one vector per source character, the *memory*;
 # - the **decoder** writes the output one character at a time. At output position $t$ it embeds the previous
 #   character (plus the positional encoding), runs causal self-attention over what it has written, then
 #   **cross-attention**: its query at position $t$ attends over the memory, keys and values from the encoder. These
@@ -657,7 +657,7 @@ print("source:", date_split.texts["train"][0][0], "-> target:", date_split.texts
 print("source ids:", date_split.X_train[0][:15], "...")
 print("target ids:", date_split.y_train[0], " decoder input:", dates.decoder_inputs(date_split.y_train[:1])[0])
 
-translator = DateTranslator(d_model=32, nhead=2, dim_feedforward=64, num_encoder_layers=1, rng=0)
+translator = DateTranslator(d_model=32, nhead=2, dim_feedforward=64, num_encoder_layers=2, rng=0)
 print(f"{translator.num_parameters():,} parameters")
 start = time.perf_counter()
 losses = train_translator(
@@ -674,7 +674,7 @@ print(
 for text in ["12 March 2019", "the 3rd of May, 1999", "Wednesday, September 27, 2023", "01-Jan-2000"]:
     print(f"{text!r:34} -> {translator.translate([text])[0]}")
 wrong = [(s, p, t) for s, p, t in zip(test_sources, predicted, test_targets) if p != t]
-print(f"{len(wrong)} mistakes, for example:", wrong[:4])
+print(f"{len(wrong)} of {len(test_targets)} dates wrong, for example (source, output, target):", wrong[:4])
 
 # %% [markdown]
 # A date counts only when every one of its ten characters is right. Read the mistakes the cell prints: which part of
@@ -693,10 +693,10 @@ def attend(text):
 AttentionViewer(attend, "12 March 2019", layers=1, heads=2)
 
 # %% [markdown]
-# The encoder's own **self-attention** can be watched the same way: here both axes are the input, and row $i$ says
-# which characters character $i$ gathered information from before the decoder read it. Compare "the 2nd of May,
-# 1999" with "the 22nd of May, 1999": does the day's digit look at its neighbours, which tell whether the day has one
-# digit or two (a kind of mistake to look for in the list above)?
+# The encoder's own **self-attention** can be watched the same way, in each of its two layers: here both axes are the
+# input, and row $i$ says which characters character $i$ gathered information from before the decoder read it.
+# Compare "the 2nd of May, 1999" with "the 22nd of May, 1999": does the day's digit look at its neighbours, which tell
+# whether the day has one digit or two?
 
 
 # %%
@@ -705,7 +705,7 @@ def attend_encoder(text):
     return AttentionMaps(*translator.encoder_attention_maps(text))
 
 
-AttentionViewer(attend_encoder, "the 2nd of May, 1999", layers=1, heads=2)
+AttentionViewer(attend_encoder, "the 2nd of May, 1999", layers=2, heads=2)
 
 # %% [markdown]
 # **Attention as an explanation.** The maps are one reason attention is said to improve interpretability (source

@@ -61,7 +61,8 @@ def test_the_dates_task_as_described():
     assert quoted_number(TEXT, r"in " + NUMBER + r" formats \(") == len(dates.FORMATS)
     assert "appends its most probable character eleven times" in TEXT and dates.TARGET_LEN == 11
     assert "the ten characters of the date and an end token" in TEXT and len("2019-03-12") == 10
-    assert "num_encoder_layers=1" in CODE and "one Transformer encoder layer" in TEXT
+    assert "num_encoder_layers=2" in CODE and "runs two Transformer encoder layers" in TEXT
+    assert "in each of its two layers" in TEXT and "layers=2, heads=2)" in CODE
     assert "The head slider shows the two heads" in TEXT and "nhead=2" in CODE
 
 
