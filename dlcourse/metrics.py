@@ -125,11 +125,19 @@ def gaussian_statistics(features: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     return features.mean(axis=0), np.atleast_2d(np.cov(features, rowvar=False))
 
 
-def _psd_sqrt(sigma: np.ndarray) -> np.ndarray:
-    """The symmetric square root of a symmetric positive semi-definite matrix, by its eigendecomposition (round-off
-    may make tiny eigenvalues negative: they are clipped to 0)."""
+def _psd_eigenvalues(sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The eigenvalues and eigenvectors of a symmetric positive semi-definite matrix, with every eigenvalue at the
+    level of ``eigh``'s round-off (below ``64 d eps`` times the largest, negative ones included) set to 0: a zero
+    eigenvalue comes out as ~eps times the largest, and its square root, ~sqrt(eps), would not be small."""
     values, vectors = np.linalg.eigh((sigma + sigma.T) / 2)
-    return (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
+    floor = 64 * len(values) * np.finfo(np.float64).eps * max(float(values.max(initial=0.0)), 0.0)
+    return np.where(values > floor, values, 0.0), vectors
+
+
+def _psd_sqrt(sigma: np.ndarray) -> np.ndarray:
+    """The symmetric square root of a symmetric positive semi-definite matrix, by its eigendecomposition."""
+    values, vectors = _psd_eigenvalues(sigma)
+    return (vectors * np.sqrt(values)) @ vectors.T
 
 
 def frechet_distance(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike) -> float:
@@ -161,6 +169,6 @@ def frechet_distance(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: 
             raise ValueError(f"{name}: expected a positive semi-definite covariance matrix, got a negative eigenvalue")
     root1 = _psd_sqrt(sigma1)
     middle = root1 @ sigma2 @ root1  # symmetric PSD, same eigenvalues as sigma1 @ sigma2
-    trace_sqrt = np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0.0, None)).sum()
+    trace_sqrt = np.sqrt(_psd_eigenvalues(middle)[0]).sum()
     distance = float(np.sum((mu1 - mu2) ** 2) + np.trace(sigma1) + np.trace(sigma2) - 2.0 * trace_sqrt)
     return max(distance, 0.0)  # round-off can make a zero distance a tiny negative number

@@ -90,3 +90,22 @@ def test_gaussian_statistics_are_numpys_mean_and_unbiased_covariance():
 def test_bad_input_names_the_argument(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@scaled_settings(40)
+@given(seed=st.integers(0, 2**32 - 1), d=st.integers(1, 6), dead=st.integers(1, 20))
+def test_features_that_are_zero_in_both_sets_change_nothing(seed, d, dead):
+    """Features that are 0 on every example of both sets (a dead ReLU unit) make both covariances singular; they add
+    nothing to the distance, which equals the distance over the live features to round-off of the size of the
+    covariances (not the ~sqrt(eps) of the square root of an eigenvalue that round-off left at ~eps instead of 0)."""
+    rng = np.random.default_rng(seed)
+    live = [rng.standard_normal((40, d)) * rng.uniform(0.5, 30.0, d) for _ in range(2)]
+    order = np.random.default_rng(seed).permutation(d + dead)  # the same column order for both sets
+    padded = [np.concatenate([x, np.zeros((40, dead))], axis=1)[:, order] for x in live]
+    (mu1, s1), (mu2, s2) = (gaussian_statistics(x) for x in live)
+    (pm1, ps1), (pm2, ps2) = (gaussian_statistics(x) for x in padded)
+    scale = max(np.trace(s1), np.trace(s2))
+    expected = scipy_frechet(mu1, s1, mu2, s2)
+    assert frechet_distance(mu1, s1, mu2, s2) == pytest.approx(expected, abs=1e-9 * scale)
+    assert frechet_distance(pm1, ps1, pm2, ps2) == pytest.approx(expected, abs=1e-9 * scale)
+    assert frechet_distance(pm1, ps1, pm1, ps1) == pytest.approx(0.0, abs=1e-9 * scale)
