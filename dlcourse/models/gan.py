@@ -46,7 +46,7 @@ def make_generator(
 
 
 def make_discriminator(in_features: int = 2, hidden: int = 64, depth: int = 2, *, rng: Seed = None) -> nn.MLP:
-    """The discriminator: an MLP from a point through ``depth`` LeakyReLU-free ReLU layers of width ``hidden`` to one
+    """The discriminator: an MLP from a point through ``depth`` ReLU layers of width ``hidden`` to one
     logit (the sigmoid is in the loss). Shapes: x (N, in_features) -> logits (N, 1)."""
     depth = check_positive_int(depth, "depth")
     return nn.MLP(in_features, [hidden] * depth, 1, "relu", rng=rng)
