@@ -28,52 +28,20 @@ import test_ch05
 import test_ch06
 import torch
 from _pytest.mark.structures import ParameterSet
-from check_helpers import not_implemented, returns_none
+from check_helpers import CHECKS, KEY_OF, PAIRS, graded_message, not_implemented, returns_none
 
 import dlcourse.functional as F
-from dlcourse.checks import CheckFailure, ch00, ch01, ch02, ch03, ch04, ch05, ch06, exercises, object_exercises
+from dlcourse.checks import (
+    CheckFailure,
+    ch04,
+    exercises,
+    object_exercises,
+)
 from dlcourse.checks.calls import Build, Call, Modified, Named, Opaque, Rng, make_case, run_call, to_data
 from dlcourse.checks.delegation import DEFAULT_ALIASES
 from dlcourse.checks.wire import WireError, dump_calls, dump_cases, load_calls, load_cases, serve
 
 SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
-
-#: exercise key -> the check its check cell calls
-CHECKS = {
-    "00-standardize": ch00.check_standardize,
-    "00-pairwise_sq_dists": ch00.check_pairwise_sq_dists,
-    "00-one_hot": ch00.check_one_hot,
-    "00-isclose": ch00.check_isclose,
-    "01-linear": ch01.check_linear,
-    "01-sigmoid": ch01.check_sigmoid,
-    "01-softmax": ch01.check_softmax,
-    "01-mlp": ch01.check_mlp_forward,
-    "01-xor": ch01.check_xor_weights,
-    "02-sigmoid_backward": ch02.check_sigmoid_backward,
-    "02-linear_backward": ch02.check_linear_backward,
-    "02-cross_entropy": ch02.check_softmax_cross_entropy,
-    "02-numerical_gradient": ch02.check_numerical_gradient,
-    "02-mul_backward": ch02.check_mul_backward,
-    "03-batches": ch03.check_minibatches,
-    "03-epoch": ch03.check_train_epoch,
-    "03-evaluate": ch03.check_evaluate,
-    "03-xavier": ch03.check_xavier_uniform,
-    "03-kaiming": ch03.check_kaiming_normal,
-    "04-momentum": ch04.check_sgd_momentum_step,
-    "04-rmsprop": ch04.check_rmsprop_step,
-    "04-adam": ch04.check_adam_step,
-    "04-cosine": ch04.check_cosine_lr,
-    "05-output-size": ch05.check_output_size,
-    "05-conv2d": ch05.check_conv2d,
-    "05-im2col": ch05.check_im2col,
-    "05-maxpool": ch05.check_max_pool2d,
-    "06-standardize": ch06.check_standardize_train_test,
-    "06-pca": ch06.check_pca_svd,
-    "06-hflip": ch06.check_random_hflip,
-    "06-salt-pepper": ch06.check_salt_and_pepper,
-    "06-shift": ch06.check_shift,
-}
-KEY_OF = {check: key for key, check in CHECKS.items()}
 
 
 # ------------------------------------------------------------------------------------------------ answers
@@ -83,7 +51,7 @@ def solutions() -> dict[str, object]:
     for name, path in DEFAULT_ALIASES.items():
         with contextlib.suppress(ImportError):
             namespace[name] = importlib.import_module(path)
-    for notebook in sorted(SOLUTIONS.glob("0*.ipynb")):
+    for notebook in sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb")):
         for cell in nbformat.read(notebook, as_version=4).cells:
             if any(t.startswith("exercise-") for t in cell.metadata.get("tags", [])):
                 exec(compile(cell.source, str(notebook), "exec"), namespace)
@@ -193,9 +161,9 @@ def _delegating(key: str):
 def all_answers() -> list[tuple[str, object]]:
     answers = []
     for key, exercise in exercises().items():
-        if key == "05-maxpool":
-            answers.append((key, (SOLVED["max_pool2d_forward"], SOLVED["max_pool2d_backward"])))
-            answers += [(key, (not_implemented, not_implemented)), (key, (test_ch05.max_pool_forward, None))]
+        if key in PAIRS:
+            forward, backward = (SOLVED[f] for f in exercise.functions)
+            answers += [(key, (forward, backward)), (key, (not_implemented, not_implemented)), (key, (forward, None))]
         else:
             answers += [(key, SOLVED[exercise.function]), (key, not_implemented), (key, returns_none), (key, None)]
     answers += wrong_answers()
@@ -215,23 +183,10 @@ def notebook_message(key: str, answer) -> str:
     printed = io.StringIO()
     try:
         with contextlib.redirect_stdout(printed):
-            check(*answer) if key == "05-maxpool" else check(answer)
+            check(*answer) if key in PAIRS else check(answer)
     except CheckFailure as failure:
         return str(failure)
     return printed.getvalue().strip()
-
-
-def graded_message(key: str, answer, folder: Path) -> str:
-    """What the grader records: cases written, the calls made by :func:`serve` and read back, judged."""
-    exercise = exercises()[key]
-    cases = exercise.cases(0)
-    dump_cases(folder / "cases.npz", cases)
-    if key == "05-maxpool":
-        namespace = dict(zip(exercise.functions, answer))
-    else:
-        namespace = {exercise.function: answer}
-    serve(folder / "cases.npz", folder / "calls.npz", exercise.function, namespace)
-    return exercise.judge(cases, load_calls(folder / "calls.npz")).message
 
 
 @pytest.mark.parametrize("key, answer", ANSWERS, ids=[f"{k}-{i}" for i, (k, _) in enumerate(ANSWERS)])
@@ -247,13 +202,13 @@ def test_the_answers_cover_every_exercise_passing_and_failing():
 
 def test_every_solution_passes_on_both_paths(tmp_path):
     for key, exercise in exercises().items():
-        answer = tuple(SOLVED[f] for f in exercise.functions) if key == "05-maxpool" else SOLVED[exercise.function]
+        answer = tuple(SOLVED[f] for f in exercise.functions) if key in PAIRS else SOLVED[exercise.function]
         assert graded_message(key, answer, tmp_path).startswith("\u2714"), key
 
 
 def test_exercises_match_the_chapters_tags_and_functions():
     tags = set()
-    for notebook in sorted(SOLUTIONS.glob("0*.ipynb")):
+    for notebook in sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb")):
         for cell in nbformat.read(notebook, as_version=4).cells:
             tags |= {t.removeprefix("test-") for t in cell.metadata.get("tags", []) if t.startswith("test-")}
     assert set(exercises()) == tags

@@ -335,7 +335,7 @@ def test_the_static_scan_words_its_finding_as_the_run_does():
 def test_no_solution_cell_is_flagged():
     exercise_of = {f"exercise-{key}": exercise for key, exercise in exercises().items()}
     scanned = 0
-    for notebook in sorted(SOLUTIONS.glob("0*.ipynb")):
+    for notebook in sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb")):
         for cell in nbformat.read(notebook, as_version=4).cells:
             for tag in cell.metadata.get("tags", []):
                 if tag in exercise_of:
@@ -372,7 +372,7 @@ def test_the_setup_names_the_scan_assumes_are_the_chapters():
     from dlcourse.checks.delegation import DEFAULT_ALIASES
 
     seen = set()
-    for notebook in sorted(SOLUTIONS.glob("0*.ipynb")):
+    for notebook in sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb")):
         for cell in nbformat.read(notebook, as_version=4).cells:
             if cell.cell_type != "code":
                 continue

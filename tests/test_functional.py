@@ -423,3 +423,11 @@ def test_no_submodule_is_shadowed_by_a_function():
     import dlcourse.functional.dense as dense
 
     assert dense.linear is F.linear and isinstance(dense, type(F))
+
+
+def test_families_list_every_kernel_module():
+    """F.FAMILIES names every module of dlcourse/functional (the grade book finds the caches through it)."""
+    from pathlib import Path
+
+    folder = Path(F.__file__).parent
+    assert set(F.FAMILIES) == {p.stem for p in folder.glob("*.py")} - {"__init__"}

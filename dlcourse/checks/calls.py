@@ -42,12 +42,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .. import functional as _functional
 from ..autograd import engine as _autograd_engine
-from ..functional import activations as _activations
-from ..functional import conv as _conv
-from ..functional import dense as _dense
-from ..functional import losses as _losses
-from ..functional import pooling as _pooling
 from . import delegation
 from .errors import CheckFailure
 
@@ -204,9 +200,11 @@ _NAMED_TUPLE_TYPES: dict[tuple[str, tuple[str, ...]], type] = {}
 
 @functools.cache
 def known_named_tuples() -> dict[str, type]:
-    """dlcourse's caches by class name: the NamedTuples a case may hold (``SigmoidCache``, ``LinearCache`` ...)."""
+    """dlcourse's caches by class name: the NamedTuples a case may hold (``SigmoidCache``, ``LinearCache`` ...), from
+    every kernel module of :mod:`dlcourse.functional` and the autograd engine."""
     found = {}
-    for module in (_activations, _conv, _dense, _losses, _pooling, _autograd_engine):
+    kernels = [importlib.import_module(f"{_functional.__name__}.{name}") for name in _functional.FAMILIES]
+    for module in (*kernels, _autograd_engine):
         for name, value in vars(module).items():
             if isinstance(value, type) and issubclass(value, tuple) and hasattr(value, "_fields"):
                 found.setdefault(name, value)

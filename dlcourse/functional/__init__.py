@@ -109,6 +109,25 @@ from .variational import (
     reparameterize_forward,
 )
 
+#: the kernel modules, one per family (tests/test_functional.py holds it to the folder's contents)
+FAMILIES = (
+    "activations",
+    "adversarial",
+    "attention",
+    "conv",
+    "conv_transpose",
+    "dense",
+    "losses",
+    "normalization",
+    "pooling",
+    "positional",
+    "recurrent",
+    "regularization",
+    "sizes",
+    "upsampling",
+    "variational",
+)
+
 __all__ = [
     # activations
     "gelu",
