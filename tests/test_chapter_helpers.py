@@ -35,7 +35,7 @@ HELPERS = sorted(
     ]
     + [
         str(p.relative_to(ROOT))
-        for sub in ("data", "augment", "autograd", "viz", "models")
+        for sub in ("data", "augment", "autograd", "viz", "models", "interpret")
         for p in (ROOT / "dlcourse" / sub).glob("*.py")
     ]
 )

@@ -65,6 +65,8 @@ LAYERS = [
             "interop",
             "sampling",
             "models",
+            "model_selection",
+            "interpret",
         },
     ),
     ("checks", {"checks"}),
