@@ -39,8 +39,8 @@
 # - to load, encode and pad real text, train a sentiment classifier, and compare it with a fair baseline;
 # - to train a character-level language model and sample from it with a temperature.
 #
-# **Prerequisites**: chapters 01–04 (layers, backpropagation, training loops, Adam); chapter 05's IMDB section
-# (tokens, vocabularies, padding) helps.
+# **Prerequisites**: chapters 01–04 (layers, backpropagation, training loops, Adam), and chapter 03's rule that every
+# preprocessing statistic, a vocabulary included, comes from the training data alone.
 #
 # **Time**: about 3 hours, including the five exercises and some time with the widgets.
 #
