@@ -55,7 +55,6 @@ import time
 
 import numpy as np
 import torch
-from matplotlib.figure import Figure
 from tqdm.std import tqdm
 
 from dlcourse import functional as F
@@ -68,7 +67,7 @@ from dlcourse.fast import limit_threads
 from dlcourse.models.recurrent import LSTMClassifier, evaluate_sequence_classifier, fit_sequence_classifier
 from dlcourse.models.seq2seq import DateTranslator, train_translator
 from dlcourse.models.transformer import TransformerClassifier
-from dlcourse.viz import show
+from dlcourse.viz import attention_plots, show
 from dlcourse.viz.attention_map import AttentionMaps, AttentionViewer
 
 # %matplotlib inline
@@ -223,22 +222,7 @@ print(" d_k   Var(q.k)   Var(q.k/sqrt(d_k))   largest weight: unscaled   scaled"
 for d, var, a, b in zip(dims, variance, top_raw, top_scaled):
     print(f"{d:5d} {var:10.1f} {var / d:16.3f} {a:27.3f} {b:8.3f}")
 
-fig = Figure(figsize=(10, 3.6))
-ax1, ax2 = fig.subplots(1, 2)
-ax1.loglog(dims, variance, "o-", label="measured Var(q·k)")
-ax1.loglog(dims, dims, "k--", lw=1, label="$d_k$")
-ax1.set_xlabel("$d_k$")
-ax1.set_title("variance of the scores")
-ax1.legend()
-ax2.semilogx(dims, top_raw, "o-", label="softmax(q·k)")
-ax2.semilogx(dims, top_scaled, "s-", label="softmax(q·k / √d_k)")
-ax2.axhline(1 / n_keys, color="grey", lw=1, ls=":", label="uniform, 1/16")
-ax2.set_xlabel("$d_k$")
-ax2.set_ylabel("mean of the largest weight")
-ax2.set_title("saturation of the softmax (16 keys)")
-ax2.legend()
-fig.tight_layout()
-show(fig)
+show(attention_plots.plot_score_scaling(dims, variance, top_raw, top_scaled, n_keys))
 
 # %% [markdown]
 # The unscaled variance grows like $d_k$, and the largest weight approaches 1: one key takes everything. Scaled, the
@@ -432,19 +416,7 @@ show_source(F.sinusoidal_positional_encoding, docstring=False)
 
 # %%
 pe = F.sinusoidal_positional_encoding(64, 32)
-fig = Figure(figsize=(10, 3.4))
-ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
-image = ax1.imshow(pe.T, cmap="RdBu", aspect="auto", vmin=-1, vmax=1)
-fig.colorbar(image, ax=ax1)
-ax1.set_xlabel("position")
-ax1.set_ylabel("dimension")
-ax1.set_title("sinusoidal positional encoding (64 positions, d = 32)")
-ax2.imshow(pe @ pe.T, cmap="viridis")
-ax2.set_xlabel("position")
-ax2.set_ylabel("position")
-ax2.set_title("dot products $PE_i \\cdot PE_j$")
-fig.tight_layout()
-show(fig)
+show(attention_plots.plot_positional_encoding(pe))
 
 # %% [markdown]
 # The dot product of two position vectors depends on the distance between the positions (the bands parallel to the
@@ -784,16 +756,7 @@ for n, s in zip(lengths, seconds):
     print(f"n = {n:5d}: {1000 * s:8.2f} ms, attention weights {n * n * 8 / 2**20:6.1f} MiB in float64")
 print(f"log-log slope of time against n (n >= 256): {slope:.2f}  (2 = quadratic)")
 
-fig = Figure(figsize=(5.5, 3.6))
-ax = fig.subplots()
-ax.loglog(lengths, seconds, "o-", label="measured")
-ax.loglog(lengths, seconds[-1] * (np.array(lengths) / lengths[-1]) ** 2, "k--", lw=1, label="$\\propto n^2$")
-ax.set_xlabel("sequence length n")
-ax.set_ylabel("seconds per attention")
-ax.set_title(f"self-attention time, slope {slope:.2f}")
-ax.legend()
-fig.tight_layout()
-show(fig)
+show(attention_plots.plot_attention_cost(lengths, seconds, slope))
 
 # %% [markdown]
 # Doubling the length roughly quadruples the time, and the weights of a single head for a sequence of 2,048 tokens

@@ -69,7 +69,7 @@ from dlcourse.fast import conv_transpose as fast_ct
 from dlcourse.fast import limit_threads
 from dlcourse.functional.conv_transpose import conv_transpose_output_size
 from dlcourse.models import autoencoders as AE
-from dlcourse.viz import new_figure, show
+from dlcourse.viz import autoencoder_plots, show
 from dlcourse.viz.latent_space import LatentSpaceExplorer
 
 # %matplotlib inline
@@ -450,19 +450,14 @@ for rows in (9, 10):  # two input sizes, one output size: output_padding picks w
 flat = np.ones((1, 1, 6, 6))
 checker = F.conv_transpose2d(flat, np.ones((1, 1, 3, 3)), None, stride=2, padding=1, output_padding=1)[0, 0]
 smooth = F.conv2d(F.upsample_nearest2d(flat, 2), np.ones((1, 1, 3, 3)), None, 1, 1)[0, 0]
-fig = new_figure(7, 3.2)
-for ax, img, title in zip(
-    fig.subplots(1, 2),
-    (checker, smooth),
-    ("ConvTranspose2d(k=3, stride=2) of a constant", "Upsample(2), then Conv2d(k=3) of a constant"),
-):
-    shown = ax.imshow(img, cmap="viridis")
-    ax.set_title(title, fontsize=9)
-    ax.axis("off")
-    fig.colorbar(shown, ax=ax, shrink=0.8)
 print("transposed convolution, interior values:", np.unique(checker[1:-1, 1:-1]))
 print("upsample + convolution, interior values:", np.unique(smooth[1:-1, 1:-1]))
-show(fig)
+show(
+    autoencoder_plots.plot_side_by_side(
+        [checker, smooth],
+        ["ConvTranspose2d(k=3, stride=2) of a constant", "Upsample(2), then Conv2d(k=3) of a constant"],
+    )
+)
 
 # %% [markdown]
 # ### Exercise 1 · A transposed convolution with loops
@@ -538,25 +533,11 @@ conv_torch = AE.to_torch_autoencoder(conv)
 print(f"convolutional autoencoder vs its PyTorch copy, test outputs: max difference "
       f"{max_diff(conv(digits_img.X_test), conv_torch(torch.from_numpy(digits_img.X_test))):.1e}")  # fmt: skip
 
-
 # %%
-def reconstruction_figure(rows, titles, n=10):
-    """Rows of n images (each row an array (N, 64) or (N, 1, 8, 8)), one row per title."""
-    fig = new_figure(n * 0.8, len(rows) * 0.95)
-    axes = fig.subplots(len(rows), n, squeeze=False)
-    for r, (images, title) in enumerate(zip(rows, titles)):
-        for c in range(n):
-            axes[r, c].imshow(np.asarray(images[c]).reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
-            axes[r, c].set_xticks([])
-            axes[r, c].set_yticks([])
-        axes[r, 0].set_ylabel(title, rotation=0, ha="right", va="center", fontsize=8)
-    return fig
-
-
 dense.eval()
 conv.eval()
 show(
-    reconstruction_figure(
+    autoencoder_plots.plot_reconstructions(
         [X_test, dense(X_test), conv(digits_img.X_test)], ["test images", "dense (code 8)", "convolutional (code 8)"]
     )
 )
@@ -685,7 +666,7 @@ for sigma in sigmas:
 for model in (*denoisers.values(), gauss_train):
     model.eval()
 show(
-    reconstruction_figure(
+    autoencoder_plots.plot_reconstructions(
         [X_test, test_noisy[0.5], denoisers[0.0](test_noisy[0.5]), denoisers[0.5](test_noisy[0.5])],
         ["clean", "masked, p = 0.5", "plain autoencoder", "denoising, p = 0.5"],
     )
@@ -869,7 +850,7 @@ LatentSpaceExplorer(vae.decode, mu_test, digits_img.y_test, X_test, image_shape=
 
 # %%
 samples = vae.decode(np.random.default_rng(11).standard_normal((16, 2)))
-show(reconstruction_figure([samples[:8], samples[8:]], ["samples", "samples"], n=8))
+show(autoencoder_plots.plot_reconstructions([samples[:8], samples[8:]], ["samples", "samples"], n=8))
 
 # %%
 print(f"notebook time so far: {time.perf_counter() - T0:.1f} s")

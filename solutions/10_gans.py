@@ -67,7 +67,7 @@ from dlcourse.checks import ch10
 from dlcourse.data.synthetic import make_gaussian_ring, ring_centres
 from dlcourse.fast import limit_threads
 from dlcourse.models import gan
-from dlcourse.viz import new_figure, show
+from dlcourse.viz import gan_plots, show
 from dlcourse.viz.gan_dynamics import GANDynamics
 
 # %matplotlib inline
@@ -346,18 +346,7 @@ for name, lrs in SETTINGS.items():
     print(f"{name}: {time.perf_counter() - start:.1f} s")
 
 # %%
-fig = new_figure(12, 5.2)
-axes = fig.subplots(2, 5)
-for row, (name, run) in zip(axes, runs.items()):
-    for ax, index in zip(row, (0, 3, 6, 10, 20)):
-        snap = run.snapshots[index]
-        ax.contourf(run.grid_x, run.grid_y, snap.probability, levels=np.linspace(0, 1, 11), cmap="RdBu_r")
-        ax.scatter(*run.real.T, s=2, c="black")
-        ax.scatter(*snap.fake.T, s=2, c="tab:orange")
-        ax.set(xlim=(-3, 3), ylim=(-3, 3), xticks=[], yticks=[], aspect="equal")
-        ax.set_title(f"{name}, step {snap.step}", fontsize=8)
-fig.suptitle("generated points (orange) over real ones (black); background: D's probability real (red high)")
-show(fig)
+show(gan_plots.plot_snapshots(runs, (0, 3, 6, 10, 20)))
 
 # %% [markdown]
 # ### Measuring coverage
@@ -650,15 +639,7 @@ print(
 )
 
 # %%
-fig = new_figure(12, 3.6)
-outer = fig.subfigures(1, len(samples_at))
-for sub, (epoch, images) in zip(outer, samples_at.items()):
-    axes = sub.subplots(4, 4)
-    for ax, image in zip(axes.ravel(), images):
-        ax.imshow(image[0], cmap="gray_r", vmin=0, vmax=1)
-        ax.axis("off")
-    sub.suptitle(f"after epoch {epoch}", fontsize=9)
-show(fig)
+show(gan_plots.plot_sample_grids(samples_at))
 
 # %% [markdown]
 # The same 16 noise vectors after 1, 3, 7 and 15 epochs: noise first, then blurry strokes, then shapes many of
