@@ -2,6 +2,7 @@
 
     torch_model = to_torch(model)                 # dlcourse Sequential -> torch.nn.Sequential, float64
     model.load_state_dict(torch_model.state_dict())   # and back: the names and layouts are the same
+    max_abs_diff(model(x), torch_model(torch.from_numpy(x)))   # how far apart the two outputs are
 
 torch is imported only when a function here is called, so ``import dlcourse`` stays light.
 """
@@ -9,6 +10,9 @@ torch is imported only when a function here is called, so ``import dlcourse`` st
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _lazy, nn
 
@@ -71,3 +75,13 @@ def _copy_params(torch, model: nn.Module, out) -> None:
     with torch.no_grad():
         for name, value in model.params.items():
             getattr(out, name).copy_(torch.from_numpy(value.copy()))
+
+
+def max_abs_diff(a: ArrayLike | torch.Tensor, b: ArrayLike | torch.Tensor) -> float:
+    """The largest absolute difference between two arrays of the same shape, each a NumPy array (or anything
+    ``np.asarray`` takes) or a PyTorch tensor (detached, without importing torch): how chapters print "ours against
+    PyTorch"."""
+    a, b = (np.asarray(v.detach().cpu().numpy() if hasattr(v, "detach") else v) for v in (a, b))
+    if a.shape != b.shape:
+        raise ValueError(f"b: expected the shape of a {a.shape}, got {b.shape}")
+    return float(np.max(np.abs(a - b), initial=0.0))

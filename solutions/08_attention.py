@@ -64,6 +64,7 @@ from dlcourse.data import dates
 from dlcourse.data.reviews import load_movie_reviews
 from dlcourse.fast import attention as fast_attention
 from dlcourse.fast import limit_threads
+from dlcourse.interop import max_abs_diff
 from dlcourse.models.recurrent import LSTMClassifier, evaluate_sequence_classifier, fit_sequence_classifier
 from dlcourse.models.seq2seq import DateTranslator, train_translator
 from dlcourse.models.transformer import TransformerClassifier
@@ -75,12 +76,6 @@ np.set_printoptions(precision=4, suppress=True)
 rng = np.random.default_rng(0)
 limit_threads(1)  # small models: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
 torch.manual_seed(0)
-
-
-def max_diff(a, b):
-    """The largest absolute difference between a NumPy array and a PyTorch tensor (or array)."""
-    b = b.detach().numpy() if hasattr(b, "detach") else np.asarray(b)
-    return float(np.max(np.abs(np.asarray(a) - b)))
 
 
 # %% [markdown]
@@ -190,7 +185,7 @@ for name, options in settings.items():
     t_options = {**options, "attn_mask": torch.tensor(padding)} if "attn_mask" in options else options
     out_t = torch.nn.functional.scaled_dot_product_attention(qt, kt, vt, **t_options)
     out_t.backward(torch.tensor(dout))
-    diffs = [max_diff(out, out_t), max_diff(dq, qt.grad), max_diff(dk, kt.grad), max_diff(dv, vt.grad)]
+    diffs = [max_abs_diff(out, out_t), max_abs_diff(dq, qt.grad), max_abs_diff(dk, kt.grad), max_abs_diff(dv, vt.grad)]
     print(f"{name:13s} max |difference| out {diffs[0]:.1e}, dQ {diffs[1]:.1e}, dK {diffs[2]:.1e}, dV {diffs[3]:.1e}")
 print("weights of the second sequence's first query (padding mask):", cache.weights[1, 0].round(3))
 
@@ -374,10 +369,10 @@ qt, kvt = torch.tensor(x_q, requires_grad=True), torch.tensor(x_kv, requires_gra
 out_t, w_t = mha_t(qt, kvt, kvt, key_padding_mask=torch.tensor(ignore), average_attn_weights=False)
 out_t.backward(torch.tensor(dout))
 print("output", out.shape, "weights per head", w.shape)
-print(f"max |difference|: output {max_diff(out, out_t):.1e}, weights {max_diff(w, w_t):.1e}")
-print(f"  d query {max_diff(dq, qt.grad):.1e}, d key + d value {max_diff(dk + dv, kvt.grad):.1e}")
-print(f"  d in_proj_weight {max_diff(mha.grads['in_proj_weight'], mha_t.in_proj_weight.grad):.1e}")
-print(f"  d out_proj.weight {max_diff(mha.out_proj.grads['weight'], mha_t.out_proj.weight.grad):.1e}")
+print(f"max |difference|: output {max_abs_diff(out, out_t):.1e}, weights {max_abs_diff(w, w_t):.1e}")
+print(f"  d query {max_abs_diff(dq, qt.grad):.1e}, d key + d value {max_abs_diff(dk + dv, kvt.grad):.1e}")
+print(f"  d in_proj_weight {max_abs_diff(mha.grads['in_proj_weight'], mha_t.in_proj_weight.grad):.1e}")
+print(f"  d out_proj.weight {max_abs_diff(mha.out_proj.grads['weight'], mha_t.out_proj.weight.grad):.1e}")
 print("weights of a padding key (should be 0):", w[1, :, :, 3:].max())
 
 # %% [markdown]
@@ -537,12 +532,12 @@ dout = rng.standard_normal(x.shape)
 out = ln(x)
 dx = ln.backward(dout)
 ln_t(xt).backward(torch.tensor(dout))
-diffs = [max_diff(out, ln_t(xt)), max_diff(dx, xt.grad)]
-diffs += [max_diff(ln.grads["weight"], ln_t.weight.grad), max_diff(ln.grads["bias"], ln_t.bias.grad)]
+diffs = [max_abs_diff(out, ln_t(xt)), max_abs_diff(dx, xt.grad)]
+diffs += [max_abs_diff(ln.grads["weight"], ln_t.weight.grad), max_abs_diff(ln.grads["bias"], ln_t.bias.grad)]
 print("LayerNorm max |difference|: output {:.1e}, dx {:.1e}, dweight {:.1e}, dbias {:.1e}".format(*diffs))
 
 gelu = nn.GELU()
-print(f"GELU max |difference|: {max_diff(gelu(x), torch.nn.functional.gelu(torch.tensor(x))):.1e}")
+print(f"GELU max |difference|: {max_abs_diff(gelu(x), torch.nn.functional.gelu(torch.tensor(x))):.1e}")
 
 drop = nn.Dropout(0.25, rng=0)
 ones = np.ones((200, 500))
@@ -586,11 +581,11 @@ for norm_first in (False, True):
     out_t = layer_t(xt, src_key_padding_mask=torch.tensor(ignore))
     out_t.backward(torch.tensor(dout))
     diffs = [
-        max_diff(out, out_t),
-        max_diff(dx, xt.grad),
-        max_diff(layer.linear1.grads["weight"], layer_t.linear1.weight.grad),
+        max_abs_diff(out, out_t),
+        max_abs_diff(dx, xt.grad),
+        max_abs_diff(layer.linear1.grads["weight"], layer_t.linear1.weight.grad),
     ]
-    diffs.append(max_diff(layer.self_attn.grads["in_proj_weight"], layer_t.self_attn.in_proj_weight.grad))
+    diffs.append(max_abs_diff(layer.self_attn.grads["in_proj_weight"], layer_t.self_attn.in_proj_weight.grad))
     print(
         f"norm_first={norm_first!s:5} max |difference|: output {diffs[0]:.1e}, dx {diffs[1]:.1e}, "
         f"d linear1.weight {diffs[2]:.1e}, d self_attn.in_proj_weight {diffs[3]:.1e}"

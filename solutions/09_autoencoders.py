@@ -68,6 +68,7 @@ from dlcourse.checks import ch09
 from dlcourse.fast import conv_transpose as fast_ct
 from dlcourse.fast import limit_threads
 from dlcourse.functional.conv_transpose import conv_transpose_output_size
+from dlcourse.interop import max_abs_diff
 from dlcourse.models import autoencoders as AE
 from dlcourse.viz import autoencoder_plots, show
 from dlcourse.viz.latent_space import LatentSpaceExplorer
@@ -78,13 +79,6 @@ rng = np.random.default_rng(0)
 limit_threads(1)  # small networks: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
 torch.manual_seed(0)
 T0 = time.perf_counter()
-
-
-def max_diff(a, b):
-    """The largest absolute difference between two arrays (NumPy or torch)."""
-    a = a.detach().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
-    b = b.detach().numpy() if isinstance(b, torch.Tensor) else np.asarray(b)
-    return float(np.max(np.abs(a - b)))
 
 
 # %% [markdown]
@@ -301,11 +295,11 @@ grads = dict(seed_model.named_parameters())
 print(
     f"loss: dlcourse {float(loss):.10f}, PyTorch {loss_t.item():.10f}, difference {abs(float(loss) - loss_t.item()):.1e}"
 )
-print(f"output max difference: {max_diff(seed_model(xb), seed_torch(xt)):.1e}")
+print(f"output max difference: {max_abs_diff(seed_model(xb), seed_torch(xt)):.1e}")
 print(
     "gradient max difference over all",
     len(grads),
-    f"parameters: {max(max_diff(grads[n].grad, p.grad) for n, p in seed_torch.named_parameters()):.1e}",
+    f"parameters: {max(max_abs_diff(grads[n].grad, p.grad) for n, p in seed_torch.named_parameters()):.1e}",
 )
 
 # %%
@@ -326,7 +320,7 @@ for step in range(3):  # three Adam steps side by side on batches of 8
 weights_t = dict(seed_torch.named_parameters())
 print(
     "after 3 steps, weights max difference:",
-    f"{max(max_diff(p, weights_t[n]) for n, p in seed_model.state_dict().items()):.1e}",
+    f"{max(max_abs_diff(p, weights_t[n]) for n, p in seed_model.state_dict().items()):.1e}",
 )
 
 # %% [markdown]
@@ -393,20 +387,20 @@ layer.params["weight"][...], layer.params["bias"][...] = w, b
 layer_out = layer(x)
 layer_dx = layer.backward(dout)
 print("output shape", out.shape)
-print(f"readable vs PyTorch: out {max_diff(out, out_t):.1e}, dx {max_diff(dx, xt.grad):.1e}, "
-      f"dweight {max_diff(dw, wt.grad):.1e}, dbias {max_diff(db, bt.grad):.1e}")  # fmt: skip
-print(f"fast vs PyTorch:     out {max_diff(out_f, out_t):.1e}, dx {max_diff(dx_f, xt.grad):.1e}, "
-      f"dweight {max_diff(dw_f, wt.grad):.1e}, dbias {max_diff(db_f, bt.grad):.1e}")  # fmt: skip
-print(f"nn.ConvTranspose2d:  out {max_diff(layer_out, out_t):.1e}, dx {max_diff(layer_dx, xt.grad):.1e}, "
-      f"dweight {max_diff(layer.grads['weight'], wt.grad):.1e}")  # fmt: skip
+print(f"readable vs PyTorch: out {max_abs_diff(out, out_t):.1e}, dx {max_abs_diff(dx, xt.grad):.1e}, "
+      f"dweight {max_abs_diff(dw, wt.grad):.1e}, dbias {max_abs_diff(db, bt.grad):.1e}")  # fmt: skip
+print(f"fast vs PyTorch:     out {max_abs_diff(out_f, out_t):.1e}, dx {max_abs_diff(dx_f, xt.grad):.1e}, "
+      f"dweight {max_abs_diff(dw_f, wt.grad):.1e}, dbias {max_abs_diff(db_f, bt.grad):.1e}")  # fmt: skip
+print(f"nn.ConvTranspose2d:  out {max_abs_diff(layer_out, out_t):.1e}, dx {max_abs_diff(layer_dx, xt.grad):.1e}, "
+      f"dweight {max_abs_diff(layer.grads['weight'], wt.grad):.1e}")  # fmt: skip
 
 up, up_cache = F.upsample_nearest2d_forward(x, 2)
 dup = rng.standard_normal(up.shape)
 xt2 = torch.tensor(x, requires_grad=True)
 up_t = torch.nn.functional.interpolate(xt2, scale_factor=2, mode="nearest")
 up_t.backward(torch.from_numpy(dup))
-print(f"upsample_nearest2d vs PyTorch: out {max_diff(up, up_t):.1e}, "
-      f"dx {max_diff(F.upsample_nearest2d_backward(dup, up_cache), xt2.grad):.1e}")  # fmt: skip
+print(f"upsample_nearest2d vs PyTorch: out {max_abs_diff(up, up_t):.1e}, "
+      f"dx {max_abs_diff(F.upsample_nearest2d_backward(dup, up_cache), xt2.grad):.1e}")  # fmt: skip
 
 # %% [markdown]
 # ### A transposed convolution is a convolution's backward pass
@@ -429,8 +423,8 @@ conv_out, conv_cache = F.conv2d_forward(conv_in, w, None, 2, 1)
 print("conv2d:", conv_in.shape, "->", conv_out.shape, "  conv_transpose2d:", x.shape, "->", out.shape)
 dx_conv, _, _ = F.conv2d_backward(x, conv_cache)  # upstream gradient x, (3, 4, 5, 6): the conv's output shape
 ct_out = F.conv_transpose2d(x, w, None, stride=2, padding=1, output_padding=1)  # (3, 2, 10, 12)
-print(f"conv_transpose2d(x, w) vs conv2d_backward's dx with dout = x: {max_diff(ct_out, dx_conv):.1e}")
-print(f"conv_transpose2d's dx vs conv2d(dout, w): {max_diff(dx, F.conv2d(dout, w, None, 2, 1)):.1e}")
+print(f"conv_transpose2d(x, w) vs conv2d_backward's dx with dout = x: {max_abs_diff(ct_out, dx_conv):.1e}")
+print(f"conv_transpose2d's dx vs conv2d(dout, w): {max_abs_diff(dx, F.conv2d(dout, w, None, 2, 1)):.1e}")
 for rows in (9, 10):  # two input sizes, one output size: output_padding picks which one to go back to
     print(f"a {rows}-row input convolves to", F.conv2d(np.zeros((1, 2, rows, 12)), w, None, 2, 1).shape[2], "rows")
 
@@ -531,7 +525,7 @@ print(f"convolutional autoencoder: validation MSE {hist_conv['val_loss'][-1]:.4f
 print("parameters: dense", dense.num_parameters(), " convolutional", conv.num_parameters())
 conv_torch = AE.to_torch_autoencoder(conv)
 print(f"convolutional autoencoder vs its PyTorch copy, test outputs: max difference "
-      f"{max_diff(conv(digits_img.X_test), conv_torch(torch.from_numpy(digits_img.X_test))):.1e}")  # fmt: skip
+      f"{max_abs_diff(conv(digits_img.X_test), conv_torch(torch.from_numpy(digits_img.X_test))):.1e}")  # fmt: skip
 
 # %%
 dense.eval()
@@ -779,15 +773,15 @@ kl, kl_cache = F.gaussian_kl_forward(mu, logvar)
 dmu_kl, dlogvar_kl = F.gaussian_kl_backward(1.0, kl_cache)
 print(f"KL (mean over 6 examples): dlcourse {kl:.12f}, torch.distributions {kl_t.item():.12f}")
 print(
-    f"  gradient max differences: dmu {max_diff(dmu_kl, mu_t.grad):.1e}, dlogvar {max_diff(dlogvar_kl, logvar_t.grad):.1e}"
+    f"  gradient max differences: dmu {max_abs_diff(dmu_kl, mu_t.grad):.1e}, dlogvar {max_abs_diff(dlogvar_kl, logvar_t.grad):.1e}"
 )
 mu_t.grad, logvar_t.grad = None, None
 z_t = mu_t + torch.exp(0.5 * logvar_t) * torch.from_numpy(eps)  # the reparameterised sample in PyTorch
 z_t.backward(torch.from_numpy(dz))
 z, z_cache = F.reparameterize_forward(mu, logvar, eps)
 dmu, dlogvar = F.reparameterize_backward(dz, z_cache)
-print(f"reparameterize: z {max_diff(z, z_t):.1e}, dmu {max_diff(dmu, mu_t.grad):.1e}, "
-      f"dlogvar {max_diff(dlogvar, logvar_t.grad):.1e}")  # fmt: skip
+print(f"reparameterize: z {max_abs_diff(z, z_t):.1e}, dmu {max_abs_diff(dmu, mu_t.grad):.1e}, "
+      f"dlogvar {max_abs_diff(dlogvar, logvar_t.grad):.1e}")  # fmt: skip
 
 # %% [markdown]
 # The whole model, `AE.VAE`, has a dense encoder $64 \to 64 \to 2d$ (the first $d$ outputs are $\mu$, the other $d$
@@ -809,7 +803,7 @@ loss_t, twin = AE.vae_loss_torch(vae, xb, eps)
 vae_grads = dict(vae.named_parameters())
 print(f"before training: -ELBO {parts.loss:.6f} = reconstruction {parts.recon:.6f} + KL {parts.kl:.6f}")
 print(f"PyTorch: -ELBO {loss_t.item():.6f}; max gradient difference "
-      f"{max(max_diff(vae_grads[n].grad, p.grad) for n, p in twin.named_parameters()):.1e}")  # fmt: skip
+      f"{max(max_abs_diff(vae_grads[n].grad, p.grad) for n, p in twin.named_parameters()):.1e}")  # fmt: skip
 
 hist_vae = AE.fit_vae(
     vae, X_train, epochs=80, batch_size=32, optimizer=optim.Adam(vae.parameters(), lr=3e-3), rng=0, progress=True

@@ -107,3 +107,14 @@ def test_a_cnn_has_the_same_outputs_and_gradients(seed, n, padding, stride, pool
     ]
     assert list(tmodel.state_dict()) == list(model.state_dict()) == ["0.weight", "0.bias", "4.weight", "4.bias"]
     assert_same_function(model, tmodel, x, rng.standard_normal((n, 4)))
+
+
+def test_max_abs_diff_reads_arrays_and_tensors_and_refuses_other_shapes():
+    from dlcourse.interop import max_abs_diff
+
+    a = np.array([[1.0, -2.0], [3.0, 4.0]])
+    assert max_abs_diff(a, torch.tensor(a + [[0.0, 0.5], [0.0, -0.25]], requires_grad=True) * 1) == 0.5
+    assert max_abs_diff(torch.tensor(a), a) == 0.0
+    assert max_abs_diff(np.zeros(0), np.zeros(0)) == 0.0
+    with pytest.raises(ValueError, match=r"b: expected the shape of a \(2, 2\), got \(4,\)"):
+        max_abs_diff(a, a.ravel())
