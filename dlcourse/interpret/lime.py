@@ -30,6 +30,7 @@ from .._validate import (
     check_int,
     check_number,
     check_positive_int,
+    check_positive_number,
     check_rng,
 )
 from ._common import check_function, scores_of
@@ -51,9 +52,7 @@ class LimeExplanation:
 def kernel_weights(distances: ArrayLike, kernel_width: float) -> np.ndarray:
     """lime's exponential kernel, ``sqrt(exp(-d² / kernel_width²))``, for distances d >= 0."""
     d = as_float_array(distances, "distances")
-    kernel_width = check_number(kernel_width, "kernel_width", minimum=0.0, what="a positive number")
-    if kernel_width == 0:
-        raise ValueError("kernel_width: expected a positive number, got 0.0")
+    kernel_width = check_positive_number(kernel_width, "kernel_width")
     return np.sqrt(np.exp(-(d**2) / kernel_width**2))
 
 
