@@ -99,7 +99,8 @@ def draw(fig: Figure, result: Explanation, class_names: Sequence[str]) -> None:
         ax_map.imshow(a, cmap="bwr", vmin=-bound, vmax=bound, alpha=0.6)
     else:
         ax_map.imshow(a, cmap="inferno", vmin=0, vmax=float(a.max()) or 1.0, alpha=0.6)
-    ax_map.set_title(f"{result.method} for {class_names[result.predicted]!r}", fontsize=9)
+    empty = " (all zero: no positive evidence)" if not a.any() else ""
+    ax_map.set_title(f"{result.method} for {class_names[result.predicted]!r}{empty}", fontsize=9)
     for ax in (ax_image, ax_map):
         ax.set_xticks([])
         ax.set_yticks([])
