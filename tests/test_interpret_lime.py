@@ -129,6 +129,7 @@ def test_every_entry_is_a_feature_by_default_and_segments_broadcast_over_channel
         ({"metric": "manhattan"}, "metric: expected one of"),
         ({"kernel_width": 0}, "kernel_width: expected a positive number"),
         ({"alpha": -1}, "alpha: expected a number >= 0"),
+        ({"baseline": np.ones(2)}, "baseline: expected a number or an array broadcastable"),
     ],
 )
 def test_bad_input_names_the_argument(kwargs, message):

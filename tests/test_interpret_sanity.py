@@ -79,9 +79,8 @@ def test_randomization_check_against_scipy_and_a_map_blind_to_the_model():
     x = np.random.default_rng(2).normal(size=(4, 6))
     check = model_randomization(model, x, 1, gradient_x_input, rng=3)
     assert check.layers == ["4", "2", "0"] and check.correlations.shape == (4, 4)
-    rng = np.random.default_rng(3)
     for k in range(4):
-        copy = randomize_layers(model, k, rng) if k else model
+        copy = randomize_layers(model, k, rng=3)  # the state the cascade reaches after k steps
         expected_map = gradient_x_input(copy, x, 1)
         np.testing.assert_array_equal(check.maps[k], expected_map)
         for i in range(4):
@@ -147,6 +146,7 @@ def test_a_pixel_map_hides_every_channel_of_the_pixel():
         (lambda m, x: deletion_curve(m, x[0], 5, np.ones(6)), "target: expected an integer from 0 to 2"),
         (lambda m, x: insertion_curve(m, x[0], 0, np.ones(6), n_steps=0), "n_steps: expected a positive integer"),
         (lambda m, x: spearman_correlation(np.ones(3), np.ones(4)), "b: expected as many values as a (3)"),
+        (lambda m, x: deletion_curve(m, x[0], 0, np.ones(6), baseline=np.ones(2)), "baseline: expected a number or"),
     ],
 )
 def test_bad_input_names_the_argument(call, message):

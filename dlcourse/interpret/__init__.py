@@ -20,6 +20,7 @@ from .sanity import (
     insertion_curve,
     model_randomization,
     randomize_layers,
+    reinitialise,
     spearman_correlation,
 )
 from .shapley import exact_shapley, kernel_shap, shapley_kernel
@@ -42,6 +43,7 @@ __all__ = [
     "occlusion",
     "quadrature",
     "randomize_layers",
+    "reinitialise",
     "saliency",
     "shapley_kernel",
     "smoothgrad",

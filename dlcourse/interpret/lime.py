@@ -33,7 +33,7 @@ from .._validate import (
     check_positive_number,
     check_rng,
 )
-from ._common import check_function, scores_of
+from ._common import broadcast_baseline, check_function, scores_of
 
 
 @dataclass
@@ -164,7 +164,7 @@ def lime_explain(
         raise ValueError(f"segments: expected the labels 0 .. M-1, each used, got {np.unique(seg)[:10].tolist()} ...")
     n_samples = check_positive_int(n_samples, "n_samples")
     rng = check_rng(rng, needed_for="drawing LIME's perturbations")
-    base = np.zeros_like(x) if baseline is None else np.broadcast_to(as_float_array(baseline, "baseline"), x.shape)
+    base = broadcast_baseline(baseline, x)
     masks = rng.integers(0, 2, size=(n_samples, n_features))
     masks[0] = 1
     scores = scores_of(predict_fn, perturb(x, seg, masks, base), "predict_fn")

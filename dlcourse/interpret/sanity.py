@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike
 from .._types import Seed
 from .._validate import as_float_array, check_finite, check_int, check_positive_int, check_rng
 from ..nn import Module
-from ._common import check_function, check_model, scores_of
+from ._common import broadcast_baseline, check_function, check_model, scores_of
 
 
 def rankdata(a: ArrayLike) -> np.ndarray:
@@ -78,24 +78,28 @@ def _module_at(model: Module, name: str) -> Module:
     return model
 
 
-def randomize_layers(model: Module, n_layers: int, rng: Seed) -> Module:
-    """A copy of ``model`` whose top ``n_layers`` parameterised layers are re-initialised (cascading randomisation).
+def reinitialise(layer: Module, rng: np.random.Generator) -> None:
+    """Draw every parameter of ``layer`` anew, in place, from PyTorch's default initialisation of a Linear or Conv2d
+    layer: uniform in ``[-1/sqrt(fan_in), 1/sqrt(fan_in)]`` with the fan-in of its ``weight``
+    (``weight.size / weight.shape[0]``)."""
+    first = layer.params.get("weight", next(iter(layer.params.values())))
+    fan_in = first.size // first.shape[0] if first.ndim and first.shape[0] else 1
+    bound = 1.0 / np.sqrt(max(fan_in, 1))
+    for value in layer.params.values():
+        value[...] = rng.uniform(-bound, bound, value.shape)
 
-    Each parameter of a randomised layer is drawn anew from PyTorch's default initialisation of a Linear or Conv2d
-    layer, uniform in ``[-1/sqrt(fan_in), 1/sqrt(fan_in)]`` with the fan-in of the layer's ``weight``
-    (``weight.size / weight.shape[0]``). The model itself is left unchanged.
-    """
+
+def randomize_layers(model: Module, n_layers: int, rng: Seed) -> Module:
+    """A copy of ``model`` whose top ``n_layers`` parameterised layers are re-initialised (:func:`reinitialise`),
+    the top one first; the model itself is left unchanged. With the same seed it is the state the cascade of
+    :func:`model_randomization` reaches after ``n_layers`` steps."""
     check_model(model)
     layers = parameterised_layers(model)
     n_layers = check_int(n_layers, "n_layers", minimum=0, maximum=len(layers))
     rng = check_rng(rng, needed_for="re-initialising layers")
     out = copy.deepcopy(model)
     for name in layers[len(layers) - n_layers :][::-1]:
-        layer = _module_at(out, name)
-        first = layer.params.get("weight", next(iter(layer.params.values())))
-        bound = 1.0 / np.sqrt(max(first.size // max(first.shape[0], 1), 1)) if first.ndim else 1.0
-        for value in layer.params.values():
-            value[...] = rng.uniform(-bound, bound, value.shape)
+        reinitialise(_module_at(out, name), rng)
     return out
 
 
@@ -119,15 +123,20 @@ def model_randomization(
 ) -> RandomizationCheck:
     """Adebayo et al.'s cascading randomisation check for ``attribution_fn(model, x, target) -> maps (N, ...)``.
 
+    One copy of the model is randomised a layer at a time from the top (:func:`reinitialise`, drawing from
+    ``rng``); after each step the maps are recomputed and compared with the trained model's.
+
     ``absolute`` compares the maps' magnitudes (the paper's main figures), else their signed values.
     """
     check_model(model)
     check_function(attribution_fn, "attribution_fn")
     rng = check_rng(rng, needed_for="re-initialising layers")
     layers = parameterised_layers(model)[::-1]
-    maps = []
-    for k in range(len(layers) + 1):
-        maps.append(np.asarray(attribution_fn(randomize_layers(model, k, rng) if k else model, x, target)))
+    maps = [np.asarray(attribution_fn(model, x, target))]
+    randomised = copy.deepcopy(model)
+    for name in layers:  # the cascade: each step re-initialises one more layer, keeping those above random
+        reinitialise(_module_at(randomised, name), rng)
+        maps.append(np.asarray(attribution_fn(randomised, x, target)))
     n = maps[0].shape[0]
     shown = [np.abs(m) if absolute else m for m in maps]
     corr = np.array([[spearman_correlation(s[i], shown[0][i]) for i in range(n)] for s in shown])
@@ -160,7 +169,7 @@ def _curve(predict_fn, x, target, attribution, n_steps, baseline, insert: bool) 
     x = as_float_array(x, "x")
     check_finite(x, "x")
     n_steps = check_positive_int(n_steps, "n_steps")
-    base = np.zeros_like(x) if baseline is None else np.broadcast_to(as_float_array(baseline, "baseline"), x.shape)
+    base = broadcast_baseline(baseline, x)
     order, shape = _order(x, attribution)
     counts = np.round(np.linspace(0, order.size, n_steps + 1)).astype(int)
     batch = []
