@@ -186,3 +186,46 @@ def test_bad_training_arguments() -> None:
         fit_sequence_classifier(model, tokens, y[:2], epochs=1, rng=0)
     with pytest.raises(ValueError, match="vocab_size"):
         LSTMClassifier(0, 2, 2)
+
+
+def test_the_torch_twin_trained_on_the_same_batches_takes_the_same_steps():
+    """fit_torch_sequence_classifier on lstm_classifier_torch's twin follows fit_sequence_classifier step for step
+    in float64 (variable lengths, clipping, Adam): the losses per epoch and every weight agree up to round-off."""
+    from dlcourse.models.recurrent import fit_torch_sequence_classifier, lstm_classifier_torch
+
+    rng = np.random.default_rng(1)
+    N, T, V = 120, 12, 30
+    tokens = rng.integers(1, V, (N, T))
+    lengths = rng.integers(1, T + 1, N)
+    for i, n in enumerate(lengths):
+        tokens[i, n:] = 0
+    y = (tokens[:, 0] % 2).astype(np.int64)
+    model = LSTMClassifier(V, 6, 5, num_layers=2, rng=0)
+    twin = lstm_classifier_torch(model)
+    ours = fit_sequence_classifier(
+        model, tokens, y, lengths, epochs=2, batch_size=16, rng=3, optimizer=Adam(model.parameters(), lr=5e-3), clip=0.5
+    )
+    theirs = fit_torch_sequence_classifier(twin, tokens, y, lengths, epochs=2, batch_size=16, lr=5e-3, clip=0.5, rng=3)
+    np.testing.assert_allclose(ours["loss"], theirs, rtol=1e-9)
+    state = twin.state_dict()
+    for name, value in model.state_dict().items():
+        assert_close_to_largest(value, state[name].detach().numpy(), name)
+
+
+def test_the_twin_reads_each_sequence_up_to_its_length_as_pack_padded_sequence_does():
+    from dlcourse.models.recurrent import lstm_classifier_torch
+
+    rng = np.random.default_rng(2)
+    tokens = rng.integers(1, 20, (7, 9))
+    lengths = np.array([9, 1, 4, 6, 2, 9, 5])
+    for i, n in enumerate(lengths):
+        tokens[i, n:] = 0
+    model = LSTMClassifier(20, 4, 3, num_layers=2, rng=0)
+    twin = lstm_classifier_torch(model)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(
+        twin.embedding(torch.from_numpy(tokens)), torch.from_numpy(lengths), batch_first=True, enforce_sorted=False
+    )
+    _, (h_n, _) = twin.lstm(packed)
+    expected = twin.fc(h_n[-1]).detach().numpy()
+    assert_close_to_largest(twin(torch.from_numpy(tokens), lengths).detach().numpy(), expected, "twin")
+    assert_close_to_largest(model(tokens, lengths), expected, "dlcourse")

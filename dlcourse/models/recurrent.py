@@ -187,6 +187,40 @@ def seed_imdb_torch(model: SeedIMDBModel, dtype: torch.dtype | None = None) -> t
     return twin
 
 
+def lstm_classifier_torch(model: LSTMClassifier, dtype: torch.dtype | None = None) -> torch.nn.Module:
+    """The PyTorch twin of an :class:`LSTMClassifier`, with a copy of its weights (same ``state_dict`` keys).
+
+    ``twin(tokens, lengths=None)`` takes a LongTensor (N, T) and optional lengths (N,) of post-padded sequences
+    and returns the logits (N, num_classes) from the top layer's output at each sequence's last valid step (what
+    ``pack_padded_sequence`` gives, tested equal); float64 by default.
+    """
+    torch = _lazy.torch("lstm_classifier_torch")
+    dtype = torch.float64 if dtype is None else dtype
+    tnn = torch.nn
+
+    class LSTMClassifierTwin(tnn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embedding = tnn.Embedding(
+                model.vocab_size, model.embed_dim, padding_idx=model.embedding.padding_idx, dtype=dtype
+            )
+            self.lstm = tnn.LSTM(model.embed_dim, model.hidden_size, model.num_layers, batch_first=True, dtype=dtype)
+            self.fc = tnn.Linear(model.hidden_size, model.num_classes, dtype=dtype)
+
+        def forward(self, tokens, lengths=None):
+            out, (h_n, _) = self.lstm(self.embedding(tokens))  # out (N, T, H): the top layer at every step
+            if lengths is None:
+                return self.fc(h_n[-1])
+            # the LSTM reads left to right, so its output at a sequence's last valid step is the final state that
+            # pack_padded_sequence would give (the padding after it cannot reach back), at a fraction of the cost
+            last = torch.as_tensor(np.asarray(lengths) - 1, dtype=torch.int64)
+            return self.fc(out[torch.arange(len(last)), last])
+
+    twin = LSTMClassifierTwin()
+    twin.load_state_dict({k: torch.as_tensor(v, dtype=dtype) for k, v in model.state_dict().items()})
+    return twin
+
+
 # ------------------------------------------------------------------------------------------------ training
 def _accuracy(logits: np.ndarray, y: np.ndarray) -> float:
     pred = (logits > 0).astype(y.dtype) if logits.ndim == 1 else logits.argmax(axis=1)
@@ -325,4 +359,50 @@ def fit_sequence_classifier(
     finally:
         if bar is not None:
             bar.close()
+    return history
+
+
+def fit_torch_sequence_classifier(
+    twin: torch.nn.Module,
+    tokens: ArrayLike,
+    y: ArrayLike,
+    lengths: ArrayLike | None = None,
+    *,
+    epochs: int,
+    batch_size: int = 32,
+    lr: float = 1e-3,
+    clip: float | None = None,
+    rng: Seed = None,
+) -> list[float]:
+    """Train a PyTorch twin (e.g. :func:`lstm_classifier_torch`) the way :func:`fit_sequence_classifier` trains the
+    dlcourse model: the same batches in the same order (from the same ``rng``), ``torch.optim.Adam(lr)``, cross-
+    entropy, and ``torch.nn.utils.clip_grad_norm_(clip)``. Returns the mean training loss per epoch.
+
+    With the same weights and seed, the two runs take the same steps, up to round-off.
+    """
+    torch = _lazy.torch("fit_torch_sequence_classifier")
+    tokens, y, lengths = _check_set(tokens, y, lengths, "tokens, y")
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    lr = check_positive_number(lr, "lr")
+    clip = None if clip is None else check_positive_number(clip, "clip")
+    rng = check_rng(rng, needed_for="shuffling")
+    optimizer = torch.optim.Adam(twin.parameters(), lr=lr)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    tokens_t, y_t = torch.as_tensor(tokens, dtype=torch.int64), torch.as_tensor(y, dtype=torch.int64)
+    twin.train()
+    history = []
+    for _ in range(epochs):
+        order = rng.permutation(len(tokens))  # as fit_sequence_classifier draws it
+        total = 0.0
+        for start in range(0, len(tokens), batch_size):
+            idx = order[start : start + batch_size]
+            optimizer.zero_grad()
+            loss = loss_fn(twin(tokens_t[idx], None if lengths is None else lengths[idx]), y_t[idx])
+            loss.backward()
+            if clip is not None:
+                torch.nn.utils.clip_grad_norm_(twin.parameters(), clip)
+            optimizer.step()
+            total += loss.item() * len(idx)
+        history.append(total / len(tokens))
     return history
