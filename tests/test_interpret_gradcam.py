@@ -118,3 +118,24 @@ def test_bad_input_names_the_argument(case, call, message):
     with pytest.raises(ValueError) as info:
         call(model, x)
     assert message in str(info.value)
+
+
+@given(
+    st.integers(1, 3),
+    st.integers(1, 3),
+    st.integers(3, 9),
+    st.integers(3, 9),
+    st.integers(1, 3),
+    st.sampled_from(["nearest", "bilinear"]),
+    st.integers(0, 2**16),
+)
+@scaled_settings(20)
+def test_grad_cam_of_any_image_size_is_torchs(n, c, h, w, k, mode, seed):
+    rng = np.random.default_rng(seed)
+    model = nn.Sequential(
+        nn.Conv2d(c, 4, k, rng=rng), nn.Tanh(), nn.Flatten(), nn.Linear(4 * (h - k + 1) * (w - k + 1), 3, rng=rng)
+    ).eval()
+    x, target = rng.normal(size=(n, c, h, w)), rng.integers(0, 3, size=n)
+    got = grad_cam(model, x, target, 1, relu=False, mode=mode)
+    assert got.shape == (n, h, w)
+    assert_close_to_largest(got, torch_grad_cam(model, x, target, 1, relu=False, size=(h, w), mode=mode), mode)

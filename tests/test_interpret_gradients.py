@@ -251,3 +251,37 @@ def test_bad_input_names_the_argument(images, call, message):
     with pytest.raises(ValueError) as info:
         call(model, x)
     assert message in str(info.value)
+
+
+@st.composite
+def cnn_cases(draw):
+    """A smooth CNN (Conv2d, Tanh, Flatten, Linear) on drawn image shapes, kernel sizes, strides and paddings."""
+    n, c, h, w = (draw(st.integers(1, 3)) for _ in range(4))
+    k, stride, pad = draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(st.integers(0, 1))
+    h, w = max(h, k), max(w, k)
+    h, w = h + draw(st.integers(0, 3)), w + draw(st.integers(0, 3))
+    out_h, out_w = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
+    classes = draw(st.integers(1, 4))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    model = nn.Sequential(
+        nn.Conv2d(c, 3, k, stride=stride, padding=pad, rng=rng),
+        nn.Tanh(),
+        nn.Flatten(),
+        nn.Linear(3 * out_h * out_w, classes, rng=rng),
+    ).eval()
+    x = draw(float_arrays((n, c, h, w)))
+    target = np.array(draw(st.lists(st.integers(0, classes - 1), min_size=n, max_size=n)))
+    return model, x, target
+
+
+@given(cnn_cases(), st.sampled_from(METHODS))
+@scaled_settings(20)
+def test_gradient_methods_of_cnns_of_any_shape_against_autograd(case, method):
+    model, x, target = case
+    expected = torch_gradient(model, x, target)
+    assert_close_to_largest(saliency(model, x, target, abs=False), expected, "gradient")
+    assert_close_to_largest(saliency(model, x, target, channel_max=True), np.abs(expected).max(axis=1), "map")
+    attr, delta = integrated_gradients(model, x, target, n_steps=3, method=method)
+    ref_attr, ref_delta = torch_integrated_gradients(model, x, target, np.zeros_like(x), 3, method)
+    assert_close_to_largest(attr, ref_attr, "attributions")
+    assert_close_to_largest(delta, ref_delta, "delta")
