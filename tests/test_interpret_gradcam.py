@@ -110,7 +110,9 @@ def test_parameter_gradients_are_left_as_they_were(case):
         (lambda m, x: grad_cam(m, x, 3, 0), "target: class indices must lie in [0, 2]"),
         (lambda m, x: grad_cam(m, x, 0, 0, relu=1), "relu: expected True or False"),
         (lambda m, x: grad_cam(m, x, 0, 0, mode="cubic"), "mode: expected one of"),
-        (lambda m, x: upsample(x, (4, 4)), "maps: expected (N, h, w)"),
+        (lambda m, x: upsample(x, (4, 4)), "maps: expected a 3-D array"),
+        (lambda m, x: upsample(x[0], (4, 0)), "size[1]: expected a positive integer"),
+        (lambda m, x: upsample(x[0], 4), "size: expected a pair (H, W)"),
     ],
 )
 def test_bad_input_names_the_argument(case, call, message):

@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validate import check_bool, check_choice, check_int
+from .._validate import as_float_array, check_bool, check_choice, check_int, check_pair, check_positive_int
 from ..nn import Module, Sequential
 from ._common import check_batch, check_targets
 
@@ -28,13 +28,8 @@ def upsample(maps: ArrayLike, size: tuple[int, int], mode: Literal["nearest", "b
     ``nearest`` takes the source pixel ``floor(i * h / H)``; ``bilinear`` samples at ``(i + 0.5) * h / H - 0.5``,
     clamped at 0, between the two nearest source pixels in each direction.
     """
-    maps = (
-        np.asarray(maps, dtype=np.float64)
-        if not np.issubdtype(np.asarray(maps).dtype, np.floating)
-        else np.asarray(maps)
-    )
-    if maps.ndim != 3:
-        raise ValueError(f"maps: expected (N, h, w), got shape {maps.shape}")
+    maps = as_float_array(maps, "maps", ndim=3)
+    size = check_pair(size, "size", check_positive_int, what="a pair (H, W) of positive integers")
     mode = check_choice(mode, "mode", ("nearest", "bilinear"))
     (h, w), (out_h, out_w) = maps.shape[1:], size
     if mode == "nearest":
