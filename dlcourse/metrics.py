@@ -797,10 +797,11 @@ def calibration_curve(
         raise ValueError(f"y_prob: expected probabilities in [0, 1], got values in [{y_prob.min()}, {y_prob.max()}]")
     if len(np.unique(_as_labels(y_true, "y_true"))) > 2:
         raise ValueError("y_true: expected binary labels, got more than two classes")
-    edges = np.percentile(y_prob, np.linspace(0, 100, n_bins + 1)) if strategy == "quantile" else None
-    if edges is None:
+    if strategy == "quantile":  # the percentiles as scikit-learn writes them, equal to the last bit
+        edges = np.percentile(y_prob, np.linspace(0, 1, n_bins + 1) * 100)
+    else:
         edges = np.linspace(0.0, 1.0, n_bins + 1)
-    bin_ids, totals, prob_sums, true_sums = _bin(y_prob, edges, positive.astype(np.float64))
+    _, totals, prob_sums, true_sums = _bin(y_prob, edges, positive.astype(np.float64))
     nonempty = totals != 0
     return true_sums[nonempty] / totals[nonempty], prob_sums[nonempty] / totals[nonempty]
 
