@@ -2,9 +2,10 @@
 drops, and credit the drop to every input the window covered.
 
 As captum's ``Occlusion`` (the reference the chapter will compare with): the window slides over each example's
-dimensions with the given strides, the hidden part is replaced by the baseline, and each input's attribution is the
-average of the drops ``f(x) - f(x with the window hidden)`` over the windows that cover it. Any function of a batch
-returning scores (N, C) will do, a dlcourse model included: no gradient is needed.
+dimensions with the given strides (the last window cut at the border), the hidden part is replaced by the
+baseline, and each input's attribution is the average of the drops ``f(x) - f(x with the window hidden)`` over the
+windows that cover it. Any function of a batch returning scores (N, C) will do, a dlcourse model included: no
+gradient is needed.
 
     attr = occlusion(model, images, target=labels, window=(1, 4, 4), stride=(1, 2, 2))
 """
@@ -12,6 +13,7 @@ returning scores (N, C) will do, a dlcourse model included: no gradient is neede
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -35,8 +37,11 @@ def _per_dim(value: int | tuple[int, ...], name: str, ndim: int, sizes: tuple[in
 
 
 def window_corners(sizes: tuple[int, ...], window: tuple[int, ...], stride: tuple[int, ...]) -> list[tuple[int, ...]]:
-    """Every position of the window's first corner: ``range(0, size - window + 1, stride)`` in each dimension."""
-    return list(itertools.product(*(range(0, s - w + 1, t) for s, w, t in zip(sizes, window, stride))))
+    """Every position of the window's first corner, as captum places them: in each dimension
+    ``ceil((size - window) / stride) + 1`` starts 0, stride, 2 stride, ..., the last window cut at the border when
+    the strides do not fit the size exactly, so that every input is covered."""
+    starts = [range(0, math.ceil((s - w) / t) * t + 1, t) for s, w, t in zip(sizes, window, stride)]
+    return list(itertools.product(*starts))
 
 
 def occlusion(
@@ -58,13 +63,19 @@ def occlusion(
     stride : the window's step in each dimension (captum's ``strides``)
     baseline : what hides the window: None (zeros), a number, or an array broadcastable to x
 
-    Inputs no window covers (when the strides skip the last rows) get 0, the drop of no window.
+    The windows start at 0, stride, 2 stride, ... in each dimension until one reaches the border (cut there if the
+    strides do not fit), so every input is covered; the stride may not exceed the window (as in captum).
     """
     check_function(predict_fn, "predict_fn")
     x = check_batch(x)
     sizes = x.shape[1:]
     window = _per_dim(window, "window", len(sizes), sizes)
     stride = _per_dim(stride, "stride", len(sizes), sizes)
+    if any(t > w and w < s for t, w, s in zip(stride, window, sizes)):
+        raise ValueError(
+            f"stride: expected at most the window {window} in every dimension the window does not cover whole "
+            f"(captum's rule: no input is skipped), got {stride}"
+        )
     baseline = broadcast_baseline(baseline, x)
     full = scores_of(predict_fn, x, "predict_fn")
     target = check_targets(target, x.shape[0], full.shape[1])
@@ -73,10 +84,10 @@ def occlusion(
     total = np.zeros_like(x)
     counts = np.zeros(sizes)
     for corner in corners:
-        where = tuple(slice(c, c + w) for c, w in zip(corner, window))
+        where = tuple(slice(c, c + w) for c, w in zip(corner, window))  # cut at the border
         hidden = x.copy()
         hidden[(slice(None), *where)] = baseline[(slice(None), *where)]
         drop = full[rows, target] - scores_of(predict_fn, hidden, "predict_fn")[rows, target]
         total[(slice(None), *where)] += drop.reshape(-1, *([1] * len(sizes)))
         counts[where] += 1
-    return np.divide(total, counts, out=np.zeros_like(total), where=counts > 0)
+    return total / counts
