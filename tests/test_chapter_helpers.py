@@ -31,6 +31,7 @@ HELPERS = sorted(
             "interop",
             "source",
             "sampling",
+            "model_selection",
         )
     ]
     + [
