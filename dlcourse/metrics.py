@@ -335,9 +335,8 @@ def _one_score(which: int, y_true, y_pred, labels, pos_label, average, zero_divi
         )
     name = ("Precision", "Recall", "F-score")[which]
     for warning in caught:  # only the warning about this score, as scikit-learn does
-        if not str(warning.message).startswith(name):
-            continue
-        warnings.warn(warning.message, stacklevel=3)
+        if str(warning.message).startswith(name):
+            warnings.warn(warning.message, stacklevel=3)
     return scores[which]
 
 
@@ -801,20 +800,18 @@ def calibration_curve(
         edges = np.percentile(y_prob, np.linspace(0, 1, n_bins + 1) * 100)
     else:
         edges = np.linspace(0.0, 1.0, n_bins + 1)
-    _, totals, prob_sums, true_sums = _bin(y_prob, edges, positive.astype(np.float64))
+    totals, prob_sums, true_sums = _bin(y_prob, edges, positive.astype(np.float64))
     nonempty = totals != 0
     return true_sums[nonempty] / totals[nonempty], prob_sums[nonempty] / totals[nonempty]
 
 
-def _bin(values: np.ndarray, edges: np.ndarray, outcome: np.ndarray) -> tuple:
-    """Bin (lo, hi] of each value (N,) given the edges (B+1,), and per bin the count, the sum of the values and
-    the sum of the outcomes, (B,) each."""
+def _bin(values: np.ndarray, edges: np.ndarray, outcome: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per bin (lo, hi] of the edges (B+1,) (the first also takes lo itself): the count of the values (N,), their
+    sum and the sum of their outcomes (N,); (B,) each."""
     n_bins = len(edges) - 1
     bin_ids = np.searchsorted(edges[1:-1], values)
-    totals = np.bincount(bin_ids, minlength=n_bins)
     return (
-        bin_ids,
-        totals,
+        np.bincount(bin_ids, minlength=n_bins),
         np.bincount(bin_ids, weights=values, minlength=n_bins),
         np.bincount(bin_ids, weights=outcome, minlength=n_bins),
     )
@@ -840,7 +837,7 @@ def expected_calibration_error(y_true: ArrayLike, probs: ArrayLike, n_bins: int 
         confidence, outcome = probs.max(axis=1), (probs.argmax(axis=1) == y).astype(np.float64)
     else:
         confidence, outcome = probs, y.astype(np.float64)
-    _, totals, confidence_sums, outcome_sums = _bin(confidence, np.linspace(0, 1, n_bins + 1), outcome)
+    _, confidence_sums, outcome_sums = _bin(confidence, np.linspace(0, 1, n_bins + 1), outcome)
     return float(np.sum(np.abs(outcome_sums - confidence_sums)) / len(probs))
 
 
