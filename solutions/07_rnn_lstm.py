@@ -775,8 +775,10 @@ t0 = time.perf_counter()
 twin_loss = models.fit_torch_sequence_classifier(
     twin, X_train, y_train, len_train, epochs=3, batch_size=32, lr=5e-3, clip=1.0, rng=0
 )
-with torch.no_grad():
-    twin_logits = twin(torch.from_numpy(X_test), len_test).numpy()
+with torch.no_grad():  # in batches of 250 reviews, as evaluate_sequence_classifier reads them
+    twin_logits = np.concatenate(
+        [twin(torch.from_numpy(X_test[i : i + 250]), len_test[i : i + 250]).numpy() for i in range(0, N_TEST, 250)]
+    )
 twin_acc = float((twin_logits.argmax(axis=1) == y_test).mean())
 theirs = twin.state_dict()
 worst = max(np.abs(v - theirs[k].numpy()).max() for k, v in classifier.state_dict().items())
