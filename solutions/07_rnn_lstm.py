@@ -56,7 +56,6 @@ import time
 
 import numpy as np
 import torch
-from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from tqdm.std import tqdm
 
@@ -65,7 +64,7 @@ from dlcourse import init, nn, show_source
 from dlcourse.checks import ch07
 from dlcourse.data.chars import CharVocab, iterate_char_batches, load_python_docs
 from dlcourse.data.reviews import load_movie_reviews
-from dlcourse.data.text import tokenize
+from dlcourse.data.text import bag_of_words, to_post_padding, tokenize
 from dlcourse.fast import limit_threads
 from dlcourse.models import recurrent as models
 from dlcourse.optim import Adam
@@ -721,18 +720,10 @@ print(reviews.X_train[0][-12:], "->", [reviews.vocab[i] for i in reviews.X_train
 # test once on 2,000 test reviews. The model is `models.LSTMClassifier`: an **embedding** layer (词嵌入, an
 # `nn.Embedding` of 10,000 × 32: one learned vector per word id), an LSTM with 32 units, and a linear layer from the
 # last valid hidden state to the two classes' logits.
-
+#
+# `to_post_padding` and, below, the baseline's `bag_of_words` live in `dlcourse.data.text`.
 
 # %%
-def to_post_padding(X):
-    """Pre-padded ids (N, T) -> post-padded ids and each row's length (at least 1)."""
-    lengths = (X != 0).sum(axis=1)
-    out = np.zeros_like(X)
-    for row, (ids, n) in enumerate(zip(X, lengths)):
-        out[row, :n] = ids[len(ids) - n :]
-    return out, np.maximum(lengths, 1)
-
-
 N_TRAIN, N_VAL, N_TEST = 4000, 1000, 2000
 X_train, len_train = to_post_padding(reviews.X_train[:N_TRAIN])
 X_val, len_val = to_post_padding(reviews.X_val[:N_VAL])
@@ -793,15 +784,8 @@ print(f"test accuracy: dlcourse {lstm_acc:.4f}, PyTorch twin {twin_acc:.4f}; lar
 
 
 # %%
-def bag_of_words(X, vocab_size=VOCAB):
-    """Counts (N, vocab_size) of every id in every row (a sparse matrix), padding id 0 left out."""
-    rows = np.repeat(np.arange(len(X)), X.shape[1])
-    ids, real = X.ravel(), X.ravel() != 0
-    return sparse.csr_matrix((np.ones(real.sum()), (rows[real], ids[real])), shape=(len(X), vocab_size))
-
-
-baseline = LogisticRegression(max_iter=1000).fit(bag_of_words(X_train), y_train)
-bow_acc = baseline.score(bag_of_words(X_test), y_test)
+baseline = LogisticRegression(max_iter=1000).fit(bag_of_words(X_train, VOCAB), y_train)
+bow_acc = baseline.score(bag_of_words(X_test, VOCAB), y_test)
 print(
     f"test accuracy on the same {N_TEST:,} reviews: LSTM {lstm_acc:.3f}, bag-of-words logistic regression {bow_acc:.3f}"
 )

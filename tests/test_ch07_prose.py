@@ -11,11 +11,11 @@ from collections import Counter
 import numpy as np
 import pytest
 from prose import chapter_cells, chapter_markdown, quoted_number
-from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
 from dlcourse import init, nn
 from dlcourse.data.reviews import load_movie_reviews, reviews_csv_path
+from dlcourse.data.text import bag_of_words, to_post_padding
 from dlcourse.fast import limit_threads
 from dlcourse.models import recurrent as models
 from dlcourse.optim import Adam
@@ -151,27 +151,13 @@ def test_the_data_as_described():
     assert "models.LSTMClassifier(VOCAB, 32, 32, rng=0)" in CODE
 
 
-def _to_post_padding(X):
-    lengths = (X != 0).sum(axis=1)
-    out = np.zeros_like(X)
-    for row, (ids, n) in enumerate(zip(X, lengths)):
-        out[row, :n] = ids[len(ids) - n :]
-    return out, np.maximum(lengths, 1)
-
-
-def _bag_of_words(X, vocab_size=10000):
-    rows = np.repeat(np.arange(len(X)), X.shape[1])
-    ids, real = X.ravel(), X.ravel() != 0
-    return sparse.csr_matrix((np.ones(real.sum()), (rows[real], ids[real])), shape=(len(X), vocab_size))
-
-
 def test_the_bag_of_words_beats_the_lstm_as_the_text_says():
     """The sentiment experiment with the notebook's settings (its code is held to them here): the baseline wins."""
     settings = [
         "N_TRAIN, N_VAL, N_TEST = 4000, 1000, 2000",
         "epochs=3, batch_size=32, rng=0",
         "optimizer=Adam(classifier.parameters(), lr=5e-3), clip=1.0",
-        "LogisticRegression(max_iter=1000).fit(bag_of_words(X_train), y_train)",
+        "LogisticRegression(max_iter=1000).fit(bag_of_words(X_train, VOCAB), y_train)",
     ]
     for setting in settings:
         assert setting in CODE_FLAT, setting
@@ -187,8 +173,8 @@ def test_the_bag_of_words_beats_the_lstm_as_the_text_says():
 
     limit_threads(1)
     split = load_movie_reviews("imdb", num_words=10000, maxlen=100, rng=0)
-    X_train, len_train = _to_post_padding(split.X_train[:4000])
-    X_test, len_test = _to_post_padding(split.X_test[:2000])
+    X_train, len_train = to_post_padding(split.X_train[:4000])
+    X_test, len_test = to_post_padding(split.X_test[:2000])
     y_train, y_test = split.y_train[:4000], split.y_test[:2000]
     classifier = models.LSTMClassifier(10000, 32, 32, rng=0)
     models.fit_sequence_classifier(
@@ -197,7 +183,9 @@ def test_the_bag_of_words_beats_the_lstm_as_the_text_says():
     )  # fmt: skip
     _, lstm_acc = models.evaluate_sequence_classifier(classifier, X_test, y_test, len_test)
     bow_acc = (
-        LogisticRegression(max_iter=1000).fit(_bag_of_words(X_train), y_train).score(_bag_of_words(X_test), y_test)
+        LogisticRegression(max_iter=1000)
+        .fit(bag_of_words(X_train, 10000), y_train)
+        .score(bag_of_words(X_test, 10000), y_test)
     )
     assert bow_acc > lstm_acc + 0.02
     assert lstm_acc > 0.6  # the LSTM did learn something: above chance on a balanced test set

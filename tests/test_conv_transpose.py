@@ -7,8 +7,6 @@ a convolution, and its input gradient is a convolution.
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pytest
 import torch
@@ -16,12 +14,12 @@ from close import assert_close_to_largest as assert_same_math
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import scaled_settings
+from thread_helpers import every_item_its_own_thread
 
 import dlcourse.functional as F
 from dlcourse import nn
 from dlcourse.checks import check_kernel
 from dlcourse.fast import conv_transpose as fast_ct
-from dlcourse.fast import threads
 from dlcourse.functional import conv_transpose as ct
 from dlcourse.functional import upsampling
 
@@ -77,16 +75,6 @@ def conv_transpose_setups(draw, max_n=3, max_side=5, bias=None):
     return inputs, {"stride": stride, "padding": pad, "output_padding": (ah, aw)}
 
 
-@contextlib.contextmanager
-def every_image_its_own_thread():
-    before = threads.MIN_WORK_PER_THREAD, threads._num_threads
-    threads.MIN_WORK_PER_THREAD, threads._num_threads = 1, 3
-    try:
-        yield
-    finally:
-        threads.MIN_WORK_PER_THREAD, threads._num_threads = before
-
-
 @pytest.mark.parametrize("kind", sorted(PAIRS))
 @scaled_settings(40)
 @given(setup=conv_transpose_setups())
@@ -94,7 +82,7 @@ def test_forward_and_backward_match_torch_and_finite_differences(kind, setup):
     inputs, options = setup
     forward, backward, output_only = PAIRS[kind]
     wrt = WRT if inputs["bias"] is not None else WRT[:2]
-    with every_image_its_own_thread():
+    with every_item_its_own_thread():
         check_kernel(
             forward,
             backward,
@@ -118,7 +106,7 @@ def test_forward_and_backward_match_torch_and_finite_differences(kind, setup):
 def test_fast_equals_teaching_outputs_and_every_gradient(setup, seed):
     inputs, options = setup
     out, cache = ct.conv_transpose2d_forward(**inputs, **options)
-    with every_image_its_own_thread():
+    with every_item_its_own_thread():
         fast_out, fast_cache = fast_ct.conv_transpose2d_forward(**inputs, **options)
         dout = np.random.default_rng(seed).standard_normal(out.shape)
         fast_grads = fast_ct.conv_transpose2d_backward(dout, fast_cache)

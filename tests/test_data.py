@@ -252,3 +252,23 @@ def test_datasets_batch_cleanly(name, seed):
     X, y = data.make_dataset(name, n_samples=37, rng=seed)
     sizes = [len(xb) for xb, _ in data.iterate_minibatches(X, y, 8, rng=seed)]
     assert sizes == [8, 8, 8, 8, 5]
+
+
+def test_post_padding_moves_the_words_first_and_counts_them():
+    from dlcourse.data.text import pad_sequences, to_post_padding
+
+    pre = pad_sequences([[5, 6, 7], [8], [], [1, 2, 3, 4]], maxlen=4)
+    post, lengths = to_post_padding(pre)
+    np.testing.assert_array_equal(post, pad_sequences([[5, 6, 7], [8], [], [1, 2, 3, 4]], maxlen=4, padding="post"))
+    np.testing.assert_array_equal(lengths, [3, 1, 1, 4])  # an empty row is read for one step
+    with pytest.raises(ValueError, match=r"X: expected non-negative integer ids of shape \(N, T\)"):
+        to_post_padding(np.zeros(3, dtype=int))
+
+
+def test_bag_of_words_counts_every_id_but_the_padding():
+    from dlcourse.data.text import bag_of_words
+
+    counts = bag_of_words(np.array([[0, 2, 2, 3], [1, 0, 0, 0]]), 5).toarray()
+    np.testing.assert_array_equal(counts, [[0, 0, 2, 1, 0], [0, 1, 0, 0, 0]])
+    with pytest.raises(ValueError, match="X: expected ids below vocab_size=3, got 3"):
+        bag_of_words(np.array([[3]]), 3)

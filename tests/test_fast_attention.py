@@ -9,34 +9,21 @@ Both compute the same float64 math in another order: they differ by round-off on
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import scaled_settings, seeds
+from thread_helpers import every_item_its_own_thread
 
 from dlcourse.checks import tolerances
 from dlcourse.fast import attention as fast
-from dlcourse.fast import threads
 from dlcourse.functional import attention as A
 from dlcourse.nn.attention import MultiheadAttention
 from dlcourse.tools import bench
 
 GRADS = ("dquery", "dkey", "dvalue", "din_proj_weight", "din_proj_bias", "dout_proj_weight", "dout_proj_bias")
-
-
-@contextlib.contextmanager
-def every_sequence_its_own_thread():
-    """Make the fast kernels split even tiny batches over (up to) three threads."""
-    before = threads.MIN_WORK_PER_THREAD, threads._num_threads
-    threads.MIN_WORK_PER_THREAD, threads._num_threads = 1, 3
-    try:
-        yield
-    finally:
-        threads.MIN_WORK_PER_THREAD, threads._num_threads = before
 
 
 @st.composite
@@ -103,7 +90,7 @@ def test_fast_equals_teaching_outputs_weights_and_every_gradient(setup):
 @given(setup=mha_kernel_setups())
 def test_batch_split_over_threads_equals_teaching(setup):
     args, kwargs, seed = setup
-    with every_sequence_its_own_thread():
+    with every_item_its_own_thread():
         assert len(fast.multi_head_attention_forward(*args, **kwargs)[1].parts) == min(len(args[0]), 3)
         compare_fast_and_teaching(args, kwargs, seed)
 
@@ -137,7 +124,7 @@ def test_float32_stays_float32_and_close_to_torch(setup):
     assert_same_math(out, expected, "float32 output", rtol=tolerances.FLOAT32_RTOL, growth=growth)
 
 
-@every_sequence_its_own_thread()
+@every_item_its_own_thread()
 def test_a_cache_stays_valid_for_a_second_backward():
     rng = np.random.default_rng(2)
     x = rng.standard_normal((4, 3, 6))

@@ -5,32 +5,19 @@ flat-shift shortcut of "same" convolutions. tests/test_conv.py holds it equal to
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pytest
 import torch
 from hypothesis import given
 from strategies import conv2d_setups, scaled_settings
+from thread_helpers import every_item_its_own_thread
 
 import dlcourse.functional as F
 from dlcourse import nn
 from dlcourse.checks import check_kernel, tolerances
 from dlcourse.fast import conv as fast_conv
-from dlcourse.fast import threads
 
 WRT = ("x", "weight", "bias")
-
-
-@contextlib.contextmanager
-def every_image_its_own_thread():
-    """Make the fast kernels split even tiny batches over (up to) three threads."""
-    before = threads.MIN_WORK_PER_THREAD, threads._num_threads
-    threads.MIN_WORK_PER_THREAD, threads._num_threads = 1, 3
-    try:
-        yield
-    finally:
-        threads.MIN_WORK_PER_THREAD, threads._num_threads = before
 
 
 def test_nn_conv2d_runs_the_fast_pair(monkeypatch):
@@ -48,7 +35,7 @@ def test_nn_conv2d_runs_the_fast_pair(monkeypatch):
 def test_batch_split_over_threads_matches_torch_and_finite_differences(setup):
     inputs, options = setup
     wrt = WRT if inputs["bias"] is not None else WRT[:2]
-    with every_image_its_own_thread():
+    with every_item_its_own_thread():
         check_kernel(
             fast_conv.conv2d_forward,
             fast_conv.conv2d_backward,
@@ -61,7 +48,7 @@ def test_batch_split_over_threads_matches_torch_and_finite_differences(setup):
         assert len(fast_conv.conv2d_forward(**inputs, **options)[1].parts) == min(len(inputs["x"]), 3)
 
 
-@every_image_its_own_thread()
+@every_item_its_own_thread()
 def test_a_cache_stays_valid_while_later_passes_reuse_scratch_memory():
     """Backward twice on the same cache, and on an older cache after newer forward passes: same gradients."""
     rng = np.random.default_rng(1)
@@ -102,7 +89,7 @@ def test_same_convolutions_take_the_flat_shortcut_correctly(kernel, size):
         options={"stride": 1, "padding": padding},
         report=False,
     )
-    with every_image_its_own_thread():
+    with every_item_its_own_thread():
         check_kernel(
             fast_conv.conv2d_forward,
             fast_conv.conv2d_backward,

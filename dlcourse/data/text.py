@@ -4,6 +4,9 @@ ids: a simple tokenizer, a frequency-ranked vocabulary, and padding to a fixed l
 The conventions follow Keras' IMDB pipeline where it helps: id 0 is padding, the most frequent words get the
 smallest ids, ``num_words`` bounds every id (ids < num_words, so it is an embedding table's size), and
 ``pad_sequences`` mirrors ``keras.utils.pad_sequences`` (formerly ``keras.preprocessing.sequence``).
+
+Chapter 07 adds :func:`to_post_padding` (pre-padded rows to post-padded rows and their lengths, what a recurrent
+layer with ``lengths`` reads) and :func:`bag_of_words` (each row's word counts, the input of a linear baseline).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -95,3 +98,38 @@ def pad_sequences(
             else:
                 out[i, : len(seq)] = seq
     return out
+
+
+def _check_ids(X: ArrayLike, name: str = "X") -> np.ndarray:
+    ids = np.asarray(X)
+    if ids.ndim != 2 or not np.issubdtype(ids.dtype, np.integer) or ids.dtype == bool or (ids.size and ids.min() < 0):
+        raise ValueError(f"{name}: expected non-negative integer ids of shape (N, T), got {ids.dtype} {ids.shape}")
+    return ids
+
+
+def to_post_padding(X: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Rows padded in front (``pad_sequences``' default) moved to the back, with each row's length.
+
+    X : (N, T) ids, the padding id 0 before each row's words  ->  (ids (N, T) with the words first and the padding
+    after them, lengths (N,) = the number of words, at least 1, so that an all-padding row is read for one step)
+    """
+    X = _check_ids(X)
+    lengths = (X != PAD).sum(axis=1)
+    out = np.full_like(X, PAD)
+    for row, (ids, n) in enumerate(zip(X, lengths)):
+        out[row, :n] = ids[len(ids) - n :]
+    return out, np.maximum(lengths, 1)
+
+
+def bag_of_words(X: ArrayLike, vocab_size: int) -> Any:
+    """Each row's word counts as a sparse matrix (N, vocab_size) (``scipy.sparse.csr_matrix``): entry (n, i) is
+    how often id i occurs in row n; the padding id 0 is left out. Word order is forgotten."""
+    from scipy import sparse
+
+    X = _check_ids(X)
+    vocab_size = check_positive_int(vocab_size, "vocab_size")
+    if X.size and X.max() >= vocab_size:
+        raise ValueError(f"X: expected ids below vocab_size={vocab_size}, got {X.max()}")
+    rows = np.repeat(np.arange(len(X)), X.shape[1])
+    ids, real = X.ravel(), X.ravel() != PAD
+    return sparse.csr_matrix((np.ones(real.sum()), (rows[real], ids[real])), shape=(len(X), vocab_size))
