@@ -54,7 +54,6 @@
 
 # %%
 import math
-import time
 import warnings
 
 import numpy as np
@@ -78,7 +77,6 @@ np.set_printoptions(precision=4, suppress=True)
 rng = np.random.default_rng(0)
 limit_threads(1)  # small networks: one thread each for NumPy and PyTorch is faster (see dlcourse.fast.threads)
 torch.manual_seed(0)
-T0 = time.perf_counter()
 
 
 # %% [markdown]
@@ -503,7 +501,8 @@ ch09.check_conv_transpose2d(conv_transpose2d_naive)
 
 # %%
 X_train, X_val, X_test = (a.reshape(len(a), -1) for a in (digits_img.X_train, digits_img.X_val, digits_img.X_test))
-print("mean-image baseline, test MSE:", f"{np.mean((X_test - X_train.mean(axis=0)) ** 2):.4f}")
+err_mean = np.mean((X_test - X_train.mean(axis=0)) ** 2)  # predict every pixel by its mean over the training set
+print("mean-image baseline, test MSE:", f"{err_mean:.4f}")
 
 dense = AE.dense_autoencoder(64, 32, 8, rng=0)
 print(dense)
@@ -846,10 +845,20 @@ LatentSpaceExplorer(vae.decode, mu_test, digits_img.y_test, X_test, image_shape=
 samples = vae.decode(np.random.default_rng(11).standard_normal((16, 2)))
 show(autoencoder_plots.plot_reconstructions([samples[:8], samples[8:]], ["samples", "samples"], n=8))
 
+# %% [markdown]
+# The chapter's models side by side, on the same test digits:
+
 # %%
-print(f"notebook time so far: {time.perf_counter() - T0:.1f} s")
-print("closing numbers: test MSE dense", f"{err_dense:.4f}", "| conv", f"{err_conv:.4f}", "| VAE (2-D code)",
-      f"{err_vae:.4f}", "| VAE test ELBO", f"{elbo:.3f}", "| largest principal angle", f"{angles_final[0]:.3f} deg")  # fmt: skip
+print(f"{'model':<34}test MSE per pixel")
+for name, error in [
+    ("mean image (no model)", err_mean),
+    ("dense autoencoder, code 8", err_dense),
+    ("convolutional autoencoder, code 8", err_conv),
+    ("VAE from its mean code, code 2", err_vae),
+]:
+    print(f"{name:<34}{error:.4f}")
+print(f"VAE test ELBO {elbo:.3f} nats per image; largest principal angle of the linear autoencoder "
+      f"{angles_final[0]:.3f} degrees")  # fmt: skip
 
 # %% [markdown]
 # ## Summary
