@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._validate import as_float_array, check_choice, check_finite, check_int, check_labels
+from ..functional import softmax
 from ..interpret import grad_cam, gradient_x_input, integrated_gradients, occlusion, saliency, smoothgrad
 from ..nn import Sequential
 from .core import InteractiveFigure
@@ -168,8 +169,7 @@ class ExplanationExplorer(InteractiveFigure):
     def compute(self, index: int = 0, method: str = "saliency") -> Explanation:
         image = self.images[index]
         scores = np.asarray(self.model(image[None]))[0]
-        probs = np.exp(scores - scores.max())
-        probs /= probs.sum()
+        probs = softmax(scores)
         predicted = int(np.argmax(scores))
         attribution = attribution_map(self.model, image, predicted, method, self.layer)
         label = None if self.labels is None else int(self.labels[index])
