@@ -116,13 +116,27 @@ def test_smoothgrad_is_the_mean_gradient_over_the_same_noise(case, n_samples, st
     assert_close_to_largest(got_abs, np.abs(grads).mean(axis=0), "smoothgrad of |gradient|")
 
 
+def test_given_noise_is_the_noise_drawn(images):
+    """``noise=`` replaces the draws: the same array gives the same average, its first axis the number of copies."""
+    model, x, target = images
+    noise = np.random.default_rng(4).normal(0.0, 0.3, size=(5, *x.shape))
+    np.testing.assert_array_equal(
+        smoothgrad(model, x, target, noise=noise, abs=True),
+        smoothgrad(model, x, target, 5, 0.3, np.random.default_rng(4), abs=True),
+    )
+    np.testing.assert_array_equal(
+        smoothgrad(model, x, target, 50, noise=noise[:2]), smoothgrad(model, x, target, 2, 0.3, rng=0, noise=noise[:2])
+    )
+
+
 def test_smoothgrad_without_noise_is_the_gradient(images):
     model, x, target = images
     assert_close_to_largest(smoothgrad(model, x, target, 3, 0.0, rng=0), torch_gradient(model, x, target), "g")
 
 
 def captum_rule(n: int, method: str) -> tuple[np.ndarray, np.ndarray]:
-    """captum's approximation_methods, written out: (alphas, step sizes)."""
+    """The rules written out as captum's approximation_methods names them: (alphas, step sizes). captum's own
+    riemann_trapezoid step sizes are these times (n - 1)/n (tests/test_interpret_captum.py)."""
     if method == "riemann_left":
         return np.linspace(0, 1 - 1 / n, n), np.full(n, 1 / n)
     if method == "riemann_right":
@@ -140,7 +154,7 @@ METHODS = ["riemann_left", "riemann_right", "riemann_middle", "riemann_trapezoid
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("n", [2, 3, 7])
-def test_quadrature_is_captums(method, n):
+def test_quadrature_is_the_rules_written_out(method, n):
     alphas, weights = quadrature(n, method)
     ref_alphas, ref_weights = captum_rule(n, method)
     np.testing.assert_allclose(alphas, ref_alphas, rtol=1e-15, atol=1e-15)
@@ -241,6 +255,9 @@ def test_completeness_error_shrinks_at_each_rules_order():
         (lambda m, x: smoothgrad(m, x, 0, 3, 0.1), "rng: the noise of SmoothGrad needs an explicit"),
         (lambda m, x: smoothgrad(m, x, 0, 0, 0.1, rng=0), "n_samples: expected a positive integer"),
         (lambda m, x: smoothgrad(m, x, 0, 3, -0.1, rng=0), "stdev: expected a number >= 0"),
+        (lambda m, x: smoothgrad(m, x, 0, noise=x), "noise: expected K >= 1 noisy copies of x"),
+        (lambda m, x: smoothgrad(m, x, 0, noise=x[None, :2]), "noise: expected K >= 1 noisy copies of x"),
+        (lambda m, x: smoothgrad(m, x, 0, noise=np.full((1, *x.shape), np.nan)), "noise: expected finite values"),
         (lambda m, x: integrated_gradients(m, x, 0, n_steps=1), "n_steps: expected at least 2"),
         (lambda m, x: integrated_gradients(m, x, 0, method="simpson"), "method: expected one of"),
         (lambda m, x: integrated_gradients(m, x, 0, baseline=np.zeros(5)), "baseline: expected a number or an array"),

@@ -116,9 +116,26 @@ def test_every_entry_is_a_feature_by_default_and_segments_broadcast_over_channel
     np.testing.assert_array_equal(perturb(x, np.broadcast_to(pixels, x.shape), exp.masks[:1], np.zeros_like(x))[0], x)
 
 
+def test_given_masks_are_used_as_given():
+    """``masks=`` replaces the draws (no rng needed, the first row not set to ones) and sets the number of samples."""
+    x = np.random.default_rng(0).normal(size=(2, 3))
+    masks = np.array([[0, 1], [1, 0], [0, 0], [1, 1]])
+    f = lambda z: np.stack([z.sum(axis=(1, 2)), z[:, 0].sum(axis=1)], axis=1)  # noqa: E731
+    exp = lime_explain(f, x, 1, np.array([[0, 0, 1], [1, 1, 1]]), n_samples=50, masks=masks)
+    np.testing.assert_array_equal(exp.masks, masks)
+    np.testing.assert_array_equal(exp.predictions, [x[0, 2], x[0, :2].sum(), 0.0, x[0].sum()])
+    drawn = lime_explain(f, x, 1, np.array([[0, 0, 1], [1, 1, 1]]), n_samples=50, rng=3)
+    again = lime_explain(f, x, 1, np.array([[0, 0, 1], [1, 1, 1]]), masks=drawn.masks.astype(bool))
+    np.testing.assert_array_equal(again.coef, drawn.coef)
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
+        ({"masks": np.ones((4, 2))}, "masks: expected perturbations (K, 3) with K >= 1"),
+        ({"masks": np.ones((0, 3))}, "masks: expected perturbations (K, 3) with K >= 1"),
+        ({"masks": np.full((4, 3), 2)}, "masks: expected 0 and 1 only"),
+        ({"masks": np.full((4, 3), "1")}, "masks: expected 0 and 1 only"),
         ({"predict_fn": None}, "predict_fn: expected a function"),
         ({"rng": None}, "rng: drawing LIME's perturbations needs an explicit"),
         ({"segments": np.zeros((2, 2))}, "segments: expected integer labels"),

@@ -5,8 +5,9 @@ Gradients (:mod:`.gradients`: saliency, gradient × input, SmoothGrad, Integrate
 (:mod:`.shapley`), and the sanity checks (:mod:`.sanity`: cascading model randomisation, deletion and insertion
 curves). Each is written from scratch in NumPy for ``dlcourse.nn`` models (or any function of a batch returning
 scores) and checked against an independent computation: torch autograd on the model's PyTorch twin, scikit-learn's
-Ridge, exact enumeration, scipy's Spearman correlation. captum, lime and shap are the packages the chapter will
-compare with.
+Ridge, exact enumeration, scipy's Spearman correlation; and with the reference packages on the same model and
+input: captum (gradients, occlusion, Grad-CAM, its Lime and Shapley values), lime (``LimeBase`` and
+``LimeImageExplainer`` on their own draws) and shap (``KernelExplainer``, ``Exact``, ``Permutation``).
 """
 
 from .gradcam import grad_cam, upsample

@@ -3,9 +3,9 @@ of its layers weighted by how much the target score depends on them.
 
 For a ``dlcourse.nn.Sequential`` CNN: run the layers up to ``layer`` to get its feature maps A (N, K, h, w), run the
 rest to get the scores, backpropagate the target score to A; the weight of channel k is the spatial mean of its
-gradient, and the map is ``ReLU(sum_k weight_k A_k)``, optionally upsampled to the input's size. The reference the
-chapter will compare with is captum's ``LayerGradCam`` followed by ``LayerAttribution.interpolate``; the tests
-compare with torch hooks on the PyTorch twin of the model.
+gradient, and the map is ``ReLU(sum_k weight_k A_k)``, optionally upsampled to the input's size. The tests
+compare with captum's ``LayerGradCam`` followed by ``LayerAttribution.interpolate``, and with torch hooks, on the
+PyTorch twin of the model.
 
     cam = grad_cam(model, images, target=labels, layer=3)          # (N, H, W): the output of model[3], upsampled
 """
@@ -26,7 +26,9 @@ def upsample(maps: ArrayLike, size: tuple[int, int], mode: Literal["nearest", "b
     """Resize maps (N, h, w) to (N, H, W) as ``torch.nn.functional.interpolate`` (``align_corners=False``).
 
     ``nearest`` takes the source pixel ``floor(i * h / H)``; ``bilinear`` samples at ``(i + 0.5) * h / H - 0.5``,
-    clamped at 0, between the two nearest source pixels in each direction.
+    clamped at 0, between the two nearest source pixels in each direction. captum's
+    ``LayerAttribution.interpolate`` calls ``F.interpolate`` without ``align_corners``, which for ``bilinear`` means
+    False: the same maps.
     """
     maps = as_float_array(maps, "maps", ndim=3)
     size = check_pair(size, "size", check_positive_int, what="a pair (H, W) of positive integers")

@@ -1,10 +1,10 @@
 """Chapter 12: attribution by gradients: saliency, gradient × input, SmoothGrad and Integrated Gradients.
 
 Each is computed with the model's own backward pass (:func:`dlcourse.interpret._common.input_gradient`), for a
-batch x (N, ...) and one target class per example. The names and defaults follow captum, the reference the chapter
-will compare with (``captum.attr.Saliency``, ``InputXGradient``, ``NoiseTunnel(...)`` with ``nt_type="smoothgrad"``
-and ``IntegratedGradients``); the tests compare with the same quantities computed by torch autograd on the PyTorch
-twin of the model.
+batch x (N, ...) and one target class per example. The names and defaults follow captum, the reference the tests
+compare with on the PyTorch twin of the model (``captum.attr.Saliency``, ``InputXGradient``, ``NoiseTunnel(...)``
+with ``nt_type="smoothgrad"`` on captum's own noise, and ``IntegratedGradients``, whose trapezoid rule differs:
+:func:`quadrature`), as they compare with torch autograd.
 
     sal = saliency(model, x, target=3)                         # |d score_3 / d x|
     attr, delta = integrated_gradients(model, x, 3, n_steps=64)  # delta: completeness error, -> 0 as n_steps grows
@@ -18,7 +18,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._types import Seed
-from .._validate import check_bool, check_choice, check_number, check_positive_int, check_rng
+from .._validate import (
+    as_float_array,
+    check_bool,
+    check_choice,
+    check_finite,
+    check_number,
+    check_positive_int,
+    check_rng,
+)
 from ..nn import Module
 from ._common import broadcast_baseline, check_batch, check_model, check_targets, input_gradient, scores_of
 
@@ -78,6 +86,7 @@ def smoothgrad(
     rng: Seed = None,
     *,
     abs: bool = False,
+    noise: ArrayLike | None = None,
 ) -> np.ndarray:
     """SmoothGrad (Smilkov et al., 2017): the gradient averaged over noisy copies of the input, (N, ...).
 
@@ -86,13 +95,28 @@ def smoothgrad(
     input's units; the paper's 10-20% is of the input's range). The noise is drawn from ``rng`` as one array
     (n_samples, N, ...): the k-th noisy batch is ``x + noise[k]``. ``abs`` averages the gradients' magnitudes
     (captum's NoiseTunnel over ``Saliency``, whose default is ``abs=True``).
+
+    ``noise`` (K, N, ...), if given, is the noise itself, K copies of the batch (then ``n_samples``, ``stdev`` and
+    ``rng`` are not used): to average over the very draws of another implementation. captum draws its noise with
+    ``torch.normal`` as one tensor (N * K, ...), example n's copies in rows n K .. n K + K - 1
+    (``repeat_interleave``), so ``noise[k, n]`` is its row ``n K + k``.
     """
     n_samples = check_positive_int(n_samples, "n_samples")
     stdev = check_number(stdev, "stdev", minimum=0.0)
     abs = check_bool(abs, "abs")
-    rng = check_rng(rng, needed_for="the noise of SmoothGrad")
+    if noise is None:
+        rng = check_rng(rng, needed_for="the noise of SmoothGrad")
     x, target = _prepare(model, x, target)
-    noise = rng.normal(0.0, stdev, size=(n_samples, *x.shape)).astype(x.dtype, copy=False)
+    if noise is None:
+        noise = rng.normal(0.0, stdev, size=(n_samples, *x.shape)).astype(x.dtype, copy=False)
+    else:
+        noise = as_float_array(noise, "noise")
+        check_finite(noise, "noise")
+        if noise.ndim != x.ndim + 1 or noise.shape[1:] != x.shape or len(noise) == 0:
+            raise ValueError(
+                f"noise: expected K >= 1 noisy copies of x, shape (K, *{x.shape}), got shape {noise.shape}"
+            )
+        n_samples = len(noise)
     noisy = (x[None] + noise).reshape(n_samples * x.shape[0], *x.shape[1:])
     _, grad = input_gradient(model, noisy, np.tile(target, n_samples))
     grad = grad.reshape(n_samples, *x.shape)
@@ -106,6 +130,13 @@ def quadrature(n_steps: int, method: str = "riemann_trapezoid") -> tuple[np.ndar
     ``riemann_left`` / ``riemann_right``: n points 1/n apart, from 0 / up to 1 (error O(1/n));
     ``riemann_middle``: the midpoints, and ``riemann_trapezoid``: n points from 0 to 1, the ends weighted by half
     (error O(1/n²)); ``gausslegendre``: Gauss-Legendre nodes (exact for polynomials of degree 2n - 1).
+
+    One difference from captum (0.9), by design: captum's ``riemann_trapezoid`` weighs its n points, 1/(n - 1)
+    apart, by 1/n (1/(2n) at the ends), so its weights sum to (n - 1)/n and its attributions are ours times
+    (n - 1)/n; they then miss completeness (Sundararajan et al., 2017, Prop. 1) by (f(x) - f(x'))/n however smooth
+    f is. Here the ends weigh 1/(2(n - 1)) and the others 1/(n - 1), the trapezoid rule, whose weights sum to 1.
+    captum also rounds its step sizes to float32, and its Riemann points too unless torch's default dtype is
+    float64 (``torch.linspace``); here both are float64.
     """
     n = check_positive_int(n_steps, "n_steps")
     method = check_choice(method, "method", IG_METHODS)
@@ -132,7 +163,8 @@ def integrated_gradients(
         "riemann_left", "riemann_right", "riemann_middle", "riemann_trapezoid", "gausslegendre"
     ] = "riemann_trapezoid",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Integrated Gradients (Sundararajan et al., 2017), as captum's ``IntegratedGradients``.
+    """Integrated Gradients (Sundararajan et al., 2017), as captum's ``IntegratedGradients`` (but for its
+    trapezoid rule's weights: :func:`quadrature`).
 
     ``(x - x') * integral_0^1 grad f(x' + a (x - x')) da`` with the integral replaced by the rule ``method``
     (:func:`quadrature`); x' is the baseline (zeros by default; a number or one example broadcasts).

@@ -1,8 +1,8 @@
 """Chapter 12: LIME (Ribeiro et al., 2016): explain one prediction by a linear model fitted to the predictions on
 perturbed copies of the input, weighted by how close each copy is to it.
 
-The recipe of the ``lime`` package (the reference the chapter will compare with; ``LimeImageExplainer`` for
-segments, ``lime_base.LimeBase`` for the fit): the input is cut into M features (segments of an image, or each
+The recipe of the ``lime`` package (the reference the tests compare with, on its own draws: ``LimeImageExplainer``
+for segments, ``lime_base.LimeBase`` for the fit): the input is cut into M features (segments of an image, or each
 entry); each perturbation is a binary mask z (M,) that keeps the features with z = 1 and replaces the others by the
 baseline (lime's ``hide_color``); the first mask keeps everything. Each mask gets the weight
 ``sqrt(exp(-d² / kernel_width²))`` where d is its cosine (or Euclidean) distance to the all-ones mask, and a ridge
@@ -43,14 +43,18 @@ class LimeExplanation:
     coef: np.ndarray  # (M,): the weight of each feature (segment)
     intercept: float  # the fit's prediction with every feature hidden
     score: float  # the weighted R² of the fit on the perturbations (lime's ``score``)
-    masks: np.ndarray  # (n_samples, M) of 0 and 1: the perturbations, the first keeps every feature
+    masks: np.ndarray  # (n_samples, M) of 0 and 1: the perturbations (drawn: the first keeps every feature)
     weights: np.ndarray  # (n_samples,): the kernel weight of each perturbation
     predictions: np.ndarray  # (n_samples,): the target score of each perturbed input
     attribution: np.ndarray  # x's shape: the coefficient of the feature each entry belongs to
 
 
 def kernel_weights(distances: ArrayLike, kernel_width: float) -> np.ndarray:
-    """lime's exponential kernel, ``sqrt(exp(-d² / kernel_width²))``, for distances d >= 0."""
+    """lime's exponential kernel, ``sqrt(exp(-d² / kernel_width²))``, for distances d >= 0.
+
+    captum's default Lime kernel, ``exp(-d² / (2 kernel_width²))``, is the same function, with width 1 and d the
+    cosine distance between the perturbed and the original *inputs* rather than between the masks.
+    """
     d = as_float_array(distances, "distances")
     kernel_width = check_positive_number(kernel_width, "kernel_width")
     return np.sqrt(np.exp(-(d**2) / kernel_width**2))
@@ -116,6 +120,19 @@ def perturb(x: np.ndarray, segments: np.ndarray, masks: np.ndarray, baseline: np
     return np.where(keep, x[None], baseline[None])
 
 
+def check_masks(masks: ArrayLike, n_features: int, name: str = "masks") -> np.ndarray:
+    """Perturbations given by the caller: an integer array (K, M) of 0 and 1, K >= 1, one column per feature."""
+    z = np.asarray(masks)
+    if z.ndim != 2 or z.shape[1] != n_features or len(z) == 0:
+        raise ValueError(f"{name}: expected perturbations (K, {n_features}) with K >= 1, got shape {z.shape}")
+    if (
+        not (np.issubdtype(z.dtype, np.integer) or z.dtype == bool or np.issubdtype(z.dtype, np.floating))
+        or not ((z == 0) | (z == 1)).all()
+    ):
+        raise ValueError(f"{name}: expected 0 and 1 only (1 keeps a feature, 0 hides it)")
+    return z.astype(np.int64)
+
+
 def lime_explain(
     predict_fn: Callable,
     x: ArrayLike,
@@ -128,6 +145,7 @@ def lime_explain(
     metric: Literal["cosine", "euclidean"] = "cosine",
     alpha: float = 1.0,
     baseline: ArrayLike | None = None,
+    masks: ArrayLike | None = None,
 ) -> LimeExplanation:
     """Explain ``predict_fn``'s score for class ``target`` at one input ``x`` with LIME.
 
@@ -144,6 +162,10 @@ def lime_explain(
     metric : the distance of a mask to the all-ones mask;  alpha : the ridge penalty (lime's default 1)
     baseline : what replaces a hidden feature: None (zeros), a number, or an array of x's shape (lime's
         ``hide_color``; lime's images default to each segment's mean colour)
+    masks : the perturbations themselves, (K, M) of 0 and 1, used as given (then ``n_samples`` and ``rng`` are not
+        used, and the first row is not set to ones): to fit the very draws of another implementation. lime's
+        ``LimeImageExplainer(random_state=s)`` draws ``np.random.RandomState(s).randint(0, 2, K * M).reshape(K, M)``
+        and sets its first row to ones; captum's ``Lime`` draws each row by ``torch.bernoulli`` (no row of ones).
     """
     check_function(predict_fn, "predict_fn")
     x = as_float_array(x, "x")
@@ -163,10 +185,13 @@ def lime_explain(
     if seg.min() < 0 or len(np.unique(seg)) != n_features:
         raise ValueError(f"segments: expected the labels 0 .. M-1, each used, got {np.unique(seg)[:10].tolist()} ...")
     n_samples = check_positive_int(n_samples, "n_samples")
-    rng = check_rng(rng, needed_for="drawing LIME's perturbations")
     base = broadcast_baseline(baseline, x)
-    masks = rng.integers(0, 2, size=(n_samples, n_features))
-    masks[0] = 1
+    if masks is None:
+        rng = check_rng(rng, needed_for="drawing LIME's perturbations")
+        masks = rng.integers(0, 2, size=(n_samples, n_features))
+        masks[0] = 1
+    else:
+        masks = check_masks(masks, n_features)
     scores = scores_of(predict_fn, perturb(x, seg, masks, base), "predict_fn")
     target = check_int(target, "target", minimum=0, maximum=scores.shape[1] - 1)
     y = scores[:, target]

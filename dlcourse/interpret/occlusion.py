@@ -1,7 +1,8 @@
 """Chapter 12: occlusion (Zeiler and Fergus, 2014): hide a window of the input, see how much the target score
 drops, and credit the drop to every input the window covered.
 
-As captum's ``Occlusion`` (the reference the chapter will compare with): the window slides over each example's
+As captum's ``Occlusion`` (the reference the tests compare with; captum 0.9 returns the result rounded to float32,
+here it stays float64): the window slides over each example's
 dimensions with the given strides (the last window cut at the border), the hidden part is replaced by the
 baseline, and each input's attribution is the average of the drops ``f(x) - f(x with the window hidden)`` over the
 windows that cover it. Any function of a batch returning scores (N, C) will do, a dlcourse model included: no

@@ -4,10 +4,10 @@ estimated by KernelSHAP (Lundberg and Lee, 2017) as a weighted least-squares fit
 A coalition is a boolean mask (M,) of the features present. :func:`exact_shapley` averages each feature's marginal
 contribution ``v(S ∪ {i}) - v(S)`` over the coalitions S without it, with the weights ``|S|! (M - |S| - 1)! / M!``;
 it needs all 2^M values. :func:`kernel_shap` defines a coalition's value as the mean prediction when the absent
-features take the values of background rows (``shap.KernelExplainer``, the reference the chapter will compare with
-if its install fits), and fits ``v(z) ≈ phi_0 + z · phi`` with the Shapley kernel weights
-``(M - 1) / (C(M, |z|) |z| (M - |z|))`` under the efficiency constraint ``sum(phi) = v(all) - v(none)``. With
-every coalition enumerated the fit is exact: it returns the Shapley values.
+features take the values of background rows (as ``shap.KernelExplainer``, whose values it equals when every
+coalition is enumerated and shap's ``l1_reg=False``), and fits ``v(z) ≈ phi_0 + z · phi`` with the Shapley kernel
+weights ``(M - 1) / (C(M, |z|) |z| (M - |z|))`` under the efficiency constraint ``sum(phi) = v(all) - v(none)``.
+With every coalition enumerated the fit is exact: it returns the Shapley values.
 
     phi = exact_shapley(lambda masks: masks @ w, 3)                       # an additive game: phi == w
     phi, base = kernel_shap(predict_fn, x, background, n_samples=200, rng=0)
