@@ -181,8 +181,9 @@ show(filters.plot_feature_maps(digit[0, 0], maps, title=f"first-layer feature ma
 # %% [markdown]
 # One image shows what a layer does to that image. Statistics over many images show how the layer behaves: the
 # histogram of each layer's outputs over 300 test digits, with the fraction of exact zeros, the units a ReLU
-# switched off. Chapter 03 §7 drew such histograms while training, to spot saturated or dead units; its activation
-# explorer shows the activation *functions* themselves.
+# switched off. Chapter 03 drew such histograms for deep networks at initialisation (§6), and its
+# activations-and-gradients explorer (§7) follows them layer by layer while a network trains, to spot saturated or
+# dead units.
 
 # %%
 batch = X_test[:300]
@@ -205,7 +206,7 @@ show(interpret_plots.plot_activation_stats(activations))
 #
 # > **Correction (source 000 §7.10).** The source lists "激活函数可视化" (*activation function* visualisation) among
 # > the interpretation techniques. An activation function is a fixed formula such as ReLU or sigmoid; drawing it
-# > (chapter 01, chapter 03's activation explorer) says nothing about a trained model. What interprets a model is
+# > (as chapter 01 does) says nothing about a trained model. What interprets a model is
 # > **activation visualisation** (激活可视化): drawing the *activations*, the values the layers compute for real
 # > inputs, as the feature maps and histograms above. This chapter uses the term in that sense.
 #
