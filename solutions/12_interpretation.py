@@ -361,9 +361,9 @@ compare("IG trapezoid × 49/50 vs captum", ig_trap * 49 / 50, theirs)
 
 # %% [markdown]
 # Completeness is the test of the quadrature: the error $|\delta|$ against the number of steps, averaged over the six
-# digits, for three rules. Left and right Riemann sums converge like $1/n$; the midpoint and trapezoid rules like
-# $1/n^2$ for a smooth integrand. A ReLU network's gradient jumps where a unit switches on or off along the path, so
-# every rule slows down there; the printed errors show by how much.
+# digits, for three rules. For a smooth integrand the right Riemann sum converges like $1/n$, the trapezoid rule
+# like $1/n^2$, and Gauss-Legendre faster still. A ReLU network's gradient jumps where a unit switches on or off
+# along the path, so every rule slows down there; the printed errors show by how much.
 
 # %%
 steps = np.array([4, 8, 16, 32, 64, 128])
@@ -470,8 +470,9 @@ ch12.check_occlusion(occlusion)
 # upsampled to the input's 8 × 8 (bilinear, as `torch.nn.functional.interpolate`). With global average pooling and a
 # linear layer after the chosen layer, as in our network, $\alpha_k$ is the class's weight on map $k$ divided by
 # $hw$, and Grad-CAM is the earlier CAM of Zhou et al. (2016). (With a flattening linear layer instead, the mean
-# gradient can be negative for every map that matters; try it, and Grad-CAM's maps come out all zero.) captum's
-# `LayerGradCam` on the twin's layer 4, then `LayerAttribution.interpolate`:
+# gradient can be negative for the very maps that carry the evidence, and since the ReLU keeps only positive
+# evidence, Grad-CAM's maps can come out all zero.) captum's `LayerGradCam` on the twin's layer 4, then
+# `LayerAttribution.interpolate`:
 
 # %%
 show_source(interpret.grad_cam, docstring=False)
