@@ -77,11 +77,12 @@ def test_the_references_the_chapter_owes():
         "Kokhlikyan, N., Miglani, V.",
         "Jain, S., & Wallace, B. C. (2019). Attention is not explanation.",
         "Wiegreffe, S., & Pinter, Y. (2019). Attention is not not explanation.",
+        "Bahdanau, D., Cho, K., & Bengio, Y. (2015). Neural machine translation",
     ):
         assert reference in TEXT, reference
     # every work cited in the text by author and year is in the references
     citations = re.findall(r"([A-Z][a-z]+) (?:et al\.|& [A-Z][a-z]+),? \(?(\d{4})", TEXT)
-    assert len(citations) >= 12
+    assert len(citations) >= 13
     for cited in citations:
         assert re.search(rf"- {cited[0]}, .*?\({cited[1]}\)", TEXT), cited
 
@@ -117,6 +118,9 @@ def test_the_sizes_the_text_quotes_are_those_of_the_code():
     assert "over 300 test digits" in TEXT and "batch = X_test[:300]" in CODE
     assert "for six test digits" in TEXT and "x = X_test[:6]" in CODE
     assert "Averaged over 40 test digits" in TEXT and "X_test[:40]" in CODE
+    assert "For 200 test digits" in TEXT and "rows_fit, rows_test = torch.tensor(X_fit[:, 0]), X_test[:200, 0]" in CODE
+    assert "Three training seeds" in TEXT and "for seed in range(3):" in CODE
+    assert "a sequence of 8 rows (8 pixels each)" in TEXT and "torch.nn.Linear(8, d)" in CODE
     assert "windows of 2 × 2 pixels with stride 1" in TEXT and "window=(1, 2, 2), stride=(1, 1, 1)" in CODE
     squares = (np.arange(8)[:, None] // 2) * 4 + np.arange(8)[None, :] // 2
     assert "here 16 squares of 2 × 2 pixels" in TEXT and "squares = (np.arange(8)[:, None] // 2) * 4" in CODE
