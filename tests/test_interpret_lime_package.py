@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lime import lime_base, lime_image, lime_tabular
 from sklearn.linear_model import Ridge
+from sklearn.metrics import pairwise_distances
 from strategies import scaled_settings
 
 from dlcourse import nn
@@ -133,6 +134,8 @@ def test_lime_image_explainer_end_to_end_on_its_own_draws(hide_color, seed):
     replay = lime_image.LimeImageExplainer(random_state=seed)
     data, _ = replay.data_labels(image, image, segments, classifier, n)
     np.testing.assert_array_equal(data, masks)
+    lime_distances = pairwise_distances(data, data[0].reshape(1, -1), metric="cosine").ravel()  # lime_image's call
+    np.testing.assert_allclose(mask_distances(masks), lime_distances, rtol=1e-14, atol=1e-15)
 
     x = image.transpose(2, 0, 1)  # (3, H, W) for the model
     if hide_color is None:
