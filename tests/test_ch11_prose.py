@@ -64,7 +64,7 @@ def test_the_library_is_shown_and_compared_with_scikit_learn():
         assert shown in CODE, shown
     for reference in ("skm.confusion_matrix", "skm.roc_auc_score", "skms.StratifiedKFold", "skm.log_loss"):
         assert reference in CODE, reference
-    assert "ThresholdExplorer(is_nine, scores_weak)" in CODE
+    assert "ThresholdExplorer(is_nine, scores_weak, threshold=" in CODE
 
 
 # ------------------------------------------------------------------------------------------ the data and the model
@@ -139,8 +139,9 @@ def test_the_kfold_example():
 def test_overfitting_setup_as_described():
     assert "a stratified subset of 200 training digits (20 per class)" in TEXT
     assert "20, replace=False) for c in range(10)" in CODE
-    assert "(256 hidden units) on the same 200 digits, 50 epochs, averaged over the same 3 seeds" in TEXT
-    assert "def run_remedy(remedy, seed, epochs=50)" in CODE and "for seed in range(3)" in CODE
+    assert "(128 hidden units) on the same 200 digits, 50 epochs, averaged over the same 3 seeds" in TEXT
+    assert "def run_remedy(remedy, seed, epochs=50)" in CODE and "make_mlp(128, seed=seed" in CODE
+    assert "for seed in range(3)" in CODE
     assert "`AdamW(weight_decay=0.1)`" in TEXT and "weight_decay=0.1 if" in CODE
     assert "`nn.Dropout(0.5)`" in TEXT and "dropout=0.5 if" in CODE
 

@@ -44,13 +44,15 @@ def roc_pr_figure(scorers: Mapping[str, tuple[ArrayLike, ArrayLike]]) -> Figure:
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
             raise ValueError(f"scorers[{label!r}]: expected a pair (y_true, scores), got {type(pair).__name__}")
         y_true, scores = pair
-        color = f"C{i % 10}"
+        color, style = f"C{i % 10}", ("-", "--", "-.", ":")[i % 4]  # dashes show curves that coincide
         fpr, tpr, _ = metrics.roc_curve(y_true, scores)
         precision, recall, _ = metrics.precision_recall_curve(y_true, scores)
         auc = metrics.roc_auc_score(y_true, scores)
         ap = metrics.average_precision_score(y_true, scores)
-        roc_ax.plot(fpr, tpr, color=color, label=f"{label} (AUC {auc:.3f})")
-        pr_ax.plot(recall, precision, color=color, drawstyle="steps-post", label=f"{label} (AP {ap:.3f})")
+        roc_ax.plot(fpr, tpr, color=color, linestyle=style, label=f"{label} (AUC {auc:.3f})")
+        pr_ax.plot(
+            recall, precision, color=color, linestyle=style, drawstyle="steps-post", label=f"{label} (AP {ap:.3f})"
+        )
         pr_ax.axhline(np.mean(np.asarray(y_true) == 1), color=color, linestyle=":", linewidth=1)
     roc_ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1)
     roc_ax.set(xlabel="false positive rate", ylabel="true positive rate (recall)", title="ROC curves")
@@ -129,6 +131,6 @@ def reliability_figure(y_true: ArrayLike, probabilities: Mapping[str, ArrayLike]
         ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1, label="calibrated")
         ax.set(xlabel="confidence (largest probability)", ylabel="accuracy", xlim=(0, 1), ylim=(0, 1.02))
         ax.set_title(f"{label}: ECE {ece:.4f}", fontsize=10)
-        ax.legend(fontsize=8, loc="upper left")
+        ax.legend(fontsize=8, loc="center left")
         ax.grid(alpha=0.3)
     return fig
