@@ -133,8 +133,8 @@ def quadrature(n_steps: int, method: str = "riemann_trapezoid") -> tuple[np.ndar
 
     One difference from captum (0.9), by design: captum's ``riemann_trapezoid`` weighs its n points, 1/(n - 1)
     apart, by 1/n (1/(2n) at the ends), so its weights sum to (n - 1)/n and its attributions are ours times
-    (n - 1)/n; they then miss completeness (Sundararajan et al., 2017, Prop. 1) by (f(x) - f(x'))/n however smooth
-    f is. Here the ends weigh 1/(2(n - 1)) and the others 1/(n - 1), the trapezoid rule, whose weights sum to 1.
+    (n - 1)/n; they then miss completeness (Sundararajan et al., 2017, Prop. 1) by (f(x) - f(x'))/n even for linear
+    f. Here the ends weigh 1/(2(n - 1)) and the others 1/(n - 1), the trapezoid rule, whose weights sum to 1.
     captum also rounds its step sizes to float32, and its Riemann points too unless torch's default dtype is
     float64 (``torch.linspace``); here both are float64.
     """
