@@ -92,7 +92,7 @@ def fit_curves_figure(panels: Mapping[str, Mapping[str, Sequence[float]]], *, yl
             ax.set_xscale("log", base=2)
         ax.set(xlabel=str(panel.get("xlabel", "")), ylabel=ylabel, title=title)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="best")
     return fig
 
 
@@ -127,10 +127,10 @@ def reliability_figure(y_true: ArrayLike, probabilities: Mapping[str, ArrayLike]
         ece = metrics.expected_calibration_error(y, probs, n_bins=n_bins)
         lows = np.floor(mean_confidence / width - 1e-12) * width
         ax.bar(lows, accuracy, width=width, align="edge", color="tab:blue", edgecolor="white", label="accuracy")
-        ax.plot(mean_confidence, accuracy, "o", color="tab:red", markersize=4, label="(mean confidence, accuracy)")
+        ax.plot(mean_confidence, accuracy, "o", color="tab:red", markersize=4, label="bin mean")
         ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1, label="calibrated")
         ax.set(xlabel="confidence (largest probability)", ylabel="accuracy", xlim=(0, 1), ylim=(0, 1.02))
         ax.set_title(f"{label}: ECE {ece:.4f}", fontsize=10)
-        ax.legend(fontsize=8, loc="center left")
+        ax.legend(fontsize=8, loc="upper left")
         ax.grid(alpha=0.3)
     return fig
