@@ -67,6 +67,8 @@ LAYERS = [
             "models",
             "model_selection",
             "interpret",
+            "deploy",
+            "frameworks",
         },
     ),
     ("checks", {"checks"}),

@@ -1,0 +1,7 @@
+"""Chapter 14's exercise checks."""
+
+from __future__ import annotations
+
+from .exercise import Exercise
+
+EXERCISES: tuple[Exercise, ...] = ()
