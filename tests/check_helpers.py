@@ -9,7 +9,23 @@ from pathlib import Path
 
 import pytest
 
-from dlcourse.checks import CheckFailure, ch00, ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09, ch10, exercises
+from dlcourse.checks import (
+    CheckFailure,
+    ch00,
+    ch01,
+    ch02,
+    ch03,
+    ch04,
+    ch05,
+    ch06,
+    ch07,
+    ch08,
+    ch09,
+    ch10,
+    ch11,
+    ch12,
+    exercises,
+)
 from dlcourse.checks.wire import dump_cases, load_calls, serve
 
 #: exercise key -> the check its check cell calls
@@ -64,6 +80,16 @@ CHECKS = {
     "10-d-step": ch10.check_discriminator_gradients,
     "10-frechet-gaussians": ch10.check_frechet_distance,
     "10-batch-norm": ch10.check_batch_norm_train,
+    "11-confusion-matrix": ch11.check_confusion_matrix,
+    "11-macro-f1": ch11.check_macro_f1,
+    "11-roc-auc": ch11.check_roc_auc,
+    "11-stratified-kfold": ch11.check_stratified_kfold,
+    "11-ece": ch11.check_ece,
+    "12-saliency": ch12.check_saliency,
+    "12-integrated-gradients": ch12.check_integrated_gradients,
+    "12-occlusion": ch12.check_occlusion,
+    "12-lime-fit": ch12.check_lime_fit,
+    "12-shapley": ch12.check_shapley_values,
 }
 #: the exercises whose answer is a forward/backward pair of functions
 PAIRS = {key for key, exercise in exercises().items() if len(exercise.functions) > 1}

@@ -13,12 +13,16 @@ import math
 import nbformat
 import numpy as np
 import pytest
+import reference_packages  # noqa: F401 (chapter 12 forbids captum's, lime's and shap's explainers)
 import scipy.ndimage
 import scipy.optimize
 import scipy.signal
 import scipy.spatial.distance
 import scipy.special
 import scipy.stats
+import sklearn.calibration  # noqa: F401 (chapter 11 forbids scikit-learn's metrics and splitters)
+import sklearn.metrics  # noqa: F401
+import sklearn.model_selection  # noqa: F401
 import torch
 import torch.func
 import torch.utils.data

@@ -7,28 +7,20 @@ values (shap's ``Independent`` masker, KernelExplainer's data). KernelExplainer 
 ``"num_features(10)"``, first picks features by LARS. It zeroes any value below 1e-10 in magnitude, far inside
 the tolerance of ``close.assert_close_to_largest``.
 
-shap's maskers and its Exact explainer are numba functions, compiled on their first call (about 8 s here); at these
-sizes they run in milliseconds as plain Python, so this module turns numba's compilation off before shap loads
-(numba serves nothing else in the course).
+shap comes from ``reference_packages``, which turns numba's compilation off before shap loads (at these sizes shap's
+numba functions run in milliseconds as plain Python, against about 8 s to compile them).
 """
 
 from __future__ import annotations
 
-import warnings
-
-import numba
 import numpy as np
 from close import assert_close_to_largest
 from hypothesis import given
 from hypothesis import strategies as st
+from reference_packages import shap
 from strategies import scaled_settings
 
-numba.config.DISABLE_JIT = True  # read when shap's functions are decorated, so before shap is imported
-with warnings.catch_warnings():  # shap's colour maps call matplotlib's set_over / set_under, to be deprecated
-    warnings.simplefilter("ignore", PendingDeprecationWarning)
-    import shap
-
-from dlcourse.interpret import exact_shapley, kernel_shap  # noqa: E402
+from dlcourse.interpret import exact_shapley, kernel_shap
 
 
 def tanh_model(m: int, classes: int, seed: int):
