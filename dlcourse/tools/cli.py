@@ -6,6 +6,8 @@ dlcourse grade SUBMISSION... --out DIR       grade learners' notebooks per exerc
 dlcourse merge-grades OUT SHARD_OUT...       one grade book from the shards' (also: dlcourse grade merge ...)
 dlcourse export html --out DIR [--learner]   printable HTML of every chapter, plus an index
 dlcourse bench [--json FILE]                 our kernels' speed against PyTorch's, as ratios
+dlcourse serve [--model PATH] [--host H]     a digits classifier over HTTP on 127.0.0.1 (chapter 13)
+    [--port N] [--version V] [--save PATH]   ... without --model it trains one in a second (--save keeps it)
 """
 
 from __future__ import annotations
@@ -141,6 +143,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve_command
+
+    return serve_command(args.model, host=args.host, port=args.port, version=args.version, save=args.save)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dlcourse", description="Build, check, grade and export the course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -188,6 +196,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=5, help="timing repeats per case; the best is kept")
     p.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: all cores)")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("serve", help="serve a digits classifier over HTTP (predict, health, version, a drawing page)")
+    p.add_argument("--model", metavar="PATH", help="a safetensors file saved by --save (default: train one now)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only, as the service has no authentication)",
+    )
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    p.add_argument("--version", help="model version to report (default: the file's, else 'dev')")
+    p.add_argument("--save", metavar="PATH", help="with no --model: save the trained model here")
+    p.set_defaults(func=cmd_serve)
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:2] == ["grade", "merge"]:  # `dlcourse grade merge OUT SHARD...` (grade ./merge for a folder so named)
         argv = ["merge-grades", *argv[2:]]
