@@ -117,6 +117,19 @@ def test_predict_batch_equals_the_model_on_the_batch(server, trained, digits):
     assert answer["model_version"] == "1.0-test"
 
 
+def test_a_float32_model_gets_the_float64_softmax_of_its_logits(digits):
+    model = nn.MLP(64, [16], 10, rng=0, dtype=np.float32)
+    url, stop = run_in_background(create_app(model, model_version="f32"))
+    try:
+        answers = [post(url, "/predict", {"pixels": grid(x)})[1] for x in digits.X_test[:5]]
+    finally:
+        stop()
+    for x, answer in zip(digits.X_test[:5], answers):
+        logits = np.asarray(model(x[None]), dtype=np.float64)
+        assert answer["label"] == int(logits.argmax())
+        np.testing.assert_array_equal(answer["probabilities"], F.softmax(logits, dim=1)[0])
+
+
 def test_health_version_and_page(server, trained):
     assert request(server, "GET", "/health")[:2] == (200, {"status": "ok"})
     status, version, _ = request(server, "GET", "/version")

@@ -51,7 +51,7 @@ def draw(page, strokes) -> None:
         page.mouse.move(box["x"] + x0, box["y"] + y0)
         page.mouse.down()
         for (xa, ya), (xb, yb) in zip(stroke, stroke[1:]):
-            for t in np.linspace(0, 1, 12)[1:]:
+            for t in np.linspace(0, 1, 8)[1:]:
                 page.mouse.move(box["x"] + xa + t * (xb - xa), box["y"] + ya + t * (yb - ya))
         page.mouse.up()
 

@@ -4,21 +4,23 @@
     dlcourse serve --save digits.safetensors      # ... and saves it, so that the next start can load it
     dlcourse serve --model digits.safetensors --version 1.2 --port 8080
 
+    url, stop = run_in_background(create_app(model, model_version="1"))    # in a notebook or a test
+    print(load_test(url, X_test, n_requests=500, concurrency=4))           # p50, p95 latency and throughput
+    stop()
+
 Endpoints (the API docs are at ``/openapi.json``; the interactive ``/docs`` page is off, since it loads its script
 from a CDN and the service works offline):
 
-=================== ======================================================================================
-``GET /``           a page to draw a digit on, send it and see the predicted class and the probabilities
-``POST /predict``   one image: ``{"pixels": [[8 numbers] x 8]}``, each pixel in [0, 1]
-``POST /predict/batch`` ``{"images": [[[8 numbers] x 8], ...]}``, 1 to ``max_batch`` images
-``GET /health``     ``{"status": "ok"}`` while the service answers
-``GET /version``    the model's version, dlcourse's version and the SHA-256 of the model file
-=================== ======================================================================================
+- ``GET /``: a page to draw a digit on, send it and see the predicted class and the probabilities
+- ``POST /predict``: one image, ``{"pixels": [[8 numbers] x 8]}``, each pixel in [0, 1]
+- ``POST /predict/batch``: ``{"images": [[[8 numbers] x 8], ...]}``, 1 to ``max_batch`` images
+- ``GET /health``: ``{"status": "ok"}`` while the service answers
+- ``GET /version``: the model's version, dlcourse's version and the SHA-256 of the model file
 
 **Inputs** are what :func:`dlcourse.data.load_digits` gives: 8×8 grey images, 0 = background, 1 = full ink
 (scikit-learn's 0..16 counts divided by 16), as JSON numbers (``true``, strings and ``null`` are refused).
 Everything wrong with a request is answered with a 4xx and a JSON body naming the field, e.g. ``422
-{"error": "pixels[3][2]: Input should be less than or equal to 1", "errors": [...]}``; a body over
+{"error": "pixels[3][2]: Input should be less than or equal to 1, got 1.5", "errors": [...]}``; a body over
 ``max_body_bytes`` gets 413 before it is parsed. A failure inside the model is a 500 whose body says only that
 (the traceback goes to the server's log, never to the client).
 
@@ -26,8 +28,8 @@ Everything wrong with a request is answered with a 4xx and a JSON body naming th
 only programs on this machine can reach it. ``--host 0.0.0.0`` makes it reachable from every network the machine
 is on; the command allows it (behind a proxy that adds TLS and authentication, say) but prints a warning.
 
-**The model.** Without ``--model`` the command trains :func:`digits_model` (an MLP 64 → 64 → 10, seed 0, about 96% on
-the test digits) in about a second, and ``--save PATH`` keeps it. ``--model PATH`` loads a file written by
+**The model.** Without ``--model`` the command trains :func:`digits_model` (an MLP 64 → 64 → 10, seed 0, about
+96% on the test digits) in about a second, and ``--save PATH`` keeps it. ``--model PATH`` loads a file written by
 :func:`save_served_model` (safetensors, with the hidden sizes in its metadata; never pickle).
 """
 
