@@ -17,6 +17,10 @@ import safetensors.numpy
 import safetensors.torch
 import torch
 from close import assert_close_to_largest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from strategies import scaled_settings
 
 from dlcourse import nn
 from dlcourse.deploy import (
@@ -119,6 +123,30 @@ def test_file_sha256_is_the_whole_files_digest(saved):
     assert file_sha256(saved) == hashlib.sha256(saved.read_bytes()).hexdigest()
     with pytest.raises(ValueError, match="no such file"):
         file_sha256(saved.parent / "nope.safetensors")
+
+
+DTYPES = [np.float64, np.float32, np.float16, np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint8, bool]
+
+
+@scaled_settings(25)
+@given(
+    arrays=st.dictionaries(
+        st.text(alphabet="abcdefghij.0123456789_", min_size=1, max_size=12).filter(lambda k: k != "__metadata__"),
+        st.sampled_from(DTYPES).flatmap(
+            lambda dtype: hnp.arrays(dtype, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4))
+        ),
+        max_size=5,
+    ),
+    metadata=st.dictionaries(st.text(max_size=8).filter(lambda k: k != CHECKSUM_KEY), st.text(max_size=20), max_size=3),
+)
+def test_any_arrays_and_metadata_round_trip_bit_for_bit(tmp_path_factory, arrays, metadata):
+    path = tmp_path_factory.mktemp("hypothesis") / "x.safetensors"
+    save_state_dict(arrays, path, metadata)
+    back = load_state_dict(path)
+    assert set(back) == set(arrays) and load_metadata(path) == metadata
+    for name, value in arrays.items():
+        assert back[name].dtype == value.dtype and back[name].shape == value.shape
+        assert back[name].tobytes() == value.tobytes()  # NaNs and signed zeros too
 
 
 # ------------------------------------------------------------------------------------------------ torch
@@ -330,8 +358,12 @@ def test_bad_arguments_to_save(tmp_path, state_dict, metadata, match):
 def test_bad_paths_and_models(tmp_path, saved):
     with pytest.raises(ValueError, match="path: the folder .* does not exist"):
         save_state_dict({"a": np.zeros(2)}, tmp_path / "no" / "x.safetensors")
+    with pytest.raises(ValueError, match="path: expected a file name, got the folder"):
+        save_state_dict({"a": np.zeros(2)}, tmp_path)
     with pytest.raises(ValueError, match="path: expected a file name"):
         load_state_dict(3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="no such file"):
+        load_state_dict(tmp_path)  # a folder is no file
     with pytest.raises(ValueError, match="model: expected a dlcourse nn.Module, got dict"):
         save_model({}, tmp_path / "x.safetensors")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="model: expected a dlcourse nn.Module, got str"):

@@ -122,6 +122,8 @@ def save_state_dict(
     path = Path(path)
     if not path.parent.is_dir():
         raise ValueError(f"path: the folder {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise ValueError(f"path: expected a file name, got the folder {str(path)!r}")
     plain = save(arrays, metadata=meta or None)  # the tensor bytes follow the header, whatever its metadata
     data = plain[8 + int.from_bytes(plain[:8], "little") :]
     meta[CHECKSUM_KEY] = hashlib.sha256(data).hexdigest()
@@ -150,7 +152,8 @@ def _bad(path: Path, what: str) -> ValueError:
 
 
 def _read_header(path: StrPath) -> tuple[Path, dict, bytes]:
-    """The file's parsed JSON header and its raw bytes, after checking that every byte range adds up."""
+    """The file's parsed JSON header and all its bytes (read once: what was checked is what is loaded), after
+    checking that every byte range adds up and, when the header holds one, the checksum of the tensor bytes."""
     if not isinstance(path, (str, os.PathLike)):
         raise ValueError(f"path: expected a file name (str or Path), got {type(path).__name__}")
     path = Path(path)
@@ -179,7 +182,7 @@ def _read_header(path: StrPath) -> tuple[Path, dict, bytes]:
         raise _bad(
             path, f"tampered data: the tensor bytes do not match the SHA-256 stored in the header ({CHECKSUM_KEY})"
         )
-    return path, header, data[8 + n :]
+    return path, header, data
 
 
 def _check_ranges(path: Path, header: dict, data_bytes: int) -> None:
@@ -233,9 +236,9 @@ def load_state_dict(path: StrPath) -> dict[str, np.ndarray]:
     from safetensors import SafetensorError
     from safetensors.numpy import load
 
-    path, header, _ = _read_header(path)
+    path, header, blob = _read_header(path)
     try:
-        arrays = load(path.read_bytes())
+        arrays = load(blob)
     except SafetensorError as exc:  # anything the checks above let through
         raise _bad(path, f"not a valid safetensors file ({exc})") from None
     return {name: np.array(arrays[name]) for name in _order_by_offset(header)}
