@@ -42,9 +42,14 @@ def keras_weights_of(state):
     return [w.transpose(2, 3, 1, 0), b, dense, fb]
 
 
+def combine_gradients(grads, sizes):
+    return sum(n * g for n, g in zip(sizes, grads)) / sum(sizes)
+
+
 ANSWERS = [
     (ch14.check_port_to_torch, torch_state, "torch_state"),
     (ch14.check_port_to_keras, keras_weights_of, "keras_weights_of"),
+    (ch14.check_combine_gradients, combine_gradients, "combine_gradients"),
 ]
 
 
@@ -52,7 +57,7 @@ ANSWERS = [
 def test_correct_answers_pass_with_one_line(check, fn, name):
     out = printed(check, fn)
     assert out.startswith(f"\u2714 {name}:") and out.count("\n") == 1, out
-    assert "3 cases" in out
+    assert "3 cases" in out or "4 cases" in out
 
 
 @given(st.integers(0, 10_000))
@@ -62,7 +67,14 @@ def test_correct_answers_pass_for_any_seed(seed):
         printed(check, fn, seed=seed)
 
 
-@pytest.mark.parametrize("key, fn", [("14-port-to-torch", torch_state), ("14-port-to-keras", keras_weights_of)])
+@pytest.mark.parametrize(
+    "key, fn",
+    [
+        ("14-port-to-torch", torch_state),
+        ("14-port-to-keras", keras_weights_of),
+        ("14-combine-grads", combine_gradients),
+    ],
+)
 def test_the_grade_book_agrees_with_the_check_cell(key, fn):
     check = dict((a[2], a[0]) for a in ANSWERS)[fn.__name__]
     with tempfile.TemporaryDirectory() as folder:
@@ -103,7 +115,7 @@ def test_calling_the_library_is_refused():
 def test_unfinished_and_missing_answers_say_so(check):
     fails(check, not_implemented, "not implemented yet")
     fails(check, None, "got None instead of a function")
-    fails(check, returns_none, "returned None")
+    fails(check, returns_none, "None", "without `return`")
 
 
 # ---------------------------------------------------------------------------------------------- mistakes
@@ -194,3 +206,31 @@ def test_cases_cover_several_widths_and_float64():
     cases = ch14.port_cases(0)
     assert [len(c["state"]["0.bias"]) for c in cases] == [4, 6, 2]
     assert all(v.dtype == np.float64 for c in cases for v in c["state"].values())
+
+
+# ------------------------------------------------------------------------------------- combining gradients
+@pytest.mark.parametrize(
+    "answer, patterns",
+    [
+        (lambda grads, sizes: np.mean(grads, axis=0), ["sizes [40, 8]", "right only when the shards are equal"]),
+        (lambda grads, sizes: np.sum(grads, axis=0), ["sizes [16, 16]", "R times too large"]),
+        (lambda grads, sizes: sum(n * g for n, g in zip(sizes, grads)), ["divide by the global batch size"]),
+        (lambda grads, sizes: np.average(grads, axis=0, weights=sizes), ["calls numpy.average"]),
+        (lambda grads, sizes: grads[0], ["sizes [16, 16]", "is wrong at index"]),
+    ],
+)
+def test_combine_mistakes_are_named(answer, patterns):
+    fails(ch14.check_combine_gradients, answer, *patterns)
+
+
+def test_combine_cases_have_equal_and_unequal_shards_and_mean_gradients():
+    cases = ch14.combine_cases(0)
+    assert [c["sizes"] for c in cases] == [[16, 16], [40, 8], [20, 9, 3], [7]]
+    for case in cases:  # each shard's gradient is its own mean-loss gradient, by autograd on the shard alone
+        start = 0
+        for n, grad in zip(case["sizes"], case["grads"]):
+            w = torch.tensor(case["W"], requires_grad=True)
+            xs, ys = torch.from_numpy(case["X"][start : start + n]), torch.from_numpy(case["y"][start : start + n])
+            torch.nn.functional.cross_entropy(xs @ w.T, ys).backward()
+            np.testing.assert_allclose(grad, w.grad.numpy(), rtol=1e-12, atol=1e-15)
+            start += n

@@ -5,6 +5,7 @@ exercise                        learner writes                              chec
 ==============================  ==========================================  ==============================
 ``exercise-14-port-to-torch``   ``torch_state(state)``                      :func:`check_port_to_torch`
 ``exercise-14-port-to-keras``   ``keras_weights_of(state)``                 :func:`check_port_to_keras`
+``exercise-14-combine-grads``   ``combine_gradients(grads, sizes)``         :func:`check_combine_gradients`
 ==============================  ==========================================  ==============================
 
 Both take the state dict of the same small dlcourse CNN, ``Sequential(Conv2d(1, C, 3, padding=1), ReLU(),
@@ -15,7 +16,12 @@ built here (a ``torch.nn.Module`` with named layers; a Keras 3 ``Sequential``, c
 random images are compared with the CNN's outputs computed by ``torch.nn.functional`` in float64 from the original
 state dict. The references are independent of dlcourse. PyTorch is compared in float64; Keras 3 on the torch backend
 promotes float64 matrix products and convolutions to float32 (its type promotion follows JAX's 32-bit default), so
-its outputs are compared at the float32 tolerance, which still fails any wrong layout by orders of magnitude.
+its outputs are compared at the float32 tolerance, relative to the largest logit (a small logit carries the round-off
+of the large terms summed into it), which still fails any wrong layout by orders of magnitude.
+
+The third exercise combines the gradients that data-parallel ranks computed on shards of one global batch (each the
+gradient of its shard's mean loss) into the gradient of the global batch's mean loss; the reference is
+``torch.autograd`` on the whole batch, in float64.
 """
 
 from __future__ import annotations
@@ -235,11 +241,13 @@ def _judge_keras(cases: Sequence[dict], calls: Sequence[Call]) -> str:
                 check.fail(f"{label}: array {i} has shape {value.shape}; the Keras model expects {shape}.", hint)
         model.set_weights(got)
         out = np.asarray(model(x.transpose(0, 2, 3, 1)).detach().cpu().numpy(), dtype=np.float64)
+        expected = reference_logits(state, x)
         check.compare(
             out,
-            reference_logits(state, x),
+            expected,
             what=f"{label}: the Keras model's logits",
             hint=_keras_hint(got, state, channels),
+            floor=float(np.abs(expected).max()),  # float32 round-off is relative to the largest logit, not each one
         )
     return check.pass_line(
         f"the Keras model's logits on channels-last images equal the CNN's in {len(cases)} cases (Keras computes "
@@ -263,4 +271,87 @@ def check_port_to_keras(fn: Callable[..., Any], *, seed: int = 0) -> None:
     PORT_TO_KERAS.check(fn, seed=seed)
 
 
-EXERCISES: tuple[Exercise, ...] = (PORT_TO_TORCH, PORT_TO_KERAS)
+# ------------------------------------------------------------------------------------------ combining gradients
+def combine_cases(seed: int = 0) -> list[dict]:
+    """A softmax regression's weights W (C, D) and a global batch split into shards of the given sizes; the learner
+    gets each shard's mean-loss gradient (C, D) and the sizes. Equal shards (where DDP's plain average is right),
+    unequal shards, three ranks, and one rank."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for sizes, classes, features in (([16, 16], 3, 5), ([40, 8], 4, 6), ([20, 9, 3], 3, 4), ([7], 2, 3)):
+        W = rng.normal(0, 0.5, (classes, features))
+        X = rng.normal(0, 1, (sum(sizes), features))
+        y = rng.integers(0, classes, sum(sizes))
+        grads, start = [], 0
+        for n in sizes:
+            xs, ys = X[start : start + n], y[start : start + n]
+            logits = xs @ W.T
+            p = np.exp(logits - logits.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+            p[np.arange(n), ys] -= 1.0
+            grads.append(p.T @ xs / n)  # the gradient of this shard's mean cross-entropy, (C, D)
+            start += n
+        cases.append({"grads": grads, "sizes": list(sizes), "W": W, "X": X, "y": y})
+    return cases
+
+
+def _make_combine(seed: int) -> list[dict]:
+    return [
+        make_case({"grads": c["grads"], "sizes": c["sizes"]}, meta={"W": c["W"], "X": c["X"], "y": c["y"]})
+        for c in combine_cases(seed)
+    ]
+
+
+def _global_gradient(W: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The gradient of the whole batch's mean cross-entropy with respect to W, by torch.autograd in float64."""
+    torch = _lazy.torch("the chapter 14 checks")
+    w = torch.tensor(W, dtype=torch.float64, requires_grad=True)
+    loss = torch.nn.functional.cross_entropy(torch.from_numpy(X) @ w.T, torch.from_numpy(y))
+    loss.backward()
+    return w.grad.numpy()
+
+
+def _judge_combine(cases: Sequence[dict], calls: Sequence[Call]) -> str:
+    check = Check("combine_gradients")
+    for case, call in zip(cases, calls):
+        grads, sizes = case["args"]["grads"], case["args"]["sizes"]
+        label = f"combine_gradients({len(grads)} shards of sizes {sizes})"
+        got = check.result(call, label)
+        expected = _global_gradient(case["meta"]["W"], case["meta"]["X"], case["meta"]["y"])
+        mistakes = [
+            (
+                np.mean(grads, axis=0),
+                "a plain mean of the shards' gradients is right only when the shards are equal "
+                "(as DDP assumes): weigh each by its number of examples.",
+            ),
+            (np.sum(grads, axis=0), "the sum of the shards' gradients is R times too large: average them."),
+            (
+                sum(n * g for n, g in zip(sizes, grads)),
+                "weigh each gradient by its shard's size, then divide by the global batch size.",
+            ),
+        ]
+        hint = next((h for wrong, h in mistakes if not matches(wrong, expected) and matches(got, wrong)), None)
+        check.compare(got, expected, what=label, hint=hint)
+    return check.pass_line(
+        f"equals torch.autograd's gradient of the global batch's mean loss in {len(cases)} cases (equal and unequal "
+        "shards)"
+    )
+
+
+COMBINE_GRADIENTS = Exercise(
+    "14-combine-grads",
+    "combine_gradients",
+    "combine_gradients",
+    _make_combine,
+    _judge_combine,
+    forbidden=("numpy.average",),
+)
+
+
+def check_combine_gradients(fn: Callable[..., Any], *, seed: int = 0) -> None:
+    """``fn(grads, sizes)`` -> the gradient (C, D) of the global batch's mean loss, from the list of the shards'
+    mean-loss gradients (each (C, D)) and their sizes."""
+    COMBINE_GRADIENTS.check(fn, seed=seed)
+
+
+EXERCISES: tuple[Exercise, ...] = (PORT_TO_TORCH, PORT_TO_KERAS, COMBINE_GRADIENTS)
