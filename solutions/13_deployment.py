@@ -72,6 +72,7 @@ from dlcourse.fast import limit_threads
 from dlcourse.interop import max_abs_diff, to_torch
 from dlcourse.optim import Adam
 from dlcourse.tools import serve
+from dlcourse.viz import deploy_plots, show
 from dlcourse.viz.drift_explorer import DriftExplorer
 
 # %matplotlib inline
@@ -652,14 +653,17 @@ print(f"{'model':28s} {'accuracy':>9s} {'bytes':>8s} {'x smaller':>9s} {'test se
 for name, (accuracy, nbytes, batch_ms, one_ms) in table.items():
     print(f"{name:28s} {accuracy:9.2%} {nbytes:8,d} {dense_bytes / nbytes:9.1f} {batch_ms:14.2f} {one_ms:11.3f}")
 
+latencies = {name: (accuracy, nbytes, batch_ms) for name, (accuracy, nbytes, batch_ms, _) in table.items()}
+show(deploy_plots.tradeoff_figure(latencies, latency_label="latency on the test set (ms, log scale)"))
+
 # %% [markdown]
-# Read the table as a menu. Unstructured pruning at 50% costs little accuracy without any retraining, but the
-# bitmask format saves less than half the bytes and the dense kernels are exactly as slow; at 80% the accuracy
-# collapses (retraining with the mask fixed would recover much of it). Cutting whole channels without retraining
-# costs more accuracy than zeroing the same fraction of single weights, and saves time only in proportion to the
-# work of the layer cut. int8 weights take about a quarter of the bytes for almost no accuracy; per-channel scales
-# keep the rounding error of each channel proportional to its own range. The students, a different and much
-# smaller architecture, are the fastest by far.
+# Read the table and its figure as a menu (up and to the left is better). Unstructured pruning at 50% costs little
+# accuracy without any retraining, but the bitmask format saves less than half the bytes and the dense kernels are
+# exactly as slow; at 80% the accuracy collapses (retraining with the mask fixed would recover much of it). Cutting
+# whole channels without retraining costs more accuracy than zeroing the same fraction of single weights, and saves
+# time only in proportion to the work of the layer cut. int8 weights take about a quarter of the bytes for almost no
+# accuracy; per-channel scales keep the rounding error of each channel proportional to its own range. The students,
+# a different and much smaller architecture, are the fastest by far.
 # Methods combine: a distilled student can be pruned and quantised in turn.
 #
 # ## 5 · Serving
