@@ -10,7 +10,9 @@ sees now):
   moderate shift, above 0.25 a significant one (Siddiqi 2006, *Credit Risk Scorecards*);
 - the **two-sample Kolmogorov-Smirnov** statistic ``D = max_x |F_ref(x) - F_cur(x)|`` with its p-value, equal to
   ``scipy.stats.ks_2samp``: ``method="exact"`` counts the lattice paths that stay inside the band (Hodges 1958),
-  ``method="asymp"`` takes the one-sample KS distribution at ``n = round(m n / (m + n))`` (as SciPy does).
+  ``method="asymp"`` takes the one-sample KS distribution at ``n = round(m n / (m + n))`` (as SciPy does). Where
+  SciPy's exact sum comes out above 1 by rounding (a p-value of 1) and it falls back to the asymptotic value, the
+  exact one here stays exact.
 
     psi(reference, current)                       # a number >= 0
     drifted = shift_images(X, "rotation", 20)     # the digits turned by 20 degrees
