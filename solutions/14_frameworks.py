@@ -581,7 +581,10 @@ except (TypeError, ValueError) as error:
 #
 # Other changes: `import keras`; the data come from `data.load_digits`, which divides by 16, the known maximum
 # pixel value, where the source divides by `np.max(X)` (the same number on these data). This is the network of
-# section 2, with the source's SGD with momentum.
+# section 2, with the source's SGD with momentum. The cell after it builds the same network with Keras's
+# **functional API**, which source 000 §4.4 uses for its autoencoder: `keras.Input` gives a symbolic tensor, each
+# layer is called on the tensor before it, and `keras.Model(inputs, outputs)` ties them together. It allows what
+# `Sequential` cannot: several inputs or outputs, and layers shared or skipped over.
 
 # %%
 model = keras.Sequential(
@@ -592,6 +595,16 @@ model.compile(loss="sparse_categorical_crossentropy", optimizer=optimizer, metri
 history = model.fit(X_train, y_train, epochs=10, batch_size=128, verbose=0)
 test_loss, test_acc = model.evaluate(X_test, y_test, verbose=0)
 print(f"training accuracy after the last epoch {history.history['accuracy'][-1]:.3f}; test accuracy {test_acc:.3f}")
+
+# %%
+inputs = keras.Input((64,))
+hidden = keras.layers.Dense(64, activation="relu")(inputs)
+outputs = keras.layers.Dense(10, activation="softmax")(hidden)
+functional = keras.Model(inputs, outputs)
+functional.set_weights(model.get_weights())  # the same layers, so the same weights fit
+functional_diff = max_abs_diff(functional.predict(X_test, verbose=0), model.predict(X_test, verbose=0))
+print(f"functional API: {functional.count_params()} parameters, as the Sequential model's {model.count_params()};")
+print(f"max |functional - Sequential| on the test digits: {functional_diff:.1e}")
 
 # %% [markdown]
 # ### 4.4 The IMDB LSTM of source 000 §4.3
@@ -645,7 +658,9 @@ print(f"Test accuracy: {test_acc:.3f} ({len(train_data)} reviews of {MAXLEN} ids
 # higher, so it runs those products much faster; a **TPU** (Google's tensor processing unit) is a chip built around
 # a large matrix-multiply unit. Source 000 §7.12 lists GPUs, TPUs and other **AI chips** (AI芯片) as deep learning's
 # hardware, and source 004 §1.1 names fast GPUs as one of the three reasons deep learning took off, beside big data
-# and better algorithms: AlexNet (Krizhevsky et al., 2012) was trained on two consumer GPUs.
+# and better algorithms: AlexNet (Krizhevsky et al., 2012) was trained on two consumer GPUs. Source 002 §6 adds
+# **cloud computing** (云计算): renting GPUs and TPUs by the hour made the compute that deep learning needs
+# available without buying it ("随着云计算和GPU技术的发展，深度学习已经成为可行的技术").
 #
 # Code should not assume which device it gets. The PyTorch idiom picks the device once and moves the model and
 # every batch to it; the same notebook then runs on a laptop and on a GPU server:
@@ -847,8 +862,8 @@ ch14.check_combine_gradients(combine_gradients)
 # - **faster hardware and AI chips**; the source's **quantum computing** is speculative: no quantum computer trains
 #   neural networks faster than GPUs today;
 # - **fusion with other data-mining techniques** (rule learning, clustering) and with other AI such as
-#   **knowledge graphs** (知识图谱) and symbolic reasoning (neuro-symbolic methods); chapter 06's hybrid models
-#   combine networks with decision trees and SVMs;
+#   **knowledge graphs** (知识图谱), natural language processing and symbolic reasoning (neuro-symbolic methods);
+#   chapter 06's hybrid models combine networks with decision trees and SVMs;
 # - **model compression and deployment** (pruning, quantisation): chapter 13's subject.
 #
 # **Practical tips, a checklist** (source 000 §7.14, gathered from the course): preprocess and split the data before
@@ -910,6 +925,7 @@ ch14.check_combine_gradients(combine_gradients)
 # | TPU (tensor processing unit) | TPU |
 # | AI chip | AI芯片 |
 # | quantum computing | 量子计算 |
+# | cloud computing | 云计算 |
 # | distributed training | 分布式训练 |
 # | data parallelism | 数据并行 |
 # | machine learning | 机器学习 |

@@ -51,6 +51,7 @@ def test_the_sources_code_is_quoted_as_written():
         "[10] Chollet, F. (2017). Keras: A Deep Learning Library for Python. O'Reilly Media.",
         "可以在TensorFlow和Theano上运行",
         "Facebook开发",
+        "随着云计算和GPU技术的发展，深度学习已经成为可行的技术",
     ):
         assert line in sources, line
         if not line.startswith("["):
@@ -85,6 +86,13 @@ def test_the_model_is_the_one_described():
     model = fourways.build_dlcourse(0)
     assert [tuple(p.shape) for p in model.state_dict().values()] == [(64, 64), (64,), (10, 64), (10,)]
     assert 'BUDGET = {"epochs": 10,' in CODE and "Ten epochs of float32" in TEXT
+    assert "$u_{32} = 2^{-24}$" in TEXT and "$u_{64} = 2^{-53}$" in TEXT
+    assert np.finfo(np.float32).eps == 2.0**-23 and np.finfo(np.float64).eps == 2.0**-52  # unit round-off: eps / 2
+
+
+def test_the_functional_api_model_is_the_sequential_one():
+    assert "keras.Model(inputs, outputs)" in CODE and "functional.set_weights(model.get_weights())" in CODE
+    assert "source 000 §4.4 uses for its autoencoder" in TEXT
 
 
 def test_numbers_of_the_source_sections():
