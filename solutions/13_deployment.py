@@ -291,10 +291,11 @@ show_source(export.to_onnx, docstring=False)
 #
 # How close should onnxruntime's logits be to PyTorch's? Both compute in float32 and sum the products of each
 # convolution and matrix product in their own order. One float32 operation rounds by a relative $u = 2^{-24}$; a
-# sum of $K$ products, however ordered, is off by at most $(K-1)\,u \sum_i |w_i x_i|$ (Higham 2002, §3.1). Along
+# sum of $K$ products, however ordered, is off by at most about $K\,u \sum_i |w_i x_i|$ (Higham 2002, §3.1). Along
 # the network the sums have $K = 9$ (first convolution), $16 \cdot 9 = 144$ (second) and $128$ (linear layer)
-# terms, and every $\sum_i |w_i x_i|$ is at most what the same network computes with all weights and biases replaced
-# by their absolute values, $S$. To first order the logits then differ by at most
+# terms. Carried to the logits by the layers that follow, each layer's error is at most $K\,u$ times what the same
+# network computes with all weights and biases replaced by their absolute values; call its largest logit $S$. To
+# first order the logits then differ by at most
 # $\tau = (9 + 144 + 128)\,u\,S$; max-pooling and ReLU only pick or clip values and add no rounding.
 
 # %%
@@ -879,7 +880,7 @@ print(f"notebook time: {time.perf_counter() - NOTEBOOK_START:.1f} s")
 # - Higham, N. J. (2002). *Accuracy and Stability of Numerical Algorithms* (2nd ed.). SIAM.
 # - Hinton, G., Vinyals, O., & Dean, J. (2015). Distilling the knowledge in a neural network. *NIPS 2014 Deep
 #   Learning Workshop*, arXiv:1503.02531.
-# - Hodges, J. L. (1958). The significance probability of the Smirnov two-sample test. *Arkiv för Matematik*, 3(5),
+# - Hodges, J. L. (1958). The significance probability of the Smirnov two-sample test. *Arkiv för Matematik*, 3,
 #   469–486.
 # - Jacob, B., Kligys, S., Chen, B., Zhu, M., Tang, M., Howard, A., Adam, H., & Kalenichenko, D. (2018).
 #   Quantization and training of neural networks for efficient integer-arithmetic-only inference. *IEEE/CVF
