@@ -42,9 +42,12 @@ def sample(x):
     # a comment
 
     y = x + 1  # counted
-    return y
+    return [
+        y,
+        y,
+    ]
 
 
 def test_code_lines_skip_docstrings_comments_and_blank_lines():
-    assert fourways.code_lines(sample) == 5  # def, y = ..., and the three lines of the return
-    assert fourways.code_lines(sample, sample) == 10
+    assert fourways.code_lines(sample) == 6  # def, y = ..., and the four lines of the return
+    assert fourways.code_lines(sample, sample) == 12
