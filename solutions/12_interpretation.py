@@ -596,7 +596,7 @@ ch12.check_lime_fit(lime_fit)
 # coalition $S \subseteq F$ (here: the probability of the class when only the regions in $S$ are shown, the others
 # black),
 #
-# $$\phi_i = \sum_{S \subseteq F \setminus \{i\}} \frac{|S|!\,(M - |S| - 1)!}{M!}\,\big(v(S \cup \{i\}) - v(S)\big),$$
+# $$\phi_i = \sum_{S \subseteq F,\; i \notin S} \frac{|S|!\,(M - |S| - 1)!}{M!}\,\big(v(S \cup \{i\}) - v(S)\big),$$
 #
 # the average of feature $i$'s marginal contribution over all orders in which the features could join. It is the
 # only attribution with a short list of fairness properties, among them **efficiency**: $\sum_i \phi_i = v(F) -

@@ -24,6 +24,8 @@ from dlcourse.checks import (
     ch10,
     ch11,
     ch12,
+    ch13,
+    ch14,
     exercises,
 )
 from dlcourse.checks.wire import dump_cases, load_calls, serve
@@ -90,6 +92,13 @@ CHECKS = {
     "12-occlusion": ch12.check_occlusion,
     "12-lime-fit": ch12.check_lime_fit,
     "12-shapley": ch12.check_shapley_values,
+    "13-prune-mask": ch13.check_prune_mask,
+    "13-quantize-per-channel": ch13.check_quantize_per_channel,
+    "13-distillation-loss": ch13.check_distillation_loss,
+    "13-psi": ch13.check_psi,
+    "14-port-to-torch": ch14.check_port_to_torch,
+    "14-port-to-keras": ch14.check_port_to_keras,
+    "14-combine-grads": ch14.check_combine_gradients,
 }
 #: the exercises whose answer is a forward/backward pair of functions
 PAIRS = {key for key, exercise in exercises().items() if len(exercise.functions) > 1}

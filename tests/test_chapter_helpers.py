@@ -36,7 +36,7 @@ HELPERS = sorted(
     ]
     + [
         str(p.relative_to(ROOT))
-        for sub in ("data", "augment", "autograd", "viz", "models", "interpret")
+        for sub in ("data", "augment", "autograd", "viz", "models", "interpret", "deploy", "frameworks")
         for p in (ROOT / "dlcourse" / sub).glob("*.py")
     ]
 )

@@ -25,6 +25,7 @@ import sklearn.metrics  # noqa: F401
 import sklearn.model_selection  # noqa: F401
 import torch
 import torch.func
+import torch.nn.utils.prune  # noqa: F401 (chapter 13 forbids torch's pruning)
 import torch.utils.data
 from test_check_wire import SOLUTIONS, graded_message
 

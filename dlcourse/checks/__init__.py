@@ -21,7 +21,23 @@ from .kernels import check_function, check_kernel
 from .runner import Check
 
 #: the chapters whose checks :func:`exercises` collects
-CHAPTERS = ("ch00", "ch01", "ch02", "ch03", "ch04", "ch05", "ch06", "ch07", "ch08", "ch09", "ch10", "ch11", "ch12", "ch13", "ch14")
+CHAPTERS = (
+    "ch00",
+    "ch01",
+    "ch02",
+    "ch03",
+    "ch04",
+    "ch05",
+    "ch06",
+    "ch07",
+    "ch08",
+    "ch09",
+    "ch10",
+    "ch11",
+    "ch12",
+    "ch13",
+    "ch14",
+)
 
 __all__ = [
     "Call",
