@@ -182,11 +182,11 @@ print("max |difference| =", np.abs(ours - theirs).max())
 # | library | group (source 000 §2.2, 004 §1.2) | what it is for | in this course |
 # |---|---|---|---|
 # | **PyTorch** | deep-learning framework | tensors, automatic differentiation, layers, optimizers, GPUs; define-by-run | **used**: the reference every implementation is checked against, and the "real framework" side of each chapter |
-# | **TensorFlow** | deep-learning framework | Google's framework: tensors, autodiff, deployment tools (TensorFlow Serving, TensorFlow Lite, now LiteRT) | not installed; a later chapter compares frameworks |
-# | **Keras** | deep-learning framework | a high-level model-building API; Keras 3 runs on top of TensorFlow, JAX or PyTorch | not installed; the source articles' Keras models are rebuilt in NumPy and PyTorch |
-# | **JAX** | (not in the sources) | NumPy-like arrays with composable transformations: `grad`, `jit`, `vmap` | mentioned only |
+# | **TensorFlow** | deep-learning framework | Google's framework: tensors, autodiff, deployment tools (TensorFlow Serving, TensorFlow Lite, now LiteRT) | not installed (1.5 GB); chapter 14 compares frameworks without it |
+# | **Keras** | deep-learning framework | a high-level model-building API; Keras 3 runs on top of TensorFlow, JAX or PyTorch | **used** in chapter 14, on the PyTorch backend: the source articles' Keras models run there in today's Keras; elsewhere they are rebuilt in NumPy and PyTorch |
+# | **JAX** | (not in the sources) | NumPy-like arrays with composable transformations: `grad`, `jit`, `vmap` | not installed (380 MB); chapter 14 shows its code |
 # | **NumPy** | data processing, scientific computing | n-dimensional arrays and fast vectorised arithmetic: the base of everything else | **used** everywhere: every from-scratch implementation is NumPy |
-# | **SciPy** | scientific computing | optimisation, sparse matrices, signal processing, statistics, built on NumPy | not used directly |
+# | **SciPy** | scientific computing | optimisation, sparse matrices, signal processing, statistics, built on NumPy | **used** for reference computations (statistical tests, matrix square roots, signal processing) |
 # | **Pandas** | data processing | labelled tables (DataFrames): loading, cleaning, joining, grouping tabular data | not used (our data are arrays) |
 # | **scikit-learn** | data processing *and* machine learning | classical models (linear models, SVMs, trees, k-NN), preprocessing, metrics, small data sets | **used**: the digits data set, and a second opinion on metrics and models |
 # | **XGBoost**, **LightGBM** | machine learning | gradient-boosted decision trees, often the best choice for tabular data | not used; a good complement to deep learning |
@@ -275,12 +275,12 @@ print(
 # %% [markdown]
 # A file of weights is only numbers, but `torch.load` can also unpickle arbitrary Python objects, which can run code;
 # `weights_only=True` refuses anything but tensors and plain containers. Load weights only from sources you trust (a
-# later chapter on deployment returns to saving and loading safely).
+# chapter 13, on deployment, returns to saving and loading safely).
 #
 # The frameworks' model hubs publish pre-trained networks the same way and fetch them by name. **This needs a network
 # connection**: the weights are downloaded on first use and cached on disk (`~/.cache/torch/hub` for PyTorch,
-# `~/.keras/models` for Keras). TorchVision and Keras are not installed in this course, so these lines are shown, not
-# run:
+# `~/.keras/models` for Keras). TorchVision is not installed in this course and both would download, so these lines
+# are shown, not run:
 #
 # ```python
 # # PyTorch + TorchVision: ResNet-18 trained on ImageNet's photos of everyday objects
