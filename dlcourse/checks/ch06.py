@@ -30,25 +30,12 @@ import numpy as np
 
 from .. import _lazy
 from . import tolerances as tol
+from .answers import pair
 from .calls import Call, Rng, make_case
 from .compare import format_pair, matches
 from .errors import CheckFailure
 from .exercise import Exercise
 from .runner import Check
-
-
-def _pair(check: Check, got, label: str, names: str) -> tuple:
-    check.expect(
-        got is not None, f"{label} returned None; expected a pair ({names}).", "did the function end without `return`?"
-    )
-    check.expect(
-        isinstance(got, (tuple, list)) and len(got) == 2,
-        f"{label} should return a pair ({names}), got {type(got).__name__}"
-        + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else "")
-        + ".",
-        f"end with `return {names}`.",
-    )
-    return tuple(got)
 
 
 def _result(check: Check, call: Call, *, label: str, hints: dict[str, str]):
@@ -99,7 +86,7 @@ def _judge_standardize(cases: Sequence[dict], calls: Sequence[Call]) -> str:
                 "their std is 0 and x / std gives NaN or inf. Divide by 1 there: np.where(std == 0, 1, std)."
             },
         )
-        Z_train, Z_test = _pair(check, got, label, "Z_train, Z_test")
+        Z_train, Z_test = pair(check, got, label, "Z_train, Z_test")
         scaler = StandardScaler().fit(X_train)
         expected_train, expected_test = scaler.transform(X_train), scaler.transform(X_test)
         mean, std = X_train.mean(axis=0), X_train.std(axis=0)
@@ -268,7 +255,7 @@ def _judge_pca(cases: Sequence[dict], calls: Sequence[Call]) -> str:
         n, d = X.shape
         label = f"pca_svd(X of shape {X.shape}, n_components={k})"
         got = check.result(call, label)
-        components, variance = _pair(check, got, label, "components, explained_variance")
+        components, variance = pair(check, got, label, "components, explained_variance")
         ref = PCA(k, svd_solver="full").fit(X)
         full = PCA(svd_solver="full").fit(X)
         comps = _align_signs(components, ref.components_)

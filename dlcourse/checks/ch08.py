@@ -29,6 +29,7 @@ import numpy as np
 
 from .. import _lazy
 from ..functional import normalization as _normalization
+from .answers import first_hint, pair
 from .calls import Call, make_case
 from .compare import matches
 from .delegation import AUTOGRAD
@@ -36,28 +37,6 @@ from .exercise import Exercise
 from .gradcheck import numerical_gradient
 from .kernels import kernel_flow, upstream_gradient
 from .runner import Check
-
-
-def _pair(check: Check, got: Any, label: str, names: str) -> tuple:
-    check.expect(
-        got is not None, f"{label} returned None; expected a pair ({names}).", "did the function end without `return`?"
-    )
-    check.expect(
-        isinstance(got, (tuple, list)) and len(got) == 2,
-        f"{label} should return a pair ({names}), got {type(got).__name__}"
-        + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else "")
-        + ".",
-        f"end with `return {names}`.",
-    )
-    return tuple(got)
-
-
-def _first_hint(got: Any, mistakes: Sequence[tuple[Any, str]]) -> str | None:
-    """The hint of the first mistake whose result ``got`` equals."""
-    for expected, hint in mistakes:
-        if expected is not None and matches(got, expected):
-            return hint
-    return None
 
 
 # ------------------------------------------------------------------------------------------ attention
@@ -154,11 +133,11 @@ def _judge_attention(cases: Sequence[dict], calls: Sequence[Call]) -> str:
             "None)" if mask is None else f"{mask.shape})"
         )
         got = check.result(call, label)
-        out, weights = _pair(check, got, label, "out, weights")
+        out, weights = pair(check, got, label, "out, weights")
         expected_out, expected_weights = _torch_attention(query, key, value, mask)
         hint = None
         if not matches(weights, expected_weights):
-            hint = _first_hint(weights, _attention_mistakes(query, key, value, mask))
+            hint = first_hint(weights, _attention_mistakes(query, key, value, mask))
             if hint is None and np.abs(query).max() > 20:
                 hint = (
                     "these scores are in the hundreds: exp overflows unless you subtract each row's maximum "
@@ -235,7 +214,7 @@ def _judge_split_heads(cases: Sequence[dict], calls: Sequence[Call]) -> str:
         N, T, E = x.shape
         label = f"split_heads(x {x.shape}, num_heads={h})"
         got = check.result(call, label)
-        hint = _first_hint(
+        hint = first_hint(
             got,
             [
                 (
@@ -281,7 +260,7 @@ def _judge_merge_heads(cases: Sequence[dict], calls: Sequence[Call]) -> str:
         N, h, T, d = x.shape
         label = f"merge_heads(x {x.shape})"
         got = check.result(call, label)
-        hint = _first_hint(
+        hint = first_hint(
             got,
             [
                 (
@@ -378,7 +357,7 @@ def _judge_positional_encoding(cases: Sequence[dict], calls: Sequence[Call]) -> 
         label = f"positional_encoding(max_len={max_len}, d_model={d})"
         got = check.result(call, label)
         expected = _torch_positional_encoding(max_len, d)
-        hint = None if matches(got, expected) else _first_hint(got, _positional_mistakes(max_len, d))
+        hint = None if matches(got, expected) else first_hint(got, _positional_mistakes(max_len, d))
         check.compare(got, expected, what=label, hint=hint)
     return check.pass_line(
         f"equals the sinusoidal encoding of PyTorch's Transformer tutorial for {len(cases)} sizes (one of them odd)"
@@ -449,7 +428,7 @@ def _layer_norm_hint(got: Any, dout: np.ndarray, inputs: dict) -> str | None:
     if not isinstance(got, (tuple, list)) or len(got) != 3:
         return None
     dx = got[0]
-    return _first_hint(
+    return first_hint(
         dx,
         [
             (

@@ -27,34 +27,13 @@ from typing import Any
 import numpy as np
 
 from .. import _lazy
+from .answers import first_hint, pair
 from .calls import Call, make_case
 from .compare import matches
 from .delegation import AUTOGRAD
 from .errors import CheckFailure
 from .exercise import Exercise
 from .runner import Check
-
-
-def _pair(check: Check, got: Any, label: str, names: str) -> tuple:
-    check.expect(
-        got is not None, f"{label} returned None; expected a pair ({names}).", "did the function end without `return`?"
-    )
-    check.expect(
-        isinstance(got, (tuple, list)) and len(got) == 2,
-        f"{label} should return a pair ({names}), got {type(got).__name__}"
-        + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else "")
-        + ".",
-        f"end with `return {names}`.",
-    )
-    return tuple(got)
-
-
-def _first_hint(got: Any, mistakes: Sequence[tuple[Any, str]]) -> str | None:
-    """The hint of the first mistake whose result ``got`` equals."""
-    for expected, hint in mistakes:
-        if expected is not None and matches(got, expected):
-            return hint
-    return None
 
 
 def _result(check: Check, call: Call, label: str, hints: dict[str, str]) -> Any:
@@ -125,10 +104,10 @@ def _judge_gan_losses(cases: Sequence[dict], calls: Sequence[Call]) -> str:
         real, fake = case["args"]["real_logits"], case["args"]["fake_logits"]
         label = f"gan_losses(real_logits {real.shape}, fake_logits {fake.shape})"
         got = _result(check, call, label, _OVERFLOW_HINTS)
-        d_got, g_got = _pair(check, got, label, "d_loss, g_loss")
+        d_got, g_got = pair(check, got, label, "d_loss, g_loss")
         d_got, g_got = _scalar(check, d_got, f"{label}: d_loss"), _scalar(check, g_got, f"{label}: g_loss")
         d_expected, g_expected = _torch_gan_losses(real, fake)
-        d_hint = _first_hint(
+        d_hint = first_hint(
             d_got,
             [
                 (
@@ -149,7 +128,7 @@ def _judge_gan_losses(cases: Sequence[dict], calls: Sequence[Call]) -> str:
             ],
         )
         check.compare(d_got, d_expected, what=f"{label}: d_loss", hint=d_hint)
-        g_hint = _first_hint(
+        g_hint = first_hint(
             g_got,
             [
                 (
@@ -259,7 +238,7 @@ def _judge_discriminator_gradients(cases: Sequence[dict], calls: Sequence[Call])
         w, b, real, fake = case["args"].values()
         label = f"discriminator_gradients(w {w.shape}, b, real {real.shape}, fake {fake.shape})"
         got = _result(check, call, label, _OVERFLOW_HINTS)
-        dw, db = _pair(check, got, label, "dw, db")
+        dw, db = pair(check, got, label, "dw, db")
         db = _scalar(check, db, f"{label}: db")
         dw_expected, db_expected = _torch_discriminator_gradients(w, b, real, fake)
         er, ef = _sigmoid(real @ w + b) - 1, _sigmoid(fake @ w + b)  # dL/ds per example, before the means
@@ -291,7 +270,7 @@ def _judge_discriminator_gradients(cases: Sequence[dict], calls: Sequence[Call])
                 "and a generated term.",
             ),
         ]
-        check.compare(dw, dw_expected, what=f"{label}: dw", hint=_first_hint(dw, mistakes))
+        check.compare(dw, dw_expected, what=f"{label}: dw", hint=first_hint(dw, mistakes))
         check.compare(
             db,
             db_expected,
@@ -399,7 +378,7 @@ def _judge_frechet(cases: Sequence[dict], calls: Sequence[Call]) -> str:
             ),
             (traces - 2 * np.trace(covmean), "the mean term ||mu1 - mu2||^2 is missing."),
         ]
-        hint = _first_hint(got, [(m, h) for m, h in mistakes if not matches(m, expected)])
+        hint = first_hint(got, [(m, h) for m, h in mistakes if not matches(m, expected)])
         # the distance is a difference of terms of the size of the traces: its round-off is relative to them
         check.compare(got, expected, what=label, hint=hint, floor=1e-3 * traces)
     return check.pass_line(
@@ -506,7 +485,7 @@ def _judge_batch_norm(cases: Sequence[dict], calls: Sequence[Call]) -> str:
                     "axis=(0, 2, 3), one mean and variance per channel.",
                 )
             )
-        hint = _first_hint(got, [(m, h) for m, h in mistakes if not matches(m, expected)])
+        hint = first_hint(got, [(m, h) for m, h in mistakes if not matches(m, expected)])
         check.compare(got, expected, what=label, hint=hint)
     return check.pass_line(
         f"equals torch.nn.functional.batch_norm(training=True) in {len(cases)} cases ((N, C) and (N, C, H, W), "

@@ -25,33 +25,11 @@ from typing import Any
 
 import numpy as np
 
+from .answers import first_hint, number
 from .calls import Call, make_case
 from .compare import matches
 from .exercise import Exercise
 from .runner import Check
-
-
-def _first_hint(got: Any, mistakes: Sequence[tuple[Any, str]], expected: Any) -> str | None:
-    """The hint of the first mistake whose result ``got`` equals (mistakes equal to the answer are skipped)."""
-    for wrong, hint in mistakes:
-        if wrong is not None and not matches(wrong, expected) and matches(got, wrong):
-            return hint
-    return None
-
-
-def _scalar(check: Check, got: Any, label: str) -> float:
-    check.expect(
-        got is not None, f"{label} returned None; expected a number.", "did the function end without `return`?"
-    )
-    arr = np.asarray(got) if isinstance(got, (int, float, np.number, np.ndarray)) else None
-    check.expect(
-        arr is not None and arr.size == 1 and arr.dtype.kind in "iuf",
-        f"{label} should return one number, got {type(got).__name__}"
-        + (f" of shape {arr.shape}" if isinstance(got, np.ndarray) else "")
-        + ".",
-        "return a single float, e.g. float(value).",
-    )
-    return float(arr.reshape(()))
 
 
 # ------------------------------------------------------------------------------------------ confusion matrix
@@ -159,7 +137,7 @@ def _judge_macro_f1(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     for case, call in zip(cases, calls):
         y_true, y_pred, num_classes = case["args"].values()
         label = f"macro_f1(y_true ({len(y_true)},), y_pred, num_classes={num_classes})"
-        got = _scalar(check, check.result(call, label), label)
+        got = number(check, check.result(call, label), label)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             expected = float(f1_score(y_true, y_pred, labels=np.arange(num_classes), average="macro", zero_division=0))
@@ -199,7 +177,7 @@ def _judge_macro_f1(cases: Sequence[dict], calls: Sequence[Call]) -> str:
                 "F1 scores.",
             ),
         ]
-        check.compare(got, expected, what=label, hint=_first_hint(got, mistakes, expected))
+        check.compare(got, expected, what=label, hint=first_hint(got, mistakes, expected))
     return check.pass_line(
         f"equals sklearn's f1_score(..., average='macro', zero_division=0) in {len(cases)} cases (imbalanced, "
         "absent classes)"
@@ -265,7 +243,7 @@ def _judge_roc_auc(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     for case, call in zip(cases, calls):
         y, s = case["args"].values()
         label = f"roc_auc(y_true ({len(y)},), scores ({len(s)},))"
-        got = _scalar(check, check.result(call, label), label)
+        got = number(check, check.result(call, label), label)
         expected = float(roc_auc_score(y, s))
         n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
         ordinal = np.empty(len(s))
@@ -288,7 +266,7 @@ def _judge_roc_auc(cases: Sequence[dict], calls: Sequence[Call]) -> str:
             (expected - 1 / n_neg, "ranks go from 1 to N (the smallest score has rank 1), not from 0."),
             (1 - expected, "positives and negatives are swapped: sum the ranks of the examples with y_true == 1."),
         ]
-        check.compare(got, expected, what=label, hint=_first_hint(got, mistakes, expected))
+        check.compare(got, expected, what=label, hint=first_hint(got, mistakes, expected))
     return check.pass_line(
         f"equals sklearn.metrics.roc_auc_score in {len(cases)} cases (ties, a perfect and an inverted scorer, all "
         "scores equal)"
@@ -484,7 +462,7 @@ def _judge_ece(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     for case, call in zip(cases, calls):
         y, probs, n_bins = case["args"].values()
         label = f"ece(y_true ({len(y)},), probs {probs.shape}, n_bins={n_bins})"
-        got = _scalar(check, check.result(call, label), label)
+        got = number(check, check.result(call, label), label)
         expected = _ece_reference(y, probs, n_bins)
         mistakes = [
             (
@@ -504,7 +482,7 @@ def _judge_ece(cases: Sequence[dict], calls: Sequence[Call]) -> str:
                 "largest probability, probs.max(axis=1), the probability of the predicted class, not of the true one.",
             ),
         ]
-        check.compare(got, expected, what=label, hint=_first_hint(got, mistakes, expected))
+        check.compare(got, expected, what=label, hint=first_hint(got, mistakes, expected))
     return check.pass_line(
         f"equals the weighted gap over the bins (lo, hi] in {len(cases)} cases (confidences on bin edges, one example)"
     )

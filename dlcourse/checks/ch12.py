@@ -30,25 +30,12 @@ from typing import Any
 import numpy as np
 
 from .. import _lazy
+from .answers import pair
 from .calls import Call, Named, make_case
 from .compare import matches
 from .delegation import AUTOGRAD
 from .exercise import Exercise
 from .runner import Check
-
-
-def _pair(check: Check, got: Any, label: str, names: str) -> tuple:
-    check.expect(
-        got is not None, f"{label} returned None; expected a pair ({names}).", "did the function end without `return`?"
-    )
-    check.expect(
-        isinstance(got, (tuple, list)) and len(got) == 2,
-        f"{label} should return a pair ({names}), got {type(got).__name__}"
-        + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else "")
-        + ".",
-        f"end with `return {names}`.",
-    )
-    return tuple(got)
 
 
 def _first(got: Any, candidates: Sequence[tuple[Any, str]]) -> str | None:
@@ -390,7 +377,7 @@ def _judge_lime_fit(cases: Sequence[dict], calls: Sequence[Call]) -> str:
         Z, y, weights, alpha = case["args"].values()
         label = f"lime_fit(Z {Z.shape}, y, weights, alpha={alpha})"
         got = check.result(call, label)
-        coef, intercept = _pair(check, got, label, "coef, intercept")
+        coef, intercept = pair(check, got, label, "coef, intercept")
         exp_coef, exp_intercept = _ridge(Z, y, weights, alpha)
         hint = None
         if not matches(coef, exp_coef):

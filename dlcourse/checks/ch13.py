@@ -23,35 +23,12 @@ from typing import Any
 import numpy as np
 
 from .. import _lazy
+from .answers import first_hint, number
 from .calls import Call, make_case
-from .compare import matches
 from .exercise import Exercise
 from .runner import Check
 
 QMIN, QMAX = -128, 127  # qint8
-
-
-def _first_hint(got: Any, mistakes: Sequence[tuple[Any, str]], expected: Any) -> str | None:
-    """The hint of the first mistake whose result ``got`` equals (mistakes equal to the answer are skipped)."""
-    for wrong, hint in mistakes:
-        if wrong is not None and not matches(wrong, expected) and matches(got, wrong):
-            return hint
-    return None
-
-
-def _scalar(check: Check, got: Any, label: str) -> float:
-    check.expect(
-        got is not None, f"{label} returned None; expected a number.", "did the function end without `return`?"
-    )
-    arr = np.asarray(got) if isinstance(got, (int, float, np.number, np.ndarray)) else None
-    check.expect(
-        arr is not None and arr.size == 1 and arr.dtype.kind in "iuf",
-        f"{label} should return one number, got {type(got).__name__}"
-        + (f" of shape {arr.shape}" if isinstance(got, np.ndarray) else "")
-        + ".",
-        "return a single float, e.g. float(value).",
-    )
-    return float(arr.reshape(()))
 
 
 def _along(v: np.ndarray, axis: int, ndim: int) -> np.ndarray:
@@ -132,9 +109,7 @@ def _judge_quantize(cases: Sequence[dict], calls: Sequence[Call]) -> str:
                 "add the zero point after rounding: q = round(x / s) + z.",
             ),
         ]
-        check.compare(
-            q, expected_q, what=f"{label}: q", expect_dtype="int", hint=_first_hint(q, mistakes_q, expected_q)
-        )
+        check.compare(q, expected_q, what=f"{label}: q", expect_dtype="int", hint=first_hint(q, mistakes_q, expected_q))
         mistakes_hat = [
             (q * s, "dequantise with (q - z) * s: subtract the zero point first."),
             (np.asarray(q, dtype=np.float64) / s, "dequantise by multiplying by the scale: x_hat = (q - z) * s."),
@@ -144,7 +119,7 @@ def _judge_quantize(cases: Sequence[dict], calls: Sequence[Call]) -> str:
             expected_hat,
             what=f"{label}: x_hat",
             rtol=1e-6,
-            hint=_first_hint(x_hat, mistakes_hat, expected_hat),
+            hint=first_hint(x_hat, mistakes_hat, expected_hat),
         )
     return check.pass_line(
         f"codes and values equal torch.fake_quantize_per_channel_affine(..., -128, 127) in {len(cases)} cases "
@@ -230,7 +205,7 @@ def _judge_prune(cases: Sequence[dict], calls: Sequence[Call]) -> str:
         ]
         if isinstance(got, np.ndarray) and got.dtype.kind in "biu":
             got = got.astype(np.float64)  # a boolean or integer mask is as good as a float one
-        check.compare(got, expected, what=label, hint=_first_hint(got, mistakes, expected))
+        check.compare(got, expected, what=label, hint=first_hint(got, mistakes, expected))
     return check.pass_line(
         f"equals torch's l1_unstructured mask (torch.topk of |w|) in {len(cases)} cases (amount 0 and 1 included)"
     )
@@ -295,7 +270,7 @@ def _judge_distillation(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     for case, call in zip(cases, calls):
         s, t, y, T, alpha = case["args"].values()
         label = f"distillation_loss(student {s.shape}, teacher, y, T={T}, alpha={alpha})"
-        got = _scalar(check, check.result(call, label), label)
+        got = number(check, check.result(call, label), label)
         expected = _torch_distillation(s, t, y, T, alpha)
         mistakes = [
             (_torch_distillation(s, t, y, T, alpha, squared=False), "multiply the soft term by T**2 (Hinton et al.)."),
@@ -312,7 +287,7 @@ def _judge_distillation(cases: Sequence[dict], calls: Sequence[Call]) -> str:
                 "alpha weights the soft (teacher) term, 1 - alpha the cross-entropy with the labels.",
             ),
         ]
-        check.compare(got, expected, what=label, hint=_first_hint(got, mistakes, expected))
+        check.compare(got, expected, what=label, hint=first_hint(got, mistakes, expected))
     return check.pass_line(
         f"equals alpha T^2 KL(batchmean) + (1 - alpha) CE computed with torch.nn.functional in {len(cases)} cases "
         "(alpha 0 and 1, large logits)"
@@ -375,7 +350,7 @@ def _judge_psi(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     for case, call in zip(cases, calls):
         ref, cur, bins = case["args"].values()
         label = f"psi(reference ({len(ref)},), current ({len(cur)},), bins={bins})"
-        got = _scalar(check, check.result(call, label), label)
+        got = number(check, check.result(call, label), label)
         expected = _psi_reference(ref, cur, bins)
         mistakes = [
             (_psi_reference(ref, cur, bins, edges_from=cur), "fix the bins on the reference sample's quantiles."),
@@ -388,7 +363,7 @@ def _judge_psi(cases: Sequence[dict], calls: Sequence[Call]) -> str:
         hint = (
             "an empty bin has fraction 0: raise every fraction to eps = 1e-4 before the logarithm."
             if not np.isfinite(got)
-            else _first_hint(got, mistakes, expected)
+            else first_hint(got, mistakes, expected)
         )
         check.compare(got, expected, what=label, hint=hint)
     return check.pass_line(
