@@ -8,6 +8,7 @@ The servers listen on free ports (bound to port 0) and are stopped by their fixt
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import http.client
 import json
 import math
@@ -279,7 +280,10 @@ def test_body_limit_refuses_a_content_length_that_is_no_number():
         sent.append(message)
 
     scope = {"type": "http", "headers": [(b"content-length", b"many")]}
-    asyncio.run(serve.BodyLimit(never, 10)(scope, receive, send))
+    # on a thread of its own: an earlier test of the session (a notebook client, a browser driver) may have left an
+    # event loop running on this one, and asyncio.run refuses to start inside another loop
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, serve.BodyLimit(never, 10)(scope, receive, send)).result()
     assert sent[0]["status"] == 400
     assert json.loads(sent[1]["body"]) == {"error": "content-length: expected an integer, got b'many'"}
 
