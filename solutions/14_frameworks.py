@@ -57,7 +57,6 @@ import os
 
 os.environ["KERAS_BACKEND"] = "torch"  # before the first `import keras`: Keras 3 runs on PyTorch here
 
-import sys
 import time
 import warnings
 
@@ -745,15 +744,17 @@ show_source(distributed.ddp_worker, docstring=False)
 # %% [markdown]
 # `run_ddp` starts two such processes on this machine (they meet on a port of 127.0.0.1) and collects what they
 # saved; `train_single` trains the same MLP in this process, each step on the whole global batch. The digits are the
-# data; everything is float64, so "the same steps" can be checked to round-off. (The processes are forked from this
-# kernel on Linux, which is quick because PyTorch is loaded already; elsewhere they are spawned.)
+# data; everything is float64, so "the same steps" can be checked to round-off. The ranks are *spawned*: fresh Python
+# processes that import PyTorch (a few seconds). Forking this kernel would be quicker, but a fork copies the state of
+# a process that runs several threads (a Jupyter kernel does), and a lock or a library state held by another thread
+# at that moment is copied too and may never be released: Python 3.12 warns about it, and Python 3.14 no longer forks
+# by default on Linux.
 
 # %%
 STEPS, GLOBAL_BATCH = 5, 128
-start_method = "fork" if sys.platform == "linux" else "spawn"
 t0 = time.perf_counter()
 ddp = distributed.run_ddp(
-    X_train, y_train, hidden=32, steps=STEPS, global_batch=GLOBAL_BATCH, lr=0.5, world_size=2, start_method=start_method
+    X_train, y_train, hidden=32, steps=STEPS, global_batch=GLOBAL_BATCH, lr=0.5, world_size=2, start_method="spawn"
 )
 ddp_seconds = time.perf_counter() - t0
 one = distributed.train_single(X_train, y_train, hidden=32, steps=STEPS, global_batch=GLOBAL_BATCH, lr=0.5)

@@ -36,7 +36,19 @@ HELPERS = sorted(
     ]
     + [
         str(p.relative_to(ROOT))
-        for sub in ("data", "augment", "autograd", "viz", "models", "interpret", "deploy", "frameworks")
+        for sub in (
+            "data",
+            "augment",
+            "autograd",
+            "viz",
+            "models",
+            "interpret",
+            "deploy",
+            "frameworks",
+            "transfer",
+            "language",
+            "diffusion",
+        )
         for p in (ROOT / "dlcourse" / sub).glob("*.py")
     ]
 )

@@ -57,3 +57,12 @@ def test_bad_arguments_are_named(problem):
         distributed.run_ddp(X, y, start_method="thread")
     with pytest.raises(ValueError, match="y: expected \\(192,\\) integer labels"):
         distributed.train_single(X, y.astype(float))
+    with pytest.raises(ValueError, match="timeout: expected a positive number of seconds, got 0"):
+        distributed.run_ddp(X, y, timeout=0)
+
+
+def test_ranks_that_do_not_finish_in_time_are_stopped_with_a_clear_error(problem):
+    """Spawned ranks import PyTorch first (seconds), so a timeout of 0.2 s stops them before they meet."""
+    X, y = problem
+    with pytest.raises(RuntimeError, match=r"run_ddp: the 2 ranks did not finish within timeout=0\.2 s"):
+        distributed.run_ddp(X, y, world_size=2, start_method="spawn", timeout=0.2)

@@ -7,6 +7,12 @@ copies stay equal. With equal shards, the mean of the ranks' mean losses is the 
 run takes the same steps as one process training on the whole global batch. :func:`run_ddp` spawns the ranks and
 returns what rank 0 saw; :func:`train_single` is the one-process run to compare with.
 
+Two things keep a run from hanging. A rank ends its process with ``os._exit(0)`` once its results are saved and both
+ranks have met at a barrier: freeing the gloo group at the end of a rank joins gloo's worker threads while holding
+Python's GIL, and a worker thread that still needs the GIL to free a finished all-reduce then waits forever (seen in
+ranks forked from a Jupyter kernel). And :func:`run_ddp` gives the ranks ``timeout`` seconds: ranks still running
+after that are stopped and a ``RuntimeError`` says so.
+
     X, y = ...                                          # (N, D), (N,): the global data
     ddp = run_ddp(X, y, hidden=16, steps=3, global_batch=64, lr=0.1, world_size=2)
     one = train_single(X, y, hidden=16, steps=3, global_batch=64, lr=0.1)
@@ -15,9 +21,12 @@ returns what rank 0 saw; :func:`train_single` is the one-process run to compare 
 
 from __future__ import annotations
 
+import datetime
 import os
 import socket
+import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,7 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .. import _lazy
-from .._validate import as_float_array, check_choice, check_positive_int
+from .._validate import as_float_array, check_choice, check_positive_int, check_positive_number
 
 
 def _model(torch: Any, in_features: int, hidden: int, classes: int, seed: int) -> Any:
@@ -47,12 +56,19 @@ def _free_port() -> int:
 
 def ddp_worker(rank: int, world_size: int, port: int, X: np.ndarray, y: np.ndarray, config: dict, out: str) -> None:
     """One rank: join the group, wrap the model in DDP, train on this rank's shard of each global batch, save
-    the first step's all-reduced gradients, the losses and the final weights to ``out/rank{rank}.npz``."""
+    the first step's all-reduced gradients, the losses and the final weights to ``out/rank{rank}.npz``, then end
+    the process (``os._exit(0)``, after a barrier: see the module's docstring)."""
     torch = _lazy.torch("ddp_worker")
     dist, DistributedDataParallel = torch.distributed, torch.nn.parallel.DistributedDataParallel
 
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world_size)
+    dist.init_process_group(
+        "gloo",
+        init_method=f"tcp://127.0.0.1:{port}",
+        rank=rank,
+        world_size=world_size,
+        timeout=datetime.timedelta(seconds=config["timeout"]),
+    )
     try:
         model = _model(torch, X.shape[1], config["hidden"], config["classes"], config["seed"])
         ddp = DistributedDataParallel(model)  # broadcasts rank 0's weights, then all-reduces every backward
@@ -73,8 +89,13 @@ def ddp_worker(rank: int, world_size: int, port: int, X: np.ndarray, y: np.ndarr
             losses.append(loss.item())
         saved.update({f"weight.{k}": v.numpy().copy() for k, v in model.state_dict().items()})
         np.savez(Path(out) / f"rank{rank}.npz", losses=np.array(losses), **saved)
-    finally:
+        dist.barrier()  # every rank has saved and no all-reduce is still under way
+    except BaseException:
         dist.destroy_process_group()
+        raise
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # skip freeing the gloo group (and with it DDP's reducer), which can deadlock
 
 
 def _check(X: ArrayLike, y: ArrayLike, steps: int, global_batch: int) -> tuple[np.ndarray, np.ndarray]:
@@ -100,6 +121,7 @@ def run_ddp(
     seed: int = 0,
     world_size: int = 2,
     start_method: Literal["spawn", "fork"] = "spawn",
+    timeout: float = 120.0,
 ) -> dict[str, Any]:
     """Train the MLP data-parallel on ``world_size`` processes of this machine (spawned, gloo backend, loopback).
 
@@ -110,7 +132,9 @@ def run_ddp(
     global_batch : B, split into ``world_size`` equal shards;  lr : learning rate;  seed : initial weights
     world_size : processes;  start_method : ``"spawn"`` starts fresh interpreters (each imports PyTorch, and
         ``DistributedDataParallel`` imports ``torch._dynamo``: seconds); ``"fork"`` copies this process (Linux and
-        macOS), which is quick when those modules are loaded already
+        macOS), which is quick when those modules are loaded already, but copies the state of every thread of this
+        process too: from a Jupyter kernel, which runs several threads, spawn is the safe choice
+    timeout : seconds the ranks get, all together (and the gloo group's timeout for each collective operation)
 
     Returns
     -------
@@ -122,14 +146,23 @@ def run_ddp(
     X, y = _check(X, y, steps, global_batch)
     world_size = check_positive_int(world_size, "world_size")
     start_method = check_choice(start_method, "start_method", ("spawn", "fork"))
+    timeout = check_positive_number(timeout, "timeout", what="a positive number of seconds")
     if global_batch % world_size:
         raise ValueError(f"global_batch: expected a multiple of world_size {world_size}, got {global_batch}")
     config = {"hidden": hidden, "classes": int(y.max()) + 1, "seed": seed, "lr": lr, "steps": steps}
-    config["global_batch"] = global_batch
+    config.update(global_batch=global_batch, timeout=timeout)
     with tempfile.TemporaryDirectory() as out:
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         args = (world_size, _free_port(), X, y, config, out)
-        mp.start_processes(ddp_worker, args=args, nprocs=world_size, join=True, start_method=start_method)
+        context = mp.start_processes(ddp_worker, args=args, nprocs=world_size, join=False, start_method=start_method)
+        deadline = time.monotonic() + timeout
+        while not context.join(timeout=max(0.0, min(1.0, deadline - time.monotonic()))):  # raises if a rank failed
+            if time.monotonic() >= deadline:
+                for process in context.processes:
+                    if process.is_alive():
+                        process.kill()
+                        process.join()
+                raise RuntimeError(f"run_ddp: the {world_size} ranks did not finish within timeout={timeout} s")
         ranks = [dict(np.load(Path(out) / f"rank{r}.npz")) for r in range(world_size)]
     names = [k.removeprefix("weight.") for k in ranks[0] if k.startswith("weight.")]
     return {
