@@ -8,6 +8,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import scaled_settings
 
 from dlcourse.checks import (
     CheckFailure,
@@ -111,6 +114,30 @@ def printed(check, *args, **kwargs) -> str:
     with contextlib.redirect_stdout(buf):
         check(*args, **kwargs)
     return buf.getvalue()
+
+
+def reference_answer_tests(answers: list[tuple], *, examples: int = 5) -> tuple:
+    """The two tests every chapter runs over its reference answers ``answers``, a list of (check, answer, name):
+    each passes with one line "✔ name: ...", and each passes for any seed of the cases (``examples`` seeds drawn
+    by hypothesis). A test module takes them as its own::
+
+        test_correct_answers_pass_with_one_line, test_correct_answers_pass_for_any_seed = (
+            reference_answer_tests(ANSWERS)
+        )
+    """
+
+    @pytest.mark.parametrize("check, fn, name", answers, ids=[a[2] for a in answers])
+    def test_correct_answers_pass_with_one_line(check, fn, name):
+        out = printed(check, fn)
+        assert out.startswith(f"\u2714 {name}:") and out.count("\n") == 1, out
+
+    @given(st.integers(0, 10_000))
+    @scaled_settings(examples)
+    def test_correct_answers_pass_for_any_seed(seed):
+        for check, fn, _ in answers:
+            printed(check, fn, seed=seed)
+
+    return test_correct_answers_pass_with_one_line, test_correct_answers_pass_for_any_seed
 
 
 def graded_message(key: str, answer, folder: Path) -> str:

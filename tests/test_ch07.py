@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from check_helpers import fails, not_implemented, printed
-from hypothesis import given
-from hypothesis import strategies as st
-from strategies import scaled_settings
+from check_helpers import fails, not_implemented, printed, reference_answer_tests
 
 from dlcourse import functional as F
 from dlcourse.checks import ch07
@@ -71,17 +68,7 @@ ANSWERS = [
 ]
 
 
-@pytest.mark.parametrize("check, fn, name", ANSWERS, ids=[a[2] for a in ANSWERS])
-def test_correct_answers_pass_with_one_line(check, fn, name):
-    out = printed(check, fn)
-    assert out.startswith(f"\u2714 {name}:") and out.count("\n") == 1, out
-
-
-@given(st.integers(0, 10_000))
-@scaled_settings(5)
-def test_correct_answers_pass_for_any_seed(seed):
-    for check, fn, _ in ANSWERS:
-        printed(check, fn, seed=seed)
+test_correct_answers_pass_with_one_line, test_correct_answers_pass_for_any_seed = reference_answer_tests(ANSWERS)
 
 
 def test_answers_built_on_dlcourse_agree_with_the_checks():

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from check_helpers import fails, not_implemented, printed
-from hypothesis import given
-from hypothesis import strategies as st
-from strategies import scaled_settings
+from check_helpers import fails, not_implemented, printed, reference_answer_tests
 
 from dlcourse import functional as F
 from dlcourse.checks import ch08
@@ -72,21 +69,13 @@ ANSWERS = [
 ]
 
 
-@pytest.mark.parametrize("check, fn, name", ANSWERS, ids=[a[2] for a in ANSWERS])
-def test_correct_answers_pass_with_one_line(check, fn, name):
-    out = printed(check, fn)
-    assert out.startswith(f"\u2714 {name}:") and out.count("\n") == 1, out
+test_correct_answers_pass_with_one_line, test_correct_answers_pass_for_any_seed = reference_answer_tests(
+    ANSWERS, examples=3
+)
 
 
 def test_another_right_way_passes():
     assert printed(ch08.check_attention, attention_large_negative).startswith("\u2714 attention:")
-
-
-@given(st.integers(0, 10_000))
-@scaled_settings(3)
-def test_correct_answers_pass_for_any_seed(seed):
-    for check, fn, _ in ANSWERS:
-        printed(check, fn, seed=seed)
 
 
 def test_the_library_agrees_with_the_checks():

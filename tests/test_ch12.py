@@ -9,10 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from check_helpers import fails, not_implemented, printed, returns_none
-from hypothesis import given
-from hypothesis import strategies as st
-from strategies import scaled_settings
+from check_helpers import fails, not_implemented, reference_answer_tests, returns_none
 
 from dlcourse import interpret
 from dlcourse.checks import ch12
@@ -74,17 +71,9 @@ ANSWERS = [
 ]
 
 
-@pytest.mark.parametrize("check, fn, name", ANSWERS, ids=[a[2] for a in ANSWERS])
-def test_correct_answers_pass_with_one_line(check, fn, name):
-    out = printed(check, fn)
-    assert out.startswith(f"\u2714 {name}:") and out.count("\n") == 1, out
-
-
-@given(st.integers(0, 10_000))
-@scaled_settings(3)
-def test_correct_answers_pass_for_any_seed(seed):
-    for check, fn, _ in ANSWERS:
-        printed(check, fn, seed=seed)
+test_correct_answers_pass_with_one_line, test_correct_answers_pass_for_any_seed = reference_answer_tests(
+    ANSWERS, examples=3
+)
 
 
 @pytest.mark.parametrize("check, fn, name", ANSWERS, ids=[a[2] for a in ANSWERS])
