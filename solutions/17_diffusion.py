@@ -227,8 +227,8 @@ ch17.check_q_sample(q_sample)
 # (去噪) with the simple loss
 #
 # $$L(\theta) = \mathbb E_{x_0,\ t \sim \mathcal U\{1..T\},\ \epsilon \sim \mathcal N(0, I)}
-# \Big[\big\lVert \epsilon - \epsilon_\theta\big(\sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon,\ t\big)
-# \big\rVert^2\Big].$$
+# \Big[\big\| \epsilon - \epsilon_\theta\big(\sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon,\ t\big)
+# \big\|^2\Big].$$
 #
 # Draw an example, a step and noise; noise the example in closed form; ask the network for the noise; regress. That
 # is all of training (Ho et al.'s Algorithm 1).
