@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from check_helpers import fails, not_implemented, printed, returns_none
-from hypothesis import given
-from hypothesis import strategies as st
-from strategies import scaled_settings
+from check_helpers import fails, not_implemented, printed, reference_answer_tests, returns_none
 
 from dlcourse import diffusion as D
 from dlcourse.checks import ch17
@@ -61,17 +58,7 @@ ANSWERS = [
 ]
 
 
-@pytest.mark.parametrize("check, fn, name", ANSWERS, ids=[a[1].__name__ for a in ANSWERS])
-def test_correct_answers_pass_with_one_line(check, fn, name):
-    out = printed(check, fn)
-    assert out.startswith(f"\u2714 {name}:") and out.count("\n") == 1, out
-
-
-@given(st.integers(0, 10_000))
-@scaled_settings(5)
-def test_correct_answers_pass_for_any_seed(seed):
-    for check, fn, _ in ANSWERS:
-        printed(check, fn, seed=seed)
+test_correct_answers_pass_with_one_line, test_correct_answers_pass_for_any_seed = reference_answer_tests(ANSWERS)
 
 
 def test_the_library_passes_its_own_checks():

@@ -70,17 +70,21 @@ def test_closed_form_check_numbers():
 def test_model_and_training_numbers_are_the_codes():
     assert "$T = 100$ steps of the linear schedule" in TEXT and "T = 100  #" in CODE
     assert "radius=1.0, std=0.1" in CODE and "standard deviation $0.1$ centred on the unit circle" in TEXT
+    assert (
+        "Our data is concentrated (standard deviation 0.1)" in TEXT
+        and "centres, STD = ring_centres(8, 1.0), 0.1" in CODE
+    )
     assert "embedding of size $e = 16$" in TEXT and "embed_dim=16" in CODE
     assert "(18 numbers)" in TEXT and 2 + 16 == 18
     assert "two hidden ReLU layers of 128 units" in TEXT and "hidden=(128, 128)" in CODE
     assert "3,000 steps of Algorithm 1 with batches of 256" in TEXT
-    assert "steps=3000, batch_size=256, lr=3e-3" in CODE
+    assert "steps=3000, batch_size=256, lr=1e-2" in CODE
     assert "$15 \\times 15$" in TEXT and "np.linspace(-1.6, 1.6, 15)" in CODE
     assert "watch 1,000 points flow from noise to the data" in TEXT and "standard_normal((1000, 2))" in CODE
     assert "$T = 200$ steps" in TEXT and "T_DIGITS = 200" in CODE
     assert "32-dimensional time embedding" in TEXT and "embed_dim=32" in CODE
     assert "three hidden layers of 256 SiLU units" in TEXT and CODE.count("torch.nn.SiLU()") == 3
-    assert "trained for 2,500 steps" in TEXT and "STEPS_DIGITS = 2500" in CODE
+    assert "trained for 2,000 steps" in TEXT and "STEPS_DIGITS = 2000" in CODE
     assert "50 and with 10 steps" in TEXT and '"DDIM, 50 steps", "DDIM, 10 steps"' in CODE
     assert "penultimate layer of 32 ReLU units" in TEXT and "torch.nn.Linear(32 * 2 * 2, 32)" in CODE
 

@@ -210,7 +210,9 @@ def test_denoising_loss_and_gradient_equal_torch(case):
 @scaled_settings(10)
 def test_noise_mlp_loss_gradients_equal_torch_autograd(seed, n, embed_dim):
     rng = np.random.default_rng(seed)
-    model = D.NoiseMLP(3, hidden=(7, 5), embed_dim=embed_dim, activation="tanh", rng=seed)
+    model = D.NoiseMLP(
+        3, hidden=(7, 5), embed_dim=embed_dim, activation="tanh", max_period=[10000.0, 100.0][seed % 2], rng=seed
+    )
     twin = TT.noise_mlp_to_torch(model)
     x, t, eps = rng.standard_normal((n, 3)), rng.integers(0, 50, n), rng.standard_normal((n, 3))
     out = model(x, t)
@@ -306,6 +308,7 @@ def test_gaussian_mixture_score_equals_torch_autograd_of_the_log_density():
         (lambda: D.score_from_eps(np.zeros((2, 2)), 0, [0.1, 0.2]), "t: expected steps from 1"),
         (lambda: D.time_embedding([1, 2], 3), "dim: expected an even number"),
         (lambda: D.NoiseMLP(2, embed_dim=3), "embed_dim: expected an even number"),
+        (lambda: D.NoiseMLP(2, max_period=0.5), "max_period: expected a number >= 1.0"),
         (lambda: D.NoiseMLP(2, rng=0)(np.zeros((2, 3)), [1, 1]), "x: expected shape (N, 2)"),
         (lambda: D.denoising_loss_backward(1.0, None), "cache: expected the cache returned by denoising_loss_forward"),
         (lambda: D.ddim_steps(10, 11), "n_steps: expected an integer from 1 to 10"),

@@ -48,7 +48,8 @@ class NoiseMLP(nn.Module):
     r""":math:`\epsilon_\theta(x, t)`: an MLP of ``[x, time_embedding(t)]``, predicting the noise, shape of ``x``.
 
     ``self.mlp`` is ``nn.MLP(dim + embed_dim, hidden, dim, activation)``; its parameters are this module's (named
-    ``mlp.0.weight``, ...). Shapes: x (N, dim), t (N,) -> (N, dim). ``backward(dout)`` returns dL/dx.
+    ``mlp.0.weight``, ...); ``max_period`` is the time embedding's. Shapes: x (N, dim), t (N,) -> (N, dim).
+    ``backward(dout)`` returns dL/dx.
     """
 
     def __init__(
@@ -57,10 +58,12 @@ class NoiseMLP(nn.Module):
         hidden: Sequence[int] = (128, 128),
         embed_dim: int = 16,
         activation: str = "relu",
+        max_period: float = 10000.0,
         *,
         rng: Seed = None,
     ) -> None:
         super().__init__()
+        self.max_period = check_number(max_period, "max_period", minimum=1.0)
         self.dim = check_positive_int(dim, "dim")
         self.embed_dim = check_positive_int(embed_dim, "embed_dim")
         if self.embed_dim % 2:
@@ -73,7 +76,7 @@ class NoiseMLP(nn.Module):
         if x.shape[1] != self.dim:
             raise ValueError(f"x: expected shape (N, {self.dim}), got {x.shape}")
         steps = np.broadcast_to(np.asarray(t), (x.shape[0],))
-        return self.mlp(np.concatenate([x, time_embedding(steps, self.embed_dim)], axis=1))
+        return self.mlp(np.concatenate([x, time_embedding(steps, self.embed_dim, self.max_period)], axis=1))
 
     def backward(self, dout: ArrayLike) -> np.ndarray:
         return self.mlp.backward(dout)[:, : self.dim]

@@ -109,9 +109,9 @@ def noise_mlp_to_torch(model: NoiseMLP) -> torch_module.nn.Module:
                     layers.append({"ReLU": torch.nn.ReLU, "Tanh": torch.nn.Tanh}[type(m).__name__]())
             self.net = torch.nn.Sequential(*layers).double()
             self.net.load_state_dict({k: torch.tensor(v) for k, v in model.mlp.state_dict().items()})
-            self.embed_dim = model.embed_dim
+            self.embed_dim, self.max_period = model.embed_dim, model.max_period
 
         def forward(self, x: Any, t: Any) -> Any:
-            return self.net(torch.cat([x, time_embedding(t, self.embed_dim).to(x.dtype)], dim=1))
+            return self.net(torch.cat([x, time_embedding(t, self.embed_dim, self.max_period).to(x.dtype)], dim=1))
 
     return TorchNoiseMLP()

@@ -23,8 +23,9 @@ def plot_noising(
 ) -> Figure:
     """One panel per step t: the points x_t (N, 2) and, with ``images``, a row of noised images (N, 8, 8) below."""
     rows = 1 if images is None else 2
-    fig = new_figure(2.2 * len(points), 2.3 * rows)
-    axes = fig.subplots(rows, len(points), squeeze=False)
+    fig = new_figure(2.2 * len(points), 2.5 if images is None else 3.2)
+    ratios = (1.0,) if images is None else (1.0, 0.3)
+    axes = fig.subplots(rows, len(points), squeeze=False, height_ratios=ratios)
     for ax, (t, x) in zip(axes[0], points.items()):
         x = np.asarray(x)
         ax.scatter(x[:, 0], x[:, 1], s=1.5, c="tab:blue", alpha=0.6)
@@ -112,7 +113,7 @@ def plot_steps_quality(
     results: Mapping[str, Mapping[int, float]], anchors: Mapping[str, float], xlabel: str = "sampling steps"
 ) -> Figure:
     """The Fréchet distance against the number of sampling steps, one line per sampler, anchors as dashed lines."""
-    fig = new_figure(6.4, 3.8)
+    fig = new_figure(8.4, 3.8)
     ax = fig.subplots()
     for name, values in results.items():
         steps = sorted(values)
@@ -120,5 +121,5 @@ def plot_steps_quality(
     for (name, value), style in zip(anchors.items(), (":", "--", "-.")):
         ax.axhline(value, color="grey", ls=style, lw=1, label=name)
     ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="Fréchet distance to real test digits")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return fig
