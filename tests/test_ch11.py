@@ -386,3 +386,87 @@ def test_exercises_are_listed():
         "11-stratified-kfold",
         "11-ece",
     ]
+
+
+# ------------------------------------------------------------------------------------ more mistakes a learner makes
+def size_from_the_labels(y_true, y_pred, num_classes):
+    """num_classes ignored: the size taken from the largest label seen."""
+    k = int(max(y_true.max(), y_pred.max())) + 1
+    return np.bincount(k * y_true + y_pred, minlength=k * k).reshape(k, k)
+
+
+def fancy_index_increment(y_true, y_pred, num_classes):
+    """M[y_true, y_pred] += 1 adds 1 once per distinct pair: repeated pairs are not accumulated."""
+    M = np.zeros((num_classes, num_classes), dtype=int)
+    M[y_true, y_pred] += 1
+    return M
+
+
+def test_more_confusion_matrix_mistakes_fail():
+    fails(ch11.check_confusion_matrix, size_from_the_labels, "num_classes=5", "never occurs")
+    fails(ch11.check_confusion_matrix, fancy_index_increment, "num_classes=3", "is wrong")
+
+
+def mean_over_seen_classes(y_true, y_pred, num_classes):
+    """The mean over the classes that occur in y_true or y_pred: those neither present nor predicted left out."""
+    scores = []
+    for c in np.union1d(y_true, y_pred):
+        tp = np.sum((y_true == c) & (y_pred == c))
+        fp = np.sum((y_true != c) & (y_pred == c))
+        fn = np.sum((y_true == c) & (y_pred != c))
+        scores.append(2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(scores))
+
+
+def macro_precision(y_true, y_pred, num_classes):
+    p = [np.sum((y_true == c) & (y_pred == c)) / max(np.sum(y_pred == c), 1) for c in range(num_classes)]
+    return float(np.mean(p))
+
+
+def test_more_macro_f1_mistakes_fail():
+    fails(ch11.check_macro_f1, mean_over_seen_classes, "num_classes=5", "average over all num_classes classes")
+    fails(ch11.check_macro_f1, macro_precision, "is wrong")
+
+
+def lowest_rank_for_ties(y_true, scores):
+    """Tied scores all given the lowest of their ranks (scipy's method='min')."""
+    ranks = (scores[None, :] < scores[:, None]).sum(axis=1) + 1.0
+    n_pos = int(y_true.sum())
+    return float((ranks[y_true == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * (len(y_true) - n_pos)))
+
+
+def test_more_roc_auc_mistakes_fail():
+    fails(ch11.check_roc_auc, lowest_rank_for_ties, "roc_auc(y_true (60,)", "is wrong")
+
+
+def array_split_per_class(y, n_splits):
+    """Each class's examples split into n_splits near-equal runs, the larger runs first: stratified, but the counts
+    come from the class alone, not from the round-robin deal of all the sorted labels."""
+    y = np.asarray(y)
+    fold = np.empty(len(y), dtype=int)
+    for c in dict.fromkeys(y.tolist()):
+        for k, part in enumerate(np.array_split(np.flatnonzero(y == c), n_splits)):
+            fold[part] = k
+    return fold
+
+
+def test_more_stratified_kfold_mistakes_fail():
+    fails(ch11.check_stratified_kfold, array_split_per_class, "n_splits=4", "stratified, but not the assignment")
+
+
+def signed_gaps(y_true, probs, n_bins):
+    confidence = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == y_true
+    bins = np.clip(np.ceil(confidence * n_bins).astype(int) - 1, 0, n_bins - 1)
+    return float(
+        sum((bins == b).mean() * (correct[bins == b].mean() - confidence[bins == b].mean()) for b in np.unique(bins))
+    )
+
+
+def ten_bins_always(y_true, probs, n_bins):
+    return ece(y_true, probs, 10)
+
+
+def test_more_ece_mistakes_fail():
+    fails(ch11.check_ece, signed_gaps, "the opposite sign")
+    fails(ch11.check_ece, ten_bins_always, "n_bins=15", "is wrong")

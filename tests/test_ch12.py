@@ -336,3 +336,117 @@ def test_shapley_reference_is_dlcourse_exact_shapley():
 
         assert np.array_equal(game(coalitions), v)
         np.testing.assert_allclose(interpret.exact_shapley(game, m), ch12._shapley_by_orderings(v), atol=1e-12)
+
+
+# ------------------------------------------------------------------------------------ more mistakes a learner makes
+def rows_for_columns(predict_fn, image, target, window, stride, baseline):
+    """The columns run to H - window as the rows do: right only for a square image."""
+    h, w = image.shape
+    full = predict_fn(image[None])[0, target]
+    total, count = np.zeros((h, w)), np.zeros((h, w))
+    for r in range(0, h - window + 1, stride):
+        for c in range(0, h - window + 1, stride):
+            hidden = image.copy()
+            hidden[r : r + window, c : c + window] = baseline
+            total[r : r + window, c : c + window] += full - predict_fn(hidden[None])[0, target]
+            count[r : r + window, c : c + window] += 1
+    return total / count
+
+
+def height_and_width_swapped(predict_fn, image, target, window, stride, baseline):
+    w, h = image.shape
+    full = predict_fn(image[None])[0, target]
+    total, count = np.zeros(image.shape), np.zeros(image.shape)
+    for r in range(0, h - window + 1, stride):
+        for c in range(0, w - window + 1, stride):
+            hidden = image.copy()
+            hidden[r : r + window, c : c + window] = baseline
+            total[r : r + window, c : c + window] += full - predict_fn(hidden[None])[0, target]
+            count[r : r + window, c : c + window] += 1
+    return total / count
+
+
+def test_occlusion_for_square_images_only_fails():
+    """Both passed while every image of the check was 6 x 6."""
+    fails(ch12.check_occlusion, rows_for_columns, "image (9, 4)", "the image is not square")
+    fails(ch12.check_occlusion, height_and_width_swapped, "image (9, 4)", "invalid value", "no window covers")
+
+
+def test_occlusion_cases_are_not_all_square_and_their_windows_end_at_the_border():
+    cases = [case["args"] for case in ch12._occlusion_cases(0)]
+    assert {c["image"].shape for c in cases} == {(6, 6), (9, 4), (4, 9)}
+    for c in cases:
+        for size in c["image"].shape:
+            assert (size - c["window"]) % c["stride"] == 0, (c["image"].shape, c["window"], c["stride"])
+
+
+def test_more_occlusion_mistakes_fail():
+    def predicted_class(predict_fn, image, target, window, stride, baseline):
+        return occlusion(predict_fn, image, int(np.argmax(predict_fn(image[None])[0])), window, stride, baseline)
+
+    def drop_per_pixel(predict_fn, image, target, window, stride, baseline):
+        return occlusion(predict_fn, image, target, window, stride, baseline) / window**2
+
+    fails(ch12.check_occlusion, predicted_class, "target=0", "is wrong")
+    fails(ch12.check_occlusion, drop_per_pixel, "window=2, stride=2", "is wrong")
+
+
+def test_more_saliency_mistakes_fail():
+    def mask_without_bias(x, W1, b1, W2, b2, target):
+        dscores = np.eye(W2.shape[1])[target]
+        return (dscores @ W2.T * (x @ W1 > 0)) @ W1.T
+
+    def first_target_for_all(x, W1, b1, W2, b2, target):
+        return saliency(x, W1, b1, W2, b2, np.full(len(x), target[0]))
+
+    fails(ch12.check_saliency, mask_without_bias, "is wrong")
+    fails(ch12.check_saliency, first_target_for_all, "is wrong")
+
+
+def test_more_integrated_gradients_mistakes_fail():
+    def baseline_ignored(grad_fn, x, baseline, n_steps):
+        return integrated_gradients(grad_fn, x, np.zeros_like(x), n_steps)
+
+    def trapezoid(grad_fn, x, baseline, n_steps):
+        path = baseline + np.linspace(0, 1, n_steps + 1)[:, None] * (x - baseline)
+        weights = np.r_[0.5, np.ones(n_steps - 1), 0.5] / n_steps
+        return (x - baseline) * (weights @ grad_fn(path))
+
+    fails(ch12.check_integrated_gradients, baseline_ignored, "n_steps=7", "is wrong")
+    fails(ch12.check_integrated_gradients, trapezoid, "n_steps=20", "is wrong")
+
+
+def test_more_lime_fit_mistakes_fail():
+    def unweighted_means(Z, y, weights, alpha):
+        Zc, yc = Z - Z.mean(axis=0), y - y.mean()
+        coef = np.linalg.solve(Zc.T @ (weights[:, None] * Zc) + alpha * np.eye(Z.shape[1]), Zc.T @ (weights * yc))
+        return coef, y.mean() - Z.mean(axis=0) @ coef
+
+    def alpha_ignored(Z, y, weights, alpha):
+        return lime_fit(Z, y, weights, 1.0)
+
+    fails(ch12.check_lime_fit, unweighted_means, "coef is wrong")
+    fails(ch12.check_lime_fit, alpha_ignored, "alpha=0.1", "coef is wrong")
+
+
+def test_more_shapley_mistakes_fail():
+    def weight_off_by_one(v):
+        m = int(round(math.log2(len(v))))
+        phi = np.zeros(m)
+        for i in range(m):
+            for k in range(len(v)):
+                if not k >> i & 1:
+                    s = bin(k).count("1")
+                    phi[i] += math.factorial(s) * math.factorial(m - s) / math.factorial(m) * (v[k | 1 << i] - v[k])
+        return phi
+
+    def leave_one_out(v):
+        m = int(round(math.log2(len(v))))
+        return np.array([v[-1] - v[(len(v) - 1) & ~(1 << i)] for i in range(m)])
+
+    def three_features_only(v):
+        return shapley_values(v) if len(v) == 8 else np.zeros(3)
+
+    fails(ch12.check_shapley_values, weight_off_by_one, "M = 3", "is wrong")
+    fails(ch12.check_shapley_values, leave_one_out, "M = 3", "is wrong")
+    fails(ch12.check_shapley_values, three_features_only, "M = 2", "shape (3,), expected (2,)")

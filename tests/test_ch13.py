@@ -305,3 +305,161 @@ def log10_psi(reference, current, bins):
 )
 def test_psi_mistakes_are_named(answer, patterns):
     fails(ch13.check_psi, answer, *patterns)
+
+
+# ------------------------------------------------------------------------------------ more mistakes a learner makes
+def first_or_last_axis(x, scale, zero_point, axis):
+    """Broadcasts along axis 0, or else along the last axis: right for a matrix, wrong for an inner axis."""
+    if axis == 0:
+        s, z = scale.reshape(-1, *[1] * (x.ndim - 1)), zero_point.reshape(-1, *[1] * (x.ndim - 1))
+    else:
+        s, z = scale, zero_point
+    q = np.clip(np.round(x / s) + z, -128, 127).astype(np.int64)
+    return q, (q - z) * s
+
+
+def zero_point_subtracted(x, scale, zero_point, axis):
+    s, z = along(scale, axis, x.ndim), along(zero_point, axis, x.ndim)
+    q = np.clip(np.round(x / s) - z, -128, 127).astype(np.int64)
+    return q, (q + z) * s
+
+
+def symmetric_range(x, scale, zero_point, axis):
+    s, z = along(scale, axis, x.ndim), along(zero_point, axis, x.ndim)
+    q = np.clip(np.round(x / s) + z, -127, 127).astype(np.int64)
+    return q, (q - z) * s
+
+
+@pytest.mark.parametrize(
+    "answer, patterns",
+    [
+        (first_or_last_axis, ("x (3, 5, 2, 2)", "axis=1", "could not be broadcast")),
+        (zero_point_subtracted, ("q is wrong",)),
+        (symmetric_range, ("q is wrong", "got -127, expected -128")),
+    ],
+)
+def test_more_quantize_mistakes_fail(answer, patterns):
+    fails(ch13.check_quantize_per_channel, answer, *patterns)
+
+
+def test_quantize_cases_include_an_axis_neither_first_nor_last():
+    axes = [(case["x"].ndim, case["axis"]) for case in ch13.quantize_cases(0)]
+    assert any(0 < axis < ndim - 1 for ndim, axis in axes), axes
+
+
+def ceil_count(weight, amount):
+    k = int(np.ceil(amount * weight.size))
+    mask = np.ones(weight.size)
+    mask[np.argsort(np.abs(weight), axis=None)[:k]] = 0
+    return mask.reshape(weight.shape)
+
+
+def half_up_count(weight, amount):
+    k = int(amount * weight.size + 0.5)
+    mask = np.ones(weight.size)
+    mask[np.argsort(np.abs(weight), axis=None)[:k]] = 0
+    return mask.reshape(weight.shape)
+
+
+def kept_count_rounded(weight, amount):
+    keep = round((1 - amount) * weight.size)
+    mask = np.zeros(weight.size)
+    mask[np.argsort(-np.abs(weight), axis=None)[:keep]] = 1
+    return mask.reshape(weight.shape)
+
+
+def quantile_threshold(weight, amount):
+    return (np.abs(weight) > np.quantile(np.abs(weight), amount)).astype(float)
+
+
+@pytest.mark.parametrize(
+    "answer, patterns",
+    [
+        (ceil_count, ("weight (5,), amount=0.5", "rounds a half to even", "round(2.5) == 2")),
+        (half_up_count, ("weight (5,), amount=0.5", "int(x + 0.5)")),
+        (kept_count_rounded, ("weight (5,), amount=0.5", "kept count")),
+        (quantile_threshold, ("amount=0.0", "is wrong")),
+    ],
+)
+def test_prune_counts_other_than_round_fail(answer, patterns):
+    """Before the case with amount * n = 2.5, ceil, round-half-up and the rounded kept count all passed."""
+    fails(ch13.check_prune_mask, answer, *patterns)
+
+
+def test_prune_cases_hold_a_half_that_rounds_to_even():
+    counts = [case["amount"] * case["weight"].size for case in ch13.prune_cases(0)]
+    assert 2.5 in counts and round(2.5) == 2
+    assert printed(ch13.check_prune_mask, magnitude_mask).count("2.5 rounded to 2") == 1
+
+
+def kl_summed_over_batch(s, t, y, T, alpha):
+    return distillation_loss(s, t, y, T, alpha) + alpha * T**2 * (len(s) - 1) * kl_term(s, t, T)
+
+
+def soft_cross_entropy(s, t, y, T, alpha):
+    """-sum p_t log p_s instead of the KL: off by the teacher's entropy."""
+    log_ps, log_pt = log_softmax(s / T), log_softmax(t / T)
+    soft = -np.sum(np.exp(log_pt) * log_ps) / len(s)
+    return float(alpha * T**2 * soft + (1 - alpha) * -np.mean(log_softmax(s)[np.arange(len(s)), y]))
+
+
+def hard_term_softened(s, t, y, T, alpha):
+    log_ps = log_softmax(s / T)
+    return float(alpha * T**2 * kl_term(s, t, T) + (1 - alpha) * -np.mean(log_ps[np.arange(len(s)), y]))
+
+
+@pytest.mark.parametrize("answer", [kl_summed_over_batch, soft_cross_entropy, hard_term_softened])
+def test_more_distillation_mistakes_fail(answer):
+    fails(ch13.check_distillation_loss, answer, "T=4.0, alpha=0.9) is wrong")
+
+
+def digitize_default(reference, current, bins):
+    """np.digitize without right=True: bins [lo, hi)."""
+    edges = np.quantile(reference, np.arange(1, bins) / bins)
+    e = np.maximum(np.bincount(np.digitize(reference, edges), minlength=bins) / len(reference), 1e-4)
+    a = np.maximum(np.bincount(np.digitize(current, edges), minlength=bins) / len(current), 1e-4)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def histogram_counts(reference, current, bins):
+    edges = np.r_[-np.inf, np.quantile(reference, np.arange(1, bins) / bins), np.inf]
+    e = np.maximum(np.histogram(reference, edges)[0] / len(reference), 1e-4)
+    a = np.maximum(np.histogram(current, edges)[0] / len(current), 1e-4)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def reference_shares_assumed(reference, current, bins):
+    """Quantile bins hold 1 / bins of the reference, so why count them? (Not when values repeat.)"""
+    edges = np.quantile(reference, np.arange(1, bins) / bins)
+    e = np.full(bins, 1 / bins)
+    a = np.maximum(fractions(current, edges, bins), 1e-4)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def eps_added(reference, current, bins):
+    edges = np.quantile(reference, np.arange(1, bins) / bins)
+    e, a = fractions(reference, edges, bins) + 1e-4, fractions(current, edges, bins) + 1e-4
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+@pytest.mark.parametrize(
+    "answer, patterns",
+    [
+        (digitize_default, ("reference (300,), current (250,)", "belongs to the bin that ends there")),
+        (histogram_counts, ("reference (300,), current (250,)", "np.histogram close the bins on the left")),
+        (reference_shares_assumed, ("reference (300,), current (250,)", "count the reference's fractions too")),
+        (eps_added, ("reference (400,), current (300,)", "is wrong")),
+    ],
+)
+def test_psi_bins_closed_on_the_left_and_assumed_shares_fail(answer, patterns):
+    """Before the case with many zeros, the first three passed: no value of the other cases lies on an edge, and each
+    of their quantile bins holds exactly 1 / bins of the reference."""
+    fails(ch13.check_psi, answer, *patterns)
+
+
+def test_psi_cases_have_values_on_the_edges():
+    case = ch13.psi_cases(0)[-1]
+    edges = np.quantile(case["reference"], np.arange(1, case["bins"]) / case["bins"])
+    assert np.isin(edges, case["reference"]).any() and np.isin(edges, case["current"]).any()
+    shares = fractions(case["reference"], edges, case["bins"])
+    assert not np.allclose(shares, 1 / case["bins"])

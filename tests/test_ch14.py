@@ -228,3 +228,63 @@ def test_combine_cases_have_equal_and_unequal_shards_and_mean_gradients():
             torch.nn.functional.cross_entropy(xs @ w.T, ys).backward()
             np.testing.assert_allclose(grad, w.grad.numpy(), rtol=1e-12, atol=1e-15)
             start += n
+
+
+# ------------------------------------------------------------------------------------ more mistakes a learner makes
+def renamed_by_popping(state):
+    """Moves the arrays out of the caller's dict instead of copying them."""
+    names = {"0": "features.0", "4": "classifier"}
+    out = {}
+    for key in list(state):
+        layer, param = key.split(".")
+        out[f"{names[layer]}.{param}"] = state.pop(key)
+    return out
+
+
+def conv_kernel_flipped(state):
+    """The kernel rotated by 180 degrees, as if torch's Conv2d were a true convolution."""
+    out = torch_state(state)
+    out["features.0.weight"] = state["0.weight"][:, :, ::-1, ::-1].copy()
+    return out
+
+
+def test_more_torch_mistakes_fail():
+    fails(ch14.check_port_to_torch, renamed_by_popping, "modified its input argument #1 (state)", "keys")
+    fails(ch14.check_port_to_torch, conv_kernel_flipped, "logits is wrong", "features.0.weight should hold")
+
+
+def dense_rows_in_w_h_c_order(state):
+    out = keras_weights_of(state)
+    channels = len(state["0.bias"])
+    out[2] = state["4.weight"].reshape(10, channels, 4, 4).transpose(3, 2, 1, 0).reshape(-1, 10).copy()
+    return out
+
+
+def conv_kernel_flipped_for_keras(state):
+    out = keras_weights_of(state)
+    out[0] = state["0.weight"][:, :, ::-1, ::-1].transpose(2, 3, 1, 0).copy()
+    return out
+
+
+def test_more_keras_mistakes_fail():
+    fails(ch14.check_port_to_keras, dense_rows_in_w_h_c_order, "4 channels", "logits is wrong")
+    fails(ch14.check_port_to_keras, conv_kernel_flipped_for_keras, "logits is wrong", "transpose(2, 3, 1, 0)")
+
+
+def accumulated_in_place(grads, sizes):
+    total = grads[0]
+    total *= sizes[0]
+    for n, g in zip(sizes[1:], grads[1:]):
+        total += n * g
+    return total / sum(sizes)
+
+
+def test_more_combine_mistakes_fail():
+    fails(ch14.check_combine_gradients, accumulated_in_place, "modified its input argument #1 (grads)")
+    fails(
+        ch14.check_combine_gradients,
+        lambda grads, sizes: sum(n * g for n, g in zip(sizes, grads)) / len(sizes),
+        "sizes [16, 16]",
+        "is wrong",
+    )
+    fails(ch14.check_combine_gradients, lambda grads, sizes: sum(g / n for n, g in zip(sizes, grads)), "is wrong")

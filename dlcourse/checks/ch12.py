@@ -39,8 +39,9 @@ from .runner import Check
 
 
 def _first(got: Any, candidates: Sequence[tuple[Any, str]]) -> str | None:
-    """The hint of the first candidate (a known mistake's output) that ``got`` matches, else None."""
-    return next((hint for value, hint in candidates if matches(got, value)), None)
+    """The hint of the first candidate (a known mistake's output; None when the case cannot show it) that ``got``
+    matches, else None."""
+    return next((hint for value, hint in candidates if value is not None and matches(got, value)), None)
 
 
 # ------------------------------------------------------------------------------------------ a fixed network
@@ -249,6 +250,11 @@ def check_integrated_gradients(fn: Callable[..., Any], *, seed: int = 0) -> None
 
 
 # ------------------------------------------------------------------------------------------ occlusion
+#: the image shapes of the occlusion cases: 36 pixels each (the fixed network's input), two of them not square, so
+#: that rows and columns cannot be mixed up
+OCCLUSION_SHAPES = ((6, 6), (9, 4), (4, 9), (6, 6), (6, 6), (6, 6))
+
+
 def _occlusion_cases(seed: int) -> list[dict]:
     rng = np.random.default_rng(seed)
     images = rng.uniform(0.0, 1.0, (4, 6, 6))
@@ -257,24 +263,27 @@ def _occlusion_cases(seed: int) -> list[dict]:
         make_case(
             {
                 "predict_fn": Named("ch12.image_scores"),
-                "image": images[i % 4],
+                "image": images[i % 4].reshape(shape),
                 "target": target,
                 "window": window,
                 "stride": stride,
                 "baseline": baseline,
             }
         )
-        for i, (target, window, stride, baseline) in enumerate(settings)
+        for i, ((target, window, stride, baseline), shape) in enumerate(zip(settings, OCCLUSION_SHAPES))
     ]
 
 
-def _occlusion_reference(image, target, window, stride, baseline, *, average=True) -> np.ndarray:
-    """A plain loop: for each window position, hide it, compute the drop, and credit it to the pixels it covers."""
+def _occlusion_reference(
+    image, target, window, stride, baseline, *, average=True, columns_to: int | None = None
+) -> np.ndarray:
+    """A plain loop: for each window position, hide it, compute the drop, and credit it to the pixels it covers.
+    ``columns_to``: the mistake of running the columns up to another size than the width (the height)."""
     h, w = image.shape
     full = image_scores(image[None])[0, target]
     total, count = np.zeros((h, w)), np.zeros((h, w))
     for r in range(0, h - window + 1, stride):
-        for c in range(0, w - window + 1, stride):
+        for c in range(0, (w if columns_to is None else columns_to) - window + 1, stride):
             hidden = image.copy()
             hidden[r : r + window, c : c + window] = baseline
             total[r : r + window, c : c + window] += full - image_scores(hidden[None])[0, target]
@@ -288,19 +297,32 @@ def _judge_occlusion(cases: Sequence[dict], calls: Sequence[Call]) -> str:
         a = case["args"]
         image, target, window, stride, baseline = a["image"], a["target"], a["window"], a["stride"], a["baseline"]
         label = (
-            f"occlusion(predict_fn, image (6, 6), target={target}, window={window}, stride={stride}, "
+            f"occlusion(predict_fn, image {image.shape}, target={target}, window={window}, stride={stride}, "
             f"baseline={baseline})"
         )
+        if call.kind == "returned" and call.warnings and "invalid value" in call.warnings[0]:
+            check.fail(
+                f"{label} triggered a numerical warning: '{call.warnings[0]}'.",
+                "a pixel that no window covers has count 0, and 0 / 0 is NaN: the windows start at rows 0, stride, "
+                "..., H - window and at columns 0, stride, ..., W - window, with H, W = image.shape (the image need "
+                "not be square).",
+            )
         got = check.result(call, label)
         expected = _occlusion_reference(image, target, window, stride, baseline)
         hint = None
         if not matches(got, expected):
+            h, w = image.shape
             hint = _first(
                 got,
                 [
                     (
                         -expected,
                         "the attribution is the drop f(x) - f(x with the window hidden), not the change the other way.",
+                    ),
+                    (
+                        _occlusion_reference(image, target, window, stride, baseline, columns_to=h) if h > w else None,
+                        "the columns run from 0 to W - window, the rows to H - window, with H, W = image.shape: the "
+                        "image is not square.",
                     ),
                     (
                         _occlusion_reference(image, target, window, stride, baseline, average=False),
@@ -314,7 +336,9 @@ def _judge_occlusion(cases: Sequence[dict], calls: Sequence[Call]) -> str:
                 ],
             )
         check.compare(got, expected, what=label, hint=hint)
-    return check.pass_line("equal to a loop over the window positions in 6 settings of window, stride and baseline")
+    return check.pass_line(
+        "equal to a loop over the window positions in 6 settings of window, stride and baseline (two images not square)"
+    )
 
 
 OCCLUSION = Exercise(

@@ -17,6 +17,7 @@ thing asked, ours and PyTorch's.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -40,7 +41,8 @@ def _along(v: np.ndarray, axis: int, ndim: int) -> np.ndarray:
 # ------------------------------------------------------------------------------------------ per-channel int8
 def quantize_cases(seed: int = 0) -> list[dict]:
     """(x, scale, zero_point, axis), int8 (-128..127): conv weights per output channel; a matrix per column; a
-    channel of one sign (zero point at an end); parameters from a narrower range, so values clamp. Values are
+    channel of one sign (zero point at an end); parameters from a narrower range, so values clamp; a transposed
+    convolution's weight (in, out, kh, kw) per output channel, axis 1, neither the first axis nor the last. Values are
     float32 numbers kept away from rounding ties, so any careful arithmetic gives the same codes."""
     rng = np.random.default_rng(seed)
 
@@ -64,7 +66,14 @@ def quantize_cases(seed: int = 0) -> list[dict]:
     one_sign = rng.standard_normal((3, 8))
     one_sign[0] = np.abs(one_sign[0]) + 0.1
     one_sign[1] = -np.abs(one_sign[1]) - 0.1
-    for x, axis, shrink in [(conv, 0, 1.0), (mat, 1, 1.0), (one_sign, 0, 1.0), (conv * 1.5, 0, 0.6)]:
+    transposed = rng.standard_normal((3, 5, 2, 2)) * rng.uniform(0.2, 2, (1, 5, 1, 1))
+    for x, axis, shrink in [
+        (conv, 0, 1.0),
+        (mat, 1, 1.0),
+        (one_sign, 0, 1.0),
+        (conv * 1.5, 0, 0.6),
+        (transposed, 1, 1.0),
+    ]:
         scale, zero = qparams(x.astype(np.float32).astype(np.float64) * shrink, axis)
         cases.append({"x": away_from_ties(x, scale, axis), "scale": scale, "zero_point": zero, "axis": axis})
     return cases
@@ -123,7 +132,7 @@ def _judge_quantize(cases: Sequence[dict], calls: Sequence[Call]) -> str:
         )
     return check.pass_line(
         f"codes and values equal torch.fake_quantize_per_channel_affine(..., -128, 127) in {len(cases)} cases "
-        "(clamped values, one-signed channels)"
+        "(clamped values, one-signed channels, an inner axis)"
     )
 
 
@@ -154,7 +163,9 @@ def check_quantize_per_channel(fn: Callable[..., Any], *, seed: int = 0) -> None
 # ------------------------------------------------------------------------------------------ pruning mask
 def prune_cases(seed: int = 0) -> list[dict]:
     """(weight, amount): a conv weight at 30 %; a matrix at 50 %; a vector where round(amount * n) and
-    int(amount * n) differ; nothing pruned; everything pruned. Magnitudes are distinct, so the mask is unique."""
+    int(amount * n) differ; nothing pruned; everything pruned; a vector where amount * n = 2.5, which Python's round
+    (halves to even, as torch) takes to 2, where math.ceil and int(x + 0.5) give 3. Magnitudes are distinct, so the
+    mask is unique."""
     rng = np.random.default_rng(seed)
 
     def distinct(shape):
@@ -168,6 +179,7 @@ def prune_cases(seed: int = 0) -> list[dict]:
         {"weight": distinct((9,)), "amount": 0.39},  # 3.51 -> 4 pruned
         {"weight": distinct((3, 4)), "amount": 0.0},
         {"weight": distinct((2, 5)), "amount": 1.0},
+        {"weight": distinct((5,)), "amount": 0.5},  # 2.5 -> 2
     ]
 
 
@@ -200,6 +212,11 @@ def _judge_prune(cases: Sequence[dict], calls: Sequence[Call]) -> str:
         mistakes = [
             (1 - expected, "the mask is 1 where a weight is kept and 0 where it is pruned."),
             (keeping(int(amount * n)), "prune round(amount * n) weights (round, not int, which truncates)."),
+            (
+                keeping(math.floor(amount * n + 0.5)),
+                "prune round(amount * n) weights by Python's round, which rounds a half to even as torch does "
+                "(round(2.5) == 2): not math.ceil, int(x + 0.5), or n minus the kept count round((1 - amount) * n).",
+            ),
             (keeping(round(amount * n), np.argsort(weight.reshape(-1))), "rank the weights by magnitude |w|."),
             (keeping(round(amount * n), order[::-1]), "prune the weights of *smallest* magnitude, keep the largest."),
         ]
@@ -207,7 +224,8 @@ def _judge_prune(cases: Sequence[dict], calls: Sequence[Call]) -> str:
             got = got.astype(np.float64)  # a boolean or integer mask is as good as a float one
         check.compare(got, expected, what=label, hint=first_hint(got, mistakes, expected))
     return check.pass_line(
-        f"equals torch's l1_unstructured mask (torch.topk of |w|) in {len(cases)} cases (amount 0 and 1 included)"
+        f"equals torch's l1_unstructured mask (torch.topk of |w|) in {len(cases)} cases (amount 0 and 1 included, "
+        "and a count of 2.5 rounded to 2)"
     )
 
 
@@ -317,28 +335,35 @@ def check_distillation_loss(fn: Callable[..., Any], *, seed: int = 0) -> None:
 # ------------------------------------------------------------------------------------------ PSI
 def psi_cases(seed: int = 0) -> list[dict]:
     """(reference, current, bins): no shift; a mean shift; a wider spread; 5 bins; a current sample that leaves
-    some bins empty (the eps floor)."""
+    some bins empty (the eps floor); a feature that is often exactly 0 (a pixel without ink), so that several
+    quantiles are 0: values equal to an edge tell bins closed on the right from bins closed on the left, and the
+    reference's fractions are not 1 / bins."""
     rng = np.random.default_rng(seed)
     ref = rng.standard_normal(400)
-    return [
+    cases = [
         {"reference": ref, "current": rng.standard_normal(300), "bins": 10},
         {"reference": ref, "current": rng.standard_normal(250) + 0.5, "bins": 10},
         {"reference": rng.uniform(0, 1, 300), "current": rng.uniform(-0.2, 1.2, 300), "bins": 10},
         {"reference": rng.exponential(1.0, 200), "current": rng.exponential(1.5, 200), "bins": 5},
         {"reference": ref, "current": rng.standard_normal(100) * 0.2 + 2.5, "bins": 10},
     ]
+    ink_ref = np.where(rng.random(300) < 0.35, 0.0, rng.exponential(1.0, 300))
+    ink_cur = np.where(rng.random(250) < 0.2, 0.0, rng.exponential(1.2, 250))
+    return [*cases, {"reference": ink_ref, "current": ink_cur, "bins": 10}]
 
 
-def _psi_reference(ref, cur, bins, eps=1e-4, floor=True, edges_from=None, log=np.log):
+def _psi_reference(ref, cur, bins, eps=1e-4, floor=True, edges_from=None, log=np.log, right=True, even=False):
+    """The PSI by a loop over the bins (lo, hi]; variants for the hints (``right=False``: bins [lo, hi); ``even``:
+    the reference's fractions taken as 1 / bins)."""
     edges = np.quantile(ref if edges_from is None else edges_from, [b / bins for b in range(1, bins)])
     total = 0.0
     for b in range(bins):
 
         def share(x, b=b):
-            index = np.digitize(x, edges, right=True)  # bins (lo, hi]
+            index = np.digitize(x, edges, right=right)  # right=True: bins (lo, hi]
             return np.mean(index == b)
 
-        e, a = share(ref), share(cur)
+        e, a = (1 / bins if even else share(ref)), share(cur)
         if floor:
             e, a = max(e, eps), max(a, eps)
         total += (a - e) * log(a / e) if a > 0 and e > 0 else np.inf
@@ -359,6 +384,17 @@ def _judge_psi(cases: Sequence[dict], calls: Sequence[Call]) -> str:
                 -_psi_reference(ref, cur, bins),
                 "(a - e) * ln(a / e): current over reference inside the logarithm, so every term is >= 0.",
             ),
+            (
+                _psi_reference(ref, cur, bins, right=False),
+                "a value equal to an edge belongs to the bin that ends there, (q_{b-1}, q_b]: np.searchsorted(edges, "
+                "v) or np.digitize(v, edges, right=True); np.digitize's default and np.histogram close the bins on "
+                "the left.",
+            ),
+            (
+                _psi_reference(ref, cur, bins, even=True),
+                "count the reference's fractions too: when values repeat (here many zeros), a quantile bin need not "
+                "hold 1 / bins of the reference.",
+            ),
         ]
         hint = (
             "an empty bin has fraction 0: raise every fraction to eps = 1e-4 before the logarithm."
@@ -367,7 +403,8 @@ def _judge_psi(cases: Sequence[dict], calls: Sequence[Call]) -> str:
         )
         check.compare(got, expected, what=label, hint=hint)
     return check.pass_line(
-        f"equals the PSI over the reference's quantile bins (eps = 1e-4) in {len(cases)} cases (empty bins included)"
+        f"equals the PSI over the reference's quantile bins (eps = 1e-4) in {len(cases)} cases (empty bins and values "
+        "on the edges included)"
     )
 
 
