@@ -444,7 +444,8 @@ t0 = time.perf_counter()
 train_stream = np.concatenate([encode(t + "\n") for t in texts.X_train[N_TRAIN : N_TRAIN + N_PRE]])
 val_stream = np.concatenate([encode(t + "\n") for t in texts.X_val[:300]])
 print(
-    f"encoded in {time.perf_counter() - t0:.1f} s: {train_stream.size:,} training and {val_stream.size:,} validation tokens"
+    f"encoded in {time.perf_counter() - t0:.1f} s: {train_stream.size:,} training and "
+    f"{val_stream.size:,} validation tokens"
 )
 
 gpt = GPT(len(tok), BLOCK, d_model=64, n_head=4, n_layer=2, rng=0)
@@ -566,7 +567,8 @@ X_tr, len_tr = review_batch(texts.X_train[:N_TRAIN])
 X_te, len_te = review_batch(texts.X_test[:N_TEST])
 y_tr, y_te = texts.y_train[:N_TRAIN], texts.y_test[:N_TEST]
 print(
-    f"{X_tr.shape[0]:,} training and {X_te.shape[0]:,} test reviews; {(len_tr == CLS_LEN).mean():.0%} fill all {CLS_LEN} tokens"
+    f"{X_tr.shape[0]:,} training and {X_te.shape[0]:,} test reviews; "
+    f"{(len_tr == CLS_LEN).mean():.0%} fill all {CLS_LEN} tokens"
 )
 pretrained_state = copy.deepcopy(twin.state_dict())
 
