@@ -229,3 +229,11 @@ def score_over_sqrt_beta(eps_hat, t, betas):
 )
 def test_score_mistakes_fail_with_their_hint(fn, patterns):
     fails(ch17.check_score_from_eps, fn, *patterns)
+
+
+def test_ddim_step_through_the_librarys_predicted_x0_is_delegation():
+    def half_delegated(x_t, t, s, eps_hat, betas):
+        ab_s = np.prod(1 - betas[:s])
+        return np.sqrt(ab_s) * D.predict_x0(x_t, t, eps_hat, betas) + np.sqrt(1 - ab_s) * eps_hat
+
+    fails(ch17.check_ddim_step, half_delegated, "calls dlcourse.diffusion")

@@ -364,7 +364,8 @@ DDIM_STEP = Exercise(
     "ddim_step",
     lambda seed: [make_case(case) for case in ddim_step_cases(seed)],
     _judge_ddim_step,
-    forbidden=_forbidden("ddim_step") + (f"{_OURS}.ddim_sample", f"{_OURS}.sampling.ddim_sample"),
+    forbidden=_forbidden("ddim_step")
+    + (f"{_OURS}.ddim_sample", f"{_OURS}.sampling.ddim_sample", f"{_OURS}.predict_x0", f"{_OURS}.process.predict_x0"),
 )
 
 
