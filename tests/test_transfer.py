@@ -89,11 +89,26 @@ def test_transfer_curve_shape_and_pretrained_start(toy):
     assert set(results) == set(transfer.METHODS)
     for acc in results.values():
         assert acc.shape == (2, 2) and np.all((acc >= 0) & (acc <= 1))
-    # the linear probe trains only the head on top of the pretrained body: same as a run by hand
-    probe = transfer.transfer_run(
-        make_model, pretrained.state_dict(), X, y, X, y, frozen=("stem", "layer1", "layer2", "pool"), steps=5, seed=1
+    # the probe on features computed once equals training the whole network with everything but the head frozen;
+    # fine-tuning and training from scratch are single runs
+    state = pretrained.state_dict()
+    frozen = ("stem", "layer1", "layer2", "pool")
+    assert transfer.transfer_run(make_model, state, X, y, X, y, frozen=frozen, steps=5, seed=1) == pytest.approx(
+        results["linear probe"][1, 1], abs=1 / len(y)
     )
-    assert probe == results["linear probe"][1, 1]
+    assert transfer.transfer_run(make_model, state, X, y, X, y, steps=5, seed=1) == results["fine-tune"][1, 1]
+    assert transfer.transfer_run(make_model, None, X, y, X, y, steps=5, seed=0) == results["from scratch"][1, 0]
+
+
+def test_pooled_features_are_what_the_head_reads(toy):
+    X, _ = toy
+    model = make_model(3).eval()
+    features = transfer.pooled_features(model, X)
+    assert features.shape == (len(X), 3)
+    with torch.no_grad():
+        logits = model(torch.as_tensor(X)).numpy()
+        head = model.fc(torch.as_tensor(features)).numpy()
+    np.testing.assert_allclose(head, logits, rtol=1e-12, atol=1e-12)
 
 
 def test_bad_arguments_name_themselves(toy):

@@ -191,11 +191,13 @@ def deep_mlp_torch(
     in_features: int = 64,
     num_classes: int = 10,
     seed: int = 0,
+    dtype: torch.dtype | None = None,
 ) -> torch.nn.Module:
     """A dense network with ``depth`` hidden layers of ``width`` ReLU units, PyTorch's default initialisation, no
     normalisation. ``residual=True`` groups the hidden layers in pairs, each pair a block
     :math:`h \\leftarrow \\mathrm{relu}(h + W_2\\,\\mathrm{relu}(W_1 h + b_1) + b_2)`, with the same parameters as
-    the plain network. ``depth`` must be even. Its ``hidden`` attribute lists the hidden Linear layers in order."""
+    the plain network. ``depth`` must be even. Its ``hidden`` attribute lists the hidden Linear layers in order.
+    The weights are drawn by ``torch.manual_seed(seed)`` and kept in ``dtype`` (default float64)."""
     depth = check_positive_int(depth, "depth")
     if depth % 2:
         raise ValueError(f"depth: expected an even number of hidden layers (pairs form the blocks), got {depth}")
@@ -219,7 +221,7 @@ def deep_mlp_torch(
                 h = torch.relu(h + f) if residual else torch.relu(f)
             return self.head(h)
 
-    return DeepMLP().double()
+    return DeepMLP().to(torch.float64 if dtype is None else dtype)
 
 
 def fold_batchnorm(

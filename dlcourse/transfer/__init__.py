@@ -11,6 +11,7 @@ from .finetune import (
     freeze,
     frozen_prefixes,
     k_per_class,
+    pooled_features,
     transfer_curve,
     transfer_run,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "freeze",
     "frozen_prefixes",
     "k_per_class",
+    "pooled_features",
     "transfer_curve",
     "transfer_run",
 ]

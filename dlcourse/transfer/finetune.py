@@ -71,6 +71,11 @@ def freeze(model: torch.nn.Module, prefixes: Sequence[str]) -> int:
     return trainable
 
 
+def _dtype(model: torch.nn.Module) -> torch.dtype:
+    """The dtype of the model's first parameter (inputs are converted to it)."""
+    return next(model.parameters()).dtype
+
+
 def _set_modes(model: torch.nn.Module, prefixes: tuple[str, ...]) -> None:
     """Training mode, except the frozen top-level children (their batch norms keep their statistics)."""
     model.train()
@@ -90,8 +95,9 @@ def fit_torch(
     frozen: Sequence[str] = (),
     seed: int = 0,
 ) -> list[float]:
-    """Train ``model`` (float64) with Adam on cross-entropy for ``steps`` mini-batches drawn from (X, y), the
-    top-level children named in ``frozen`` frozen and in evaluation mode; return the loss of every step.
+    """Train ``model`` with Adam on cross-entropy for ``steps`` mini-batches drawn from (X, y), the top-level
+    children named in ``frozen`` frozen and in evaluation mode; return the loss of every step. The inputs are
+    converted to the model's dtype (float32 trains two to three times faster than float64 on a CPU).
 
     X : (N, *) inputs; y : (N,) integer labels.
     """
@@ -99,7 +105,7 @@ def fit_torch(
     steps = check_int(steps, "steps", minimum=0)
     lr = check_positive_number(lr, "lr")
     batch_size = check_positive_int(batch_size, "batch_size")
-    X = torch.as_tensor(as_float_array(X, "X"), dtype=torch.float64)
+    X = torch.as_tensor(as_float_array(X, "X"), dtype=_dtype(model))
     y = torch.as_tensor(np.asarray(y), dtype=torch.int64)
     frozen = tuple(frozen)
     freeze(model, frozen)
@@ -122,11 +128,11 @@ def fit_torch(
 
 
 def accuracy_torch(model: torch.nn.Module, X: ArrayLike, y: ArrayLike) -> float:
-    """The fraction of (X, y) that ``model`` (in evaluation mode) classifies right."""
+    """The fraction of (X, y) that ``model`` (in evaluation mode, inputs in its dtype) classifies right."""
     torch = _lazy.torch("accuracy_torch")
     model.eval()
     with torch.no_grad():
-        logits = model(torch.as_tensor(as_float_array(X, "X"), dtype=torch.float64))
+        logits = model(torch.as_tensor(as_float_array(X, "X"), dtype=_dtype(model)))
     return float((logits.argmax(1).numpy() == np.asarray(y)).mean())
 
 
@@ -179,27 +185,41 @@ def transfer_curve(
     """Test accuracies of the three :data:`METHODS` for every number of labels per class in ``ks`` (None: all)
     and every seed (which draws the labelled examples, the new head and the batches).
 
+    The linear probe's frozen body is a fixed function in evaluation mode, so its features are computed once
+    (:func:`pooled_features`) and only the head is trained on them: the same numbers as :func:`transfer_run` with
+    everything but ``fc`` frozen, without running the body at every step.
+
     Returns ``{method: array (len(ks), len(seeds))}``.
     """
     y = np.asarray(y)
+    X = np.asarray(X)
     results = {m: np.zeros((len(ks), len(seeds))) for m in METHODS}
+    body = make_model(0)
+    body.load_state_dict(dict(pretrained))
+    features, test_features = pooled_features(body, X), pooled_features(body, X_test)
     jobs = [(i, j, k, s) for i, k in enumerate(ks) for j, s in enumerate(seeds)]
-    probe = make_model(0)
     for i, j, k, s in progress(jobs) if progress is not None else jobs:
         idx = k_per_class(y, k, rng=1000 + s)
-        for method in METHODS:
-            frozen = frozen_prefixes(probe, method)
-            start = None if method == "from scratch" else pretrained
+        head = make_model(s).fc
+        fit_torch(head, features[idx], y[idx], steps=steps, lr=lr, seed=s)
+        results["linear probe"][i, j] = accuracy_torch(head, test_features, y_test)
+        for method, start in (("fine-tune", pretrained), ("from scratch", None)):
             results[method][i, j] = transfer_run(
-                make_model,
-                start,
-                np.asarray(X)[idx],
-                y[idx],
-                X_test,
-                y_test,
-                frozen=frozen,
-                steps=steps,
-                lr=lr,
-                seed=s,
+                make_model, start, X[idx], y[idx], X_test, y_test, steps=steps, lr=lr, seed=s
             )
     return results
+
+
+def pooled_features(model: torch.nn.Module, X: ArrayLike) -> np.ndarray:
+    """What ``model``'s head ``fc`` reads: every top-level child but ``fc`` applied to X in evaluation mode.
+
+    X : (N, *) -> features (N, F)
+    """
+    torch = _lazy.torch("pooled_features")
+    model.eval()
+    h = torch.as_tensor(as_float_array(X, "X"), dtype=_dtype(model))
+    with torch.no_grad():
+        for name, child in model.named_children():
+            if name != "fc":
+                h = child(h)
+    return h.numpy()
