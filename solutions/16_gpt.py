@@ -467,9 +467,9 @@ history = lm.train_lm(
     block_size=BLOCK,
     batch_size=32,
     lr=3e-3,
-    eval_every=50,
+    eval_every=30,
     eval_batches=2,
-    sample_at=(0, 50, STEPS),
+    sample_at=(0, 30, STEPS),
     sample=write,
     rng=0,
     progress=True,
@@ -620,7 +620,7 @@ for name, n, s, loss, acc in rows:
 #
 # The widget runs the pretrained GPT in NumPy: its weights, copied from the PyTorch twin before fine-tuning, in a
 # `dlcourse` GPT (float64, so its logits differ from the float32 twin's by float32 round-off only). It writes 30
-# tokens after a prompt with your temperature and top-k. Move the step slider to see, at that step, the distribution
+# tokens after a prompt with your temperature and top-k. It opens at the middle step; move the step slider to see, at any step, the distribution
 # the token was drawn from (grey: the model's own distribution; blue: after temperature and top-k) and, for every
 # block and head, how the newest position attended to the context.
 
@@ -656,8 +656,9 @@ print(f"notebook ran in {time.perf_counter() - T_START:.1f} s")
 #   PyTorch's in float64, logits and every gradient, and passes a finite-difference check.
 # - **Pretraining** as a language model needs no labels; the loss curves and samples show it learning the shape of
 #   the text; **temperature** and **top-k** shape how it writes.
-# - **Fine-tuning** the pretrained model beats the same model trained from scratch on a small labelled set; real
-#   pretraining, thousands of times larger, is what makes the difference large.
+# - **Fine-tuning** starts a task from what pretraining learned; on this chapter's tiny budget the gain over the same
+#   model trained from scratch is small (the table measures it), and real pretraining, thousands of times larger,
+#   is what makes it large.
 #
 # ## Key terms
 #

@@ -1,9 +1,10 @@
 """Chapter 16: watch a GPT write: the next-token distribution and every head's attention at each step.
 
 The model writes ``length`` tokens after the prompt, each drawn from its top-k, temperature-scaled distribution
-(:func:`dlcourse.functional.top_k.top_k_probs`). The step slider picks one of those steps: the figure shows the text
-so far with the token chosen at that step, the distribution it was drawn from (the likeliest tokens; the filtered
-ones greyed), and, for each block and head, how the newest position attended to the context.
+(:func:`dlcourse.functional.top_k.top_k_probs`). The step slider (the middle step at first) picks one of those
+steps: the figure shows the text so far with the token chosen at that step, the distribution it was drawn from (the
+likeliest tokens: grey the model's own, blue after temperature and top-k), and, for each block and head, how the
+newest position attended to the context.
 
     from dlcourse.viz.gpt_writer import GPTWriter
     GPTWriter(model, tokenizer, " This movie")     # model: dlcourse GPT; tokenizer: a BPETokenizer
@@ -77,7 +78,9 @@ class GPTWriter(InteractiveFigure):
         V = model.vocab_size
         style = {"description_width": "initial"}
         controls = {
-            "step": w.IntSlider(0, 0, self.length - 1, description="step", continuous_update=False, style=style),
+            "step": w.IntSlider(
+                self.length // 2, 0, self.length - 1, description="step", continuous_update=False, style=style
+            ),
             "temperature": w.FloatSlider(
                 value=check_number(temperature, "temperature", minimum=0.05, maximum=2.0),
                 min=0.05,
@@ -100,7 +103,7 @@ class GPTWriter(InteractiveFigure):
         attention = np.stack([w[0, :, -1] for w in self.model.attention_weights()])  # (n_layer, n_head, S)
         return logits, attention
 
-    def compute(self, step: int = 0, temperature: float = 0.8, top_k: int = 20, seed: int = 0) -> Written:
+    def compute(self, step: int = 15, temperature: float = 0.8, top_k: int = 20, seed: int = 0) -> Written:
         rng = np.random.default_rng(seed)
         ids = list(self.prompt_ids)
         shown = None
@@ -116,7 +119,7 @@ class GPTWriter(InteractiveFigure):
 
     def draw(self, fig: Figure, result: Written) -> None:
         text_ax, bars, *heads = fig.subplots(
-            2 + self.model.n_layer, 1, height_ratios=(0.8, 1.2, *[1] * len(self.model.blocks))
+            2 + self.model.n_layer, 1, height_ratios=(0.5, 1.2, *[1] * len(self.model.blocks))
         )
         vocab = self.tokenizer.vocab
         cut = result.prompt_len + result.step
