@@ -747,6 +747,13 @@ show(
 DiffusionScrubber(ddpm_2d, data=X_ring[:2000], t=30)
 
 # %% [markdown]
+# The same scrubber on 16 digits sampled by DDIM with 50 steps (every fourth step of the 200): the left grid is $x_t$,
+# the right one the predicted digits, which take shape well before $x_t$ stops looking like noise.
+
+# %%
+DiffusionScrubber(D.ddim_sample(digit_eps, digits_x_T[:16], betas_digits, 50, keep=True), t=100)
+
+# %% [markdown]
 # ## Summary
 #
 # - The **forward process** adds Gaussian noise in $T$ steps, $q(x_t \mid x_{t-1}) = \mathcal N(\sqrt{1-\beta_t}\,

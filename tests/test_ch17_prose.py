@@ -89,6 +89,12 @@ def test_model_and_training_numbers_are_the_codes():
     assert "penultimate layer of 32 ReLU units" in TEXT and "torch.nn.Linear(32 * 2 * 2, 32)" in CODE
 
 
+def test_digit_scrubber_numbers():
+    assert "16 digits sampled by DDIM with 50 steps (every fourth step of the 200)" in TEXT
+    assert "digits_x_T[:16], betas_digits, 50, keep=True" in CODE
+    assert np.all(np.diff(D.ddim_steps(200, 50)) == -4)
+
+
 def test_ddim_example_steps():
     assert "10 evenly spaced ones out of 100" in TEXT
     assert len(D.ddim_steps(100, 10)) == 11 and np.all(np.diff(D.ddim_steps(100, 10)) == -10)
