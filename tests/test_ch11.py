@@ -470,3 +470,31 @@ def ten_bins_always(y_true, probs, n_bins):
 def test_more_ece_mistakes_fail():
     fails(ch11.check_ece, signed_gaps, "the opposite sign")
     fails(ch11.check_ece, ten_bins_always, "n_bins=15", "is wrong")
+
+
+def classes_by_size(y, n_splits):
+    """Classes numbered by their size, the largest first (as pandas' value_counts lists them), not by first
+    appearance."""
+    y = np.asarray(y)
+    values, counts = np.unique(y, return_counts=True)
+    classes = list(values[np.argsort(-counts, kind="stable")])
+    encoded = np.array([classes.index(v) for v in y])
+    ordered = np.sort(encoded)
+    fold = np.empty(len(y), dtype=int)
+    for c in range(len(classes)):
+        fold[encoded == c] = np.repeat(
+            np.arange(n_splits), [int(np.sum(ordered[k::n_splits] == c)) for k in range(n_splits)]
+        )
+    return fold
+
+
+def test_classes_numbered_by_size_fail():
+    """Passed while the class seen first in the late-classes case was also its largest."""
+    fails(ch11.check_stratified_kfold, classes_by_size, "n_splits=5", "in the order in which they first appear")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_the_late_classes_case_tells_first_appearance_from_sorted_and_size_order(seed):
+    y = ch11.stratified_cases(seed)[2]["y"]
+    assert not np.array_equal(sorted_class_order(y, 5), stratified_kfold(y, 5))
+    assert not np.array_equal(classes_by_size(y, 5), stratified_kfold(y, 5))

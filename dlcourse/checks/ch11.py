@@ -299,11 +299,13 @@ def check_roc_auc(fn: Callable[..., Any], *, seed: int = 0) -> None:
 
 # ------------------------------------------------------------------------------------------ stratified k-fold
 def stratified_cases(seed: int = 0) -> list[dict]:
-    """(y, n_splits): three integer classes; strings whose first-appearance order is not their sorted order; a
-    class first appearing late; a size not divisible by n_splits; sorted imbalanced binary labels."""
+    """(y, n_splits): three integer classes; strings whose first-appearance order is not their sorted order; classes
+    first appearing late, after the smallest class, so that the first-appearance order (2, then 0 and 1) is neither
+    the sorted order nor the order of the class sizes, whatever the seed; a size not divisible by n_splits; sorted
+    imbalanced binary labels."""
     rng = np.random.default_rng(seed)
     names = ["dog"] + rng.permutation(np.repeat(["dog", "cat", "bird"], [6, 6, 5])).tolist()  # dog first
-    late = np.r_[np.full(12, 2), rng.permutation(np.r_[np.zeros(10, np.int64), np.ones(9, np.int64)])]
+    late = np.r_[np.full(7, 2), rng.permutation(np.r_[np.zeros(10, np.int64), np.ones(9, np.int64)])]
     return [
         {"y": rng.permutation(np.repeat([0, 1, 2], [12, 9, 7])), "n_splits": 3},
         {"y": names, "n_splits": 4},  # first-appearance order dog, ...; sorted: bird, cat, dog
