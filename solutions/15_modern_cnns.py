@@ -192,6 +192,24 @@ for i, block in enumerate(stack.residual_blocks(), start=1):
     print(f"{i:5d} | {short:13.2e} | {res:13.2e} | {short / (short + res):14.1%}")
 
 # %% [markdown]
+# The pre-activation block, `dlcourse.nn.residual.PreActBlock`, has nothing after its sum, so its identity path is
+# exact: when $F$ is zero (here, its last convolution set to zero) the input gradient *equals* the output gradient,
+# while the basic block's final ReLU still masks it.
+
+# %%
+show_source(residual.PreActBlock.forward)
+
+# %%
+x_block = rng.standard_normal((4, 8, 8, 8))
+g_block = rng.standard_normal((4, 8, 8, 8))
+for block in (residual.PreActBlock(8, 8, rng=0), residual.BasicBlock(8, 8, rng=0)):
+    block._modules["conv2"].params["weight"][...] = 0  # F(x) = 0 (the basic block's bn2 then outputs its bias, 0)
+    block(x_block)
+    dx_block = block.backward(g_block)
+    print(f"{type(block).__name__:12s} with F = 0: max |dL/dx - dL/dy| = {np.abs(dx_block - g_block).max():.2e}")
+
+
+# %% [markdown]
 # The identity term carries a large share of the gradient at every depth, so the gradient that reaches the first
 # block is not a product of eight Jacobians but a sum over paths of every length, the shortest of which has none
 # (Veit et al. (2016) read a ResNet as such an ensemble of paths).

@@ -14,7 +14,7 @@ from strategies import scaled_settings
 from dlcourse.checks import tolerances as tol
 from dlcourse.checks.gradcheck import numerical_gradient
 from dlcourse.models.resnet import ResNet, deep_mlp_torch, fold_batchnorm, to_torch_resnet
-from dlcourse.nn.residual import BasicBlock
+from dlcourse.nn.residual import BasicBlock, PreActBlock
 
 
 def _compare(model: ResNet, x: np.ndarray, dout: np.ndarray) -> None:
@@ -159,3 +159,71 @@ def test_deep_mlp_residual_and_plain_have_the_same_parameters():
 def test_bad_input_names_the_argument(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def _torch_preact(block: PreActBlock, in_channels: int):
+    tnn = torch.nn
+    out_channels, stride = block._modules["conv1"].out_channels, block.stride
+
+    class TorchPreAct(tnn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bn1 = tnn.BatchNorm2d(in_channels)
+            self.conv1 = tnn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
+            self.bn2 = tnn.BatchNorm2d(out_channels)
+            self.conv2 = tnn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
+            if "shortcut" in block._modules:
+                self.shortcut = tnn.Conv2d(in_channels, out_channels, 1, stride, bias=False)
+
+        def forward(self, x):
+            a = torch.relu(self.bn1(x))
+            h = self.conv2(torch.relu(self.bn2(self.conv1(a))))
+            return h + (self.shortcut(a) if hasattr(self, "shortcut") else x)
+
+    twin = TorchPreAct().double()
+    twin.load_state_dict({k: torch.as_tensor(v) for k, v in block.state_dict().items()})
+    return twin
+
+
+@scaled_settings(20)
+@given(
+    cin=st.integers(1, 3),
+    cout=st.integers(1, 3),
+    stride=st.integers(1, 2),
+    size=st.integers(2, 5),
+    seed=st.integers(0, 2**32 - 1),
+    training=st.booleans(),
+)
+def test_preact_block_equals_its_torch_twin(cin, cout, stride, size, seed, training):
+    rng = np.random.default_rng(seed)
+    block = PreActBlock(cin, cout, stride, rng=rng)
+    twin = _torch_preact(block, cin)
+    block.train(training)
+    twin.train(training)
+    x = rng.standard_normal((3, cin, size, size))
+    out = block(x)
+    xt = torch.tensor(x, requires_grad=True)
+    out_t = twin(xt)
+    np.testing.assert_allclose(out, out_t.detach().numpy(), rtol=tol.REFERENCE_RTOL, atol=1e-12)
+    dout = rng.standard_normal(out.shape)
+    dx = block.backward(dout)
+    out_t.backward(torch.tensor(dout))
+    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=tol.REFERENCE_RTOL, atol=1e-12)
+    theirs = dict(twin.named_parameters())
+    for name, p in block.named_parameters():
+        np.testing.assert_allclose(p.grad, theirs[name].grad.numpy(), rtol=tol.REFERENCE_RTOL, atol=1e-12, err_msg=name)
+
+
+def test_preact_identity_block_passes_the_gradient_through_unchanged_plus_the_residual():
+    rng = np.random.default_rng(4)
+    block = PreActBlock(2, 2, rng=rng).eval()
+    x = rng.standard_normal((2, 2, 4, 4))
+    dout = rng.standard_normal((2, 2, 4, 4))
+    block(x)
+    dx = block.backward(dout)
+    for module in block._modules.values():  # the residual path alone: zero its last convolution
+        module.zero_grad()
+    block._modules["conv2"].params["weight"][...] = 0
+    block(x)
+    np.testing.assert_allclose(block.backward(dout), dout)  # F = 0: dL/dx = dL/dy exactly
+    assert not np.allclose(dx, dout)
