@@ -463,3 +463,12 @@ def test_psi_cases_have_values_on_the_edges():
     assert np.isin(edges, case["reference"]).any() and np.isin(edges, case["current"]).any()
     shares = fractions(case["reference"], edges, case["bins"])
     assert not np.allclose(shares, 1 / case["bins"])
+
+
+def reference_sorted_in_place(reference, current, bins):
+    reference.sort()
+    return psi(reference, current, bins)
+
+
+def test_sorting_the_reference_in_place_fails():
+    fails(ch13.check_psi, reference_sorted_in_place, "modified its input argument #1 (reference) in place")
