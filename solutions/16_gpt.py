@@ -424,14 +424,14 @@ ch16.check_causal_attention(causal_attention)
 # with the cross-entropy averaged over all positions. Labels cost nothing, since the text is its own target. Our
 # budget is a few seconds, so the model is small: width 64, 4 heads, 2 blocks, a context of 64 tokens of the BPE
 # vocabulary of section 3 (the cell prints the number of parameters). Training runs in PyTorch, in float32, for speed (the NumPy model
-# was shown equal above, and the widget below runs it): AdamW, mini-batches of 32 random windows, 120 steps.
+# was shown equal above, and the widget below runs it): AdamW, mini-batches of 16 random windows, 240 steps.
 #
 # The text is 1,000 training reviews that the fine-tuning below does not use; the validation text is 300 reviews of
 # the validation part. Characters outside the BPE alphabet (a few rare symbols) are dropped. Samples start from the
 # prompt " This movie", drawn at temperature 0.8 with top-k 20, before training and along the way:
 
 # %%
-BLOCK, N_PRE, STEPS = 64, 1000, 120
+BLOCK, N_PRE, STEPS = 64, 1000, 240
 N_TRAIN, N_TEST, CLS_LEN = 2000, 1000, 32  # fine-tuning (section 6): reviews, tokens per review
 
 
@@ -465,16 +465,17 @@ history = lm.train_lm(
     val_stream,
     steps=STEPS,
     block_size=BLOCK,
-    batch_size=32,
-    lr=3e-3,
-    eval_every=30,
+    batch_size=16,
+    lr=4e-3,
+    eval_every=40,
     eval_batches=2,
-    sample_at=(0, 30, STEPS),
+    sample_at=(0, 40, STEPS),
     sample=write,
     rng=0,
     progress=True,
 )
 print(f"{gpt.num_parameters():,} parameters, {STEPS} steps in {time.perf_counter() - t0:.1f} s")
+print(f"tokens read: {STEPS * 16 * BLOCK:,}, {STEPS * 16 * BLOCK / train_stream.size:.0%} of the training text")
 print(
     f"loss: training {history['train'][0]:.3f} -> {history['train'][-1]:.3f}, "
     f"validation {history['val'][0]:.3f} -> {history['val'][-1]:.3f} (uniform guess ln V = {np.log(len(tok)):.3f})"
@@ -485,9 +486,10 @@ show(gpt_plots.plot_lm_curves({**history, "vocab_size": len(tok)}, "pretraining 
 
 # %% [markdown]
 # Before training the text is random tokens; after a few dozen steps it has the shape of English (spaces, common
-# short words, punctuation), and at the end common phrases of reviews appear, with little sense. The training and
-# validation curves stay together: 120 steps of 32 windows show the model well under one pass over its text, so it
-# cannot overfit yet. It is far from good: GPT-2's smallest model has 124 million parameters and read 40 GB of web
+# short words, punctuation), and at the end short words and pieces of review phrases appear, with little sense. The
+# training and validation curves stay together: 240 steps of 16 windows show the model less than half of its text
+# once (the cell prints the fraction), so it cannot overfit yet. It is far from good: GPT-2's smallest model has 124
+# million parameters and read 40 GB of web
 # text (Radford et al., 2019).
 #
 # ### Temperature and top-k

@@ -47,12 +47,13 @@ def test_bpe_numbers():
 
 
 def test_model_and_training_numbers():
-    code_has(r"BLOCK, N_PRE, STEPS = 64, 1000, 120")
+    code_has(r"BLOCK, N_PRE, STEPS = 64, 1000, 240")
     code_has(r"GPT\(len\(tok\), BLOCK, d_model=64, n_head=4, n_layer=2, rng=0\)")
     assert "width 64, 4 heads, 2 blocks, a context of 64 tokens" in TEXT
-    code_has(r"batch_size=32,\s+lr=3e-3")
-    assert "mini-batches of 32 random windows, 120 steps" in TEXT
-    assert "120 steps of 32 windows" in TEXT
+    code_has(r"batch_size=16,\s+lr=4e-3")
+    assert "mini-batches of 16 random windows, 240 steps" in TEXT
+    assert "240 steps of 16 windows show the model less than half of its text once" in TEXT
+    code_has(r"STEPS \* 16 \* BLOCK / train_stream\.size")
     assert "The text is 1,000 training reviews" in TEXT
     code_has(r"texts\.X_val\[:300\]")
     assert "300 reviews of the validation part" in TEXT
