@@ -142,5 +142,11 @@ def test_bad_input_names_the_argument():
         lm.lm_batch(np.arange(5), 8, 2, rng=0)
     with pytest.raises(ValueError, match="prompt"):
         lm.generate_top_k(lambda ids: np.zeros(3), np.array([], dtype=int), 3, rng=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        lm.fit_classifier(None, np.zeros((2, 3), dtype=int), np.ones(2), np.zeros(2), epochs=1, batch_size=0)
+    with pytest.raises(ValueError, match="steps"):
+        lm.train_lm(None, np.arange(10), np.arange(10), steps=-1, block_size=4)
+    with pytest.raises(ValueError, match="length"):
+        lm.pad_batch([np.array([1])], 0)
     with pytest.raises(ValueError, match="next_logits"):
         lm.generate_top_k(None, np.array([1]), 3, rng=0)

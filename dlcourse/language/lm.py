@@ -204,6 +204,7 @@ def fit_classifier(
 ) -> list[float]:
     """Train ``clf(ids, lengths)`` with AdamW and cross-entropy on shuffled mini-batches; the mean loss per epoch."""
     torch = _lazy.torch("fit_classifier")
+    batch_size = check_positive_int(batch_size, "batch_size")
     rng = check_rng(rng, needed_for="shuffling")
     X, lengths, y = (torch.as_tensor(np.asarray(a), dtype=torch.int64) for a in (X, lengths, y))
     opt = torch.optim.AdamW(clf.parameters(), lr=check_number(lr, "lr", minimum=0.0), weight_decay=0.01)
