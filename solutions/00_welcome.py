@@ -72,8 +72,11 @@ limit_threads(1)  # small arrays: one thread each for NumPy and PyTorch is faste
 #
 # **Getting started.** The README's *Quick start* installs everything with one `pip` command (a CPU is all you
 # need). Then run `jupyter lab course/00_welcome.ipynb`, or click the Binder badge at the top of the README to
-# open the same notebooks in your browser with nothing to install. The course has fifteen chapters, `00` to
-# `14`; each one is a notebook that you read from top to bottom, running every cell (Shift+Enter).
+# open the same notebooks in your browser with nothing to install. The course has eighteen chapters in two parts.
+# Part one, chapters `00` to `14`, follows five source articles on practical deep learning, from the neuron to
+# deployment and frameworks. Part two, chapters `15` to `17`, *Going further*, goes beyond them: residual networks
+# and transfer learning, a GPT built from scratch, and diffusion models. Each chapter is a notebook that you read
+# from top to bottom, running every cell (Shift+Enter).
 #
 # **Two folders of notebooks.** `course/` holds the notebooks you work in. `solutions/` holds the same chapters
 # with every exercise solved; look there only after you have tried. Both are made from one source, so they never
@@ -185,6 +188,7 @@ print("max |difference| =", np.abs(ours - theirs).max())
 # | **TensorFlow** | deep-learning framework | Google's framework: tensors, autodiff, deployment tools (TensorFlow Serving, TensorFlow Lite, now LiteRT) | not installed (1.5 GB); chapter 14 compares frameworks without it |
 # | **Keras** | deep-learning framework | a high-level model-building API; Keras 3 runs on top of TensorFlow, JAX or PyTorch | **used** in chapter 14, on the PyTorch backend: the source articles' Keras models run there in today's Keras; elsewhere they are rebuilt in NumPy and PyTorch |
 # | **JAX** | (not in the sources) | NumPy-like arrays with composable transformations: `grad`, `jit`, `vmap` | not installed (380 MB); chapter 14 shows its code |
+# | **Hugging Face tokenizers** | (not in the sources) | fast tokenisers (byte-pair encoding and others) for language models | **used** in chapter 16 as the reference for the byte-pair encoding written there |
 # | **NumPy** | data processing, scientific computing | n-dimensional arrays and fast vectorised arithmetic: the base of everything else | **used** everywhere: every from-scratch implementation is NumPy |
 # | **SciPy** | scientific computing | optimisation, sparse matrices, signal processing, statistics, built on NumPy | **used** for reference computations (statistical tests, matrix square roots, signal processing) |
 # | **Pandas** | data processing | labelled tables (DataFrames): loading, cleaning, joining, grouping tabular data | not used (our data are arrays) |
@@ -215,7 +219,7 @@ print(f"{'dlcourse':14s} {dlcourse.__version__}")
 # network takes a lot of data and computing time; a pre-trained model is a network whose weights someone has already
 # trained, published as a file of numbers next to the code that defines the network's layers. You build the same
 # network, load the weights into it and use it at once (to recognise objects in photos, say), or train it a little
-# further on your own data (**fine-tuning**, 微调; a later chapter on transfer learning does that).
+# further on your own data (**fine-tuning**, 微调; chapter 15, on transfer learning, does that).
 #
 # In PyTorch the weights travel as a **state dict** (状态字典): a dictionary from parameter names (`'0.weight'`,
 # `'0.bias'`, ...) to tensors, written with `torch.save` and read back with `torch.load`. The file holds no code: the

@@ -29,6 +29,9 @@ from dlcourse.checks import (
     ch12,
     ch13,
     ch14,
+    ch15,
+    ch16,
+    ch17,
     exercises,
 )
 from dlcourse.checks.wire import dump_cases, load_calls, serve
@@ -102,6 +105,17 @@ CHECKS = {
     "14-port-to-torch": ch14.check_port_to_torch,
     "14-port-to-keras": ch14.check_port_to_keras,
     "14-combine-grads": ch14.check_combine_gradients,
+    "15-batchnorm-running-stats": ch15.check_update_running_stats,
+    "15-global-avg-pool": ch15.check_global_avg_pool,
+    "15-fold-batchnorm": ch15.check_fold_batchnorm,
+    "16-embedding-backward": ch16.check_embedding_backward,
+    "16-bpe-merge": ch16.check_bpe_merge,
+    "16-causal-attention": ch16.check_causal_attention,
+    "16-top-k": ch16.check_top_k,
+    "17-q-sample": ch17.check_q_sample,
+    "17-ddpm-step": ch17.check_ddpm_step,
+    "17-ddim-step": ch17.check_ddim_step,
+    "17-score": ch17.check_score_from_eps,
 }
 #: the exercises whose answer is a forward/backward pair of functions
 PAIRS = {key for key, exercise in exercises().items() if len(exercise.functions) > 1}

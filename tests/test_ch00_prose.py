@@ -19,11 +19,16 @@ TEXT = chapter_markdown("00")
 CODE = "\n".join(chapter_cells("00", "code"))
 
 
-def test_the_course_has_fifteen_chapters_00_to_14():
-    assert "The course has fifteen chapters, `00` to `14`" in TEXT
+def test_the_course_has_eighteen_chapters_in_two_parts():
+    assert "The course has eighteen chapters in two parts" in TEXT
+    assert "Part one, chapters `00` to `14`" in TEXT and "Part two, chapters `15` to `17`, *Going further*" in TEXT
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| (\d\d) \|", readme, flags=re.M)
-    assert rows == [f"{i:02d}" for i in range(15)]
+    assert rows == [f"{i:02d}" for i in range(18)]
+    one, two = readme.split("### Part one: following the source articles", 1)[1].split("### Part two: going further")
+    assert re.findall(r"^\| (\d\d) \|", one, flags=re.M) == [f"{i:02d}" for i in range(15)]
+    assert re.findall(r"^\| (\d\d) \|", two.split("\n## ", 1)[0], flags=re.M) == ["15", "16", "17"]
+    assert sorted(p.name[:2] for p in (ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")) == rows
 
 
 def test_the_tolerance_and_the_floor_of_the_relative_error():

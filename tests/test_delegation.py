@@ -23,6 +23,7 @@ import scipy.stats
 import sklearn.calibration  # noqa: F401 (chapter 11 forbids scikit-learn's metrics and splitters)
 import sklearn.metrics  # noqa: F401
 import sklearn.model_selection  # noqa: F401
+import tokenizers.trainers  # noqa: F401 (chapter 16 forbids tokenizers' BPE trainer)
 import torch
 import torch.func
 import torch.nn.utils.prune  # noqa: F401 (chapter 13 forbids torch's pruning)
@@ -30,6 +31,9 @@ import torch.utils.data
 from test_check_wire import SOLUTIONS, graded_message
 
 import dlcourse.functional as F
+import dlcourse.functional.embedding  # noqa: F401 (chapter 16 forbids the embedding kernels)
+import dlcourse.functional.top_k  # noqa: F401 (chapter 16 forbids the top-k kernels)
+import dlcourse.language.bpe  # noqa: F401 (chapter 16 forbids the BPE trainer)
 from dlcourse import data, init, nn
 from dlcourse.checks import CheckFailure, ch01, ch02, ch03, ch05, exercises
 from dlcourse.checks.delegation import DelegationError, guard, resolve, static_scan, unguarded
