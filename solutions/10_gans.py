@@ -66,7 +66,7 @@ from dlcourse import functional as F
 from dlcourse.checks import ch10
 from dlcourse.data.synthetic import make_gaussian_ring, ring_centres
 from dlcourse.fast import limit_threads
-from dlcourse.models import gan
+from dlcourse.models import feature_classifier, gan
 from dlcourse.viz import gan_plots, show
 from dlcourse.viz.gan_dynamics import GANDynamics
 
@@ -697,41 +697,17 @@ show_source(metrics.frechet_distance, docstring=False)
 # features) as the feature extractor:
 
 # %%
-torch.manual_seed(1)
-classifier = torch.nn.Sequential(
-    torch.nn.Conv2d(1, 16, 3, padding=1),
-    torch.nn.ReLU(),
-    torch.nn.MaxPool2d(2),
-    torch.nn.Conv2d(16, 32, 3, padding=1),
-    torch.nn.ReLU(),
-    torch.nn.MaxPool2d(2),
-    torch.nn.Flatten(),
-    torch.nn.Linear(32 * 2 * 2, 32),
-    torch.nn.ReLU(),  # the features: the output of this layer
-    torch.nn.Linear(32, 10),
-)
-opt_c = torch.optim.Adam(classifier.parameters(), lr=1e-2)
-X_c, y_c = torch.tensor(digits.X_train, dtype=torch.float32), torch.tensor(digits.y_train)
-for epoch in range(15):
-    order = torch.randperm(len(X_c), generator=gen)
-    for i in range(0, len(X_c), 64):
-        batch = order[i : i + 64]
-        loss = torch.nn.functional.cross_entropy(classifier(X_c[batch]), y_c[batch])
-        opt_c.zero_grad()
-        loss.backward()
-        opt_c.step()
-classifier.eval()
-with torch.no_grad():
-    test_accuracy = (
-        classifier(torch.tensor(digits.X_test, dtype=torch.float32)).argmax(1).numpy() == digits.y_test
-    ).mean()
+show_source(feature_classifier.feature_classifier, docstring=False)
+
+# %%
+classifier = feature_classifier.train_feature_classifier(digits.X_train, digits.y_train, generator=gen)
+test_accuracy = feature_classifier.accuracy(classifier, digits.X_test, digits.y_test)
 print(f"feature classifier: test accuracy {test_accuracy:.1%}")
 
 
 def features(images):
     """The classifier's penultimate layer (N, 32) for images (N, 1, 8, 8) in [0, 1], in float64."""
-    with torch.no_grad():
-        return classifier[:-1](torch.tensor(images, dtype=torch.float32)).double().numpy()
+    return feature_classifier.features(classifier, images)
 
 
 # %% [markdown]

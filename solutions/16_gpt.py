@@ -14,8 +14,6 @@
 #     name: python3
 # ---
 
-# %%
-
 # %% [markdown]
 # # 16 · Embeddings, tokenisation and a GPT from scratch
 #

@@ -64,6 +64,7 @@ from dlcourse.checks import ch17
 from dlcourse.data.synthetic import make_gaussian_ring, ring_centres
 from dlcourse.diffusion import torch_twin as TT
 from dlcourse.fast import limit_threads
+from dlcourse.models import feature_classifier
 from dlcourse.viz import diffusion_plots, show
 from dlcourse.viz.diffusion_scrubber import DiffusionScrubber
 
@@ -651,41 +652,14 @@ show(diffusion_plots.plot_digit_samples(shown))
 # anchors: real training digits (the best a generator can hope for at this sample size) and uniform noise.
 
 # %%
-torch.manual_seed(1)
-classifier = torch.nn.Sequential(
-    torch.nn.Conv2d(1, 16, 3, padding=1),
-    torch.nn.ReLU(),
-    torch.nn.MaxPool2d(2),
-    torch.nn.Conv2d(16, 32, 3, padding=1),
-    torch.nn.ReLU(),
-    torch.nn.MaxPool2d(2),
-    torch.nn.Flatten(),
-    torch.nn.Linear(32 * 2 * 2, 32),
-    torch.nn.ReLU(),  # the features: the output of this layer
-    torch.nn.Linear(32, 10),
-)
-opt_c = torch.optim.Adam(classifier.parameters(), lr=1e-2)
-X_c, y_c = torch.tensor(digits.X_train, dtype=torch.float32), torch.tensor(digits.y_train)
-for epoch in range(15):
-    order = torch.randperm(len(X_c), generator=gen)
-    for i in range(0, len(X_c), 64):
-        batch = order[i : i + 64]
-        loss = torch.nn.functional.cross_entropy(classifier(X_c[batch]), y_c[batch])
-        opt_c.zero_grad()
-        loss.backward()
-        opt_c.step()
-classifier.eval()
-with torch.no_grad():
-    test_accuracy = (
-        classifier(torch.tensor(digits.X_test, dtype=torch.float32)).argmax(1).numpy() == digits.y_test
-    ).mean()
+classifier = feature_classifier.train_feature_classifier(digits.X_train, digits.y_train, generator=gen)
+test_accuracy = feature_classifier.accuracy(classifier, digits.X_test, digits.y_test)
 print(f"feature classifier: test accuracy {test_accuracy:.1%}")
 
 
 def features(images):
     """The classifier's penultimate layer (N, 32) for images in [0, 1] of shape (N, 64) or (N, 1, 8, 8), float64."""
-    with torch.no_grad():
-        return classifier[:-1](torch.tensor(np.reshape(images, (-1, 1, 8, 8)), dtype=torch.float32)).double().numpy()
+    return feature_classifier.features(classifier, images)
 
 
 stats_test = metrics.gaussian_statistics(features(digits.X_test))

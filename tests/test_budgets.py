@@ -3,7 +3,8 @@
 Time is measured as the CPU time of this process (``time.process_time``, all its threads), not wall-clock time: on a
 busy machine the wall-clock time of the same work grows with the load (seen: 1.95 s of wall-clock time for 0.97 s of
 CPU time), the CPU time much less. The budget is about twice the CPU time measured on the 2-core CI machine.
-The notebooks' own budgets (60 s each, 5 min in all, 1 GB per kernel) are in tests/test_notebooks.py.
+The notebooks' own budgets (60 s each, 5 min for chapters 00-14 and 6 min for all, 1 GB per kernel) are in
+tests/test_notebooks.py.
 """
 
 from __future__ import annotations

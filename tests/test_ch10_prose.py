@@ -4,6 +4,7 @@ are there."""
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 
@@ -15,6 +16,7 @@ from prose import chapter_cells, chapter_markdown, quoted_number
 from dlcourse import functional as F
 from dlcourse.checks import ch10
 from dlcourse.data import load_digits
+from dlcourse.models import feature_classifier
 
 TEXT = chapter_markdown("10")
 CODE = "\n".join(chapter_cells("10", "code"))
@@ -95,7 +97,9 @@ def test_digits_and_conv_gan_as_described():
     assert tuple(generator(torch.zeros(2, 16)).shape) == (2, 16, 4, 4)
     assert "15 epochs of batches of 64" in TEXT and "range(1, 16)" in CODE
     assert "16 noise values" in TEXT and "Z_DIM = 16" in CODE
-    assert "(32 ReLU features)" in TEXT and "torch.nn.Linear(32 * 2 * 2, 32)" in CODE
+    assert "(32 ReLU features)" in TEXT and "show_source(feature_classifier.feature_classifier" in CODE
+    assert feature_classifier.FEATURES == 32
+    assert "torch.nn.Linear(32 * 2 * 2, FEATURES)" in inspect.getsource(feature_classifier.feature_classifier)
     assert "after 1, 3, 7 and 15 epochs" in TEXT and "if epoch in (1, 3, 7, 15)" in CODE
     assert "The same 16 noise vectors" in TEXT and "torch.randn(16, Z_DIM" in CODE
 

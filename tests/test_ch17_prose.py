@@ -13,6 +13,7 @@ from prose import chapter_cells, chapter_markdown, quoted_number
 
 from dlcourse import diffusion as D
 from dlcourse.checks import ch17
+from dlcourse.models import feature_classifier
 
 TEXT = chapter_markdown("17")
 CODE = "\n".join(chapter_cells("17", "code"))
@@ -86,7 +87,8 @@ def test_model_and_training_numbers_are_the_codes():
     assert "three hidden layers of 256 SiLU units" in TEXT and CODE.count("torch.nn.SiLU()") == 3
     assert "trained for 2,000 steps" in TEXT and "STEPS_DIGITS = 2000" in CODE
     assert "50 and with 10 steps" in TEXT and '"DDIM, 50 steps", "DDIM, 10 steps"' in CODE
-    assert "penultimate layer of 32 ReLU units" in TEXT and "torch.nn.Linear(32 * 2 * 2, 32)" in CODE
+    assert "penultimate layer of 32 ReLU units" in TEXT and "feature_classifier.train_feature_classifier(" in CODE
+    assert feature_classifier.FEATURES == 32
 
 
 def test_digit_scrubber_numbers():

@@ -144,8 +144,15 @@ def test_writes_a_page_per_chapter_then_the_index(solutions_export):
 
 def test_index_lists_number_title_and_link_of_each_chapter(solutions_export):
     index = soup(solutions_export.out / "index.html")
-    rows = [tr.find_all("td") for tr in index.select("table.chapters tbody tr")]
+    rows = [tr.find_all("td") for tr in index.select("table.chapters tbody tr:not(.part)")]
     got = [(r[0].get_text(strip=True), r[1].get_text(strip=True), r[1].a["href"]) for r in rows]
+    # the two parts of the course, each heading before its first chapter, as in README's table
+    parts = [tr.get_text(strip=True) for tr in index.select("table.chapters tbody tr.part")]
+    assert parts == ["Part one: following the source articles", "Part two: going further"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert all(f"### {part}" in readme for part in parts)
+    first_of_part_two = index.select_one("table.chapters tbody tr.part:nth-of-type(1) ~ tr.part + tr td")
+    assert first_of_part_two.get_text(strip=True) == "15"
     expected = [
         (p.name[:2], first_heading(ROOT / "solutions" / f"{p.stem}.ipynb"), p.name) for p in solutions_export.paths[:-1]
     ]

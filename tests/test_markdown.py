@@ -95,3 +95,11 @@ def test_the_number_of_exercises_the_title_promises(path):
     promised = re.findall(r"including the (\w+) exercises", " ".join(text))
     count = len(exercises(nb, path.name[:2], where=path.name))
     assert promised in ([], [NUMBER_WORDS[count]]), f"the text promises {promised} exercises, the notebook has {count}"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_a_chapter_opens_with_its_title_cell(path):
+    """The first cell is the title, "# NN · Title", with NN the file's number: the export, the index and the table
+    of contents take the title from there."""
+    first = nbformat.read(path, as_version=4).cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith(f"# {path.name[:2]} · "), first.source[:60]

@@ -493,24 +493,28 @@ def _judge_batch_norm(cases: Sequence[dict], calls: Sequence[Call]) -> str:
     )
 
 
+#: every implementation of batch normalisation (chapter 15's running-statistics exercise forbids them too)
+BATCH_NORM_IMPLEMENTATIONS = (
+    "dlcourse.functional.batch_norm",
+    "dlcourse.functional.batch_norm_forward",
+    "dlcourse.functional.normalization.batch_norm",
+    "dlcourse.functional.normalization.batch_norm_forward",
+    "dlcourse.nn.BatchNorm1d",
+    "dlcourse.nn.BatchNorm2d",
+    "torch.nn.functional.batch_norm",
+    "torch.batch_norm",
+    "torch.nn.BatchNorm1d",
+    "torch.nn.BatchNorm2d",
+)
+
+
 BATCH_NORM_TRAIN = Exercise(
     "10-batch-norm",
     "batch_norm_train",
     "batch_norm_train",
     lambda seed: [make_case(case) for case in batch_norm_cases(seed)],
     _judge_batch_norm,
-    forbidden=(
-        "dlcourse.functional.batch_norm",
-        "dlcourse.functional.batch_norm_forward",
-        "dlcourse.functional.normalization.batch_norm",
-        "dlcourse.functional.normalization.batch_norm_forward",
-        "dlcourse.nn.BatchNorm1d",
-        "dlcourse.nn.BatchNorm2d",
-        "torch.nn.functional.batch_norm",
-        "torch.batch_norm",
-        "torch.nn.BatchNorm1d",
-        "torch.nn.BatchNorm2d",
-    ),
+    forbidden=BATCH_NORM_IMPLEMENTATIONS,
 )
 
 

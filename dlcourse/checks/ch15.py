@@ -28,6 +28,7 @@ import numpy as np
 from .. import _lazy
 from .answers import first_hint, pair
 from .calls import Call, make_case
+from .ch10 import BATCH_NORM_IMPLEMENTATIONS
 from .compare import matches
 from .errors import CheckFailure
 from .exercise import Exercise
@@ -113,18 +114,7 @@ RUNNING_STATS = Exercise(
     "update_running_stats",
     lambda seed: [make_case(case) for case in running_stats_cases(seed)],
     _judge_running,
-    forbidden=(
-        "dlcourse.functional.batch_norm",
-        "dlcourse.functional.batch_norm_forward",
-        "dlcourse.functional.normalization.batch_norm",
-        "dlcourse.functional.normalization.batch_norm_forward",
-        "dlcourse.nn.BatchNorm1d",
-        "dlcourse.nn.BatchNorm2d",
-        "torch.nn.functional.batch_norm",
-        "torch.batch_norm",
-        "torch.nn.BatchNorm1d",
-        "torch.nn.BatchNorm2d",
-    ),
+    forbidden=BATCH_NORM_IMPLEMENTATIONS,
 )
 
 

@@ -278,14 +278,25 @@ def math_html(tex: str, *, display: bool) -> str:
         raise MathError(f"formula {delimiter}{tex.strip()}{delimiter}: {exc}") from None
 
 
+#: the course's parts, by the number of their first chapter (as README's chapter table has them)
+PARTS = {"00": "Part one: following the source articles", "15": "Part two: going further"}
+
+
 def index_page(rows: list[tuple[str, str, str]], *, learner: bool = False) -> str:
-    """``index.html``: a table of (chapter number, title, link to the page)."""
+    """``index.html``: a table of (chapter number, title, link to the page), a heading row before each part's
+    first chapter that ``rows`` hold (:data:`PARTS`)."""
     kind = "learner's copy, exercises unfinished" if learner else "with solutions"
-    body = "\n".join(
-        f'    <tr><td>{html.escape(n)}</td><td><a href="{html.escape(href)}">{html.escape(t)}</a></td>'
-        f'<td><a href="{html.escape(href)}">{html.escape(href)}</a></td></tr>'
-        for n, t, href in rows
-    )
+    lines, part = [], None
+    for n, t, href in rows:
+        current = max((first for first in PARTS if first <= n), default=None)
+        if current is not None and current != part:
+            lines.append(f'    <tr class="part"><th colspan="3">{html.escape(PARTS[current])}</th></tr>')
+            part = current
+        lines.append(
+            f'    <tr><td>{html.escape(n)}</td><td><a href="{html.escape(href)}">{html.escape(t)}</a></td>'
+            f'<td><a href="{html.escape(href)}">{html.escape(href)}</a></td></tr>'
+        )
+    body = "\n".join(lines)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -298,6 +309,7 @@ def index_page(rows: list[tuple[str, str, str]], *, learner: bool = False) -> st
   table {{ border-collapse: collapse; width: 100%; }}
   th, td {{ text-align: left; padding: 0.4rem 0.8rem; border-bottom: 1px solid #ccc; }}
   td:first-child {{ font-variant-numeric: tabular-nums; width: 3rem; }}
+  tr.part th {{ padding-top: 1.2rem; font-size: 1.05rem; }}
   @media print {{ a {{ color: inherit; text-decoration: none; }} }}
 </style>
 </head>
