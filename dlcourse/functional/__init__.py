@@ -7,6 +7,9 @@ The submodules are named for the family of kernels they hold (``activations``, `
 ``pooling``, ``recurrent``, ``attention``, ``normalization``, ``positional``, ``regularization``,
 ``conv_transpose``, ``upsampling``, ``variational``, ``adversarial``), never after a function they export, so
 ``import dlcourse.functional.dense`` is a module and ``F.linear`` a function. ``__all__`` lists the functions.
+Chapters 15 and 16 add ``global_pool``, ``embedding`` and ``top_k``, which the chapters import as modules
+(``from dlcourse.functional import embedding as E``); their functions are not re-exported here, so that
+``F.embedding`` stays the module.
 """
 
 from .activations import (
@@ -117,6 +120,8 @@ FAMILIES = (
     "conv",
     "conv_transpose",
     "dense",
+    "embedding",
+    "global_pool",
     "losses",
     "normalization",
     "pooling",
@@ -124,6 +129,7 @@ FAMILIES = (
     "recurrent",
     "regularization",
     "sizes",
+    "top_k",
     "upsampling",
     "variational",
 )
